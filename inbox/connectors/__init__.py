@@ -1,0 +1,1 @@
+"""Service-desk and knowledge-base connectors behind one protocol."""

@@ -1,0 +1,75 @@
+"""Every error the app can show, as one tree.
+
+InboxError
+    NetworkError        offline, timeout, 5xx: retry later
+        RateLimited     carries retry_after (seconds)
+    AuthExpired         ask the user to sign in again
+    RemoteRejected      the API said no: show why
+    NotSupported        the network or connector cannot do it
+    BadPayload          a remote item we could not parse: quarantined
+    ConfigError         a broken setting, profile or input file
+    StoreError
+        StoreKnown      disk full, locked, newer schema: the user can fix it
+        StoreBug        our fault: please report
+
+httpx exceptions and status codes become these where the call is made;
+sqlite errors become StoreError inside store/. The UI only sees InboxError.
+"""
+
+from __future__ import annotations
+
+
+class InboxError(Exception):
+    """Base of every error shown to the user; str() is the user-facing message."""
+
+
+class NetworkError(InboxError):
+    """Transient transport failure: offline, timeout, dropped connection, 5xx."""
+
+
+class RateLimited(NetworkError):
+    """The remote asked us to wait."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(0.0, retry_after)
+
+
+class AuthExpired(InboxError):
+    """The token was revoked or expired: the account needs sign-in."""
+
+
+class RemoteRejected(InboxError):
+    """The remote understood and refused; the message is the remote's reason."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NotSupported(InboxError):
+    """The network or connector has no such feature."""
+
+
+class BadPayload(InboxError):
+    """A remote item could not be parsed; it is quarantined, never fatal."""
+
+    def __init__(self, message: str, raw: object = None) -> None:
+        super().__init__(message)
+        self.raw = raw
+
+
+class ConfigError(InboxError):
+    """A setting, profile, command-line argument or input file is wrong."""
+
+
+class StoreError(InboxError):
+    """The local store failed."""
+
+
+class StoreKnown(StoreError):
+    """A store failure the user can fix: disk full, locked, newer schema."""
+
+
+class StoreBug(StoreError):
+    """A store failure that is our fault."""

@@ -1,0 +1,102 @@
+"""Outbox worker: delivers queued replies, posts and pushes exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
+from inbox.core.events import Changed
+from inbox.networks.base import Outgoing, Sent
+from inbox.store.outbox import OutboxItem
+
+if TYPE_CHECKING:
+    from inbox.engine.runtime import Engine
+
+Handler = Callable[["Engine", OutboxItem], Awaitable[Sent]]
+# outbox kind -> handler; connectors and publishing register theirs.
+HANDLERS: dict[str, Handler] = {}
+
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s … capped at an hour."""
+    return min(timedelta(seconds=5 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
+
+
+async def deliver_due(engine: Engine, limit: int = 20) -> int:
+    """Deliver every due row once; returns how many were delivered."""
+    store = engine.store
+    delivered = 0
+    for item in store.outbox.claim_due(limit):
+        fn = HANDLERS.get(item.kind)
+        if fn is None:
+            store.outbox.fail(item.id, f"Nothing can deliver a {item.kind!r} item.")
+            continue
+        try:
+            sent = await fn(engine, item)
+        except RateLimited as exc:
+            when = engine.clock.now() + timedelta(seconds=max(exc.retry_after, 1))
+            store.outbox.retry_later(item.id, str(exc), when)
+        except NetworkError as exc:
+            store.outbox.retry_later(item.id, str(exc), engine.clock.now() + backoff(item.attempts))
+        except AuthExpired as exc:
+            store.outbox.fail(item.id, f"Sign in again: {exc}")
+        except InboxError as exc:
+            store.outbox.fail(item.id, str(exc))
+        else:
+            store.outbox.complete(item.id, sent.remote_id, sent.url)
+            delivered += 1
+        ids = frozenset({item.conversation_id}) if item.conversation_id else frozenset()
+        engine.publish(Changed(conversations=ids, outbox=True))
+    return delivered
+
+
+@handler("reply")
+async def _reply(engine: Engine, item: OutboxItem) -> Sent:
+    """Payload: text, visibility, spoiler_text; replies to the conversation's last inbound."""
+    if item.account_id is None or item.account_id not in engine.adapters:
+        raise NetworkError("The account is not connected yet.")
+    adapter = engine.adapters[item.account_id]
+    target = None
+    if item.conversation_id is not None:
+        target = engine.store.conversations.reply_target(item.conversation_id)
+    payload = item.payload
+    return await adapter.send(
+        Outgoing(
+            text=str(payload["text"]),
+            idempotency_key=item.idempotency_key,
+            in_reply_to=target,
+            visibility=str(
+                payload.get("visibility") or (target.visibility if target else "public")
+            ),
+            spoiler_text=str(payload.get("spoiler_text", "")),
+        )
+    )
+
+
+@handler("post")
+async def _post(engine: Engine, item: OutboxItem) -> Sent:
+    """Payload: text, visibility, spoiler_text, media_files."""
+    if item.account_id is None or item.account_id not in engine.adapters:
+        raise NetworkError("The account is not connected yet.")
+    payload = item.payload
+    return await engine.adapters[item.account_id].send(
+        Outgoing(
+            text=str(payload["text"]),
+            idempotency_key=item.idempotency_key,
+            visibility=str(payload.get("visibility", "public")),
+            spoiler_text=str(payload.get("spoiler_text", "")),
+            media_files=tuple(payload.get("media_files", ())),
+        )
+    )

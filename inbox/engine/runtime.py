@@ -1,0 +1,166 @@
+"""Engine: one asyncio loop on its own thread that owns the single writer connection.
+
+Commands go in through submit() from any thread and come back as
+concurrent futures; events go out to subscribers, called on the engine
+thread (the UI's bridge re-emits them as queued Qt signals).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import inspect
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from inbox.core.clock import Clock, SystemClock
+from inbox.core.errors import InboxError
+from inbox.core.events import ErrorEvent, Event
+from inbox.core.rules import Decide, default_decide
+from inbox.networks.base import NetworkAdapter
+from inbox.store import Store
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+Listener = Callable[[Event], None]
+
+
+class Engine:
+    """The runtime the window and `social-inbox sync` share."""
+
+    def __init__(
+        self,
+        profile_db: Path | str,
+        *,
+        clock: Clock | None = None,
+        decide: Decide = default_decide,
+    ) -> None:
+        self.db_path = Path(profile_db)
+        self.clock: Clock = clock or SystemClock()
+        self.decide = decide
+        self.adapters: dict[int, NetworkAdapter] = {}
+        self._listeners: list[Listener] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._store: Store | None = None
+        self._started = threading.Event()
+        self._start_error: BaseException | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the engine thread and open the writer store; raises its open errors."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="inbox-engine", daemon=True)
+        self._thread.start()
+        self._started.wait()
+        if self._start_error is not None:
+            self._thread.join()
+            self._thread = None
+            raise self._start_error
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        try:
+            self._store = Store(self.db_path, clock=self.clock)
+            self._store.outbox.recover()
+        except BaseException as exc:  # handed to start()'s caller
+            self._start_error = exc
+            self._started.set()
+            loop.close()
+            return
+        self._started.set()
+        try:
+            loop.run_forever()
+        finally:
+            for task in asyncio.all_tasks(loop):
+                task.cancel()
+            loop.run_until_complete(
+                asyncio.gather(*asyncio.all_tasks(loop), return_exceptions=True)
+            )
+            for adapter in self.adapters.values():
+                try:
+                    loop.run_until_complete(adapter.aclose())
+                except Exception:  # closing must not mask the shutdown
+                    log.exception("closing an adapter failed")
+            self._store.close()
+            loop.close()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Cancel background work, close the store and join the thread."""
+        if self._thread is None or self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout)
+        self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def store(self) -> Store:
+        """The writer store; only code running on the engine thread may use it."""
+        if self._store is None:
+            raise RuntimeError("engine not started")
+        if threading.current_thread() is not self._thread:
+            raise RuntimeError("the writer store is used only on the engine thread")
+        return self._store
+
+    # -- commands ----------------------------------------------------------------
+
+    def submit(self, fn: Callable[[Engine], T | Awaitable[T]]) -> concurrent.futures.Future[T]:
+        """Run fn(engine) on the engine thread; await it if it returns an awaitable."""
+        if self._loop is None:
+            raise RuntimeError("engine not started")
+
+        async def invoke() -> T:
+            result = fn(self)
+            if inspect.isawaitable(result):
+                return await result
+            return result
+
+        return asyncio.run_coroutine_threadsafe(invoke(), self._loop)
+
+    def call(self, fn: Callable[[Engine], T | Awaitable[T]], timeout: float = 60.0) -> T:
+        """submit() and wait: for the CLI and tests, never for the GUI thread."""
+        return self.submit(fn).result(timeout)
+
+    def spawn(self, coro: Awaitable[Any], name: str = "") -> asyncio.Task[Any]:
+        """Start background work on the engine loop (call from the engine thread)."""
+        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
+        if name:
+            task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            message = str(exc) if isinstance(exc, InboxError) else f"Internal error: {exc!r}"
+            log.error("background task %s failed: %r", task.get_name(), exc)
+            self.publish(ErrorEvent(message))
+
+    # -- events ------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call listener(event) for every event, on the engine thread. Returns unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def publish(self, event: Event) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not stop the engine
+                log.exception("event listener failed")

@@ -1,0 +1,1 @@
+"""Network adapters: one module per network behind the protocol in networks.base."""

@@ -1,0 +1,114 @@
+"""The network-adapter protocol every network implements, and its registry.
+
+An adapter speaks core models only and never touches the store. The engine
+owns cursors: it hands an adapter the cursor it stored and persists the one
+the adapter returns, only after the page's items are stored, so a failure
+mid-pagination never leaves a gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+
+from inbox.core.errors import NotSupported
+from inbox.core.models import AccountInfo, Media, Message
+
+T = TypeVar("T")
+
+# Streams an adapter can be asked to fetch.
+MENTIONS = "mentions"
+DMS = "dms"
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of items; next_cursor is what to store once the items are safe.
+
+    more is True when another page is available right away (keep fetching).
+    """
+
+    items: tuple[T, ...]
+    next_cursor: str | None
+    more: bool = False
+    rejected: tuple[tuple[str, str], ...] = ()  # (reason, raw) of items that failed to parse
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the network allows for one post."""
+
+    max_chars: int = 500
+    url_weight: int = 23  # characters a link counts as; 0 means "counts as written"
+    max_media: int = 4
+    max_media_bytes: int = 16 * 1024 * 1024
+    alt_text_max: int = 1500
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A reply or post to send. idempotency_key is stable across retries."""
+
+    text: str
+    idempotency_key: str
+    in_reply_to: Message | None = None
+    visibility: str = "public"
+    spoiler_text: str = ""
+    language: str = ""
+    media: tuple[Media, ...] = ()
+    media_files: tuple[str, ...] = ()  # local paths to upload
+    scheduled_at: datetime | None = None  # hand over to the network's own scheduler
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What the network answered for a send."""
+
+    remote_id: str
+    url: str = ""
+    scheduled: bool = False
+
+
+class NetworkAdapter(Protocol):
+    """One signed-in account on one network."""
+
+    network: str
+
+    async def verify(self) -> AccountInfo:
+        """Who this token belongs to. Raises AuthExpired when it is no longer valid."""
+        ...
+
+    async def fetch(self, stream: str, cursor: str | None) -> Page[Message]:
+        """Items of stream (MENTIONS, DMS) newer than cursor; None means first sync."""
+        ...
+
+    async def send(self, outgoing: Outgoing) -> Sent:
+        """Reply or publish once. Retrying with the same idempotency_key never doubles."""
+        ...
+
+    async def limits(self) -> Limits:
+        """The network's current limits for one post."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+
+# network name -> factory(account info, secret token, **options) -> adapter
+AdapterFactory = Callable[..., NetworkAdapter]
+REGISTRY: dict[str, AdapterFactory] = {}
+
+
+def register(network: str, factory: AdapterFactory) -> None:
+    REGISTRY[network] = factory
+
+
+def adapter_for(network: str) -> AdapterFactory:
+    try:
+        return REGISTRY[network]
+    except KeyError:
+        raise NotSupported(f"No adapter for network {network!r}") from None

@@ -1,0 +1,80 @@
+"""The OS keyring wrapper: the only place a token or password is read or written."""
+
+from __future__ import annotations
+
+import keyring
+import keyring.backend
+import keyring.errors
+
+from inbox.core.errors import ConfigError
+
+SERVICE = "social-inbox"
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring backend that keeps secrets in memory: tests and the demo profile."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self._items[(service, username)]
+        except KeyError:
+            raise keyring.errors.PasswordDeleteError(username) from None
+
+
+def use_memory_backend() -> MemoryKeyring:
+    """Switch this process to an in-memory keyring (demo, tests)."""
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    return backend
+
+
+def account_key(network: str, instance: str, remote_id: str) -> str:
+    return f"account:{network}:{instance}:{remote_id}"
+
+
+def connector_key(name: str, field: str) -> str:
+    return f"connector:{name}:{field}"
+
+
+def set_secret(key: str, value: str) -> None:
+    """Store a secret. Raises ConfigError when no keyring is available."""
+    try:
+        keyring.set_password(SERVICE, key, value)
+    except keyring.errors.KeyringError as exc:
+        raise ConfigError(_no_keyring(exc)) from exc
+
+
+def get_secret(key: str) -> str | None:
+    try:
+        return keyring.get_password(SERVICE, key)
+    except keyring.errors.KeyringError as exc:
+        raise ConfigError(_no_keyring(exc)) from exc
+
+
+def delete_secret(key: str) -> None:
+    """Remove a secret; a missing one is not an error."""
+    try:
+        keyring.delete_password(SERVICE, key)
+    except keyring.errors.PasswordDeleteError:
+        return
+    except keyring.errors.KeyringError as exc:
+        raise ConfigError(_no_keyring(exc)) from exc
+
+
+def _no_keyring(exc: Exception) -> str:
+    return (
+        "No usable system keyring: Social Inbox keeps tokens only in the OS keyring "
+        f"(GNOME Keyring, KWallet, macOS Keychain, Windows Credential Locker). ({exc})"
+    )

@@ -1,0 +1,171 @@
+"""The outbox: every side effect is a durable row first, delivered exactly once.
+
+A row moves queued -> sending -> done, or back to queued with a later due_at
+on a transient failure, or to failed with the remote's message. Rows left in
+"sending" by a crash are re-queued at start; the idempotency key makes the
+retry safe on the remote side.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from inbox.core.clock import to_iso
+
+if TYPE_CHECKING:
+    from inbox.store.store import Store
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    kind: str
+    idempotency_key: str
+    account_id: int | None
+    conversation_id: int | None
+    target: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    due_at: str
+    last_error: str
+    remote_id: str
+    remote_url: str
+
+
+def _item(row: sqlite3.Row) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"],
+        kind=row["kind"],
+        idempotency_key=row["idempotency_key"],
+        account_id=row["account_id"],
+        conversation_id=row["conversation_id"],
+        target=row["target"],
+        payload=json.loads(row["payload_json"]),
+        status=row["status"],
+        attempts=row["attempts"],
+        due_at=row["due_at"],
+        last_error=row["last_error"],
+        remote_id=row["remote_id"],
+        remote_url=row["remote_url"],
+    )
+
+
+class OutboxRepo:
+    """Queue, claim, complete and fail outbound work."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def enqueue(
+        self,
+        kind: str,
+        idempotency_key: str,
+        payload: dict[str, Any],
+        *,
+        account_id: int | None = None,
+        conversation_id: int | None = None,
+        target: str = "",
+        due_at: datetime | None = None,
+    ) -> OutboxItem:
+        """Queue once: enqueueing the same key again returns the existing row."""
+        now = self._store.now()
+        with self._store.transaction() as conn:
+            conn.execute(
+                """INSERT INTO outbox (kind, idempotency_key, account_id, conversation_id, target,
+                       payload_json, due_at, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (idempotency_key) DO NOTHING""",
+                (
+                    kind,
+                    idempotency_key,
+                    account_id,
+                    conversation_id,
+                    target,
+                    json.dumps(payload),
+                    to_iso(due_at) if due_at else now,
+                    now,
+                    now,
+                ),
+            )
+            row = conn.execute(
+                "SELECT * FROM outbox WHERE idempotency_key = ?", (idempotency_key,)
+            ).fetchone()
+        return _item(row)
+
+    def get(self, item_id: int) -> OutboxItem | None:
+        rows = self._store.query("SELECT * FROM outbox WHERE id = ?", (item_id,))
+        return _item(rows[0]) if rows else None
+
+    def recover(self) -> int:
+        """After a crash: rows caught in "sending" go back to the queue."""
+        with self._store.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE outbox SET status = 'queued', updated_at = ? WHERE status = 'sending'",
+                (self._store.now(),),
+            )
+        return cur.rowcount
+
+    def claim_due(self, limit: int = 20, kinds: tuple[str, ...] = ()) -> list[OutboxItem]:
+        """Mark up to limit due rows as sending and return them."""
+        now = self._store.now()
+        kind_sql = f" AND kind IN ({','.join('?' * len(kinds))})" if kinds else ""
+        with self._store.transaction() as conn:
+            rows = conn.execute(
+                f"""UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?
+                    WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND due_at <= ?
+                                 {kind_sql} ORDER BY due_at, id LIMIT ?)
+                    RETURNING *""",
+                (now, now, *kinds, limit),
+            ).fetchall()
+        return sorted((_item(r) for r in rows), key=lambda i: (i.due_at, i.id))
+
+    def complete(self, item_id: int, remote_id: str = "", remote_url: str = "") -> None:
+        with self._store.transaction() as conn:
+            conn.execute(
+                """UPDATE outbox SET status = 'done', remote_id = ?, remote_url = ?,
+                       last_error = '', updated_at = ? WHERE id = ?""",
+                (remote_id, remote_url, self._store.now(), item_id),
+            )
+
+    def retry_later(self, item_id: int, error: str, due_at: datetime) -> None:
+        """A transient failure: back to the queue, due again at due_at."""
+        with self._store.transaction() as conn:
+            conn.execute(
+                """UPDATE outbox SET status = 'queued', last_error = ?, due_at = ?, updated_at = ?
+                   WHERE id = ?""",
+                (error, to_iso(due_at), self._store.now(), item_id),
+            )
+
+    def fail(self, item_id: int, error: str) -> None:
+        """A permanent failure: shown with the remote's message until the user retries."""
+        with self._store.transaction() as conn:
+            conn.execute(
+                "UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
+                (error, self._store.now(), item_id),
+            )
+
+    def retry(self, item_id: int) -> None:
+        """The user pressed Retry on a failed row."""
+        with self._store.transaction() as conn:
+            conn.execute(
+                """UPDATE outbox SET status = 'queued', due_at = ?, updated_at = ?
+                   WHERE id = ? AND status = 'failed'""",
+                (self._store.now(), self._store.now(), item_id),
+            )
+
+    def for_conversation(self, conversation_id: int) -> list[OutboxItem]:
+        rows = self._store.query(
+            "SELECT * FROM outbox WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+        )
+        return [_item(r) for r in rows]
+
+    def pending(self) -> list[OutboxItem]:
+        rows = self._store.query(
+            "SELECT * FROM outbox WHERE status IN ('queued', 'sending', 'failed') ORDER BY due_at"
+        )
+        return [_item(r) for r in rows]

@@ -1,0 +1,242 @@
+"""Read queries behind columns, the conversation pane and search."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from inbox.core.clock import from_iso
+from inbox.core.models import (
+    ColumnFilter,
+    Contact,
+    ConversationSummary,
+    Direction,
+    Kind,
+    Message,
+    Status,
+)
+
+if TYPE_CHECKING:
+    from inbox.store.store import Store
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+_SUMMARY_SELECT = """
+SELECT c.id, c.account_id, a.handle AS account_handle, a.network, c.kind, c.status,
+       c.priority, coalesce(p.handle, '') AS contact_handle,
+       coalesce(p.display_name, '') AS contact_name, c.snippet, c.last_message_at,
+       c.unread, c.message_count, coalesce(m.name, '') AS assignee_name,
+       coalesce(t.name, '') AS team_name, c.sla_due_at, c.tags
+FROM conversations c
+JOIN accounts a ON a.id = c.account_id
+LEFT JOIN contacts p ON p.id = c.contact_id
+LEFT JOIN members m ON m.id = c.assignee_id
+LEFT JOIN teams t ON t.id = c.team_id
+"""
+
+ORDERS = {
+    "priority": "c.priority DESC, c.sla_due_at, c.last_message_at DESC, c.id DESC",
+    "newest": "c.last_message_at DESC, c.id DESC",
+}
+
+
+def fts_query(text: str) -> str:
+    """User text as an FTS5 query: every word must match, as a prefix; no syntax leaks."""
+    return " ".join(f'"{token}"*' for token in _TOKEN.findall(text))
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    """One message of a conversation, for the pane."""
+
+    id: int
+    remote_id: str
+    direction: str
+    kind: str
+    author_handle: str
+    author_name: str
+    text: str
+    html: str
+    url: str
+    visibility: str
+    spoiler_text: str
+    media: list[dict[str, str]]
+    created_at: datetime
+
+
+def where_clause(flt: ColumnFilter, now: str) -> tuple[str, list[Any]]:
+    """SQL WHERE and its parameters for a column filter."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if not flt.include_hidden:
+        clauses.append("c.hidden = 0")
+    if flt.statuses:
+        clauses.append(f"c.status IN ({','.join('?' * len(flt.statuses))})")
+        params.extend(s.value for s in flt.statuses)
+    if flt.accounts:
+        clauses.append(f"c.account_id IN ({','.join('?' * len(flt.accounts))})")
+        params.extend(flt.accounts)
+    if flt.kinds:
+        clauses.append(f"c.kind IN ({','.join('?' * len(flt.kinds))})")
+        params.extend(k.value for k in flt.kinds)
+    if flt.team_id is not None:
+        clauses.append("c.team_id = ?")
+        params.append(flt.team_id)
+    if flt.unassigned:
+        clauses.append("c.assignee_id IS NULL")
+    elif flt.assignee_id is not None:
+        clauses.append("c.assignee_id = ?")
+        params.append(flt.assignee_id)
+    if flt.min_priority is not None:
+        clauses.append("c.priority >= ?")
+        params.append(flt.min_priority)
+    query = fts_query(flt.query)
+    if query:
+        clauses.append(
+            "c.id IN (SELECT conversation_id FROM messages WHERE id IN "
+            "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?))"
+        )
+        params.append(query)
+    clauses.append("(c.snoozed_until IS NULL OR c.snoozed_until <= ?)")
+    params.append(now)
+    return " AND ".join(clauses) or "1", params
+
+
+def _summary(row: sqlite3.Row) -> ConversationSummary:
+    sla = row["sla_due_at"]
+    return ConversationSummary(
+        id=row["id"],
+        account_id=row["account_id"],
+        account_handle=row["account_handle"],
+        network=row["network"],
+        kind=Kind(row["kind"]),
+        status=Status(row["status"]),
+        priority=row["priority"],
+        contact_handle=row["contact_handle"],
+        contact_name=row["contact_name"],
+        snippet=row["snippet"],
+        last_message_at=from_iso(row["last_message_at"]),
+        unread=bool(row["unread"]),
+        message_count=row["message_count"],
+        assignee_name=row["assignee_name"],
+        team_name=row["team_name"],
+        sla_due_at=None if sla == "9999" else from_iso(sla),
+        tags=tuple(json.loads(row["tags"])),
+    )
+
+
+class ConversationQueries:
+    """Column pages, counts, one conversation and its messages, search."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def page(
+        self, flt: ColumnFilter, limit: int = 50, offset: int = 0
+    ) -> list[ConversationSummary]:
+        """One page of a column, ordered as the column shows it."""
+        where, params = where_clause(flt, self._store.now())
+        order = ORDERS.get(flt.sort, ORDERS["priority"])
+        rows = self._store.query(
+            f"{_SUMMARY_SELECT} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [_summary(r) for r in rows]
+
+    def count(self, flt: ColumnFilter, unread_only: bool = False) -> int:
+        where, params = where_clause(flt, self._store.now())
+        if unread_only:
+            where += " AND c.unread = 1"
+        return int(
+            self._store.query(f"SELECT count(*) FROM conversations c WHERE {where}", params)[0][0]
+        )
+
+    def get(self, conversation_id: int) -> ConversationSummary | None:
+        rows = self._store.query(f"{_SUMMARY_SELECT} WHERE c.id = ?", (conversation_id,))
+        return _summary(rows[0]) if rows else None
+
+    def matching(self, flt: ColumnFilter, ids: frozenset[int]) -> set[int]:
+        """Which of ids the filter admits: lets a column re-query only what changed."""
+        if not ids:
+            return set()
+        where, params = where_clause(flt, self._store.now())
+        marks = ",".join("?" * len(ids))
+        rows = self._store.query(
+            f"SELECT c.id FROM conversations c WHERE {where} AND c.id IN ({marks})",
+            [*params, *ids],
+        )
+        return {int(r[0]) for r in rows}
+
+    def messages(self, conversation_id: int) -> list[MessageRow]:
+        rows = self._store.query(
+            "SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at, id",
+            (conversation_id,),
+        )
+        return [
+            MessageRow(
+                id=r["id"],
+                remote_id=r["remote_id"],
+                direction=r["direction"],
+                kind=r["kind"],
+                author_handle=r["author_handle"],
+                author_name=r["author_name"],
+                text=r["text"],
+                html=r["html"],
+                url=r["url"],
+                visibility=r["visibility"],
+                spoiler_text=r["spoiler_text"],
+                media=json.loads(r["media_json"]),
+                created_at=from_iso(r["created_at"]),
+            )
+            for r in rows
+        ]
+
+    def search(self, text: str, limit: int = 50, offset: int = 0) -> list[ConversationSummary]:
+        """Full-text search over every message, newest conversations first."""
+        if not fts_query(text):
+            return []
+        flt = ColumnFilter(query=text, statuses=(), include_hidden=True, sort="newest")
+        return self.page(flt, limit, offset)
+
+    def reply_target(self, conversation_id: int) -> Message | None:
+        """The newest inbound message of a conversation, as the adapter needs it to reply."""
+        rows = self._store.query(
+            """SELECT m.*, c.key, a.network, coalesce(p.remote_id, '') AS author_remote_id,
+                      coalesce(p.profile_url, '') AS profile_url
+               FROM messages m JOIN conversations c ON c.id = m.conversation_id
+               JOIN accounts a ON a.id = m.account_id
+               LEFT JOIN contacts p ON p.id = m.author_id
+               WHERE m.conversation_id = ? AND m.direction = 'in'
+               ORDER BY m.created_at DESC, m.id DESC LIMIT 1""",
+            (conversation_id,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return Message(
+            remote_id=r["remote_id"],
+            conversation_key=r["key"],
+            kind=Kind(r["kind"]),
+            author=Contact(
+                network=r["network"],
+                remote_id=r["author_remote_id"],
+                handle=r["author_handle"],
+                display_name=r["author_name"],
+                profile_url=r["profile_url"],
+            ),
+            text=r["text"],
+            created_at=from_iso(r["created_at"]),
+            html=r["html"],
+            url=r["url"],
+            direction=Direction(r["direction"]),
+            in_reply_to=r["in_reply_to"],
+            visibility=r["visibility"],
+            spoiler_text=r["spoiler_text"],
+            language=r["language"],
+            mentions=tuple(json.loads(r["mentions_json"])),
+            raw=r["raw_json"],
+        )

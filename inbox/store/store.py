@@ -1,0 +1,175 @@
+"""The Store facade: one connection, and the repositories that share it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from inbox.core.clock import Clock, SystemClock, to_iso
+from inbox.core.models import Account, AccountInfo
+from inbox.store.columns import ColumnRepo
+from inbox.store.db import open_connection, translated
+from inbox.store.ingest import Ingest
+from inbox.store.outbox import OutboxRepo
+from inbox.store.queries import ConversationQueries
+
+
+class Store:
+    """A profile's database. One writer Store per process; readers open readonly=True.
+
+    Repositories: columns, conversations (read queries), ingest, outbox.
+    """
+
+    def __init__(
+        self, path: Path | str, *, clock: Clock | None = None, readonly: bool = False
+    ) -> None:
+        self.path = Path(path)
+        self.clock: Clock = clock or SystemClock()
+        self.readonly = readonly
+        self.conn: sqlite3.Connection = open_connection(self.path, readonly=readonly)
+        self.db = sqlite_utils.Database(self.conn)
+        self.columns = ColumnRepo(self)
+        self.conversations = ConversationQueries(self)
+        self.ingest = Ingest(self)
+        self.outbox = OutboxRepo(self)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def now(self) -> str:
+        return to_iso(self.clock.now())
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; errors become StoreError."""
+        with translated(self.path):
+            if self.conn.in_transaction:  # nested: join the outer transaction
+                yield self.conn
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        with translated(self.path):
+            return self.conn.execute(sql, params).fetchall()
+
+    # -- accounts -------------------------------------------------------------
+
+    def add_account(self, info: AccountInfo) -> Account:
+        """Insert or refresh an account (same network, instance and remote id)."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                """INSERT INTO accounts (network, instance, remote_id, handle, display_name,
+                       avatar_url, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (network, instance, remote_id) DO UPDATE SET
+                       handle = excluded.handle, display_name = excluded.display_name,
+                       avatar_url = excluded.avatar_url, status = 'ok', status_detail = ''
+                   RETURNING id""",
+                (
+                    info.network,
+                    info.instance,
+                    info.remote_id,
+                    info.handle,
+                    info.display_name,
+                    info.avatar_url,
+                    self.now(),
+                ),
+            ).fetchone()
+        return self.account(int(row[0]))
+
+    def accounts(self) -> list[Account]:
+        return [_account(r) for r in self.query("SELECT * FROM accounts ORDER BY id")]
+
+    def account(self, account_id: int) -> Account:
+        rows = self.query("SELECT * FROM accounts WHERE id = ?", (account_id,))
+        if not rows:
+            raise KeyError(account_id)
+        return _account(rows[0])
+
+    def remove_account(self, account_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
+
+    def set_account_status(self, account_id: int, status: str, detail: str = "") -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE accounts SET status = ?, status_detail = ? WHERE id = ?",
+                (status, detail, account_id),
+            )
+
+    # -- sync cursors ----------------------------------------------------------
+
+    def cursor(self, account_id: int, stream: str) -> str | None:
+        rows = self.query(
+            "SELECT cursor FROM sync_cursors WHERE account_id = ? AND stream = ?",
+            (account_id, stream),
+        )
+        return rows[0][0] if rows else None
+
+    def set_cursor(self, account_id: int, stream: str, cursor: str | None) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                """INSERT INTO sync_cursors (account_id, stream, cursor, updated_at)
+                   VALUES (?, ?, ?, ?)
+                   ON CONFLICT (account_id, stream) DO UPDATE SET
+                       cursor = excluded.cursor, updated_at = excluded.updated_at""",
+                (account_id, stream, cursor, self.now()),
+            )
+
+    # -- settings, audit, quarantine ------------------------------------------
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        rows = self.query("SELECT value_json FROM settings WHERE key = ?", (key,))
+        return json.loads(rows[0][0]) if rows else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                """INSERT INTO settings (key, value_json) VALUES (?, ?)
+                   ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json""",
+                (key, json.dumps(value)),
+            )
+
+    def audit(
+        self, actor: str, action: str, conversation_id: int | None = None, **detail: Any
+    ) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO audit_log (at, actor, action, conversation_id, detail_json)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (self.now(), actor, action, conversation_id, json.dumps(detail)),
+            )
+
+    def quarantine(self, source: str, reason: str, raw: str = "") -> None:
+        """Keep a bad input aside so it is reported, never fatal and never lost."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO quarantine (at, source, reason, raw) VALUES (?, ?, ?, ?)",
+                (self.now(), source, reason, raw[:100_000]),
+            )
+
+
+def _account(row: sqlite3.Row) -> Account:
+    return Account(
+        network=row["network"],
+        instance=row["instance"],
+        remote_id=row["remote_id"],
+        handle=row["handle"],
+        display_name=row["display_name"],
+        avatar_url=row["avatar_url"],
+        id=row["id"],
+        status=row["status"],
+        status_detail=row["status_detail"],
+    )

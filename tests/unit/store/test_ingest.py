@@ -1,0 +1,108 @@
+"""Ingest: dedupe, conversations, full-text search and column order."""
+
+from __future__ import annotations
+
+from inbox.core.events import Changed
+from inbox.core.models import ColumnFilter, Direction, Kind, Status
+from inbox.core.rules import Decision
+
+
+def test_ingesting_twice_changes_nothing(store, account_info, make_message) -> None:
+    account = store.add_account(account_info)
+    msg = make_message("109")
+    first = store.ingest.messages(account.id, [msg])
+    assert first.conversations
+    assert store.ingest.messages(account.id, [msg]) == Changed()
+    assert store.query("SELECT count(*) FROM messages")[0][0] == 1
+
+
+def test_messages_group_into_one_conversation_per_key(store, account_info, make_message) -> None:
+    account = store.add_account(account_info)
+    store.ingest.messages(
+        account.id,
+        [
+            make_message(key="t1", text="first", minutes_ago=10),
+            make_message(key="t1", text="second", minutes_ago=5),
+            make_message(key="t2", text="other"),
+        ],
+    )
+    page = store.conversations.page(ColumnFilter())
+    counts = {c.snippet: c.message_count for c in page}
+    assert counts == {"second": 2, "other": 1}
+
+
+def test_column_orders_by_priority_then_sla_due_then_newest(store, account_info, make_message):
+    account = store.add_account(account_info)
+
+    def decide(message):
+        return Decision(priority=50 if "urgent" in message.text else 0)
+
+    store.ingest.messages(
+        account.id,
+        [
+            make_message(key="old", text="old", minutes_ago=60),
+            make_message(key="new", text="new", minutes_ago=1),
+            make_message(key="hot", text="urgent outage", minutes_ago=120),
+        ],
+        decide,
+    )
+    assert [c.snippet for c in store.conversations.page(ColumnFilter())] == [
+        "urgent outage",
+        "new",
+        "old",
+    ]
+    newest = store.conversations.page(ColumnFilter(sort="newest"))
+    assert [c.snippet for c in newest] == ["new", "old", "urgent outage"]
+
+
+def test_filters_by_kind_and_min_priority(store, account_info, make_message) -> None:
+    account = store.add_account(account_info)
+    store.ingest.messages(
+        account.id,
+        [
+            make_message(key="a", kind=Kind.DM, text="a dm"),
+            make_message(key="b", kind=Kind.MENTION, text="a mention"),
+        ],
+    )
+    dms = store.conversations.page(ColumnFilter(kinds=(Kind.DM,)))
+    assert [c.snippet for c in dms] == ["a dm"]
+    assert store.conversations.page(ColumnFilter(min_priority=30)) == dms  # DMs score 30
+
+
+def test_full_text_search_finds_words_ignoring_accents(store, account_info, make_message):
+    account = store.add_account(account_info)
+    store.ingest.messages(
+        account.id,
+        [
+            make_message(key="a", text="Le café est fermé"),
+            make_message(key="b", text="My refund never arrived", author="bob"),
+        ],
+    )
+    assert [c.snippet for c in store.conversations.search("cafe")] == ["Le café est fermé"]
+    assert [c.contact_handle for c in store.conversations.search("refund")] == ["bob"]
+    assert [c.contact_handle for c in store.conversations.search("bo")] == ["bob"]
+    assert store.conversations.search('"); DROP TABLE messages; --') == []
+
+
+def test_customer_writing_again_reopens_a_resolved_conversation(
+    store, account_info, make_message
+) -> None:
+    account = store.add_account(account_info)
+    store.ingest.messages(account.id, [make_message(key="t")])
+    store.conn.execute("UPDATE conversations SET status = 'resolved'")
+    store.ingest.messages(account.id, [make_message(key="t", text="still broken")])
+    (conv,) = store.conversations.page(ColumnFilter(statuses=()))
+    assert conv.status is Status.OPEN
+
+
+def test_our_own_reply_sets_first_response_but_not_the_snippet(
+    store, account_info, make_message, clock
+) -> None:
+    account = store.add_account(account_info)
+    store.ingest.messages(account.id, [make_message(key="t", text="help?", minutes_ago=5)])
+    store.ingest.messages(
+        account.id, [make_message(key="t", text="on it", direction=Direction.OUT, author="shop")]
+    )
+    row = store.query("SELECT snippet, first_response_at FROM conversations")[0]
+    assert row["snippet"] == "help?"
+    assert row["first_response_at"] is not None
