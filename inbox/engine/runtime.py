@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from inbox.core.clock import Clock, SystemClock
 from inbox.core.errors import InboxError
@@ -117,12 +117,16 @@ class Engine:
 
     # -- commands ----------------------------------------------------------------
 
-    def submit(self, fn: Callable[[Engine], T | Awaitable[T]]) -> concurrent.futures.Future[T]:
+    @overload
+    def submit(self, fn: Callable[[Engine], Awaitable[T]]) -> concurrent.futures.Future[T]: ...
+    @overload
+    def submit(self, fn: Callable[[Engine], T]) -> concurrent.futures.Future[T]: ...
+    def submit(self, fn: Callable[[Engine], Any]) -> concurrent.futures.Future[Any]:
         """Run fn(engine) on the engine thread; await it if it returns an awaitable."""
         if self._loop is None:
             raise RuntimeError("engine not started")
 
-        async def invoke() -> T:
+        async def invoke() -> Any:
             result = fn(self)
             if inspect.isawaitable(result):
                 return await result
@@ -130,7 +134,11 @@ class Engine:
 
         return asyncio.run_coroutine_threadsafe(invoke(), self._loop)
 
-    def call(self, fn: Callable[[Engine], T | Awaitable[T]], timeout: float = 60.0) -> T:
+    @overload
+    def call(self, fn: Callable[[Engine], Awaitable[T]], timeout: float = ...) -> T: ...
+    @overload
+    def call(self, fn: Callable[[Engine], T], timeout: float = ...) -> T: ...
+    def call(self, fn: Callable[[Engine], Any], timeout: float = 60.0) -> Any:
         """submit() and wait: for the CLI and tests, never for the GUI thread."""
         return self.submit(fn).result(timeout)
 
