@@ -14,6 +14,7 @@ import sqlite_utils
 from inbox.core.clock import Clock, SystemClock, to_iso
 from inbox.core.models import Account, AccountInfo
 from inbox.store.columns import ColumnRepo
+from inbox.store.connectors import ConnectorRepo
 from inbox.store.db import open_connection, translated
 from inbox.store.ingest import Ingest
 from inbox.store.outbox import OutboxRepo
@@ -23,7 +24,7 @@ from inbox.store.queries import ConversationQueries
 class Store:
     """A profile's database. One writer Store per process; readers open readonly=True.
 
-    Repositories: columns, conversations (read queries), ingest, outbox.
+    Repositories: columns, conversations (read queries), ingest, outbox, connectors.
     """
 
     def __init__(
@@ -38,6 +39,7 @@ class Store:
         self.conversations = ConversationQueries(self)
         self.ingest = Ingest(self)
         self.outbox = OutboxRepo(self)
+        self.connectors = ConnectorRepo(self)
 
     def close(self) -> None:
         self.conn.close()
