@@ -34,7 +34,8 @@ def draft_article(
         links = [c.profile_url, *(e.url for e in transcript.entries)]
         q = redact(question, names, links)
         a = redact(answer, names, links)
-        question, answer = q.text, a.text
+        # Mentions that open a post only address it: drop them rather than leave placeholders.
+        question, answer = _unaddressed(q.text), _unaddressed(a.text)
         removed = [*q.removed, *a.removed]
         source = ""  # the original post names the customer
     if not title:
@@ -53,6 +54,10 @@ def draft_article(
         source=source,
         removed=tuple(dict.fromkeys(removed)),
     )
+
+
+def _unaddressed(text: str) -> str:
+    return re.sub(r"(?m)^(?:\[handle\][ ,:]*)+", "", text)
 
 
 def _author_names(transcript: Transcript) -> list[str]:

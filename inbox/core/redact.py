@@ -63,8 +63,9 @@ def redact(text: str, names: Iterable[str] = (), links: Iterable[str] = ()) -> R
     for link in sorted({u for u in links if u}, key=len, reverse=True):
         text = sub(re.compile(re.escape(link)), LINK, text)
     text = sub(_PROFILE_URL, LINK, text)
-    text = sub(_EMAIL, EMAIL, text)
+    # Handles first: a fediverse handle (@bob@host) also looks like an e-mail address.
     text = sub(_HANDLE, HANDLE, text)
+    text = sub(_EMAIL, EMAIL, text)
     for name in sorted({n.strip() for n in names if len(n.strip()) >= 2}, key=len, reverse=True):
         bare = name.lstrip("@")
         text = sub(re.compile(rf"(?<!\w)@?{re.escape(bare)}(?!\w)", re.IGNORECASE), NAME, text)

@@ -129,6 +129,8 @@ def queue_article(store: Store, article: Article, connector: str) -> OutboxItem:
     row = store.connectors.get(connector)
     if not base.kind_class(row.kind).articles:
         raise ConfigError(f"{connector!r} is a service desk; it cannot publish articles.")
+    if article.created_at is None:
+        article = replace(article, created_at=store.clock.now())
     payload = {"connector": connector, "article": _article_json(article)}
     key = f"article:{connector}:{article.conversation_id}"
     item = store.outbox.enqueue(
