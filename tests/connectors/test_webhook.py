@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from inbox.core.errors import RemoteRejected
+from inbox.core.errors import AuthExpired, RemoteRejected
 from inbox.core.handoff import RefKind
 from inbox.engine import connectors as ops
 from inbox.engine.outbox import deliver_due
@@ -29,7 +29,7 @@ class Receiver(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     server: Receiver
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         wid, ts = self.headers["webhook-id"], self.headers["webhook-timestamp"]
         expected = base64.b64encode(
@@ -103,7 +103,7 @@ async def test_signed_events_for_push_and_follow_up(
 
 async def test_a_wrong_secret_is_refused_with_the_receivers_words(store, receiver) -> None:
     ops.save_connector(store, "hook", "webhook", {"url": _url(receiver), "secret": "wrong"})
-    with pytest.raises(Exception, match="rejected the credentials.*bad signature") as info:
+    with pytest.raises(AuthExpired, match=r"rejected the credentials.*bad signature") as info:
         await ops.test_connector(store, "hook")
     assert "wrong" not in str(info.value)
     assert not isinstance(info.value, RemoteRejected)
