@@ -20,6 +20,7 @@ from inbox.core.handoff import (
     Transcript,
     render_entry,
     render_text,
+    ticket_subject,
 )
 
 # RT priorities run 0-99; these sit at the usual Low / Medium / High marks.
@@ -96,7 +97,7 @@ class RequestTracker(NoArticles):
             requestor = await self._requestor(transcript)
             body: dict[str, Any] = {
                 "Queue": self.queue,
-                "Subject": subject(transcript),
+                "Subject": ticket_subject(transcript),
                 "Content": render_text(transcript),
                 "ContentType": "text/plain",
                 "Priority": PRIORITY[transcript.level],
@@ -135,15 +136,6 @@ class RequestTracker(NoArticles):
             f"ticket/{ref.remote_id}/{action}",
             json={"Content": render_entry(entry), "ContentType": "text/plain"},
         )
-
-
-def subject(transcript: Transcript) -> str:
-    """'Mastodon @bob@fosstodon.org: where is my order? [si-…]': the marker finds it again."""
-    head = transcript.subject.strip().splitlines()[0] if transcript.subject.strip() else ""
-    if len(head) > 80:
-        head = head[:80].rsplit(" ", 1)[0] + "…"
-    handle = "@" + transcript.contact.handle.lstrip("@")
-    return f"{transcript.network.capitalize()} {handle}: {head} [{transcript.marker}]"
 
 
 def _sql(text: str) -> str:

@@ -22,6 +22,7 @@ from inbox.core.handoff import (
     Transcript,
     render_entry,
     render_text,
+    ticket_subject,
 )
 
 TIMEOUT = 20.0
@@ -89,7 +90,7 @@ class EmailToTicket(NoArticles):
     async def push(self, transcript: Transcript) -> ExternalRef:
         msg = EmailMessage()
         root = self.message_id(transcript.marker)
-        msg["Subject"] = _subject(transcript)
+        msg["Subject"] = ticket_subject(transcript)
         msg["From"] = self.sender
         msg["To"] = self.to
         msg["Date"] = formatdate(localtime=False, usegmt=True)
@@ -161,12 +162,6 @@ class EmailToTicket(NoArticles):
             raise RemoteRejected(f"{self.system} refused: {_said(exc)}") from None
         except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
             raise NetworkError(f"{self.system} is unreachable: {exc}") from None
-
-
-def _subject(transcript: Transcript) -> str:
-    head = transcript.subject.strip().splitlines()[0] if transcript.subject.strip() else ""
-    handle = "@" + transcript.contact.handle.lstrip("@")
-    return f"{transcript.network.capitalize()} {handle}: {head[:80]} [{transcript.marker}]"
 
 
 def _said(exc: smtplib.SMTPResponseException) -> str:

@@ -192,3 +192,25 @@ def _esc(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )
+
+
+def ticket_subject(transcript: Transcript) -> str:
+    """'Mastodon @bob@host: where is my order? [si-…]': clear, and the marker finds it again."""
+    head = transcript.subject.strip().splitlines()[0] if transcript.subject.strip() else ""
+    if len(head) > 80:
+        head = head[:80].rsplit(" ", 1)[0] + "…"
+    handle = "@" + transcript.contact.handle.lstrip("@")
+    return f"{transcript.network.capitalize()} {handle}: {head} [{transcript.marker}]"
+
+
+def article_html(article: Article) -> str:
+    """Question and answer as simple, well-formed HTML (also Confluence storage XHTML)."""
+
+    def paras(text: str) -> str:
+        blocks = [b for b in text.split("\n\n") if b.strip()]
+        return "".join(f"<p>{_esc(b).replace(chr(10), '<br/>')}</p>" for b in blocks)
+
+    source = f'<p>Source: <a href="{_esc(article.source)}">thread</a></p>' if article.source else ""
+    return (
+        f"<h2>Question</h2>{paras(article.question)}<h2>Answer</h2>{paras(article.answer)}{source}"
+    )
