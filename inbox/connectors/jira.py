@@ -43,6 +43,8 @@ def describe(response: httpx.Response) -> str:
     errors = body.get("errors")
     if isinstance(errors, dict):
         parts.extend(f"{k}: {v}" for k, v in errors.items())
+    elif isinstance(errors, list):  # Confluence v2: [{"status", "code", "title", "detail"}]
+        parts.extend(str(e.get("title") or e.get("code")) for e in errors if isinstance(e, dict))
     if not parts and body.get("message"):
         parts.append(str(body["message"]))
     return " — ".join(parts)

@@ -16,6 +16,7 @@ _HANDLE = re.compile(
 )
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+\b")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d ()\-.]{7,}\d(?!\w)")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
 # Links that name a person: Mastodon /@user, Bluesky /profile/…, X / Twitter /user.
 _PROFILE_URL = re.compile(
     r"https?://(?:"
@@ -73,5 +74,14 @@ def redact(text: str, names: Iterable[str] = (), links: Iterable[str] = ()) -> R
         first = bare.split()[0] if " " in bare else ""
         if len(first) >= 3:
             text = sub(re.compile(rf"(?<!\w){re.escape(first)}(?!\w)"), NAME, text)
-    text = sub(_PHONE, PHONE, text)
+
+    def phone(match: re.Match[str]) -> str:
+        found = match.group(0)
+        digits = sum(c.isdigit() for c in found)
+        if digits < 9 or _DATE.fullmatch(found):  # dates and order numbers are not phones
+            return found
+        removed.append(found)
+        return PHONE
+
+    text = _PHONE.sub(phone, text)
     return Redacted(text, tuple(removed))
