@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import logging
+import pkgutil
 import sys
 import threading
 from dataclasses import dataclass
@@ -12,9 +15,10 @@ from PySide6.QtCore import QEventLoop, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 import inbox.demo
+import inbox.ui.features
 from inbox import secrets
 from inbox.core.errors import InboxError
-from inbox.core.events import Progress
+from inbox.core.events import ErrorEvent, Progress
 from inbox.engine import Engine
 from inbox.profile import Profile
 from inbox.store import Store
@@ -22,6 +26,7 @@ from inbox.ui import first_run, theme
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.main_window import MainWindow
 
+log = logging.getLogger(__name__)
 SCREENSHOT_SIZE = QSize(1600, 1000)
 
 
@@ -106,7 +111,27 @@ def open_session(profile: Profile, *, interactive: bool = True) -> Session:
         raise
     window = MainWindow(store, bridge, engine.clock.now)
     window.add_action("File", "Add account…", lambda: first_run.add_account(window, engine))
+    install_features(window, engine)
     return Session(profile, engine, store, bridge, window)
+
+
+def install_features(window: MainWindow, engine: Engine) -> list[str]:
+    """Call install(window, engine) of every module in inbox.ui.features, in name order.
+
+    A feature that fails to install is reported in the status bar; the deck still opens.
+    """
+    installed = []
+    for info in sorted(pkgutil.iter_modules(inbox.ui.features.__path__), key=lambda m: m.name):
+        try:
+            module = importlib.import_module(f"inbox.ui.features.{info.name}")
+            install = getattr(module, "install", None)
+            if install is not None:
+                install(window, engine)
+                installed.append(info.name)
+        except Exception as exc:  # one broken feature must not keep the inbox closed
+            log.exception("feature %s failed to install", info.name)
+            window.bridge.error.emit(ErrorEvent(f"The {info.name} feature failed to start: {exc}"))
+    return installed
 
 
 def _has_accounts(db: Path) -> bool:

@@ -206,7 +206,8 @@ class ConversationDelegate(QStyledItemDelegate):
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(col)
                 painter.drawRoundedRect(box, 4, 4)
-                painter.setPen(QColor("#ffffff"))
+                # Dark mode's lighter badge colours need dark text to stay readable.
+                painter.setPen(QColor("#15171a" if c.dark else "#ffffff"))
             else:
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.setPen(col)
@@ -231,7 +232,7 @@ class ConversationDelegate(QStyledItemDelegate):
             pill(f"P{row.priority}", pcol, True)
         pill(
             f"{fmt.network_label(row.network)} · @{row.account_handle}",
-            fmt.network_colour(row.network) if not selected else muted.name(),
+            fmt.network_colour(row.network, c.dark) if not selected else muted.name(),
             False,
         )
         kind = "DM" if row.kind.value == "dm" else row.kind.value

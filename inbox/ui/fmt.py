@@ -24,6 +24,7 @@ AVATAR_COLOURS = (
 )
 
 NETWORK_COLOURS = {"mastodon": "#6364ff", "bluesky": "#1185fe", "x": "#525252"}
+NETWORK_COLOURS_DARK = {"mastodon": "#9a9bff", "bluesky": "#5aa9ff", "x": "#c4c4c4"}
 
 
 def relative_time(when: datetime, now: datetime) -> str:
@@ -64,5 +65,7 @@ def network_label(network: str) -> str:
     return NETWORK_LABELS.get(network, network.title())
 
 
-def network_colour(network: str) -> str:
+def network_colour(network: str, dark: bool = False) -> str:
+    if dark:
+        return NETWORK_COLOURS_DARK.get(network, "#adb5bd")
     return NETWORK_COLOURS.get(network, "#868e96")

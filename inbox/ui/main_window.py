@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
+    QSizePolicy,
     QSplitter,
     QToolBar,
     QWidget,
@@ -117,7 +118,17 @@ class MainWindow(QMainWindow):
         self.error_label.setObjectName("errorLabel")
         self.statusBar().addWidget(self.error_label, 1)
         self._build_menus()
+        stretch = QWidget()
+        stretch.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        top.addWidget(stretch)
+        top.addAction(self.actions_by_name["new_column"])
         self._refresh_accounts()
+
+        # Relative times ("5m") age while the window is open: repaint, no query.
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(30_000)
+        self._clock_timer.timeout.connect(self._repaint_times)
+        self._clock_timer.start()
 
         self.deck.opened.connect(self.open_conversation)
         self.pane.closed.connect(self._pane_closed)
@@ -189,7 +200,7 @@ class MainWindow(QMainWindow):
                 str(n),
             )
         a["new_column"] = self.add_action(
-            "Column", "New column…", self.deck.new_column, "Ctrl+Shift+N"
+            "Column", "+ New column…", self.deck.new_column, "Ctrl+Shift+N"
         )
         a["edit_column"] = self.add_action(
             "Column", "Edit filter…", lambda: self._with_column(self.deck.edit_column)
@@ -226,6 +237,10 @@ class MainWindow(QMainWindow):
         self.deck.addAction(a["open"])
         self.menu("Conversation").addSeparator()
         a["about"] = self.add_action("Help", "Keyboard shortcuts", self._show_keys, "?")
+
+    def _repaint_times(self) -> None:
+        for view in self.deck.columns():
+            view.list.viewport().update()
 
     def _with_column(self, fn: Callable[..., object]) -> None:
         view = self.deck.current_column()

@@ -59,9 +59,8 @@ def thread_html(summary: ConversationSummary, messages: list[MessageRow], now: d
         handle = html.escape(m.author_handle or summary.account_handle)
         if out:
             who = f"{who} <span style='color:{c.accent}'>(us)</span>"
-        when = html.escape(
-            f"{fmt.relative_time(m.created_at, now)} · {m.created_at:%Y-%m-%d %H:%M} UTC"
-        )
+        local = m.created_at.astimezone()  # the reader's own time zone
+        when = html.escape(f"{fmt.relative_time(m.created_at, now)} · {local:%a %d %b %Y, %H:%M}")
         body = sanitize(m.html) if m.html else html.escape(m.text).replace("\n", "<br>")
         if m.spoiler_text:
             body = f"<p><b>CW: {html.escape(m.spoiler_text)}</b></p>{body}"
