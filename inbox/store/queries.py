@@ -44,9 +44,21 @@ ORDERS = {
 }
 
 
+_OR = re.compile(r"\s+OR\s+")
+
+
 def fts_query(text: str) -> str:
-    """User text as an FTS5 query: every word must match, as a prefix; no syntax leaks."""
-    return " ".join(f'"{token}"*' for token in _TOKEN.findall(text))
+    """User text as an FTS5 query: every word must match, as a prefix; no syntax leaks.
+
+    An upper-case OR between words offers alternatives: "refund OR charged".
+    """
+    groups = [
+        " AND ".join(f'"{token}"*' for token in _TOKEN.findall(part)) for part in _OR.split(text)
+    ]
+    groups = [g for g in groups if g]
+    if len(groups) == 1:
+        return groups[0]
+    return " OR ".join(f"({g})" for g in groups)
 
 
 @dataclass(frozen=True)
