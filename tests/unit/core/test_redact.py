@@ -14,7 +14,8 @@ def test_handles_emails_phones_and_profile_links_are_removed() -> None:
     )
     done = redact(text)
     assert done.text == (
-        "Hi [handle] and [handle], mail me at [email] or call [phone]. See [link] and [link] and [link]"
+        "Hi [handle] and [handle], mail me at [email] or call [phone]. "
+        "See [link] and [link] and [link]"
     )
     assert done.removed == (
         "https://fosstodon.org/@bob",
