@@ -92,6 +92,7 @@ class Post:
     approved_by: int | None = None
     use_network_scheduler: bool = False
     error: str = ""
+    note: str = ""  # what happened that the user should know (published late, handed over)
 
     def text_for(self, network: str) -> str:
         """The text sent to network: its variant, else the shared text; the link appended."""

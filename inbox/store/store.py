@@ -17,7 +17,9 @@ from inbox.store.columns import ColumnRepo
 from inbox.store.db import open_connection, translated
 from inbox.store.ingest import Ingest
 from inbox.store.outbox import OutboxRepo
+from inbox.store.posts import PostRepo
 from inbox.store.queries import ConversationQueries
+from inbox.store.templates import TemplateRepo
 
 
 class Store:
@@ -38,6 +40,8 @@ class Store:
         self.conversations = ConversationQueries(self)
         self.ingest = Ingest(self)
         self.outbox = OutboxRepo(self)
+        self.posts = PostRepo(self)
+        self.templates = TemplateRepo(self)
 
     def close(self) -> None:
         self.conn.close()
