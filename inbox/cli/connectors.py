@@ -12,12 +12,9 @@ from inbox.core.article import draft_article
 from inbox.core.errors import ConfigError
 from inbox.engine import Engine
 from inbox.engine import connectors as ops
-from inbox.engine.outbox import deliver_due
 from inbox.profile import Profile
 from inbox.store import Store
 from inbox.store.outbox import OutboxItem
-
-KINDS = ("push", "append", "article")
 
 
 def register(sub: Any) -> None:
@@ -167,7 +164,7 @@ def _deliver(args: argparse.Namespace, queue: Any) -> OutboxItem:
     engine.start()
     try:
         item: OutboxItem = engine.call(lambda e: queue(e.store))
-        engine.call(lambda e: deliver_due(e, kinds=KINDS))
+        engine.call(ops.deliver_now)
         final = engine.call(lambda e: e.store.outbox.get(item.id))
     finally:
         engine.stop()

@@ -21,13 +21,15 @@ from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError, NetworkError
 from inbox.core.events import Changed, Event
 from inbox.core.handoff import Article, Entry, EntryKind, RefKind
-from inbox.engine.outbox import handler
+from inbox.engine.outbox import deliver_due, handler
 from inbox.networks.base import Sent
 from inbox.store.outbox import OutboxItem
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
     from inbox.store import Store
+
+KINDS = ("push", "append", "article")  # the outbox kinds this module delivers
 
 
 def open_connector(store: Store, name: str) -> base.Connector:
@@ -43,8 +45,19 @@ def open_connector(store: Store, name: str) -> base.Connector:
     return base.build(row.kind, row.config, found)
 
 
-def save_connector(store: Store, name: str, kind: str, values: dict[str, Any]) -> None:
-    """Add or replace a connector: config to the store, secret fields to the keyring."""
+def save_connector(
+    store: Store, name: str, kind: str, values: dict[str, Any], *, keep_secrets: bool = False
+) -> None:
+    """Add or replace a connector: config to the store, secret fields to the keyring.
+
+    With keep_secrets, a secret field left empty keeps the value already in the keyring
+    (the settings dialog never shows stored secrets).
+    """
+    if keep_secrets:
+        values = dict(values)
+        for field in base.kind_class(kind).schema:
+            if field.secret and not values.get(field.name):
+                values[field.name] = secrets.get_secret(secrets.connector_key(name, field.name))
     config, found = base.validate(kind, values)
     try:
         existing = store.connectors.get(name)
@@ -75,6 +88,11 @@ async def test_connector(store: Store, name: str) -> str:
         return await connector.test()
     finally:
         await connector.aclose()
+
+
+async def deliver_now(engine: Engine) -> int:
+    """Deliver due connector work at once (a button press should not wait for the next tick)."""
+    return await deliver_due(engine, kinds=KINDS)
 
 
 # -- queueing ----------------------------------------------------------------------
