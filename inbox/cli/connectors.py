@@ -45,6 +45,10 @@ def register(sub: Any) -> None:
     rm.add_argument("name")
     rm.set_defaults(func=_remove)
 
+    pend = verbs.add_parser("pending", help="pushes, follow-ups and articles not delivered yet")
+    pend.add_argument("--json", action="store_true")
+    pend.set_defaults(func=_pending)
+
     kinds = verbs.add_parser("kinds", help="the connector kinds and their settings")
     kinds.set_defaults(func=_kinds)
 
@@ -121,6 +125,37 @@ def _list(args: argparse.Namespace) -> int:
     for r in rows:
         settings = ", ".join(f"{k}={v}" for k, v in sorted(r.config.items()))
         print(f"{r.name}\t{r.kind}\t{settings}")
+    return 0
+
+
+def _pending(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        items = ops.pending(store)
+    finally:
+        store.close()
+    rows = [
+        {
+            "id": i.id,
+            "kind": i.kind,
+            "connector": i.target,
+            "conversation_id": i.conversation_id,
+            "status": i.status,
+            "attempts": i.attempts,
+            "due_at": i.due_at,
+            "error": i.last_error,
+        }
+        for i in items
+    ]
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    for r in rows:
+        error = f"\t{r['error']}" if r["error"] else ""
+        print(
+            f"#{r['id']}\t{r['kind']}\t{r['connector']}\tconversation {r['conversation_id']}"
+            f"\t{r['status']} (attempt {r['attempts']}, due {r['due_at']}){error}"
+        )
     return 0
 
 

@@ -135,6 +135,7 @@ def render_text(transcript: Transcript) -> str:
     lines = [
         f"Conversation on {transcript.network} with {transcript.requester}",
         f"Account: @{transcript.account.lstrip('@')}",
+        f"Priority: {transcript.level.value} · Tags: {', '.join(transcript.labels)}",
         "",
     ]
     for entry in transcript.entries:

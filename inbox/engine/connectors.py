@@ -99,18 +99,30 @@ async def deliver_now(engine: Engine) -> int:
 
 
 def queue_push(store: Store, conversation_id: int, connector: str) -> OutboxItem:
-    """Queue the ticket; queueing the same conversation and connector again changes nothing."""
+    """Queue the ticket; queueing the same conversation and connector again changes nothing.
+
+    A failed push is re-queued instead (the user asked again).
+    """
     row = store.connectors.get(connector)
     if not base.kind_class(row.kind).tickets:
         raise ConfigError(f"{connector!r} is a knowledge base; it cannot take tickets.")
     store.connectors.transcript(conversation_id)  # fail now on a missing conversation
-    return store.outbox.enqueue(
+    item = store.outbox.enqueue(
         "push",
         f"push:{connector}:{conversation_id}",
         {"connector": connector},
         conversation_id=conversation_id,
         target=connector,
     )
+    if item.status == "failed":  # asked again after a failure: that is a retry
+        store.outbox.retry(item.id)
+        item = store.outbox.get(item.id) or item
+    return item
+
+
+def pending(store: Store) -> list[OutboxItem]:
+    """Connector work still queued, being sent, or failed (with the system's error)."""
+    return [item for item in store.outbox.pending() if item.kind in KINDS]
 
 
 def queue_followups(store: Store, conversation_ids: frozenset[int]) -> int:

@@ -119,6 +119,10 @@ def test_push_that_cannot_reach_the_desk_stays_queued_and_says_why(capsys, profi
     code, out, _ = run(capsys, "--profile", profile, "push", "1", "--connector", "hook")
     assert code == 3
     assert "Ticket queued (outbox #1)" in out and "unreachable" in out
+    code, out, _ = run(capsys, "--profile", profile, "connectors", "pending", "--json")
+    (row,) = json.loads(out)
+    assert (row["kind"], row["connector"], row["status"]) == ("push", "hook", "queued")
+    assert "unreachable" in row["error"]
     code, _, err = run(capsys, "--profile", profile, "connectors", "test", "hook")
     assert code == 2 and "the webhook at 127.0.0.1 is unreachable" in err
     code, _, err = run(capsys, "--profile", profile, "push", "1", "--connector", "nope")

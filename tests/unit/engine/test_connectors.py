@@ -99,7 +99,8 @@ async def test_a_refusal_fails_the_row_with_the_systems_words(
     await deliver_due(inline_engine)
     failed = store.outbox.get(item.id)
     assert (failed.status, failed.last_error) == ("failed", "Desk refused: queue is closed")
-    store.outbox.retry(item.id)
+    again = ops.queue_push(store, conversation, "desk")  # asking again is a retry
+    assert (again.id, again.status) == (item.id, "queued")
     assert await deliver_due(inline_engine) == 1
 
 
