@@ -119,3 +119,27 @@ def test_article_editor_removes_personal_data_and_the_toggle_shows_it(
     editor.title_edit.setText("Parcel tracking")
     article = editor.article()
     assert (article.conversation_id, article.title) == (cid, "Parcel tracking")
+
+
+def test_publishing_from_the_editor_puts_the_article_link_on_the_pane(
+    workspace: Path, open_profile: Opener, qtbot: QtBot, tmp_path: Path
+) -> None:
+    session = open_profile(workspace)
+    window = session.window
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    session.engine.call(
+        lambda e: ops.save_connector(e.store, "kb", "markdown", {"folder": str(kb)})
+    )
+    _open_first(window)
+    write = next(a for a in window.pane.toolbar.actions() if a.objectName() == "writeArticle")
+    write.trigger()
+    qtbot.waitUntil(lambda: isinstance(window.findChild(ArticleEditor), ArticleEditor))
+    editor = window.findChild(ArticleEditor)
+    assert editor.connector.currentText() == "kb"
+    editor.title_edit.setText("Parcel tracking")
+    editor.accept()
+    status = window.pane.findChild(QLabel, "deskStatus")
+    qtbot.waitUntil(lambda: "Article in kb" in status.text(), timeout=10000)
+    assert "parcel-tracking.md" in status.text()
+    assert (kb / "parcel-tracking.md").exists()

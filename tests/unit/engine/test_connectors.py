@@ -135,3 +135,37 @@ def test_removing_a_connector_removes_its_secrets(store, desk) -> None:
     assert secrets.get_secret(key) == "t0ps3cret"
     ops.remove_connector(store, "desk")
     assert secrets.get_secret(key) is None
+
+
+def test_the_running_engine_turns_new_messages_into_follow_ups(
+    tmp_path, desk, make_message, account_info
+) -> None:
+    """Through the real engine thread: sync's Changed event reaches the follow-up listener."""
+    from inbox.engine import Engine
+
+    engine = Engine(tmp_path / "inbox.db")
+    engine.start()
+    try:
+
+        def setup(e: Engine) -> int:
+            account = e.store.add_account(account_info)
+            e.store.ingest.messages(account.id, [make_message("1", key="k")])
+            cid = int(e.store.query("SELECT id FROM conversations")[0][0])
+            ops.save_connector(e.store, "desk", "fake", {"token": "x"})
+            ops.queue_push(e.store, cid, "desk")
+            return cid
+
+        cid = engine.call(setup)
+        engine.call(ops.deliver_now)
+
+        def new_message(e: Engine) -> None:
+            changed = e.store.ingest.messages(1, [make_message("2", key="k", text="More?")])
+            e.publish(changed)  # what engine.sync does after storing a page
+
+        engine.call(new_message)
+        assert engine.call(ops.deliver_now) == 1
+        rows = engine.call(lambda e: e.store.outbox.for_conversation(cid))
+        assert [(r.kind, r.status) for r in rows] == [("push", "done"), ("append", "done")]
+    finally:
+        engine.stop()
+    assert desk.calls[-1] == ("append", ("T-1", "in", "More?"))
