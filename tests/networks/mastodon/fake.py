@@ -52,7 +52,7 @@ class FakeMastodon:
     failures: list[Failure] = field(default_factory=list)
     media_polls_until_done: int = 1
     rate_headers: dict[str, str] = field(default_factory=dict)
-    timeout_after_post: int = 0  # the next N posts are made, then the answer is lost
+    timeout_after_post: int = 0  # the next N answers to POST /statuses are lost
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -170,7 +170,17 @@ class FakeMastodon:
     def _post(self, request: httpx.Request) -> httpx.Response:
         key = request.headers.get("Idempotency-Key")
         if key and key in self.idempotency:
-            return self._json(self.idempotency[key])
+            body = self.idempotency[key]  # the status made the first time, not a new one
+        else:
+            body = self._create(request, key)
+            if isinstance(body, httpx.Response):
+                return body
+        if self.timeout_after_post > 0:
+            self.timeout_after_post -= 1
+            raise httpx.ReadTimeout("the answer was lost", request=request)
+        return self._json(body)
+
+    def _create(self, request: httpx.Request, key: str | None) -> Any:
         form = _form(request)
         text = form.get("status", [""])[0]
         if not text and not form.get("media_ids[]"):
@@ -194,10 +204,7 @@ class FakeMastodon:
         self.posts.append({"form": form, "key": key, "body": body})
         if key:
             self.idempotency[key] = body
-        if self.timeout_after_post > 0:
-            self.timeout_after_post -= 1
-            raise httpx.ReadTimeout("the answer was lost", request=request)
-        return self._json(body)
+        return body
 
 
 def _form(request: httpx.Request) -> dict[str, list[str]]:
