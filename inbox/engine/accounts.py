@@ -122,6 +122,9 @@ def connect(engine: Engine, account: Account, **options: Any) -> NetworkAdapter 
         engine.publish(AccountStatus(account.id, NEEDS_SIGNIN, "No saved sign-in"))
         return None
     options.setdefault("clock", engine.clock)
+    if account.network == "mastodon":  # the first sync's back-fill window
+        options.setdefault("window_days", float(engine.store.setting("sync.backfill_days", 7)))
+        options.setdefault("window_items", int(engine.store.setting("sync.backfill_items", 800)))
     adapter = adapter_for(account.network)(account, token, **options)
     engine.adapters[account.id] = adapter
     return adapter
