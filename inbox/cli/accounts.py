@@ -12,9 +12,6 @@ from typing import Any
 from inbox.cli.http import client as http_client
 from inbox.core.errors import ConfigError
 from inbox.engine import accounts
-from inbox.networks.base import adapter_for
-from inbox.networks.mastodon import oauth
-from inbox.networks.mastodon.api import host_of
 from inbox.profile import Profile
 from inbox.store import Store
 
@@ -63,30 +60,20 @@ async def _sign_in(store: Store, args: argparse.Namespace) -> tuple[Any, str]:
     instance = args.instance.strip()
     if not instance:
         raise ConfigError("--instance is empty")
+    token = None
+    if args.token_stdin:
+        token = sys.stdin.readline().strip()
+        if not token:
+            raise ConfigError("No token on standard input")
     async with http_client() as http:
-        if args.token_stdin:
-            token = sys.stdin.readline().strip()
-            if not token:
-                raise ConfigError("No token on standard input")
-        else:
-            app = await accounts.mastodon_app(store, http, instance)
-            token = await oauth.sign_in(
-                http,
-                app,
-                (lambda url: False) if args.oob else _open_browser,
-                ask_code=_ask_code,
-            )
-        probe = adapter_for("mastodon")(
-            _placeholder(instance), token, http=http
-        )  # verify_credentials: who the token belongs to
-        info = await probe.verify()
-    return info, token
-
-
-def _placeholder(instance: str) -> Any:
-    from inbox.core.models import AccountInfo
-
-    return AccountInfo("mastodon", host_of(instance), "", "")
+        return await accounts.mastodon_sign_in(
+            store,
+            http,
+            instance,
+            (lambda url: False) if args.oob else _open_browser,
+            ask_code=_ask_code,
+            token=token,
+        )
 
 
 def _open_browser(url: str) -> bool:

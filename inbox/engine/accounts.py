@@ -7,6 +7,7 @@ and the keyring (inbox.secrets). Tokens never reach SQLite, logs or messages.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -109,6 +110,58 @@ async def mastodon_app(
     app = oauth.AppCredentials(host, app.client_id, app.client_secret, app.scopes, app.app_id)
     save_app(store, "mastodon", app)
     return app
+
+
+async def mastodon_sign_in(
+    store: Store,
+    http: httpx.AsyncClient,
+    instance: str,
+    open_browser: Callable[[str], object],
+    ask_code: Callable[[str], Awaitable[str]] | None = None,
+    token: str | None = None,
+) -> tuple[AccountInfo, str]:
+    """Sign in (OAuth in the browser unless a token is given) and ask who the token is."""
+    if token is None:
+        app = await mastodon_app(store, http, instance)
+        token = await oauth.sign_in(http, app, open_browser, ask_code=ask_code)
+    probe = adapter_for("mastodon")(
+        AccountInfo("mastodon", host_of(instance), "", ""), token, http=http
+    )
+    return await probe.verify(), token
+
+
+async def add_mastodon(
+    engine: Engine,
+    instance: str,
+    open_browser: Callable[[str], object],
+    ask_code: Callable[[str], Awaitable[str]] | None = None,
+    **options: Any,
+) -> Account:
+    """The window's "Add account" and "Sign in again": sign in, save, connect, start syncing.
+
+    Runs on the engine thread (engine.submit); the browser opens from there.
+    """
+    from inbox.engine import loops
+
+    http = options.pop("http", None)
+    async with httpx.AsyncClient(
+        transport=options.pop("transport", None), timeout=httpx.Timeout(30.0, connect=10.0)
+    ) as own:
+        info, token = await mastodon_sign_in(
+            engine.store, http or own, instance, open_browser, ask_code
+        )
+    account = save_account(engine.store, info, token)
+    old = engine.adapters.pop(account.id, None)
+    if old is not None:
+        await old.aclose()
+    if http is not None:
+        options["http"] = http
+    connect(engine, account, **options)
+    engine.publish(AccountStatus(account.id, "ok"))
+    engine.publish(Changed(accounts=True))
+    if loops.running(engine):
+        loops.start_account(engine, account.id)
+    return account
 
 
 # -- adapters for the engine -----------------------------------------------------------

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+OUTBOX_TASK = "outbox"
 
 
 @dataclass(frozen=True)
@@ -146,12 +147,32 @@ async def run_once(engine: Engine) -> tuple[int, int]:
     return failed, delivered
 
 
+def _running(name: str) -> bool:
+    return any(t.get_name() == name and not t.done() for t in asyncio.all_tasks())
+
+
+def running(engine: Engine) -> bool:
+    """Whether start() has run: the outbox worker is alive (call on the engine thread)."""
+    return _running(OUTBOX_TASK)
+
+
+def start_account(
+    engine: Engine, account_id: int, settings: LoopSettings | None = None
+) -> asyncio.Task[None] | None:
+    """Start one account's loop unless it runs already (after adding or re-signing in)."""
+    name = f"sync:{account_id}"
+    if _running(name):
+        return None
+    cfg = settings or LoopSettings.from_store(engine)
+    task: asyncio.Task[None] = engine.spawn(account_loop(engine, account_id, cfg), name=name)
+    return task
+
+
 def start(engine: Engine, settings: LoopSettings | None = None) -> list[asyncio.Task[None]]:
     """Spawn the account loops and the outbox worker (call on the engine thread)."""
     cfg = settings or LoopSettings.from_store(engine)
-    tasks = [
-        engine.spawn(account_loop(engine, account_id, cfg), name=f"sync:{account_id}")
-        for account_id in list(engine.adapters)
-    ]
-    tasks.append(engine.spawn(outbox_loop(engine, cfg), name="outbox"))
-    return tasks
+    tasks = [start_account(engine, account_id, cfg) for account_id in list(engine.adapters)]
+    started = [t for t in tasks if t is not None]
+    if not _running(OUTBOX_TASK):
+        started.append(engine.spawn(outbox_loop(engine, cfg), name=OUTBOX_TASK))
+    return started
