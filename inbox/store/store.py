@@ -18,12 +18,13 @@ from inbox.store.db import open_connection, translated
 from inbox.store.ingest import Ingest
 from inbox.store.outbox import OutboxRepo
 from inbox.store.queries import ConversationQueries
+from inbox.store.teams import TeamRepo
 
 
 class Store:
     """A profile's database. One writer Store per process; readers open readonly=True.
 
-    Repositories: columns, conversations (read queries), ingest, outbox.
+    Repositories: columns, conversations (read queries), ingest, outbox, teams.
     """
 
     def __init__(
@@ -38,6 +39,7 @@ class Store:
         self.conversations = ConversationQueries(self)
         self.ingest = Ingest(self)
         self.outbox = OutboxRepo(self)
+        self.teams = TeamRepo(self)
 
     def close(self) -> None:
         self.conn.close()
