@@ -28,8 +28,8 @@ def register(sub: Any) -> None:
     add.add_argument(
         "--secret-stdin",
         action="store_true",
-        help="read secret fields from stdin, one KEY=VALUE a line (or just the value "
-        "when the kind has one secret field)",
+        help="read secret fields from stdin, one KEY=VALUE a line (a bare value is the "
+        "kind's first secret field)",
     )
     add.set_defaults(func=_add)
 
@@ -96,7 +96,8 @@ def _add(args: argparse.Namespace) -> int:
         )
     if args.secret_stdin:
         lines = [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
-        if len(secret_fields) == 1 and len(lines) == 1 and "=" not in lines[0]:
+        if secret_fields and len(lines) == 1 and "=" not in lines[0]:
+            # A bare value is the kind's first secret field (RT: token, SMTP: password).
             values[secret_fields[0]] = lines[0]
         else:
             for key, value in _parse_values(lines).items():
