@@ -12,20 +12,21 @@ from inbox.core.errors import InboxError
 from inbox.core.events import AccountStatus, Changed, ErrorEvent, Event, Progress
 from inbox.engine import Engine
 from inbox.store import Store
-
-Done = Callable[[Any], None]
-Failed = Callable[[BaseException], None]
+from inbox.ui.reader import Done, Failed, ReaderThread, ReadFn, Ticket
 
 
 class EngineBridge(QObject):
     """Re-emits engine events as Qt signals; GUI receivers get queued calls.
+
+    It also owns the reader thread (read()), so every thread crossing passes here.
 
     Signals:
         changed: a core.events.Changed (conversations, columns, accounts, ...).
         progress: a core.events.Progress of long work.
         error: a core.events.ErrorEvent to show the user.
         account_status: a core.events.AccountStatus (sync state of one account).
-        _finished: internal; carries a command's callback and result to the GUI thread.
+        _finished: internal; carries a command's or a read's callback and result to the
+            GUI thread.
     """
 
     changed = Signal(object)
@@ -40,11 +41,17 @@ class EngineBridge(QObject):
         # Emitted on the engine thread: Qt queues the call to receivers living on the GUI thread.
         self._unsubscribe = engine.subscribe(self._on_event)
         self._finished.connect(self._deliver)
+        self.reader = ReaderThread(engine.db_path, engine.clock, self._finished.emit, self._report)
+
+    def read(self, fn: ReadFn, on_done: Done, on_error: Failed | None = None) -> Ticket:
+        """Run fn(read-only store) on the reader thread; on_done(result) runs on the GUI thread."""
+        return self.reader.read(fn, on_done, on_error)
 
     def detach(self) -> None:
         """Stop listening to the engine (before it stops or the window closes)."""
         self._unsubscribe()
         self._unsubscribe = lambda: None
+        self.reader.close()
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, Changed):

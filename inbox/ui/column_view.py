@@ -137,7 +137,8 @@ class ColumnView(QFrame):
         self.list.doubleClicked.connect(self._activated)
         self.list.focused.connect(self.focused)
 
-        self.empty = QLabel(empty_text)
+        self._empty_text = empty_text
+        self.empty = QLabel("Loading…")
         self.empty.setObjectName("columnEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -182,7 +183,14 @@ class ColumnView(QFrame):
         unread = self.model.unread
         self.count.setText(f"{unread} unread" if unread else "")
         self.count.setVisible(bool(unread))
-        self.stack.setCurrentWidget(self.empty if self.is_empty else self.list)
+        if not self.model.loaded:
+            self.empty.setText("Loading…")
+            self.stack.setCurrentWidget(self.empty)
+        elif self.is_empty:
+            self.empty.setText(self._empty_text)
+            self.stack.setCurrentWidget(self.empty)
+        else:
+            self.stack.setCurrentWidget(self.list)
 
     def _activated(self, index: QModelIndex) -> None:
         cid = index.data(ID_ROLE)

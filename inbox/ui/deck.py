@@ -80,6 +80,10 @@ class Deck(QScrollArea):
     def search_view(self) -> ColumnView | None:
         return self._search
 
+    def loaded(self) -> bool:
+        """True when every column shows its first page (screenshots, tests)."""
+        return all(v.model.loaded for v in self.columns())
+
     def current_column(self) -> ColumnView | None:
         cols = self.columns()
         if self._current in cols:
@@ -115,7 +119,7 @@ class Deck(QScrollArea):
         self.layout_changed.emit()
 
     def _make_view(self, column: Column) -> ColumnView:
-        model = ColumnModel(self.store, column.filter)
+        model = ColumnModel(self.bridge, column.filter)
         view = ColumnView(model, column.name, self._now, column_id=column.id)
         model.setParent(view)
         self._wire(view)
@@ -205,7 +209,7 @@ class Deck(QScrollArea):
             return None
         flt = search_filter(text)
         if self._search is None:
-            model = ColumnModel(self.store, flt)
+            model = ColumnModel(self.bridge, flt)
             view = ColumnView(
                 model, "", self._now, None, empty_text="No conversation matches this search."
             )

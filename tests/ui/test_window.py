@@ -82,6 +82,7 @@ def test_first_run_offers_the_demo_and_a_replaceable_account_flow(
             session.close()
     try:
         assert demo.profile.demo and demo.store.accounts()
+        qtbot.waitUntil(demo.window.deck.loaded)
         assert demo.window.deck.columns()[0].model.rowCount() > 0
     finally:
         demo.close()
