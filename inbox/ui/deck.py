@@ -13,7 +13,7 @@ from inbox.core.models import Column, ColumnFilter
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.column_model import ColumnModel
-from inbox.ui.column_view import ColumnView
+from inbox.ui.column_view import COLUMN_WIDTH, ColumnView
 from inbox.ui.filter_dialog import FilterDialog
 
 COLUMNS_CHANGED = Changed(columns=True)
@@ -80,6 +80,13 @@ class Deck(QScrollArea):
     @property
     def search_view(self) -> ColumnView | None:
         return self._search
+
+    def content_width(self) -> int:
+        """Width that shows every column without scrolling."""
+        margins = self._layout.contentsMargins()
+        n = len(self.columns())
+        spacing = self._layout.spacing() * max(0, n - 1)
+        return margins.left() + margins.right() + n * COLUMN_WIDTH + spacing + 2
 
     def loaded(self) -> bool:
         """True when every column shows its first page (screenshots, tests)."""

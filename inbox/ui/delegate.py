@@ -231,7 +231,7 @@ class ConversationDelegate(QStyledItemDelegate):
         if pcol:
             pill(f"P{row.priority}", pcol, True)
         pill(
-            f"{fmt.network_label(row.network)} · @{row.account_handle}",
+            f"{fmt.network_label(row.network)} · @{fmt.short_handle(row.account_handle)}",
             fmt.network_colour(row.network, c.dark) if not selected else muted.name(),
             False,
         )
