@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QLabel,
@@ -360,6 +360,17 @@ class MainWindow(QMainWindow):
             "/: search\nEsc: back (close search or conversation)\nF2: rename column\n"
             "Ctrl+Shift+N: new column\nCtrl+Shift+Left/Right: move column",
         )
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange):
+            # The system switched light/dark: the stylesheet and the thread's HTML carry colours.
+            # Setting a stylesheet changes the palette too: only a new scheme restyles.
+            sheet = stylesheet()
+            if sheet != self.styleSheet():
+                self.setStyleSheet(sheet)
+                if self.pane.conversation_id:
+                    self.pane.show_conversation(self.pane.conversation_id)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.bridge.detach()

@@ -138,3 +138,21 @@ def test_few_columns_leave_the_room_to_the_reading_pane(
     deck_width = window.deck.content_width()
     qtbot.waitUntil(lambda: window.splitter.sizes()[0] == deck_width)
     assert window.pane.width() > 600  # two columns: no empty band, a wide thread
+
+
+def test_switching_to_dark_restyles_the_open_window(
+    workspace: Path, open_profile: Opener, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    window = open_profile(workspace).window
+    before = qapp.palette()
+    try:
+        monkeypatch.setenv(theme.THEME_ENV, "light")
+        theme.apply(qapp)
+        qtbot.waitUntil(lambda: "#202329" not in window.styleSheet())
+        monkeypatch.setenv(theme.THEME_ENV, "dark")
+        theme.apply(qapp)  # what ThemeFollower does when the system scheme changes
+        qtbot.waitUntil(lambda: "#202329" in window.styleSheet())
+    finally:
+        qapp.setPalette(before)
