@@ -46,6 +46,7 @@ class Session:
         self.bridge.detach()
         self.store.close()
         self.engine.stop()
+        self.window.deleteLater()
 
 
 class _Done(QObject):

@@ -41,6 +41,7 @@ class EngineBridge(QObject):
         # Emitted on the engine thread: Qt queues the call to receivers living on the GUI thread.
         self._unsubscribe = engine.subscribe(self._on_event)
         self._finished.connect(self._deliver)
+        self.detached = False
         self.reader = ReaderThread(engine.db_path, engine.clock, self._finished.emit, self._report)
 
     def read(self, fn: ReadFn, on_done: Done, on_error: Failed | None = None) -> Ticket:
@@ -52,6 +53,7 @@ class EngineBridge(QObject):
         self._unsubscribe()
         self._unsubscribe = lambda: None
         self.reader.close()
+        self.detached = True
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, Changed):

@@ -363,6 +363,8 @@ class MainWindow(QMainWindow):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
+        if self.bridge.detached:
+            return  # closed: its store is gone
         if event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange):
             # The system switched light/dark: the stylesheet and the thread's HTML carry colours.
             # Setting a stylesheet changes the palette too: only a new scheme restyles.
