@@ -18,12 +18,16 @@ from inbox.store.db import open_connection, translated
 from inbox.store.ingest import Ingest
 from inbox.store.outbox import OutboxRepo
 from inbox.store.queries import ConversationQueries
+from inbox.store.rules import RuleRepo
+from inbox.store.teams import TeamRepo
+from inbox.store.triage import TriageRepo
 
 
 class Store:
     """A profile's database. One writer Store per process; readers open readonly=True.
 
-    Repositories: columns, conversations (read queries), ingest, outbox.
+    Repositories: columns, conversations (read queries), ingest, outbox, rules,
+    teams (and members), triage (working conversations, notes, undo).
     """
 
     def __init__(
@@ -38,6 +42,11 @@ class Store:
         self.conversations = ConversationQueries(self)
         self.ingest = Ingest(self)
         self.outbox = OutboxRepo(self)
+        self.rules = RuleRepo(self)
+        self.teams = TeamRepo(self)
+        self.triage = TriageRepo(self)
+        if not readonly:
+            self.rules.seed_defaults()
 
     def close(self) -> None:
         self.conn.close()
