@@ -61,11 +61,17 @@ class Condition:
     value: Value = None
     negate: bool = False
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "when", When(self.when))  # "kind" is accepted for When.KIND
+
 
 @dataclass(frozen=True, slots=True)
 class Action:
     do: Do
     value: Value = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "do", Do(self.do))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.models import Member, Note, Status
+from inbox.core.notify import Alert, AlertKind
 from inbox.core.rules import SPAM_TAG
 from inbox.core.sla import NO_DUE
 
@@ -347,3 +348,39 @@ class TriageRepo:
         ids = {int(r[0]) for r in rows}
         self._store.rules.refresh(ids)
         return Changed(conversations=frozenset(ids))
+
+    def wake_snoozed(self) -> Changed:
+        """Snoozes that ended: clear them so every column shows the conversation again."""
+        with self._store.transaction() as conn:
+            rows = conn.execute(
+                "UPDATE conversations SET snoozed_until = NULL"
+                " WHERE snoozed_until IS NOT NULL AND snoozed_until <= ? RETURNING id",
+                (self._store.now(),),
+            ).fetchall()
+        return Changed(conversations=frozenset(int(r[0]) for r in rows))
+
+    def alerts(self, ids: Iterable[int]) -> list[Alert]:
+        """What among these conversations deserves a notification: new ones, breached ones.
+
+        Priority thresholds, grouping and quiet hours are the member's: core.notify.plan.
+        """
+        ids = sorted(set(ids))
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self._store.query(
+            f"""SELECT c.id, c.status, c.priority, c.assignee_id, c.snippet, c.sla_due_at,
+                       c.sla_breached_at, coalesce(nullif(p.display_name, ''), p.handle, '') AS who
+                FROM conversations c LEFT JOIN contacts p ON p.id = c.contact_id
+                WHERE c.id IN ({marks}) AND c.hidden = 0
+                  AND (c.snoozed_until IS NULL OR c.snoozed_until <= ?)""",
+            [*ids, self._store.now()],
+        )
+        out = []
+        for r in rows:
+            title = f"{r['who']}: {r['snippet'][:80]}" if r["who"] else r["snippet"][:80]
+            if r["status"] == Status.NEW.value:
+                out.append(Alert(AlertKind.NEW, r["id"], r["priority"], title, r["assignee_id"]))
+            if r["sla_due_at"] <= self._store.now() and r["sla_breached_at"] == r["sla_due_at"]:
+                out.append(Alert(AlertKind.BREACH, r["id"], r["priority"], title, r["assignee_id"]))
+        return out
