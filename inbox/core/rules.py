@@ -346,7 +346,13 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("Waiting over an hour", (Condition(When.WAITING, 60),), (Action(Do.PRIORITY, 10),)),
     Rule(
         "Praise",
-        (Condition(When.SENTIMENT, ("positive",)), Condition(When.QUESTION, negate=True)),
+        (
+            Condition(When.SENTIMENT, ("positive",)),
+            Condition(When.QUESTION, negate=True),
+            Condition(
+                When.KEYWORDS, _OUTAGE + _REFUND, negate=True
+            ),  # "I want a refund" is positive to VADER
+        ),
         (Action(Do.PRIORITY, -10), Action(Do.TAGS, ("praise",))),
     ),
 )
