@@ -126,6 +126,7 @@ def test_preview_counts_matches_among_recent_conversations(store, account_info, 
 
 def test_a_broken_stored_rule_is_skipped_not_fatal(store) -> None:
     store.conn.execute(
-        "INSERT INTO rules (position, name, conditions_json) VALUES (99, 'bad', '[{\"when\": \"x\"}]')"
+        "INSERT INTO rules (position, name, conditions_json) VALUES (99, 'bad', ?)",
+        ('[{"when": "x"}]',),
     )
     assert "bad" not in [r.name for r in store.rules.all()]
