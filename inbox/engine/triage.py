@@ -126,7 +126,7 @@ async def reapply(
 
 
 def add_team(engine: Engine, name: str, sla: SlaPolicy | None = None) -> Team:
-    team = engine.store.teams.add(name, sla)
+    team = engine.store.teams.create(name, sla)
     engine.publish(Changed(teams=True))
     return team
 

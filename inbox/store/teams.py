@@ -33,7 +33,14 @@ class TeamRepo:
 
     # -- teams ------------------------------------------------------------------------
 
-    def all(self) -> list[Team]:
+    def all(self) -> dict[int, str]:
+        """Team names by id, in creation order."""
+        return {
+            int(r[0]): r[1] for r in self._store.query("SELECT id, name FROM teams ORDER BY id")
+        }
+
+    def list_teams(self) -> list[Team]:
+        """Every team with its SLA policy, by name."""
         return [_team(r) for r in self._store.query("SELECT * FROM teams ORDER BY name, id")]
 
     def get(self, team_id: int) -> Team:
@@ -42,7 +49,18 @@ class TeamRepo:
             raise KeyError(team_id)
         return _team(rows[0])
 
-    def add(self, name: str, sla: SlaPolicy | None = None) -> Team:
+    def add(self, name: str) -> int:
+        """The id of the team called name, created (with the default SLA) if missing."""
+        with self._store.transaction() as conn:
+            row = conn.execute(
+                "INSERT INTO teams (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name"
+                " RETURNING id",
+                (name,),
+            ).fetchone()
+        return int(row[0])
+
+    def create(self, name: str, sla: SlaPolicy | None = None) -> Team:
+        """A new team; a name already taken raises ConfigError."""
         if not name.strip():
             raise ConfigError("A team needs a name")
         settings = json.dumps({"sla": (sla or SlaPolicy()).to_json()})
@@ -90,7 +108,7 @@ class TeamRepo:
         except ConfigError:
             default = SlaPolicy()
         out: dict[int | None, SlaPolicy] = {None: default}
-        out.update({t.id: t.sla for t in self.all()})
+        out.update({t.id: t.sla for t in self.list_teams()})
         return out
 
     # -- members ----------------------------------------------------------------------

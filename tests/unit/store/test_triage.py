@@ -20,7 +20,7 @@ ALL = ColumnFilter(statuses=())
 def world(store, account_info, make_message):
     """An account, two members (ann is at the keyboard), a team, three conversations."""
     account = store.add_account(account_info)
-    team = store.teams.add("Support")
+    team = store.teams.create("Support")
     ann = store.teams.add_member("Ann", Role.ADMIN, teams=(team.id,))
     bob = store.teams.add_member("Bob")
     store.teams.set_current(ann.id)
@@ -237,7 +237,7 @@ def test_a_late_reply_without_a_sweep_still_counts_the_breach(
 
 def test_team_policy_and_next_response_target(store, account_info, make_message, clock) -> None:
     account = store.add_account(account_info)
-    team = store.teams.add(
+    team = store.teams.create(
         "VIP desk", SlaPolicy(first_response_minutes=15, next_response_minutes=30)
     )
     store.ingest.messages(account.id, [make_message(key="t", text="hello")])
@@ -256,9 +256,9 @@ def test_team_policy_and_next_response_target(store, account_info, make_message,
 
 
 def test_teams_members_and_the_current_member(store) -> None:
-    team = store.teams.add("Sales")
+    team = store.teams.create("Sales")
     with pytest.raises(ConfigError):
-        store.teams.add("Sales")
+        store.teams.create("Sales")
     ann = store.teams.add_member("Ann", Role.APPROVER, "ann@example.test", teams=(team.id,))
     assert store.teams.members(team.id) == [ann]
     assert ann.team_ids == (team.id,) and ann.role is Role.APPROVER
@@ -270,7 +270,8 @@ def test_teams_members_and_the_current_member(store) -> None:
     assert store.teams.current().role is Role.ADMIN
     store.teams.set_member_settings(ann.id, {"notify": {"min_priority": 10}})
     assert store.teams.member_settings(ann.id)["notify"]["min_priority"] == 10
-    assert [t.name for t in store.teams.all()] == ["Sales"]
+    assert [t.name for t in store.teams.list_teams()] == ["Sales"]
+    assert store.teams.add("Sales") == team.id and store.teams.all() == {team.id: "Sales"}
 
 
 def test_a_kind_keyword_conversation_can_be_ingested(store, account_info, make_message) -> None:
