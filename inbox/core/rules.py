@@ -10,7 +10,6 @@ so the order of the list is its precedence; tags add up; a rule with
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -136,46 +135,71 @@ def _number(value: Value) -> float:
         return 0.0
 
 
-class _Compiled:
-    """One condition turned into a fast test."""
+class _Lazy:
+    """Per-conversation values computed at most once, only if a condition asks."""
 
-    def __init__(self, condition: Condition) -> None:
-        self.condition = condition
-        self.words: re.Pattern[str] | None = None
-        self.choices: frozenset[str] = frozenset()
-        self.number = _number(condition.value)
-        if condition.when is When.KEYWORDS:
-            self.words = word_pattern(_strings(condition.value))
-        else:
-            self.choices = frozenset(s.lower() for s in _strings(condition.value))
+    __slots__ = ("_folded", "_question", "facts")
 
-    def test(self, facts: Facts, folded: Callable[[], str]) -> bool:
-        return self._test(facts, folded) != self.condition.negate
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self._folded: str | None = None
+        self._question: bool | None = None
 
-    def _test(self, facts: Facts, folded: Callable[[], str]) -> bool:
-        when = self.condition.when
-        if when is When.KIND:
-            return facts.kind.value in self.choices
-        if when is When.ACCOUNT:
-            return str(facts.account_id) in self.choices
-        if when is When.NETWORK:
-            return facts.network.lower() in self.choices
-        if when is When.KEYWORDS:
-            return self.words is not None and self.words.search(folded()) is not None
-        if when is When.QUESTION:
-            return is_question(facts.text)
-        if when is When.SENTIMENT:
-            return sentiment_label(facts.sentiment) in self.choices
-        if when is When.VIP:
-            return facts.vip
-        if when is When.FOLLOWERS:
-            return (facts.followers or 0) > self.number
-        if when is When.WAITING:
-            return facts.waiting_minutes > self.number
-        if when is When.LANGUAGE:
-            lang = facts.language.lower()
-            return bool(lang) and (lang in self.choices or lang.split("-")[0] in self.choices)
-        raise AssertionError(when)  # pragma: no cover - When is closed
+    @property
+    def folded(self) -> str:
+        if self._folded is None:
+            self._folded = fold(self.facts.text)
+        return self._folded
+
+    @property
+    def question(self) -> bool:
+        if self._question is None:
+            self._question = is_question(self.facts.text)
+        return self._question
+
+
+Test = Callable[[_Lazy], bool]
+
+
+def _compile(condition: Condition) -> Test:
+    """One condition as a closure: the dispatch on its kind happens once, not per row."""
+    when, value = condition.when, condition.value
+    choices = frozenset(s.lower() for s in _strings(value))
+    number = _number(value)
+    test: Test
+    if when is When.KIND:
+        test = lambda x: x.facts.kind.value in choices  # noqa: E731
+    elif when is When.ACCOUNT:
+        test = lambda x: str(x.facts.account_id) in choices  # noqa: E731
+    elif when is When.NETWORK:
+        test = lambda x: x.facts.network.lower() in choices  # noqa: E731
+    elif when is When.KEYWORDS:
+        words = word_pattern(_strings(value))
+        test = (
+            (lambda x: False) if words is None else (lambda x: words.search(x.folded) is not None)
+        )
+    elif when is When.QUESTION:
+        test = lambda x: x.question  # noqa: E731
+    elif when is When.SENTIMENT:
+        test = lambda x: sentiment_label(x.facts.sentiment) in choices  # noqa: E731
+    elif when is When.VIP:
+        test = lambda x: x.facts.vip  # noqa: E731
+    elif when is When.FOLLOWERS:
+        test = lambda x: (x.facts.followers or 0) > number  # noqa: E731
+    elif when is When.WAITING:
+        test = lambda x: x.facts.waiting_minutes > number  # noqa: E731
+    elif when is When.LANGUAGE:
+
+        def test(x: _Lazy) -> bool:
+            lang = x.facts.language.lower()
+            return bool(lang) and (lang in choices or lang.split("-")[0] in choices)
+
+    else:  # pragma: no cover - When is closed
+        raise AssertionError(when)
+    if condition.negate:
+        inner = test
+        return lambda x: not inner(x)
+    return test
 
 
 class Ruleset:
@@ -183,43 +207,56 @@ class Ruleset:
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = tuple(r for r in rules if r.enabled)
-        self._compiled = [(r, [_Compiled(c) for c in r.conditions]) for r in self.rules]
+        # a rule without conditions would fire on everything: it never fires
+        self._compiled = [
+            (r, Effect.of(r), r.match == "any", [_compile(c) for c in r.conditions])
+            for r in self.rules
+            if r.conditions
+        ]
 
     def fired(self, facts: Facts) -> list[Rule]:
         """The rules whose conditions hold, in order, up to the first with stop."""
-        cache: list[str] = []
+        return [rule for rule, _ in self._fired(facts)]
 
-        def folded() -> str:
-            if not cache:
-                cache.append(fold(facts.text))
-            return cache[0]
-
-        out: list[Rule] = []
-        for rule, tests in self._compiled:
-            if not tests:
-                continue  # a rule without conditions would fire on everything: never
-            hits = (t.test(facts, folded) for t in tests)
-            if all(hits) if rule.match != "any" else any(hits):
-                out.append(rule)
+    def _fired(self, facts: Facts) -> list[tuple[Rule, Effect]]:
+        lazy = _Lazy(facts)
+        out: list[tuple[Rule, Effect]] = []
+        for rule, effect, match_any, tests in self._compiled:
+            if match_any:
+                hit = any(t(lazy) for t in tests)
+            else:
+                hit = True
+                for t in tests:
+                    if not t(lazy):
+                        hit = False
+                        break
+            if hit:
+                out.append((rule, effect))
                 if rule.stop:
                     break
         return out
 
     def __call__(self, facts: Facts) -> Decision:
-        return decide_from(self.fired(facts), facts.sla_breached)
+        return decide_from([effect for _, effect in self._fired(facts)], facts.sla_breached)
 
 
-def decide_from(fired: Sequence[Rule], sla_breached: bool = False) -> Decision:
-    """Fold the actions of fired rules, in order, into one Decision."""
-    explain: list[tuple[str, int]] = []
-    tags: list[str] = []
-    team: int | None = None
-    assignee: int | None = None
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What one rule does, folded from its actions once."""
+
+    name: str
+    points: int = 0
+    team_id: int | None = None
+    assignee_id: int | None = None
+    tags: tuple[str, ...] = ()
     status: Status | None = None
     template: str | None = None
-    hidden = False
-    for rule in fired:
-        points = 0
+    hidden: bool = False
+
+    @classmethod
+    def of(cls, rule: Rule) -> Effect:
+        points, team, assignee, status, template, hidden = 0, None, None, None, None, False
+        tags: list[str] = []
         for action in rule.actions:
             if action.do is Do.PRIORITY:
                 points += int(_number(action.value))
@@ -237,7 +274,36 @@ def decide_from(fired: Sequence[Rule], sla_breached: bool = False) -> Decision:
                 hidden = True
                 if SPAM_TAG not in tags:
                     tags.append(SPAM_TAG)
-        explain.append((rule.name, points))
+        return cls(rule.name, points, team, assignee, tuple(tags), status, template, hidden)
+
+
+def decide_from(fired: Sequence[Rule | Effect], sla_breached: bool = False) -> Decision:
+    """Fold the effects of fired rules, in order, into one Decision.
+
+    Points add up; tags add up; the first rule to set a team, assignee, status or
+    template wins.
+    """
+    explain: list[tuple[str, int]] = []
+    tags: list[str] = []
+    team: int | None = None
+    assignee: int | None = None
+    status: Status | None = None
+    template: str | None = None
+    hidden = False
+    for item in fired:
+        effect = item if isinstance(item, Effect) else Effect.of(item)
+        explain.append((effect.name, effect.points))
+        if effect.tags:
+            tags.extend(t for t in effect.tags if t not in tags)
+        if team is None:
+            team = effect.team_id
+        if assignee is None:
+            assignee = effect.assignee_id
+        if status is None:
+            status = effect.status
+        if template is None:
+            template = effect.template
+        hidden = hidden or effect.hidden
     if sla_breached:
         explain.append((BREACH_RULE, BREACH_BOOST))
     return Decision(

@@ -22,6 +22,8 @@ _QUESTION_START = re.compile(
 
 def fold(text: str) -> str:
     """Lower-case without accents: "Café FERMÉ" -> "cafe ferme"."""
+    if text.isascii():
+        return text.lower()  # nothing to strip: the common case, much faster
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 

@@ -42,8 +42,19 @@ LEFT JOIN messages m ON m.id = c.last_inbound_id
 LEFT JOIN contacts p ON p.id = c.contact_id
 """
 
-_UPDATE = """UPDATE conversations SET priority = ?, priority_explain = ?, template = ?, tags = ?,
-    team_id = ?, assignee_id = ?, hidden = ?, status = ?, sla_due_at = ? WHERE id = ?"""
+Update = tuple[int, dict[str, Any]]
+
+
+def write(conn: sqlite3.Connection, updates: list[Update]) -> set[int]:
+    """Write updates grouped by the columns they change, one executemany per group."""
+    groups: dict[tuple[str, ...], list[list[Any]]] = {}
+    for cid, changed in updates:
+        groups.setdefault(tuple(changed), []).append([*changed.values(), cid])
+    for columns, params in groups.items():
+        sets = ", ".join(f"{c} = ?" for c in columns)
+        conn.executemany(f"UPDATE conversations SET {sets} WHERE id = ?", params)
+    return {cid for cid, _ in updates}
+
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -85,8 +96,8 @@ class Pass:
     policies: dict[int | None, SlaPolicy]
     now: datetime
 
-    def evaluate(self, row: sqlite3.Row, reopen: bool = False) -> tuple[Any, ...] | None:
-        """The new values for _UPDATE, or None when nothing would change."""
+    def evaluate(self, row: sqlite3.Row, reopen: bool = False) -> Update | None:
+        """(id, the columns whose value changes), or None when nothing would change."""
         status = row["status"]
         if reopen and status in (Status.PENDING.value, Status.RESOLVED.value):
             status = Status.OPEN.value  # the customer wrote again
@@ -102,29 +113,22 @@ class Pass:
         if status == Status.NEW.value and decision.status is not None:
             status = decision.status.value
             due = self._due(row, team_id, status)
-        values = (
-            decision.priority,
-            json.dumps(decision.explain),
-            decision.template,
-            json.dumps(tags),
-            team_id,
-            row["assignee_id"] if row["assignee_id"] is not None else decision.assignee_id,
-            int(bool(row["hidden"]) or decision.hidden),
-            status,
-            NO_DUE if due is None else to_iso(due),
-        )
-        old = (
-            row["priority"],
-            row["priority_explain"],
-            row["template"],
-            row["tags"],
-            row["team_id"],
-            row["assignee_id"],
-            row["hidden"],
-            row["status"],
-            row["sla_due_at"],
-        )
-        return None if values == old else (*values, row["id"])
+        values = {
+            "priority": decision.priority,
+            "priority_explain": json.dumps(decision.explain),
+            "template": decision.template,
+            "tags": json.dumps(tags),
+            "team_id": team_id,
+            "assignee_id": row["assignee_id"]
+            if row["assignee_id"] is not None
+            else decision.assignee_id,
+            "hidden": int(bool(row["hidden"]) or decision.hidden),
+            "status": status,
+            "sla_due_at": NO_DUE if due is None else to_iso(due),
+        }
+        # Only what differs is written: every indexed column set costs an index update.
+        changed = {k: v for k, v in values.items() if row[k] != v}
+        return (row["id"], changed) if changed else None
 
     def _due(self, row: sqlite3.Row, team_id: int | None, status: str) -> datetime | None:
         waiting = row["waiting_since"]
@@ -231,8 +235,7 @@ class RuleRepo:
         rows = self._store.query(f"{FACTS_SELECT} WHERE c.id IN ({marks})", ids)
         updates = [u for u in (run.evaluate(r, reopen) for r in rows) if u is not None]
         with self._store.transaction() as conn:
-            conn.executemany(_UPDATE, updates)
-        return {int(u[-1]) for u in updates}
+            return write(conn, updates)
 
     def reapply(
         self,
@@ -260,12 +263,11 @@ class RuleRepo:
             if not rows:
                 break
             updates = [u for u in map(run.evaluate, rows) if u is not None]
-            if updates:
-                with self._store.transaction() as conn:
-                    conn.executemany(_UPDATE, updates)
+            with self._store.transaction() as conn:
+                changed = write(conn, updates)
             last_id = rows[-1]["id"]
             done += len(rows)
-            yield done, total, {int(u[-1]) for u in updates}
+            yield done, total, changed
 
     def preview(self, rule: Rule, last: int = 1000) -> tuple[int, int]:
         """How many of the newest `last` conversations the rule matches: (matches, looked at)."""
