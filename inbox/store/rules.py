@@ -108,8 +108,12 @@ class Pass:
         if team_id is None and decision.team_id is not None:
             team_id = decision.team_id
             due = self._due(row, team_id, status)
-        tags = json.loads(row["tags"])
-        tags += [t for t in decision.tags if t not in tags]
+        tags_json = row["tags"]
+        if decision.tags:  # most conversations get no tag: skip the JSON round trip
+            tags = json.loads(tags_json)
+            added = [t for t in decision.tags if t not in tags]
+            if added:
+                tags_json = json.dumps(tags + added)
         if status == Status.NEW.value and decision.status is not None:
             status = decision.status.value
             due = self._due(row, team_id, status)
@@ -117,7 +121,7 @@ class Pass:
             "priority": decision.priority,
             "priority_explain": json.dumps(decision.explain),
             "template": decision.template,
-            "tags": json.dumps(tags),
+            "tags": tags_json,
             "team_id": team_id,
             "assignee_id": row["assignee_id"]
             if row["assignee_id"] is not None
