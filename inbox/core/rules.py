@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from inbox.core.models import Kind, Status
-from inbox.core.text import fold, is_question, sentiment_label, word_pattern
+from inbox.core.textfacts import fold, is_question, sentiment_label, word_pattern
 
 BREACH_RULE = "SLA breached"
 BREACH_BOOST = 100  # lifts a breached conversation above everything not breached

@@ -46,6 +46,7 @@ class SlaPolicy:
     next_response_minutes: int | None = None  # None: only the first response is timed
     amber_minutes: int = 15
     hours: BusinessHours | None = None
+    enabled: bool = True  # False: nothing is timed for this team
 
     def to_json(self) -> dict[str, Any]:
         hours = None
@@ -61,6 +62,7 @@ class SlaPolicy:
             "next_response_minutes": self.next_response_minutes,
             "amber_minutes": self.amber_minutes,
             "hours": hours,
+            "enabled": self.enabled,
         }
 
     @classmethod
@@ -84,6 +86,7 @@ class SlaPolicy:
                 next_response_minutes=None if nxt is None else int(nxt),
                 amber_minutes=int(data.get("amber_minutes", 15)),
                 hours=hours,
+                enabled=bool(data.get("enabled", True)),
             )
         except (TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"A team's SLA policy is not valid: {exc}") from exc
@@ -171,7 +174,9 @@ def countdown(due: datetime, now: datetime) -> str:
 
 
 def due_for(waiting_since: datetime, answered_before: bool, policy: SlaPolicy) -> datetime | None:
-    """When the reply to a customer waiting since waiting_since is due."""
+    """When the reply to a customer waiting since waiting_since is due (None: not timed)."""
+    if not policy.enabled:
+        return None
     if answered_before:
         return next_response_due(waiting_since, policy)
     return first_response_due(waiting_since, policy)

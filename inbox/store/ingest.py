@@ -10,7 +10,7 @@ from inbox.core.clock import to_iso
 from inbox.core.events import Changed
 from inbox.core.models import Contact, Direction, Message, Status
 from inbox.core.rules import Decide
-from inbox.core.text import sentiment
+from inbox.core.textfacts import sentiment
 
 if TYPE_CHECKING:
     from inbox.store.store import Store

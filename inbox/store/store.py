@@ -17,17 +17,19 @@ from inbox.store.columns import ColumnRepo
 from inbox.store.db import open_connection, translated
 from inbox.store.ingest import Ingest
 from inbox.store.outbox import OutboxRepo
+from inbox.store.posts import PostRepo
 from inbox.store.queries import ConversationQueries
 from inbox.store.rules import RuleRepo
 from inbox.store.teams import TeamRepo
+from inbox.store.templates import TemplateRepo
 from inbox.store.triage import TriageRepo
 
 
 class Store:
     """A profile's database. One writer Store per process; readers open readonly=True.
 
-    Repositories: columns, conversations (read queries), ingest, outbox, rules,
-    teams (and members), triage (working conversations, notes, undo).
+    Repositories: columns, conversations (read queries), ingest, outbox, teams (and
+    members), posts, templates, rules, triage (working conversations, notes, undo).
     """
 
     def __init__(
@@ -42,8 +44,10 @@ class Store:
         self.conversations = ConversationQueries(self)
         self.ingest = Ingest(self)
         self.outbox = OutboxRepo(self)
-        self.rules = RuleRepo(self)
         self.teams = TeamRepo(self)
+        self.posts = PostRepo(self)
+        self.templates = TemplateRepo(self)
+        self.rules = RuleRepo(self)
         self.triage = TriageRepo(self)
         if not readonly:
             self.rules.seed_defaults()

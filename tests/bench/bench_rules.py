@@ -17,7 +17,7 @@ from pathlib import Path
 
 from inbox.core.clock import FakeClock, to_iso
 from inbox.core.rules import DEFAULT_RULES, Action, Condition, Do, Rule, Ruleset, When
-from inbox.core.text import sentiment
+from inbox.core.textfacts import sentiment
 from inbox.store import Store
 
 N = int(os.environ.get("BENCH_RULES_N", "100000"))

@@ -23,7 +23,7 @@ from inbox.core.rules import (
     default_decide,
     with_override,
 )
-from inbox.core.text import sentiment
+from inbox.core.textfacts import sentiment
 
 
 def facts(text: str = "hello", kind: Kind = Kind.MENTION, **kw) -> Facts:

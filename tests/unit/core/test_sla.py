@@ -94,6 +94,7 @@ def test_first_and_next_response_due() -> None:
     assert due_for(start, False, policy) == start + timedelta(minutes=60)
     assert due_for(start, True, policy) == start + timedelta(minutes=240)
     assert due_for(start, True, SlaPolicy()) is None  # only the first response is timed
+    assert due_for(start, False, SlaPolicy(enabled=False)) is None
 
 
 def test_states_and_countdown() -> None:
@@ -110,7 +111,9 @@ def test_states_and_countdown() -> None:
 
 
 def test_policy_round_trips_and_rejects_bad_input() -> None:
-    policy = SlaPolicy(30, 120, 10, BusinessHours("Europe/Berlin", time(8), time(18), (0, 1)))
+    policy = SlaPolicy(
+        30, 120, 10, BusinessHours("Europe/Berlin", time(8), time(18), (0, 1)), False
+    )
     assert SlaPolicy.from_json(policy.to_json()) == policy
     assert SlaPolicy.parse("{}") == SlaPolicy()
     with pytest.raises(ConfigError):
