@@ -23,6 +23,7 @@ class Alert:
     priority: int
     title: str  # who wrote, or the snippet: what the notification names
     assignee_id: int | None = None
+    due: str = ""  # the missed due time (a breach is alerted once per due time)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from inbox.core.events import Changed, Progress
 from inbox.core.models import Member, Role, Status, Team
+from inbox.core.notify import NotifyPrefs
 from inbox.core.rules import Decide, Rule
 from inbox.core.sla import SlaPolicy
 
@@ -141,6 +142,14 @@ def add_member(
 
 def set_current_member(engine: Engine, member_id: int | None) -> Changed:
     engine.store.teams.set_current(member_id)
+    return _done(engine, Changed(teams=True))
+
+
+def set_notify_prefs(engine: Engine, member_id: int, prefs: NotifyPrefs) -> Changed:
+    """A member's notification settings (members.settings_json["notify"])."""
+    settings = engine.store.teams.member_settings(member_id)
+    settings["notify"] = prefs.to_json()
+    engine.store.teams.set_member_settings(member_id, settings)
     return _done(engine, Changed(teams=True))
 
 

@@ -382,5 +382,13 @@ class TriageRepo:
             if r["status"] == Status.NEW.value:
                 out.append(Alert(AlertKind.NEW, r["id"], r["priority"], title, r["assignee_id"]))
             if r["sla_due_at"] <= self._store.now() and r["sla_breached_at"] == r["sla_due_at"]:
-                out.append(Alert(AlertKind.BREACH, r["id"], r["priority"], title, r["assignee_id"]))
+                breach = Alert(
+                    AlertKind.BREACH,
+                    r["id"],
+                    r["priority"],
+                    title,
+                    r["assignee_id"],
+                    r["sla_due_at"],
+                )
+                out.append(breach)
         return out

@@ -9,9 +9,10 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from inbox.core.clock import to_iso
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
-from inbox.core.notify import AlertKind, Notification, NotifyPrefs, plan
+from inbox.core.notify import Alert, AlertKind, Notification, NotifyPrefs, plan
 from inbox.store import Store
 
 
@@ -42,6 +43,8 @@ class Notifier(QObject):
         self._store = store
         self._now = now
         self._seen: set[tuple[str, int, str]] = set()
+        self._floor_id = 0
+        self._since = ""
         self.last: Notification | None = None
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
@@ -51,17 +54,18 @@ class Notifier(QObject):
             self.tray.show()
 
     def prime(self) -> None:
-        """Remember what is already there, so opening the app does not alert for old items."""
-        rows = self._store.query("SELECT id FROM conversations WHERE hidden = 0")
-        for alert in self._store.triage.alerts(int(r[0]) for r in rows):
-            self._seen.add(self._key(alert.kind, alert.conversation_id))
+        """Alert only for what happens from now on: newer conversations, later breaches.
 
-    def _key(self, kind: AlertKind, cid: int) -> tuple[str, int, str]:
-        due = ""
-        if kind is AlertKind.BREACH:
-            rows = self._store.query("SELECT sla_due_at FROM conversations WHERE id = ?", (cid,))
-            due = rows[0][0] if rows else ""
-        return (kind.value, cid, due)
+        O(1) at start-up however large the store: ids only grow, due times are times.
+        """
+        rows = self._store.query("SELECT coalesce(max(id), 0) FROM conversations")
+        self._floor_id = int(rows[0][0])
+        self._since = to_iso(self._now())
+
+    def _fresh(self, alert: Alert) -> bool:
+        if alert.kind is AlertKind.NEW:
+            return alert.conversation_id > self._floor_id
+        return alert.due >= self._since
 
     def prefs(self) -> tuple[NotifyPrefs, int | None]:
         me = self._store.teams.current()
@@ -79,8 +83,8 @@ class Notifier(QObject):
             return
         fresh = []
         for alert in self._store.triage.alerts(changed.conversations):
-            key = self._key(alert.kind, alert.conversation_id)
-            if key not in self._seen:
+            key = (alert.kind.value, alert.conversation_id, alert.due)
+            if self._fresh(alert) and key not in self._seen:
                 self._seen.add(key)
                 fresh.append(alert)
         if not fresh:

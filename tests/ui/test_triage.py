@@ -162,3 +162,40 @@ def test_the_badge_tooltip_lists_the_rules_that_fired(
     top = session.store.conversations.page(ColumnFilter())[0]
     text = explain_text(session.store, top.id, session.engine.clock.now())
     assert text.splitlines()[:2] == ["Priority 40", "  +40  Parcel"]
+
+
+def test_settings_forms_give_back_what_they_show(qtbot: QtBot) -> None:
+    from datetime import time
+
+    import pytest
+
+    from inbox.core.errors import ConfigError
+    from inbox.core.notify import NotifyPrefs
+    from inbox.core.sla import BusinessHours, SlaPolicy
+    from inbox.ui.triage_settings import NotifyDialog, SlaDialog
+
+    policy = SlaPolicy(30, 120, 10, BusinessHours("Europe/Berlin", time(8), time(18), (0, 2)))
+    sla_form = SlaDialog("Support", policy)
+    qtbot.addWidget(sla_form)
+    assert sla_form.policy() == policy
+    sla_form.tz.setText("Nowhere/Town")
+    with pytest.raises(ConfigError):
+        sla_form.policy()
+    prefs = NotifyPrefs(True, 25, False, True, time(22), time(7), "Europe/Paris")
+    notify_form = NotifyDialog(prefs)
+    qtbot.addWidget(notify_form)
+    assert notify_form.prefs() == prefs
+    notify_form.quiet.setChecked(False)
+    assert notify_form.prefs().dnd_start is None
+
+
+def test_member_notification_settings_reach_the_notifier(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from inbox.core.notify import NotifyPrefs
+
+    session = open_profile(workspace)
+    me = _me(session)
+    prefs = NotifyPrefs(min_priority=5, only_mine=True)
+    session.engine.call(lambda e: ops.set_notify_prefs(e, me, prefs))
+    assert session.window.triage.notifier.prefs() == (prefs, me)

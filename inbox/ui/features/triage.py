@@ -18,13 +18,16 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QListView,
+    QMessageBox,
     QToolTip,
 )
 
 from inbox.core import sla
 from inbox.core.clock import from_iso
+from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.models import ColumnFilter, Status
+from inbox.core.notify import NotifyPrefs
 from inbox.engine import Engine
 from inbox.engine import triage as ops
 from inbox.store import Store
@@ -33,6 +36,7 @@ from inbox.ui.main_window import MainWindow
 from inbox.ui.notifier import Notifier
 from inbox.ui.rules_dialog import RulesDialog
 from inbox.ui.triage_panel import TriagePanel
+from inbox.ui.triage_settings import NotifyDialog, SlaDialog
 
 SHARED, TEAM, MINE, UNASSIGNED = "shared", "team", "mine", "unassigned"
 NOBODY = "Nobody (unassign)"
@@ -139,6 +143,8 @@ class Triage(QObject):
         self.actions["rules"] = add("Triage", "Rules…", self.open_rules)
         self.actions["team"] = add("Triage", "New team…", self.new_team)
         self.actions["member"] = add("Triage", "New member…", self.new_member)
+        self.actions["sla"] = add("Triage", "SLA policy of this deck's team…", self.edit_sla)
+        self.actions["notify"] = add("Triage", "My notifications…", self.edit_notifications)
 
         self.panel = TriagePanel(self.store, self.bridge, window.current_conversation_id)
         window.pane.add_action_widget(self.panel)
@@ -333,6 +339,38 @@ class Triage(QObject):
         dialog = RulesDialog(self.store, self.bridge, self.window)
         dialog.show()
         return dialog
+
+    def edit_sla(self) -> None:
+        """The policy of the team whose deck is shown (the default one on the shared deck)."""
+        team_id = self.deck.team_id
+        policies = self.store.teams.policies()
+        name = (
+            self.store.teams.all().get(team_id, "") if team_id else "conversations without a team"
+        )
+        dialog = SlaDialog(name, policies.get(team_id) or policies[None], self.window)
+        if not dialog.exec():
+            return
+        try:
+            policy = dialog.policy()
+        except ConfigError as exc:
+            QMessageBox.warning(self.window, "SLA", str(exc))
+            return
+        self._run(lambda e: ops.set_policy(e, team_id, policy))
+
+    def edit_notifications(self) -> None:
+        me = self.me()
+        if me is None:
+            self._status("Choose who you are first (I am …)")
+            return
+        prefs, _ = self.notifier.prefs()
+        dialog = NotifyDialog(prefs, self.window)
+        if dialog.exec():
+            try:
+                chosen = NotifyPrefs.from_json(dialog.prefs().to_json())  # validates the zone
+            except ConfigError as exc:
+                QMessageBox.warning(self.window, "Notifications", str(exc))
+                return
+            self._run(lambda e: ops.set_notify_prefs(e, me, chosen))
 
     def new_team(self) -> None:
         name, ok = QInputDialog.getText(self.window, "New team", "Team name")
