@@ -44,3 +44,7 @@ UPDATE conversations SET
     last_inbound_id = (SELECT m.id FROM messages m WHERE m.conversation_id = conversations.id
                        AND m.direction = 'in' ORDER BY m.created_at DESC, m.id DESC LIMIT 1),
     waiting_since = CASE WHEN first_response_at IS NULL THEN last_inbound_at END;
+
+-- The SLA sweep and the snooze wake-up run every 30 s: let them seek, not scan.
+CREATE INDEX conversations_sla_due ON conversations (sla_due_at);
+CREATE INDEX conversations_snoozed ON conversations (snoozed_until) WHERE snoozed_until IS NOT NULL;
