@@ -27,6 +27,8 @@ class EngineBridge(QObject):
         account_status: a core.events.AccountStatus (sync state of one account).
         _finished: internal; carries a command's or a read's callback and result to the
             GUI thread.
+        _event: internal; carries an engine event to the GUI thread, where it is re-emitted
+            on the public signals above unless the bridge was detached meanwhile.
     """
 
     changed = Signal(object)
@@ -34,14 +36,16 @@ class EngineBridge(QObject):
     error = Signal(object)
     account_status = Signal(object)
     _finished = Signal(object, object)
+    _event = Signal(object)
 
     def __init__(self, engine: Engine, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
-        # Emitted on the engine thread: Qt queues the call to receivers living on the GUI thread.
-        self._unsubscribe = engine.subscribe(self._on_event)
-        self._finished.connect(self._deliver)
         self.detached = False
+        self._finished.connect(self._deliver)
+        self._event.connect(self._dispatch)
+        # Emitted on the engine thread: Qt queues the call to this GUI-thread object.
+        self._unsubscribe = engine.subscribe(self._on_event)
         self.reader = ReaderThread(engine.db_path, engine.clock, self._finished.emit, self._report)
 
     def read(self, fn: ReadFn, on_done: Done, on_error: Failed | None = None) -> Ticket:
@@ -56,6 +60,13 @@ class EngineBridge(QObject):
         self.detached = True
 
     def _on_event(self, event: Event) -> None:
+        # Engine thread: hop to the GUI thread first, so a detached bridge can drop what
+        # was still in flight instead of reaching views whose store is already closed.
+        self._event.emit(event)
+
+    def _dispatch(self, event: Event) -> None:
+        if self.detached:
+            return
         if isinstance(event, Changed):
             self.changed.emit(event)
         elif isinstance(event, Progress):
@@ -115,4 +126,5 @@ class EngineBridge(QObject):
         self.error.emit(ErrorEvent(message))
 
     def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:
-        callback(value)
+        if not self.detached:  # the window that asked is closing: its answer is moot
+            callback(value)
