@@ -152,11 +152,9 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         menu = QMenu(f"&{name}", self)
         menu.setObjectName(f"menu{name}")
-        later = (
-            [self._menus[n] for n in MENU_ORDER[MENU_ORDER.index(name) + 1 :] if n in self._menus]
-            if name in MENU_ORDER
-            else []
-        )
+        # Known menus keep their order; a feature's own menu goes just before Help.
+        after = MENU_ORDER[MENU_ORDER.index(name) + 1 :] if name in MENU_ORDER else ("Help",)
+        later = [self._menus[n] for n in after if n in self._menus]
         if later:
             bar.insertMenu(later[0].menuAction(), menu)
         else:
