@@ -134,7 +134,8 @@ class ColumnView(QFrame):
         self.list.setMouseTracking(True)
         self.list.setAccessibleName(name)
         self.list.activated.connect(self._activated)
-        self.list.doubleClicked.connect(self._activated)
+        # A click opens, as in every mail client; j/k only move, so passing rows stay unread.
+        self.list.clicked.connect(self._activated)
         self.list.focused.connect(self.focused)
 
         self._empty_text = empty_text

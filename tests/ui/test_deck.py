@@ -112,3 +112,13 @@ def test_stale_search_results_never_replace_newer_ones(
     qtbot.waitUntil(lambda: view.model.loaded)
     assert [r.snippet for r in view.model.rows()] == ["Loving the jasmine blend"]
     assert view.name == "Search: jasmine"
+
+
+def test_a_click_opens_a_conversation(workspace: Path, open_profile: Opener, qtbot: QtBot) -> None:
+    window = open_profile(workspace).window
+    column = window.deck.columns()[0]
+    rect = column.list.visualRect(column.model.index(2))
+    with qtbot.waitSignal(window.pane.conversation_changed) as opened:
+        qtbot.mouseClick(column.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert opened.args == [column.model.index(2).data(ID_ROLE)]
+    assert "Shop page is slow today" in window.pane.browser.toPlainText()
