@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QFocusEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -135,7 +136,7 @@ class ColumnView(QFrame):
         self.list.setAccessibleName(name)
         self.list.activated.connect(self._activated)
         # A click opens, as in every mail client; j/k only move, so passing rows stay unread.
-        self.list.clicked.connect(self._activated)
+        self.list.clicked.connect(self._clicked)
         self.list.focused.connect(self.focused)
 
         self._empty_text = empty_text
@@ -192,6 +193,11 @@ class ColumnView(QFrame):
             self.stack.setCurrentWidget(self.empty)
         else:
             self.stack.setCurrentWidget(self.list)
+
+    def _clicked(self, index: QModelIndex) -> None:
+        # Ctrl/Shift-click extends a selection (bulk triage): that is not "open this one".
+        if QApplication.keyboardModifiers() == Qt.KeyboardModifier.NoModifier:
+            self._activated(index)
 
     def _activated(self, index: QModelIndex) -> None:
         cid = index.data(ID_ROLE)
