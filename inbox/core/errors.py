@@ -8,6 +8,7 @@ InboxError
     NotSupported        the network or connector cannot do it
     BadPayload          a remote item we could not parse: quarantined
     ConfigError         a broken setting, profile or input file
+    NotAllowed          role or state forbids the action (approve, edit a sent post)
     StoreError
         StoreKnown      disk full, locked, newer schema: the user can fix it
         StoreBug        our fault: please report
@@ -73,3 +74,7 @@ class StoreKnown(StoreError):
 
 class StoreBug(StoreError):
     """A store failure that is our fault."""
+
+
+class NotAllowed(InboxError):
+    """The member's role or the item's state does not allow this action."""

@@ -6,8 +6,10 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from inbox.core.clock import from_iso
 from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
 from inbox.core.events import Changed
+from inbox.core.models import Media
 from inbox.networks.base import Outgoing, Sent
 from inbox.store.outbox import OutboxItem
 
@@ -87,16 +89,24 @@ async def _reply(engine: Engine, item: OutboxItem) -> Sent:
 
 @handler("post")
 async def _post(engine: Engine, item: OutboxItem) -> Sent:
-    """Payload: text, visibility, spoiler_text, media_files."""
+    """Payload: text, visibility, spoiler_text, media_files, media_alt, scheduled_at."""
     if item.account_id is None or item.account_id not in engine.adapters:
         raise NetworkError("The account is not connected yet.")
     payload = item.payload
+    files = tuple(str(f) for f in payload.get("media_files", ()))
+    alts = list(payload.get("media_alt", ())) + [""] * len(files)
+    scheduled = payload.get("scheduled_at")
     return await engine.adapters[item.account_id].send(
         Outgoing(
             text=str(payload["text"]),
             idempotency_key=item.idempotency_key,
             visibility=str(payload.get("visibility", "public")),
             spoiler_text=str(payload.get("spoiler_text", "")),
-            media_files=tuple(payload.get("media_files", ())),
+            media=tuple(
+                Media(kind="image", url=path, description=str(alt))
+                for path, alt in zip(files, alts, strict=False)
+            ),
+            media_files=files,
+            scheduled_at=from_iso(str(scheduled)) if scheduled else None,
         )
     )

@@ -17,14 +17,17 @@ from inbox.store.columns import ColumnRepo
 from inbox.store.db import open_connection, translated
 from inbox.store.ingest import Ingest
 from inbox.store.outbox import OutboxRepo
+from inbox.store.posts import PostRepo
 from inbox.store.queries import ConversationQueries
 from inbox.store.teams import TeamRepo
+from inbox.store.templates import TemplateRepo
 
 
 class Store:
     """A profile's database. One writer Store per process; readers open readonly=True.
 
-    Repositories: columns, conversations (read queries), ingest, outbox, teams.
+    Repositories: columns, conversations (read queries), ingest, outbox, teams, posts,
+    templates.
     """
 
     def __init__(
@@ -40,6 +43,8 @@ class Store:
         self.ingest = Ingest(self)
         self.outbox = OutboxRepo(self)
         self.teams = TeamRepo(self)
+        self.posts = PostRepo(self)
+        self.templates = TemplateRepo(self)
 
     def close(self) -> None:
         self.conn.close()

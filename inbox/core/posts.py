@@ -1,0 +1,221 @@
+"""Scheduled posts: states, approval rules and per-account checks before a post may go out.
+
+A post moves draft -> awaiting_approval -> scheduled -> sending -> published,
+or failed (with the network's message, retryable). A rejected post goes back
+to draft with the approver's comment. A post whose time passed while the app
+was closed becomes missed under the "ask" policy, or skipped under "skip".
+Only an approved (scheduled) post is ever published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from inbox.core.errors import NotAllowed
+from inbox.core.text import DEFAULT_LIMITS, count
+
+
+class PostState(StrEnum):
+    DRAFT = "draft"
+    AWAITING_APPROVAL = "awaiting_approval"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    MISSED = "missed"  # its time passed while closed; waiting for a decision
+    SKIPPED = "skipped"
+
+
+EDITABLE = frozenset(
+    {
+        PostState.DRAFT,
+        PostState.AWAITING_APPROVAL,
+        PostState.SCHEDULED,
+        PostState.MISSED,
+        PostState.FAILED,
+    }
+)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    APPROVER = "approver"
+    CONTRIBUTOR = "contributor"
+
+
+class ApprovalPolicy(StrEnum):
+    """Per team: whose posts need an approver before they are scheduled."""
+
+    CONTRIBUTORS = "contributors"
+    EVERYONE = "everyone"
+    NOBODY = "nobody"
+
+
+@dataclass(frozen=True, slots=True)
+class PostMedia:
+    """A local file to attach, with its alt text."""
+
+    path: str
+    alt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One account a post goes to; network decides how its length is counted."""
+
+    account_id: int
+    network: str
+    handle: str = ""
+    max_chars: int | None = None  # the instance's limit (Mastodon), else the network's
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A post for one or more accounts. scheduled_at is UTC; zone is the IANA zone it was
+    planned in. variants override text per network ("mastodon", "bluesky", "x")."""
+
+    text: str
+    account_ids: tuple[int, ...] = ()
+    id: int = 0
+    team_id: int | None = None
+    author_id: int | None = None
+    state: PostState = PostState.DRAFT
+    scheduled_at: datetime | None = None
+    zone: str = "UTC"
+    variants: Mapping[str, str] = field(default_factory=dict)
+    media: tuple[PostMedia, ...] = ()
+    link: str = ""
+    review_comment: str = ""
+    approved_by: int | None = None
+    use_network_scheduler: bool = False
+    error: str = ""
+    note: str = ""  # what happened that the user should know (published late, handed over)
+
+    def text_for(self, network: str) -> str:
+        """The text sent to network: its variant, else the shared text; the link appended."""
+        body = self.variants.get(network) or self.text
+        if self.link and self.link not in body:
+            body = f"{body}\n{self.link}" if body else self.link
+        return body
+
+
+def needs_approval(role: Role, policy: ApprovalPolicy) -> bool:
+    if policy is ApprovalPolicy.NOBODY:
+        return False
+    if policy is ApprovalPolicy.EVERYONE:
+        return True
+    return role is Role.CONTRIBUTOR
+
+
+def can_approve(role: Role) -> bool:
+    return role in (Role.ADMIN, Role.APPROVER)
+
+
+def submit(post: Post, role: Role, policy: ApprovalPolicy) -> Post:
+    """The author asks to publish: to the approval queue or straight to the schedule.
+
+    Raises:
+        NotAllowed: the post is not a draft (or a rejected, missed or failed one).
+    """
+    if post.state not in (PostState.DRAFT, PostState.MISSED, PostState.FAILED):
+        raise NotAllowed(f"A {post.state} post cannot be submitted.")
+    if needs_approval(role, policy):
+        return replace(post, state=PostState.AWAITING_APPROVAL, approved_by=None)
+    return replace(post, state=PostState.SCHEDULED, review_comment="")
+
+
+def approve(post: Post, approver_id: int, role: Role, *, edited_text: str | None = None) -> Post:
+    """An approver accepts, optionally editing the text first.
+
+    Raises:
+        NotAllowed: role cannot approve, or the post is not awaiting approval.
+    """
+    if not can_approve(role):
+        raise NotAllowed("Only an approver or admin can approve posts.")
+    if post.state is not PostState.AWAITING_APPROVAL:
+        raise NotAllowed(
+            f"Only posts awaiting approval can be approved (this one is {post.state})."
+        )
+    text = post.text if edited_text is None else edited_text
+    return replace(
+        post, text=text, state=PostState.SCHEDULED, approved_by=approver_id, review_comment=""
+    )
+
+
+def reject(post: Post, role: Role, comment: str) -> Post:
+    """An approver sends the post back to its author as a draft, with a comment.
+
+    Raises:
+        NotAllowed: role cannot approve, the post is not awaiting approval, or no comment.
+    """
+    if not can_approve(role):
+        raise NotAllowed("Only an approver or admin can reject posts.")
+    if post.state is not PostState.AWAITING_APPROVAL:
+        raise NotAllowed(
+            f"Only posts awaiting approval can be rejected (this one is {post.state})."
+        )
+    if not comment.strip():
+        raise NotAllowed("Say why the post is rejected, so its author can fix it.")
+    return replace(post, state=PostState.DRAFT, review_comment=comment.strip(), approved_by=None)
+
+
+def edit(post: Post, role: Role, policy: ApprovalPolicy, **changes: object) -> Post:
+    """Change a post; a change to a scheduled post that needs approval sends it back for review.
+
+    Raises:
+        NotAllowed: the post is sending or already published.
+    """
+    if post.state not in EDITABLE:
+        raise NotAllowed(f"A {post.state} post cannot be changed.")
+    changed = replace(post, **changes)  # type: ignore[arg-type]
+    if post.state is PostState.SCHEDULED and needs_approval(role, policy):
+        changed = replace(changed, state=PostState.AWAITING_APPROVAL, approved_by=None)
+    return changed
+
+
+def problems(post: Post, targets: Sequence[Target], *, require_alt: bool = True) -> list[str]:
+    """Everything that stops the post from going out, in words the user can act on."""
+    found: list[str] = []
+    if not targets:
+        found.append("Choose at least one account.")
+    for target in targets:
+        if target.network not in DEFAULT_LIMITS:
+            continue
+        c = count(target.network, post.text_for(target.network), limit=target.max_chars)
+        who = target.handle or f"account {target.account_id}"
+        if c.length == 0 and not post.media:
+            found.append(f"{who}: the post is empty.")
+        elif c.over:
+            found.append(
+                f"{who}: {c.length - c.limit} over the {c.limit} limit of {target.network}."
+            )
+        if c.invalid_chars:
+            found.append(f"{who}: contains characters {target.network} refuses.")
+    if require_alt:
+        for m in post.media:
+            if not m.alt.strip():
+                found.append(f"Add alt text to {m.path.rsplit('/', 1)[-1]}.")
+    return found
+
+
+def aggregate(target_states: Sequence[str]) -> PostState:
+    """A post's state from its accounts' delivery states (queued, sending, done, failed)."""
+    if not target_states:
+        return PostState.SCHEDULED
+    if all(s == "done" for s in target_states):
+        return PostState.PUBLISHED
+    if any(s == "failed" for s in target_states):
+        return PostState.FAILED
+    return PostState.SENDING
+
+
+def idempotency_key(post_id: int, account_id: int, generation: int = 0) -> str:
+    """Stable per post and account, so promoting a post twice never queues it twice.
+
+    generation grows only when a user re-publishes a post that already went out.
+    """
+    suffix = f"-{generation}" if generation else ""
+    return f"post-{post_id}-{account_id}{suffix}"

@@ -1,0 +1,273 @@
+"""Publishing on the engine thread: post commands, due posts into the outbox, missed posts.
+
+Every function here runs on the engine thread (through engine.call/submit) and
+publishes Changed(posts=True) when it changed something. Nothing here needs
+the network: promoting a post only writes outbox rows, which the outbox
+worker delivers when the account is reachable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from inbox.core import posts as core
+from inbox.core.bulk import Row
+from inbox.core.clock import to_iso
+from inbox.core.errors import ConfigError, NotAllowed
+from inbox.core.events import Changed
+from inbox.core.posts import Post, PostState
+from inbox.core.schedule import MissedPolicy, is_missed, next_free_slot, utc_to_local
+from inbox.engine.outbox import deliver_due
+
+if TYPE_CHECKING:
+    from inbox.engine.runtime import Engine
+
+# Mastodon wants scheduled_at at least 5 minutes ahead; keep a margin for slow sends.
+HAND_OVER_LEAD = timedelta(minutes=10)
+# Networks whose API has its own scheduler (Outgoing.scheduled_at).
+NETWORK_SCHEDULERS = frozenset({"mastodon"})
+
+
+def _changed(engine: Engine) -> None:
+    engine.publish(Changed(posts=True))
+
+
+def check(engine: Engine, post: Post) -> list[str]:
+    """What stops post from going out (length per account, alt text, no account)."""
+    store = engine.store
+    return core.problems(
+        post, store.posts.send_targets(post.account_ids), require_alt=store.posts.require_alt()
+    )
+
+
+def save_draft(engine: Engine, post: Post) -> Post:
+    """Store a draft (or autosave an edit of any editable post) without changing its state."""
+    if post.id:
+        current = engine.store.posts.get(post.id)
+        if current.state not in core.EDITABLE:
+            raise NotAllowed(f"A {current.state} post cannot be changed.")
+        post = replace(post, state=current.state)
+    saved = engine.store.posts.save(post)
+    _changed(engine)
+    return saved
+
+
+def submit(engine: Engine, post: Post, member_id: int | None = None) -> Post:
+    """Save and submit: to the approval queue or the schedule, by the team's policy.
+
+    A post with no time is published as soon as it is approved.
+
+    Raises:
+        ConfigError: the post has problems (too long, no alt text, no account).
+    """
+    store = engine.store
+    found = check(engine, post)
+    if found:
+        raise ConfigError(" ".join(found))
+    role = store.posts.member_role(member_id)
+    policy = store.posts.team_policy(post.team_id).approval
+    if post.author_id is None:
+        post = replace(post, author_id=member_id)
+    state = store.posts.get(post.id).state if post.id else post.state
+    if state in (PostState.AWAITING_APPROVAL, PostState.SCHEDULED):
+        state = PostState.DRAFT  # an edited post is submitted again
+    submitted = core.submit(replace(post, state=state), role, policy)
+    if submitted.scheduled_at is None and submitted.state is PostState.SCHEDULED:
+        submitted = replace(submitted, scheduled_at=engine.clock.now())
+    saved = store.posts.save(replace(submitted, error=""))
+    store.audit(_actor(member_id), f"post.{saved.state}", post_id=saved.id)
+    _changed(engine)
+    return saved
+
+
+def approve(
+    engine: Engine, post_id: int, member_id: int | None, edited_text: str | None = None
+) -> Post:
+    store = engine.store
+    post = store.posts.get(post_id)
+    approved = core.approve(
+        post, member_id or 0, store.posts.member_role(member_id), edited_text=edited_text
+    )
+    if edited_text is not None:
+        found = check(engine, approved)
+        if found:
+            raise ConfigError(" ".join(found))
+    if approved.scheduled_at is None:
+        approved = replace(approved, scheduled_at=engine.clock.now())
+    saved = store.posts.save(replace(approved, approved_by=member_id))
+    store.audit(_actor(member_id), "post.approved", post_id=post_id, edited=edited_text is not None)
+    _changed(engine)
+    return saved
+
+
+def reject(engine: Engine, post_id: int, member_id: int | None, comment: str) -> Post:
+    store = engine.store
+    rejected = core.reject(store.posts.get(post_id), store.posts.member_role(member_id), comment)
+    saved = store.posts.save(rejected)
+    store.audit(_actor(member_id), "post.rejected", post_id=post_id, comment=comment)
+    _changed(engine)
+    return saved
+
+
+def reschedule(engine: Engine, post_id: int, when: datetime, member_id: int | None = None) -> Post:
+    """Move a post (calendar drag); a contributor's move of an approved post needs approval."""
+    store = engine.store
+    post = store.posts.get(post_id)
+    role = store.posts.member_role(member_id)
+    moved = core.edit(post, role, store.posts.team_policy(post.team_id).approval, scheduled_at=when)
+    if moved.state is PostState.MISSED:
+        moved = replace(moved, state=PostState.SCHEDULED, error="")
+    saved = store.posts.save(moved)
+    _changed(engine)
+    return saved
+
+
+def add_to_queue(engine: Engine, post: Post, member_id: int | None = None) -> Post:
+    """Give post the next free slot of its first account's posting schedule, then submit.
+
+    Raises:
+        ConfigError: no account, or the account has no posting schedule.
+    """
+    store = engine.store
+    if not post.account_ids:
+        raise ConfigError("Choose an account first.")
+    schedule = store.posts.posting_schedule(post.account_ids[0])
+    if schedule is None:
+        raise ConfigError("This account has no posting schedule; set one in its settings.")
+    taken = [t for a in post.account_ids for t in store.posts.taken_slots(a)]
+    slot = next_free_slot(schedule, engine.clock.now(), taken)
+    return submit(engine, replace(post, scheduled_at=slot, zone=schedule.zone), member_id)
+
+
+def resolve_missed(engine: Engine, post_id: int, action: str, when: datetime | None = None) -> Post:
+    """The user's answer for a missed post: "publish" now, "reschedule" to when, or "skip"."""
+    store = engine.store
+    post = store.posts.get(post_id)
+    if post.state is not PostState.MISSED:
+        raise NotAllowed(f"Post {post_id} is not waiting for a decision (it is {post.state}).")
+    now = engine.clock.now()
+    if action == "publish":
+        post = replace(post, state=PostState.SCHEDULED, scheduled_at=now, note="Published late.")
+    elif action == "reschedule" and when is not None:
+        post = replace(post, state=PostState.SCHEDULED, scheduled_at=when, note="")
+    elif action == "skip":
+        post = replace(post, state=PostState.SKIPPED, note="Skipped after its time passed.")
+    else:
+        raise ConfigError(f"Unknown decision {action!r}: publish, reschedule or skip.")
+    saved = store.posts.save(replace(post, error=""))
+    _changed(engine)
+    return saved
+
+
+def retry(engine: Engine, post_id: int) -> None:
+    """Retry a failed post's failed accounts (delivered accounts are not sent again)."""
+    engine.store.posts.retry(post_id)
+    _changed(engine)
+
+
+def import_rows(
+    engine: Engine,
+    rows: list[Row],
+    zone_name: str,
+    member_id: int | None = None,
+    team_id: int | None = None,
+) -> list[int]:
+    """Import previewed bulk rows, all or nothing, as approved or awaiting approval."""
+    store = engine.store
+    role = store.posts.member_role(member_id)
+    needs = core.needs_approval(role, store.posts.team_policy(team_id).approval)
+    state = PostState.AWAITING_APPROVAL if needs else PostState.SCHEDULED
+    ids = store.posts.import_rows(
+        rows, zone_name, state=state, author_id=member_id, team_id=team_id
+    )
+    store.audit(_actor(member_id), "posts.imported", count=len(ids))
+    _changed(engine)
+    return ids
+
+
+# -- the delivery side ----------------------------------------------------------
+
+
+def promote_due(engine: Engine) -> int:
+    """Turn due, approved posts into outbox rows (one per account); apply the missed policy.
+
+    Returns how many posts changed state.
+    """
+    store = engine.store
+    now = engine.clock.now()
+    require_alt = store.posts.require_alt()
+    changed = 0
+    for post in store.posts.due(now, hand_over_after=now + HAND_OVER_LEAD):
+        assert post.scheduled_at is not None
+        changed += 1
+        note = post.note
+        if post.scheduled_at <= now:
+            policy = store.posts.team_policy(post.team_id)
+            if is_missed(post.scheduled_at, now, timedelta(minutes=policy.grace_minutes)):
+                when = utc_to_local(post.scheduled_at, post.zone).strftime("%Y-%m-%d %H:%M %Z")
+                if policy.missed is MissedPolicy.ASK:
+                    store.posts.set_state(
+                        post.id,
+                        PostState.MISSED,
+                        note=f"Its time ({when}) passed while the app was closed: publish, "
+                        "reschedule or skip?",
+                    )
+                    continue
+                if policy.missed is MissedPolicy.SKIP:
+                    store.posts.set_state(
+                        post.id,
+                        PostState.SKIPPED,
+                        note=f"Skipped: its time ({when}) passed while the app was closed.",
+                    )
+                    continue
+                note = f"Published late: it was due {when} while the app was closed."
+        targets = store.posts.send_targets(post.account_ids)
+        found = core.problems(post, targets, require_alt=require_alt)
+        if found:
+            store.posts.set_state(post.id, PostState.FAILED, error=" ".join(found))
+            continue
+        deliveries: dict[int, tuple[dict[str, Any], datetime]] = {}
+        for target in targets:
+            ahead = post.scheduled_at > now
+            hand_over = ahead and target.network in NETWORK_SCHEDULERS
+            payload: dict[str, Any] = {
+                "text": post.text_for(target.network),
+                "post_id": post.id,
+                "media_files": [m.path for m in post.media],
+                "media_alt": [m.alt for m in post.media],
+            }
+            if hand_over:
+                payload["scheduled_at"] = to_iso(post.scheduled_at)
+                note = note or "Handed to the network's own scheduler."
+            due_at = post.scheduled_at if ahead and not hand_over else now
+            deliveries[target.account_id] = (payload, due_at)
+        store.posts.promote(post, deliveries)
+        if note != post.note:
+            store.posts.set_note(post.id, note)
+    if changed:
+        _changed(engine)
+    return changed
+
+
+async def tick(engine: Engine, limit: int = 20) -> int:
+    """One round: promote due posts, deliver due outbox rows, update post states."""
+    promote_due(engine)
+    delivered = await deliver_due(engine, limit)
+    if engine.store.posts.refresh_states():
+        _changed(engine)
+    return delivered
+
+
+async def run(engine: Engine, interval: float = 15.0) -> None:
+    """The publisher loop on the engine thread (the window and `schedule run`)."""
+    while True:
+        while await tick(engine):
+            pass
+        await asyncio.sleep(interval)
+
+
+def _actor(member_id: int | None) -> str:
+    return f"member:{member_id}" if member_id is not None else "local"

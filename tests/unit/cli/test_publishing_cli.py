@@ -1,0 +1,117 @@
+"""The publishing verbs, run in-process on a real profile."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from inbox.cli.main import main
+from inbox.core.models import AccountInfo
+from inbox.store import Store
+
+
+@pytest.fixture
+def profile(tmp_path: Path) -> Path:
+    s = Store(tmp_path / "inbox.db")
+    s.add_account(AccountInfo("mastodon", "m.test", "1", "shop"))
+    s.add_account(AccountInfo("bluesky", "bsky.social", "2", "shop.bsky.social"))
+    s.close()
+    return tmp_path
+
+
+def _run(profile: Path, *argv: str, stdin: str = "", monkeypatch=None) -> int:
+    if monkeypatch is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    return main(["--profile", str(profile), *argv])
+
+
+def test_post_list_and_export(profile, monkeypatch, capsys) -> None:
+    assert (
+        _run(
+            profile,
+            "post",
+            "--account",
+            "@shop",
+            "--text-stdin",
+            "--at",
+            "2099-03-29T02:30",
+            "--zone",
+            "Europe/Berlin",
+            stdin="Hi\n",
+            monkeypatch=monkeypatch,
+        )
+        == 0
+    )
+    assert "scheduled at 2099-03-29T01:30" in capsys.readouterr().out  # the DST gap rule
+    assert _run(profile, "schedule", "list", "--json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["text"] == "Hi" and rows[0]["accounts"][0]["handle"] == "shop"
+    out = profile / "s.ics"
+    assert _run(profile, "schedule", "export", "--format", "ics", "-o", str(out)) == 0
+    events = list(icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT"))
+    assert len(events) == 1 and str(events[0]["DESCRIPTION"]) == "Hi"
+    assert _run(profile, "schedule", "export", "--format", "csv") == 0
+    assert capsys.readouterr().out.startswith("date,message,link,account")
+
+
+def test_too_long_post_is_refused(profile, monkeypatch, capsys) -> None:
+    code = _run(
+        profile,
+        "post",
+        "--account",
+        "shop.bsky.social",
+        "--text-stdin",
+        stdin="a" * 301,
+        monkeypatch=monkeypatch,
+    )
+    assert code == 2
+    assert "300 limit" in capsys.readouterr().err
+
+
+def test_unknown_account(profile, monkeypatch, capsys) -> None:
+    assert (
+        _run(
+            profile, "post", "--account", "nope", "--text-stdin", stdin="x", monkeypatch=monkeypatch
+        )
+        == 2
+    )
+    assert "No account 'nope'" in capsys.readouterr().err
+
+
+def test_import_all_or_nothing(profile, tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,message,account\n10/03/2099 09:30,ok,@shop\nsoon,bad,@shop\n")
+    assert _run(profile, "schedule", "import", str(bad)) == 1
+    captured = capsys.readouterr()
+    assert "Bad date 'soon'" in captured.out and "nothing was imported" in captured.err
+    _run(profile, "schedule", "list", "--json")
+    assert json.loads(capsys.readouterr().out) == []
+    good = tmp_path / "good.csv"
+    good.write_text("10/03/2099 09:30,one\n11/03/2099 09:30,two\n")
+    assert _run(profile, "schedule", "import", str(good), "--account", "shop") == 0
+    assert "Imported 2 posts." in capsys.readouterr().out
+    _run(profile, "schedule", "list", "--json")
+    assert [r["text"] for r in json.loads(capsys.readouterr().out)] == ["one", "two"]
+
+
+def test_templates_import_export(profile, tmp_path, capsys) -> None:
+    f = tmp_path / "t.json"
+    f.write_text(
+        json.dumps(
+            {
+                "format": "social-inbox-templates",
+                "version": 1,
+                "templates": [
+                    {"name": "Thanks", "body": "Thanks {author.name}!", "shortcut": "ty"}
+                ],
+            }
+        )
+    )
+    assert _run(profile, "templates", "import", str(f)) == 0
+    assert _run(profile, "templates", "export") == 0
+    out = capsys.readouterr().out
+    assert '"shortcut": "ty"' in out

@@ -1,0 +1,102 @@
+"""Post states, approval permissions, pre-send checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from inbox.core import posts as p
+from inbox.core.errors import NotAllowed
+from inbox.core.posts import ApprovalPolicy, Post, PostMedia, PostState, Role, Target
+
+POLICY = ApprovalPolicy.CONTRIBUTORS
+
+
+def test_contributor_needs_approval_under_default_policy() -> None:
+    post = p.submit(Post("hi", (1,)), Role.CONTRIBUTOR, POLICY)
+    assert post.state is PostState.AWAITING_APPROVAL
+
+
+@pytest.mark.parametrize(
+    ("role", "policy", "state"),
+    [
+        (Role.APPROVER, ApprovalPolicy.CONTRIBUTORS, PostState.SCHEDULED),
+        (Role.ADMIN, ApprovalPolicy.CONTRIBUTORS, PostState.SCHEDULED),
+        (Role.ADMIN, ApprovalPolicy.EVERYONE, PostState.AWAITING_APPROVAL),
+        (Role.CONTRIBUTOR, ApprovalPolicy.NOBODY, PostState.SCHEDULED),
+    ],
+)
+def test_policy_matrix(role: Role, policy: ApprovalPolicy, state: PostState) -> None:
+    assert p.submit(Post("hi", (1,)), role, policy).state is state
+
+
+def test_approver_approves_with_edit() -> None:
+    waiting = p.submit(Post("helo", (1,)), Role.CONTRIBUTOR, POLICY)
+    ok = p.approve(waiting, approver_id=7, role=Role.APPROVER, edited_text="hello")
+    assert ok.state is PostState.SCHEDULED and ok.text == "hello" and ok.approved_by == 7
+
+
+def test_contributor_cannot_approve_or_reject() -> None:
+    waiting = p.submit(Post("x", (1,)), Role.CONTRIBUTOR, POLICY)
+    with pytest.raises(NotAllowed):
+        p.approve(waiting, 1, Role.CONTRIBUTOR)
+    with pytest.raises(NotAllowed):
+        p.reject(waiting, Role.CONTRIBUTOR, "no")
+
+
+def test_reject_needs_comment_and_returns_to_draft() -> None:
+    waiting = p.submit(Post("x", (1,)), Role.CONTRIBUTOR, POLICY)
+    with pytest.raises(NotAllowed):
+        p.reject(waiting, Role.APPROVER, "  ")
+    back = p.reject(waiting, Role.APPROVER, "Tone it down")
+    assert back.state is PostState.DRAFT and back.review_comment == "Tone it down"
+    again = p.submit(back, Role.CONTRIBUTOR, POLICY)
+    assert again.state is PostState.AWAITING_APPROVAL
+
+
+def test_cannot_approve_a_draft_or_published() -> None:
+    with pytest.raises(NotAllowed):
+        p.approve(Post("x"), 1, Role.ADMIN)
+    with pytest.raises(NotAllowed):
+        p.submit(Post("x", state=PostState.PUBLISHED), Role.ADMIN, POLICY)
+
+
+def test_contributor_edit_of_scheduled_post_goes_back_to_review() -> None:
+    scheduled = Post("x", (1,), state=PostState.SCHEDULED, approved_by=3)
+    edited = p.edit(scheduled, Role.CONTRIBUTOR, POLICY, text="y")
+    assert edited.state is PostState.AWAITING_APPROVAL and edited.approved_by is None
+    assert p.edit(scheduled, Role.APPROVER, POLICY, text="y").state is PostState.SCHEDULED
+    with pytest.raises(NotAllowed):
+        p.edit(Post("x", state=PostState.SENDING), Role.ADMIN, POLICY, text="y")
+
+
+def test_variants_and_link() -> None:
+    post = Post("shared", variants={"x": "short"}, link="https://ex.com")
+    assert post.text_for("mastodon") == "shared\nhttps://ex.com"
+    assert post.text_for("x") == "short\nhttps://ex.com"
+
+
+def test_problems_per_network() -> None:
+    post = Post("a" * 400, (1, 2))
+    targets = [Target(1, "mastodon", "@shop"), Target(2, "bluesky", "shop.bsky")]
+    assert p.problems(post, targets) == ["shop.bsky: 100 over the 300 limit of bluesky."]
+    fixed = Post("a" * 400, (1, 2), variants={"bluesky": "short"})
+    assert p.problems(fixed, targets) == []
+
+
+def test_alt_text_required_by_default() -> None:
+    post = Post("pic", (1,), media=(PostMedia("/tmp/cat.png"),))
+    assert p.problems(post, [Target(1, "mastodon")]) == ["Add alt text to cat.png."]
+    assert p.problems(post, [Target(1, "mastodon")], require_alt=False) == []
+
+
+def test_no_accounts_and_empty() -> None:
+    assert p.problems(Post("x"), []) == ["Choose at least one account."]
+    assert p.problems(Post(""), [Target(1, "x", "@a")]) == ["@a: the post is empty."]
+
+
+def test_aggregate_and_keys() -> None:
+    assert p.aggregate(["done", "done"]) is PostState.PUBLISHED
+    assert p.aggregate(["done", "failed"]) is PostState.FAILED
+    assert p.aggregate(["done", "queued"]) is PostState.SENDING
+    assert p.idempotency_key(5, 2) == p.idempotency_key(5, 2) == "post-5-2"
+    assert p.idempotency_key(5, 2, 1) != p.idempotency_key(5, 2)

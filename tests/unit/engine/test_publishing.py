@@ -1,0 +1,289 @@
+"""Publishing on the engine: approval, due posts into the outbox once, missed policies, retry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from inbox.core import bulk
+from inbox.core.errors import ConfigError, NotAllowed, RemoteRejected
+from inbox.core.models import AccountInfo
+from inbox.core.posts import Post, PostMedia, PostState
+from inbox.core.schedule import MissedPolicy, PostingSchedule
+from inbox.engine import Engine
+from inbox.engine import publishing as pub
+from inbox.networks.base import Outgoing, Sent
+from inbox.networks.replay import ReplayAdapter
+from inbox.store.posts import TeamPolicy
+
+
+class FlakyAdapter(ReplayAdapter):
+    """Refuses the first send with the network's message, then works."""
+
+    def __init__(self, info: AccountInfo) -> None:
+        super().__init__(info, {})
+        self.refuse = 1
+
+    async def send(self, outgoing: Outgoing) -> Sent:
+        if self.refuse:
+            self.refuse -= 1
+            raise RemoteRejected("Validation failed: Text character limit of 500 exceeded", 422)
+        return await super().send(outgoing)
+
+
+@pytest.fixture
+def engine(tmp_path: Path, clock):
+    e = Engine(tmp_path / "inbox.db", clock=clock)
+    e.start()
+    yield e
+    e.stop()
+
+
+@pytest.fixture
+def setup(engine):
+    """Two accounts with replay adapters, a team, an approver and a contributor."""
+
+    def make(e: Engine):
+        masto = e.store.add_account(AccountInfo("mastodon", "m.test", "1", "shop"))
+        bsky = e.store.add_account(AccountInfo("bluesky", "bsky.social", "2", "shop.bsky.social"))
+        adapters = {
+            masto.id: ReplayAdapter(masto, {}),
+            bsky.id: ReplayAdapter(bsky, {}),
+        }
+        e.adapters.update(adapters)
+        with e.store.transaction() as conn:
+            conn.execute("INSERT INTO teams (id, name) VALUES (1, 'Social')")
+            conn.execute("INSERT INTO members (id, name, role) VALUES (1, 'Ann', 'approver')")
+            conn.execute("INSERT INTO members (id, name, role) VALUES (2, 'Cy', 'contributor')")
+            conn.execute("INSERT INTO members (id, name, role) VALUES (3, 'Ad', 'admin')")
+        return masto.id, bsky.id, adapters
+
+    return engine.call(make)
+
+
+def _tick(engine: Engine) -> int:
+    return engine.call(pub.tick)
+
+
+def test_contributor_post_waits_for_approval_then_goes_out_once(engine, setup, clock) -> None:
+    masto, bsky, adapters = setup
+    post = Post("Spring sale", (masto, bsky), team_id=1, scheduled_at=clock.now())
+    saved = engine.call(lambda e: pub.submit(e, post, member_id=2))
+    assert saved.state is PostState.AWAITING_APPROVAL
+    _tick(engine)
+    assert adapters[masto].sent == []  # not approved: never published
+
+    with pytest.raises(NotAllowed):
+        engine.call(lambda e: pub.approve(e, saved.id, member_id=2))
+    engine.call(lambda e: pub.approve(e, saved.id, member_id=1, edited_text="Spring sale!"))
+    assert _tick(engine) == 2
+    assert [o.text for o in adapters[masto].sent] == ["Spring sale!"]
+    assert [o.idempotency_key for o in adapters[bsky].sent] == [f"post-{saved.id}-{bsky}"]
+    assert engine.call(lambda e: e.store.posts.get(saved.id)).state is PostState.PUBLISHED
+    assert _tick(engine) == 0  # nothing twice
+    assert len(adapters[masto].sent) == 1
+
+
+def test_reject_with_comment_returns_a_draft(engine, setup, clock) -> None:
+    masto, _, _ = setup
+    post = engine.call(lambda e: pub.submit(e, Post("meh", (masto,), team_id=1), member_id=2))
+    back = engine.call(lambda e: pub.reject(e, post.id, 1, "Needs a picture"))
+    assert back.state is PostState.DRAFT and back.review_comment == "Needs a picture"
+
+
+def test_policy_everyone_and_nobody(engine, setup) -> None:
+    masto, _, _ = setup
+    engine.call(lambda e: e.store.posts.set_team_policy(1, TeamPolicy(approval="everyone")))
+    p = engine.call(lambda e: pub.submit(e, Post("a", (masto,), team_id=1), member_id=3))
+    assert p.state is PostState.AWAITING_APPROVAL
+    engine.call(lambda e: e.store.posts.set_team_policy(1, TeamPolicy(approval="nobody")))
+    p = engine.call(lambda e: pub.submit(e, Post("b", (masto,), team_id=1), member_id=2))
+    assert p.state is PostState.SCHEDULED
+
+
+def test_too_long_or_missing_alt_is_refused_before_queueing(engine, setup) -> None:
+    masto, bsky, _ = setup
+    with pytest.raises(ConfigError, match="300 limit of bluesky"):
+        engine.call(lambda e: pub.submit(e, Post("a" * 350, (masto, bsky)), member_id=1))
+    pic = Post("pic", (masto,), media=(PostMedia("/tmp/cat.png"),))
+    with pytest.raises(ConfigError, match="alt text"):
+        engine.call(lambda e: pub.submit(e, pic, member_id=1))
+    engine.call(lambda e: e.store.set_setting("publishing.require_alt_text", False))
+    assert engine.call(lambda e: pub.submit(e, pic, member_id=1)).state is PostState.SCHEDULED
+
+
+def test_future_post_waits_for_its_time(engine, setup, clock) -> None:
+    masto, _, adapters = setup
+    when = clock.now() + timedelta(hours=2)
+    engine.call(lambda e: pub.submit(e, Post("later", (masto,), scheduled_at=when), member_id=1))
+    _tick(engine)
+    assert adapters[masto].sent == []
+    clock.advance(hours=2)
+    _tick(engine)
+    assert [o.text for o in adapters[masto].sent] == ["later"]
+
+
+def test_promoting_twice_never_queues_twice(engine, setup, clock) -> None:
+    masto, _, _ = setup
+    post = engine.call(lambda e: pub.submit(e, Post("once", (masto,)), member_id=1))
+
+    def promote_twice(e: Engine) -> int:
+        pub.promote_due(e)
+        # a crash before the state change would leave it scheduled: promote again
+        e.store.posts.set_state(post.id, PostState.SCHEDULED)
+        pub.promote_due(e)
+        return len(e.store.query("SELECT * FROM outbox WHERE kind = 'post'"))
+
+    assert engine.call(promote_twice) == 1
+
+
+@pytest.mark.parametrize(
+    ("policy", "state", "sent"),
+    [
+        (MissedPolicy.PUBLISH, PostState.PUBLISHED, 1),
+        (MissedPolicy.ASK, PostState.MISSED, 0),
+        (MissedPolicy.SKIP, PostState.SKIPPED, 0),
+    ],
+)
+def test_missed_posts_follow_the_team_policy_and_say_so(
+    engine, setup, clock, policy, state, sent
+) -> None:
+    masto, _, adapters = setup
+    engine.call(lambda e: e.store.posts.set_team_policy(1, TeamPolicy(missed=policy)))
+    when = clock.now() + timedelta(hours=1)
+    post = Post("x", (masto,), team_id=1, scheduled_at=when, zone="Europe/Berlin")
+    saved = engine.call(lambda e: pub.submit(e, post, member_id=1))
+    clock.advance(hours=5)  # the app was closed meanwhile
+    _tick(engine)
+    got = engine.call(lambda e: e.store.posts.get(saved.id))
+    assert got.state is state
+    assert len(adapters[masto].sent) == sent
+    assert "11:00 CET" in got.note  # never silent: the note says what happened
+
+
+def test_missed_ask_then_publish_now(engine, setup, clock) -> None:
+    masto, _, adapters = setup
+    when = clock.now() + timedelta(minutes=30)
+    saved = engine.call(
+        lambda e: pub.submit(e, Post("x", (masto,), scheduled_at=when), member_id=1)
+    )
+    clock.advance(hours=3)
+    _tick(engine)
+    engine.call(lambda e: pub.resolve_missed(e, saved.id, "publish"))
+    _tick(engine)
+    assert len(adapters[masto].sent) == 1
+
+
+def test_a_short_delay_is_not_missed(engine, setup, clock) -> None:
+    masto, _, adapters = setup
+    engine.call(lambda e: pub.submit(e, Post("x", (masto,), scheduled_at=clock.now()), 1))
+    clock.advance(minutes=5)
+    _tick(engine)
+    assert len(adapters[masto].sent) == 1
+
+
+def test_failure_shows_the_networks_message_and_retry_sends_once(engine, setup, clock) -> None:
+    masto, _, _ = setup
+
+    def flaky(e: Engine) -> FlakyAdapter:
+        adapter = FlakyAdapter(e.store.account(masto))
+        e.adapters[masto] = adapter
+        return adapter
+
+    adapter = engine.call(flaky)
+    post = engine.call(lambda e: pub.submit(e, Post("x", (masto,)), member_id=1))
+    _tick(engine)
+    failed = engine.call(lambda e: e.store.posts.get(post.id))
+    assert failed.state is PostState.FAILED
+    assert "character limit" in failed.error
+    targets = engine.call(lambda e: e.store.posts.targets(post.id))
+    assert targets[0].status == "failed" and "character limit" in targets[0].error
+    engine.call(lambda e: pub.retry(e, post.id))
+    _tick(engine)
+    assert engine.call(lambda e: e.store.posts.get(post.id)).state is PostState.PUBLISHED
+    assert len(adapter.sent) == 1
+
+
+def test_offline_account_keeps_the_post_queued(engine, setup, clock) -> None:
+    masto, _, _ = setup
+    engine.call(lambda e: e.adapters.pop(masto))
+    post = engine.call(lambda e: pub.submit(e, Post("x", (masto,)), member_id=1))
+    _tick(engine)
+    got = engine.call(lambda e: e.store.posts.get(post.id))
+    assert got.state is PostState.SENDING
+    assert engine.call(lambda e: e.store.posts.targets(post.id))[0].status == "queued"
+
+
+def test_network_scheduler_hand_over(engine, setup, clock) -> None:
+    masto, bsky, adapters = setup
+    when = clock.now() + timedelta(days=1)
+    post = Post("x", (masto, bsky), scheduled_at=when, use_network_scheduler=True)
+    engine.call(lambda e: pub.submit(e, post, member_id=1))
+    _tick(engine)
+    assert [o.scheduled_at for o in adapters[masto].sent] == [when]
+    assert adapters[bsky].sent == []  # Bluesky has no scheduler: we send it at its time
+    clock.advance(days=1)
+    _tick(engine)
+    assert [o.scheduled_at for o in adapters[bsky].sent] == [None]
+
+
+def test_add_to_queue_fills_the_next_free_slot(engine, setup, clock) -> None:
+    masto, _, _ = setup
+    sched = PostingSchedule.parse("Europe/Berlin", "mon-fri 09:30,15:00")
+    engine.call(lambda e: e.store.posts.set_posting_schedule(masto, sched))
+    first = engine.call(lambda e: pub.add_to_queue(e, Post("a", (masto,)), 1))
+    second = engine.call(lambda e: pub.add_to_queue(e, Post("b", (masto,)), 1))
+    # clock: Mon 2026-03-02 09:00 UTC = 10:00 Berlin
+    assert first.scheduled_at == datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+    assert second.scheduled_at == datetime(2026, 3, 3, 8, 30, tzinfo=UTC)
+    assert first.zone == "Europe/Berlin"
+
+
+def test_bulk_import_is_all_or_nothing(engine, setup, clock) -> None:
+    masto, _, _ = setup
+
+    def preview(e: Engine, data: str) -> list[bulk.Row]:
+        return bulk.preview(
+            data,
+            accounts=e.store.posts.send_targets([masto]),
+            default_accounts=[masto],
+            zone_name="UTC",
+            now=e.clock.now(),
+        )
+
+    bad = engine.call(lambda e: preview(e, "10/03/2026 09:30,ok\n01/01/2020 09:30,old\n"))
+    with pytest.raises(ConfigError, match="nothing was imported"):
+        engine.call(lambda e: pub.import_rows(e, bad, "UTC", 1))
+    assert engine.call(lambda e: e.store.posts.find()) == []
+    good = engine.call(lambda e: preview(e, "10/03/2026 09:30,ok\n11/03/2026 09:30,ok2\n"))
+    ids = engine.call(lambda e: pub.import_rows(e, good, "UTC", 1))
+    assert len(ids) == 2
+    posts = engine.call(lambda e: e.store.posts.find())
+    assert [p.state for p in posts] == [PostState.SCHEDULED] * 2
+    entries = engine.call(lambda e: e.store.posts.entries())
+    assert [x.account for x in entries] == ["shop", "shop"]
+
+
+def test_reschedule_by_contributor_needs_approval_again(engine, setup, clock) -> None:
+    masto, _, _ = setup
+    post = engine.call(lambda e: pub.submit(e, Post("x", (masto,), team_id=1), member_id=1))
+    when = clock.now() + timedelta(days=2)
+    moved = engine.call(lambda e: pub.reschedule(e, post.id, when, member_id=2))
+    assert moved.state is PostState.AWAITING_APPROVAL and moved.scheduled_at == when
+    again = engine.call(lambda e: pub.reschedule(e, post.id, when, member_id=1))
+    assert again.scheduled_at == when
+
+
+def test_drafts_save_and_survive_a_restart(tmp_path, clock) -> None:
+    e1 = Engine(tmp_path / "p.db", clock=clock)
+    e1.start()
+    saved = e1.call(lambda e: pub.save_draft(e, Post("half-written", variants={"x": "short"})))
+    e1.stop()
+    e2 = Engine(tmp_path / "p.db", clock=clock)
+    e2.start()
+    got = e2.call(lambda e: e.store.posts.get(saved.id))
+    e2.stop()
+    assert got.text == "half-written" and got.variants == {"x": "short"}
+    assert got.state is PostState.DRAFT
