@@ -1,10 +1,12 @@
 """column_page and search on 1,000,000 messages (the dataset in dataset.py).
 
 column_page: p95 of the first page (50 rows, as the deck paints them) of every
-filtered column of the dataset; the keyword column is reported on its own line
-(column_page_keyword). search: p95 of full-text searches for common and rare
-words. Baselines, same run and data: the cheapest possible page (50 rows by
-primary key) and the bare FTS match of 50 rowids.
+non-keyword column of the dataset. column_page_keyword: the same for the
+full-text column, measured cold (the reader's cached match set is dropped before
+each call, as a write does; the warm figure is alongside). search: p95 of
+full-text searches for common and rare words, cold too. Baselines, same run and
+data: the cheapest possible page (50 rows by primary key) and the bare FTS match
+of 50 rowids.
 """
 
 from __future__ import annotations
@@ -63,13 +65,23 @@ def run() -> Iterator[dict[str, Any]]:
             columns=per_column,
         )
         if keyword:
+
+            def cold(flt: ColumnFilter) -> Any:
+                def call() -> Any:
+                    store.conversations._match_cache.clear()  # as after a sync commit
+                    return store.conversations.page(flt, limit=50)
+
+                return call
+
             yield result(
                 "column_page_keyword",
-                _p95_over([page(c.filter) for c in keyword], REPEAT // 4),
+                _p95_over([cold(c.filter) for c in keyword], REPEAT // 2),
                 "ms",
                 baseline,
-                target="value <= 10 (not met: see docs/architecture.md)",
+                target="value <= 10",
                 query=keyword[0].filter.query,
+                cache="cold (first page after a write)",
+                warm_p95_ms=round(_p95_over([page(c.filter) for c in keyword]), 2),
             )
         fts = p95_ms(
             lambda: store.query(
@@ -77,11 +89,23 @@ def run() -> Iterator[dict[str, Any]]:
             ),
             REPEAT,
         )
+
+        def search(q: str) -> Any:
+            def call() -> Any:
+                store.conversations._match_cache.clear()
+                return store.conversations.search(q)
+
+            return call
+
         yield result(
             "search",
-            _p95_over([lambda q=q: store.conversations.search(q) for q in SEARCHES]),
+            _p95_over([search(q) for q in SEARCHES], REPEAT // 2),
             "ms",
             fts,
             target="value <= 50",
             queries=list(SEARCHES),
+            cache="cold",
+            warm_p95_ms=round(
+                _p95_over([lambda q=q: store.conversations.search(q) for q in SEARCHES]), 2
+            ),
         )
