@@ -123,3 +123,20 @@ def test_a_reader_sees_the_writers_new_matches(common_word, make_message, tmp_pa
         assert reader.conversations.page(flt, limit=1)[0].snippet == "tea for two"
     finally:
         reader.close()
+
+
+@pytest.mark.parametrize("name", [n for n in FILTERS if n != "resolved archive"])
+def test_an_unread_count_reads_only_the_narrow_index(store, name) -> None:
+    where, params = where_clause(FILTERS[name], store.now())
+    sql = f"SELECT count(*) FROM conversations c WHERE {where} AND c.unread = 1"
+    plan = " | ".join(r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "COVERING INDEX conversations_unread" in plan, plan
+
+
+def test_unread_counts_follow_reading(store, account_info, make_message) -> None:
+    account = store.add_account(account_info)
+    store.ingest.messages(account.id, [make_message(key=f"k{i}") for i in range(3)])
+    assert store.conversations.count(ColumnFilter(), unread_only=True) == 3
+    store.conn.execute("UPDATE conversations SET unread = 0 WHERE key = 'k1'")
+    assert store.conversations.count(ColumnFilter(), unread_only=True) == 2
+    assert store.conversations.count(ColumnFilter()) == 3
