@@ -14,7 +14,7 @@ from inbox.core.models import Column, ColumnFilter
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.column_model import ColumnModel
-from inbox.ui.column_view import ColumnView
+from inbox.ui.column_view import COLUMN_WIDTH, ColumnView
 from inbox.ui.filter_dialog import FilterDialog
 
 COLUMNS_CHANGED = Changed(columns=True)
@@ -84,6 +84,17 @@ class Deck(QScrollArea):
     def search_view(self) -> ColumnView | None:
         return self._search
 
+    def content_width(self) -> int:
+        """Width that shows every column without scrolling."""
+        margins = self._layout.contentsMargins()
+        n = len(self.columns())
+        spacing = self._layout.spacing() * max(0, n - 1)
+        return margins.left() + margins.right() + n * COLUMN_WIDTH + spacing + 2
+
+    def loaded(self) -> bool:
+        """True when every column shows its first page (screenshots, tests)."""
+        return all(v.model.loaded for v in self.columns())
+
     def current_column(self) -> ColumnView | None:
         cols = self.columns()
         if self._current in cols:
@@ -130,7 +141,7 @@ class Deck(QScrollArea):
 
     def _make_view(self, column: Column) -> ColumnView:
         column = self._scoped(column)
-        model = ColumnModel(self.store, column.filter)
+        model = ColumnModel(self.bridge, column.filter)
         view = ColumnView(model, column.name, self._now, column_id=column.id)
         model.setParent(view)
         self._wire(view)
@@ -224,7 +235,7 @@ class Deck(QScrollArea):
             return None
         flt = search_filter(text)
         if self._search is None:
-            model = ColumnModel(self.store, flt)
+            model = ColumnModel(self.bridge, flt)
             view = ColumnView(
                 model, "", self._now, None, empty_text="No conversation matches this search."
             )

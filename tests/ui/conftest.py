@@ -30,6 +30,7 @@ def open_profile(qtbot: QtBot) -> Iterator[Opener]:
         qtbot.waitExposed(session.window)
         session.window.activateWindow()  # window shortcuts need the active window
         qtbot.waitUntil(session.window.isActiveWindow)
+        qtbot.waitUntil(session.window.deck.loaded)  # first pages come from the reader thread
         return session
 
     yield opener
