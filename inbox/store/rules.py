@@ -18,6 +18,7 @@ from inbox.core.rules import (
     Facts,
     Rule,
     Ruleset,
+    When,
     actions_from_json,
     actions_to_json,
     conditions_from_json,
@@ -166,6 +167,18 @@ class RuleRepo:
         if self._ruleset is None:
             self._ruleset = Ruleset(self.all())
         return self._ruleset
+
+    def waiting_thresholds(self) -> set[float]:
+        """Every N (minutes) an enabled rule's "waiting longer than N" condition uses."""
+        out: set[float] = set()
+        for rule in self.ruleset().rules:
+            for c in rule.conditions:
+                if c.when is When.WAITING and isinstance(c.value, int | str):
+                    try:
+                        out.add(float(c.value))
+                    except ValueError:
+                        continue  # the rule never fires either
+        return out
 
     def seed_defaults(self) -> None:
         """Give a new profile the day-one rules, once (deleting them all is respected)."""
