@@ -31,7 +31,7 @@ class StatusesAdapter:
     def __init__(self, info: AccountInfo, token: str, **_options: object) -> None:
         self._info = info
         self._http = httpx.AsyncClient(
-            base_url=f"http://{info.instance}",
+            base_url=info.instance,
             headers={"Authorization": f"Bearer {token}"},
             timeout=10,
         )
@@ -67,8 +67,7 @@ class StatusesAdapter:
 
 def run(profile: str, server_url: str) -> int:
     secrets.use_memory_backend()
-    host = server_url.removeprefix("http://")
-    secrets.set_secret(secrets.account_key("mastodon", host, "1"), TOKEN)
+    secrets.set_secret(secrets.account_key("mastodon", server_url, "1"), TOKEN)
     try:
         base.adapter_for("mastodon")
     except Exception:  # no real adapter in this build: use the minimal one
