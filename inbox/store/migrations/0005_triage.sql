@@ -45,7 +45,6 @@ UPDATE conversations SET
                        AND m.direction = 'in' ORDER BY m.created_at DESC, m.id DESC LIMIT 1),
     waiting_since = CASE WHEN first_response_at IS NULL THEN last_inbound_at END;
 
--- The SLA sweep, the snooze wake-up and the waiting re-score run every 30 s: seek, not scan.
+-- The SLA sweep and the snooze wake-up run every 30 s: let them seek, not scan.
 CREATE INDEX conversations_sla_due ON conversations (sla_due_at);
 CREATE INDEX conversations_snoozed ON conversations (snoozed_until) WHERE snoozed_until IS NOT NULL;
-CREATE INDEX conversations_waiting ON conversations (waiting_since) WHERE waiting_since IS NOT NULL;
