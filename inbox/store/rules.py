@@ -91,11 +91,17 @@ def facts_of(row: sqlite3.Row, now: datetime, due: datetime | None) -> Facts:
 
 @dataclass
 class Pass:
-    """One pass over conversations: the rules, the policies and the time, loaded once."""
+    """One pass over conversations: the rules, the policies and the time, loaded once.
+
+    teams and members are the ids that exist: a rule naming a deleted team or
+    member is ignored rather than failing ingest on the foreign key.
+    """
 
     decide: Decide
     policies: dict[int | None, SlaPolicy]
     now: datetime
+    teams: frozenset[int] = frozenset()
+    members: frozenset[int] = frozenset()
 
     def evaluate(self, row: sqlite3.Row, reopen: bool = False) -> Update | None:
         """(id, the columns whose value changes), or None when nothing would change."""
@@ -106,7 +112,7 @@ class Pass:
         due = self._due(row, team_id, status)
         decision = self.decide(facts_of(row, self.now, due))
         decision = with_override(decision, row["priority_override"])
-        if team_id is None and decision.team_id is not None:
+        if team_id is None and decision.team_id in self.teams:
             team_id = decision.team_id
             due = self._due(row, team_id, status)
         tags_json = row["tags"]
@@ -125,7 +131,7 @@ class Pass:
             "tags": tags_json,
             "team_id": team_id,
             "assignee_id": row["assignee_id"]
-            if row["assignee_id"] is not None
+            if row["assignee_id"] is not None or decision.assignee_id not in self.members
             else decision.assignee_id,
             "hidden": int(bool(row["hidden"]) or decision.hidden),
             "status": status,
@@ -238,7 +244,15 @@ class RuleRepo:
     # -- applying -----------------------------------------------------------------------
 
     def new_pass(self, decide: Decide | None = None) -> Pass:
-        return Pass(decide or self.ruleset(), self._store.teams.policies(), self._store.clock.now())
+        teams = frozenset(int(r[0]) for r in self._store.query("SELECT id FROM teams"))
+        members = frozenset(int(r[0]) for r in self._store.query("SELECT id FROM members"))
+        return Pass(
+            decide or self.ruleset(),
+            self._store.teams.policies(),
+            self._store.clock.now(),
+            teams,
+            members,
+        )
 
     def refresh(
         self, ids: Iterable[int], decide: Decide | None = None, *, reopen: bool = False
