@@ -1,59 +1,89 @@
 """The demo workspace: recorded payloads replayed through the adapters and the engine.
 
-Interim: a handful of generated messages; the recorded workspace replaces it.
+Each account's recording is one JSON file in inbox/demo/data/ (written by
+`python -m inbox.demo.generate`). Seeding replays them through the adapter
+protocol and `engine.sync.sync_account`, the path real data takes, so
+priorities come from `engine.decide` and cursors are stored. Seeding an
+already seeded profile changes nothing.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
-from inbox.core.models import AccountInfo, ColumnFilter, Contact, Kind, Message
+from inbox.core.clock import from_iso
+from inbox.core.events import Changed
+from inbox.core.models import ColumnFilter, Kind
 from inbox.engine import Engine
 from inbox.engine.sync import sync_account
-from inbox.networks.base import DMS, MENTIONS
-from inbox.networks.replay import ReplayAdapter
+from inbox.networks.replay import Recording, ReplayAdapter, parse_recording
 
-_TEXTS = [
-    (Kind.MENTION, "Is the site down? I can't check out and my cart is gone"),
-    (Kind.DM, "Hi, I was charged twice for order 4411, can you refund one?"),
-    (Kind.MENTION, "Loving the new jasmine blend, thank you!"),
-    (Kind.MENTION, "When do you restock the matcha?"),
-    (Kind.DM, "My parcel says delivered but it isn't here"),
-]
+# One file per account, so one account can switch to its network's real payload shape alone.
+RECORDINGS = ("mastodon.json", "bluesky.json", "x.json")
+TEAMS = ("Support", "Billing", "Community")
 
 
-async def _seed(engine: Engine) -> None:
-    now = engine.clock.now()
-    for n, (handle, network) in enumerate(
-        [("teashop", "mastodon"), ("teashop.bsky.social", "bluesky"), ("TeaShopHQ", "x")]
-    ):
-        info = AccountInfo(network, f"{network}.demo", str(n + 1), handle, "The Tea Shop")
-        account = engine.store.add_account(info)
-        messages = [
-            Message(
-                remote_id=f"{n}-{i}",
-                conversation_key=f"{n}-{i}",
-                kind=kind,
-                author=Contact(network, f"u{i}", f"customer{i}", f"Customer {i}"),
-                text=text,
-                created_at=now - timedelta(minutes=7 * i + n),
-            )
-            for i, (kind, text) in enumerate(_TEXTS)
-        ]
-        engine.adapters[account.id] = ReplayAdapter(
-            info,
-            {
-                MENTIONS: [m for m in messages if m.kind is not Kind.DM],
-                DMS: [m for m in messages if m.kind is Kind.DM],
-            },
-        )
-        await sync_account(engine, account.id)
-    columns = engine.store.columns
-    columns.add("Priority", ColumnFilter())
-    columns.add("Direct messages", ColumnFilter(kinds=(Kind.DM,)))
-    columns.add("Newest", ColumnFilter(sort="newest"))
+@dataclass(frozen=True)
+class DemoColumn:
+    team: str
+    name: str
+    filter: ColumnFilter
 
 
-def seed(engine: Engine) -> None:
-    """Fill a fresh profile with the demo workspace (blocking; call from outside the engine)."""
-    engine.call(_seed)
+COLUMNS = (
+    DemoColumn("Support", "Support – urgent", ColumnFilter(min_priority=10)),
+    DemoColumn("Support", "Direct messages", ColumnFilter(kinds=(Kind.DM,))),
+    DemoColumn(
+        "Billing",
+        "Billing",
+        ColumnFilter(query="refund OR charged OR charge OR invoice OR cobrado OR promo"),
+    ),
+    DemoColumn("Community", "Mentions", ColumnFilter(kinds=(Kind.MENTION, Kind.REPLY, Kind.QUOTE))),
+    DemoColumn("Community", "Everything newest", ColumnFilter(sort="newest")),
+)
+
+
+def load_raw(name: str) -> dict[str, Any]:
+    """One recording file as JSON."""
+    text = resources.files("inbox.demo.data").joinpath(name).read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def recordings(engine: Engine) -> list[Recording]:
+    """Every recording, with times shifted so the newest item is just before now."""
+    found = []
+    for name in RECORDINGS:
+        data = load_raw(name)
+        shift = engine.clock.now() - from_iso(data["recorded_at"])
+        found.append(parse_recording(data, shift))
+    return found
+
+
+async def _seed(engine: Engine) -> Changed:
+    store = engine.store
+    total = Changed()
+    for recording in recordings(engine):
+        account = store.add_account(recording.account)
+        engine.adapters[account.id] = ReplayAdapter.from_recording(recording)
+        total |= await sync_account(engine, account.id)
+    team_ids = {name: store.teams.add(name) for name in TEAMS}
+    existing = {(c.team_id, c.name) for c in store.columns.all()}
+    for column in COLUMNS:
+        team_id = team_ids[column.team]
+        if (team_id, column.name) not in existing:
+            store.columns.add(column.name, column.filter, team_id=team_id)
+            total |= Changed(columns=True)
+    return total
+
+
+def seed(engine: Engine) -> Changed:
+    """Fill a profile with the demo workspace (blocking; call from outside the engine).
+
+    Returns:
+        What changed: nothing when the profile was already seeded.
+    """
+    return engine.call(_seed, timeout=300)

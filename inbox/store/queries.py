@@ -19,6 +19,7 @@ from inbox.core.models import (
     Message,
     Status,
 )
+from inbox.store.db import translated
 
 if TYPE_CHECKING:
     from inbox.store.store import Store
@@ -44,9 +45,21 @@ ORDERS = {
 }
 
 
+_OR = re.compile(r"\s+OR\s+")
+
+
 def fts_query(text: str) -> str:
-    """User text as an FTS5 query: every word must match, as a prefix; no syntax leaks."""
-    return " ".join(f'"{token}"*' for token in _TOKEN.findall(text))
+    """User text as an FTS5 query: every word must match, as a prefix; no syntax leaks.
+
+    An upper-case OR between words offers alternatives: "refund OR charged".
+    """
+    groups = [
+        " AND ".join(f'"{token}"*' for token in _TOKEN.findall(part)) for part in _OR.split(text)
+    ]
+    groups = [g for g in groups if g]
+    if len(groups) == 1:
+        return groups[0]
+    return " OR ".join(f"({g})" for g in groups)
 
 
 @dataclass(frozen=True)
@@ -96,9 +109,10 @@ def where_clause(flt: ColumnFilter, now: str) -> tuple[str, list[Any]]:
         params.append(flt.min_priority)
     query = fts_query(flt.query)
     if query:
+        # A join, not nested IN lists: one pass from the index hits to their conversations.
         clauses.append(
-            "c.id IN (SELECT conversation_id FROM messages WHERE id IN "
-            "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?))"
+            "c.id IN (SELECT m.conversation_id FROM messages_fts f"
+            " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?)"
         )
         params.append(query)
     clauses.append("(c.snoozed_until IS NULL OR c.snoozed_until <= ?)")
@@ -196,11 +210,43 @@ class ConversationQueries:
         ]
 
     def search(self, text: str, limit: int = 50, offset: int = 0) -> list[ConversationSummary]:
-        """Full-text search over every message, newest conversations first."""
-        if not fts_query(text):
+        """Full-text search over every message: conversations with the newest match first.
+
+        "Newest" is the most recently stored matching message. The index is read newest
+        first and stops once a page of conversations is found, so a common word costs
+        no more than a rare one (ordering every match would cost one lookup per match).
+        """
+        query = fts_query(text)
+        if not query:
             return []
-        flt = ColumnFilter(query=text, statuses=(), include_hidden=True, sort="newest")
-        return self.page(flt, limit, offset)
+        visible = ColumnFilter(statuses=(), include_hidden=True, sort="newest")
+        wanted = offset + limit
+        found: list[int] = []
+        seen: set[int] = set()
+        with translated(self._store.path):
+            hits = self._store.conn.execute(
+                "SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+                " WHERE messages_fts MATCH ? ORDER BY f.rowid DESC",
+                (query,),
+            )
+            while len(found) < wanted:
+                batch = hits.fetchmany(256)
+                if not batch:
+                    break
+                fresh = [int(r[0]) for r in batch if r[0] not in seen]
+                fresh = list(dict.fromkeys(fresh))
+                seen.update(fresh)
+                admitted = self.matching(visible, frozenset(fresh))  # drops snoozed ones
+                found.extend(c for c in fresh if c in admitted)
+            hits.close()
+        ids = found[offset:wanted]
+        if not ids:
+            return []
+        rows = self._store.query(
+            f"{_SUMMARY_SELECT} WHERE c.id IN ({','.join('?' * len(ids))})", ids
+        )
+        by_id = {int(r["id"]): _summary(r) for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
 
     def reply_target(self, conversation_id: int) -> Message | None:
         """The newest inbound message of a conversation, as the adapter needs it to reply."""

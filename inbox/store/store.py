@@ -19,13 +19,15 @@ from inbox.store.ingest import Ingest
 from inbox.store.outbox import OutboxRepo
 from inbox.store.posts import PostRepo
 from inbox.store.queries import ConversationQueries
+from inbox.store.teams import TeamRepo
 from inbox.store.templates import TemplateRepo
 
 
 class Store:
     """A profile's database. One writer Store per process; readers open readonly=True.
 
-    Repositories: columns, conversations (read queries), ingest, outbox.
+    Repositories: columns, conversations (read queries), ingest, outbox, teams, posts,
+    templates.
     """
 
     def __init__(
@@ -42,6 +44,7 @@ class Store:
         self.outbox = OutboxRepo(self)
         self.posts = PostRepo(self)
         self.templates = TemplateRepo(self)
+        self.teams = TeamRepo(self)
 
     def close(self) -> None:
         self.conn.close()

@@ -106,3 +106,18 @@ def test_our_own_reply_sets_first_response_but_not_the_snippet(
     row = store.query("SELECT snippet, first_response_at FROM conversations")[0]
     assert row["snippet"] == "help?"
     assert row["first_response_at"] is not None
+
+
+def test_search_offers_alternatives_with_upper_case_or(store, account_info, make_message):
+    account = store.add_account(account_info)
+    store.ingest.messages(
+        account.id,
+        [
+            make_message(key="a", text="Where is my refund?"),
+            make_message(key="b", text="I was charged twice"),
+            make_message(key="c", text="Love the tea or the mugs"),
+        ],
+    )
+    found = {c.snippet for c in store.conversations.search("refund OR charged")}
+    assert found == {"Where is my refund?", "I was charged twice"}
+    assert [c.snippet for c in store.conversations.search("tea or")] == ["Love the tea or the mugs"]

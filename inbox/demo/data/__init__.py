@@ -1,0 +1,1 @@
+"""Demo recordings: one normalized JSON file per account (package data)."""

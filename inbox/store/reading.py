@@ -1,0 +1,26 @@
+"""Read marks: a conversation's unread flag, set by the writer when someone opens it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from inbox.core.events import Changed
+
+if TYPE_CHECKING:
+    from inbox.store.store import Store
+
+
+def set_unread(store: Store, conversation_id: int, unread: bool) -> Changed:
+    """Set or clear the unread flag.
+
+    Returns:
+        Changed with the conversation when the flag actually moved, else an empty Changed.
+    """
+    with store.transaction() as conn:
+        cur = conn.execute(
+            "UPDATE conversations SET unread = ? WHERE id = ? AND unread != ?",
+            (int(unread), conversation_id, int(unread)),
+        )
+    if cur.rowcount:
+        return Changed(conversations=frozenset({conversation_id}))
+    return Changed()

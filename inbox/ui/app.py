@@ -1,0 +1,223 @@
+"""Starting the window: profile, engine, demo seeding, first run, screenshot mode."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+
+import inbox.demo
+import inbox.ui.features
+from inbox import secrets
+from inbox.core.errors import InboxError
+from inbox.core.events import ErrorEvent, Progress
+from inbox.engine import Engine
+from inbox.profile import Profile
+from inbox.store import Store
+from inbox.ui import first_run, theme
+from inbox.ui.bridge import EngineBridge
+from inbox.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+SCREENSHOT_SIZE = QSize(1600, 1000)
+
+
+@dataclass
+class Session:
+    """One open profile: its engine, the GUI's read-only store, the bridge and the window."""
+
+    profile: Profile
+    engine: Engine
+    store: Store
+    bridge: EngineBridge
+    window: MainWindow
+
+    def close(self) -> None:
+        self.window.close()
+        self.bridge.detach()
+        self.store.close()
+        self.engine.stop()
+
+
+class _Done(QObject):
+    """Carries "the seeding thread finished" to the GUI thread.
+
+    Signals:
+        finished: emitted from the worker thread, delivered queued.
+    """
+
+    finished = Signal()
+
+
+def seed_with_progress(engine: Engine, bridge: EngineBridge, parent: QWidget | None) -> None:
+    """Run inbox.demo.seed off the GUI thread while a progress dialog stays responsive."""
+    errors: list[BaseException] = []
+    done = _Done()
+    loop = QEventLoop()
+    done.finished.connect(loop.quit)
+
+    def work() -> None:
+        try:
+            inbox.demo.seed(engine)
+        except BaseException as exc:  # handed to the GUI thread below
+            errors.append(exc)
+        done.finished.emit()
+
+    dialog = QProgressDialog("Preparing the demo workspace…", "", 0, 0, parent)
+    dialog.setWindowTitle("Social Inbox")
+    dialog.setCancelButton(None)
+    dialog.setMinimumDuration(400)  # a quick seed shows no dialog at all
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+
+    def on_progress(event: Progress) -> None:
+        if event.label:
+            dialog.setLabelText(f"Preparing the demo workspace… {event.label}")
+
+    bridge.progress.connect(on_progress)
+    thread = threading.Thread(target=work, name="demo-seed", daemon=True)
+    thread.start()
+    loop.exec()
+    thread.join()
+    bridge.progress.disconnect(on_progress)
+    dialog.close()
+    dialog.deleteLater()
+    if errors:
+        raise errors[0]
+
+
+def open_session(profile: Profile, *, interactive: bool = True) -> Session:
+    """Start the engine on a profile (seeding a fresh demo), then build the window.
+
+    Raises:
+        InboxError: the store cannot be opened (newer file, locked, damaged, ...).
+    """
+    engine = Engine(profile.db_path)
+    engine.start()
+    try:
+        bridge = EngineBridge(engine)
+        if profile.demo and not _has_accounts(profile.db_path):
+            seed_with_progress(engine, bridge, None)
+        store = Store(profile.db_path, clock=engine.clock, readonly=True)
+    except BaseException:
+        engine.stop()
+        raise
+    window = MainWindow(store, bridge, engine.clock.now)
+    window.add_action("File", "Add account…", lambda: first_run.add_account(window, engine))
+    install_features(window, engine)
+    return Session(profile, engine, store, bridge, window)
+
+
+def install_features(window: MainWindow, engine: Engine) -> list[str]:
+    """Call install(window, engine) of every module in inbox.ui.features, in name order.
+
+    A feature that fails to install is reported in the status bar; the deck still opens.
+    """
+    installed = []
+    for info in sorted(pkgutil.iter_modules(inbox.ui.features.__path__), key=lambda m: m.name):
+        try:
+            module = importlib.import_module(f"inbox.ui.features.{info.name}")
+            install = getattr(module, "install", None)
+            if install is not None:
+                install(window, engine)
+                installed.append(info.name)
+        except Exception as exc:  # one broken feature must not keep the inbox closed
+            log.exception("feature %s failed to install", info.name)
+            window.bridge.error.emit(ErrorEvent(f"The {info.name} feature failed to start: {exc}"))
+    return installed
+
+
+def _has_accounts(db: Path) -> bool:
+    store = Store(db, readonly=True)
+    try:
+        return bool(store.accounts())
+    finally:
+        store.close()
+
+
+def _first_run(session: Session) -> Session:
+    """No account and no demo: offer both; the demo replaces this session."""
+    dialog = FirstRunDialog()
+    dialog.exec()
+    if dialog.choice == FirstRunDialog.DEMO:
+        session.close()
+        secrets.use_memory_backend()
+        return open_session(Profile.resolve(None, demo=True))
+    if dialog.choice == FirstRunDialog.ACCOUNT:
+        first_run.add_account(session.window, session.engine)
+    return session
+
+
+FirstRunDialog = first_run.FirstRunDialog
+
+
+def take_screenshot(window: MainWindow, path: str) -> bool:
+    """Render the window at exactly 1600x1000 and save it as PNG."""
+    window.resize(SCREENSHOT_SIZE)
+    pixmap = window.grab()
+    if pixmap.size() != SCREENSHOT_SIZE:  # a HiDPI screen renders more pixels
+        pixmap = pixmap.scaled(
+            SCREENSHOT_SIZE,
+            Qt.AspectRatioMode.IgnoreAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+    return pixmap.save(path, "PNG")
+
+
+def _show_error(message: str, screenshot: bool) -> None:
+    if screenshot:  # no one is there to click a dialog away
+        print(f"social-inbox: {message}", file=sys.stderr)
+    else:
+        QMessageBox.critical(None, "Social Inbox", message)
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Open the window on the chosen profile and run until it closes."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Social Inbox")
+    app.setApplicationDisplayName("Social Inbox")
+    app.setDesktopFileName("social-inbox")
+    follower = theme.ThemeFollower(app)
+    screenshot: str | None = getattr(args, "screenshot", None)
+    demo = bool(getattr(args, "demo", False))
+    if demo:
+        secrets.use_memory_backend()
+    try:
+        profile = Profile.resolve(getattr(args, "profile", None), demo)
+        session = open_session(profile)
+        if not demo and not screenshot and not session.store.accounts():
+            session = _first_run(session)
+    except InboxError as exc:
+        _show_error(str(exc), bool(screenshot))
+        follower.deleteLater()
+        return 2
+
+    window = session.window
+    window.show()
+    result = {"code": 0}
+    if screenshot:
+
+        def shoot() -> None:
+            first = window.deck.columns()[0] if window.deck.columns() else None
+            if first is not None and first.model.rowCount():
+                first.focus_list()
+                window.deck.open_current()
+            if not take_screenshot(window, screenshot):
+                print(f"social-inbox: could not write {screenshot}", file=sys.stderr)
+                result["code"] = 1
+            app.quit()
+
+        # After the first paint: the pages are loaded when the window is built.
+        QTimer.singleShot(0, shoot)
+    code = app.exec()
+    session.close()
+    follower.deleteLater()
+    return result["code"] or code

@@ -1,0 +1,109 @@
+"""The one crossing from the engine thread to the GUI thread: events and command results."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from inbox.core.errors import InboxError
+from inbox.core.events import AccountStatus, Changed, ErrorEvent, Event, Progress
+from inbox.engine import Engine
+from inbox.store import Store
+
+Done = Callable[[Any], None]
+Failed = Callable[[BaseException], None]
+
+
+class EngineBridge(QObject):
+    """Re-emits engine events as Qt signals; GUI receivers get queued calls.
+
+    Signals:
+        changed: a core.events.Changed (conversations, columns, accounts, ...).
+        progress: a core.events.Progress of long work.
+        error: a core.events.ErrorEvent to show the user.
+        account_status: a core.events.AccountStatus (sync state of one account).
+        _finished: internal; carries a command's callback and result to the GUI thread.
+    """
+
+    changed = Signal(object)
+    progress = Signal(object)
+    error = Signal(object)
+    account_status = Signal(object)
+    _finished = Signal(object, object)
+
+    def __init__(self, engine: Engine, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        # Emitted on the engine thread: Qt queues the call to receivers living on the GUI thread.
+        self._unsubscribe = engine.subscribe(self._on_event)
+        self._finished.connect(self._deliver)
+
+    def detach(self) -> None:
+        """Stop listening to the engine (before it stops or the window closes)."""
+        self._unsubscribe()
+        self._unsubscribe = lambda: None
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, Changed):
+            self.changed.emit(event)
+        elif isinstance(event, Progress):
+            self.progress.emit(event)
+        elif isinstance(event, ErrorEvent):
+            self.error.emit(event)
+        elif isinstance(event, AccountStatus):
+            self.account_status.emit(event)
+
+    # -- commands ---------------------------------------------------------------
+
+    def run(
+        self,
+        fn: Callable[[Engine], Any],
+        on_done: Done | None = None,
+        on_error: Failed | None = None,
+    ) -> concurrent.futures.Future[Any]:
+        """Run fn(engine) on the engine thread; on_done/on_error are called on the GUI thread.
+
+        Without on_error, an InboxError is shown through the error signal.
+        """
+        future = self.engine.submit(fn)
+
+        def finished(fut: concurrent.futures.Future[Any]) -> None:
+            exc = fut.exception()
+            if exc is not None:
+                self._finished.emit(on_error or self._report, exc)
+            elif on_done is not None:
+                self._finished.emit(on_done, fut.result())
+
+        future.add_done_callback(finished)
+        return future
+
+    def write(
+        self,
+        fn: Callable[[Store], Any],
+        changed: Changed | None = None,
+        on_done: Done | None = None,
+        on_error: Failed | None = None,
+    ) -> concurrent.futures.Future[Any]:
+        """Run fn(writer store) on the engine thread, then publish what changed.
+
+        The published Changed is fn's result when it returns one, else `changed`.
+        """
+
+        def command(engine: Engine) -> Any:
+            result = fn(engine.store)
+            what = result if isinstance(result, Changed) else changed
+            if what:
+                engine.publish(what)
+            return result
+
+        return self.run(command, on_done, on_error)
+
+    def _report(self, exc: BaseException) -> None:
+        message = str(exc) if isinstance(exc, InboxError) else f"Internal error: {exc!r}"
+        self.error.emit(ErrorEvent(message))
+
+    def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:
+        callback(value)

@@ -1,0 +1,217 @@
+"""One deck column: a header (name, unread count, menu), the list, and its empty state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QFocusEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inbox.core.models import Column
+from inbox.ui.column_model import ID_ROLE, ColumnModel
+from inbox.ui.delegate import ConversationDelegate
+
+COLUMN_WIDTH = 360
+
+
+class ColumnList(QListView):
+    """The list of a column; tells the deck when it takes focus.
+
+    Signals:
+        focused: this list got keyboard focus.
+    """
+
+    focused = Signal()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.focused.emit()
+
+
+class ColumnView(QFrame):
+    """A column of the deck. column_id is None for a temporary column (search).
+
+    Signals:
+        opened(int): the user opened a conversation (Enter, double-click).
+        focused: the column's list got focus.
+        edit_requested / rename_requested / remove_requested: header menu choices.
+        move_requested(int): -1 left, +1 right.
+    """
+
+    opened = Signal(int)
+    focused = Signal()
+    edit_requested = Signal()
+    rename_requested = Signal()
+    remove_requested = Signal()
+    move_requested = Signal(int)
+
+    def __init__(
+        self,
+        model: ColumnModel,
+        name: str,
+        now: Callable[[], datetime],
+        column_id: int | None = None,
+        empty_text: str = "Nothing here. All caught up.",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.column_id = column_id
+        self.model = model
+        self.setObjectName("deckColumn")
+        self.setFixedWidth(COLUMN_WIDTH)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+
+        self.title = QLabel(name)
+        self.title.setObjectName("columnTitle")
+        self.count = QLabel()
+        self.count.setObjectName("columnCount")
+        self.menu_button = QToolButton()
+        self.menu_button.setObjectName("columnMenu")
+        self.menu_button.setText("⋯")
+        self.menu_button.setAutoRaise(True)
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu_button.setToolTip("Column menu")
+        self.menu = QMenu(self)
+        if column_id is None:
+            close = QAction("Close", self)
+            close.triggered.connect(self.remove_requested)
+            self.menu.addAction(close)
+            self.menu_button.setText("✕")
+            self.menu_button.setToolTip("Close (Esc)")
+            self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.DelayedPopup)
+            self.menu_button.clicked.connect(self.remove_requested)
+        else:
+            for text, signal in (
+                ("Edit filter…", self.edit_requested),
+                ("Rename…", self.rename_requested),
+            ):
+                act = QAction(text, self)
+                act.triggered.connect(signal)
+                self.menu.addAction(act)
+            self.menu.addSeparator()
+            left = QAction("Move left", self)
+            left.triggered.connect(lambda: self.move_requested.emit(-1))
+            right = QAction("Move right", self)
+            right.triggered.connect(lambda: self.move_requested.emit(1))
+            self.menu.addActions([left, right])
+            self.menu.addSeparator()
+            remove = QAction("Remove column", self)
+            remove.triggered.connect(self.remove_requested)
+            self.menu.addAction(remove)
+            self.menu_button.setMenu(self.menu)
+
+        header = QWidget()
+        header.setObjectName("columnHeader")
+        hl = QHBoxLayout(header)
+        hl.setContentsMargins(14, 8, 6, 8)
+        hl.setSpacing(8)
+        hl.addWidget(self.title, 1)
+        hl.addWidget(self.count)
+        hl.addWidget(self.menu_button)
+
+        self.list = ColumnList()
+        self.list.setObjectName("columnList")
+        self.list.setModel(model)
+        self.list.setItemDelegate(ConversationDelegate(now, self.list))
+        self.list.setUniformItemSizes(True)  # fixed row height: cheap scrolling
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setFrameShape(QFrame.Shape.NoFrame)
+        self.list.setMouseTracking(True)
+        self.list.setAccessibleName(name)
+        self.list.activated.connect(self._activated)
+        self.list.doubleClicked.connect(self._activated)
+        self.list.focused.connect(self.focused)
+
+        self.empty = QLabel(empty_text)
+        self.empty.setObjectName("columnEmpty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.list)
+        self.stack.addWidget(self.empty)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(header)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setObjectName("columnRule")
+        layout.addWidget(line)
+        layout.addWidget(self.stack, 1)
+
+        model.counts_changed.connect(self._update_counts)
+        model.modelReset.connect(self._update_counts)
+        model.rowsInserted.connect(self._update_counts)
+        model.rowsRemoved.connect(self._update_counts)
+        self._update_counts()
+
+    @property
+    def name(self) -> str:
+        return self.title.text()
+
+    def set_name(self, name: str) -> None:
+        self.title.setText(name)
+        self.list.setAccessibleName(name)
+
+    def apply(self, column: Column) -> None:
+        """Take a stored column's name and filter (after an edit or a restart)."""
+        self.set_name(column.name)
+        self.model.set_filter(column.filter)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.model.rowCount() == 0 and self.model.exhausted
+
+    def _update_counts(self) -> None:
+        unread = self.model.unread
+        self.count.setText(f"{unread} unread" if unread else "")
+        self.count.setVisible(bool(unread))
+        self.stack.setCurrentWidget(self.empty if self.is_empty else self.list)
+
+    def _activated(self, index: QModelIndex) -> None:
+        cid = index.data(ID_ROLE)
+        if cid is not None:
+            self.opened.emit(int(cid))
+
+    # -- keyboard ---------------------------------------------------------------
+
+    def focus_list(self) -> None:
+        self.list.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if not self.list.currentIndex().isValid() and self.model.rowCount():
+            self.list.setCurrentIndex(self.model.index(0))
+
+    def step(self, delta: int) -> None:
+        """Move the current row by delta (j/k), loading the next page at the end."""
+        rows = self.model.rowCount()
+        current = self.list.currentIndex()
+        row = current.row() + delta if current.isValid() else 0
+        if row >= rows and self.model.canFetchMore():
+            self.model.fetchMore()
+            rows = self.model.rowCount()
+        if rows == 0:
+            return
+        row = max(0, min(rows - 1, row))
+        index = self.model.index(row)
+        self.list.setCurrentIndex(index)
+        self.list.scrollTo(index)
+
+    def current_id(self) -> int | None:
+        index = self.list.currentIndex()
+        cid = index.data(ID_ROLE) if index.isValid() else None
+        return int(cid) if cid is not None else None

@@ -1,0 +1,258 @@
+"""The deck: a horizontal, scrollable row of columns kept in step with the stored columns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMessageBox, QScrollArea, QWidget
+
+from inbox.core.events import Changed
+from inbox.core.models import Column, ColumnFilter
+from inbox.store import Store
+from inbox.ui.bridge import EngineBridge
+from inbox.ui.column_model import ColumnModel
+from inbox.ui.column_view import ColumnView
+from inbox.ui.filter_dialog import FilterDialog
+
+COLUMNS_CHANGED = Changed(columns=True)
+
+
+def search_filter(text: str) -> ColumnFilter:
+    """The filter store.conversations.search uses, so a search column follows changes too."""
+    return ColumnFilter(query=text, statuses=(), include_hidden=True, sort="newest")
+
+
+class Deck(QScrollArea):
+    """Columns side by side; every write goes to the engine, the deck redraws from the store.
+
+    Signals:
+        opened(int): a conversation was opened from any column.
+        layout_changed: columns were added, removed, renamed or reordered.
+    """
+
+    opened = Signal(int)
+    layout_changed = Signal()
+
+    def __init__(
+        self,
+        store: Store,
+        bridge: EngineBridge,
+        now: Callable[[], datetime],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.bridge = bridge
+        self._now = now
+        self._views: list[ColumnView] = []
+        self._search: ColumnView | None = None
+        self._current: ColumnView | None = None
+        self.setObjectName("deck")
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        inner = QWidget()
+        inner.setObjectName("deckInner")
+        self._layout = QHBoxLayout(inner)
+        self._layout.setContentsMargins(12, 12, 12, 12)
+        self._layout.setSpacing(12)
+        self._layout.addStretch(1)
+        self.setWidget(inner)
+        bridge.changed.connect(self.on_changed)
+        self.reload_columns()
+
+    # -- reading ------------------------------------------------------------------
+
+    def columns(self) -> list[ColumnView]:
+        """Every column in screen order, the search column (if open) first."""
+        return ([self._search] if self._search else []) + list(self._views)
+
+    def stored_columns(self) -> list[ColumnView]:
+        return list(self._views)
+
+    def view_for(self, column_id: int) -> ColumnView | None:
+        return next((v for v in self._views if v.column_id == column_id), None)
+
+    @property
+    def search_view(self) -> ColumnView | None:
+        return self._search
+
+    def current_column(self) -> ColumnView | None:
+        cols = self.columns()
+        if self._current in cols:
+            return self._current
+        return cols[0] if cols else None
+
+    # -- keeping in step with the store ---------------------------------------------
+
+    def on_changed(self, changed: Changed) -> None:
+        if changed.columns:
+            self.reload_columns()
+        if changed.conversations:
+            for view in self.columns():
+                view.model.on_changed(changed)
+
+    def reload_columns(self) -> None:
+        """Reconcile the widgets with the stored columns, reusing each one by id."""
+        stored: list[Column] = self.store.columns.for_team(None)
+        keep = {c.id for c in stored}
+        for view in [v for v in self._views if v.column_id not in keep]:
+            self._views.remove(view)
+            view.deleteLater()
+        views: list[ColumnView] = []
+        for column in stored:
+            found = self.view_for(column.id)
+            if found is None:
+                found = self._make_view(column)
+            else:
+                found.apply(column)
+            views.append(found)
+        self._views = views
+        self._relayout()
+        self.layout_changed.emit()
+
+    def _make_view(self, column: Column) -> ColumnView:
+        model = ColumnModel(self.store, column.filter)
+        view = ColumnView(model, column.name, self._now, column_id=column.id)
+        model.setParent(view)
+        self._wire(view)
+        view.edit_requested.connect(lambda: self.edit_column(view))
+        view.rename_requested.connect(lambda: self.rename_column(view))
+        view.remove_requested.connect(lambda: self.remove_column(view))
+        view.move_requested.connect(lambda delta: self.move_column(view, delta))
+        return view
+
+    def _wire(self, view: ColumnView) -> None:
+        view.opened.connect(self.opened)
+        view.focused.connect(lambda: self._set_current(view))
+
+    def _set_current(self, view: ColumnView) -> None:
+        self._current = view
+
+    def _relayout(self) -> None:
+        while self._layout.count():
+            self._layout.takeAt(0)
+        for view in self.columns():
+            self._layout.addWidget(view)
+        self._layout.addStretch(1)
+
+    # -- writes (through the engine) -----------------------------------------------
+
+    def add_column(self, name: str, flt: ColumnFilter) -> None:
+        self.bridge.write(lambda s: s.columns.add(name, flt), COLUMNS_CHANGED)
+
+    def new_column(self) -> None:
+        """Ask for a filter and a name, then add the column."""
+        dialog = FilterDialog(self.store.accounts(), ColumnFilter(), "New column", self)
+        if dialog.exec():
+            self.add_column(dialog.name(), dialog.result_filter())
+
+    def edit_column(self, view: ColumnView) -> None:
+        if view.column_id is None:
+            return
+        cid = view.column_id
+        dialog = FilterDialog(self.store.accounts(), view.model.filter, view.name, self)
+        if dialog.exec():
+            name, flt = dialog.name(), dialog.result_filter()
+            self.bridge.write(lambda s: s.columns.update(cid, name=name, flt=flt), COLUMNS_CHANGED)
+
+    def rename_column(self, view: ColumnView) -> None:
+        if view.column_id is None:
+            return
+        name, ok = QInputDialog.getText(self, "Rename column", "Name:", text=view.name)
+        if ok and name.strip():
+            self.rename(view.column_id, name.strip())
+
+    def rename(self, column_id: int, name: str) -> None:
+        self.bridge.write(lambda s: s.columns.update(column_id, name=name), COLUMNS_CHANGED)
+
+    def remove_column(self, view: ColumnView, confirm: bool = True) -> None:
+        if view is self._search:
+            self.close_search()
+            return
+        if view.column_id is None:
+            return
+        if confirm:
+            answer = QMessageBox.question(
+                self, "Remove column", f"Remove the column “{view.name}”? Conversations stay."
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        cid = view.column_id
+        self.bridge.write(lambda s: s.columns.remove(cid), COLUMNS_CHANGED)
+
+    def move_column(self, view: ColumnView, delta: int) -> None:
+        ids = [v.column_id for v in self._views if v.column_id is not None]
+        if view.column_id not in ids:
+            return
+        at = ids.index(view.column_id)
+        to = max(0, min(len(ids) - 1, at + delta))
+        if to == at:
+            return
+        ids.insert(to, ids.pop(at))
+        self.bridge.write(lambda s: s.columns.reorder(ids), COLUMNS_CHANGED)
+
+    # -- search -------------------------------------------------------------------
+
+    def show_search(self, text: str) -> ColumnView | None:
+        """Show (or update) the temporary search column; an empty text closes it."""
+        text = text.strip()
+        if not text:
+            self.close_search()
+            return None
+        flt = search_filter(text)
+        if self._search is None:
+            model = ColumnModel(self.store, flt)
+            view = ColumnView(
+                model, "", self._now, None, empty_text="No conversation matches this search."
+            )
+            model.setParent(view)
+            view.setObjectName("searchColumn")
+            self._wire(view)
+            view.remove_requested.connect(self.close_search)
+            self._search = view
+            self._relayout()
+        else:
+            self._search.model.set_filter(flt)
+        self._search.set_name(f"Search: {text}")
+        self.ensureWidgetVisible(self._search)
+        return self._search
+
+    def close_search(self) -> None:
+        if self._search is None:
+            return
+        view, self._search = self._search, None
+        if self._current is view:
+            self._current = None
+        view.hide()
+        view.deleteLater()
+        self._relayout()
+
+    # -- keyboard -----------------------------------------------------------------
+
+    def focus_column(self, n: int) -> bool:
+        """Focus the n-th column (0-based, screen order)."""
+        cols = self.columns()
+        if not 0 <= n < len(cols):
+            return False
+        view = cols[n]
+        self._current = view
+        view.focus_list()
+        self.ensureWidgetVisible(view)
+        return True
+
+    def step(self, delta: int) -> None:
+        view = self.current_column()
+        if view is not None:
+            if not view.list.hasFocus():
+                view.focus_list()
+            view.step(delta)
+
+    def open_current(self) -> None:
+        view = self.current_column()
+        cid = view.current_id() if view else None
+        if cid is not None:
+            self.opened.emit(cid)

@@ -1,0 +1,71 @@
+"""Text the deck shows: relative times, initials, avatar colours, network labels."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import datetime
+
+NETWORK_LABELS = {"mastodon": "Mastodon", "bluesky": "Bluesky", "x": "X", "replay": "Replay"}
+
+# Hues chosen to read on light and dark backgrounds alike, with white initials.
+AVATAR_COLOURS = (
+    "#e8590c",
+    "#d6336c",
+    "#ae3ec9",
+    "#7048e8",
+    "#4263eb",
+    "#1c7ed6",
+    "#1098ad",
+    "#0ca678",
+    "#37b24d",
+    "#74b816",
+    "#f08c00",
+    "#868e96",
+)
+
+NETWORK_COLOURS = {"mastodon": "#6364ff", "bluesky": "#1185fe", "x": "#525252"}
+NETWORK_COLOURS_DARK = {"mastodon": "#9a9bff", "bluesky": "#5aa9ff", "x": "#c4c4c4"}
+
+
+def relative_time(when: datetime, now: datetime) -> str:
+    """'now', '5m', '2h', '3d', then a short date: compact enough for a column row."""
+    seconds = (now - when).total_seconds()
+    if seconds < 60:
+        return "now"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 24:
+        return f"{hours}h"
+    days = hours // 24
+    if days < 7:
+        return f"{days}d"
+    if when.year == now.year:
+        return f"{when.day} {when.strftime('%b')}"
+    return f"{when.day} {when.strftime('%b')} {when.year}"
+
+
+def initials(name: str, handle: str) -> str:
+    """Up to two letters for an avatar: from the display name, else the handle."""
+    words = [w for w in name.replace("_", " ").split() if w[:1].isalnum()]
+    if len(words) >= 2:
+        return (words[0][0] + words[-1][0]).upper()
+    source = words[0] if words else handle.lstrip("@")
+    letters = [c for c in source if c.isalnum()]
+    return "".join(letters[:2]).upper() or "?"
+
+
+def avatar_colour(handle: str) -> str:
+    """A stable colour per handle (crc32, not hash(), which changes between runs)."""
+    return AVATAR_COLOURS[zlib.crc32(handle.lower().encode()) % len(AVATAR_COLOURS)]
+
+
+def network_label(network: str) -> str:
+    return NETWORK_LABELS.get(network, network.title())
+
+
+def network_colour(network: str, dark: bool = False) -> str:
+    if dark:
+        return NETWORK_COLOURS_DARK.get(network, "#adb5bd")
+    return NETWORK_COLOURS.get(network, "#868e96")

@@ -1,0 +1,349 @@
+"""The main window: search bar, deck, conversation pane, named menus, status bar."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QWidget,
+)
+
+from inbox.core.events import AccountStatus, Changed, ErrorEvent
+from inbox.store import Store
+from inbox.ui import fmt
+from inbox.ui.bridge import EngineBridge
+from inbox.ui.deck import Deck
+from inbox.ui.pane import NO_CONVERSATION, ConversationPane
+from inbox.ui.style import stylesheet
+
+MENU_ORDER = ("File", "View", "Column", "Conversation", "Help")
+SEARCH_DELAY_MS = 200
+PANE_WIDTH = 440
+STATUS_TEXT = {
+    "ok": "up to date",
+    "syncing": "syncing…",
+    "needs_signin": "sign in again",
+    "rate_limited": "rate limited",
+    "offline": "offline",
+}
+
+
+class MainWindow(QMainWindow):
+    """The deck window. Other features hook in through the extension points below.
+
+    Extension points:
+        menu(name) -> QMenu: "File", "View", "Column", "Conversation", "Help" (or a new one);
+            add QActions with shortcuts there, they work anywhere in the window.
+        pane: the ConversationPane (conversation_changed, add_action, add_action_widget).
+        deck: the Deck (opened signal, columns()).
+        bridge: the EngineBridge (changed, progress, error, account_status; run, write).
+        store: the GUI's read-only Store.
+        current_conversation_id() -> int: the open conversation, 0 when none.
+
+    Signals:
+        ready: the first pages of every column are loaded and the window is shown.
+    """
+
+    ready = Signal()
+
+    def __init__(
+        self,
+        store: Store,
+        bridge: EngineBridge,
+        now: Callable[[], datetime],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.bridge = bridge
+        self._now = now
+        self._menus: dict[str, QMenu] = {}
+        self.setWindowTitle("Social Inbox")
+        self.setObjectName("mainWindow")
+        self.resize(1600, 1000)
+        self.setStyleSheet(stylesheet())
+
+        self.deck = Deck(store, bridge, now)
+        self.pane = ConversationPane(store, now)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.deck)
+        self.splitter.addWidget(self.pane)
+        # The deck takes what the window gains; the pane keeps a reading width.
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setSizes([1600 - PANE_WIDTH, PANE_WIDTH])
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+
+        self.search_field = QLineEdit()
+        self.search_field.setObjectName("searchField")
+        self.search_field.setPlaceholderText("Search every message  ( / )")
+        self.search_field.setClearButtonEnabled(True)
+        self.search_field.setMaximumWidth(460)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._run_search)
+        self.search_field.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search_field.returnPressed.connect(self._search_now)
+
+        top = QToolBar("Main")
+        top.setObjectName("mainToolbar")
+        top.setMovable(False)
+        top.setFloatable(False)
+        title = QLabel("Social Inbox")
+        title.setObjectName("appTitle")
+        top.addWidget(title)
+        spacer = QWidget()
+        spacer.setFixedWidth(24)
+        top.addWidget(spacer)
+        top.addWidget(self.search_field)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, top)
+        self.toolbar = top
+
+        self._account_labels: dict[int, QLabel] = {}
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorLabel")
+        self.statusBar().addWidget(self.error_label, 1)
+        self._build_menus()
+        stretch = QWidget()
+        stretch.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        top.addWidget(stretch)
+        top.addAction(self.actions_by_name["new_column"])
+        self._refresh_accounts()
+
+        # Relative times ("5m") age while the window is open: repaint, no query.
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(30_000)
+        self._clock_timer.timeout.connect(self._repaint_times)
+        self._clock_timer.start()
+
+        self.deck.opened.connect(self.open_conversation)
+        self.pane.closed.connect(self._pane_closed)
+        bridge.changed.connect(self._on_changed)
+        bridge.error.connect(self._on_error)
+        bridge.account_status.connect(self._on_account_status)
+
+    # -- extension points -----------------------------------------------------------
+
+    def menu(self, name: str) -> QMenu:
+        """The named menu of the menu bar, created on first use (for other features)."""
+        found = self._menus.get(name)
+        if found is not None:
+            return found
+        bar = self.menuBar()
+        menu = QMenu(f"&{name}", self)
+        menu.setObjectName(f"menu{name}")
+        later = (
+            [self._menus[n] for n in MENU_ORDER[MENU_ORDER.index(name) + 1 :] if n in self._menus]
+            if name in MENU_ORDER
+            else []
+        )
+        if later:
+            bar.insertMenu(later[0].menuAction(), menu)
+        else:
+            bar.addMenu(menu)
+        self._menus[name] = menu
+        return menu
+
+    def add_action(
+        self,
+        menu: str,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: str | QKeySequence.StandardKey | None = None,
+        context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut,
+    ) -> QAction:
+        """A menu entry with its shortcut shown; the shortcut works anywhere in the window."""
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(context)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.menu(menu).addAction(action)
+        self.addAction(action)  # so the shortcut fires with the menu closed
+        return action
+
+    def current_conversation_id(self) -> int:
+        return self.pane.conversation_id
+
+    # -- menus --------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        for name in MENU_ORDER:
+            self.menu(name)
+        self.actions_by_name: dict[str, QAction] = {}
+        a = self.actions_by_name
+        a["quit"] = self.add_action("File", "Quit", self.close, QKeySequence.StandardKey.Quit)
+        a["search"] = self.add_action("View", "Search…", self.focus_search, "/")
+        a["escape"] = self.add_action(
+            "View", "Back (close search or conversation)", self.go_back, "Esc"
+        )
+        self.menu("View").addSeparator()
+        for n in range(1, 10):
+            a[f"column{n}"] = self.add_action(
+                "View",
+                f"Go to column {n}",
+                functools.partial(self.deck.focus_column, n - 1),
+                str(n),
+            )
+        a["new_column"] = self.add_action(
+            "Column", "+ New column…", self.deck.new_column, "Ctrl+Shift+N"
+        )
+        a["edit_column"] = self.add_action(
+            "Column", "Edit filter…", lambda: self._with_column(self.deck.edit_column)
+        )
+        a["rename_column"] = self.add_action(
+            "Column", "Rename…", lambda: self._with_column(self.deck.rename_column), "F2"
+        )
+        a["move_left"] = self.add_action(
+            "Column",
+            "Move left",
+            lambda: self._with_column(lambda v: self.deck.move_column(v, -1)),
+            "Ctrl+Shift+Left",
+        )
+        a["move_right"] = self.add_action(
+            "Column",
+            "Move right",
+            lambda: self._with_column(lambda v: self.deck.move_column(v, 1)),
+            "Ctrl+Shift+Right",
+        )
+        a["remove_column"] = self.add_action(
+            "Column", "Remove column…", lambda: self._with_column(self.deck.remove_column)
+        )
+        a["next"] = self.add_action("Conversation", "Next", lambda: self.deck.step(1), "J")
+        a["previous"] = self.add_action("Conversation", "Previous", lambda: self.deck.step(-1), "K")
+        # Enter is scoped to the deck so it never steals Return from a reply box.
+        a["open"] = self.add_action(
+            "Conversation",
+            "Open",
+            self.deck.open_current,
+            "Return",
+            Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
+        self.removeAction(a["open"])
+        self.deck.addAction(a["open"])
+        self.menu("Conversation").addSeparator()
+        a["about"] = self.add_action("Help", "Keyboard shortcuts", self._show_keys, "?")
+
+    def _repaint_times(self) -> None:
+        for view in self.deck.columns():
+            view.list.viewport().update()
+
+    def _with_column(self, fn: Callable[..., object]) -> None:
+        view = self.deck.current_column()
+        if view is not None and view.column_id is not None:
+            fn(view)
+
+    # -- behaviour ----------------------------------------------------------------
+
+    def open_conversation(self, conversation_id: int) -> None:
+        """Show a conversation in the pane and mark it read (a write, so via the engine)."""
+        if not self.pane.show_conversation(conversation_id):
+            return
+        if self.pane.summary is not None and self.pane.summary.unread:
+            self.bridge.write(lambda s: mark_read(s, conversation_id))
+
+    def focus_search(self) -> None:
+        self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_field.selectAll()
+
+    def go_back(self) -> None:
+        """Esc: leave the search field, then close the search column, then the pane."""
+        if self.search_field.hasFocus() or self.deck.search_view is not None:
+            self.search_field.clear()
+            self._search_timer.stop()
+            self.deck.close_search()
+            self.deck.focus_column(0)
+            return
+        if self.pane.conversation_id != NO_CONVERSATION:
+            self.pane.clear()
+
+    def _search_now(self) -> None:
+        self._search_timer.stop()
+        self._run_search()
+        self.deck.focus_column(0)
+
+    def _run_search(self) -> None:
+        self.deck.show_search(self.search_field.text())
+
+    def _pane_closed(self) -> None:
+        view = self.deck.current_column()
+        if view is not None:
+            view.focus_list()
+
+    def _on_changed(self, changed: Changed) -> None:
+        self.pane.on_changed(changed)
+        if changed.accounts:
+            self._refresh_accounts()
+
+    def _on_error(self, event: ErrorEvent) -> None:
+        self.error_label.setText(f"⚠ {event.message}")
+        self.error_label.setToolTip(event.detail or event.message)
+
+    def _on_account_status(self, event: AccountStatus) -> None:
+        label = self._account_labels.get(event.account_id)
+        if label is None:
+            self._refresh_accounts()
+            label = self._account_labels.get(event.account_id)
+        if label is not None:
+            self._set_account_label(
+                label, str(label.property("handle")), event.status, event.detail
+            )
+
+    def _refresh_accounts(self) -> None:
+        for label in self._account_labels.values():
+            self.statusBar().removeWidget(label)
+            label.deleteLater()
+        self._account_labels = {}
+        for account in self.store.accounts():
+            label = QLabel()
+            label.setObjectName("accountStatus")
+            handle = f"{fmt.network_label(account.network)} @{account.handle}"
+            label.setProperty("handle", handle)
+            self._set_account_label(label, handle, account.status, account.status_detail)
+            self.statusBar().addPermanentWidget(label)
+            self._account_labels[account.id] = label
+
+    @staticmethod
+    def _set_account_label(label: QLabel, handle: str, status: str, detail: str) -> None:
+        dot = {"ok": "#37b24d", "syncing": "#1c7ed6"}.get(status, "#e8590c")
+        label.setText(
+            f"<span style='color:{dot}'>●</span> {handle}: {STATUS_TEXT.get(status, status)}"
+        )
+        label.setToolTip(detail or STATUS_TEXT.get(status, status))
+        label.setProperty("status", status)
+
+    def _show_keys(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.information(
+            self,
+            "Keyboard shortcuts",
+            "j / k: next / previous conversation\nEnter: open\n1–9: go to column\n"
+            "/: search\nEsc: back (close search or conversation)\nF2: rename column\n"
+            "Ctrl+Shift+N: new column\nCtrl+Shift+Left/Right: move column",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.bridge.detach()
+        super().closeEvent(event)
+
+
+def mark_read(store: Store, conversation_id: int) -> Changed:
+    """Runs on the engine thread with the writer store."""
+    from inbox.store.reading import set_unread
+
+    return set_unread(store, conversation_id, False)

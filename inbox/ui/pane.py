@@ -1,0 +1,264 @@
+"""The conversation pane: author card, the whole thread as safe HTML, and an actions area."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inbox.core.events import Changed
+from inbox.core.html import sanitize
+from inbox.core.models import ConversationSummary
+from inbox.store import Store
+from inbox.store.queries import MessageRow
+from inbox.ui import fmt, theme
+from inbox.ui.delegate import paint_avatar
+from inbox.ui.safe_browser import SafeBrowser
+
+NO_CONVERSATION = 0
+
+
+class Avatar(QWidget):
+    """The initials avatar, as the deck paints it."""
+
+    def __init__(self, size: int = 44, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._name = ""
+        self._handle = ""
+        self.setFixedSize(QSize(size, size))
+
+    def set_person(self, name: str, handle: str) -> None:
+        self._name, self._handle = name, handle
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        paint_avatar(painter, QRect(0, 0, self.width(), self.height()), self._name, self._handle)
+
+
+def thread_html(summary: ConversationSummary, messages: list[MessageRow], now: datetime) -> str:
+    """The thread as one HTML document; every message body goes through sanitize()."""
+    c = theme.colours()
+    parts = []
+    for m in messages:
+        out = m.direction == "out"
+        who = html.escape(m.author_name or m.author_handle or summary.account_handle)
+        handle = html.escape(m.author_handle or summary.account_handle)
+        if out:
+            who = f"{who} <span style='color:{c.accent}'>(us)</span>"
+        local = m.created_at.astimezone()  # the reader's own time zone
+        when = html.escape(f"{fmt.relative_time(m.created_at, now)} · {local:%a %d %b %Y, %H:%M}")
+        body = sanitize(m.html) if m.html else html.escape(m.text).replace("\n", "<br>")
+        if m.spoiler_text:
+            body = f"<p><b>CW: {html.escape(m.spoiler_text)}</b></p>{body}"
+        for media in m.media:
+            # Attachments are listed, never loaded: the user opens them by clicking.
+            label = html.escape(media.get("description") or media.get("kind", "attachment"))
+            url = html.escape(media.get("url", ""), quote=True)
+            if url.startswith(("http://", "https://")):
+                body += f"<p>📎 <a href='{url}'>{label}</a></p>"
+            else:
+                body += f"<p>📎 {label}</p>"
+        link = ""
+        if m.url.startswith(("http://", "https://")):
+            link = f" · <a href='{html.escape(m.url, quote=True)}'>open</a>"
+        bg = c.outbound if out else c.card
+        parts.append(
+            f"<table width='100%' cellspacing='0' cellpadding='10' "
+            f"style='margin-bottom:10px' bgcolor='{bg}'><tr><td>"
+            f"<b>{who}</b> <span style='color:{c.muted}'>@{handle} · {when}{link}</span>"
+            f"<div style='margin-top:4px'>{body}</div></td></tr></table>"
+        )
+    if not parts:
+        parts.append(f"<p style='color:{c.muted}'>No messages stored for this conversation.</p>")
+    return "".join(parts)
+
+
+class ConversationPane(QFrame):
+    """Shows one conversation. Other features add their controls through its extension points.
+
+    Extension points:
+        conversation_changed(int): the shown conversation's id; 0 when the pane is cleared.
+        add_action(QAction): a button on the pane's toolbar (assign, push to desk, ...).
+        add_action_widget(QWidget): a widget below the thread (the reply box, ...).
+        conversation_id / summary: what is shown now.
+
+    Signals:
+        conversation_changed(int): see above.
+        closed: the user closed the pane (Esc or ✕).
+    """
+
+    conversation_changed = Signal(int)
+    closed = Signal()
+
+    def __init__(
+        self, store: Store, now: Callable[[], datetime], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self._now = now
+        self.conversation_id = NO_CONVERSATION
+        self.summary: ConversationSummary | None = None
+        self.setObjectName("conversationPane")
+        self.setMinimumWidth(380)
+
+        # Author card.
+        self.avatar = Avatar()
+        self.name_label = QLabel()
+        self.name_label.setObjectName("authorName")
+        self.handle_label = QLabel()
+        self.handle_label.setObjectName("authorHandle")
+        self.handle_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.meta_label = QLabel()
+        self.meta_label.setObjectName("authorMeta")
+        self.profile_link = QLabel()
+        self.profile_link.setOpenExternalLinks(False)
+        self.profile_link.linkActivated.connect(self._open_profile)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Close (Esc)")
+        close.clicked.connect(self.clear)
+        names = QVBoxLayout()
+        names.setSpacing(2)
+        names.addWidget(self.name_label)
+        names.addWidget(self.handle_label)
+        names.addWidget(self.meta_label)
+        card = QWidget()
+        card.setObjectName("authorCard")
+        cl = QHBoxLayout(card)
+        cl.setContentsMargins(16, 14, 10, 14)
+        cl.setSpacing(12)
+        cl.addWidget(self.avatar, 0, Qt.AlignmentFlag.AlignTop)
+        cl.addLayout(names, 1)
+        cl.addWidget(self.profile_link, 0, Qt.AlignmentFlag.AlignTop)
+        cl.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.toolbar = QToolBar("Conversation actions")
+        self.toolbar.setObjectName("paneToolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.hide()  # shown once another feature adds an action
+
+        self.browser = SafeBrowser()
+        self.browser.setObjectName("thread")
+        self.browser.setFrameShape(QFrame.Shape.NoFrame)
+
+        self.actions_area = QWidget()
+        self.actions_area.setObjectName("paneActions")
+        self._actions_layout = QVBoxLayout(self.actions_area)
+        self._actions_layout.setContentsMargins(12, 8, 12, 12)
+        self.actions_area.hide()
+
+        shown = QWidget()
+        sl = QVBoxLayout(shown)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.setSpacing(0)
+        sl.addWidget(card)
+        sl.addWidget(self.toolbar)
+        sl.addWidget(self.browser, 1)
+        sl.addWidget(self.actions_area)
+
+        self.empty = QLabel(
+            "<p style='font-size:15px'><b>No conversation open</b></p>"
+            "<p>Move with <b>j</b> / <b>k</b>, open with <b>Enter</b>,<br>"
+            "jump to a column with <b>1</b>–<b>9</b>, search with <b>/</b>.</p>"
+        )
+        self.empty.setObjectName("paneEmpty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(shown)
+        self._shown = shown
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+    # -- extension points ---------------------------------------------------------
+
+    def add_action(self, action: QAction) -> None:
+        """Add a button to the pane's toolbar; it acts on self.conversation_id."""
+        self.toolbar.addAction(action)
+        self.toolbar.show()
+
+    def add_action_widget(self, widget: QWidget) -> None:
+        """Add a widget below the thread (reply box, assignment, ...)."""
+        self._actions_layout.addWidget(widget)
+        self.actions_area.show()
+
+    # -- showing ------------------------------------------------------------------
+
+    def show_conversation(self, conversation_id: int) -> bool:
+        """Load and show a conversation; False when it no longer exists."""
+        summary = self.store.conversations.get(conversation_id)
+        if summary is None:
+            self.clear()
+            return False
+        changed = conversation_id != self.conversation_id
+        self.conversation_id = conversation_id
+        self.summary = summary
+        self._render(summary, keep_scroll=not changed)
+        self.stack.setCurrentWidget(self._shown)
+        if changed:
+            self.conversation_changed.emit(conversation_id)
+        return True
+
+    def clear(self) -> None:
+        was = self.conversation_id
+        self.conversation_id = NO_CONVERSATION
+        self.summary = None
+        self.browser.clear()
+        self.stack.setCurrentWidget(self.empty)
+        if was != NO_CONVERSATION:
+            self.conversation_changed.emit(NO_CONVERSATION)
+            self.closed.emit()
+
+    def on_changed(self, changed: Changed) -> None:
+        if self.conversation_id in changed.conversations:
+            self.show_conversation(self.conversation_id)
+
+    def _render(self, s: ConversationSummary, keep_scroll: bool) -> None:
+        c = theme.colours()
+        self.avatar.set_person(s.contact_name, s.contact_handle)
+        self.name_label.setText(s.contact_name or s.contact_handle)
+        self.handle_label.setText(f"@{s.contact_handle}")
+        bits = [
+            f"{fmt.network_label(s.network)} · to @{s.account_handle}",
+            s.kind.value,
+            s.status.value,
+            f"priority {s.priority}",
+        ]
+        if s.assignee_name:
+            bits.append(f"assigned to {s.assignee_name}")
+        self.meta_label.setText(" · ".join(bits))
+        target = self.store.conversations.reply_target(s.id)
+        profile = target.author.profile_url if target else ""
+        if profile.startswith(("http://", "https://")):
+            self.profile_link.setText(
+                f"<a href='{html.escape(profile, quote=True)}' "
+                f"style='color:{c.accent}'>Profile ↗</a>"
+            )
+            self.profile_link.show()
+        else:
+            self.profile_link.hide()
+        scroll = self.browser.verticalScrollBar()
+        keep = scroll.value() if keep_scroll else 0
+        self.browser.setHtml(thread_html(s, self.store.conversations.messages(s.id), self._now()))
+        scroll.setValue(keep)
+
+    def _open_profile(self, link: str) -> None:
+        url = QUrl(link)
+        if url.scheme() in ("http", "https"):
+            QDesktopServices.openUrl(url)

@@ -1,0 +1,51 @@
+"""The window from the command line: --screenshot, and store errors shown without a traceback."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "inbox.cli.main", *args],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_screenshot_writes_a_1600_by_1000_png_of_the_demo(tmp_path: Path) -> None:
+    out = tmp_path / "deck.png"
+    done = run("--demo", "--profile", str(tmp_path / "demo"), "--screenshot", str(out))
+    assert done.returncode == 0, done.stderr
+    assert png_size(out) == (1600, 1000)
+    assert out.stat().st_size > 20_000  # a populated deck, not a blank window
+
+
+def test_a_file_from_a_newer_app_gives_a_clear_message(tmp_path: Path) -> None:
+    folder = tmp_path / "profile"
+    folder.mkdir()
+    conn = sqlite3.connect(folder / "inbox.db")
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    done = run("--profile", str(folder), "--screenshot", str(tmp_path / "x.png"))
+    assert done.returncode == 2
+    assert "newer Social Inbox" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "x.png").exists()
