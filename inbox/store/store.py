@@ -42,9 +42,9 @@ class Store:
         self.conversations = ConversationQueries(self)
         self.ingest = Ingest(self)
         self.outbox = OutboxRepo(self)
+        self.teams = TeamRepo(self)
         self.posts = PostRepo(self)
         self.templates = TemplateRepo(self)
-        self.teams = TeamRepo(self)
 
     def close(self) -> None:
         self.conn.close()

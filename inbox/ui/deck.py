@@ -49,6 +49,7 @@ class Deck(QScrollArea):
         self._views: list[ColumnView] = []
         self._search: ColumnView | None = None
         self._current: ColumnView | None = None
+        self.team_id: int | None = None  # whose deck is shown; None is the shared deck
         self.setObjectName("deck")
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
@@ -97,7 +98,7 @@ class Deck(QScrollArea):
 
     def reload_columns(self) -> None:
         """Reconcile the widgets with the stored columns, reusing each one by id."""
-        stored: list[Column] = self.store.columns.for_team(None)
+        stored: list[Column] = self.store.columns.for_team(self.shown_team())
         keep = {c.id for c in stored}
         for view in [v for v in self._views if v.column_id not in keep]:
             self._views.remove(view)
@@ -113,6 +114,13 @@ class Deck(QScrollArea):
         self._views = views
         self._relayout()
         self.layout_changed.emit()
+
+    def shown_team(self) -> int | None:
+        """The team whose columns are shown: the chosen one, else the first that has any."""
+        if self.team_id is not None or self.store.columns.for_team(None):
+            return self.team_id
+        teams = sorted({c.team_id for c in self.store.columns.all() if c.team_id is not None})
+        return teams[0] if teams else None
 
     def _make_view(self, column: Column) -> ColumnView:
         model = ColumnModel(self.store, column.filter)
@@ -142,7 +150,8 @@ class Deck(QScrollArea):
     # -- writes (through the engine) -----------------------------------------------
 
     def add_column(self, name: str, flt: ColumnFilter) -> None:
-        self.bridge.write(lambda s: s.columns.add(name, flt), COLUMNS_CHANGED)
+        team = self.shown_team()
+        self.bridge.write(lambda s: s.columns.add(name, flt, team_id=team), COLUMNS_CHANGED)
 
     def new_column(self) -> None:
         """Ask for a filter and a name, then add the column."""

@@ -13,7 +13,8 @@ from tests.ui.conftest import Opener, ingest, message
 
 def test_demo_deck_shows_its_stored_columns_with_rows(tmp_path: Path, open_profile: Opener) -> None:
     session = open_profile(tmp_path / "demo", demo=True)
-    stored = [c.name for c in session.store.columns.for_team(None)]
+    deck = session.window.deck
+    stored = [c.name for c in session.store.columns.for_team(deck.shown_team())]
     shown = session.window.deck.columns()
     assert stored and [v.name for v in shown] == stored
     assert shown[0].model.rowCount() > 0
