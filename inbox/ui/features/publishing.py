@@ -1,0 +1,57 @@
+"""Publishing in the window: composer, calendar, approval queue, and the publisher loop."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QVBoxLayout
+
+from inbox.engine import Engine
+from inbox.engine import publishing as pub
+from inbox.ui.approvals import ApprovalQueue
+from inbox.ui.calendar import CalendarView
+from inbox.ui.composer import open_composer
+from inbox.ui.main_window import MainWindow
+
+
+def install(window: MainWindow, engine: Engine) -> None:
+    """Add the Publishing menu and start publishing due posts on the engine."""
+    window.add_action(
+        "Publishing", "New post…", lambda: open_composer(window, engine), "Ctrl+Shift+P"
+    )
+    window.add_action(
+        "Publishing", "Calendar…", lambda: open_calendar(window, engine), "Ctrl+Shift+L"
+    )
+    window.add_action(
+        "Publishing", "Approval queue…", lambda: open_approvals(window), "Ctrl+Shift+A"
+    )
+    engine.submit(lambda e: e.spawn(pub.run(e), "publisher"))
+
+
+def _member(window: MainWindow) -> int | None:
+    value = window.store.setting("publishing.member_id")
+    return int(value) if value is not None else None
+
+
+def open_calendar(window: MainWindow, engine: Engine) -> QDialog:
+    dialog = QDialog(window)
+    dialog.setWindowTitle("Publishing calendar")
+    dialog.resize(1100, 700)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    today = engine.clock.now().astimezone().date() if engine.clock else date.today()
+    zone = str(window.store.setting("publishing.display_zone", "UTC"))
+    view = CalendarView(window.store, window.bridge, today, zone, _member(window), dialog)
+    view.open_post.connect(
+        lambda post_id: open_composer(window, engine, window.store.posts.get(post_id))
+    )
+    QVBoxLayout(dialog).addWidget(view)
+    dialog.show()
+    return dialog
+
+
+def open_approvals(window: MainWindow) -> ApprovalQueue:
+    dialog = ApprovalQueue(window.store, window.bridge, _member(window), window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog

@@ -1,0 +1,204 @@
+"""Composer, calendar, approval queue and "/" templates in the real window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPlainTextEdit
+from pytestqt.qtbot import QtBot
+
+from inbox.core.posts import Post, PostState
+from inbox.core.schedule import utc_to_local
+from inbox.core.templates import Template, context
+from inbox.engine import Engine
+from inbox.engine import publishing as pub
+from inbox.ui.approvals import ApprovalQueue
+from inbox.ui.calendar import CalendarView
+from inbox.ui.composer import Composer
+from inbox.ui.template_picker import TemplatePicker, unresolved
+from tests.ui.conftest import Opener
+
+
+def _add_members(engine: Engine) -> None:
+    def run(e: Engine) -> None:
+        with e.store.transaction() as conn:
+            conn.execute("INSERT INTO members (id, name, role) VALUES (1, 'Ann', 'approver')")
+            conn.execute("INSERT INTO members (id, name, role) VALUES (2, 'Cy', 'contributor')")
+
+    engine.call(run)
+
+
+def test_publishing_menu_is_installed(workspace: Path, open_profile: Opener) -> None:
+    window = open_profile(workspace).window
+    titles = [a.text() for a in window.menu("Publishing").actions()]
+    assert titles == ["New post…", "Calendar…", "Approval queue…"]
+
+
+def test_composer_counts_blocks_highlights_and_submits(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    session = open_profile(workspace)
+    composer = Composer(session.store, session.window.bridge)
+    qtbot.addWidget(composer)
+    account = session.store.accounts()[0].id
+    composer.set_accounts((account,))
+    composer.main_editor.setPlainText("a" * 501)
+    assert composer.remaining == {account: -1}
+    assert not composer.submit_button.isEnabled()
+    assert "1 over the 500 limit" in composer.problems_label.text()
+
+    composer.main_editor.setPlainText("Hi @user1 see https://example.com/x #tea")
+    assert composer.submit_button.isEnabled()
+    assert composer.remaining[account] == 500 - len("Hi @user1 see ") - 23 - len(" #tea")
+    formats = composer.main_editor.document().firstBlock().layout().formats()
+    starts = sorted(f.start for f in formats)
+    assert starts == [3, 14, 36]  # mention, link, hashtag
+
+    with qtbot.waitSignal(composer.saved, timeout=5000) as blocker:
+        composer.submit()
+    assert blocker.args[0].state is PostState.SCHEDULED  # no members: a one-person install
+
+
+def test_variant_per_network_is_counted_that_networks_way(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    session = open_profile(workspace)
+    composer = Composer(session.store, session.window.bridge)
+    qtbot.addWidget(composer)
+    account = session.store.accounts()[0].id
+    composer.set_accounts((account,))
+    composer.main_editor.setPlainText("shared")
+    composer.editors["mastodon"].setPlainText("only on mastodon")
+    assert composer.current_post().text_for("mastodon") == "only on mastodon"
+    assert composer.remaining[account] == 500 - len("only on mastodon")
+
+
+# The offscreen platform cannot raise or grab for popups; these warnings say only that.
+@pytest.mark.qt_log_ignore("This plugin does not support")
+def test_mention_completion_from_known_contacts(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    session = open_profile(workspace)
+    composer = Composer(session.store, session.window.bridge)
+    qtbot.addWidget(composer)
+    editor = composer.main_editor
+    editor.setFocus()
+    qtbot.keyClicks(editor, "Thanks @us")
+    editor.completer.setCompletionPrefix("us")
+    assert editor.completer.completionCount() == 5  # user0 … user4 from the workspace
+    editor.insert_completion("user3")
+    assert editor.toPlainText() == "Thanks @user3 "
+
+
+def test_media_needs_alt_text(
+    workspace: Path, open_profile: Opener, qtbot: QtBot, tmp_path
+) -> None:
+    session = open_profile(workspace)
+    composer = Composer(session.store, session.window.bridge)
+    qtbot.addWidget(composer)
+    composer.set_accounts((session.store.accounts()[0].id,))
+    composer.main_editor.setPlainText("A picture")
+    composer.add_files([str(tmp_path / "cat.png")])
+    assert "Add alt text to cat.png." in composer.problems_label.text()
+    assert not composer.submit_button.isEnabled()
+    composer.set_alt(0, "A grey cat asleep")
+    assert composer.submit_button.isEnabled()
+    assert composer.current_post().media[0].alt == "A grey cat asleep"
+
+
+def test_closing_the_composer_saves_the_draft(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    session = open_profile(workspace)
+    composer = Composer(session.store, session.window.bridge)
+    qtbot.addWidget(composer)
+    composer.show()
+    composer.main_editor.setPlainText("half a thought")
+    composer.close()
+    qtbot.waitUntil(lambda: len(session.store.posts.find()) == 1, timeout=5000)
+    draft = session.store.posts.find()[0]
+    assert draft.text == "half a thought" and draft.state is PostState.DRAFT
+
+
+def _scheduled(session, days: int, text: str, member: int | None = None) -> Post:
+    account = session.store.accounts()[0].id
+    when = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(
+        days=days
+    )
+    return session.engine.call(
+        lambda e: pub.submit(e, Post(text, (account,), scheduled_at=when), member)
+    )
+
+
+def test_calendar_week_and_month_and_drag_to_reschedule(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    session = open_profile(workspace)
+    post = _scheduled(session, 1, "Tomorrow's post")
+    day = utc_to_local(post.scheduled_at, "UTC").date()
+    view = CalendarView(session.store, session.window.bridge, day, "UTC")
+    qtbot.addWidget(view)
+    assert view.items(day) == ["10:00 Tomorrow's post"]
+    assert len(view.visible_days()) == 7
+    view.set_mode("month")
+    assert len(view.visible_days()) == 42
+    assert view.items(day) == ["10:00 Tomorrow's post"]
+
+    target = day + timedelta(days=2)
+    if target not in view.days:
+        view.set_mode("week")
+        view.go_to(target)
+    view.move_post(post.id, target)
+    qtbot.waitUntil(lambda: view.items(target) == ["10:00 Tomorrow's post"], timeout=5000)
+    assert view.items(day) == []
+    assert session.store.posts.get(post.id).scheduled_at.date() == target
+
+
+def test_approval_queue_approve_and_reject(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    session = open_profile(workspace)
+    _add_members(session.engine)
+    first = _scheduled(session, 1, "Needs a look", member=2)
+    second = _scheduled(session, 2, "Another one", member=2)
+    assert first.state is PostState.AWAITING_APPROVAL
+    queue = ApprovalQueue(session.store, session.window.bridge, member_id=1)
+    qtbot.addWidget(queue)
+    assert queue.list.count() == 2
+    queue.list.setCurrentRow(0)
+    queue.editor.setPlainText("Needs a look (edited)")
+    queue.approve()
+    qtbot.waitUntil(lambda: queue.list.count() == 1, timeout=5000)
+    approved = session.store.posts.get(first.id)
+    assert approved.state is PostState.SCHEDULED and approved.text == "Needs a look (edited)"
+    queue.list.setCurrentRow(0)
+    queue.reject_post("Wrong day")
+    qtbot.waitUntil(lambda: queue.list.count() == 0, timeout=5000)
+    assert session.store.posts.get(second.id).review_comment == "Wrong day"
+
+
+# The offscreen platform cannot raise or grab for popups; these warnings say only that.
+@pytest.mark.qt_log_ignore("This plugin does not support")
+def test_slash_inserts_a_rendered_template_and_flags_unknown_fields(qtbot: QtBot) -> None:
+    editor = QPlainTextEdit()
+    qtbot.addWidget(editor)
+    editor.show()
+    templates = [
+        Template("Thanks", "Thanks {author.name}!", shortcut="ty"),
+        Template("Ticket", "Your ticket is {ticket.id}", shortcut="tk"),
+    ]
+    picker = TemplatePicker(editor, lambda: templates, lambda: context(author_name="Alice"))
+    editor.setFocus()
+    qtbot.keyClicks(editor, "Hello /ty")
+    assert picker.popup.isVisible() and picker.popup.item(0).text().startswith("/ty")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert editor.toPlainText() == "Hello Thanks Alice!"
+    assert not picker.popup.isVisible()
+    qtbot.keyClicks(editor, " /tk")
+    with qtbot.waitSignal(picker.inserted) as blocker:
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert blocker.args[0].unknown == ("ticket.id",)
+    assert unresolved(editor.toPlainText()) == ["ticket.id"]
