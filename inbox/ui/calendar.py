@@ -63,6 +63,8 @@ class DayList(QListWidget):
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setWordWrap(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def dropEvent(self, event: QDropEvent) -> None:
         source = event.source()
@@ -99,6 +101,7 @@ class CalendarView(QWidget):
         self.member_id = member_id
         self.mode = "week"
         self.anchor = today
+        self.today = today
         self.days: dict[date, DayList] = {}
         self._posts: dict[int, Post] = {}
 
@@ -180,6 +183,8 @@ class CalendarView(QWidget):
             box = QVBoxLayout(cell)
             box.setContentsMargins(0, 0, 0, 0)
             label = QLabel(day.strftime("%d %b"))
+            if day == self.today:
+                label.setText(f"<b>{day.strftime('%d %b')} · today</b>")
             if self.mode == "month" and day.month != self.anchor.month:
                 label.setEnabled(False)
             day_list = DayList(day)
