@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 HAND_OVER_LEAD = timedelta(minutes=10)
 # Networks whose API has its own scheduler (Outgoing.scheduled_at).
 NETWORK_SCHEDULERS = frozenset({"mastodon"})
+# A time picked "now" in a dialog is a little in the past by the time it is submitted.
+PAST_TOLERANCE = timedelta(minutes=2)
 
 
 def _changed(engine: Engine) -> None:
@@ -65,6 +67,10 @@ def submit(engine: Engine, post: Post, member_id: int | None = None) -> Post:
     """
     store = engine.store
     found = check(engine, post)
+    now = engine.clock.now()
+    if post.scheduled_at is not None and post.scheduled_at < now - PAST_TOLERANCE:
+        when = utc_to_local(post.scheduled_at, post.zone).strftime("%Y-%m-%d %H:%M %Z")
+        found.append(f"{when} has passed; choose a later time.")
     if found:
         raise ConfigError(" ".join(found))
     role = store.posts.member_role(member_id)

@@ -257,8 +257,13 @@ class Composer(QDialog):
         layout.addWidget(self.problems_label)
         if self.post.review_comment:
             layout.addWidget(QLabel(f"Reviewer: {self.post.review_comment}"))
+        self.retry_button = QPushButton("Retry failed accounts")
+        self.retry_button.setVisible(self.post.state is PostState.FAILED)
+        self.retry_button.clicked.connect(self.retry)
         if self.post.error:
-            layout.addWidget(QLabel(f"Last failure: {self.post.error}"))
+            failure = QLabel(f"Last failure: {self.post.error}")
+            failure.setWordWrap(True)
+            layout.addWidget(failure)
 
         buttons = QHBoxLayout()
         self.status = QLabel("")
@@ -268,6 +273,7 @@ class Composer(QDialog):
         self.queue_button.clicked.connect(lambda: self.submit(queue=True))
         self.submit_button.clicked.connect(lambda: self.submit(queue=False))
         buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.retry_button)
         buttons.addWidget(self.queue_button)
         buttons.addWidget(self.submit_button)
         layout.addLayout(buttons)
@@ -448,6 +454,11 @@ class Composer(QDialog):
         self._autosave.stop()
         self._dirty = False
         self.bridge.run(run, self._submitted, self._failed)
+
+    def retry(self) -> None:
+        """Send the failed accounts again (the delivered ones are not sent twice)."""
+        post_id = self.post.id
+        self.bridge.run(lambda e: pub.retry(e, post_id), lambda _r: self.accept(), self._failed)
 
     def _submitted(self, post: Post) -> None:
         self.post = post

@@ -287,3 +287,10 @@ def test_drafts_save_and_survive_a_restart(tmp_path, clock) -> None:
     e2.stop()
     assert got.text == "half-written" and got.variants == {"x": "short"}
     assert got.state is PostState.DRAFT
+
+
+def test_a_time_in_the_past_is_refused(engine, setup, clock) -> None:
+    masto, _, _ = setup
+    past = Post("x", (masto,), scheduled_at=clock.now() - timedelta(hours=1))
+    with pytest.raises(ConfigError, match="has passed"):
+        engine.call(lambda e: pub.submit(e, past, member_id=1))
