@@ -44,6 +44,11 @@ def account_key(network: str, instance: str, remote_id: str) -> str:
     return f"account:{network}:{instance}:{remote_id}"
 
 
+def app_key(network: str, instance: str) -> str:
+    """An OAuth app's client credentials (JSON) for one instance."""
+    return f"app:{network}:{instance}"
+
+
 def connector_key(name: str, field: str) -> str:
     return f"connector:{name}:{field}"
 

@@ -8,10 +8,12 @@ mid-pagination never leaves a gap.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import importlib
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from inbox.core.errors import NotSupported
 from inbox.core.models import AccountInfo, Media, Message
@@ -98,6 +100,18 @@ class NetworkAdapter(Protocol):
         ...
 
 
+@runtime_checkable
+class LiveAdapter(Protocol):
+    """An adapter that can push wake-up events (a streaming API) instead of being polled."""
+
+    def live(self) -> AsyncIterator[str]:
+        """Yield "open" once connected, then an event name whenever something new may wait.
+
+        Raises NetworkError when the stream drops; the caller falls back to polling.
+        """
+        ...
+
+
 # network name -> factory(account info, secret token, **options) -> adapter
 AdapterFactory = Callable[..., NetworkAdapter]
 REGISTRY: dict[str, AdapterFactory] = {}
@@ -108,6 +122,10 @@ def register(network: str, factory: AdapterFactory) -> None:
 
 
 def adapter_for(network: str) -> AdapterFactory:
+    """The factory for network; its package inbox.networks.<network> registers on import."""
+    if network not in REGISTRY and network.isidentifier():
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"inbox.networks.{network}")
     try:
         return REGISTRY[network]
     except KeyError:

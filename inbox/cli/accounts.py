@@ -1,0 +1,120 @@
+"""`social-inbox accounts add|list|remove`: sign-in from the terminal; tokens never printed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import webbrowser
+from typing import Any
+
+from inbox.cli.http import client as http_client
+from inbox.core.errors import ConfigError
+from inbox.engine import accounts
+from inbox.profile import Profile
+from inbox.store import Store
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("accounts", help="add, list or remove accounts")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    add = verbs.add_parser("add", help="sign in to an account")
+    add.add_argument("network", choices=["mastodon"])
+    add.add_argument("--instance", required=True, help="server, e.g. mastodon.social")
+    how = add.add_mutually_exclusive_group()
+    how.add_argument(
+        "--token-stdin", action="store_true", help="read an access token from standard input"
+    )
+    how.add_argument(
+        "--oob", action="store_true", help="sign in by pasting a code instead of a redirect"
+    )
+    add.set_defaults(func=cmd_add)
+
+    ls = verbs.add_parser("list", help="show accounts (never their tokens)")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_list)
+
+    rm = verbs.add_parser("remove", help="remove an account and its saved sign-in")
+    rm.add_argument("account", metavar="ID|HANDLE")
+    rm.set_defaults(func=cmd_remove)
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store(Profile.resolve(args.profile).db_path)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        info, token = asyncio.run(_sign_in(store, args))
+        account = accounts.save_account(store, info, token)
+    finally:
+        store.close()
+    print(f"Added {account.network} account {account.id}: @{account.handle}")
+    return 0
+
+
+async def _sign_in(store: Store, args: argparse.Namespace) -> tuple[Any, str]:
+    instance = args.instance.strip()
+    if not instance:
+        raise ConfigError("--instance is empty")
+    token = None
+    if args.token_stdin:
+        token = sys.stdin.readline().strip()
+        if not token:
+            raise ConfigError("No token on standard input")
+    async with http_client() as http:
+        return await accounts.mastodon_sign_in(
+            store,
+            http,
+            instance,
+            (lambda url: False) if args.oob else _open_browser,
+            ask_code=_ask_code,
+            token=token,
+        )
+
+
+def _open_browser(url: str) -> bool:
+    print(f"Opening your browser to sign in. If nothing opens, visit:\n  {url}", file=sys.stderr)
+    return webbrowser.open(url)
+
+
+async def _ask_code(url: str) -> str:
+    print(f"Open this page, sign in and paste the code it shows:\n  {url}", file=sys.stderr)
+    return await asyncio.to_thread(input, "Code: ")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        rows = store.accounts()
+    finally:
+        store.close()
+    if args.json:
+        fields = ("id", "network", "instance", "handle", "display_name", "avatar_url", "status")
+        print(
+            json.dumps(
+                [{f: getattr(a, f) for f in fields} | {"remote_id": a.remote_id} for a in rows],
+                indent=2,
+            )
+        )
+        return 0
+    if not rows:
+        print("No accounts. Add one with: social-inbox accounts add mastodon --instance HOST")
+    for a in rows:
+        status = "" if a.status == "ok" else f"  [{a.status}]"
+        print(f"{a.id:>3}  {a.network:<9} @{a.handle}  {a.display_name}{status}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        account = accounts.find_account(store, args.account)
+        accounts.remove_account(store, account)
+    finally:
+        store.close()
+    print(f"Removed account {account.id}: @{account.handle}")
+    return 0

@@ -1,0 +1,46 @@
+"""`social-inbox sync [--once]`: the engine without a window; fetch accounts, send the outbox."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from typing import Any
+
+from inbox.cli.http import client
+from inbox.core.events import AccountStatus, ErrorEvent, Event
+from inbox.engine import Engine, accounts, loops
+from inbox.profile import Profile
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("sync", help="run the engine headless: fetch accounts, send the outbox")
+    parser.add_argument("--once", action="store_true", help="sync and deliver once, then exit")
+    parser.set_defaults(func=cmd_sync)
+
+
+def _report(event: Event) -> None:
+    if isinstance(event, ErrorEvent):
+        print(f"error: {event.message}", file=sys.stderr)
+    elif isinstance(event, AccountStatus) and event.status not in ("syncing", "ok"):
+        detail = f": {event.detail}" if event.detail else ""
+        print(f"account {event.account_id}: {event.status}{detail}", file=sys.stderr)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    engine = Engine(Profile.resolve(args.profile).db_path)
+    engine.start()
+    engine.subscribe(_report)
+    try:
+        engine.call(lambda e: accounts.connect_all(e, http=client()))
+        if args.once:
+            failed, delivered = engine.call(loops.run_once, timeout=3600)
+            synced = engine.call(lambda e: len(e.adapters))
+            print(f"Synced {synced - failed} of {synced} accounts; sent {delivered} item(s).")
+            return 1 if failed else 0
+        engine.call(lambda e: loops.start(e))
+        print("Syncing; press Ctrl+C to stop.", file=sys.stderr)
+        threading.Event().wait()
+        return 0
+    finally:
+        engine.stop()

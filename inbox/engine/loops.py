@@ -1,0 +1,178 @@
+"""The engine's long-running loops: a sync loop per account (stream or poll), the outbox worker.
+
+An account loop listens to its adapter's live stream when it has one (every
+event, and every reconnect, triggers a REST sync: streams replay nothing) and
+falls back to polling when the stream fails. Polling starts at
+sync.poll_interval_s and backs off while nothing new arrives or errors repeat.
+A revoked sign-in stops only that account's loop; the others go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
+from inbox.engine.outbox import deliver_due
+from inbox.engine.sync import sync_account
+from inbox.networks.base import LiveAdapter
+
+if TYPE_CHECKING:
+    from inbox.engine.runtime import Engine
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+OUTBOX_TASK = "outbox"
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    """Timing of the loops; read from the profile's settings by from_store."""
+
+    poll_interval: float = 60.0
+    max_poll_interval: float = 600.0
+    error_backoff_max: float = 900.0
+    stream: bool = True
+    stream_retry_polls: int = 5  # polls between attempts to reopen a dropped stream
+    outbox_interval: float = 5.0
+
+    @classmethod
+    def from_store(cls, engine: Engine) -> LoopSettings:
+        store = engine.store
+        return cls(
+            poll_interval=float(store.setting("sync.poll_interval_s", cls.poll_interval)),
+            stream=bool(store.setting("sync.streaming", cls.stream)),
+        )
+
+
+async def sync_once(engine: Engine, account_id: int) -> bool:
+    """One sync of an account; True when it stored something new."""
+    return bool(await sync_account(engine, account_id))
+
+
+async def account_loop(
+    engine: Engine,
+    account_id: int,
+    settings: LoopSettings | None = None,
+    *,
+    sleep: Sleep = asyncio.sleep,
+) -> None:
+    """Keep one account in sync until it needs sign-in or the task is cancelled."""
+    cfg = settings or LoopSettings()
+    interval = cfg.poll_interval
+    failures = 0
+    polls_since_stream = cfg.stream_retry_polls
+    while True:
+        adapter = engine.adapters.get(account_id)
+        if adapter is None:
+            return
+        try:
+            if (
+                cfg.stream
+                and isinstance(adapter, LiveAdapter)
+                and (polls_since_stream >= cfg.stream_retry_polls)
+            ):
+                polls_since_stream = 0
+                await _listen(engine, account_id, adapter)
+            got_new = await sync_once(engine, account_id)
+            failures = 0
+            interval = cfg.poll_interval if got_new else min(interval * 1.5, cfg.max_poll_interval)
+            delay = interval
+        except AuthExpired:
+            log.info("account %s needs sign-in; its loop stops", account_id)
+            return
+        except RateLimited as exc:
+            delay = max(exc.retry_after, 1.0)
+        except NetworkError:
+            failures += 1
+            delay = min(cfg.poll_interval * 2 ** (failures - 1), cfg.error_backoff_max)
+        except InboxError as exc:  # a bug-free but unexpected refusal: report, keep going
+            log.warning("sync of account %s failed: %s", account_id, exc)
+            failures += 1
+            delay = min(cfg.poll_interval * 2 ** (failures - 1), cfg.error_backoff_max)
+        polls_since_stream += 1
+        await sleep(delay)
+
+
+async def _listen(engine: Engine, account_id: int, adapter: LiveAdapter) -> None:
+    """Sync on every stream event until the stream drops (then the caller polls)."""
+    try:
+        async for _event in adapter.live():
+            await sync_account(engine, account_id)
+    except NetworkError as exc:
+        log.info("live updates of account %s stopped, polling: %s", account_id, exc)
+
+
+async def outbox_loop(
+    engine: Engine,
+    settings: LoopSettings | None = None,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    wake: asyncio.Event | None = None,
+) -> None:
+    """Deliver due outbox rows every few seconds, or at once when woken."""
+    cfg = settings or LoopSettings()
+    while True:
+        try:
+            await deliver_due(engine)
+        except InboxError as exc:  # a store failure: report and try again later
+            log.warning("outbox delivery failed: %s", exc)
+        if wake is None:
+            await sleep(cfg.outbox_interval)
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), cfg.outbox_interval)
+        wake.clear()
+
+
+async def run_once(engine: Engine) -> tuple[int, int]:
+    """Sync every connected account once and deliver what is due: `sync --once`.
+
+    Returns:
+        (accounts that failed, outbox rows delivered).
+    """
+    failed = 0
+    for account_id in list(engine.adapters):
+        try:
+            await sync_account(engine, account_id)
+        except InboxError as exc:
+            log.warning("sync of account %s failed: %s", account_id, exc)
+            failed += 1
+    delivered = await deliver_due(engine)
+    return failed, delivered
+
+
+def _running(name: str) -> bool:
+    return any(t.get_name() == name and not t.done() for t in asyncio.all_tasks())
+
+
+def running(engine: Engine) -> bool:
+    """Whether start() has run: the outbox worker is alive (call on the engine thread)."""
+    return _running(OUTBOX_TASK)
+
+
+def start_account(
+    engine: Engine, account_id: int, settings: LoopSettings | None = None
+) -> asyncio.Task[None] | None:
+    """Start one account's loop unless it runs already (after adding or re-signing in)."""
+    name = f"sync:{account_id}"
+    if _running(name):
+        return None
+    cfg = settings or LoopSettings.from_store(engine)
+    task: asyncio.Task[None] = engine.spawn(account_loop(engine, account_id, cfg), name=name)
+    return task
+
+
+def start(engine: Engine, settings: LoopSettings | None = None) -> list[asyncio.Task[None]]:
+    """Spawn the account loops and the outbox worker (call on the engine thread)."""
+    cfg = settings or LoopSettings.from_store(engine)
+    tasks = [start_account(engine, account_id, cfg) for account_id in list(engine.adapters)]
+    started = [t for t in tasks if t is not None]
+    if not _running(OUTBOX_TASK):
+        started.append(engine.spawn(outbox_loop(engine, cfg), name=OUTBOX_TASK))
+    return started

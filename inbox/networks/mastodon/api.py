@@ -1,0 +1,281 @@
+"""Mastodon REST calls -> JSON; the one place httpx errors and status codes become core errors.
+
+Also the per-account rate limiter: it reads X-RateLimit-* (Reset is ISO 8601)
+and refuses to send once the budget is spent, so we never exceed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from inbox.core.clock import Clock, SystemClock, from_iso
+from inbox.core.errors import AuthExpired, NetworkError, RateLimited, RemoteRejected
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+USER_AGENT = "SocialInbox/0.1 (+https://github.com/social-inbox)"
+_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([a-z]+)"?')
+# Keep a few requests back for the user's own actions (reply, post).
+RESERVE = 3
+
+
+def base_url(instance: str) -> str:
+    """https://host for "host", "https://host/" or "http://host" (http kept for tests)."""
+    instance = instance.strip().rstrip("/")
+    if "://" not in instance:
+        instance = f"https://{instance}"
+    return instance
+
+
+def host_of(instance: str) -> str:
+    return httpx.URL(base_url(instance)).host
+
+
+def parse_links(header: str) -> dict[str, str]:
+    """The Link header as {rel: url}."""
+    return {rel: url for url, rel in _LINK.findall(header or "")}
+
+
+@dataclass
+class RateBudget:
+    """What the last response said about the rate limit closest to running out."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    """A decoded answer: JSON body, status and the Link relations."""
+
+    status: int
+    body: Any
+    links: Mapping[str, str]
+
+
+class MastodonApi:
+    """Endpoint calls for one instance (and one token, when signed in)."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        instance: str,
+        token: str | None = None,
+        *,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+        retries: int = 3,
+    ) -> None:
+        self.http = http
+        self.base = base_url(instance)
+        self._token = token
+        self.clock: Clock = clock or SystemClock()
+        self.sleep = sleep
+        self.retries = retries
+        self.budget = RateBudget()
+
+    # -- transport ---------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        idempotency_key: str | None = None,
+        auth: bool = True,
+        ok: tuple[int, ...] = (200,),
+    ) -> Response:
+        """One call with retries for 5xx/timeouts (only when safe to repeat).
+
+        Raises:
+            NetworkError: offline, timeout, 5xx after the retries.
+            RateLimited: 429, or our own budget is spent until the reset time.
+            AuthExpired: 401 (Mastodon tokens never expire: it was revoked).
+            RemoteRejected: any other 4xx, with the server's message.
+        """
+        url = path if path.startswith("http") else f"{self.base}{path}"
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if auth and self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        # A GET, or a POST carrying an Idempotency-Key, is safe to send again.
+        repeatable = method == "GET" or idempotency_key is not None
+        attempt = 0
+        while True:
+            self._check_budget()
+            try:
+                response = await self.http.request(
+                    method, url, params=params, data=data, files=files, headers=headers
+                )
+            except httpx.TimeoutException as exc:
+                error: NetworkError = NetworkError(f"{self._host()} timed out")
+                cause: Exception = exc
+            except httpx.TransportError as exc:
+                error = NetworkError(f"Cannot reach {self._host()}: {type(exc).__name__}")
+                cause = exc
+            else:
+                self._read_budget(response)
+                if response.status_code < 500:
+                    return self._decode(response, ok)
+                error = NetworkError(
+                    f"{self._host()} answered {response.status_code}: {_message(response)}"
+                )
+                cause = error
+            attempt += 1
+            if not repeatable or attempt > self.retries:
+                raise error from cause
+            delay = 2.0 ** (attempt - 1)
+            log.info("retrying %s %s in %.0f s: %s", method, path, delay, error)
+            await self.sleep(delay)
+
+    def _host(self) -> str:
+        return httpx.URL(self.base).host
+
+    def _check_budget(self) -> None:
+        b = self.budget
+        if b.remaining is None or b.reset is None or b.remaining > RESERVE:
+            return
+        wait = (b.reset - self.clock.now()).total_seconds()
+        if wait > 0:
+            raise RateLimited(f"Rate limit of {self._host()} reached; waiting", wait)
+        self.budget = RateBudget()
+
+    def _read_budget(self, response: httpx.Response) -> None:
+        h = response.headers
+        try:
+            if "X-RateLimit-Remaining" in h:
+                self.budget = RateBudget(
+                    limit=int(h.get("X-RateLimit-Limit", "0")) or None,
+                    remaining=int(h["X-RateLimit-Remaining"]),
+                    reset=from_iso(h["X-RateLimit-Reset"]) if "X-RateLimit-Reset" in h else None,
+                )
+        except ValueError:
+            log.warning("unreadable rate-limit headers from %s", self._host())
+
+    def _decode(self, response: httpx.Response, ok: tuple[int, ...]) -> Response:
+        status = response.status_code
+        if status == 429:
+            retry_after = 60.0
+            reset = response.headers.get("X-RateLimit-Reset")
+            if reset:
+                with contextlib.suppress(ValueError):
+                    retry_after = (from_iso(reset) - self.clock.now()).total_seconds()
+            elif response.headers.get("Retry-After", "").isdigit():
+                retry_after = float(response.headers["Retry-After"])
+            raise RateLimited(f"{self._host()}: too many requests", retry_after)
+        if status == 401:
+            raise AuthExpired(
+                f"{self._host()} no longer accepts this sign-in: {_message(response)}"
+            )
+        if status not in ok and not 200 <= status < 300:
+            raise RemoteRejected(f"{self._host()}: {_message(response)}", status)
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            raise NetworkError(f"{self._host()} sent a response that is not JSON") from None
+        return Response(status, body, parse_links(response.headers.get("Link", "")))
+
+    # -- endpoints ---------------------------------------------------------------
+
+    async def verify_credentials(self) -> dict[str, Any]:
+        return dict((await self.request("GET", "/api/v1/accounts/verify_credentials")).body)
+
+    async def instance(self) -> dict[str, Any]:
+        return dict((await self.request("GET", "/api/v2/instance", auth=False)).body)
+
+    async def notifications(self, params: list[tuple[str, str]]) -> Response:
+        return await self.request("GET", "/api/v1/notifications", params=params)
+
+    async def context(self, status_id: str) -> dict[str, Any]:
+        return dict((await self.request("GET", f"/api/v1/statuses/{status_id}/context")).body)
+
+    async def post_status(self, form: list[tuple[str, str]], idempotency_key: str) -> Any:
+        # A list of pairs keeps repeated keys such as media_ids[].
+        response = await self.http_form("POST", "/api/v1/statuses", form, idempotency_key)
+        return response.body
+
+    async def http_form(
+        self, method: str, path: str, form: list[tuple[str, str]], idempotency_key: str | None
+    ) -> Response:
+        """A form-encoded call (httpx's data= cannot repeat keys, so encode it here)."""
+        return await self.request(
+            method,
+            path,
+            params=None,
+            data=_FormPairs(form),
+            idempotency_key=idempotency_key,
+        )
+
+    async def upload_media(
+        self, filename: str, content: bytes, mime: str, description: str, focus: str
+    ) -> Response:
+        data = {}
+        if description:
+            data["description"] = description
+        if focus:
+            data["focus"] = focus
+        return await self.request(
+            "POST",
+            "/api/v2/media",
+            data=data,
+            files={"file": (filename, content, mime)},
+            ok=(200, 202),
+        )
+
+    async def media(self, media_id: str) -> Response:
+        return await self.request("GET", f"/api/v1/media/{media_id}", ok=(200, 206))
+
+    async def reschedule(self, scheduled_id: str, when: str) -> Any:
+        path = f"/api/v1/scheduled_statuses/{scheduled_id}"
+        return (await self.request("PUT", path, data={"scheduled_at": when})).body
+
+    async def cancel_scheduled(self, scheduled_id: str) -> None:
+        await self.request("DELETE", f"/api/v1/scheduled_statuses/{scheduled_id}")
+
+    # -- OAuth (no token) ----------------------------------------------------------
+
+    async def register_app(self, form: Mapping[str, Any]) -> dict[str, Any]:
+        return dict((await self.request("POST", "/api/v1/apps", data=form, auth=False)).body)
+
+    async def token(self, form: Mapping[str, str]) -> dict[str, Any]:
+        return dict((await self.request("POST", "/oauth/token", data=form, auth=False)).body)
+
+    async def revoke(self, form: Mapping[str, str]) -> None:
+        await self.request("POST", "/oauth/revoke", data=form, auth=False)
+
+
+class _FormPairs(dict[str, list[str]]):
+    """Form pairs with repeated keys, in the shape httpx encodes as key=a&key=b."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__()
+        for key, value in pairs:
+            self.setdefault(key, []).append(value)
+
+
+def _message(response: httpx.Response) -> str:
+    """The server's own words: {"error": …, "error_description": …}, else the status."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    if isinstance(body, dict):
+        text = body.get("error_description") or body.get("error")
+        if isinstance(text, str) and text:
+            return text[:500]
+    return f"HTTP {response.status_code}"

@@ -1,0 +1,116 @@
+"""The CLI end to end against the fake instance: add, list, sync --once, reply, remove."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from inbox import secrets
+from inbox.cli import http as cli_http
+from inbox.cli.main import main
+from inbox.store import Store
+from tests.networks.mastodon.fake import HOST, TOKEN, FakeMastodon
+
+
+@pytest.fixture
+def fake(monkeypatch) -> FakeMastodon:
+    server = FakeMastodon()
+    monkeypatch.setattr(cli_http, "TRANSPORT", server.transport())
+    return server
+
+
+@pytest.fixture
+def profile(tmp_path: Path) -> Path:
+    folder = tmp_path / "profile"
+    folder.mkdir()
+    store = Store(folder / "inbox.db")
+    store.set_setting("sync.backfill_days", 36500)  # the recordings are from March 2026
+    store.close()
+    return folder
+
+
+def run(profile: Path, *args: str, stdin: str = "", monkeypatch=None) -> int:
+    if monkeypatch is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    return main(["--profile", str(profile), *args])
+
+
+def add(profile, monkeypatch) -> None:
+    code = run(
+        profile,
+        "accounts", "add", "mastodon", "--instance", f"https://{HOST}", "--token-stdin",
+        stdin=TOKEN + "\n",
+        monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 0
+
+
+def test_add_list_and_remove_never_show_the_token(fake, profile, monkeypatch, capsys) -> None:
+    add(profile, monkeypatch)
+    assert run(profile, "accounts", "list", "--json") == 0
+    out = capsys.readouterr().out
+    assert TOKEN not in out
+    [account] = json.loads(out[out.index("[") :])
+    assert account["handle"] == f"teashop@{HOST}" and account["instance"] == HOST
+    assert account["remote_id"] == "110000000000000001"
+    assert account["avatar_url"].endswith(".png")
+    key = secrets.account_key("mastodon", HOST, "110000000000000001")
+    assert secrets.get_secret(key) == TOKEN
+    db = (profile / "inbox.db").read_bytes()
+    assert TOKEN.encode() not in db
+    assert run(profile, "accounts", "remove", "@teashop") == 0
+    assert secrets.get_secret(key) is None
+    run(profile, "accounts", "list")
+    assert "No accounts" in capsys.readouterr().out
+
+
+def test_a_token_the_server_refuses_adds_nothing(fake, profile, monkeypatch, capsys) -> None:
+    code = run(
+        profile,
+        "accounts", "add", "mastodon", "--instance", HOST, "--token-stdin",
+        stdin="not-the-token\n",
+        monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no longer accepts this sign-in" in err and "not-the-token" not in err
+    store = Store(profile / "inbox.db")
+    assert store.accounts() == []
+    store.close()
+
+
+def test_sync_once_then_reply_then_sync_sends_it(fake, profile, monkeypatch, capsys) -> None:
+    add(profile, monkeypatch)
+    assert run(profile, "sync", "--once") == 0
+    assert "Synced 1 of 1 accounts" in capsys.readouterr().out
+    store = Store(profile / "inbox.db")
+    [conversation] = store.query("SELECT id FROM conversations WHERE key = 'dm:1090'")
+    store.close()
+    code = run(
+        profile,
+        "reply", str(conversation[0]), "--text-stdin",
+        stdin="Refund is on its way.",
+        monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 0
+    assert fake.posts == []  # queued, not sent
+    assert run(profile, "sync", "--once") == 0
+    assert "sent 1 item(s)" in capsys.readouterr().out
+    [post] = fake.posts
+    assert post["form"]["visibility"] == ["direct"]
+    assert post["form"]["status"][0].endswith("Refund is on its way.")
+
+
+def test_sync_once_reports_an_account_that_needs_sign_in(fake, profile, monkeypatch, capsys):
+    add(profile, monkeypatch)
+    fake.token = "rotated"  # the user revoked our token on the instance
+    assert run(profile, "sync", "--once") == 1
+    captured = capsys.readouterr()
+    assert "needs_signin" in captured.err
+    assert TOKEN not in captured.err + captured.out
+    store = Store(profile / "inbox.db")
+    assert store.accounts()[0].status == "needs_signin"
+    store.close()

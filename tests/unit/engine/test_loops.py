@@ -1,0 +1,110 @@
+"""engine.loops: polling backs off when idle or failing, waits out rate limits, stops on a
+revoked sign-in, and the outbox worker delivers what is due; all with an injected sleep."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+
+from inbox.core.errors import AuthExpired, NetworkError, RateLimited
+from inbox.core.models import AccountInfo
+from inbox.engine import Engine, loops
+from inbox.networks.base import Limits, Page, Sent
+
+
+class Stop(Exception):
+    """Raised by the fake sleep to end a loop after enough rounds."""
+
+
+class Scripted:
+    """An adapter whose fetch answers from a script: a Page, or an error to raise."""
+
+    network = "replay"
+
+    def __init__(self, script) -> None:
+        self.script = list(script)
+
+    async def verify(self):
+        return AccountInfo("replay", "x", "1", "me")
+
+    async def fetch(self, stream, cursor):
+        if stream != "mentions":
+            return Page((), cursor)
+        step = self.script.pop(0) if self.script else Page((), cursor)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    async def send(self, outgoing):
+        return Sent("1")
+
+    async def limits(self):
+        return Limits()
+
+    async def aclose(self):
+        return None
+
+
+@pytest.fixture
+def engine(tmp_path: Path, clock):
+    e = Engine(tmp_path / "inbox.db", clock=clock)
+    e.start()
+    yield e
+    e.stop()
+
+
+def run_loop(engine, make_message, script, rounds: int) -> list[float]:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) >= rounds:
+            raise Stop
+
+    def go(e):
+        account = e.store.add_account(AccountInfo("replay", "x", "1", "me"))
+        e.adapters[account.id] = Scripted(script)
+        return loops.account_loop(e, account.id, loops.LoopSettings(poll_interval=60), sleep=sleep)
+
+    with contextlib.suppress(Stop):
+        engine.call(go)
+    return waits
+
+
+def test_polling_backs_off_while_idle_and_resets_on_news(engine, make_message) -> None:
+    news = Page((make_message(key="n"),), "1")
+    waits = run_loop(engine, make_message, [Page((), None), Page((), None), news], rounds=4)
+    assert waits == [90.0, 135.0, 60.0, 90.0]
+
+
+def test_errors_back_off_and_rate_limits_wait_for_the_reset(engine, make_message) -> None:
+    script = [NetworkError("down"), NetworkError("down"), RateLimited("slow", 300), Page((), None)]
+    waits = run_loop(engine, make_message, script, rounds=4)
+    assert waits == [60.0, 120.0, 300.0, 90.0]
+
+
+def test_a_revoked_sign_in_ends_only_that_loop(engine, make_message) -> None:
+    waits = run_loop(engine, make_message, [AuthExpired("revoked")], rounds=1)
+    assert waits == []
+    assert engine.call(lambda e: e.store.accounts()[0].status) == "needs_signin"
+
+
+def test_the_outbox_loop_delivers_due_rows(engine) -> None:
+    rounds: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        rounds.append(seconds)
+        raise Stop
+
+    def go(e):
+        account = e.store.add_account(AccountInfo("replay", "x", "1", "me"))
+        e.adapters[account.id] = Scripted([])
+        e.store.outbox.enqueue("post", "k1", {"text": "hi"}, account_id=account.id)
+        return loops.outbox_loop(e, sleep=sleep)
+
+    with pytest.raises(Stop):
+        engine.call(go)
+    assert engine.call(lambda e: e.store.outbox.pending()) == []
+    assert rounds == [5.0]
