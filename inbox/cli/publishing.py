@@ -13,16 +13,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from inbox import secrets
+from inbox.cli.http import client
 from inbox.core import bulk
 from inbox.core import templates as core_templates
 from inbox.core.clock import from_iso, to_iso
-from inbox.core.errors import ConfigError, InboxError
+from inbox.core.errors import ConfigError
 from inbox.core.posts import Post
 from inbox.core.schedule import parse_local, utc_to_local
-from inbox.engine import Engine
+from inbox.engine import Engine, accounts
 from inbox.engine import publishing as pub
-from inbox.networks.base import REGISTRY
 from inbox.profile import Profile
 
 log = logging.getLogger(__name__)
@@ -225,22 +224,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def connect_adapters(engine: Engine) -> list[str]:
-    """Build an adapter for every account whose network is registered; returns problems."""
-    problems = []
-    for account in engine.store.accounts():
-        factory = REGISTRY.get(account.network)
-        if factory is None or account.id in engine.adapters:
-            continue
-        key = secrets.account_key(account.network, account.instance, account.remote_id)
-        try:
-            token = secrets.get_secret(key) or ""
-            engine.adapters[account.id] = factory(account, token)
-        except (InboxError, TypeError, ValueError) as exc:
-            problems.append(f"{account.handle}: {exc}")
-    return problems
-
-
 def _pending(e: Engine) -> tuple[int, str | None]:
     """(rows or posts still to deliver now, when the next later one is due)."""
     rows = e.store.query(
@@ -253,8 +236,7 @@ def _pending(e: Engine) -> tuple[int, str | None]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     with _engine(args) as engine:
-        for problem in engine.call(connect_adapters):
-            print(f"social-inbox: {problem}", file=sys.stderr)
+        engine.call(lambda e: accounts.connect_all(e, http=client()))
         if not args.until_idle:
             engine.submit(lambda e: pub.run(e, args.interval)).result()
             return 0

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
-from inbox.engine.outbox import deliver_due
+from inbox.engine import publishing
 from inbox.engine.sync import sync_account
 from inbox.networks.base import LiveAdapter
 
@@ -115,11 +115,14 @@ async def outbox_loop(
     sleep: Sleep = asyncio.sleep,
     wake: asyncio.Event | None = None,
 ) -> None:
-    """Deliver due outbox rows every few seconds, or at once when woken."""
+    """Deliver due outbox rows every few seconds, or at once when woken.
+
+    Each round first turns due scheduled posts into outbox rows (publishing.tick).
+    """
     cfg = settings or LoopSettings()
     while True:
         try:
-            await deliver_due(engine)
+            await publishing.tick(engine)
         except InboxError as exc:  # a store failure: report and try again later
             log.warning("outbox delivery failed: %s", exc)
         if wake is None:
@@ -143,7 +146,7 @@ async def run_once(engine: Engine) -> tuple[int, int]:
         except InboxError as exc:
             log.warning("sync of account %s failed: %s", account_id, exc)
             failed += 1
-    delivered = await deliver_due(engine)
+    delivered = await publishing.tick(engine)  # due scheduled posts go out too
     return failed, delivered
 
 

@@ -294,3 +294,13 @@ def test_a_time_in_the_past_is_refused(engine, setup, clock) -> None:
     past = Post("x", (masto,), scheduled_at=clock.now() - timedelta(hours=1))
     with pytest.raises(ConfigError, match="has passed"):
         engine.call(lambda e: pub.submit(e, past, member_id=1))
+
+
+def test_sync_once_also_publishes_due_posts(engine, setup, clock) -> None:
+    from inbox.engine import loops
+
+    masto, _, adapters = setup
+    engine.call(lambda e: pub.submit(e, Post("via sync", (masto,)), member_id=1))
+    failed, delivered = engine.call(loops.run_once)
+    assert (failed, delivered) == (0, 1)
+    assert [o.text for o in adapters[masto].sent] == ["via sync"]
