@@ -237,6 +237,7 @@ def _pending(e: Engine) -> tuple[int, str | None]:
 def cmd_run(args: argparse.Namespace) -> int:
     with _engine(args) as engine:
         engine.call(lambda e: accounts.connect_all(e, http=client()))
+        engine.call(pub.refresh_limits)
         if not args.until_idle:
             engine.submit(lambda e: pub.run(e, args.interval)).result()
             return 0

@@ -427,6 +427,15 @@ class PostRepo:
                 "UPDATE teams SET settings_json = ? WHERE id = ?", (json.dumps(settings), team_id)
             )
 
+    def set_max_chars(self, account_id: int, max_chars: int) -> None:
+        """The account's server limit, read by send_targets (accounts.settings_json)."""
+        with self._store.transaction() as conn:
+            conn.execute(
+                "UPDATE accounts SET settings_json = json_set(settings_json, '$.max_chars', ?)"
+                " WHERE id = ?",
+                (max_chars, account_id),
+            )
+
     def member_role(self, member_id: int | None) -> Role:
         """The member's role; no member (a one-person install) acts as admin."""
         if member_id is None:

@@ -14,7 +14,7 @@ from inbox.core.posts import Post, PostMedia, PostState
 from inbox.core.schedule import MissedPolicy, PostingSchedule
 from inbox.engine import Engine
 from inbox.engine import publishing as pub
-from inbox.networks.base import Outgoing, Sent
+from inbox.networks.base import Limits, Outgoing, Sent
 from inbox.networks.replay import ReplayAdapter
 from inbox.store.posts import TeamPolicy
 
@@ -304,3 +304,21 @@ def test_sync_once_also_publishes_due_posts(engine, setup, clock) -> None:
     failed, delivered = engine.call(loops.run_once)
     assert (failed, delivered) == (0, 1)
     assert [o.text for o in adapters[masto].sent] == ["via sync"]
+
+
+def test_instance_limit_is_remembered_and_used(engine, setup) -> None:
+    masto, _, _ = setup
+
+    class BigInstance(ReplayAdapter):
+        network = "mastodon"
+
+        async def limits(self) -> Limits:
+            return Limits(max_chars=1000)
+
+    def swap(e: Engine) -> None:
+        e.adapters[masto] = BigInstance(e.store.account(masto), {})
+
+    engine.call(swap)
+    assert engine.call(pub.refresh_limits) == 1
+    post = engine.call(lambda e: pub.submit(e, Post("a" * 800, (masto,)), member_id=1))
+    assert post.state is PostState.SCHEDULED
