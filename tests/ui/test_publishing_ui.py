@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
+from inbox.core.models import ColumnFilter
 from inbox.core.posts import Post, PostState
 from inbox.core.schedule import utc_to_local
 from inbox.core.templates import Template, context
@@ -202,3 +203,39 @@ def test_slash_inserts_a_rendered_template_and_flags_unknown_fields(qtbot: QtBot
         qtbot.keyClick(editor, Qt.Key.Key_Return)
     assert blocker.args[0].unknown == ("ticket.id",)
     assert unresolved(editor.toPlainText()) == ["ticket.id"]
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")
+def test_reply_box_inserts_templates_and_refuses_placeholders(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from inbox.ui.reply_box import ReplyBox
+
+    session = open_profile(workspace)
+    session.engine.call(
+        lambda e: [
+            e.store.templates.save(Template("Thanks", "Thanks {author.name}!", shortcut="ty")),
+            e.store.templates.save(Template("Ticket", "Ticket {ticket.id}", shortcut="tk")),
+        ]
+    )
+    window = session.window
+    conversation = session.store.conversations.page(ColumnFilter(), 1)[0]
+    window.open_conversation(conversation.id)
+    box = window.findChild(ReplyBox)
+    assert box is not None and box.summary is not None and box.summary.id == conversation.id
+    box.editor.setFocus()
+    qtbot.keyClicks(box.editor, "/tk")
+    qtbot.keyClick(box.editor, Qt.Key.Key_Return)
+    assert box.editor.toPlainText() == "Ticket {ticket.id}"
+    assert not box.send_button.isEnabled()
+    assert "{ticket.id}" in box.problem.text()
+
+    box.editor.clear()
+    qtbot.keyClicks(box.editor, "/ty")
+    qtbot.keyClick(box.editor, Qt.Key.Key_Return)
+    assert box.editor.toPlainText() == f"Thanks {conversation.contact_name}!"
+    with qtbot.waitSignal(box.queued, timeout=5000) as blocker:
+        box.send()
+    item = blocker.args[0]
+    assert item.kind == "reply" and item.payload["text"] == f"Thanks {conversation.contact_name}!"
+    assert box.editor.toPlainText() == ""

@@ -1,4 +1,4 @@
-"""Publishing in the window: composer, calendar, approval queue, and the publisher loop."""
+"""Publishing in the window: composer, calendar, approval queue, reply box, the publisher loop."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from inbox.ui.approvals import ApprovalQueue
 from inbox.ui.calendar import CalendarView
 from inbox.ui.composer import open_composer
 from inbox.ui.main_window import MainWindow
+from inbox.ui.reply_box import ReplyBox, attach
 
 
 def install(window: MainWindow, engine: Engine) -> None:
@@ -26,6 +27,8 @@ def install(window: MainWindow, engine: Engine) -> None:
     window.add_action(
         "Publishing", "Approval queue…", lambda: open_approvals(window), "Ctrl+Shift+A"
     )
+    box = ReplyBox(window.store, window.bridge, engine.clock.now().astimezone().date(), window)
+    attach(window.pane, box)
     engine.submit(lambda e: e.spawn(pub.run(e), "publisher"))
 
 
