@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from inbox.core import templates as core_templates
@@ -44,6 +44,8 @@ class ReplyBox(QWidget):
         self.highlighter = Highlighter(self.editor.document(), "mastodon")
         self.picker = TemplatePicker(self.editor, self.templates, self.values)
         self.remaining = QLabel()
+        self.remaining.setMinimumWidth(48)
+        self.remaining.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.problem = QLabel()
         self.problem.setObjectName("replyProblem")
         self.problem.setWordWrap(True)
