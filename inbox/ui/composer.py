@@ -7,7 +7,7 @@ Signals:
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inbox.core import templates as core_templates
 from inbox.core import text as core_text
 from inbox.core.models import Account
 from inbox.core.posts import Post, PostMedia, PostState, Target, problems
@@ -50,6 +51,7 @@ from inbox.engine import Engine
 from inbox.engine import publishing as pub
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
+from inbox.ui.template_picker import TemplatePicker, unresolved
 
 AUTOSAVE_MS = 800
 COLOURS = {"mention": "#1d6fd6", "hashtag": "#7b3fc4", "link": "#0f7b5f"}
@@ -195,6 +197,11 @@ class Composer(QDialog):
         self.editors: dict[str, PostEditor] = {}
         self.main_editor = self._editor("mastodon", handles)
         self.main_editor.setPlainText(self.post.text)
+        self.template_picker = TemplatePicker(
+            self.main_editor,
+            store.templates.all,
+            lambda: core_templates.context(today=date.today()),
+        )
         self.tabs.addTab(self.main_editor, "All networks")
         for network in ("mastodon", "bluesky", "x"):
             editor = self._editor(network, handles)
@@ -360,6 +367,9 @@ class Composer(QDialog):
             parts.append(f"{target.handle}: <b style='color:{colour}'>{c.remaining}</b>")
         self.counters.setText("  ·  ".join(parts) or "Choose accounts to see what is left.")
         found = problems(post, self.targets(post), require_alt=self.store.posts.require_alt())
+        left = unresolved(post.text) + [n for v in post.variants.values() for n in unresolved(v)]
+        if left:
+            found.append("Fill in " + ", ".join("{" + n + "}" for n in left) + ".")
         if self.schedule_box.isChecked() and post.scheduled_at is None:
             found.append("Unknown time zone.")
         self.problems_label.setText("\n".join(found))

@@ -35,7 +35,7 @@ def _add_members(engine: Engine) -> None:
 def test_publishing_menu_is_installed(workspace: Path, open_profile: Opener) -> None:
     window = open_profile(workspace).window
     titles = [a.text() for a in window.menu("Publishing").actions()]
-    assert titles == ["New post…", "Calendar…", "Approval queue…"]
+    assert titles == ["New post…", "Calendar…", "Approval queue…", "Saved replies…"]
 
 
 def test_composer_counts_blocks_highlights_and_submits(
@@ -239,3 +239,27 @@ def test_reply_box_inserts_templates_and_refuses_placeholders(
     item = blocker.args[0]
     assert item.kind == "reply" and item.payload["text"] == f"Thanks {conversation.contact_name}!"
     assert box.editor.toPlainText() == ""
+
+
+def test_templates_dialog_saves_imports_and_exports(
+    workspace: Path, open_profile: Opener, qtbot: QtBot, tmp_path: Path
+) -> None:
+    from inbox.ui.templates_dialog import TemplatesDialog
+
+    session = open_profile(workspace)
+    dialog = TemplatesDialog(session.store, session.window.bridge)
+    qtbot.addWidget(dialog)
+    dialog.new()
+    dialog.name.setText("Order")
+    dialog.shortcut.setText("/order")
+    dialog.body.setPlainText("Hi {author.name}, order {order.no} ships today")
+    assert "order.no" in dialog.check.text()
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=5000)
+    saved = session.store.templates.all()[0]
+    assert saved.shortcut == "order" and saved.custom_fields == ("order.no",)
+    out = tmp_path / "t.json"
+    dialog.export_file(str(out))
+    dialog.import_file(str(out))  # same names: replaced, not doubled
+    qtbot.waitUntil(lambda: "Imported 1" in dialog.status.text(), timeout=5000)
+    assert len(session.store.templates.all()) == 1

@@ -14,6 +14,7 @@ from inbox.ui.calendar import CalendarView
 from inbox.ui.composer import open_composer
 from inbox.ui.main_window import MainWindow
 from inbox.ui.reply_box import ReplyBox, attach
+from inbox.ui.templates_dialog import TemplatesDialog
 
 
 def install(window: MainWindow, engine: Engine) -> None:
@@ -27,6 +28,7 @@ def install(window: MainWindow, engine: Engine) -> None:
     window.add_action(
         "Publishing", "Approval queue…", lambda: open_approvals(window), "Ctrl+Shift+A"
     )
+    window.add_action("Publishing", "Saved replies…", lambda: open_templates(window))
     box = ReplyBox(window.store, window.bridge, engine.clock.now().astimezone().date(), window)
     attach(window.pane, box)
     engine.submit(lambda e: e.spawn(pub.run(e), "publisher"))
@@ -55,6 +57,13 @@ def open_calendar(window: MainWindow, engine: Engine) -> QDialog:
 
 def open_approvals(window: MainWindow) -> ApprovalQueue:
     dialog = ApprovalQueue(window.store, window.bridge, _member(window), window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
+
+
+def open_templates(window: MainWindow) -> TemplatesDialog:
+    dialog = TemplatesDialog(window.store, window.bridge, window)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
