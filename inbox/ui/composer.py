@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QStringListModel, Qt, QTimer, QTimeZone, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QColor,
@@ -44,9 +44,11 @@ from PySide6.QtWidgets import (
 
 from inbox.core import templates as core_templates
 from inbox.core import text as core_text
+from inbox.core.errors import ConfigError
 from inbox.core.models import Account
 from inbox.core.posts import Post, PostMedia, PostState, Target, problems
 from inbox.core.schedule import local_to_utc, utc_to_local
+from inbox.core.schedule import zone as find_zone
 from inbox.engine import Engine
 from inbox.engine import publishing as pub
 from inbox.store import Store
@@ -241,8 +243,9 @@ class Composer(QDialog):
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.zone = QComboBox()
         self.zone.setEditable(True)
-        self.zone.addItems(ZONES)
-        self.zone.setCurrentText(self.post.zone)
+        self.zone.addItems(sorted({*ZONES, system_zone()}))
+        # A new post is planned in this computer's zone; a stored one keeps its own.
+        self.zone.setCurrentText(self.post.zone if self.post.id else system_zone())
         if self.post.scheduled_at is not None:
             local = utc_to_local(self.post.scheduled_at, self.post.zone).replace(tzinfo=None)
             self.when.setDateTime(_qdatetime(local))
@@ -487,6 +490,16 @@ class Composer(QDialog):
     def reject(self) -> None:
         self.save_draft()
         super().reject()
+
+
+def system_zone() -> str:
+    """This computer's IANA zone (Qt knows it on every platform), else UTC."""
+    name = bytes(QTimeZone.systemTimeZoneId().data()).decode() or "UTC"
+    try:
+        find_zone(name)
+    except ConfigError:
+        return "UTC"
+    return name
 
 
 def _qdatetime(wall: datetime) -> QDateTime:

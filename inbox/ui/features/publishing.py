@@ -11,7 +11,7 @@ from inbox.engine import Engine
 from inbox.engine import publishing as pub
 from inbox.ui.approvals import ApprovalQueue
 from inbox.ui.calendar import CalendarView
-from inbox.ui.composer import open_composer
+from inbox.ui.composer import open_composer, system_zone
 from inbox.ui.main_window import MainWindow
 from inbox.ui.reply_box import ReplyBox, attach
 from inbox.ui.templates_dialog import TemplatesDialog
@@ -45,7 +45,7 @@ def open_calendar(window: MainWindow, engine: Engine) -> QDialog:
     dialog.resize(1100, 700)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     today = engine.clock.now().astimezone().date() if engine.clock else date.today()
-    zone = str(window.store.setting("publishing.display_zone", "UTC"))
+    zone = str(window.store.setting("publishing.display_zone", None) or system_zone())
     view = CalendarView(window.store, window.bridge, today, zone, _member(window), dialog)
     view.open_post.connect(
         lambda post_id: open_composer(window, engine, window.store.posts.get(post_id))
