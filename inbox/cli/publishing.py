@@ -19,7 +19,7 @@ from inbox.core import templates as core_templates
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError
 from inbox.core.posts import Post
-from inbox.core.schedule import parse_local, utc_to_local
+from inbox.core.schedule import PostingSchedule, parse_local, utc_to_local
 from inbox.engine import Engine, accounts
 from inbox.engine import publishing as pub
 from inbox.profile import Profile
@@ -61,6 +61,11 @@ def register(sub: Any) -> None:
     ex.add_argument("--format", choices=("csv", "ics"), default="csv")
     ex.add_argument("--output", "-o", type=Path, help="file (default: standard output)")
     ex.set_defaults(func=cmd_export)
+    sl = ssub.add_parser("slots", help="show or set an account's weekly posting slots")
+    sl.add_argument("--account", required=True, metavar="HANDLE")
+    sl.add_argument("spec", nargs="?", help='e.g. "mon-fri 09:30,15:00; sat 11:00"')
+    sl.add_argument("--zone", default="UTC", help="IANA zone of the slots")
+    sl.set_defaults(func=cmd_slots)
     run = ssub.add_parser("run", help="publish due posts headless (the engine without a window)")
     run.add_argument("--until-idle", action="store_true", help="exit when nothing is left to send")
     run.add_argument("--interval", type=float, default=15.0, help="seconds between rounds")
@@ -221,6 +226,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         args.output.write_text(text, encoding="utf-8", newline="")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_slots(args: argparse.Namespace) -> int:
+    def run(e: Engine) -> str:
+        (account_id,) = _account_ids(e, [args.account])
+        if args.spec:
+            e.store.posts.set_posting_schedule(
+                account_id, PostingSchedule.parse(args.zone, args.spec)
+            )
+        schedule = e.store.posts.posting_schedule(account_id)
+        return f"{schedule.format()} ({schedule.zone})" if schedule else "no slots"
+
+    print(_call(args, run))
     return 0
 
 
