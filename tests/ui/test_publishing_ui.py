@@ -35,7 +35,15 @@ def _add_members(engine: Engine) -> None:
 def test_publishing_menu_is_installed(workspace: Path, open_profile: Opener) -> None:
     window = open_profile(workspace).window
     titles = [a.text() for a in window.menu("Publishing").actions()]
-    assert titles == ["New post…", "Calendar…", "Approval queue…", "Saved replies…"]
+    assert titles == [
+        "New post…",
+        "Calendar…",
+        "Approval queue…",
+        "Saved replies…",
+        "Posting slots…",
+        "Import schedule (CSV)…",
+        "Export schedule…",
+    ]
 
 
 def test_composer_counts_blocks_highlights_and_submits(
@@ -263,3 +271,57 @@ def test_templates_dialog_saves_imports_and_exports(
     dialog.import_file(str(out))  # same names: replaced, not doubled
     qtbot.waitUntil(lambda: "Imported 1" in dialog.status.text(), timeout=5000)
     assert len(session.store.templates.all()) == 1
+
+
+def test_import_dialog_previews_every_row_and_imports_all_or_nothing(
+    workspace: Path, open_profile: Opener, qtbot: QtBot, tmp_path: Path
+) -> None:
+    import icalendar
+
+    from inbox.ui.schedule_tools import ImportDialog, export_schedule
+
+    session = open_profile(workspace)
+    now = datetime.now(UTC)
+    later = (now + timedelta(days=3)).strftime("%d/%m/%Y 10:00")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{later},fine\n01/01/2020 10:00,old\nsoon,what\n", encoding="utf-8")
+    dialog = ImportDialog(session.store, session.window.bridge, now, "UTC")
+    qtbot.addWidget(dialog)
+    dialog.account.setCurrentIndex(1)
+    dialog.load(bad)
+    assert dialog.table.rowCount() == 3
+    assert dialog.table.item(0, 4).text() == "ok"
+    assert "in the past" in dialog.table.item(1, 4).text()
+    assert "Bad date" in dialog.table.item(2, 4).text()
+    assert not dialog.import_button.isEnabled()
+    assert "2 of 3 rows have problems" in dialog.summary.text()
+
+    good = tmp_path / "good.csv"
+    good.write_text(f"{later},one\n{later},two\n", encoding="utf-8")
+    dialog.load(good)
+    assert dialog.import_button.isEnabled()
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        dialog.run_import()
+    assert [p.text for p in session.store.posts.find()] == ["one", "two"]
+
+    out = tmp_path / "schedule.ics"
+    assert export_schedule(session.store, out, now) == 2
+    events = list(icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT"))
+    assert sorted(str(e["DESCRIPTION"]) for e in events) == ["one", "two"]
+
+
+def test_slots_dialog_saves_a_schedule(workspace: Path, open_profile: Opener, qtbot: QtBot) -> None:
+    from inbox.ui.schedule_tools import SlotsDialog
+
+    session = open_profile(workspace)
+    dialog = SlotsDialog(session.store, session.window.bridge, "Europe/Berlin")
+    qtbot.addWidget(dialog)
+    dialog.spec.setText("mon 25:00")
+    dialog.save()
+    assert "Bad time" in dialog.status.text()
+    dialog.spec.setText("mon-fri 09:30")
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.status.text() == "Saved.", timeout=5000)
+    account = session.store.accounts()[0].id
+    schedule = session.store.posts.posting_schedule(account)
+    assert schedule is not None and schedule.zone == "Europe/Berlin"

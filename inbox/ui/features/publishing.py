@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QFileDialog, QVBoxLayout
 
 from inbox.engine import Engine
 from inbox.engine import publishing as pub
@@ -14,6 +15,7 @@ from inbox.ui.calendar import CalendarView
 from inbox.ui.composer import open_composer, system_zone
 from inbox.ui.main_window import MainWindow
 from inbox.ui.reply_box import ReplyBox, attach
+from inbox.ui.schedule_tools import ImportDialog, SlotsDialog, export_schedule
 from inbox.ui.templates_dialog import TemplatesDialog
 
 
@@ -29,6 +31,9 @@ def install(window: MainWindow, engine: Engine) -> None:
         "Publishing", "Approval queue…", lambda: open_approvals(window), "Ctrl+Shift+A"
     )
     window.add_action("Publishing", "Saved replies…", lambda: open_templates(window))
+    window.add_action("Publishing", "Posting slots…", lambda: open_slots(window))
+    window.add_action("Publishing", "Import schedule (CSV)…", lambda: open_import(window, engine))
+    window.add_action("Publishing", "Export schedule…", lambda: export(window, engine))
     box = ReplyBox(window.store, window.bridge, engine.clock.now().astimezone().date(), window)
     attach(window.pane, box)
     engine.submit(lambda e: e.spawn(pub.run(e), "publisher"))
@@ -67,3 +72,28 @@ def open_templates(window: MainWindow) -> TemplatesDialog:
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
+
+
+def open_slots(window: MainWindow) -> SlotsDialog:
+    dialog = SlotsDialog(window.store, window.bridge, system_zone(), window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
+
+
+def open_import(window: MainWindow, engine: Engine) -> ImportDialog:
+    dialog = ImportDialog(
+        window.store, window.bridge, engine.clock.now(), system_zone(), _member(window), window
+    )
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
+
+
+def export(window: MainWindow, engine: Engine) -> None:
+    path, _ = QFileDialog.getSaveFileName(
+        window, "Export schedule", "schedule.ics", "iCalendar (*.ics);;CSV (*.csv)"
+    )
+    if path:
+        n = export_schedule(window.store, Path(path), engine.clock.now())
+        window.statusBar().showMessage(f"Exported {n} scheduled posts to {path}.", 5000)
