@@ -322,3 +322,103 @@ def test_instance_limit_is_remembered_and_used(engine, setup) -> None:
     assert engine.call(pub.refresh_limits) == 1
     post = engine.call(lambda e: pub.submit(e, Post("a" * 800, (masto,)), member_id=1))
     assert post.state is PostState.SCHEDULED
+
+
+def test_a_retry_after_the_key_expired_is_held_for_the_user(engine, setup, clock) -> None:
+    from inbox.core.errors import NetworkError
+
+    masto, _, _ = setup
+
+    class TimesOut(ReplayAdapter):
+        """Mastodon-like: the first send reaches the server but the answer is lost."""
+
+        network = "mastodon"
+        lost = 1
+
+        async def send(self, outgoing: Outgoing) -> Sent:
+            sent = await super().send(outgoing)
+            if self.lost:
+                self.lost -= 1
+                raise NetworkError("timed out")
+            return sent
+
+    def swap(e: Engine) -> TimesOut:
+        adapter = TimesOut(e.store.account(masto), {})
+        e.adapters[masto] = adapter
+        return adapter
+
+    adapter = engine.call(swap)
+    post = engine.call(lambda e: pub.submit(e, Post("x", (masto,)), member_id=1))
+    _tick(engine)  # reached the server, answer lost: back to the queue
+    clock.advance(hours=2)  # the laptop slept; Mastodon forgot the key
+    _tick(engine)
+    held = engine.call(lambda e: e.store.posts.get(post.id))
+    assert held.state is PostState.FAILED and "may already be published" in held.error
+    assert len(adapter.sent) == 1
+    engine.call(lambda e: pub.retry(e, post.id))  # the user checked: send it
+    _tick(engine)
+    assert engine.call(lambda e: e.store.posts.get(post.id)).state is PostState.PUBLISHED
+
+
+def test_a_quick_retry_goes_out_with_the_same_key(engine, setup, clock) -> None:
+    from inbox.core.errors import NetworkError
+
+    masto, _, _ = setup
+
+    class Flaky(ReplayAdapter):
+        network = "mastodon"
+        lost = 1
+
+        async def send(self, outgoing: Outgoing) -> Sent:
+            if self.lost:
+                self.lost -= 1
+                raise NetworkError("offline")
+            return await super().send(outgoing)
+
+    def swap(e: Engine) -> Flaky:
+        adapter = Flaky(e.store.account(masto), {})
+        e.adapters[masto] = adapter
+        return adapter
+
+    adapter = engine.call(swap)
+    post = engine.call(lambda e: pub.submit(e, Post("x", (masto,)), member_id=1))
+    _tick(engine)
+    clock.advance(minutes=1)
+    _tick(engine)
+    assert engine.call(lambda e: e.store.posts.get(post.id)).state is PostState.PUBLISHED
+    assert len(adapter.sent) == 1
+
+
+def test_hours_offline_do_not_hold_the_post(engine, setup, clock) -> None:
+    import httpx
+
+    from inbox.core.errors import NetworkError
+
+    masto, _, _ = setup
+
+    class Offline(ReplayAdapter):
+        """Mastodon-like; the connection cannot be made until online is set."""
+
+        network = "mastodon"
+        online = False
+
+        async def send(self, outgoing: Outgoing) -> Sent:
+            if not self.online:
+                cause = httpx.ConnectError("no route to host")
+                raise NetworkError("Cannot reach m.test: ConnectError") from cause
+            return await super().send(outgoing)
+
+    def swap(e: Engine) -> Offline:
+        adapter = Offline(e.store.account(masto), {})
+        e.adapters[masto] = adapter
+        return adapter
+
+    adapter = engine.call(swap)
+    post = engine.call(lambda e: pub.submit(e, Post("from the train", (masto,)), member_id=1))
+    for _ in range(6):  # three hours on a train, retrying
+        _tick(engine)
+        clock.advance(minutes=30)
+    adapter.online = True
+    _tick(engine)
+    assert engine.call(lambda e: e.store.posts.get(post.id)).state is PostState.PUBLISHED
+    assert [o.text for o in adapter.sent] == ["from the train"]
