@@ -18,11 +18,12 @@ from inbox.core import bulk
 from inbox.core import templates as core_templates
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError
-from inbox.core.posts import Post
-from inbox.core.schedule import PostingSchedule, parse_local, utc_to_local
+from inbox.core.posts import ApprovalPolicy, Post
+from inbox.core.schedule import MissedPolicy, PostingSchedule, parse_local, utc_to_local
 from inbox.engine import Engine, accounts
 from inbox.engine import publishing as pub
 from inbox.profile import Profile
+from inbox.store.posts import TeamPolicy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,6 +67,13 @@ def register(sub: Any) -> None:
     sl.add_argument("spec", nargs="?", help='e.g. "mon-fri 09:30,15:00; sat 11:00"')
     sl.add_argument("--zone", default="UTC", help="IANA zone of the slots")
     sl.set_defaults(func=cmd_slots)
+    po = ssub.add_parser("policy", help="show or set a team's approval and missed-post policy")
+    po.add_argument("--team", type=int, help="team id (default: posts without a team)")
+    po.add_argument("--approval", choices=[str(a) for a in ApprovalPolicy])
+    po.add_argument("--missed", choices=[str(m) for m in MissedPolicy])
+    po.add_argument("--grace", type=int, metavar="MINUTES", help="late by more is missed")
+    po.add_argument("--alt-text", choices=("required", "optional"), help="for every team")
+    po.set_defaults(func=cmd_policy)
     run = ssub.add_parser("run", help="publish due posts headless (the engine without a window)")
     run.add_argument("--until-idle", action="store_true", help="exit when nothing is left to send")
     run.add_argument("--interval", type=float, default=15.0, help="seconds between rounds")
@@ -238,6 +246,28 @@ def cmd_slots(args: argparse.Namespace) -> int:
             )
         schedule = e.store.posts.posting_schedule(account_id)
         return f"{schedule.format()} ({schedule.zone})" if schedule else "no slots"
+
+    print(_call(args, run))
+    return 0
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    def run(e: Engine) -> str:
+        policy = e.store.posts.team_policy(args.team)
+        changed = TeamPolicy(
+            approval=ApprovalPolicy(args.approval) if args.approval else policy.approval,
+            missed=MissedPolicy(args.missed) if args.missed else policy.missed,
+            grace_minutes=args.grace if args.grace is not None else policy.grace_minutes,
+        )
+        if changed != policy:
+            e.store.posts.set_team_policy(args.team, changed)
+        if args.alt_text:
+            e.store.set_setting("publishing.require_alt_text", args.alt_text == "required")
+        alt = "required" if e.store.posts.require_alt() else "optional"
+        return (
+            f"approval: {changed.approval}; missed posts: {changed.missed} "
+            f"(late by more than {changed.grace_minutes} min); alt text: {alt}"
+        )
 
     print(_call(args, run))
     return 0

@@ -43,6 +43,7 @@ def test_publishing_menu_is_installed(workspace: Path, open_profile: Opener) -> 
         "Posting slots…",
         "Import schedule (CSV)…",
         "Export schedule…",
+        "Publishing settings…",
     ]
 
 
@@ -325,3 +326,23 @@ def test_slots_dialog_saves_a_schedule(workspace: Path, open_profile: Opener, qt
     account = session.store.accounts()[0].id
     schedule = session.store.posts.posting_schedule(account)
     assert schedule is not None and schedule.zone == "Europe/Berlin"
+
+
+def test_publishing_settings_dialog(workspace: Path, open_profile: Opener, qtbot: QtBot) -> None:
+    from inbox.core.schedule import MissedPolicy
+    from inbox.ui.publishing_settings import PublishingSettings
+
+    session = open_profile(workspace)
+    _add_members(session.engine)
+    dialog = PublishingSettings(session.store, session.window.bridge)
+    qtbot.addWidget(dialog)
+    dialog.member.setCurrentIndex(dialog.member.findData(2))
+    dialog.missed.setCurrentIndex(dialog.missed.findData("skip"))
+    dialog.grace.setValue(45)
+    dialog.alt.setChecked(False)
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.status.text() == "Saved.", timeout=5000)
+    policy = session.store.posts.team_policy(None)
+    assert policy.missed is MissedPolicy.SKIP and policy.grace_minutes == 45
+    assert session.store.setting("publishing.member_id") == 2
+    assert session.store.posts.require_alt() is False

@@ -14,6 +14,7 @@ from inbox.ui.approvals import ApprovalQueue
 from inbox.ui.calendar import CalendarView
 from inbox.ui.composer import open_composer, system_zone
 from inbox.ui.main_window import MainWindow
+from inbox.ui.publishing_settings import PublishingSettings
 from inbox.ui.reply_box import ReplyBox, attach
 from inbox.ui.schedule_tools import ImportDialog, SlotsDialog, export_schedule
 from inbox.ui.templates_dialog import TemplatesDialog
@@ -34,6 +35,7 @@ def install(window: MainWindow, engine: Engine) -> None:
     window.add_action("Publishing", "Posting slots…", lambda: open_slots(window))
     window.add_action("Publishing", "Import schedule (CSV)…", lambda: open_import(window, engine))
     window.add_action("Publishing", "Export schedule…", lambda: export(window, engine))
+    window.add_action("Publishing", "Publishing settings…", lambda: open_settings(window))
     box = ReplyBox(window.store, window.bridge, engine.clock.now().astimezone().date(), window)
     attach(window.pane, box)
     engine.submit(lambda e: e.spawn(pub.run(e), "publisher"))
@@ -97,3 +99,10 @@ def export(window: MainWindow, engine: Engine) -> None:
     if path:
         n = export_schedule(window.store, Path(path), engine.clock.now())
         window.statusBar().showMessage(f"Exported {n} scheduled posts to {path}.", 5000)
+
+
+def open_settings(window: MainWindow) -> PublishingSettings:
+    dialog = PublishingSettings(window.store, window.bridge, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog

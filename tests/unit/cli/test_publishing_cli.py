@@ -150,3 +150,27 @@ def test_slots_then_queue(profile, monkeypatch, capsys) -> None:
     out = capsys.readouterr().out
     assert "scheduled at" in out and ":30:00" in out
     assert _run(profile, "schedule", "slots", "--account", "shop", "mon 25:00") == 2
+
+
+def test_policy(profile, capsys) -> None:
+    assert _run(profile, "schedule", "policy") == 0
+    assert capsys.readouterr().out.strip() == (
+        "approval: contributors; missed posts: ask (late by more than 15 min); alt text: required"
+    )
+    assert (
+        _run(
+            profile,
+            "schedule",
+            "policy",
+            "--missed",
+            "skip",
+            "--grace",
+            "30",
+            "--alt-text",
+            "optional",
+        )
+        == 0
+    )
+    assert "missed posts: skip (late by more than 30 min); alt text: optional" in (
+        capsys.readouterr().out
+    )
