@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from inbox.core.clock import to_iso
 from inbox.core.events import Changed
 from inbox.core.models import Contact, Direction, Message, Status
-from inbox.core.rules import Decide, Decision, default_decide
+from inbox.core.rules import Decide
+from inbox.core.textfacts import sentiment
 
 if TYPE_CHECKING:
     from inbox.store.store import Store
@@ -24,14 +25,18 @@ class Ingest:
         self._store = store
 
     def messages(
-        self, account_id: int, messages: Iterable[Message], decide: Decide = default_decide
+        self, account_id: int, messages: Iterable[Message], decide: Decide | None = None
     ) -> Changed:
-        """Store messages for account_id in one transaction.
+        """Store messages for account_id in one transaction, then run the rules on them.
+
+        Args:
+            decide: the rules to run; None uses the profile's stored rules.
 
         Returns:
             Changed with the ids of conversations that got a new message.
         """
         touched: set[int] = set()
+        reopen: set[int] = set()
         contacts: dict[tuple[str, str], int] = {}
         conversations: dict[str, int] = {}
         with self._store.transaction() as conn:
@@ -48,12 +53,17 @@ class Ingest:
                     contacts[(message.author.network, message.author.remote_id)] = contact_id
                 conversation_id = conversations.get(message.conversation_key)
                 if conversation_id is None:
-                    conversation_id = self._conversation(account_id, message, contact_id, decide)
+                    conversation_id, existed = self._conversation(account_id, message, contact_id)
                     conversations[message.conversation_key] = conversation_id
-                elif message.direction is Direction.IN:
-                    self._apply(conversation_id, decide(message))
+                else:
+                    existed = True
+                if existed and message.direction is Direction.IN:
+                    reopen.add(conversation_id)  # the customer wrote again
                 self._insert_message(account_id, conversation_id, contact_id, message)
                 touched.add(conversation_id)
+            rules = self._store.rules
+            rules.refresh(reopen, decide, reopen=True)
+            rules.refresh(touched - reopen, decide)
         return Changed(conversations=frozenset(touched))
 
     def _contact(self, contact: Contact) -> int:
@@ -78,74 +88,44 @@ class Ingest:
         ).fetchone()
         return int(row[0])
 
-    def _conversation(
-        self, account_id: int, message: Message, contact_id: int, decide: Decide
-    ) -> int:
+    def _conversation(self, account_id: int, message: Message, contact_id: int) -> tuple[int, bool]:
+        """The conversation's id, and whether it existed before this message."""
         conn = self._store.conn
         row = conn.execute(
             "SELECT id FROM conversations WHERE account_id = ? AND key = ?",
             (account_id, message.conversation_key),
         ).fetchone()
         if row:
-            if message.direction is Direction.IN:
-                self._apply(int(row[0]), decide(message))
-            return int(row[0])
-        decision = decide(message) if message.direction is Direction.IN else None
+            return int(row[0]), True
         when = to_iso(message.created_at)
         row = conn.execute(
-            """INSERT INTO conversations (account_id, key, kind, contact_id, status, priority,
-                   priority_explain, team_id, assignee_id, tags, hidden,
+            """INSERT INTO conversations (account_id, key, kind, contact_id, status,
                    first_message_at, last_message_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+               VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id""",
             (
                 account_id,
                 message.conversation_key,
                 message.kind.value,
                 contact_id if message.direction is Direction.IN else None,
-                (decision.status if decision and decision.status else Status.NEW).value,
-                decision.priority if decision else 0,
-                json.dumps(decision.explain if decision else ()),
-                decision.team_id if decision else None,
-                decision.assignee_id if decision else None,
-                json.dumps(sorted(decision.tags) if decision else []),
-                int(decision.hidden) if decision else 0,
+                Status.NEW.value,
                 when,
                 when,
             ),
         ).fetchone()
-        return int(row[0])
-
-    def _apply(self, conversation_id: int, decision: Decision) -> None:
-        """A new inbound message on an existing conversation: raise priority, reopen."""
-        conn = self._store.conn
-        row = conn.execute(
-            "SELECT priority, tags, status FROM conversations WHERE id = ?", (conversation_id,)
-        ).fetchone()
-        tags = sorted(set(json.loads(row["tags"])) | set(decision.tags))
-        status = row["status"]
-        if status in (Status.PENDING.value, Status.RESOLVED.value):
-            status = Status.OPEN.value  # the customer wrote again
-        if decision.priority > row["priority"]:
-            conn.execute(
-                "UPDATE conversations SET priority = ?, priority_explain = ? WHERE id = ?",
-                (decision.priority, json.dumps(decision.explain), conversation_id),
-            )
-        conn.execute(
-            "UPDATE conversations SET tags = ?, status = ? WHERE id = ?",
-            (json.dumps(tags), status, conversation_id),
-        )
+        return int(row[0]), False
 
     def _insert_message(
         self, account_id: int, conversation_id: int, contact_id: int, message: Message
     ) -> None:
         conn = self._store.conn
         when = to_iso(message.created_at)
-        conn.execute(
+        inbound = message.direction is Direction.IN
+        message_id = conn.execute(
             """INSERT INTO messages (account_id, conversation_id, remote_id, kind, direction,
                    author_id, author_handle, author_name, text, html, url, in_reply_to,
                    visibility, spoiler_text, language, media_json, mentions_json, created_at,
-                   raw_json)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   raw_json, sentiment)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 account_id,
                 conversation_id,
@@ -176,11 +156,12 @@ class Ingest:
                 json.dumps(list(message.mentions)),
                 when,
                 message.raw,
+                sentiment(message.text) if inbound else 0.0,
             ),
-        )
-        inbound = message.direction is Direction.IN
+        ).lastrowid
+        late = "NOT ? AND sla_due_at < ? AND sla_breached_at IS NOT sla_due_at"
         conn.execute(
-            """UPDATE conversations SET
+            f"""UPDATE conversations SET
                    message_count = message_count + 1,
                    unread = CASE WHEN ? THEN 1 ELSE unread END,
                    snippet = CASE WHEN ? AND ? >= coalesce(last_inbound_at, '') THEN ?
@@ -190,7 +171,14 @@ class Ingest:
                    last_message_at = max(last_message_at, ?),
                    first_message_at = min(first_message_at, ?),
                    first_response_at = CASE WHEN NOT ? AND first_response_at IS NULL THEN ?
-                                            ELSE first_response_at END
+                                            ELSE first_response_at END,
+                   last_inbound_id = CASE WHEN ? AND ? >= coalesce(last_inbound_at, '')
+                                          THEN ? ELSE last_inbound_id END,
+                   waiting_since = CASE WHEN ? THEN coalesce(waiting_since, ?)
+                                        WHEN ? >= coalesce(waiting_since, '') THEN NULL
+                                        ELSE waiting_since END,
+                   sla_breaches = sla_breaches + ({late}),
+                   sla_breached_at = CASE WHEN {late} THEN sla_due_at ELSE sla_breached_at END
                WHERE id = ?""",
             (
                 inbound,
@@ -200,6 +188,16 @@ class Ingest:
                 inbound,
                 when,
                 when,
+                when,
+                inbound,
+                when,
+                inbound,
+                when,
+                message_id,
+                inbound,
+                when,
+                when,
+                inbound,
                 when,
                 inbound,
                 when,

@@ -19,15 +19,17 @@ from inbox.store.ingest import Ingest
 from inbox.store.outbox import OutboxRepo
 from inbox.store.posts import PostRepo
 from inbox.store.queries import ConversationQueries
+from inbox.store.rules import RuleRepo
 from inbox.store.teams import TeamRepo
 from inbox.store.templates import TemplateRepo
+from inbox.store.triage import TriageRepo
 
 
 class Store:
     """A profile's database. One writer Store per process; readers open readonly=True.
 
-    Repositories: columns, conversations (read queries), ingest, outbox, teams, posts,
-    templates.
+    Repositories: columns, conversations (read queries), ingest, outbox, teams (and
+    members), posts, templates, rules, triage (working conversations, notes, undo).
     """
 
     def __init__(
@@ -45,6 +47,10 @@ class Store:
         self.teams = TeamRepo(self)
         self.posts = PostRepo(self)
         self.templates = TemplateRepo(self)
+        self.rules = RuleRepo(self)
+        self.triage = TriageRepo(self)
+        if not readonly:
+            self.rules.seed_defaults()
 
     def close(self) -> None:
         self.conn.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
@@ -50,6 +51,8 @@ class Deck(QScrollArea):
         self._search: ColumnView | None = None
         self._current: ColumnView | None = None
         self.team_id: int | None = None  # whose deck is shown; None is the shared deck
+        # Narrows every column (triage's "My work", "Unassigned"); None shows them as stored.
+        self.scope: Callable[[ColumnFilter], ColumnFilter] | None = None
         self.setObjectName("deck")
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
@@ -109,7 +112,7 @@ class Deck(QScrollArea):
             if found is None:
                 found = self._make_view(column)
             else:
-                found.apply(column)
+                found.apply(self._scoped(column))
             views.append(found)
         self._views = views
         self._relayout()
@@ -122,7 +125,11 @@ class Deck(QScrollArea):
         teams = sorted({c.team_id for c in self.store.columns.all() if c.team_id is not None})
         return teams[0] if teams else None
 
+    def _scoped(self, column: Column) -> Column:
+        return column if self.scope is None else replace(column, filter=self.scope(column.filter))
+
     def _make_view(self, column: Column) -> ColumnView:
+        column = self._scoped(column)
         model = ColumnModel(self.store, column.filter)
         view = ColumnView(model, column.name, self._now, column_id=column.id)
         model.setParent(view)
@@ -163,7 +170,10 @@ class Deck(QScrollArea):
         if view.column_id is None:
             return
         cid = view.column_id
-        dialog = FilterDialog(self.store.accounts(), view.model.filter, view.name, self)
+        # The stored filter, not the scoped one the model shows, so a scope is never saved.
+        stored = next((c.filter for c in self.store.columns.all() if c.id == cid), None)
+        flt_shown = stored if stored is not None else view.model.filter
+        dialog = FilterDialog(self.store.accounts(), flt_shown, view.name, self)
         if dialog.exec():
             name, flt = dialog.name(), dialog.result_filter()
             self.bridge.write(lambda s: s.columns.update(cid, name=name, flt=flt), COLUMNS_CHANGED)

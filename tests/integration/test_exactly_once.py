@@ -65,6 +65,7 @@ def test_every_post_arrives_exactly_once_across_sigkills(tmp_path: Path) -> None
     rng = random.Random(int(os.environ.get("KILL_SEED", "20261123")))
     server = StatusServer(delay=0.002).start()
     try:
+        # The instance keeps its http:// scheme: adapters default a bare host to https.
         _seed(tmp_path, server.url)
         kills = 0
         finished_early = 0
@@ -79,7 +80,11 @@ def test_every_post_arrives_exactly_once_across_sigkills(tmp_path: Path) -> None
                     time.sleep(0.005)
             else:
                 # just after the server answered a few more requests: the widest race
-                server.wait_for_requests(before + rng.randint(1, 4), timeout=30)
+                if not server.wait_for_requests(before + rng.randint(1, 4), timeout=30):
+                    proc.kill()
+                    err = proc.communicate()[1].decode()
+                    left = POSTS - len(server.record.by_key)
+                    pytest.fail(f"the worker sent nothing for 30 s ({left} posts left): {err}")
                 time.sleep(rng.uniform(0, 0.004))
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)

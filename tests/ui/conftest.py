@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from inbox.core.models import AccountInfo, ColumnFilter, Contact, Kind, Message
+from inbox.core.sla import SlaPolicy
 from inbox.engine import Engine
 from inbox.profile import Profile
 from inbox.ui.app import Session, open_session
@@ -70,6 +71,13 @@ def ingest(engine: Engine, messages: list[Message], account_id: int = 1) -> None
     engine.call(run)
 
 
+def neutral_triage(engine: Engine) -> None:
+    """No rules and no SLA: every conversation scores the same, so columns show newest first."""
+    for rule in engine.store.rules.all():
+        engine.store.rules.remove(rule.id)
+    engine.store.teams.set_policy(None, SlaPolicy(enabled=False))
+
+
 def build_workspace(folder: Path, messages: Callable[[Engine], list[Message]]) -> None:
     """A profile with one account, the given messages and two columns, made headless."""
     engine = Engine(Profile.resolve(folder).db_path)
@@ -77,6 +85,7 @@ def build_workspace(folder: Path, messages: Callable[[Engine], list[Message]]) -
     try:
         info = AccountInfo("mastodon", "social.test", "1", "teashop", "The Tea Shop")
         engine.call(lambda e: e.store.add_account(info))
+        engine.call(neutral_triage)
         ingest(engine, messages(engine))
         engine.call(lambda e: e.store.columns.add("Everything", ColumnFilter()))
         engine.call(lambda e: e.store.columns.add("DMs", ColumnFilter(kinds=(Kind.DM,))))
