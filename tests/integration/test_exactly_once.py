@@ -1,7 +1,8 @@
 """Exactly once: 200 due posts, the headless engine SIGKILLed at random points, restarted.
 
 A real HTTP server on 127.0.0.1 implements POST /api/v1/statuses with Mastodon's
-Idempotency-Key semantics and records what it creates. Each round starts
+Idempotency-Key semantics and records what it creates; the worker sends through
+the real Mastodon adapter. Each round starts
 `schedule run --until-idle` in a subprocess and kills it with SIGKILL, mostly just
 after the server has seen a few more requests (so the kill lands mid-delivery,
 between the remote's answer and our commit), sometimes at a random time (during
@@ -37,9 +38,9 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
 
 
-def _seed(profile: Path, host: str) -> None:
+def _seed(profile: Path, instance: str) -> None:
     store = Store(profile / "inbox.db", clock=SystemClock())
-    account = store.add_account(AccountInfo("mastodon", host, "1", "shop"))
+    account = store.add_account(AccountInfo("mastodon", instance, "1", "shop"))
     store.posts.set_team_policy(None, TeamPolicy(missed=MissedPolicy.PUBLISH))
     due = SystemClock().now() - timedelta(minutes=1)
     with store.transaction():
@@ -64,8 +65,8 @@ def test_every_post_arrives_exactly_once_across_sigkills(tmp_path: Path) -> None
     rng = random.Random(int(os.environ.get("KILL_SEED", "20261123")))
     server = StatusServer(delay=0.002).start()
     try:
-        host = server.url.removeprefix("http://")
-        _seed(tmp_path, host)
+        # The instance keeps its http:// scheme: adapters default a bare host to https.
+        _seed(tmp_path, server.url)
         kills = 0
         finished_early = 0
         started = time.monotonic()
@@ -79,7 +80,11 @@ def test_every_post_arrives_exactly_once_across_sigkills(tmp_path: Path) -> None
                     time.sleep(0.005)
             else:
                 # just after the server answered a few more requests: the widest race
-                server.wait_for_requests(before + rng.randint(1, 4), timeout=30)
+                if not server.wait_for_requests(before + rng.randint(1, 4), timeout=30):
+                    proc.kill()
+                    err = proc.communicate()[1].decode()
+                    left = POSTS - len(server.record.by_key)
+                    pytest.fail(f"the worker sent nothing for 30 s ({left} posts left): {err}")
                 time.sleep(rng.uniform(0, 0.004))
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
