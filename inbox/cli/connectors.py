@@ -67,6 +67,9 @@ def register(sub: Any) -> None:
         "--keep-personal", action="store_true", help="do not remove handles, names and links"
     )
     art.add_argument("--dry-run", action="store_true", help="show the draft and what was removed")
+    art.add_argument(
+        "--any-status", action="store_true", help="allow a conversation that is not resolved yet"
+    )
     art.set_defaults(func=_article)
 
 
@@ -228,8 +231,14 @@ def _article(args: argparse.Namespace) -> int:
     store = _store(args)
     try:
         transcript = store.connectors.transcript(args.conversation_id)
+        summary = store.conversations.get(args.conversation_id)
     finally:
         store.close()
+    if summary is not None and summary.status != "resolved" and not args.any_status:
+        raise ConfigError(
+            f"Conversation {args.conversation_id} is {summary.status.value}: articles are written "
+            "from solved cases. Resolve it first, or pass --any-status."
+        )
     draft = draft_article(
         transcript,
         title=args.title,

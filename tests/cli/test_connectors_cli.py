@@ -46,6 +46,11 @@ def test_add_list_test_remove_markdown_and_publish_an_article(capsys, profile, t
     code, out, _ = run(capsys, "--profile", profile, "connectors", "test", "kb")
     assert code == 0 and "is writable" in out
 
+    code, _, err = run(capsys, "--profile", profile, "article", "1", "--connector", "kb")
+    assert code == 2 and "Conversation 1 is new: articles are written from solved cases" in err
+    store = Store(f"{profile}/inbox.db")
+    store.conn.execute("UPDATE conversations SET status = 'resolved'")
+    store.close()
     code, out, _ = run(
         capsys, "--profile", profile, "article", "1", "--connector", "kb", "--dry-run"
     )
