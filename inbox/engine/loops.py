@@ -115,14 +115,16 @@ async def outbox_loop(
     sleep: Sleep = asyncio.sleep,
     wake: asyncio.Event | None = None,
 ) -> None:
-    """Deliver due outbox rows every few seconds, or at once when woken.
+    """Promote due posts and deliver due outbox rows every few seconds, or at once when woken.
 
-    Each round first turns due scheduled posts into outbox rows (publishing.tick).
+    publishing.tick is the one delivery round (due posts -> outbox -> deliver_due ->
+    post states), so the window, `sync` and `schedule run` share one worker.
     """
     cfg = settings or LoopSettings()
     while True:
         try:
-            await publishing.tick(engine)
+            while await publishing.tick(engine):
+                pass  # a full batch went out: there may be more due right now
         except InboxError as exc:  # a store failure: report and try again later
             log.warning("outbox delivery failed: %s", exc)
         if wake is None:
@@ -146,7 +148,9 @@ async def run_once(engine: Engine) -> tuple[int, int]:
         except InboxError as exc:
             log.warning("sync of account %s failed: %s", account_id, exc)
             failed += 1
-    delivered = await publishing.tick(engine)  # due scheduled posts go out too
+    delivered = 0
+    while sent := await publishing.tick(engine):
+        delivered += sent
     return failed, delivered
 
 

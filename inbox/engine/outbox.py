@@ -40,11 +40,11 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
 
 
-async def deliver_due(engine: Engine, limit: int = 20) -> int:
-    """Deliver every due row once; returns how many were delivered."""
+async def deliver_due(engine: Engine, limit: int = 20, kinds: tuple[str, ...] = ()) -> int:
+    """Deliver every due row (of kinds, when given) once; returns how many were delivered."""
     store = engine.store
     delivered = 0
-    for item in store.outbox.claim_due(limit):
+    for item in store.outbox.claim_due(limit, kinds):
         fn = HANDLERS.get(item.kind)
         if fn is None:
             store.outbox.fail(item.id, f"Nothing can deliver a {item.kind!r} item.")

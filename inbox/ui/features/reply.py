@@ -1,0 +1,276 @@
+"""The one reply box under the open conversation.
+
+Text with "/" saved replies (filled from the conversation, unknown placeholders
+refused), the network's live remaining count, visibility, content warning, send.
+Send queues an outbox row through engine.replies.queue_reply with the draft's
+idempotency key (a double click sends once); the engine's outbox worker
+delivers it. A reply that failed shows the server's own message with Retry.
+
+Signals:
+    queued: the OutboxItem of a reply that was queued.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inbox.core import templates as core_templates
+from inbox.core import text as counting
+from inbox.core.events import Changed
+from inbox.core.models import ConversationSummary
+from inbox.core.templates import Template
+from inbox.engine import Engine
+from inbox.engine.replies import queue_reply
+from inbox.store import Store
+from inbox.ui.composer import Highlighter
+from inbox.ui.main_window import MainWindow
+from inbox.ui.pane import NO_CONVERSATION
+from inbox.ui.template_picker import TemplatePicker, unresolved
+
+VISIBILITIES = (
+    ("", "Same as the message"),
+    ("public", "Public"),
+    ("unlisted", "Quiet public"),
+    ("private", "Followers only"),
+    ("direct", "Private mention"),
+)
+
+
+class ReplyBox(QWidget):
+    """Reply to the conversation the pane shows; "/" inserts a saved reply, Ctrl+Enter sends."""
+
+    queued = Signal(object)
+
+    def __init__(self, window: MainWindow, engine: Engine) -> None:
+        super().__init__()
+        self.setObjectName("replyBox")
+        self.window_ = window
+        self.engine = engine
+        self.conversation_id = NO_CONVERSATION
+        self.network = ""
+        self.limits: dict[int, int] = {}  # account id -> the instance's max characters
+        self.account_id = 0
+        self.summary: ConversationSummary | None = None
+        self._key = str(uuid.uuid4())  # the draft's idempotency key, new after each send
+
+        self.editor = QPlainTextEdit()
+        self.editor.setPlaceholderText('Reply…  ("/" for a saved reply, Ctrl+Enter sends)')
+        self.editor.setMaximumHeight(120)
+        self.highlighter = Highlighter(self.editor.document(), "mastodon")
+        self.picker = TemplatePicker(self.editor, self.templates, self.values)
+        self.cw = QLineEdit()
+        self.cw.setPlaceholderText("Content warning (optional)")
+        self.visibility = QComboBox()
+        for value, label in VISIBILITIES:
+            self.visibility.addItem(label, value)
+        self.counter = QLabel()
+        self.counter.setObjectName("replyCounter")
+        self.send_button = QPushButton("Send")
+        self.send_button.clicked.connect(self.send)
+        self.problem = QLabel()
+        self.problem.setObjectName("replyProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.retry_button = QPushButton("Retry")
+        self.retry_button.clicked.connect(self.retry)
+        self._failed_id = 0
+
+        row = QHBoxLayout()
+        row.addWidget(self.visibility)
+        row.addWidget(self.cw, 1)
+        row.addWidget(self.counter)
+        row.addWidget(self.send_button)
+        problem_row = QHBoxLayout()
+        problem_row.addWidget(self.problem, 1)
+        problem_row.addWidget(self.retry_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.editor)
+        layout.addLayout(row)
+        layout.addLayout(problem_row)
+        self._show_problem("", 0)
+
+        self.editor.installEventFilter(self)  # Ctrl+Enter sends
+        self.editor.textChanged.connect(self.update_count)
+        self.cw.textChanged.connect(self.update_count)
+        window.pane.conversation_changed.connect(self.open)
+        window.bridge.changed.connect(self.on_changed)
+        self.open(window.pane.conversation_id)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.editor
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.send()
+            return True
+        return super().eventFilter(watched, event)
+
+    @property
+    def store(self) -> Store:
+        return self.window_.store
+
+    # -- what the saved replies see -------------------------------------------------------
+
+    def templates(self) -> list[Template]:
+        return self.store.templates.all(team_id=None)
+
+    def values(self) -> dict[str, str]:
+        s = self.summary
+        today = self.engine.clock.now().astimezone().date()
+        member = self.store.setting("publishing.member_id")
+        agent = ""
+        if member is not None:
+            rows = self.store.query("SELECT name FROM members WHERE id = ?", (member,))
+            agent = rows[0][0] if rows else ""
+        if s is None:
+            return core_templates.context(agent_name=agent, today=today)
+        return core_templates.context(
+            author_name=s.contact_name,
+            author_handle=s.contact_handle,
+            agent_name=agent,
+            account_handle=s.account_handle,
+            today=today,
+        )
+
+    # -- state ---------------------------------------------------------------------------
+
+    def open(self, conversation_id: int) -> None:
+        summary = self.store.conversations.get(conversation_id) if conversation_id else None
+        if conversation_id != self.conversation_id:
+            self.editor.clear()
+            self._key = str(uuid.uuid4())
+        self.conversation_id = conversation_id
+        self.summary = summary
+        if summary is not None:
+            self.highlighter.network = summary.network
+            self.highlighter.rehighlight()
+        self.setEnabled(summary is not None)
+        self.network = summary.network if summary else ""
+        self.account_id = summary.account_id if summary else 0
+        if summary is not None and summary.account_id not in self.limits:
+            self._ask_limit(summary.account_id)
+        self.update_count()
+        self.refresh_outbox()
+
+    def _ask_limit(self, account_id: int) -> None:
+        async def limit(engine: Engine) -> int | None:
+            adapter = engine.adapters.get(account_id)
+            return (await adapter.limits()).max_chars if adapter is not None else None
+
+        def store_limit(value: Any) -> None:
+            if isinstance(value, int):
+                self.limits[account_id] = value
+                self.update_count()
+
+        # Offline or not connected: keep the network's default limit, say nothing.
+        self.window_.bridge.run(limit, store_limit, lambda _exc: None)
+
+    def update_count(self) -> None:
+        body = self.editor.toPlainText()
+        try:
+            count = counting.count(
+                self.network, body, limit=self.limits.get(self.account_id), spoiler=self.cw.text()
+            )
+        except ValueError:  # a network without a length rule
+            self.counter.setText("")
+            over = False
+        else:
+            self.counter.setText(str(count.remaining))
+            self.counter.setProperty("over", count.over)
+            self.counter.setStyleSheet("color: #e03131;" if count.over else "")
+            over = count.over
+        left = unresolved(body)
+        if left:
+            names = ", ".join("{" + n + "}" for n in left)
+            self._show_problem(f"Fill in {names}: placeholders are never sent.", 0)
+        elif self.problem.text().startswith("Fill in"):
+            self.refresh_outbox()
+        self.send_button.setEnabled(bool(body.strip()) and not over and not left)
+
+    def send(self) -> None:
+        body = self.editor.toPlainText().strip()
+        if not body or not self.send_button.isEnabled() or not self.conversation_id:
+            return
+        conversation_id, key = self.conversation_id, f"reply-{self._key}"
+        visibility = str(self.visibility.currentData() or "")
+        spoiler = self.cw.text()
+
+        def done(item: object) -> None:
+            if self.conversation_id == conversation_id:
+                self.editor.clear()
+                self.cw.clear()
+            self._key = str(uuid.uuid4())
+            self.queued.emit(item)
+
+        def failed(exc: BaseException) -> None:
+            self._show_problem(str(exc), 0)
+
+        self.window_.bridge.run(
+            lambda e: queue_reply(
+                e, conversation_id, body, key, visibility=visibility, spoiler_text=spoiler
+            ),
+            done,
+            failed,
+        )
+
+    def on_changed(self, changed: Changed) -> None:
+        if changed.outbox and self.conversation_id:
+            self.refresh_outbox()
+
+    def refresh_outbox(self) -> None:
+        """Show the newest unsent reply's state: queued, or failed with the server's message."""
+        if not self.conversation_id:
+            self._show_problem("", 0)
+            return
+        rows = [r for r in self.store.outbox.for_conversation(self.conversation_id)]
+        pending = [r for r in rows if r.status in ("queued", "sending", "failed")]
+        if not pending:
+            self._show_problem("", 0)
+            return
+        last = pending[-1]
+        if last.status == "failed":
+            self._show_problem(f"⚠ Not sent: {last.last_error}", last.id)
+        elif last.last_error:
+            self._show_problem(f"Will retry: {last.last_error}", 0)
+        else:
+            self._show_problem("Sending…", 0)
+
+    def _show_problem(self, message: str, failed_id: int) -> None:
+        self.problem.setText(message)
+        self.problem.setVisible(bool(message))
+        self._failed_id = failed_id
+        self.retry_button.setVisible(bool(failed_id))
+
+    def retry(self) -> None:
+        item_id = self._failed_id
+        if not item_id:
+            return
+        conversation_id = self.conversation_id
+
+        def again(store: Store) -> Changed:
+            store.outbox.retry(item_id)
+            return Changed(conversations=frozenset({conversation_id}), outbox=True)
+
+        self.window_.bridge.write(again)
+
+
+def install(window: MainWindow, engine: Engine) -> None:
+    window.pane.add_action_widget(ReplyBox(window, engine))
