@@ -118,6 +118,9 @@ def _account_ids(engine: Engine, handles: list[str]) -> list[int]:
     for handle in handles:
         wanted = handle.lstrip("@").lower()
         match = [a for a in accounts if a.handle.lstrip("@").lower() == wanted]
+        if not match:  # "teashop" for teashop@mastodon.example, when only one fits
+            short = [a for a in accounts if a.handle.lstrip("@").lower().split("@")[0] == wanted]
+            match = short if len(short) == 1 else []
         if not match:
             known = ", ".join(a.handle for a in accounts) or "none"
             raise ConfigError(f"No account {handle!r} (accounts: {known}).")

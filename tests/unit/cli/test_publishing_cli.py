@@ -184,3 +184,22 @@ def test_run_until_idle_returns_when_accounts_need_sign_in(profile, monkeypatch,
     assert rows[0]["state"] == "sending"
     assert rows[0]["accounts"][0]["status"] == "queued"
     assert "not connected" in rows[0]["accounts"][0]["error"]
+
+
+def test_account_by_its_short_handle(tmp_path, monkeypatch, capsys) -> None:
+    s = Store(tmp_path / "inbox.db")
+    s.add_account(AccountInfo("mastodon", "m.test", "1", "teashop@m.test"))
+    s.close()
+    assert (
+        _run(
+            tmp_path,
+            "post",
+            "--account",
+            "teashop",
+            "--text-stdin",
+            stdin="hi",
+            monkeypatch=monkeypatch,
+        )
+        == 0
+    )
+    assert "post 1: scheduled" in capsys.readouterr().out
