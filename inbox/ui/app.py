@@ -43,6 +43,9 @@ class Session:
     def close(self) -> None:
         self.window.close()
         self.bridge.detach()
+        # Engine events already queued for the views are delivered while the store is
+        # still open; otherwise they would query a closed database later.
+        QApplication.sendPostedEvents()
         self.store.close()
         self.engine.stop()
 
