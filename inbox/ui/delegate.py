@@ -240,7 +240,7 @@ class ConversationDelegate(QStyledItemDelegate):
             elif state is sla.SlaState.AMBER:
                 pill(f"SLA {sla.countdown(row.sla_due_at, now)}", c.high, True)
         pill(
-            f"{fmt.network_label(row.network)} · @{row.account_handle}",
+            f"{fmt.network_label(row.network)} · @{fmt.short_handle(row.account_handle)}",
             fmt.network_colour(row.network, c.dark) if not selected else muted.name(),
             False,
         )

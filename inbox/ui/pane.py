@@ -153,6 +153,7 @@ class ConversationPane(QFrame):
         self.handle_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.meta_label = QLabel()
         self.meta_label.setObjectName("authorMeta")
+        self.meta_label.setWordWrap(True)  # long handles must wrap, not push the pane wider
         self.profile_link = QLabel()
         self.profile_link.setOpenExternalLinks(False)
         self.profile_link.linkActivated.connect(self._open_profile)

@@ -79,6 +79,7 @@ def test_assigning_moves_a_conversation_from_unassigned_to_my_work(
 
     triage.show_deck((UNASSIGNED, None))
     column = deck.columns()[0]
+    qtbot.waitUntil(deck.loaded)  # a new deck's first pages come from the reader thread
     assert column.model.rowCount() == 5
     picked = [column.model.index(i).data(ID_ROLE) for i in (0, 2)]
     selection = column.list.selectionModel()
@@ -91,6 +92,7 @@ def test_assigning_moves_a_conversation_from_unassigned_to_my_work(
 
     triage.show_deck((MINE, None))
     mine = deck.columns()[0]
+    qtbot.waitUntil(deck.loaded)
     assert sorted(mine.model.summary(i).id for i in range(mine.model.rowCount())) == sorted(picked)
     assert mine.model.summary(0).assignee_name == "Ann"
 
