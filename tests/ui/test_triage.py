@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
@@ -203,3 +204,26 @@ def test_member_notification_settings_reach_the_notifier(
     prefs = NotifyPrefs(min_priority=5, only_mine=True)
     session.engine.call(lambda e: ops.set_notify_prefs(e, me, prefs))
     assert session.window.triage.notifier.prefs() == (prefs, me)
+
+
+# The offscreen platform cannot raise the tooltip window; showing it is what matters here.
+@pytest.mark.qt_log_ignore("does not support raise")
+def test_hovering_a_row_shows_why_it_has_its_priority(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    session = open_profile(workspace)
+    rule = Rule("Parcel", (Condition(When.KEYWORDS, ("parcel",)),), (Action(Do.PRIORITY, 40),))
+    session.engine.call(lambda e: ops.save_rule(e, rule))
+    session.engine.call(ops.reapply_settled)
+    column = session.window.deck.columns()[0]
+    qtbot.waitUntil(lambda: column.model.summary(0).priority == 40)
+    viewport = column.list.viewport()
+    where = column.list.visualRect(column.model.index(0)).center()
+    event = QHelpEvent(QEvent.Type.ToolTip, where, viewport.mapToGlobal(where))
+    QApplication.sendEvent(viewport, event)
+    assert "+40  Parcel" in QToolTip.text()
+    QToolTip.hideText()
