@@ -227,3 +227,29 @@ def test_hovering_a_row_shows_why_it_has_its_priority(
     QApplication.sendEvent(viewport, event)
     assert "+40  Parcel" in QToolTip.text()
     QToolTip.hideText()
+
+
+def test_an_sla_breach_is_notified_once(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from inbox.core.events import Changed
+    from inbox.core.sla import SlaPolicy
+
+    session = open_profile(workspace)
+    notifier = session.window.triage.notifier
+    shown = []
+    notifier.notified.connect(shown.append)
+    session.engine.call(lambda e: ops.set_policy(e, None, SlaPolicy()))  # the workspace has none
+    late = message(session.engine, "late1", "hello?", author="kim", minutes_ago=90)
+    with qtbot.waitSignal(notifier.notified) as new:
+        ingest(session.engine, [late])  # already overdue: lifted by the breach boost
+    assert new.args[0].title == "New high-priority conversation"
+    with qtbot.waitSignal(notifier.notified) as breach:
+        session.engine.call(ops.sla_tick)
+    assert breach.args[0].title == "SLA breached"
+    assert "hello?" in breach.args[0].body
+    assert session.engine.call(ops.sla_tick) == Changed()  # nothing new: nothing published
+    QApplication.processEvents()
+    assert [n.title for n in shown] == ["New high-priority conversation", "SLA breached"]
