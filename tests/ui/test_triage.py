@@ -253,3 +253,24 @@ def test_an_sla_breach_is_notified_once(
     assert session.engine.call(ops.sla_tick) == Changed()  # nothing new: nothing published
     QApplication.processEvents()
     assert [n.title for n in shown] == ["New high-priority conversation", "SLA breached"]
+
+
+def test_routing_to_a_team_shows_the_conversation_on_that_teams_deck(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    session = open_profile(workspace)
+    triage = session.window.triage
+    team = session.engine.call(lambda e: ops.add_team(e, "Billing"))
+    qtbot.waitUntil(lambda: triage.switcher.findData(f"team:{team.id}") >= 0)
+    target = session.window.deck.columns()[0].model.summary(0).id
+    session.engine.call(
+        lambda e: e.store.columns.add("Billing queue", ColumnFilter(team_id=team.id), team.id)
+    )
+    triage.route_to(team.id, [target])
+    qtbot.waitUntil(lambda: session.store.conversations.get(target).team_name == "Billing")
+    triage.switcher.activated.emit(triage.switcher.findData(f"team:{team.id}"))
+    assert triage.switcher.currentText() == "Team: Billing"
+    (column,) = session.window.deck.columns()
+    assert column.name == "Billing queue"
+    qtbot.waitUntil(lambda: column.model.rowCount() == 1)  # the first page loads when shown
+    assert column.model.summary(0).id == target
