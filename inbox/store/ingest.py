@@ -19,7 +19,6 @@ from inbox.core.clock import to_iso
 from inbox.core.events import Changed
 from inbox.core.models import Contact, Direction, Message, Status
 from inbox.core.rules import Decide
-from inbox.core.textfacts import sentiment
 
 if TYPE_CHECKING:
     from inbox.store.store import Store
@@ -30,8 +29,8 @@ _CONTACT_CACHE = 50_000
 
 _INSERT_MESSAGE = """INSERT INTO messages (id, account_id, conversation_id, remote_id, kind,
     direction, author_id, author_handle, author_name, text, html, url, in_reply_to, visibility,
-    spoiler_text, language, media_json, mentions_json, created_at, raw_json, sentiment)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    spoiler_text, language, media_json, mentions_json, created_at, raw_json)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 _INSERT_CONVERSATION = """INSERT INTO conversations (id, account_id, key, kind, contact_id,
     snippet, status, unread, message_count, first_message_at, last_message_at, last_inbound_at,
@@ -319,7 +318,6 @@ def _message_row(
         {"kind": m.kind, "url": m.url, "preview_url": m.preview_url, "description": m.description}
         for m in message.media
     ]
-    inbound = message.direction is Direction.IN
     return (
         message_id,
         account_id,
@@ -341,5 +339,4 @@ def _message_row(
         _json_list(message.mentions),
         when,
         message.raw,
-        sentiment(message.text) if inbound else 0.0,
-    )
+    )  # sentiment_score stays NULL: the rules compute it if one needs it

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +34,8 @@ SELECT c.id, c.account_id, c.kind, c.status, c.priority, c.priority_explain,
        c.priority_override, c.team_id, c.assignee_id, c.tags, c.hidden, c.template,
        c.waiting_since, c.first_response_at, c.sla_due_at, a.network,
        coalesce(m.text, '') AS text, coalesce(m.language, '') AS language,
-       coalesce(m.sentiment, 0) AS sentiment, coalesce(p.is_vip, 0) AS vip,
-       p.followers_count
+       m.id AS message_id, CASE WHEN m.id IS NULL THEN 0.0 ELSE m.sentiment_score END
+       AS sentiment, coalesce(p.is_vip, 0) AS vip, p.followers_count
 FROM conversations c
 JOIN accounts a ON a.id = c.account_id
 LEFT JOIN messages m ON m.id = c.last_inbound_id
@@ -45,8 +45,16 @@ LEFT JOIN contacts p ON p.id = c.contact_id
 Update = tuple[int, dict[str, Any]]
 
 
-def write(conn: sqlite3.Connection, updates: list[Update]) -> set[int]:
-    """Write updates grouped by the columns they change, one executemany per group."""
+def write(
+    conn: sqlite3.Connection, updates: list[Update], scores: Sequence[tuple[float, int]] = ()
+) -> set[int]:
+    """Write updates grouped by the columns they change, one executemany per group.
+
+    scores: (sentiment, message id) the rules computed (Pass.scores), kept so that
+    VADER runs at most once per message.
+    """
+    if scores:
+        conn.executemany("UPDATE messages SET sentiment_score = ? WHERE id = ?", scores)
     groups: dict[tuple[str, ...], list[list[Any]]] = {}
     for cid, changed in updates:
         groups.setdefault(tuple(changed), []).append([*changed.values(), cid])
@@ -95,6 +103,12 @@ class Pass:
     decide: Decide
     policies: dict[int | None, SlaPolicy]
     now: datetime
+    # (sentiment, message id) worked out by the rules during this pass, for write()
+    scores: list[tuple[float, int]] = field(default_factory=list)
+
+    def take_scores(self) -> list[tuple[float, int]]:
+        scores, self.scores = self.scores, []
+        return scores
 
     def evaluate(self, row: sqlite3.Row, reopen: bool = False) -> Update | None:
         """(id, the columns whose value changes), or None when nothing would change."""
@@ -104,6 +118,8 @@ class Pass:
         team_id = row["team_id"]
         due = self._due(row, team_id, status)
         decision = self.decide(facts_of(row, self.now, due))
+        if decision.sentiment is not None and row["message_id"] is not None:
+            self.scores.append((decision.sentiment, row["message_id"]))
         decision = with_override(decision, row["priority_override"])
         if team_id is None and decision.team_id is not None:
             team_id = decision.team_id
@@ -239,7 +255,7 @@ class RuleRepo:
         rows = self._store.query(f"{FACTS_SELECT} WHERE c.id IN ({marks})", ids)
         updates = [u for u in (run.evaluate(r, reopen) for r in rows) if u is not None]
         with self._store.transaction() as conn:
-            return write(conn, updates)
+            return write(conn, updates, run.take_scores())
 
     def reapply(
         self,
@@ -268,7 +284,7 @@ class RuleRepo:
                 break
             updates = [u for u in map(run.evaluate, rows) if u is not None]
             with self._store.transaction() as conn:
-                changed = write(conn, updates)
+                changed = write(conn, updates, run.take_scores())
             last_id = rows[-1]["id"]
             done += len(rows)
             yield done, total, changed
