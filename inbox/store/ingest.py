@@ -147,9 +147,7 @@ class Ingest:
         conn.executemany(_UPDATE_CONVERSATION, [_update_row(c) for c in touched if not c.new])
         conn.executemany(_INSERT_MESSAGE, rows)
         ids = {c.id for c in touched}
-        rules = self._store.rules
-        rules.refresh(reopen, decide, reopen=True)
-        rules.refresh(ids - reopen, decide)
+        self._store.rules.refresh(ids, decide, reopened=reopen)  # one pass, one read
         return Changed(conversations=frozenset(ids))
 
     def _load_conversations(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -105,6 +105,8 @@ class Pass:
     now: datetime
     # (sentiment, message id) worked out by the rules during this pass, for write()
     scores: list[tuple[float, int]] = field(default_factory=list)
+    # priority_explain as stored, per explanation: few distinct ones in a pass
+    _explain_json: dict[tuple[tuple[str, int], ...], str] = field(default_factory=dict)
 
     def take_scores(self) -> list[tuple[float, int]]:
         scores, self.scores = self.scores, []
@@ -135,7 +137,7 @@ class Pass:
             due = self._due(row, team_id, status)
         values = {
             "priority": decision.priority,
-            "priority_explain": json.dumps(decision.explain),
+            "priority_explain": self._explain(decision.explain),
             "template": decision.template,
             "tags": tags_json,
             "team_id": team_id,
@@ -149,6 +151,12 @@ class Pass:
         # Only what differs is written: every indexed column set costs an index update.
         changed = {k: v for k, v in values.items() if row[k] != v}
         return (row["id"], changed) if changed else None
+
+    def _explain(self, explain: tuple[tuple[str, int], ...]) -> str:
+        text = self._explain_json.get(explain)
+        if text is None:
+            text = self._explain_json[explain] = json.dumps(explain)
+        return text
 
     def _due(self, row: sqlite3.Row, team_id: int | None, status: str) -> datetime | None:
         waiting = row["waiting_since"]
@@ -244,16 +252,28 @@ class RuleRepo:
         return Pass(decide or self.ruleset(), self._store.teams.policies(), self._store.clock.now())
 
     def refresh(
-        self, ids: Iterable[int], decide: Decide | None = None, *, reopen: bool = False
+        self,
+        ids: Iterable[int],
+        decide: Decide | None = None,
+        *,
+        reopen: bool = False,
+        reopened: Collection[int] = (),
     ) -> set[int]:
-        """Re-decide these conversations now (at ingest, after an edit); returns changed ids."""
+        """Re-decide these conversations now (at ingest, after an edit); returns changed ids.
+
+        reopen: the customer wrote again in all of them; reopened: in those only.
+        """
         ids = list(ids)
         if not ids:
             return set()
         run = self.new_pass(decide)
         marks = ",".join("?" * len(ids))
         rows = self._store.query(f"{FACTS_SELECT} WHERE c.id IN ({marks})", ids)
-        updates = [u for u in (run.evaluate(r, reopen) for r in rows) if u is not None]
+        updates = [
+            u
+            for u in (run.evaluate(r, reopen or r["id"] in reopened) for r in rows)
+            if u is not None
+        ]
         with self._store.transaction() as conn:
             return write(conn, updates, run.take_scores())
 
