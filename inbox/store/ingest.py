@@ -129,14 +129,14 @@ class Ingest:
         for message in fresh:
             contact_id = self._contact(conn, message.author)
             inbound = message.direction is Direction.IN
+            when = to_iso(message.created_at)
             conv = conversations.get(message.conversation_key)
             if conv is None:
-                conv = _new_conversation(next_id, message, contact_id if inbound else None)
+                conv = _new_conversation(next_id, message, when, contact_id if inbound else None)
                 conversations[message.conversation_key] = conv
                 next_id += 1
             elif inbound:
                 reopen.add(conv.id)  # the customer wrote again
-            when = to_iso(message.created_at)
             _add_message(conv, message, when, next_message)
             rows.append(_message_row(next_message, account_id, conv.id, contact_id, message, when))
             next_message += 1
@@ -224,9 +224,10 @@ def _existing(
     return found
 
 
-def _new_conversation(conv_id: int, message: Message, contact_id: int | None) -> _Conversation:
+def _new_conversation(
+    conv_id: int, message: Message, when: str, contact_id: int | None
+) -> _Conversation:
     """A conversation starts new; the rules decide its priority, team and the rest."""
-    when = to_iso(message.created_at)
     return _Conversation(
         id=conv_id,
         new=True,
