@@ -39,7 +39,11 @@ def to_iso(when: datetime) -> str:
     """UTC ISO-8601 with fixed width, so stored times sort as text."""
     if when.tzinfo is None:
         raise ValueError("naive datetime: every time in the app is timezone-aware")
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = when.astimezone(UTC)
+    if utc.year < 1000:  # strftime("%Y") does not pad those years; isoformat would
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # the same text as the strftime above, ~2x faster (ingest and the rules call it a lot)
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_iso(text: str) -> datetime:

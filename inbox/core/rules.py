@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from inbox.core.models import Kind, Status
-from inbox.core.textfacts import fold, is_question, sentiment_label, word_pattern
+from inbox.core.textfacts import fold, is_question, sentiment, sentiment_label, word_pattern
 
 BREACH_RULE = "SLA breached"
 BREACH_BOOST = 100  # lifts a breached conversation above everything not breached
@@ -96,7 +96,9 @@ class Facts:
     account_id: int = 0
     network: str = ""
     language: str = ""
-    sentiment: float = 0.0  # VADER compound, computed at ingest
+    # VADER compound of text; None: not worked out yet, the rules compute it from text
+    # only if one reaches a sentiment condition (Decision.sentiment hands it back).
+    sentiment: float | None = None
     vip: bool = False
     followers: int | None = None
     waiting_minutes: float = 0.0
@@ -115,6 +117,9 @@ class Decision:
     status: Status | None = None
     hidden: bool = False
     template: str | None = None
+    # Facts.sentiment computed while deciding (it was None and a rule needed it), so the
+    # caller can keep it: None when it was given or not needed. Not part of the outcome.
+    sentiment: float | None = None
 
 
 Decide = Callable[[Facts], Decision]
@@ -138,12 +143,22 @@ def _number(value: Value) -> float:
 class _Lazy:
     """Per-conversation values computed at most once, only if a condition asks."""
 
-    __slots__ = ("_folded", "_question", "facts")
+    __slots__ = ("_folded", "_question", "computed_sentiment", "facts")
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
         self._folded: str | None = None
         self._question: bool | None = None
+        self.computed_sentiment: float | None = None  # set when facts had none
+
+    @property
+    def sentiment(self) -> float:
+        """The given score, else VADER on the text (the costly fact: asked for last)."""
+        if self.facts.sentiment is not None:
+            return self.facts.sentiment
+        if self.computed_sentiment is None:
+            self.computed_sentiment = sentiment(self.facts.text)
+        return self.computed_sentiment
 
     @property
     def folded(self) -> str:
@@ -181,7 +196,7 @@ def _compile(condition: Condition) -> Test:
     elif when is When.QUESTION:
         test = lambda x: x.question  # noqa: E731
     elif when is When.SENTIMENT:
-        test = lambda x: sentiment_label(x.facts.sentiment) in choices  # noqa: E731
+        test = lambda x: sentiment_label(x.sentiment) in choices  # noqa: E731
     elif when is When.VIP:
         test = lambda x: x.facts.vip  # noqa: E731
     elif when is When.FOLLOWERS:
@@ -202,13 +217,13 @@ def _compile(condition: Condition) -> Test:
     return test
 
 
-# Conditions are pure, so their order within a rule does not change the outcome: testing
-# the cheap ones first lets "all" and "any" stop before a regex runs.
-_COST = {When.KEYWORDS: 2, When.QUESTION: 1}
+# Conditions are pure, so their order within a rule changes no outcome, only the cost:
+# testing the cheap ones first lets "all" and "any" stop before a regex or VADER runs.
+_COST = {When.QUESTION: 1, When.KEYWORDS: 2, When.SENTIMENT: 3}
 
 
-def _cheap_first(conditions: tuple[Condition, ...]) -> list[Condition]:
-    return sorted(conditions, key=lambda c: _COST.get(c.when, 0))
+def _cheap_first(conditions: Sequence[Condition]) -> list[Condition]:
+    return sorted(conditions, key=lambda c: _COST.get(c.when, 0))  # stable
 
 
 class Ruleset:
@@ -227,8 +242,8 @@ class Ruleset:
         """The rules whose conditions hold, in order, up to the first with stop."""
         return [rule for rule, _ in self._fired(facts)]
 
-    def _fired(self, facts: Facts) -> list[tuple[Rule, Effect]]:
-        lazy = _Lazy(facts)
+    def _fired(self, facts: Facts, lazy: _Lazy | None = None) -> list[tuple[Rule, Effect]]:
+        lazy = lazy or _Lazy(facts)
         out: list[tuple[Rule, Effect]] = []
         for rule, effect, match_any, tests in self._compiled:
             if match_any:
@@ -246,7 +261,9 @@ class Ruleset:
         return out
 
     def __call__(self, facts: Facts) -> Decision:
-        return decide_from([effect for _, effect in self._fired(facts)], facts.sla_breached)
+        lazy = _Lazy(facts)
+        fired = [e for _, e in self._fired(facts, lazy)]
+        return decide_from(fired, facts.sla_breached, sentiment=lazy.computed_sentiment)
 
 
 _STATUSES = {s.value: s for s in Status}
@@ -289,11 +306,13 @@ class Effect:
         return cls(rule.name, points, team, assignee, tuple(tags), status, template, hidden)
 
 
-def decide_from(fired: Sequence[Rule | Effect], sla_breached: bool = False) -> Decision:
+def decide_from(
+    fired: Sequence[Rule | Effect], sla_breached: bool = False, *, sentiment: float | None = None
+) -> Decision:
     """Fold the effects of fired rules, in order, into one Decision.
 
     Points add up; tags add up; the first rule to set a team, assignee, status or
-    template wins.
+    template wins. sentiment is passed on as Decision.sentiment.
     """
     explain: list[tuple[str, int]] = []
     tags: list[str] = []
@@ -327,6 +346,7 @@ def decide_from(fired: Sequence[Rule | Effect], sla_breached: bool = False) -> D
         status=status,
         hidden=hidden,
         template=template,
+        sentiment=sentiment,
     )
 
 

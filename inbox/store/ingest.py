@@ -19,7 +19,6 @@ from inbox.core.clock import to_iso
 from inbox.core.events import Changed
 from inbox.core.models import Contact, Direction, Message, Status
 from inbox.core.rules import Decide
-from inbox.core.textfacts import sentiment
 
 if TYPE_CHECKING:
     from inbox.store.store import Store
@@ -30,8 +29,8 @@ _CONTACT_CACHE = 50_000
 
 _INSERT_MESSAGE = """INSERT INTO messages (id, account_id, conversation_id, remote_id, kind,
     direction, author_id, author_handle, author_name, text, html, url, in_reply_to, visibility,
-    spoiler_text, language, media_json, mentions_json, created_at, raw_json, sentiment)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    spoiler_text, language, media_json, mentions_json, created_at, raw_json)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 _INSERT_CONVERSATION = """INSERT INTO conversations (id, account_id, key, kind, contact_id,
     snippet, status, unread, message_count, first_message_at, last_message_at, last_inbound_at,
@@ -130,14 +129,14 @@ class Ingest:
         for message in fresh:
             contact_id = self._contact(conn, message.author)
             inbound = message.direction is Direction.IN
+            when = to_iso(message.created_at)
             conv = conversations.get(message.conversation_key)
             if conv is None:
-                conv = _new_conversation(next_id, message, contact_id if inbound else None)
+                conv = _new_conversation(next_id, message, when, contact_id if inbound else None)
                 conversations[message.conversation_key] = conv
                 next_id += 1
             elif inbound:
                 reopen.add(conv.id)  # the customer wrote again
-            when = to_iso(message.created_at)
             _add_message(conv, message, when, next_message)
             rows.append(_message_row(next_message, account_id, conv.id, contact_id, message, when))
             next_message += 1
@@ -148,9 +147,7 @@ class Ingest:
         conn.executemany(_UPDATE_CONVERSATION, [_update_row(c) for c in touched if not c.new])
         conn.executemany(_INSERT_MESSAGE, rows)
         ids = {c.id for c in touched}
-        rules = self._store.rules
-        rules.refresh(reopen, decide, reopen=True)
-        rules.refresh(ids - reopen, decide)
+        self._store.rules.refresh(ids, decide, reopened=reopen)  # one pass, one read
         return Changed(conversations=frozenset(ids))
 
     def _load_conversations(
@@ -227,9 +224,10 @@ def _existing(
     return found
 
 
-def _new_conversation(conv_id: int, message: Message, contact_id: int | None) -> _Conversation:
+def _new_conversation(
+    conv_id: int, message: Message, when: str, contact_id: int | None
+) -> _Conversation:
     """A conversation starts new; the rules decide its priority, team and the rest."""
-    when = to_iso(message.created_at)
     return _Conversation(
         id=conv_id,
         new=True,
@@ -319,7 +317,6 @@ def _message_row(
         {"kind": m.kind, "url": m.url, "preview_url": m.preview_url, "description": m.description}
         for m in message.media
     ]
-    inbound = message.direction is Direction.IN
     return (
         message_id,
         account_id,
@@ -341,5 +338,4 @@ def _message_row(
         _json_list(message.mentions),
         when,
         message.raw,
-        sentiment(message.text) if inbound else 0.0,
-    )
+    )  # sentiment_score stays NULL: the rules compute it if one needs it

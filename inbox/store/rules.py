@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from inbox.core.rules import (
     with_override,
 )
 from inbox.core.sla import NO_DUE, SlaPolicy, due_for
+from inbox.store.db import translated
 
 if TYPE_CHECKING:
     from inbox.store.store import Store
@@ -35,8 +36,8 @@ SELECT c.id, c.account_id, c.kind, c.status, c.priority, c.priority_explain,
        c.priority_override, c.team_id, c.assignee_id, c.tags, c.hidden, c.template,
        c.waiting_since, c.first_response_at, c.sla_due_at, a.network,
        coalesce(m.text, '') AS text, coalesce(m.language, '') AS language,
-       coalesce(m.sentiment, 0) AS sentiment, coalesce(p.is_vip, 0) AS vip,
-       p.followers_count
+       m.id AS message_id, CASE WHEN m.id IS NULL THEN 0.0 ELSE m.sentiment_score END
+       AS sentiment, coalesce(p.is_vip, 0) AS vip, p.followers_count
 FROM conversations c
 JOIN accounts a ON a.id = c.account_id
 LEFT JOIN messages m ON m.id = c.last_inbound_id
@@ -44,10 +45,29 @@ LEFT JOIN contacts p ON p.id = c.contact_id
 """
 
 Update = tuple[int, dict[str, Any]]
+# A FACTS_SELECT row as a dict: sqlite3.Row finds a column by name with a
+# case-insensitive scan of ~20 names, and evaluate() looks up ~30 per row.
+FactsRow = dict[str, Any]
 
 
-def write(conn: sqlite3.Connection, updates: list[Update]) -> set[int]:
-    """Write updates grouped by the columns they change, one executemany per group."""
+def fact_rows(store: Store, where: str, params: Sequence[Any]) -> list[FactsRow]:
+    """FACTS_SELECT followed by where (WHERE / ORDER BY / LIMIT ...), as dicts."""
+    with translated(store.path):
+        cursor = store.conn.execute(f"{FACTS_SELECT} {where}", params)
+        keys = [d[0] for d in cursor.description]
+        return [dict(zip(keys, r, strict=True)) for r in cursor.fetchall()]
+
+
+def write(
+    conn: sqlite3.Connection, updates: list[Update], scores: Sequence[tuple[float, int]] = ()
+) -> set[int]:
+    """Write updates grouped by the columns they change, one executemany per group.
+
+    scores: (sentiment, message id) the rules computed (Pass.scores), kept so that
+    VADER runs at most once per message.
+    """
+    if scores:
+        conn.executemany("UPDATE messages SET sentiment_score = ? WHERE id = ?", scores)
     groups: dict[tuple[str, ...], list[list[Any]]] = {}
     for cid, changed in updates:
         groups.setdefault(tuple(changed), []).append([*changed.values(), cid])
@@ -73,7 +93,7 @@ def _rule(row: sqlite3.Row) -> Rule:
     )
 
 
-def facts_of(row: sqlite3.Row, now: datetime, due: datetime | None) -> Facts:
+def facts_of(row: FactsRow, now: datetime, due: datetime | None) -> Facts:
     waiting = row["waiting_since"]
     return Facts(
         text=row["text"],
@@ -102,8 +122,16 @@ class Pass:
     now: datetime
     teams: frozenset[int] = frozenset()
     members: frozenset[int] = frozenset()
+    # (sentiment, message id) worked out by the rules during this pass, for write()
+    scores: list[tuple[float, int]] = field(default_factory=list)
+    # priority_explain as stored, per explanation: few distinct ones in a pass
+    _explain_json: dict[tuple[tuple[str, int], ...], str] = field(default_factory=dict)
 
-    def evaluate(self, row: sqlite3.Row, reopen: bool = False) -> Update | None:
+    def take_scores(self) -> list[tuple[float, int]]:
+        scores, self.scores = self.scores, []
+        return scores
+
+    def evaluate(self, row: FactsRow, reopen: bool = False) -> Update | None:
         """(id, the columns whose value changes), or None when nothing would change."""
         status = row["status"]
         if reopen and status in (Status.PENDING.value, Status.RESOLVED.value):
@@ -111,6 +139,8 @@ class Pass:
         team_id = row["team_id"]
         due = self._due(row, team_id, status)
         decision = self.decide(facts_of(row, self.now, due))
+        if decision.sentiment is not None and row["message_id"] is not None:
+            self.scores.append((decision.sentiment, row["message_id"]))
         decision = with_override(decision, row["priority_override"])
         if team_id is None and decision.team_id in self.teams:
             team_id = decision.team_id
@@ -126,7 +156,7 @@ class Pass:
             due = self._due(row, team_id, status)
         values = {
             "priority": decision.priority,
-            "priority_explain": json.dumps(decision.explain),
+            "priority_explain": self._explain(decision.explain),
             "template": decision.template,
             "tags": tags_json,
             "team_id": team_id,
@@ -141,7 +171,13 @@ class Pass:
         changed = {k: v for k, v in values.items() if row[k] != v}
         return (row["id"], changed) if changed else None
 
-    def _due(self, row: sqlite3.Row, team_id: int | None, status: str) -> datetime | None:
+    def _explain(self, explain: tuple[tuple[str, int], ...]) -> str:
+        text = self._explain_json.get(explain)
+        if text is None:
+            text = self._explain_json[explain] = json.dumps(explain)
+        return text
+
+    def _due(self, row: FactsRow, team_id: int | None, status: str) -> datetime | None:
         waiting = row["waiting_since"]
         if status == Status.RESOLVED.value or not waiting:
             return None
@@ -255,18 +291,30 @@ class RuleRepo:
         )
 
     def refresh(
-        self, ids: Iterable[int], decide: Decide | None = None, *, reopen: bool = False
+        self,
+        ids: Iterable[int],
+        decide: Decide | None = None,
+        *,
+        reopen: bool = False,
+        reopened: Collection[int] = (),
     ) -> set[int]:
-        """Re-decide these conversations now (at ingest, after an edit); returns changed ids."""
+        """Re-decide these conversations now (at ingest, after an edit); returns changed ids.
+
+        reopen: the customer wrote again in all of them; reopened: in those only.
+        """
         ids = list(ids)
         if not ids:
             return set()
         run = self.new_pass(decide)
         marks = ",".join("?" * len(ids))
-        rows = self._store.query(f"{FACTS_SELECT} WHERE c.id IN ({marks})", ids)
-        updates = [u for u in (run.evaluate(r, reopen) for r in rows) if u is not None]
+        rows = fact_rows(self._store, f"WHERE c.id IN ({marks})", ids)
+        updates = [
+            u
+            for u in (run.evaluate(r, reopen or r["id"] in reopened) for r in rows)
+            if u is not None
+        ]
         with self._store.transaction() as conn:
-            return write(conn, updates)
+            return write(conn, updates, run.take_scores())
 
     def reapply(
         self,
@@ -287,15 +335,16 @@ class RuleRepo:
         )
         done, last_id = 0, -1
         while True:
-            rows = self._store.query(
-                f"{FACTS_SELECT} WHERE c.id > ? AND {where} ORDER BY c.id LIMIT ?",
+            rows = fact_rows(
+                self._store,
+                f"WHERE c.id > ? AND {where} ORDER BY c.id LIMIT ?",
                 [last_id, *params, batch],
             )
             if not rows:
                 break
             updates = [u for u in map(run.evaluate, rows) if u is not None]
             with self._store.transaction() as conn:
-                changed = write(conn, updates)
+                changed = write(conn, updates, run.take_scores())
             last_id = rows[-1]["id"]
             done += len(rows)
             yield done, total, changed
@@ -304,13 +353,11 @@ class RuleRepo:
         """How many of the newest `last` conversations the rule matches: (matches, looked at)."""
         single = Ruleset([replace(rule, enabled=True, stop=False)])
         now = self._store.clock.now()
-        rows = self._store.query(
-            f"{FACTS_SELECT} ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?", (last,)
-        )
+        rows = fact_rows(self._store, "ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?", (last,))
         hits = sum(1 for r in rows if single.fired(facts_of(r, now, _stored_due(r))))
         return hits, len(rows)
 
 
-def _stored_due(row: sqlite3.Row) -> datetime | None:
+def _stored_due(row: FactsRow) -> datetime | None:
     due = row["sla_due_at"]
     return None if due == NO_DUE else from_iso(due)

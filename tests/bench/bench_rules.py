@@ -102,7 +102,7 @@ def build(path: Path, n: int = N) -> Store:
             )
             conn.executemany(
                 "INSERT INTO messages (id, account_id, conversation_id, remote_id, kind, text,"
-                " language, created_at, sentiment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " language, created_at, sentiment_score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 msgs,
             )
     return store

@@ -16,6 +16,7 @@ from inbox.core.rules import (
     Facts,
     Rule,
     Ruleset,
+    When,
     actions_from_json,
     actions_to_json,
     conditions_from_json,
@@ -208,3 +209,31 @@ def test_day_one_defaults_rank_complaints_over_praise_and_hide_spam() -> None:
     assert refund_dm.priority > praise.priority and outage.priority > praise.priority
     assert praise.priority < 0 and "praise" in praise.tags
     assert spam.hidden and spam.explain == (("Spam", 0),)
+
+
+def test_sentiment_is_worked_out_only_when_a_rule_reaches_it(monkeypatch) -> None:
+    import inbox.core.rules as rules_module
+
+    calls: list[str] = []
+
+    def counting(text: str) -> float:
+        calls.append(text)
+        return sentiment(text)
+
+    monkeypatch.setattr(rules_module, "sentiment", counting)
+    happy_dm = Rule(
+        "Happy DM",
+        (Condition(When.SENTIMENT, ("positive",)), Condition(When.KIND, ("dm",))),
+        (Action(Do.PRIORITY, 5),),
+    )
+    rules = Ruleset([happy_dm])
+    # a mention: the cheap kind test fails first, VADER never runs
+    decision = rules(facts("I love this", Kind.MENTION))
+    assert calls == [] and decision.sentiment is None and decision.priority == 0
+    # a DM: computed once, handed back for the store to keep, and the rule fires
+    decision = rules(facts("I love this", Kind.DM))
+    assert calls == ["I love this"]
+    assert decision.sentiment == sentiment("I love this") and decision.priority == 5
+    # a known score is used as given
+    decision = rules(facts("I love this", Kind.DM, sentiment=-0.9))
+    assert len(calls) == 1 and decision.sentiment is None and decision.priority == 0

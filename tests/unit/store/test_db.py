@@ -59,3 +59,25 @@ def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path: Path) -> No
 
 def test_migrations_are_numbered_without_gaps() -> None:
     assert [v for v, _, _ in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_0007_keeps_the_scores_the_rules_read(tmp_path: Path) -> None:
+    """Eagerly stored scores move to the lazy column for the messages the rules read."""
+    path = tmp_path / "inbox.db"
+    conn = open_connection(path, migrate_to=6)
+    conn.executescript(
+        """
+        INSERT INTO accounts (id, network, remote_id, handle, created_at)
+            VALUES (1, 'x', '1', 'shop', '');
+        INSERT INTO conversations (id, account_id, key, kind, first_message_at,
+            last_message_at, last_inbound_id) VALUES (1, 1, 'k', 'mention', '', '', 2);
+        INSERT INTO messages (id, account_id, conversation_id, remote_id, kind, created_at,
+            sentiment) VALUES (1, 1, 1, 'a', 'mention', '1', 0.5),
+                              (2, 1, 1, 'b', 'mention', '2', -0.7);
+        """
+    )
+    conn.close()
+    store = Store(path)
+    rows = store.query("SELECT id, sentiment_score FROM messages ORDER BY id")
+    assert [tuple(r) for r in rows] == [(1, None), (2, -0.7)]
+    store.close()

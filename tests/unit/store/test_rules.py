@@ -153,3 +153,39 @@ def test_a_rule_naming_a_deleted_team_or_member_never_breaks_ingest(
     store.ingest.messages(account.id, [make_message(key="b")])  # must not raise
     row = store.query("SELECT team_id, assignee_id FROM conversations WHERE key = 'b'")[0]
     assert (row["team_id"], row["assignee_id"]) == (None, None)
+
+
+def test_sentiment_is_computed_once_for_the_message_the_rules_read(
+    store, account_info, make_message, monkeypatch
+) -> None:
+    import inbox.core.rules as rules_module
+    from inbox.core.textfacts import sentiment
+
+    calls: list[str] = []
+    monkeypatch.setattr(rules_module, "sentiment", lambda t: calls.append(t) or sentiment(t))
+    account = store.add_account(account_info)
+    store.ingest.messages(
+        account.id,
+        [
+            make_message(key="a", text="older, never read by the rules", minutes_ago=5),
+            make_message(key="a", text="This is terrible, worst service ever"),
+        ],
+    )
+    # nothing at write time; the default "Negative tone" rule needed the newest inbound
+    assert calls == ["This is terrible, worst service ever"]
+    scores = [r[0] for r in store.query("SELECT sentiment_score FROM messages ORDER BY created_at")]
+    assert scores == [None, sentiment("This is terrible, worst service ever")]
+    row = store.query("SELECT priority_explain FROM conversations")[0]
+    assert dict(json.loads(row[0]))["Negative tone"] == 15
+    # kept: re-applying the rules reads the stored score, VADER does not run again
+    list(store.rules.reapply())
+    assert len(calls) == 1
+
+
+def test_no_sentiment_rule_no_sentiment_work(store, account_info, make_message) -> None:
+    for rule in store.rules.all():
+        store.rules.remove(rule.id)
+    store.rules.save(Rule("DMs", (Condition(When.KIND, ("dm",)),), (Action(Do.PRIORITY, 5),)))
+    account = store.add_account(account_info)
+    store.ingest.messages(account.id, [make_message(text="I love this shop!")])
+    assert store.query("SELECT sentiment_score FROM messages")[0][0] is None
