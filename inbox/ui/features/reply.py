@@ -116,6 +116,9 @@ class ReplyBox(QWidget):
         self.setEnabled(summary is not None)
         self.network = summary.network if summary else ""
         self.account_id = summary.account_id if summary else 0
+        # Visibility and content warnings are Mastodon's; other networks have neither.
+        self.visibility.setVisible(self.network == "mastodon")
+        self.cw.setVisible(self.network == "mastodon")
         if summary is not None and summary.account_id not in self.limits:
             self._ask_limit(summary.account_id)
         self.update_count()
@@ -154,7 +157,7 @@ class ReplyBox(QWidget):
         if not body or not self.send_button.isEnabled() or not self.conversation_id:
             return
         payload: dict[str, Any] = {"text": body, "spoiler_text": self.cw.text().strip()}
-        if self.visibility.currentData():
+        if self.visibility.currentData() and self.visibility.isVisibleTo(self):
             payload["visibility"] = self.visibility.currentData()
         conversation_id, account_id = self.conversation_id, self.account_id
         key = str(uuid.uuid4())
