@@ -38,6 +38,7 @@ def test_first_sync_pages_back_through_the_window_and_stores_threads(engine, att
     calls = notification_calls(fake)
     assert "max_id" not in calls[0] and "min_id" not in calls[0]
     assert [c.get("max_id") for c in calls[1:4]] == ["2006", "2004", "2001"]
+    assert {c["include_filtered"] for c in calls} == {"true"}
     assert calls[-1]["min_id"] == "2007"
     assert sorted(fake.calls("GET", "/api/v1/notifications")[0].url.params.get_list("types[]")) == [
         "mention",
