@@ -34,14 +34,17 @@ class DemoColumn:
     filter: ColumnFilter
 
 
+# The deck opens on the first team with columns (Support), so it gets three.
 COLUMNS = (
     DemoColumn("Support", "Support – urgent", ColumnFilter(min_priority=10)),
     DemoColumn("Support", "Direct messages", ColumnFilter(kinds=(Kind.DM,))),
+    DemoColumn("Support", "Everything newest", ColumnFilter(sort="newest")),
     DemoColumn(
         "Billing",
         "Billing",
         ColumnFilter(query="refund OR charged OR charge OR invoice OR cobrado OR promo"),
     ),
+    DemoColumn("Billing", "Billing DMs", ColumnFilter(kinds=(Kind.DM,), query="refund OR charged")),
     DemoColumn("Community", "Mentions", ColumnFilter(kinds=(Kind.MENTION, Kind.REPLY, Kind.QUOTE))),
     DemoColumn("Community", "Everything newest", ColumnFilter(sort="newest")),
 )

@@ -15,6 +15,7 @@ from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.column_model import ColumnModel
 from inbox.ui.column_view import COLUMN_WIDTH, ColumnView
+from inbox.ui.deck_empty import USUAL_COLUMNS, EmptyDeck
 from inbox.ui.filter_dialog import FilterDialog
 
 COLUMNS_CHANGED = Changed(columns=True)
@@ -64,6 +65,9 @@ class Deck(QScrollArea):
         self._layout.setContentsMargins(12, 12, 12, 12)
         self._layout.setSpacing(12)
         self._layout.addStretch(1)
+        self.empty_card = EmptyDeck()
+        self.empty_card.usual_requested.connect(self.add_usual_columns)
+        self.empty_card.new_requested.connect(self.new_column)
         self.setWidget(inner)
         bridge.changed.connect(self.on_changed)
         self.reload_columns()
@@ -89,7 +93,8 @@ class Deck(QScrollArea):
         margins = self._layout.contentsMargins()
         n = len(self.columns())
         spacing = self._layout.spacing() * max(0, n - 1)
-        return margins.left() + margins.right() + n * COLUMN_WIDTH + spacing + 2
+        inner = n * COLUMN_WIDTH + spacing if n else self.empty_card.width()
+        return margins.left() + margins.right() + inner + 2
 
     def loaded(self) -> bool:
         """True when every column shows its first page (screenshots, tests)."""
@@ -163,9 +168,22 @@ class Deck(QScrollArea):
             self._layout.takeAt(0)
         for view in self.columns():
             self._layout.addWidget(view)
+        self.empty_card.setVisible(not self.columns())
+        if not self.columns():
+            self._layout.addWidget(self.empty_card, 0, Qt.AlignmentFlag.AlignTop)
         self._layout.addStretch(1)
 
     # -- writes (through the engine) -----------------------------------------------
+
+    def add_usual_columns(self) -> None:
+        """Priority, direct messages, mentions: one write, one redraw."""
+        team = self.shown_team()
+
+        def add(store: Store) -> None:
+            for name, flt in USUAL_COLUMNS:
+                store.columns.add(name, flt, team_id=team)
+
+        self.bridge.write(add, COLUMNS_CHANGED)
 
     def add_column(self, name: str, flt: ColumnFilter) -> None:
         team = self.shown_team()

@@ -338,6 +338,11 @@ class MainWindow(QMainWindow):
             self._set_account_label(label, handle, account.status, account.status_detail)
             self.statusBar().addPermanentWidget(label)
             self._account_labels[account.id] = label
+        if not self._account_labels:
+            label = QLabel("No account yet: File ▸ Add account…")
+            label.setObjectName("accountStatus")
+            self.statusBar().addPermanentWidget(label)
+            self._account_labels[0] = label  # replaced once an account is added
 
     @staticmethod
     def _set_account_label(label: QLabel, handle: str, status: str, detail: str) -> None:

@@ -79,7 +79,9 @@ def neutral_triage(engine: Engine) -> None:
     engine.store.teams.set_policy(None, SlaPolicy(enabled=False))
 
 
-def build_workspace(folder: Path, messages: Callable[[Engine], list[Message]]) -> None:
+def build_workspace(
+    folder: Path, messages: Callable[[Engine], list[Message]], columns: bool = True
+) -> None:
     """A profile with one account, the given messages and two columns, made headless."""
     engine = Engine(Profile.resolve(folder).db_path)
     engine.start()
@@ -88,8 +90,9 @@ def build_workspace(folder: Path, messages: Callable[[Engine], list[Message]]) -
         engine.call(lambda e: e.store.add_account(info))
         engine.call(neutral_triage)
         ingest(engine, messages(engine))
-        engine.call(lambda e: e.store.columns.add("Everything", ColumnFilter()))
-        engine.call(lambda e: e.store.columns.add("DMs", ColumnFilter(kinds=(Kind.DM,))))
+        if columns:
+            engine.call(lambda e: e.store.columns.add("Everything", ColumnFilter()))
+            engine.call(lambda e: e.store.columns.add("DMs", ColumnFilter(kinds=(Kind.DM,))))
     finally:
         engine.stop()
 

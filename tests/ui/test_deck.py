@@ -122,3 +122,20 @@ def test_a_click_opens_a_conversation(workspace: Path, open_profile: Opener, qtb
         qtbot.mouseClick(column.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert opened.args == [column.model.index(2).data(ID_ROLE)]
     assert "Shop page is slow today" in window.pane.browser.toPlainText()
+
+
+def test_an_empty_deck_offers_the_usual_columns(
+    tmp_path: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from tests.ui.conftest import build_workspace
+
+    folder = tmp_path / "bare"
+    build_workspace(folder, lambda e: [message(e, "x1", "Hello")], columns=False)
+    deck = open_profile(folder).window.deck
+    assert deck.columns() == [] and deck.empty_card.isVisibleTo(deck)
+    with qtbot.waitSignal(deck.layout_changed):
+        deck.empty_card.usual_button.click()
+    assert [v.name for v in deck.columns()] == ["Priority", "Direct messages", "Mentions"]
+    assert not deck.empty_card.isVisibleTo(deck)
+    qtbot.waitUntil(deck.loaded)
+    assert deck.columns()[0].model.rowCount() == 1
