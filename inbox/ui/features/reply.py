@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
 
 from inbox.core import text as counting
 from inbox.core.events import Changed
+from inbox.core.models import ConversationSummary
 from inbox.engine import Engine
 from inbox.store import Store
+from inbox.store.outbox import OutboxItem
 from inbox.ui.main_window import MainWindow
 from inbox.ui.pane import NO_CONVERSATION
 
@@ -106,13 +108,26 @@ class ReplyBox(QWidget):
             return True
         return super().eventFilter(watched, event)
 
-    @property
-    def store(self) -> Store:
-        return self.window_.store
-
     def open(self, conversation_id: int) -> None:
+        """Show the box for a conversation; what it needs is read on the reader thread."""
         self.conversation_id = conversation_id
-        summary = self.store.conversations.get(conversation_id) if conversation_id else None
+        self.setEnabled(False)
+        if not conversation_id:
+            self._apply(conversation_id, None, [])
+            return
+        self.window_.bridge.read(
+            lambda store: (
+                store.conversations.get(conversation_id),
+                store.outbox.for_conversation(conversation_id),
+            ),
+            lambda result: self._apply(conversation_id, *result),
+        )
+
+    def _apply(
+        self, conversation_id: int, summary: ConversationSummary | None, rows: list[OutboxItem]
+    ) -> None:
+        if conversation_id != self.conversation_id:
+            return  # an older answer: the user has moved on
         self.setEnabled(summary is not None)
         self.network = summary.network if summary else ""
         self.account_id = summary.account_id if summary else 0
@@ -122,7 +137,7 @@ class ReplyBox(QWidget):
         if summary is not None and summary.account_id not in self.limits:
             self._ask_limit(summary.account_id)
         self.update_count()
-        self.refresh_outbox()
+        self._show_rows(rows)
 
     def _ask_limit(self, account_id: int) -> None:
         async def limit(engine: Engine) -> int | None:
@@ -178,11 +193,20 @@ class ReplyBox(QWidget):
             self.refresh_outbox()
 
     def refresh_outbox(self) -> None:
-        """Show the newest unsent reply's state: queued, or failed with the server's message."""
-        if not self.conversation_id:
+        """Re-read this conversation's outbox rows (reader thread), then show their state."""
+        conversation_id = self.conversation_id
+        if not conversation_id:
             self._show_problem("", 0)
             return
-        rows = [r for r in self.store.outbox.for_conversation(self.conversation_id)]
+
+        def show(rows: list[OutboxItem]) -> None:
+            if conversation_id == self.conversation_id:
+                self._show_rows(rows)
+
+        self.window_.bridge.read(lambda s: s.outbox.for_conversation(conversation_id), show)
+
+    def _show_rows(self, rows: list[OutboxItem]) -> None:
+        """The newest unsent reply's state: sending, retrying, or failed with the server's words."""
         pending = [r for r in rows if r.status in ("queued", "sending", "failed")]
         if not pending:
             self._show_problem("", 0)
