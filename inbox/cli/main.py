@@ -16,7 +16,27 @@ from inbox.core.errors import InboxError
 log = logging.getLogger("inbox")
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Global options that take a value: what follows them is not a verb.
+_VALUED = frozenset({"--profile", "--screenshot"})
+
+
+def wants_verbs(argv: Sequence[str]) -> bool:
+    """Whether the command line names a verb (or asks for help) rather than the window."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("-h", "--help"):
+            return True
+        elif arg in _VALUED:
+            skip = True
+        elif not arg.startswith("-"):
+            return True
+    return False
+
+
+def build_parser(with_verbs: bool = True) -> argparse.ArgumentParser:
+    """The parser; without verbs it skips importing every verb module (window start-up)."""
     parser = argparse.ArgumentParser(
         prog="social-inbox",
         description="Every mention and DM of all your social accounts in one deck.",
@@ -30,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="render the window once at 1600x1000, save a PNG and exit",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    if not with_verbs:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(inbox.cli.__path__), key=lambda m: m.name):
         if info.name == "main":
@@ -42,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(with_verbs=wants_verbs(argv))
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,

@@ -75,7 +75,11 @@ def register(sub: Any) -> None:
     po.add_argument("--alt-text", choices=("required", "optional"), help="for every team")
     po.set_defaults(func=cmd_policy)
     run = ssub.add_parser("run", help="publish due posts headless (the engine without a window)")
-    run.add_argument("--until-idle", action="store_true", help="exit when nothing is left to send")
+    run.add_argument(
+        "--until-idle",
+        action="store_true",
+        help="exit when nothing is due (retries due within 2 minutes are waited for)",
+    )
     run.add_argument("--interval", type=float, default=15.0, help="seconds between rounds")
     run.set_defaults(func=cmd_run)
 
@@ -114,6 +118,9 @@ def _account_ids(engine: Engine, handles: list[str]) -> list[int]:
     for handle in handles:
         wanted = handle.lstrip("@").lower()
         match = [a for a in accounts if a.handle.lstrip("@").lower() == wanted]
+        if not match:  # "teashop" for teashop@mastodon.example, when only one fits
+            short = [a for a in accounts if a.handle.lstrip("@").lower().split("@")[0] == wanted]
+            match = short if len(short) == 1 else []
         if not match:
             known = ", ".join(a.handle for a in accounts) or "none"
             raise ConfigError(f"No account {handle!r} (accounts: {known}).")
@@ -273,11 +280,23 @@ def cmd_policy(args: argparse.Namespace) -> int:
     return 0
 
 
+# `schedule run --until-idle` waits for retries due this soon; later ones are for the next run.
+IDLE_HORIZON = timedelta(minutes=2)
+
+
 def _pending(e: Engine) -> tuple[int, str | None]:
-    """(rows or posts still to deliver now, when the next later one is due)."""
+    """(post rows and due posts to deliver by the horizon, when the next row is due).
+
+    Only connected accounts count: a row for an account that needs sign-in waits for
+    the next run instead of keeping this one alive.
+    """
+    horizon = to_iso(e.clock.now() + IDLE_HORIZON)
+    connected = list(e.adapters)
     rows = e.store.query(
-        """SELECT count(*), min(due_at) FROM outbox WHERE kind = 'post'
-             AND status IN ('queued', 'sending')"""
+        f"""SELECT count(*), min(due_at) FROM outbox WHERE kind = 'post'
+              AND status IN ('queued', 'sending') AND due_at <= ?
+              AND account_id IN ({",".join("?" * len(connected))})""",
+        (horizon, *connected),
     )
     waiting = e.store.posts.due(e.clock.now())
     return int(rows[0][0]) + len(waiting), rows[0][1]

@@ -112,7 +112,12 @@ def preview(
     """
     by_handle = {t.handle.lstrip("@").lower(): t for t in accounts}
     by_id = {t.account_id: t for t in accounts}
-    rows = list(csv.reader(io.StringIO(data.lstrip("\ufeff"))))
+    reader = csv.reader(io.StringIO(data.lstrip("\ufeff"), newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        problem = f"Not a readable CSV file (line {reader.line_num}): {exc}."
+        return [Row(line=reader.line_num, when_text="", message="", problems=(problem,))]
     if not rows:
         return []
     columns = _columns(rows[0])

@@ -79,7 +79,8 @@ class ApprovalQueue(QDialog):
                 when = utc_to_local(post.scheduled_at, post.zone).strftime("%Y-%m-%d %H:%M %Z")
             label = "missed" if post.state is PostState.MISSED else "awaiting approval"
             first = post.text.splitlines()[0] if post.text else ""
-            item = QListWidgetItem(f"[{label}] {when}  {first[:60]}")
+            to = " ".join(t.handle for t in self.store.posts.targets(post.id))
+            item = QListWidgetItem(f"[{label}] {when} · {self._author(post)} → {to}  {first[:60]}")
             item.setData(POST_ID, post.id)
             self.list.addItem(item)
             if current is not None and current.id == post.id:
@@ -87,6 +88,12 @@ class ApprovalQueue(QDialog):
         if self.list.currentRow() < 0 and self.list.count():
             self.list.setCurrentRow(0)
         self._selected(self.list.currentRow())
+
+    def _author(self, post: Post) -> str:
+        if post.author_id is None:
+            return "local"
+        rows = self.store.query("SELECT name FROM members WHERE id = ?", (post.author_id,))
+        return str(rows[0][0]) if rows else f"member {post.author_id}"
 
     def current(self) -> Post | None:
         item = self.list.currentItem()

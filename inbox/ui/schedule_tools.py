@@ -69,6 +69,7 @@ class ImportDialog(QDialog):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
         self.summary = QLabel("Choose a CSV file: date and time, message, link, image.")
         self.summary.setWordWrap(True)
         self.import_button = QPushButton("Import all rows")

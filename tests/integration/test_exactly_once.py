@@ -61,6 +61,15 @@ def _start(profile: Path, url: str) -> subprocess.Popen[bytes]:
     )
 
 
+def _wait_for_requests(server: StatusServer, proc: subprocess.Popen[bytes], count: int) -> bool:
+    """Wait until the server saw count requests; True early if the worker exited by itself."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.wait_for_requests(count, timeout=0.05) or proc.poll() is not None:
+            return True
+    return False
+
+
 def test_every_post_arrives_exactly_once_across_sigkills(tmp_path: Path) -> None:
     rng = random.Random(int(os.environ.get("KILL_SEED", "20261123")))
     server = StatusServer(delay=0.002).start()
@@ -80,7 +89,7 @@ def test_every_post_arrives_exactly_once_across_sigkills(tmp_path: Path) -> None
                     time.sleep(0.005)
             else:
                 # just after the server answered a few more requests: the widest race
-                if not server.wait_for_requests(before + rng.randint(1, 4), timeout=30):
+                if not _wait_for_requests(server, proc, before + rng.randint(1, 4)):
                     proc.kill()
                     err = proc.communicate()[1].decode()
                     left = POSTS - len(server.record.by_key)
@@ -97,6 +106,7 @@ def test_every_post_arrives_exactly_once_across_sigkills(tmp_path: Path) -> None
             proc.wait()
             if proc.stderr:
                 proc.stderr.close()
+        delivered_before_final = len(server.record.by_key)
         final = _start(tmp_path, server.url)
         _, err = final.communicate(timeout=120)
         assert final.returncode == 0, err.decode()
@@ -119,5 +129,6 @@ def test_every_post_arrives_exactly_once_across_sigkills(tmp_path: Path) -> None
     assert left == 0
     print(
         f"\n{kills} SIGKILLs, {finished_early} early exits, {server.record.requests} requests, "
-        f"{server.record.replays} answered from the idempotency cache, {elapsed:.1f} s"
+        f"{server.record.replays} answered from the idempotency cache, "
+        f"{delivered_before_final} posts out before the last run, {elapsed:.1f} s"
     )

@@ -29,6 +29,17 @@ class Record:
         self.seen = threading.Condition(self.lock)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client killed mid-request resets its connection: expected here, not an error."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class StatusServer:
     """Start with start(); url is http://127.0.0.1:PORT; stop() shuts it down."""
 
@@ -100,7 +111,7 @@ class StatusServer:
                     record.seen.notify_all()
                 self._reply(200, status)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

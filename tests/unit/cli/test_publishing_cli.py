@@ -174,3 +174,32 @@ def test_policy(profile, capsys) -> None:
     assert "missed posts: skip (late by more than 30 min); alt text: optional" in (
         capsys.readouterr().out
     )
+
+
+def test_run_until_idle_returns_when_accounts_need_sign_in(profile, monkeypatch, capsys) -> None:
+    _run(profile, "post", "--account", "shop", "--text-stdin", stdin="hi", monkeypatch=monkeypatch)
+    assert _run(profile, "schedule", "run", "--until-idle") == 0
+    _run(profile, "schedule", "list", "--json")
+    rows = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert rows[0]["state"] == "sending"
+    assert rows[0]["accounts"][0]["status"] == "queued"
+    assert "not connected" in rows[0]["accounts"][0]["error"]
+
+
+def test_account_by_its_short_handle(tmp_path, monkeypatch, capsys) -> None:
+    s = Store(tmp_path / "inbox.db")
+    s.add_account(AccountInfo("mastodon", "m.test", "1", "teashop@m.test"))
+    s.close()
+    assert (
+        _run(
+            tmp_path,
+            "post",
+            "--account",
+            "teashop",
+            "--text-stdin",
+            stdin="hi",
+            monkeypatch=monkeypatch,
+        )
+        == 0
+    )
+    assert "post 1: scheduled" in capsys.readouterr().out

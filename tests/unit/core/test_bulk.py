@@ -138,3 +138,9 @@ def test_ics_export_parses_back_with_icalendar() -> None:
     assert str(first["SUMMARY"]) == "@shop: Spring sale; 20% off, all week"
     assert str(events[1]["DESCRIPTION"]) == ENTRIES[1].text
     assert str(events[1]["URL"]) == "https://bsky.app/x"
+
+
+def test_bare_carriage_returns_are_line_ends() -> None:
+    rows = _preview("10/03/2026 09:30,one\r10/03/2026 10:30,two\r")
+    assert [r.message for r in rows] == ["one", "two"]
+    assert all(not r.problems for r in rows)
