@@ -28,8 +28,8 @@ def register(sub: Any) -> None:
     add.add_argument(
         "--secret-stdin",
         action="store_true",
-        help="read secret fields from stdin, one KEY=VALUE a line (or just the value "
-        "when the kind has one secret field)",
+        help="read secret fields from stdin, one KEY=VALUE a line (a bare value is the "
+        "kind's first secret field)",
     )
     add.set_defaults(func=_add)
 
@@ -67,6 +67,9 @@ def register(sub: Any) -> None:
         "--keep-personal", action="store_true", help="do not remove handles, names and links"
     )
     art.add_argument("--dry-run", action="store_true", help="show the draft and what was removed")
+    art.add_argument(
+        "--any-status", action="store_true", help="allow a conversation that is not resolved yet"
+    )
     art.set_defaults(func=_article)
 
 
@@ -96,7 +99,8 @@ def _add(args: argparse.Namespace) -> int:
         )
     if args.secret_stdin:
         lines = [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
-        if len(secret_fields) == 1 and len(lines) == 1 and "=" not in lines[0]:
+        if secret_fields and len(lines) == 1 and "=" not in lines[0]:
+            # A bare value is the kind's first secret field (RT: token, SMTP: password).
             values[secret_fields[0]] = lines[0]
         else:
             for key, value in _parse_values(lines).items():
@@ -227,8 +231,14 @@ def _article(args: argparse.Namespace) -> int:
     store = _store(args)
     try:
         transcript = store.connectors.transcript(args.conversation_id)
+        summary = store.conversations.get(args.conversation_id)
     finally:
         store.close()
+    if summary is not None and summary.status != "resolved" and not args.any_status:
+        raise ConfigError(
+            f"Conversation {args.conversation_id} is {summary.status.value}: articles are written "
+            "from solved cases. Resolve it first, or pass --any-status."
+        )
     draft = draft_article(
         transcript,
         title=args.title,

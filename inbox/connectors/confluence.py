@@ -58,7 +58,7 @@ class Confluence(NoTickets):
 
     async def publish_article(self, article: Article) -> ExternalRef:
         space = await self.space_id(article.target or self.space_key)
-        marker = f"social-inbox:{article.marker}"
+        marker = f"<!-- social-inbox:{article.marker} -->"  # whole: si-x-1 is not si-x-12
         # Titles are unique per space: a page with ours is either our earlier attempt or a clash.
         found = await self._get(
             "wiki/api/v2/pages",
@@ -77,7 +77,7 @@ class Confluence(NoTickets):
             "title": article.title,
             "body": {
                 "representation": "storage",
-                "value": article_html(article) + f"<p><!-- {marker} --></p>",
+                "value": article_html(article) + f"<p>{marker}</p>",
             },
         }
         if self.parent:

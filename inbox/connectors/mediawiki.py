@@ -124,7 +124,7 @@ class MediaWiki(NoTickets):
         edit = await self._edit(title, wikitext(article, self.category), createonly=True)
         if edit is None:  # the page exists: ours from an earlier attempt, or someone else's
             existing = await self.read(title)
-            if f"social-inbox:{article.marker}" not in existing:
+            if marker_comment(article.marker) not in existing:
                 raise RemoteRejected(
                     f"{self.system} already has a page titled {title!r}. Choose another title."
                 )
@@ -182,8 +182,13 @@ def wikitext(article: Article, category: str = "") -> str:
         parts.extend([f"Source: {article.source}", ""])
     cats = [category, *article.labels] if category else list(article.labels)
     parts.extend(f"[[Category:{c}]]" for c in cats if c)
-    parts.append(f"<!-- social-inbox:{article.marker} -->")
+    parts.append(marker_comment(article.marker))
     return "\n".join(parts)
+
+
+def marker_comment(marker: str) -> str:
+    """Hidden in the page; whole, so si-x-1 never matches si-x-12."""
+    return f"<!-- social-inbox:{marker} -->"
 
 
 def _wiki_escape(text: str) -> str:

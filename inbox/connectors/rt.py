@@ -86,9 +86,11 @@ class RequestTracker(NoArticles):
 
     async def find(self, marker: str) -> str | None:
         """The id of a ticket whose subject carries marker (a previous, unacknowledged push)."""
-        query = f"Queue = '{_sql(self.queue)}' AND Subject LIKE '{_sql(marker)}'"
-        body = (await self._call("GET", "tickets", params={"query": query})).json()
-        items = body.get("items") or []
+        tag = f"[{marker}]"  # with brackets: si-x-1 must not find si-x-12
+        query = f"Queue = '{_sql(self.queue)}' AND Subject LIKE '{_sql(tag)}'"
+        params = {"query": query, "fields": "Subject", "per_page": "100"}
+        body = (await self._call("GET", "tickets", params=params)).json()
+        items = [i for i in body.get("items") or [] if tag in str(i.get("Subject", ""))]
         return str(items[0]["id"]) if items else None
 
     async def push(self, transcript: Transcript) -> ExternalRef:

@@ -126,10 +126,16 @@ def pending(store: Store) -> list[OutboxItem]:
 
 
 def queue_followups(store: Store, conversation_ids: frozenset[int]) -> int:
-    """Queue every message newer than each ticket's transcript; returns how many were new."""
+    """Queue every message newer than each ticket's transcript, and every internal note
+    (as an internal comment; notes are never in the transcript); returns how many were new.
+    """
     queued = 0
     for conversation_id, ref, synced in store.connectors.tickets_for(conversation_ids):
-        for entry in store.connectors.entries(conversation_id, synced):
+        entries = [
+            *store.connectors.entries(conversation_id, synced),
+            *store.connectors.notes(conversation_id),
+        ]
+        for entry in entries:
             key = f"append:{ref.connector}:{conversation_id}:{entry.key}"
             before = store.connectors.has_outbox_key(key)
             _queue_append(store, conversation_id, ref.connector, entry, key)

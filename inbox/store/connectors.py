@@ -211,6 +211,23 @@ class ConnectorRepo:
         )
         return [entry_of(r) for r in rows]
 
+    def notes(self, conversation_id: int) -> list[Entry]:
+        """The conversation's internal notes (triage's notes table) as note entries."""
+        rows = self._store.query(
+            "SELECT id, author_name, at, text FROM notes WHERE conversation_id = ? ORDER BY at, id",
+            (conversation_id,),
+        )
+        return [
+            Entry(
+                kind=EntryKind.NOTE,
+                author=r["author_name"] or "Team",
+                text=r["text"],
+                at=from_iso(r["at"]),
+                key=f"note-{r['id']}",
+            )
+            for r in rows
+        ]
+
     def last_message_id(self, conversation_id: int) -> int:
         rows = self._store.query(
             "SELECT coalesce(max(id), 0) FROM messages WHERE conversation_id = ?",

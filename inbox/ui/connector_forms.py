@@ -100,6 +100,7 @@ class ConnectorEditor(QDialog):
         self.bridge = bridge
         self.row = row
         self.setWindowTitle("Edit connector" if row else "Add connector")
+        self.setMinimumWidth(560)  # room for the help shown as placeholder text
         self.kind = QComboBox()
         self.kind.setObjectName("kind")
         for kind, cls in sorted(base.load_all().items(), key=lambda kv: kv[1].title):

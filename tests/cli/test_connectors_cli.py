@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from inbox import secrets
 from inbox.cli.main import main
 from inbox.store import Store
 
@@ -45,6 +46,11 @@ def test_add_list_test_remove_markdown_and_publish_an_article(capsys, profile, t
     code, out, _ = run(capsys, "--profile", profile, "connectors", "test", "kb")
     assert code == 0 and "is writable" in out
 
+    code, _, err = run(capsys, "--profile", profile, "article", "1", "--connector", "kb")
+    assert code == 2 and "Conversation 1 is new: articles are written from solved cases" in err
+    store = Store(f"{profile}/inbox.db")
+    store.conn.execute("UPDATE conversations SET status = 'resolved'")
+    store.close()
     code, out, _ = run(
         capsys, "--profile", profile, "article", "1", "--connector", "kb", "--dry-run"
     )
@@ -92,8 +98,25 @@ def test_secrets_come_from_stdin_never_the_command_line(capsys, profile, monkeyp
         "--secret-stdin",
     )
     assert code == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("1-31-rtt0ken\n"))
+    code, out, _ = run(
+        capsys,
+        "--profile",
+        profile,
+        "connectors",
+        "add",
+        "rt",
+        "--name",
+        "desk",
+        "--set",
+        "url=https://rt.example",
+        "--secret-stdin",
+    )
+    assert code == 0
+    assert secrets.get_secret(secrets.connector_key("desk", "token")) == "1-31-rtt0ken"
     code, out, _ = run(capsys, "--profile", profile, "connectors", "list")
-    assert out.startswith("hook\twebhook\turl=http://127.0.0.1:9/hook") and "s3cret" not in out
+    assert out.startswith("desk\trt\tqueue=General, url=https://rt.example\nhook\twebhook\t")
+    assert "s3cret" not in out and "rtt0ken" not in out
     store = Store(f"{profile}/inbox.db")
     try:
         assert "s3cret" not in store.query("SELECT config_json FROM connectors")[0][0]

@@ -9,15 +9,20 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 SERVERS = Path(__file__).parent.parent / "servers"
-STATE = Path(os.environ.get("SOCIAL_INBOX_TEST_SERVERS", "/tmp/social-inbox-tests"))
-# Not the scripts' default ports, so a developer's own instances are left alone.
-PORTS = {"rt": {"RT_PORT": "18380"}, "mediawiki": {"MW_PORT": "18381"}}
+# One pair of servers per checkout (worktrees on one machine run their suites at the same
+# time), on ports away from the scripts' defaults so a developer's own instances are left
+# alone. Override with SOCIAL_INBOX_TEST_SERVERS / SOCIAL_INBOX_TEST_PORT.
+_SLOT = zlib.crc32(str(SERVERS.resolve()).encode()) % 40
+STATE = Path(os.environ.get("SOCIAL_INBOX_TEST_SERVERS", f"/tmp/social-inbox-tests/{_SLOT:02d}"))
+_PORT = int(os.environ.get("SOCIAL_INBOX_TEST_PORT", str(18400 + 2 * _SLOT)))
+PORTS = {"rt": {"RT_PORT": str(_PORT)}, "mediawiki": {"MW_PORT": str(_PORT + 1)}}
 START_TIMES: dict[str, float] = {}
 
 
@@ -34,7 +39,12 @@ def _run(script: str, action: str, timeout: float) -> subprocess.CompletedProces
 
 
 def start_server(script: str) -> Iterator[dict[str, str]]:
-    """Start (or reuse) a server; stop it afterwards only if this session started it."""
+    """Start (or reuse) a server, and leave it running for the next session.
+
+    Sessions from other checkouts may share it (every test works under its own random
+    profile marker), so stopping it at the end could pull it from under them; set
+    SOCIAL_INBOX_STOP_SERVERS=1 to stop a server this session started.
+    """
     was_running = _run(script, "status", 30).returncode == 0 if (STATE / script).exists() else False
     began = time.monotonic()
     try:
@@ -49,7 +59,7 @@ def start_server(script: str) -> Iterator[dict[str, str]]:
         line.split("=", 1) for line in done.stdout.splitlines() if "=" in line and line[0] != "#"
     )
     yield env
-    if not was_running:
+    if not was_running and os.environ.get("SOCIAL_INBOX_STOP_SERVERS") == "1":
         _run(script, "stop", 60)
 
 

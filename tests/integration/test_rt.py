@@ -152,3 +152,19 @@ def test_secrets_are_not_in_the_database(store, rt) -> None:
     assert rt["RT_TOKEN"].encode() not in raw
     with pytest.raises(ConfigError, match="no setting"):
         ops.save_connector(store, "x", "rt", {"url": rt["RT_URL"], "tokn": "typo"})
+
+
+async def test_a_marker_that_prefixes_another_finds_only_its_own_ticket(
+    store, rt, conversation
+) -> None:
+    from dataclasses import replace
+
+    transcript = store.connectors.transcript(conversation)
+    connector = ops.open_connector(store, "desk")
+    try:
+        other = await connector.push(replace(transcript, marker=transcript.marker + "2"))
+        mine = await connector.push(transcript)
+        assert mine.remote_id != other.remote_id
+        assert (await connector.push(transcript)).remote_id == mine.remote_id
+    finally:
+        await connector.aclose()

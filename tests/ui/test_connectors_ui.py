@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from inbox import secrets
+from inbox.core.events import Changed
 from inbox.engine import connectors as ops
 from inbox.ui.connector_forms import ConnectorEditor, ConnectorsDialog
 from inbox.ui.features.connectors import ArticleEditor
@@ -131,8 +132,16 @@ def test_publishing_from_the_editor_puts_the_article_link_on_the_pane(
     session.engine.call(
         lambda e: ops.save_connector(e.store, "kb", "markdown", {"folder": str(kb)})
     )
-    _open_first(window)
+    cid = _open_first(window)
     write = next(a for a in window.pane.toolbar.actions() if a.objectName() == "writeArticle")
+    assert not write.isEnabled()  # not resolved yet
+
+    def resolve(e) -> None:
+        e.store.conn.execute("UPDATE conversations SET status = 'resolved' WHERE id = ?", (cid,))
+        e.publish(Changed(conversations=frozenset({cid})))
+
+    session.engine.call(resolve)
+    qtbot.waitUntil(write.isEnabled)
     write.trigger()
     qtbot.waitUntil(lambda: isinstance(window.findChild(ArticleEditor), ArticleEditor))
     editor = window.findChild(ArticleEditor)

@@ -24,6 +24,7 @@ from inbox.connectors import base
 from inbox.core.article import draft_article
 from inbox.core.events import Changed
 from inbox.core.handoff import Article, Transcript
+from inbox.core.models import Status
 from inbox.engine import Engine
 from inbox.engine import connectors as ops
 from inbox.store.outbox import OutboxItem
@@ -60,6 +61,7 @@ class DeskActions:
         self.status.linkActivated.connect(self._link)
         window.pane.add_action_widget(self.status)
         window.pane.conversation_changed.connect(lambda _cid: self.refresh())
+        window.pane.conversation_changed.connect(lambda _cid: self._article_allowed())
         self.bridge.changed.connect(self._on_changed)
         self.dialog: QDialog | None = None
         self.refresh()
@@ -75,6 +77,18 @@ class DeskActions:
     def _on_changed(self, changed: Changed) -> None:
         if changed.outbox or self.window.pane.conversation_id in changed.conversations:
             self.refresh()
+            self._article_allowed()
+
+    def _article_allowed(self) -> None:
+        """Articles come from solved cases: the button waits for the conversation to be resolved."""
+        summary = self.window.pane.summary
+        resolved = summary is not None and summary.status is Status.RESOLVED
+        self.article_action.setEnabled(resolved)
+        self.article_action.setToolTip(
+            "Draft a knowledge-base article from this solved conversation"
+            if resolved
+            else "Resolve the conversation first: articles are written from solved cases"
+        )
 
     def refresh(self) -> None:
         """Links to tickets and articles, and any push still pending or failed, with its error."""

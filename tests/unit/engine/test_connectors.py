@@ -122,6 +122,24 @@ async def test_new_messages_become_follow_ups_once(
     assert Changed(outbox=True) in inline_engine.events
 
 
+async def test_internal_notes_become_internal_comments_on_the_ticket(
+    store, desk, conversation, inline_engine
+):
+    store.triage.add_note(conversation, "Before the push: VIP", None)
+    ops.queue_push(store, conversation, "desk")
+    await deliver_due(inline_engine)  # the push queues the notes written so far
+    changed = store.triage.add_note(conversation, "Offer a refund", None)
+    ops.follow_ups(inline_engine)(changed)  # type: ignore[arg-type]
+    assert await deliver_due(inline_engine) == 2
+    (kind, transcript), *appends = desk.calls
+    assert kind == "push"
+    assert all("VIP" not in e.text for e in transcript.entries)  # notes stay internal
+    assert appends == [
+        ("append", ("T-1", "note", "Before the push: VIP")),
+        ("append", ("T-1", "note", "Offer a refund")),
+    ]
+
+
 def test_knowledge_bases_take_no_tickets(store, conversation, tmp_path) -> None:
     ops.save_connector(store, "md", "markdown", {"folder": str(tmp_path)})
     with pytest.raises(Exception, match="knowledge base"):
