@@ -17,6 +17,7 @@ from typing import Any
 from inbox.core.clock import from_iso
 from inbox.core.events import Changed
 from inbox.core.models import ColumnFilter, Kind
+from inbox.core.sla import SlaPolicy
 from inbox.demo import mastodon_api
 from inbox.engine import Engine
 from inbox.engine.sync import sync_account
@@ -24,6 +25,7 @@ from inbox.networks.replay import Recording, ReplayAdapter, parse_recording
 
 # One file per account, so one account can switch to its network's real payload shape alone.
 RECORDINGS = ("mastodon.json", "bluesky.json", "x.json")
+DEMO_SLA = SlaPolicy(first_response_minutes=8 * 60, amber_minutes=60)
 TEAMS = ("Support", "Billing", "Community")
 
 
@@ -70,6 +72,9 @@ def recordings(engine: Engine) -> list[Recording]:
 async def _seed(engine: Engine) -> Changed:
     store = engine.store
     total = Changed()
+    # A small shop answers within the working day: the recordings span two days, so
+    # the deck shows breached, nearing and running response times side by side.
+    store.teams.set_policy(None, DEMO_SLA)
     for name, recording in zip(RECORDINGS, recordings(engine), strict=True):
         account = store.add_account(recording.account)
         if recording.account.network == "mastodon":

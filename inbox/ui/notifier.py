@@ -65,7 +65,8 @@ class Notifier(QObject):
     def _fresh(self, alert: Alert) -> bool:
         if alert.kind is AlertKind.NEW:
             return alert.conversation_id > self._floor_id
-        return alert.due >= self._since
+        # a breach missed after start-up, or on a conversation that arrived since
+        return alert.due >= self._since or alert.conversation_id > self._floor_id
 
     def prefs(self) -> tuple[NotifyPrefs, int | None]:
         me = self._store.teams.current()

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import os
 import random
-import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from inbox.core.clock import FakeClock, to_iso
 from inbox.core.rules import DEFAULT_RULES, Action, Condition, Do, Rule, Ruleset, When
 from inbox.core.textfacts import sentiment
 from inbox.store import Store
+from tests.bench import result, workdir
 
 N = int(os.environ.get("BENCH_RULES_N", "100000"))
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -119,30 +119,26 @@ def _timed_pass(store: Store, ruleset: Ruleset) -> float:
 
 
 def run() -> Iterable[dict[str, object]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        store = build(Path(tmp) / "bench.db")
-        try:
-            ruleset = Ruleset(rules())
-            assert len(ruleset.rules) == 30
-            bare = _timed_pass(store, Ruleset([]))
-            evaluated = _timed_pass(store, ruleset)
-        finally:
-            store.close()
-    value, baseline = N / evaluated, N / bare
-    yield {
-        "name": "rules",
-        "value": round(value, 1),
-        "unit": "conv/s",
-        "baseline": round(baseline, 1),
-        "ratio": round(value / baseline, 3),
-    }
-
-
-def main() -> Iterator[str]:
-    for result in run():
-        yield json.dumps(result)
+    store = build(workdir() / "bench_rules.db")
+    try:
+        ruleset = Ruleset(rules())
+        assert len(ruleset.rules) == 30
+        bare = _timed_pass(store, Ruleset([]))
+        evaluated = _timed_pass(store, ruleset)
+    finally:
+        store.close()
+    yield result(
+        "rules",
+        N / evaluated,
+        "conv/s",
+        N / bare,
+        conversations=N,
+        rules=30,
+        seconds=round(evaluated, 2),
+        baseline_seconds=round(bare, 2),
+    )
 
 
 if __name__ == "__main__":
-    for line in main():
-        print(line)
+    for line in run():
+        print(json.dumps(line))

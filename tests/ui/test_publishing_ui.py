@@ -250,6 +250,33 @@ def test_reply_box_inserts_templates_and_refuses_placeholders(
     assert box.editor.toPlainText() == ""
 
 
+def test_reply_box_fills_the_ticket_number_once_the_conversation_has_a_ticket(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from inbox.core.handoff import ExternalRef
+    from inbox.ui.features.reply import ReplyBox
+
+    session = open_profile(workspace)
+    conversation = session.store.conversations.page(ColumnFilter(), 1)[0]
+    session.engine.call(
+        lambda e: [
+            e.store.templates.save(Template("Ticket", "Ticket {ticket.id}", shortcut="tk")),
+            e.store.connectors.save_ref(
+                conversation.id, ExternalRef("desk", "4711", "https://rt.test/Ticket/4711")
+            ),
+        ]
+    )
+    window = session.window
+    window.open_conversation(conversation.id)
+    box = window.findChild(ReplyBox)
+    assert box is not None
+    box.editor.setFocus()
+    qtbot.keyClicks(box.editor, "/tk")
+    qtbot.keyClick(box.editor, Qt.Key.Key_Return)
+    assert box.editor.toPlainText() == "Ticket 4711"
+    assert box.send_button.isEnabled()
+
+
 def test_templates_dialog_saves_imports_and_exports(
     workspace: Path, open_profile: Opener, qtbot: QtBot, tmp_path: Path
 ) -> None:

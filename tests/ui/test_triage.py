@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
@@ -203,3 +204,73 @@ def test_member_notification_settings_reach_the_notifier(
     prefs = NotifyPrefs(min_priority=5, only_mine=True)
     session.engine.call(lambda e: ops.set_notify_prefs(e, me, prefs))
     assert session.window.triage.notifier.prefs() == (prefs, me)
+
+
+# The offscreen platform cannot raise the tooltip window; showing it is what matters here.
+@pytest.mark.qt_log_ignore("does not support raise")
+def test_hovering_a_row_shows_why_it_has_its_priority(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    session = open_profile(workspace)
+    rule = Rule("Parcel", (Condition(When.KEYWORDS, ("parcel",)),), (Action(Do.PRIORITY, 40),))
+    session.engine.call(lambda e: ops.save_rule(e, rule))
+    session.engine.call(ops.reapply_settled)
+    column = session.window.deck.columns()[0]
+    qtbot.waitUntil(lambda: column.model.summary(0).priority == 40)
+    viewport = column.list.viewport()
+    where = column.list.visualRect(column.model.index(0)).center()
+    event = QHelpEvent(QEvent.Type.ToolTip, where, viewport.mapToGlobal(where))
+    QApplication.sendEvent(viewport, event)
+    assert "+40  Parcel" in QToolTip.text()
+    QToolTip.hideText()
+
+
+def test_an_sla_breach_is_notified_once(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from inbox.core.events import Changed
+    from inbox.core.sla import SlaPolicy
+
+    session = open_profile(workspace)
+    notifier = session.window.triage.notifier
+    shown = []
+    notifier.notified.connect(shown.append)
+    session.engine.call(lambda e: ops.set_policy(e, None, SlaPolicy()))  # the workspace has none
+    late = message(session.engine, "late1", "hello?", author="kim", minutes_ago=90)
+    with qtbot.waitSignal(notifier.notified) as new:
+        ingest(session.engine, [late])  # already overdue: lifted by the breach boost
+    assert new.args[0].title == "New high-priority conversation"
+    with qtbot.waitSignal(notifier.notified) as breach:
+        session.engine.call(ops.sla_tick)
+    assert breach.args[0].title == "SLA breached"
+    assert "hello?" in breach.args[0].body
+    assert session.engine.call(ops.sla_tick) == Changed()  # nothing new: nothing published
+    QApplication.processEvents()
+    assert [n.title for n in shown] == ["New high-priority conversation", "SLA breached"]
+
+
+def test_routing_to_a_team_shows_the_conversation_on_that_teams_deck(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    session = open_profile(workspace)
+    triage = session.window.triage
+    team = session.engine.call(lambda e: ops.add_team(e, "Billing"))
+    qtbot.waitUntil(lambda: triage.switcher.findData(f"team:{team.id}") >= 0)
+    target = session.window.deck.columns()[0].model.summary(0).id
+    session.engine.call(
+        lambda e: e.store.columns.add("Billing queue", ColumnFilter(team_id=team.id), team.id)
+    )
+    triage.route_to(team.id, [target])
+    qtbot.waitUntil(lambda: session.store.conversations.get(target).team_name == "Billing")
+    triage.switcher.activated.emit(triage.switcher.findData(f"team:{team.id}"))
+    assert triage.switcher.currentText() == "Team: Billing"
+    (column,) = session.window.deck.columns()
+    assert column.name == "Billing queue"
+    qtbot.waitUntil(lambda: column.model.rowCount() == 1)  # the first page loads when shown
+    assert column.model.summary(0).id == target

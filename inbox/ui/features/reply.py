@@ -142,10 +142,13 @@ class ReplyBox(QWidget):
             agent = rows[0][0] if rows else ""
         if s is None:
             return core_templates.context(agent_name=agent, today=today)
+        ticket = self.store.connectors.ticket_fields(s.id)  # empty until pushed to a desk
         return core_templates.context(
             author_name=s.contact_name,
             author_handle=s.contact_handle,
             agent_name=agent,
+            ticket_id=ticket.get("ticket.id"),
+            ticket_url=ticket.get("ticket.url"),
             account_handle=s.account_handle,
             today=today,
         )

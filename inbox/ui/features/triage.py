@@ -47,6 +47,17 @@ def install(window: MainWindow, engine: Engine) -> None:
     window.triage = Triage(window, engine)  # type: ignore[attr-defined]
 
 
+def key_of(scope: tuple[str, int | None]) -> str:
+    """A deck scope as the switcher's item data ("team:3"): Qt compares strings by value."""
+    kind, team_id = scope
+    return f"{kind}:{team_id}" if team_id is not None else kind
+
+
+def scope_of(key: str) -> tuple[str, int | None]:
+    kind, _, team = key.partition(":")
+    return (kind, int(team) if team else None)
+
+
 def explain_text(store: Store, conversation_id: int, now: datetime) -> str:
     """The priority badge's tooltip: the score, each rule that fired, the SLA."""
     rows = store.query(
@@ -123,13 +134,16 @@ class Triage(QObject):
         window.toolbar.addWidget(self.switcher)
         window.toolbar.addWidget(QLabel(" I am "))
         window.toolbar.addWidget(self.member_box)
-        self.switcher.activated.connect(lambda i: self.show_deck(self.switcher.itemData(i)))
+        self.switcher.activated.connect(
+            lambda i: self.show_deck(scope_of(self.switcher.itemData(i)))
+        )
         self.member_box.activated.connect(lambda i: self.set_member(self.member_box.itemData(i)))
         self.reload_people()
 
         add = window.add_action
         self.actions = {
             "assign": add("Triage", "Assign…", self.assign, "A"),
+            "route": add("Triage", "Route to team…", self.route),
             "resolve": add("Triage", "Resolve", self.resolve, "E"),
             "snooze": add("Triage", "Snooze…", self.snooze, "S"),
             "tag": add("Triage", "Tag…", self.tag, "L"),
@@ -172,12 +186,12 @@ class Triage(QObject):
     def reload_people(self) -> None:
         current = self.scope
         self.switcher.clear()
-        self.switcher.addItem("Shared deck", (SHARED, None))
+        self.switcher.addItem("Shared deck", key_of((SHARED, None)))
         for tid, name in self.store.teams.all().items():
-            self.switcher.addItem(f"Team: {name}", (TEAM, tid))
-        self.switcher.addItem("My work", (MINE, None))
-        self.switcher.addItem("Unassigned", (UNASSIGNED, None))
-        index = self.switcher.findData(current)
+            self.switcher.addItem(f"Team: {name}", key_of((TEAM, tid)))
+        self.switcher.addItem("My work", key_of((MINE, None)))
+        self.switcher.addItem("Unassigned", key_of((UNASSIGNED, None)))
+        index = self.switcher.findData(key_of(current))
         self.switcher.setCurrentIndex(max(0, index))
         self.member_box.clear()
         self.member_box.addItem("(nobody)", None)
@@ -210,7 +224,7 @@ class Triage(QObject):
 
         self.deck.scope = narrow
         self.deck.reload_columns()
-        index = self.switcher.findData(self.scope)
+        index = self.switcher.findData(key_of(self.scope))
         if index >= 0:
             self.switcher.setCurrentIndex(index)
 
@@ -269,6 +283,20 @@ class Triage(QObject):
     def assign_to(self, member_id: int | None, ids: list[int] | None = None) -> None:
         ids = ids or self.targets()
         self._run(lambda e: ops.assign(e, ids, member_id))
+
+    def route(self) -> None:
+        ids = self.targets()
+        if not ids:
+            return
+        teams = self.store.teams.all()
+        names = [*teams.values(), "No team"]
+        choice, ok = QInputDialog.getItem(self.window, "Route", "Route to team", names, 0, False)
+        if ok:
+            self.route_to(next((tid for tid, n in teams.items() if n == choice), None), ids)
+
+    def route_to(self, team_id: int | None, ids: list[int] | None = None) -> None:
+        ids = ids or self.targets()
+        self._run(lambda e: ops.set_team(e, ids, team_id))
 
     def resolve(self) -> None:
         ids = self.targets()

@@ -102,3 +102,11 @@ def test_recordings_are_what_the_generator_writes(tmp_path: Path) -> None:
     generate(tmp_path)
     for name in RECORDINGS:
         assert json.loads((tmp_path / name).read_text(encoding="utf-8")) == load_raw(name)
+
+
+def test_demo_shows_breached_and_running_response_times_side_by_side(seeded, engine) -> None:
+    now = engine.clock.now()
+    open_ = [c for c in seeded.conversations.page(ColumnFilter(), limit=400) if c.sla_due_at]
+    breached = [c for c in open_ if c.sla_due_at <= now]
+    running = [c for c in open_ if c.sla_due_at > now]
+    assert breached and running
