@@ -38,7 +38,7 @@ def test_reply_box_counts_and_queues_a_reply(
     window = session.window
     conversation_id = open_first(window, qtbot)
     box = reply_box(window)
-    assert box.isEnabled()
+    qtbot.waitUntil(box.isEnabled)  # the box reads the conversation on the reader thread
     box.editor.setPlainText("We ship to Norway, yes!")
     assert box.counter.text() == str(500 - len("We ship to Norway, yes!"))
     box.editor.setPlainText("x" * 501)
@@ -60,6 +60,7 @@ def test_a_failed_reply_shows_the_servers_message_and_retries(
     window = session.window
     conversation_id = open_first(window, qtbot)
     box = reply_box(window)
+    qtbot.waitUntil(box.isEnabled)
 
     def failed(e):
         item = e.store.outbox.enqueue(
@@ -69,11 +70,9 @@ def test_a_failed_reply_shows_the_servers_message_and_retries(
         e.publish(Changed(conversations=frozenset({conversation_id}), outbox=True))
         return item.id
 
-    with qtbot.waitSignal(session.bridge.changed):
-        item_id = session.engine.call(failed)
-    assert (
-        box.problem.text() == "⚠ Not sent: Validation failed: Text character limit of 500 exceeded"
-    )
+    item_id = session.engine.call(failed)
+    expected = "⚠ Not sent: Validation failed: Text character limit of 500 exceeded"
+    qtbot.waitUntil(lambda: box.problem.text() == expected)  # read on the reader thread
     assert not box.retry_button.isHidden()
     with qtbot.waitSignal(session.bridge.changed, check_params_cb=lambda c: c.outbox):
         box.retry_button.click()

@@ -106,6 +106,10 @@ class MastodonAdapter:
         state = _cursor(cursor)
         params = [("types[]", t) for t in await self._types()]
         params.append(("limit", str(self.page_size)))
+        # 4.3+ holds mentions and DMs from strangers back as "notification requests"
+        # under the default policy; a support inbox needs exactly those. Older servers
+        # ignore the parameter.
+        params.append(("include_filtered", "true"))
         if state is None:
             mode = "first"
         elif state.get("backfill"):

@@ -38,6 +38,7 @@ def test_first_sync_pages_back_through_the_window_and_stores_threads(engine, att
     calls = notification_calls(fake)
     assert "max_id" not in calls[0] and "min_id" not in calls[0]
     assert [c.get("max_id") for c in calls[1:4]] == ["2006", "2004", "2001"]
+    assert {c["include_filtered"] for c in calls} == {"true"}
     assert calls[-1]["min_id"] == "2007"
     assert sorted(fake.calls("GET", "/api/v1/notifications")[0].url.params.get_list("types[]")) == [
         "mention",
@@ -182,3 +183,17 @@ def test_a_revoked_token_marks_the_account_and_nothing_else_stops(
     assert count == 5
     with pytest.raises(AuthExpired):
         engine.call(lambda e: sync_account(e, bad))
+
+
+def test_a_malformed_notification_is_quarantined_and_the_rest_is_stored(engine, attach, fake):
+    broken = {"id": "2008", "type": "mention", "created_at": "2026-03-01T14:00:00.000Z"}
+    fake.add([broken | {"status": {"id": 42, "account": "nobody"}}])
+    account_id = attach()
+    engine.call(lambda e: sync_account(e, account_id))
+    rows = engine.call(lambda e: e.store.query("SELECT source, reason, raw FROM quarantine"))
+    [(source, reason, raw)] = [tuple(r) for r in rows]
+    assert source == f"account:{account_id}:mentions" and "not text" in reason
+    assert json.loads(raw)["id"] == "2008"
+    assert "1130" in remote_ids(engine)
+    cursor = json.loads(engine.call(lambda e: e.store.cursor(account_id, MENTIONS)))
+    assert cursor["newest"] == "2008"  # the bad item is not fetched again and again
