@@ -9,11 +9,11 @@ ru_maxrss of the child); baseline: the bare window's.
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,20 +33,35 @@ window.grab().save(sys.argv[1])
 """
 
 
+# Linux records the exec-ing process's memory high-water mark into the new program's
+# ru_maxrss: spawned straight from this process (which holds the 1M-message dataset
+# build), the app would report our peak. A tiny launcher spawns it instead and
+# reports the app's own peak and its start time.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+started = time.time()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(json.dumps([started, usage.ru_maxrss, os.waitstatus_to_exitcode(status)]))
+"""
+
+
 def _timed(argv: list[str], shot: Path) -> tuple[float, float, str]:
     """(seconds to screenshot written, peak RSS in MB, stderr tail) of one child process."""
     shot.unlink(missing_ok=True)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    started = time.time()
-    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert child.stderr is not None
-    stderr = child.stderr.read().decode(errors="replace")
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0 or not shot.exists():
+    launcher = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *argv], env=env, capture_output=True, text=True
+    )
+    stderr = launcher.stderr
+    try:
+        started, maxrss_kb, code = json.loads(launcher.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise RuntimeError(f"the launcher failed: {stderr.strip()[-300:]}") from None
+    if code != 0 or not shot.exists():
         tail = " ".join(stderr.strip().splitlines()[-2:])[-300:]
-        raise RuntimeError(f"exit {child.returncode}, no screenshot: {tail}")
-    return shot.stat().st_mtime - started, usage.ru_maxrss / 1024, stderr
+        raise RuntimeError(f"exit {code}, no screenshot: {tail}")
+    return shot.stat().st_mtime - started, maxrss_kb / 1024, stderr
 
 
 def _median_run(argv: list[str], shot: Path) -> tuple[float, float]:
