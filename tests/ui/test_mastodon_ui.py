@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from inbox import secrets
 from inbox.core.events import AccountStatus, Changed
+from inbox.core.models import ColumnFilter
 from inbox.ui.features import accounts as accounts_feature
 from inbox.ui.features.reply import ReplyBox
 from tests.networks.mastodon.fake import HOST, TOKEN, FakeMastodon
@@ -121,3 +122,40 @@ def test_add_account_dialog_with_a_token(
     assert dialog.account is not None and dialog.account.handle == f"teashop@{HOST}"
     assert secrets.get_secret(secrets.account_key("mastodon", HOST, dialog.account.remote_id))
     qtbot.waitUntil(lambda: [a.handle for a in session.store.accounts()] == [f"teashop@{HOST}"])
+
+
+def test_visibility_and_content_warning_only_for_mastodon_conversations(
+    workspace, open_profile
+) -> None:
+    from inbox.core.models import AccountInfo, Contact, Kind, Message
+
+    session = open_profile(workspace)
+    box = reply_box(session.window)
+
+    def add_x(e):
+        account = e.store.add_account(AccountInfo("x", "x.test", "9", "shopx"))
+        e.store.ingest.messages(
+            account.id,
+            [
+                Message(
+                    "x-1",
+                    "x-1",
+                    Kind.MENTION,
+                    Contact("x", "u1", "bob"),
+                    "hi",
+                    e.clock.now(),
+                )
+            ],
+        )
+        return e.store.query("SELECT id FROM conversations WHERE key = 'x-1'")[0][0]
+
+    x_conversation = session.engine.call(add_x)
+    session.window.open_conversation(x_conversation)
+    assert box.visibility.isHidden() and box.cw.isHidden()
+    mastodon = next(
+        c.id
+        for c in session.store.conversations.page(ColumnFilter(statuses=()), 200)
+        if c.network == "mastodon"
+    )
+    session.window.open_conversation(mastodon)
+    assert not box.visibility.isHidden() and not box.cw.isHidden()

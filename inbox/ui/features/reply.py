@@ -165,6 +165,13 @@ class ReplyBox(QWidget):
         if summary is not None:
             self.highlighter.network = summary.network
             self.highlighter.rehighlight()
+        # Visibility and content warnings are Mastodon's; elsewhere they would do nothing.
+        mastodon = summary is not None and summary.network == "mastodon"
+        self.visibility.setVisible(mastodon)
+        self.cw.setVisible(mastodon)
+        if not mastodon:
+            self.visibility.setCurrentIndex(0)
+            self.cw.clear()
         self.setEnabled(summary is not None)
         self.network = summary.network if summary else ""
         self.account_id = summary.account_id if summary else 0
