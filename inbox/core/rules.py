@@ -240,6 +240,9 @@ class Ruleset:
         return decide_from([effect for _, effect in self._fired(facts)], facts.sla_breached)
 
 
+_STATUSES = {s.value: s for s in Status}
+
+
 @dataclass(frozen=True, slots=True)
 class Effect:
     """What one rule does, folded from its actions once."""
@@ -267,7 +270,7 @@ class Effect:
             elif action.do is Do.TAGS:
                 tags.extend(t for t in _strings(action.value) if t not in tags)
             elif action.do is Do.STATUS and status is None and action.value:
-                status = Status(str(action.value))
+                status = _STATUSES.get(str(action.value))  # an unknown status is ignored
             elif action.do is Do.TEMPLATE and template is None and action.value:
                 template = str(action.value)
             elif action.do is Do.SPAM:

@@ -78,9 +78,9 @@ PRODUCTS = [
     "Ali Shan oolong",
     "rooibos chai",
     "Dragonwell",
-    "the starter sampler",
-    "the gaiwan set",
-    "the cast-iron kettle",
+    "starter sampler",
+    "gaiwan set",
+    "cast-iron kettle",
     "Lapsang souchong",
 ]
 
@@ -88,11 +88,11 @@ OUTAGE = [
     "Is your site down? I get a 502 every time I try to check out",
     "Checkout is broken, the payment page just spins forever",
     "@{us} your shop won't load at all, is something wrong?",
-    "Tried to order {product} three times, checkout keeps failing with an error",
+    "Tried to order the {product} three times, checkout keeps failing with an error",
     "My cart emptied itself and now the site is down?",
     "Site down for anyone else? Can't reach the Leaf & Kettle shop",
     "Getting 'something went wrong' on the payment step. Was I charged?",
-    "Your checkout is broken on mobile and desktop, can you fix it? I need {product} for a gift",
+    "Your checkout is broken on mobile and desktop, please fix it! I need the {product} for a gift",
     "The website has been down for an hour, is there another way to order?",
     "Payment failed but my bank shows a pending charge. What happened?",
 ]
@@ -109,7 +109,7 @@ BILLING = [
     "My promo code SPRING15 didn't apply but I was charged full price",
     "Why was I charged a subscription fee? I cancelled last month",
     "Double charge on my card for the {product}, please help",
-    "Refund please: {product} arrived damaged (order #{order})",
+    "Refund please: the {product} arrived damaged (order #{order})",
 ]
 SHIPPING = [
     "Where is my parcel? Order #{order} still says 'label created'",

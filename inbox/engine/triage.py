@@ -6,6 +6,7 @@ The acting member is the profile's current member (store.teams.current()).
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -86,19 +87,52 @@ def undo(engine: Engine) -> Changed:
 
 
 def save_rule(engine: Engine, rule: Rule) -> Rule:
+    """Store a rule, then re-apply the rules to every conversation in the background."""
     saved = engine.store.rules.save(rule)
     engine.publish(Changed(rules=True))
+    request_reapply(engine)
     return saved
 
 
 def remove_rule(engine: Engine, rule_id: int) -> Changed:
     engine.store.rules.remove(rule_id)
+    request_reapply(engine)
     return _done(engine, Changed(rules=True))
 
 
 def reorder_rules(engine: Engine, rule_ids: list[int]) -> Changed:
     engine.store.rules.reorder(rule_ids)
+    request_reapply(engine)
     return _done(engine, Changed(rules=True))
+
+
+# One background re-apply per engine; an edit while it runs asks for one more pass.
+_running: weakref.WeakKeyDictionary[Engine, asyncio.Task[None]] = weakref.WeakKeyDictionary()
+_again: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def request_reapply(engine: Engine) -> None:
+    """Re-apply the rules soon (on the engine thread); edits in quick succession coalesce."""
+    task = _running.get(engine)
+    if task is not None and not task.done():
+        _again.add(engine)
+        return
+
+    async def passes() -> None:
+        while True:
+            _again.discard(engine)
+            await reapply(engine)
+            if engine not in _again:
+                return
+
+    _running[engine] = engine.spawn(passes(), name="reapply-rules")
+
+
+async def reapply_settled(engine: Engine) -> None:
+    """Wait for a background re-apply, if one runs (tests, the CLI)."""
+    task = _running.get(engine)
+    if task is not None:
+        await asyncio.shield(task)
 
 
 async def reapply(
@@ -161,8 +195,10 @@ async def set_policy(engine: Engine, team_id: int | None, policy: SlaPolicy) -> 
 
 
 def sla_tick(engine: Engine) -> Changed:
-    """Record due times just missed (lifting those conversations) and return ended snoozes."""
-    changed = engine.store.triage.sweep_breaches() | engine.store.triage.wake_snoozed()
+    """Record due times just missed (lifting those conversations), return ended snoozes,
+    and re-score conversations that just crossed a rule's "waiting longer than N minutes"."""
+    triage = engine.store.triage
+    changed = triage.sweep_breaches() | triage.wake_snoozed() | triage.rescore_waiting()
     return _done(engine, changed)
 
 

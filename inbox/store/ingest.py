@@ -1,10 +1,19 @@
-"""Ingest: normalized messages into contacts, conversations and messages, deduplicated."""
+"""Ingest: normalized messages into contacts, conversations and messages, deduplicated.
+
+One call is one page: a few set-wise statements (which remote ids are known, which
+conversations exist) instead of several round trips per message, the conversation
+rows worked out in Python, then written with executemany. The triage rules run
+after the rows are written (store.rules.refresh), on the conversations the page
+touched, inside the same transaction.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from inbox.core.clock import to_iso
 from inbox.core.events import Changed
@@ -16,6 +25,47 @@ if TYPE_CHECKING:
     from inbox.store.store import Store
 
 SNIPPET_CHARS = 240
+_CHUNK = 500  # bound parameters per IN (...) list
+_CONTACT_CACHE = 50_000
+
+_INSERT_MESSAGE = """INSERT INTO messages (id, account_id, conversation_id, remote_id, kind,
+    direction, author_id, author_handle, author_name, text, html, url, in_reply_to, visibility,
+    spoiler_text, language, media_json, mentions_json, created_at, raw_json, sentiment)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+_INSERT_CONVERSATION = """INSERT INTO conversations (id, account_id, key, kind, contact_id,
+    snippet, status, unread, message_count, first_message_at, last_message_at, last_inbound_at,
+    first_response_at, last_inbound_id, waiting_since)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+_UPDATE_CONVERSATION = """UPDATE conversations SET snippet = ?, unread = ?, message_count = ?,
+    first_message_at = ?, last_message_at = ?, last_inbound_at = ?, first_response_at = ?,
+    last_inbound_id = ?, waiting_since = ?, sla_breaches = ?, sla_breached_at = ?
+    WHERE id = ?"""
+
+
+@dataclass(slots=True)
+class _Conversation:
+    """A conversation's row while a page is applied to it."""
+
+    id: int
+    new: bool
+    key: str = ""
+    kind: str = ""
+    contact_id: int | None = None
+    snippet: str = ""
+    unread: bool = True
+    message_count: int = 0
+    first_message_at: str = ""
+    last_message_at: str = ""
+    last_inbound_at: str | None = None
+    first_response_at: str | None = None
+    last_inbound_id: int | None = None
+    waiting_since: str | None = None  # oldest inbound message not answered yet
+    sla_due_at: str = "9999"
+    sla_breaches: int = 0
+    sla_breached_at: str | None = None
+    added: int = 0  # messages this page adds
 
 
 class Ingest:
@@ -23,6 +73,8 @@ class Ingest:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        # Contacts known to be stored as they are: skips re-upserting a repeat author.
+        self._contacts: dict[tuple[str, str], tuple[Contact, int]] = {}
 
     def messages(
         self, account_id: int, messages: Iterable[Message], decide: Decide | None = None
@@ -35,39 +87,110 @@ class Ingest:
         Returns:
             Changed with the ids of conversations that got a new message.
         """
-        touched: set[int] = set()
-        reopen: set[int] = set()
-        contacts: dict[tuple[str, str], int] = {}
-        conversations: dict[str, int] = {}
-        with self._store.transaction() as conn:
-            for message in messages:
-                seen = conn.execute(
-                    "SELECT 1 FROM messages WHERE account_id = ? AND remote_id = ?",
-                    (account_id, message.remote_id),
-                ).fetchone()
-                if seen:
-                    continue
-                contact_id = contacts.get((message.author.network, message.author.remote_id))
-                if contact_id is None:
-                    contact_id = self._contact(message.author)
-                    contacts[(message.author.network, message.author.remote_id)] = contact_id
-                conversation_id = conversations.get(message.conversation_key)
-                if conversation_id is None:
-                    conversation_id, existed = self._conversation(account_id, message, contact_id)
-                    conversations[message.conversation_key] = conversation_id
-                else:
-                    existed = True
-                if existed and message.direction is Direction.IN:
-                    reopen.add(conversation_id)  # the customer wrote again
-                self._insert_message(account_id, conversation_id, contact_id, message)
-                touched.add(conversation_id)
-            rules = self._store.rules
-            rules.refresh(reopen, decide, reopen=True)
-            rules.refresh(touched - reopen, decide)
-        return Changed(conversations=frozenset(touched))
+        try:
+            with self._store.transaction() as conn:
+                return self._page(conn, account_id, list(messages), decide)
+        except BaseException:
+            self._contacts.clear()  # ids from a rolled-back transaction are not stored
+            raise
 
-    def _contact(self, contact: Contact) -> int:
-        row = self._store.conn.execute(
+    def _page(
+        self,
+        conn: sqlite3.Connection,
+        account_id: int,
+        batch: list[Message],
+        decide: Decide | None,
+    ) -> Changed:
+        known = _existing(
+            conn,
+            "SELECT remote_id FROM messages WHERE account_id = ? AND remote_id IN ({})",
+            account_id,
+            [m.remote_id for m in batch],
+        )
+        fresh: list[Message] = []
+        for message in batch:
+            if message.remote_id not in known:
+                known.add(message.remote_id)  # a repeat within the page is a duplicate too
+                fresh.append(message)
+        if not fresh:
+            return Changed()
+        conversations = self._load_conversations(
+            conn, account_id, list(dict.fromkeys(m.conversation_key for m in fresh))
+        )
+        # Ids are handed out here (one writer, inside BEGIN IMMEDIATE) so that rows can
+        # refer to each other before a single executemany writes them.
+        next_id: int = conn.execute(
+            "SELECT coalesce(max(id), 0) + 1 FROM conversations"
+        ).fetchone()[0]
+        next_message: int = conn.execute(
+            "SELECT coalesce(max(id), 0) + 1 FROM messages"
+        ).fetchone()[0]
+        rows: list[tuple[Any, ...]] = []
+        reopen: set[int] = set()
+        for message in fresh:
+            contact_id = self._contact(conn, message.author)
+            inbound = message.direction is Direction.IN
+            conv = conversations.get(message.conversation_key)
+            if conv is None:
+                conv = _new_conversation(next_id, message, contact_id if inbound else None)
+                conversations[message.conversation_key] = conv
+                next_id += 1
+            elif inbound:
+                reopen.add(conv.id)  # the customer wrote again
+            when = to_iso(message.created_at)
+            _add_message(conv, message, when, next_message)
+            rows.append(_message_row(next_message, account_id, conv.id, contact_id, message, when))
+            next_message += 1
+        touched = [c for c in conversations.values() if c.added]
+        conn.executemany(
+            _INSERT_CONVERSATION, [_insert_row(account_id, c) for c in touched if c.new]
+        )
+        conn.executemany(_UPDATE_CONVERSATION, [_update_row(c) for c in touched if not c.new])
+        conn.executemany(_INSERT_MESSAGE, rows)
+        ids = {c.id for c in touched}
+        rules = self._store.rules
+        rules.refresh(reopen, decide, reopen=True)
+        rules.refresh(ids - reopen, decide)
+        return Changed(conversations=frozenset(ids))
+
+    def _load_conversations(
+        self, conn: sqlite3.Connection, account_id: int, keys: list[str]
+    ) -> dict[str, _Conversation]:
+        """The stored conversations among keys."""
+        found: dict[str, _Conversation] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            for r in conn.execute(
+                "SELECT id, key, snippet, unread, message_count, first_message_at,"
+                " last_message_at, last_inbound_at, first_response_at, last_inbound_id,"
+                " waiting_since, sla_due_at, sla_breaches, sla_breached_at FROM conversations"
+                f" WHERE account_id = ? AND key IN ({','.join('?' * len(chunk))})",
+                [account_id, *chunk],
+            ):
+                found[r["key"]] = _Conversation(
+                    id=r["id"],
+                    new=False,
+                    snippet=r["snippet"],
+                    unread=bool(r["unread"]),
+                    message_count=r["message_count"],
+                    first_message_at=r["first_message_at"],
+                    last_message_at=r["last_message_at"],
+                    last_inbound_at=r["last_inbound_at"],
+                    first_response_at=r["first_response_at"],
+                    last_inbound_id=r["last_inbound_id"],
+                    waiting_since=r["waiting_since"],
+                    sla_due_at=r["sla_due_at"],
+                    sla_breaches=r["sla_breaches"],
+                    sla_breached_at=r["sla_breached_at"],
+                )
+        return found
+
+    def _contact(self, conn: sqlite3.Connection, contact: Contact) -> int:
+        key = (contact.network, contact.remote_id)
+        cached = self._contacts.get(key)
+        if cached is not None and cached[0] == contact:
+            return cached[1]
+        row = conn.execute(
             """INSERT INTO contacts (network, remote_id, handle, display_name, avatar_url,
                    profile_url, followers_count)
                VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -86,121 +209,137 @@ class Ingest:
                 contact.followers_count,
             ),
         ).fetchone()
+        if len(self._contacts) >= _CONTACT_CACHE:
+            self._contacts.clear()
+        self._contacts[key] = (contact, int(row[0]))
         return int(row[0])
 
-    def _conversation(self, account_id: int, message: Message, contact_id: int) -> tuple[int, bool]:
-        """The conversation's id, and whether it existed before this message."""
-        conn = self._store.conn
-        row = conn.execute(
-            "SELECT id FROM conversations WHERE account_id = ? AND key = ?",
-            (account_id, message.conversation_key),
-        ).fetchone()
-        if row:
-            return int(row[0]), True
-        when = to_iso(message.created_at)
-        row = conn.execute(
-            """INSERT INTO conversations (account_id, key, kind, contact_id, status,
-                   first_message_at, last_message_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-            (
-                account_id,
-                message.conversation_key,
-                message.kind.value,
-                contact_id if message.direction is Direction.IN else None,
-                Status.NEW.value,
-                when,
-                when,
-            ),
-        ).fetchone()
-        return int(row[0]), False
 
-    def _insert_message(
-        self, account_id: int, conversation_id: int, contact_id: int, message: Message
-    ) -> None:
-        conn = self._store.conn
-        when = to_iso(message.created_at)
-        inbound = message.direction is Direction.IN
-        message_id = conn.execute(
-            """INSERT INTO messages (account_id, conversation_id, remote_id, kind, direction,
-                   author_id, author_handle, author_name, text, html, url, in_reply_to,
-                   visibility, spoiler_text, language, media_json, mentions_json, created_at,
-                   raw_json, sentiment)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (
-                account_id,
-                conversation_id,
-                message.remote_id,
-                message.kind.value,
-                message.direction.value,
-                contact_id,
-                message.author.handle,
-                message.author.display_name,
-                message.text,
-                message.html,
-                message.url,
-                message.in_reply_to,
-                message.visibility,
-                message.spoiler_text,
-                message.language,
-                json.dumps(
-                    [
-                        {
-                            "kind": m.kind,
-                            "url": m.url,
-                            "preview_url": m.preview_url,
-                            "description": m.description,
-                        }
-                        for m in message.media
-                    ]
-                ),
-                json.dumps(list(message.mentions)),
-                when,
-                message.raw,
-                sentiment(message.text) if inbound else 0.0,
-            ),
-        ).lastrowid
-        late = "NOT ? AND sla_due_at < ? AND sla_breached_at IS NOT sla_due_at"
-        conn.execute(
-            f"""UPDATE conversations SET
-                   message_count = message_count + 1,
-                   unread = CASE WHEN ? THEN 1 ELSE unread END,
-                   snippet = CASE WHEN ? AND ? >= coalesce(last_inbound_at, '') THEN ?
-                                  ELSE snippet END,
-                   last_inbound_at = CASE WHEN ? THEN max(coalesce(last_inbound_at, ''), ?)
-                                          ELSE last_inbound_at END,
-                   last_message_at = max(last_message_at, ?),
-                   first_message_at = min(first_message_at, ?),
-                   first_response_at = CASE WHEN NOT ? AND first_response_at IS NULL THEN ?
-                                            ELSE first_response_at END,
-                   last_inbound_id = CASE WHEN ? AND ? >= coalesce(last_inbound_at, '')
-                                          THEN ? ELSE last_inbound_id END,
-                   waiting_since = CASE WHEN ? THEN coalesce(waiting_since, ?)
-                                        WHEN ? >= coalesce(waiting_since, '') THEN NULL
-                                        ELSE waiting_since END,
-                   sla_breaches = sla_breaches + ({late}),
-                   sla_breached_at = CASE WHEN {late} THEN sla_due_at ELSE sla_breached_at END
-               WHERE id = ?""",
-            (
-                inbound,
-                inbound,
-                when,
-                message.text[:SNIPPET_CHARS],
-                inbound,
-                when,
-                when,
-                when,
-                inbound,
-                when,
-                inbound,
-                when,
-                message_id,
-                inbound,
-                when,
-                when,
-                inbound,
-                when,
-                inbound,
-                when,
-                conversation_id,
-            ),
-        )
+def _existing(
+    conn: sqlite3.Connection, sql: str, account_id: int, values: Sequence[str]
+) -> set[str]:
+    """Which of values the query (one IN list, filled in chunks) finds."""
+    found: set[str] = set()
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        found.update(r[0] for r in conn.execute(sql.format(marks), [account_id, *chunk]))
+    return found
+
+
+def _new_conversation(conv_id: int, message: Message, contact_id: int | None) -> _Conversation:
+    """A conversation starts new; the rules decide its priority, team and the rest."""
+    when = to_iso(message.created_at)
+    return _Conversation(
+        id=conv_id,
+        new=True,
+        key=message.conversation_key,
+        kind=message.kind.value,
+        contact_id=contact_id,
+        first_message_at=when,
+        last_message_at=when,
+    )
+
+
+def _add_message(conv: _Conversation, message: Message, when: str, message_id: int) -> None:
+    """Fold one message into its conversation's row, as the column shows it."""
+    conv.message_count += 1
+    conv.added += 1
+    if message.direction is Direction.IN:
+        conv.unread = True
+        if when >= (conv.last_inbound_at or ""):
+            conv.snippet = message.text[:SNIPPET_CHARS]
+            conv.last_inbound_at = when
+            conv.last_inbound_id = message_id
+        if conv.waiting_since is None:
+            conv.waiting_since = when
+    else:
+        if conv.first_response_at is None:
+            conv.first_response_at = when
+        # Our answer came after the SLA's due time: count the breach once per due time.
+        if conv.sla_due_at < when and conv.sla_breached_at != conv.sla_due_at:
+            conv.sla_breaches += 1
+            conv.sla_breached_at = conv.sla_due_at
+        if when >= (conv.waiting_since or ""):
+            conv.waiting_since = None
+    conv.last_message_at = max(conv.last_message_at, when)
+    conv.first_message_at = min(conv.first_message_at, when)
+
+
+def _insert_row(account_id: int, c: _Conversation) -> tuple[Any, ...]:
+    return (
+        c.id,
+        account_id,
+        c.key,
+        c.kind,
+        c.contact_id,
+        c.snippet,
+        Status.NEW.value,
+        int(c.unread),
+        c.message_count,
+        c.first_message_at,
+        c.last_message_at,
+        c.last_inbound_at,
+        c.first_response_at,
+        c.last_inbound_id,
+        c.waiting_since,
+    )
+
+
+def _update_row(c: _Conversation) -> tuple[Any, ...]:
+    return (
+        c.snippet,
+        int(c.unread),
+        c.message_count,
+        c.first_message_at,
+        c.last_message_at,
+        c.last_inbound_at,
+        c.first_response_at,
+        c.last_inbound_id,
+        c.waiting_since,
+        c.sla_breaches,
+        c.sla_breached_at,
+        c.id,
+    )
+
+
+def _json_list(values: Sequence[Any]) -> str:
+    return json.dumps(list(values)) if values else "[]"
+
+
+def _message_row(
+    message_id: int,
+    account_id: int,
+    conversation_id: int,
+    contact_id: int,
+    message: Message,
+    when: str,
+) -> tuple[Any, ...]:
+    media = [
+        {"kind": m.kind, "url": m.url, "preview_url": m.preview_url, "description": m.description}
+        for m in message.media
+    ]
+    inbound = message.direction is Direction.IN
+    return (
+        message_id,
+        account_id,
+        conversation_id,
+        message.remote_id,
+        message.kind.value,
+        message.direction.value,
+        contact_id,
+        message.author.handle,
+        message.author.display_name,
+        message.text,
+        message.html,
+        message.url,
+        message.in_reply_to,
+        message.visibility,
+        message.spoiler_text,
+        message.language,
+        _json_list(media),
+        _json_list(message.mentions),
+        when,
+        message.raw,
+        sentiment(message.text) if inbound else 0.0,
+    )

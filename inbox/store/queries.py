@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import re
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -143,16 +146,47 @@ def _summary(row: sqlite3.Row) -> ConversationSummary:
     )
 
 
+# A text condition matching at least this many messages is "common": the column is
+# walked in order instead of collecting every match first (docs/architecture.md).
+COMMON_MATCHES = 5000
+_WALK_BATCH = 200
+_MATCH_CACHE = 4  # match sets kept per connection (a deck has a few text columns)
+
+
+def _fetch_all(cursor: sqlite3.Cursor) -> Iterator[sqlite3.Row]:
+    while rows := cursor.fetchmany(_WALK_BATCH):
+        yield from rows
+
+
+def _priority_key(row: sqlite3.Row) -> tuple[int, str, float, int]:
+    return (-row[1], row[2], -from_iso(row[3]).timestamp(), -row[0])
+
+
+def _newest_key(row: sqlite3.Row) -> tuple[float, int]:
+    return (-from_iso(row[3]).timestamp(), -row[0])
+
+
 class ConversationQueries:
     """Column pages, counts, one conversation and its messages, search."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._match_cache: dict[tuple[str, tuple[int, int]], frozenset[int]] = {}
 
     def page(
         self, flt: ColumnFilter, limit: int = 50, offset: int = 0
     ) -> list[ConversationSummary]:
         """One page of a column, ordered as the column shows it."""
+        query = fts_query(flt.query)
+        if query and self._common(query):
+            ids = self._walk_matching(flt, query, offset + limit)[offset:]
+            if not ids:
+                return []
+            rows = self._store.query(
+                f"{_SUMMARY_SELECT} WHERE c.id IN ({','.join('?' * len(ids))})", ids
+            )
+            by_id = {int(r["id"]): _summary(r) for r in rows}
+            return [by_id[i] for i in ids if i in by_id]
         where, params = where_clause(flt, self._store.now())
         order = ORDERS.get(flt.sort, ORDERS["priority"])
         rows = self._store.query(
@@ -160,6 +194,79 @@ class ConversationQueries:
             [*params, limit, offset],
         )
         return [_summary(r) for r in rows]
+
+    def _common(self, query: str) -> bool:
+        """Whether query matches so many messages that walking the column beats the set."""
+        rows = self._store.query(
+            "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)",
+            (query, COMMON_MATCHES),
+        )
+        return int(rows[0][0]) >= COMMON_MATCHES
+
+    def _walk_matching(self, flt: ColumnFilter, query: str, wanted: int) -> list[int]:
+        """The first `wanted` ids of the column, walked in its order, that have a match.
+
+        The walk reads the column's ordered index (without the text condition) in
+        batches and keeps the conversations with a matching message: for a common
+        word a page needs a few batches, where the set-wise query would look up every
+        matching message. Hidden and visible rows are two ordered walks, merged.
+        """
+        where, params = where_clause(replace(flt, query=""), self._store.now())
+        order = ORDERS.get(flt.sort, ORDERS["priority"])
+        parts = [(where, params)]
+        if flt.include_hidden:  # no hidden = ? term: walk each value so an index keeps order
+            parts = [(f"{where} AND c.hidden = ?", [*params, h]) for h in (0, 1)]
+        conn = self._store.conn
+        found: list[int] = []
+        with translated(self._store.path):
+            walks = [
+                _fetch_all(
+                    conn.execute(
+                        "SELECT c.id, c.priority, c.sla_due_at, c.last_message_at"
+                        f" FROM conversations c WHERE {w} ORDER BY {order}",
+                        p,
+                    )
+                )
+                for w, p in parts
+            ]
+            key = _newest_key if flt.sort == "newest" else _priority_key
+            walk = heapq.merge(*walks, key=key) if len(walks) > 1 else walks[0]
+            matched = self._matched(query)
+            while len(found) < wanted:
+                ids = [int(r[0]) for r in itertools.islice(walk, _WALK_BATCH)]
+                if not ids:
+                    break
+                # The walked conversations' message ids come from messages_conversation
+                # alone (a covering index); each is tested against the match set.
+                hits = {
+                    int(r[0])
+                    for r in conn.execute(
+                        "SELECT conversation_id, id FROM messages"
+                        f" WHERE conversation_id IN ({','.join('?' * len(ids))})",
+                        ids,
+                    )
+                    if r[1] in matched
+                }
+                found.extend(i for i in ids if i in hits)
+        return found[:wanted]
+
+    def _matched(self, query: str) -> frozenset[int]:
+        """Ids of the messages matching query; the last few sets are reused until a write."""
+        # data_version moves on other connections' commits, total_changes on our own.
+        conn = self._store.conn
+        version = (int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes)
+        key = (query, version)
+        cached = self._match_cache.get(key)
+        if cached is None:
+            rows = self._store.conn.execute(
+                "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?", (query,)
+            )
+            cached = frozenset(r[0] for r in rows)
+            self._match_cache = {k: v for k, v in self._match_cache.items() if k[1] == version}
+            while len(self._match_cache) >= _MATCH_CACHE:
+                del self._match_cache[next(iter(self._match_cache))]
+            self._match_cache[key] = cached
+        return cached
 
     def count(self, flt: ColumnFilter, unread_only: bool = False) -> int:
         where, params = where_clause(flt, self._store.now())
@@ -210,43 +317,11 @@ class ConversationQueries:
         ]
 
     def search(self, text: str, limit: int = 50, offset: int = 0) -> list[ConversationSummary]:
-        """Full-text search over every message: conversations with the newest match first.
-
-        "Newest" is the most recently stored matching message. The index is read newest
-        first and stops once a page of conversations is found, so a common word costs
-        no more than a rare one (ordering every match would cost one lookup per match).
-        """
-        query = fts_query(text)
-        if not query:
+        """Full-text search over every message, newest conversations first."""
+        if not fts_query(text):
             return []
-        visible = ColumnFilter(statuses=(), include_hidden=True, sort="newest")
-        wanted = offset + limit
-        found: list[int] = []
-        seen: set[int] = set()
-        with translated(self._store.path):
-            hits = self._store.conn.execute(
-                "SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid"
-                " WHERE messages_fts MATCH ? ORDER BY f.rowid DESC",
-                (query,),
-            )
-            while len(found) < wanted:
-                batch = hits.fetchmany(256)
-                if not batch:
-                    break
-                fresh = [int(r[0]) for r in batch if r[0] not in seen]
-                fresh = list(dict.fromkeys(fresh))
-                seen.update(fresh)
-                admitted = self.matching(visible, frozenset(fresh))  # drops snoozed ones
-                found.extend(c for c in fresh if c in admitted)
-            hits.close()
-        ids = found[offset:wanted]
-        if not ids:
-            return []
-        rows = self._store.query(
-            f"{_SUMMARY_SELECT} WHERE c.id IN ({','.join('?' * len(ids))})", ids
-        )
-        by_id = {int(r["id"]): _summary(r) for r in rows}
-        return [by_id[i] for i in ids if i in by_id]
+        flt = ColumnFilter(query=text, statuses=(), include_hidden=True, sort="newest")
+        return self.page(flt, limit, offset)
 
     def reply_target(self, conversation_id: int) -> Message | None:
         """The newest inbound message of a conversation, as the adapter needs it to reply."""

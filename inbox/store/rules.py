@@ -18,6 +18,7 @@ from inbox.core.rules import (
     Facts,
     Rule,
     Ruleset,
+    When,
     actions_from_json,
     actions_to_json,
     conditions_from_json,
@@ -90,11 +91,17 @@ def facts_of(row: sqlite3.Row, now: datetime, due: datetime | None) -> Facts:
 
 @dataclass
 class Pass:
-    """One pass over conversations: the rules, the policies and the time, loaded once."""
+    """One pass over conversations: the rules, the policies and the time, loaded once.
+
+    teams and members are the ids that exist: a rule naming a deleted team or
+    member is ignored rather than failing ingest on the foreign key.
+    """
 
     decide: Decide
     policies: dict[int | None, SlaPolicy]
     now: datetime
+    teams: frozenset[int] = frozenset()
+    members: frozenset[int] = frozenset()
 
     def evaluate(self, row: sqlite3.Row, reopen: bool = False) -> Update | None:
         """(id, the columns whose value changes), or None when nothing would change."""
@@ -105,7 +112,7 @@ class Pass:
         due = self._due(row, team_id, status)
         decision = self.decide(facts_of(row, self.now, due))
         decision = with_override(decision, row["priority_override"])
-        if team_id is None and decision.team_id is not None:
+        if team_id is None and decision.team_id in self.teams:
             team_id = decision.team_id
             due = self._due(row, team_id, status)
         tags_json = row["tags"]
@@ -124,7 +131,7 @@ class Pass:
             "tags": tags_json,
             "team_id": team_id,
             "assignee_id": row["assignee_id"]
-            if row["assignee_id"] is not None
+            if row["assignee_id"] is not None or decision.assignee_id not in self.members
             else decision.assignee_id,
             "hidden": int(bool(row["hidden"]) or decision.hidden),
             "status": status,
@@ -166,6 +173,18 @@ class RuleRepo:
         if self._ruleset is None:
             self._ruleset = Ruleset(self.all())
         return self._ruleset
+
+    def waiting_thresholds(self) -> set[float]:
+        """Every N (minutes) an enabled rule's "waiting longer than N" condition uses."""
+        out: set[float] = set()
+        for rule in self.ruleset().rules:
+            for c in rule.conditions:
+                if c.when is When.WAITING and isinstance(c.value, int | str):
+                    try:
+                        out.add(float(c.value))
+                    except ValueError:
+                        continue  # the rule never fires either
+        return out
 
     def seed_defaults(self) -> None:
         """Give a new profile the day-one rules, once (deleting them all is respected)."""
@@ -225,7 +244,15 @@ class RuleRepo:
     # -- applying -----------------------------------------------------------------------
 
     def new_pass(self, decide: Decide | None = None) -> Pass:
-        return Pass(decide or self.ruleset(), self._store.teams.policies(), self._store.clock.now())
+        teams = frozenset(int(r[0]) for r in self._store.query("SELECT id FROM teams"))
+        members = frozenset(int(r[0]) for r in self._store.query("SELECT id FROM members"))
+        return Pass(
+            decide or self.ruleset(),
+            self._store.teams.policies(),
+            self._store.clock.now(),
+            teams,
+            members,
+        )
 
     def refresh(
         self, ids: Iterable[int], decide: Decide | None = None, *, reopen: bool = False

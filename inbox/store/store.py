@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from inbox.core.clock import Clock, SystemClock, to_iso
 from inbox.core.models import Account, AccountInfo
 from inbox.store.columns import ColumnRepo
+from inbox.store.connectors import ConnectorRepo
 from inbox.store.db import open_connection, translated
 from inbox.store.ingest import Ingest
 from inbox.store.outbox import OutboxRepo
@@ -21,6 +21,9 @@ from inbox.store.posts import PostRepo
 from inbox.store.queries import ConversationQueries
 from inbox.store.rules import RuleRepo
 from inbox.store.teams import TeamRepo
+
+if TYPE_CHECKING:
+    import sqlite_utils
 from inbox.store.templates import TemplateRepo
 from inbox.store.triage import TriageRepo
 
@@ -29,7 +32,8 @@ class Store:
     """A profile's database. One writer Store per process; readers open readonly=True.
 
     Repositories: columns, conversations (read queries), ingest, outbox, teams (and
-    members), posts, templates, rules, triage (working conversations, notes, undo).
+    members), posts, templates, rules, triage (working conversations, notes, undo),
+    connectors (configured systems and the tickets/articles made from conversations).
     """
 
     def __init__(
@@ -39,7 +43,6 @@ class Store:
         self.clock: Clock = clock or SystemClock()
         self.readonly = readonly
         self.conn: sqlite3.Connection = open_connection(self.path, readonly=readonly)
-        self.db = sqlite_utils.Database(self.conn)
         self.columns = ColumnRepo(self)
         self.conversations = ConversationQueries(self)
         self.ingest = Ingest(self)
@@ -49,8 +52,16 @@ class Store:
         self.templates = TemplateRepo(self)
         self.rules = RuleRepo(self)
         self.triage = TriageRepo(self)
+        self.connectors = ConnectorRepo(self)
         if not readonly:
             self.rules.seed_defaults()
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection, imported on first use (~70 ms of start-up)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         self.conn.close()

@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from inbox.core.clock import from_iso, to_iso
@@ -54,6 +54,7 @@ class TriageRepo:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._waiting_checked: datetime | None = None  # the last rescore_waiting
 
     # -- the generic edit ---------------------------------------------------------------
 
@@ -392,3 +393,26 @@ class TriageRepo:
                 )
                 out.append(breach)
         return out
+
+    def rescore_waiting(self) -> Changed:
+        """Re-score conversations whose wait crossed a rule's threshold since the last call.
+
+        Waiting time grows by itself; only conversations whose waiting_since passed
+        now - N (for each N a WAITING condition uses) are re-evaluated, so this is
+        cheap on every tick however large the store.
+        """
+        now = self._store.clock.now()
+        last, self._waiting_checked = self._waiting_checked, now
+        if last is None:
+            last = now - timedelta(minutes=1)
+        ids: set[int] = set()
+        for minutes in self._store.rules.waiting_thresholds():
+            rows = self._store.query(
+                "SELECT id FROM conversations WHERE waiting_since > ? AND waiting_since <= ?",
+                (
+                    to_iso(last - timedelta(minutes=minutes)),
+                    to_iso(now - timedelta(minutes=minutes)),
+                ),
+            )
+            ids.update(int(r[0]) for r in rows)
+        return Changed(conversations=frozenset(self._store.rules.refresh(ids)))

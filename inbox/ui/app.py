@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 import inbox.demo
@@ -44,6 +44,9 @@ class Session:
     def close(self) -> None:
         self.window.close()
         self.bridge.detach()
+        # Deliver the engine events already queued for the window while its store is
+        # still open (the sync loops publish account statuses at any time).
+        QCoreApplication.sendPostedEvents()
         self.store.close()
         self.engine.stop()
         self.window.deleteLater()

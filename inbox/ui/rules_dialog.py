@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -72,10 +73,17 @@ def action_value(do: Do, text: str) -> Value:
     return text or None
 
 
+def _short(value: Value, keep: int = 4) -> str:
+    if isinstance(value, tuple) and len(value) > keep:
+        return ", ".join(value[:keep]) + f", … (+{len(value) - keep})"
+    return show_value(value)
+
+
 def describe(rule: Rule) -> str:
+    """One line of the list: name, conditions (long word lists cut), actions."""
     when = f" {rule.match} of " if len(rule.conditions) > 1 else " "
     conds = "; ".join(
-        f"{'not ' if c.negate else ''}{c.when.value} {show_value(c.value)}".strip()
+        f"{'not ' if c.negate else ''}{c.when.value} {_short(c.value)}".strip()
         for c in rule.conditions
     )
     acts = "; ".join(f"{a.do.value} {show_value(a.value)}".strip() for a in rule.actions)
@@ -101,7 +109,14 @@ class RuleEditor(QDialog):
         self.actions_table = QTableWidget(0, 2)
         self.actions_table.setHorizontalHeaderLabels(["Do", "Value"])
         for table in (self.conditions, self.actions_table):
-            table.horizontalHeader().setStretchLastSection(True)
+            header = table.horizontalHeader()
+            for col in range(table.columnCount()):
+                mode = (
+                    QHeaderView.ResizeMode.Stretch
+                    if col == 1
+                    else QHeaderView.ResizeMode.ResizeToContents
+                )
+                header.setSectionResizeMode(col, mode)
             table.verticalHeader().hide()
         for c in self._rule.conditions:
             self.add_condition(c)

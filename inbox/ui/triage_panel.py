@@ -1,4 +1,4 @@
-"""Below the thread: internal notes (a distinct, never-sent style), the history, a note box."""
+"""Below the thread: the suggested template, the triage history, the internal-note box."""
 
 from __future__ import annotations
 
@@ -12,10 +12,6 @@ from inbox.engine import triage as ops
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 
-NOTE_STYLE = (
-    "background:#fff4c2; color:#3d3000; border-left:3px solid #e6b800;"
-    " padding:4px 6px; margin:2px 0;"
-)
 ACTION_TEXT = {
     "status": lambda d: f"marked {d.get('status')}",
     "assign": lambda d: "assigned" if d.get("assignee_id") else "unassigned",
@@ -33,31 +29,23 @@ ACTION_TEXT = {
 }
 
 
-def notes_html(store: Store, conversation_id: int) -> str:
-    """Notes as yellow cards, then the audit history as small grey lines."""
-    parts = ["<div><b>Internal notes</b> <small>(never sent)</small></div>"]
-    notes = store.triage.notes(conversation_id)
-    if not notes:
-        parts.append("<div style='color:#6b7280'><small>No notes yet.</small></div>")
-    for n in notes:
-        parts.append(
-            f"<div class='note' style='{NOTE_STYLE}'><small><b>{html.escape(n.author_name)}"
-            f"</b> · {n.at:%d %b %H:%M}</small><br>{html.escape(n.text)}</div>"
-        )
+def history_html(store: Store, conversation_id: int) -> str:
+    """The audit history as small grey lines (notes themselves are in the thread)."""
     history = store.triage.history(conversation_id)
-    if history:
-        parts.append("<div style='margin-top:6px'><b>History</b></div>")
-        for h in history:
-            what = ACTION_TEXT.get(h.action, lambda d, a=h.action: a)(h.detail)
-            parts.append(
-                f"<div style='color:#6b7280'><small>{h.at:%d %b %H:%M} · "
-                f"{html.escape(h.actor)} {html.escape(what)}</small></div>"
-            )
+    if not history:
+        return "<div style='color:#6b7280'><small>No triage history yet.</small></div>"
+    parts = ["<div><b>History</b></div>"]
+    for h in history:
+        what = ACTION_TEXT.get(h.action, lambda d, a=h.action: a)(h.detail)
+        parts.append(
+            f"<div style='color:#6b7280'><small>{h.at:%d %b %H:%M} · "
+            f"{html.escape(h.actor)} {html.escape(what)}</small></div>"
+        )
     return "".join(parts)
 
 
 class TriagePanel(QWidget):
-    """Notes and history of the open conversation, and the box to add a note."""
+    """History of the open conversation and the box to add a note (shown in the thread)."""
 
     def __init__(
         self,
@@ -72,9 +60,9 @@ class TriagePanel(QWidget):
         self._bridge = bridge
         self._current = current
         self.view = QTextBrowser()
-        self.view.setObjectName("notesView")
+        self.view.setObjectName("historyView")
         self.view.setOpenLinks(False)
-        self.view.setMaximumHeight(180)
+        self.view.setMaximumHeight(140)
         self.template = QLabel()
         self.template.setObjectName("suggestedTemplate")
         self.note_box = QLineEdit()
@@ -93,7 +81,7 @@ class TriagePanel(QWidget):
             self.view.clear()
             self.template.clear()
             return
-        self.view.setHtml(notes_html(self._store, conversation_id))
+        self.view.setHtml(history_html(self._store, conversation_id))
         rows = self._store.query(
             "SELECT template FROM conversations WHERE id = ?", (conversation_id,)
         )

@@ -78,4 +78,4 @@ def test_demo_verb_refuses_to_seed_without_a_profile(capsys) -> None:
 
 def test_demo_verb_twice_reports_the_same_workspace(capsys, profile) -> None:
     assert main(["demo", "--profile", str(profile)]) == 0
-    assert "336 conversations, 5 columns" in capsys.readouterr().out
+    assert "336 conversations, 7 columns" in capsys.readouterr().out

@@ -128,10 +128,12 @@ def test_notes_show_under_the_thread_in_their_own_style(
     window.open_conversation(target)
     panel.note_box.setText("Called her back, refund approved")
     panel.add_note()
-    qtbot.waitUntil(lambda: "refund approved" in panel.view.toPlainText())
-    assert "#fff4c2" in panel.view.toHtml().lower()  # the note card colour
-    assert "added a note" in panel.view.toPlainText()  # and the history line
-    assert "refund approved" not in window.pane.browser.toPlainText()  # not a message
+    thread = window.pane.browser
+    qtbot.waitUntil(lambda: "refund approved" in thread.toPlainText())
+    assert "Internal note" in thread.toPlainText() and "(never sent)" in thread.toPlainText()
+    assert "#fff4c2" in thread.toHtml().lower()  # the note's own colour
+    qtbot.waitUntil(lambda: "added a note" in panel.view.toPlainText())  # the history line
+    assert len(session.store.conversations.messages(target)) == 1  # not a message
     assert session.store.query("SELECT count(*) FROM outbox")[0][0] == 0
 
 

@@ -44,7 +44,7 @@ def test_sync_stores_pages_publishes_changes_and_advances_the_cursor(
 
     def attach(e):
         e.adapters[account.id] = ReplayAdapter(account_info, {MENTIONS: messages}, page_size=10)
-        return sync_account(e, account.id)
+        return sync_account(e, account.id, batch_items=10)  # commit every page
 
     total = engine.call(attach)
     assert len(total.conversations) == 25

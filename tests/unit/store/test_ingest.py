@@ -122,3 +122,31 @@ def test_search_offers_alternatives_with_upper_case_or(store, account_info, make
     found = {c.snippet for c in store.conversations.search("refund OR charged")}
     assert found == {"Where is my refund?", "I was charged twice"}
     assert [c.snippet for c in store.conversations.search("tea or")] == ["Love the tea or the mugs"]
+
+
+def test_a_page_with_repeats_and_known_messages_stores_each_once(
+    store, account_info, make_message
+) -> None:
+    account = store.add_account(account_info)
+    old = make_message("1", key="t", text="first", minutes_ago=10)
+    store.ingest.messages(account.id, [old])
+    again = make_message("2", key="t", text="second", minutes_ago=5)
+    new = make_message("3", key="u", text="other")
+    changed = store.ingest.messages(account.id, [old, again, again, new])
+    assert len(changed.conversations) == 2
+    rows = store.query("SELECT key, message_count, snippet FROM conversations ORDER BY key")
+    assert [tuple(r) for r in rows] == [("t", 2, "second"), ("u", 1, "other")]
+
+
+def test_a_renamed_contact_is_updated_on_the_next_message(store, account_info, make_message):
+    import dataclasses
+
+    account = store.add_account(account_info)
+    first = make_message(key="a", author="alice")
+    store.ingest.messages(account.id, [first])
+    renamed = dataclasses.replace(
+        make_message(key="b", author="alice"),
+        author=dataclasses.replace(first.author, display_name="Alice Liddell"),
+    )
+    store.ingest.messages(account.id, [renamed])
+    assert store.query("SELECT display_name FROM contacts")[0][0] == "Alice Liddell"

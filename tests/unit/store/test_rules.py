@@ -130,3 +130,26 @@ def test_a_broken_stored_rule_is_skipped_not_fatal(store) -> None:
         ('[{"when": "x"}]',),
     )
     assert "bad" not in [r.name for r in store.rules.all()]
+
+
+def test_a_rule_naming_a_deleted_team_or_member_never_breaks_ingest(
+    store, account_info, make_message
+) -> None:
+    team = store.teams.create("Gone soon")
+    member = store.teams.add_member("Temp")
+    store.rules.save(
+        Rule(
+            "Route",
+            (Condition(When.KIND, ("mention",)),),
+            (Action(Do.TEAM, team.id), Action(Do.ASSIGN, member.id), Action(Do.STATUS, "weird")),
+        )
+    )
+    account = store.add_account(account_info)
+    store.ingest.messages(account.id, [make_message(key="a")])
+    row = store.query("SELECT team_id, assignee_id, status FROM conversations")[0]
+    assert (row["team_id"], row["assignee_id"], row["status"]) == (team.id, member.id, "new")
+    store.teams.remove(team.id)
+    store.teams.remove_member(member.id)
+    store.ingest.messages(account.id, [make_message(key="b")])  # must not raise
+    row = store.query("SELECT team_id, assignee_id FROM conversations WHERE key = 'b'")[0]
+    assert (row["team_id"], row["assignee_id"]) == (None, None)

@@ -278,3 +278,20 @@ def test_a_kind_keyword_conversation_can_be_ingested(store, account_info, make_m
     account = store.add_account(account_info)
     store.ingest.messages(account.id, [make_message(kind=Kind.KEYWORD, text="tea")])
     assert store.conversations.count(ColumnFilter(kinds=(Kind.KEYWORD,))) == 1
+
+
+def test_waiting_rules_rescore_as_time_passes_without_new_messages(
+    store, account_info, make_message, clock
+) -> None:
+    account = store.add_account(account_info)
+    store.ingest.messages(account.id, [make_message(key="t", text="hello")])
+    assert store.triage.rescore_waiting().conversations == set()  # nothing crossed yet
+    clock.advance(minutes=30)
+    assert store.triage.rescore_waiting().conversations == set()
+    clock.advance(minutes=31)
+    assert len(store.triage.rescore_waiting().conversations) == 1
+    explain = dict(json.loads(store.query("SELECT priority_explain FROM conversations")[0][0]))
+    assert explain["Waiting over an hour"] == 10
+    clock.advance(minutes=5)
+    assert store.triage.rescore_waiting().conversations == set()  # crossed once only
+    assert store.rules.waiting_thresholds() == {60.0}
