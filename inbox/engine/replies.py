@@ -14,9 +14,18 @@ if TYPE_CHECKING:
 
 
 def queue_reply(
-    engine: Engine, conversation_id: int, text: str, key: str, *, actor: str = "local"
+    engine: Engine,
+    conversation_id: int,
+    text: str,
+    key: str,
+    *,
+    visibility: str = "",
+    spoiler_text: str = "",
+    actor: str = "local",
 ) -> OutboxItem:
     """Queue text as a reply; key is the draft's idempotency key (same key, same row).
+
+    visibility "" keeps the visibility of the message replied to (a DM stays direct).
 
     Raises:
         ConfigError: the reply is empty, still holds template placeholders, or the
@@ -33,7 +42,9 @@ def queue_reply(
     conversation = store.conversations.get(conversation_id)
     if conversation is None:
         raise ConfigError(f"No conversation {conversation_id}.")
-    payload: dict[str, Any] = {"text": text}
+    payload: dict[str, Any] = {"text": text, "spoiler_text": spoiler_text.strip()}
+    if visibility:  # else the reply keeps the visibility of the message it answers
+        payload["visibility"] = visibility
     item = store.outbox.enqueue(
         "reply", key, payload, account_id=conversation.account_id, conversation_id=conversation_id
     )

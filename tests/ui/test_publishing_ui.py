@@ -218,7 +218,7 @@ def test_slash_inserts_a_rendered_template_and_flags_unknown_fields(qtbot: QtBot
 def test_reply_box_inserts_templates_and_refuses_placeholders(
     workspace: Path, open_profile: Opener, qtbot: QtBot
 ) -> None:
-    from inbox.ui.reply_box import ReplyBox
+    from inbox.ui.features.reply import ReplyBox
 
     session = open_profile(workspace)
     session.engine.call(

@@ -1,4 +1,4 @@
-"""Publishing in the window: composer, calendar, approval queue, reply box, the publisher loop."""
+"""Publishing in the window: composer, calendar, approval queue, the publisher loop."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from inbox.ui.calendar import CalendarView
 from inbox.ui.composer import open_composer, system_zone
 from inbox.ui.main_window import MainWindow
 from inbox.ui.publishing_settings import PublishingSettings
-from inbox.ui.reply_box import ReplyBox, attach
 from inbox.ui.schedule_tools import ImportDialog, SlotsDialog, export_schedule
 from inbox.ui.templates_dialog import TemplatesDialog
 
@@ -36,8 +35,6 @@ def install(window: MainWindow, engine: Engine) -> None:
     window.add_action("Publishing", "Import schedule (CSV)…", lambda: open_import(window, engine))
     window.add_action("Publishing", "Export schedule…", lambda: export(window, engine))
     window.add_action("Publishing", "Publishing settings…", lambda: open_settings(window))
-    box = ReplyBox(window.store, window.bridge, engine.clock.now().astimezone().date(), window)
-    attach(window.pane, box)
     engine.submit(lambda e: e.spawn(pub.run(e), "publisher"))
 
 
