@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMessageBox, QScrollArea, QWidget
 
 from inbox.core.events import Changed
@@ -19,6 +19,7 @@ from inbox.ui.deck_empty import USUAL_COLUMNS, EmptyDeck
 from inbox.ui.filter_dialog import FilterDialog
 
 COLUMNS_CHANGED = Changed(columns=True)
+CHANGE_BATCH_MS = 60  # short enough to feel live, long enough to merge a sync's pages
 
 
 def search_filter(text: str) -> ColumnFilter:
@@ -69,6 +70,11 @@ class Deck(QScrollArea):
         self.empty_card.usual_requested.connect(self.add_usual_columns)
         self.empty_card.new_requested.connect(self.new_column)
         self.setWidget(inner)
+        self._pending: set[int] = set()
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(CHANGE_BATCH_MS)
+        self._flush_timer.timeout.connect(self._flush_changes)
         bridge.changed.connect(self.on_changed)
         self.reload_columns()
 
@@ -112,8 +118,16 @@ class Deck(QScrollArea):
         if changed.columns:
             self.reload_columns()
         if changed.conversations:
+            # A sync publishes one Changed per page: gather a burst into one re-query per
+            # column (each costs a matching query and an unread count on the reader thread).
+            self._pending |= changed.conversations
+            self._flush_timer.start()
+
+    def _flush_changes(self) -> None:
+        ids, self._pending = frozenset(self._pending), set()
+        if ids and not self.bridge.detached:
             for view in self.columns():
-                view.model.on_changed(changed)
+                view.model.on_changed(Changed(conversations=ids))
 
     def reload_columns(self) -> None:
         """Reconcile the widgets with the stored columns, reusing each one by id."""

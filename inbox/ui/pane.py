@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
+    QSplitter,
     QStackedWidget,
     QToolBar,
     QToolButton,
@@ -190,7 +192,22 @@ class ConversationPane(QFrame):
         self.actions_area.setObjectName("paneActions")
         self._actions_layout = QVBoxLayout(self.actions_area)
         self._actions_layout.setContentsMargins(12, 8, 12, 12)
-        self.actions_area.hide()
+        # Many features add widgets here: they scroll rather than squeeze the thread, and a
+        # splitter lets the reader trade thread height for actions height.
+        self._actions_scroll = QScrollArea()
+        self._actions_scroll.setObjectName("paneActionsScroll")
+        self._actions_scroll.setWidgetResizable(True)
+        self._actions_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._actions_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._actions_scroll.setWidget(self.actions_area)
+        self._actions_scroll.hide()
+        self.thread_split = QSplitter(Qt.Orientation.Vertical)
+        self.thread_split.setObjectName("threadSplit")
+        self.thread_split.setChildrenCollapsible(False)
+        self.thread_split.addWidget(self.browser)
+        self.thread_split.addWidget(self._actions_scroll)
+        self.thread_split.setStretchFactor(0, 3)
+        self.thread_split.setStretchFactor(1, 2)
 
         shown = QWidget()
         sl = QVBoxLayout(shown)
@@ -198,8 +215,7 @@ class ConversationPane(QFrame):
         sl.setSpacing(0)
         sl.addWidget(card)
         sl.addWidget(self.toolbar)
-        sl.addWidget(self.browser, 1)
-        sl.addWidget(self.actions_area)
+        sl.addWidget(self.thread_split, 1)
 
         self.empty = QLabel(
             "<p style='font-size:15px'><b>No conversation open</b></p>"
@@ -226,7 +242,9 @@ class ConversationPane(QFrame):
     def add_action_widget(self, widget: QWidget) -> None:
         """Add a widget below the thread (reply box, assignment, ...)."""
         self._actions_layout.addWidget(widget)
-        self.actions_area.show()
+        if self._actions_scroll.isHidden():
+            self._actions_scroll.show()
+            self.thread_split.setSizes([550, 450])  # proportions: the splitter scales them
 
     # -- showing ------------------------------------------------------------------
 

@@ -53,6 +53,7 @@ class ReaderThread:
         self._report = report
         self._local = threading.local()
         self._stores: list[Store] = []
+        self._closed = False
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="inbox-reader")
 
     def _store(self) -> Store:
@@ -65,6 +66,9 @@ class ReaderThread:
 
     def read(self, fn: ReadFn, on_done: Done, on_error: Failed | None = None) -> Ticket:
         ticket = Ticket()
+        if self._closed:  # the window is closing: nobody will read the answer
+            ticket.cancel()
+            return ticket
 
         def job() -> None:
             if ticket.cancelled:
@@ -82,6 +86,7 @@ class ReaderThread:
         return ticket
 
     def close(self) -> None:
+        self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=True)
         for store in self._stores:
             store.close()

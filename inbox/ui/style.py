@@ -42,7 +42,9 @@ def stylesheet() -> str:
 #authorHandle, #authorMeta {{ color: {c.muted}; }}
 #thread {{ background: {column_bg}; padding: 8px 12px; }}
 #paneEmpty {{ color: {c.muted}; }}
-#paneActions {{ border-top: 1px solid {rule}; }}
+#paneActions {{ background: {column_bg}; }}
+#paneActionsScroll {{ background: {column_bg}; border-top: 1px solid {rule}; }}
+#threadSplit::handle {{ background: {rule}; height: 1px; }}
 #appTitle {{ font-weight: 700; font-size: 15px; padding: 0 8px 0 6px; }}
 #mainToolbar {{ spacing: 8px; padding: 6px 8px; border: none;
     border-bottom: 1px solid {rule}; }}

@@ -49,3 +49,29 @@ def test_the_browser_refuses_every_resource_even_unsanitized(qtbot: QtBot) -> No
     assert "https://tracker.test/p.gif" in browser.refused
     assert "file:///etc/x.png" in browser.refused
     assert browser.toPlainText().strip().startswith("hi")
+
+
+def test_features_add_pane_actions_that_follow_the_open_conversation(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QLabel
+
+    window = open_profile(workspace).window
+    pane = window.pane
+    seen: list[int] = []
+    label = QLabel("reply box")
+    action = QAction("Assign", pane)
+    pane.add_action(action)
+    pane.add_action_widget(label)
+    pane.conversation_changed.connect(seen.append)
+    column = window.deck.columns()[0]
+    column.focus_list()
+    window.deck.open_current()
+    assert label.isVisibleTo(pane) and pane.toolbar.isVisibleTo(pane)
+    assert seen == [column.model.summary(0).id] == [window.current_conversation_id()]
+    # The thread keeps most of the height; the actions scroll below it.
+    thread, actions = pane.thread_split.sizes()
+    assert thread > actions > 0
+    pane.clear()
+    assert seen[-1] == 0
