@@ -2,11 +2,12 @@
 
 startup: seconds from process start to the first painted window (the screenshot
 file's write time) on the dataset profile (100,000 conversations, 1,000,000
-messages, 8 columns), median of 5 runs interleaved with the baseline's; baseline:
-a bare PySide6 QMainWindow process that paints once and exits. rss: that app run's peak resident memory; baseline:
-the bare window's. Peak RSS is the child's own VmHWM (/proc/self/status, read at
-exit by a small wrapper): wait4's ru_maxrss is no good here, Linux carries the
-parent's high-water mark (this process, holding the dataset) across fork+exec.
+messages, 8 columns), median of 5 runs interleaved with the baseline's;
+baseline: a bare PySide6 QMainWindow process that paints once and exits.
+rss: the app runs' peak resident memory; baseline: the bare window's. Peak RSS
+is the child's own VmHWM (/proc/self/status, read at exit by a small wrapper):
+wait4's ru_maxrss is no good here, Linux carries the parent's high-water mark
+(this process, holding the dataset) across fork+exec.
 """
 
 from __future__ import annotations
