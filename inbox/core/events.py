@@ -14,6 +14,8 @@ class Changed:
     accounts: bool = False
     outbox: bool = False
     posts: bool = False
+    rules: bool = False  # the triage rules were edited
+    teams: bool = False  # teams, members or the current member changed
 
     def __or__(self, other: Changed) -> Changed:
         return Changed(
@@ -22,11 +24,13 @@ class Changed:
             accounts=self.accounts or other.accounts,
             outbox=self.outbox or other.outbox,
             posts=self.posts or other.posts,
+            rules=self.rules or other.rules,
+            teams=self.teams or other.teams,
         )
 
     def __bool__(self) -> bool:
         return bool(self.conversations) or any(
-            (self.columns, self.accounts, self.outbox, self.posts)
+            (self.columns, self.accounts, self.outbox, self.posts, self.rules, self.teams)
         )
 
 

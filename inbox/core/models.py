@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from inbox.core.sla import SlaPolicy
+
 
 class Kind(StrEnum):
     """What an inbound item is to us."""
@@ -147,3 +149,37 @@ class ConversationSummary:
     team_name: str = ""
     sla_due_at: datetime | None = None
     tags: tuple[str, ...] = ()
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    APPROVER = "approver"
+    CONTRIBUTOR = "contributor"
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: int
+    name: str
+    sla: SlaPolicy = field(default_factory=SlaPolicy)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: int
+    name: str
+    role: Role = Role.CONTRIBUTOR
+    email: str = ""
+    team_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """An internal note on a conversation: never sent, never in the outbox."""
+
+    id: int
+    conversation_id: int
+    author_id: int | None
+    author_name: str
+    at: datetime
+    text: str

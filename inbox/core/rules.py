@@ -1,38 +1,435 @@
-"""Priority and routing: what ingest decides for a conversation from its messages.
+"""Triage rules: ordered "when all/any of these -> do these" entries, scored and explained.
 
-The foundation ships a small fixed policy; the triage rules engine replaces
-`default_decide` with user-editable ordered rules.
+A Ruleset is compiled once from the stored rules and called per conversation
+with its Facts. Points of every rule that fires add up; for single-valued
+actions (team, assignee, status, template) the first rule that sets one wins,
+so the order of the list is its precedence; tags add up; a rule with
+``stop`` ends the evaluation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
 
-from inbox.core.models import Kind, Message, Status
+from inbox.core.models import Kind, Status
+from inbox.core.textfacts import fold, is_question, sentiment_label, word_pattern
+
+BREACH_RULE = "SLA breached"
+BREACH_BOOST = 100  # lifts a breached conversation above everything not breached
+OVERRIDE_RULE = "Set by hand"
+SPAM_TAG = "spam"
+
+
+class When(StrEnum):
+    """What a condition tests."""
+
+    KIND = "kind"  # value: kinds (mention, dm, reply, quote, keyword)
+    ACCOUNT = "account"  # value: account ids
+    NETWORK = "network"  # value: network names
+    KEYWORDS = "keywords"  # value: words or phrases, whole words, any case or accent
+    QUESTION = "question"  # no value
+    SENTIMENT = "sentiment"  # value: negative, neutral, positive (VADER)
+    VIP = "vip"  # no value: the author is a VIP contact
+    FOLLOWERS = "followers"  # value: N, author has more than N followers
+    WAITING = "waiting"  # value: N, the customer waits longer than N minutes
+    LANGUAGE = "language"  # value: language codes (en, fr, ...)
+
+
+class Do(StrEnum):
+    """What an action does."""
+
+    PRIORITY = "priority"  # value: points to add (negative subtracts)
+    TEAM = "team"  # value: team id
+    ASSIGN = "assign"  # value: member id
+    TAGS = "tags"  # value: tags to add
+    STATUS = "status"  # value: new, open, pending, resolved
+    TEMPLATE = "template"  # value: the name of a template to suggest
+    SPAM = "spam"  # no value: hide, tag spam
+
+
+Value = int | str | tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    when: When
+    value: Value = None
+    negate: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "when", When(self.when))  # "kind" is accepted for When.KIND
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    do: Do
+    value: Value = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "do", Do(self.do))
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One entry of the ordered list; id 0 means not stored yet."""
+
+    name: str
+    conditions: tuple[Condition, ...]
+    actions: tuple[Action, ...]
+    match: str = "all"  # all or any
+    enabled: bool = True
+    stop: bool = False
+    id: int = 0
+    position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the rules may look at for one conversation: its newest inbound message and more."""
+
+    text: str
+    kind: Kind
+    account_id: int = 0
+    network: str = ""
+    language: str = ""
+    sentiment: float = 0.0  # VADER compound, computed at ingest
+    vip: bool = False
+    followers: int | None = None
+    waiting_minutes: float = 0.0
+    sla_breached: bool = False
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What the rules decided for one inbound message's conversation."""
+    """What the rules decided for a conversation."""
 
     priority: int = 0
-    explain: tuple[tuple[str, int], ...] = ()  # (rule name, points) that fired
+    explain: tuple[tuple[str, int], ...] = ()  # (rule name, points) of every rule that fired
     team_id: int | None = None
     assignee_id: int | None = None
     tags: tuple[str, ...] = ()
     status: Status | None = None
     hidden: bool = False
+    template: str | None = None
 
 
-Decide = Callable[[Message], Decision]
+Decide = Callable[[Facts], Decision]
 
 
-def default_decide(message: Message) -> Decision:
-    """A fixed starting policy: DMs and questions first."""
-    fired: list[tuple[str, int]] = []
-    if message.kind is Kind.DM:
-        fired.append(("Direct message", 30))
-    if "?" in message.text:
-        fired.append(("Asks a question", 10))
-    return Decision(priority=sum(points for _, points in fired), explain=tuple(fired))
+def _strings(value: Value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, tuple):
+        return value
+    return (str(value),)
+
+
+def _number(value: Value) -> float:
+    try:
+        return float(value) if isinstance(value, int | str) else 0.0
+    except ValueError:
+        return 0.0
+
+
+class _Lazy:
+    """Per-conversation values computed at most once, only if a condition asks."""
+
+    __slots__ = ("_folded", "_question", "facts")
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self._folded: str | None = None
+        self._question: bool | None = None
+
+    @property
+    def folded(self) -> str:
+        if self._folded is None:
+            self._folded = fold(self.facts.text)
+        return self._folded
+
+    @property
+    def question(self) -> bool:
+        if self._question is None:
+            self._question = is_question(self.facts.text)
+        return self._question
+
+
+Test = Callable[[_Lazy], bool]
+
+
+def _compile(condition: Condition) -> Test:
+    """One condition as a closure: the dispatch on its kind happens once, not per row."""
+    when, value = condition.when, condition.value
+    choices = frozenset(s.lower() for s in _strings(value))
+    number = _number(value)
+    test: Test
+    if when is When.KIND:
+        test = lambda x: x.facts.kind.value in choices  # noqa: E731
+    elif when is When.ACCOUNT:
+        test = lambda x: str(x.facts.account_id) in choices  # noqa: E731
+    elif when is When.NETWORK:
+        test = lambda x: x.facts.network.lower() in choices  # noqa: E731
+    elif when is When.KEYWORDS:
+        words = word_pattern(_strings(value))
+        test = (
+            (lambda x: False) if words is None else (lambda x: words.search(x.folded) is not None)
+        )
+    elif when is When.QUESTION:
+        test = lambda x: x.question  # noqa: E731
+    elif when is When.SENTIMENT:
+        test = lambda x: sentiment_label(x.facts.sentiment) in choices  # noqa: E731
+    elif when is When.VIP:
+        test = lambda x: x.facts.vip  # noqa: E731
+    elif when is When.FOLLOWERS:
+        test = lambda x: (x.facts.followers or 0) > number  # noqa: E731
+    elif when is When.WAITING:
+        test = lambda x: x.facts.waiting_minutes > number  # noqa: E731
+    elif when is When.LANGUAGE:
+
+        def test(x: _Lazy) -> bool:
+            lang = x.facts.language.lower()
+            return bool(lang) and (lang in choices or lang.split("-")[0] in choices)
+
+    else:  # pragma: no cover - When is closed
+        raise AssertionError(when)
+    if condition.negate:
+        inner = test
+        return lambda x: not inner(x)
+    return test
+
+
+class Ruleset:
+    """The enabled rules, compiled; call it with Facts to get a Decision."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = tuple(r for r in rules if r.enabled)
+        # a rule without conditions would fire on everything: it never fires
+        self._compiled = [
+            (r, Effect.of(r), r.match == "any", [_compile(c) for c in r.conditions])
+            for r in self.rules
+            if r.conditions
+        ]
+
+    def fired(self, facts: Facts) -> list[Rule]:
+        """The rules whose conditions hold, in order, up to the first with stop."""
+        return [rule for rule, _ in self._fired(facts)]
+
+    def _fired(self, facts: Facts) -> list[tuple[Rule, Effect]]:
+        lazy = _Lazy(facts)
+        out: list[tuple[Rule, Effect]] = []
+        for rule, effect, match_any, tests in self._compiled:
+            if match_any:
+                hit = any(t(lazy) for t in tests)
+            else:
+                hit = True
+                for t in tests:
+                    if not t(lazy):
+                        hit = False
+                        break
+            if hit:
+                out.append((rule, effect))
+                if rule.stop:
+                    break
+        return out
+
+    def __call__(self, facts: Facts) -> Decision:
+        return decide_from([effect for _, effect in self._fired(facts)], facts.sla_breached)
+
+
+_STATUSES = {s.value: s for s in Status}
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What one rule does, folded from its actions once."""
+
+    name: str
+    points: int = 0
+    team_id: int | None = None
+    assignee_id: int | None = None
+    tags: tuple[str, ...] = ()
+    status: Status | None = None
+    template: str | None = None
+    hidden: bool = False
+
+    @classmethod
+    def of(cls, rule: Rule) -> Effect:
+        points, team, assignee, status, template, hidden = 0, None, None, None, None, False
+        tags: list[str] = []
+        for action in rule.actions:
+            if action.do is Do.PRIORITY:
+                points += int(_number(action.value))
+            elif action.do is Do.TEAM and team is None and action.value is not None:
+                team = int(_number(action.value))
+            elif action.do is Do.ASSIGN and assignee is None and action.value is not None:
+                assignee = int(_number(action.value))
+            elif action.do is Do.TAGS:
+                tags.extend(t for t in _strings(action.value) if t not in tags)
+            elif action.do is Do.STATUS and status is None and action.value:
+                status = _STATUSES.get(str(action.value))  # an unknown status is ignored
+            elif action.do is Do.TEMPLATE and template is None and action.value:
+                template = str(action.value)
+            elif action.do is Do.SPAM:
+                hidden = True
+                if SPAM_TAG not in tags:
+                    tags.append(SPAM_TAG)
+        return cls(rule.name, points, team, assignee, tuple(tags), status, template, hidden)
+
+
+def decide_from(fired: Sequence[Rule | Effect], sla_breached: bool = False) -> Decision:
+    """Fold the effects of fired rules, in order, into one Decision.
+
+    Points add up; tags add up; the first rule to set a team, assignee, status or
+    template wins.
+    """
+    explain: list[tuple[str, int]] = []
+    tags: list[str] = []
+    team: int | None = None
+    assignee: int | None = None
+    status: Status | None = None
+    template: str | None = None
+    hidden = False
+    for item in fired:
+        effect = item if isinstance(item, Effect) else Effect.of(item)
+        explain.append((effect.name, effect.points))
+        if effect.tags:
+            tags.extend(t for t in effect.tags if t not in tags)
+        if team is None:
+            team = effect.team_id
+        if assignee is None:
+            assignee = effect.assignee_id
+        if status is None:
+            status = effect.status
+        if template is None:
+            template = effect.template
+        hidden = hidden or effect.hidden
+    if sla_breached:
+        explain.append((BREACH_RULE, BREACH_BOOST))
+    return Decision(
+        priority=sum(p for _, p in explain),
+        explain=tuple(explain),
+        team_id=team,
+        assignee_id=assignee,
+        tags=tuple(tags),
+        status=status,
+        hidden=hidden,
+        template=template,
+    )
+
+
+def with_override(decision: Decision, override: int | None) -> Decision:
+    """A priority set by hand replaces the score; the rules stay in the explanation."""
+    if override is None:
+        return decision
+    return replace(decision, priority=override, explain=((OVERRIDE_RULE, override),))
+
+
+# -- JSON as stored in the rules table ---------------------------------------------
+
+
+def _value_to_json(value: Value) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _value_from_json(value: Any) -> Value:
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    if value is None or isinstance(value, int | str):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    raise ValueError(f"not a rule value: {value!r}")
+
+
+def conditions_to_json(conditions: Sequence[Condition]) -> str:
+    return json.dumps(
+        [
+            {"when": c.when.value, "value": _value_to_json(c.value), "negate": c.negate}
+            for c in conditions
+        ]
+    )
+
+
+def conditions_from_json(text: str) -> tuple[Condition, ...]:
+    """Parse stored conditions; raises ValueError on anything unknown."""
+    return tuple(
+        Condition(When(d["when"]), _value_from_json(d.get("value")), bool(d.get("negate", False)))
+        for d in json.loads(text)
+    )
+
+
+def actions_to_json(actions: Sequence[Action]) -> str:
+    return json.dumps([{"do": a.do.value, "value": _value_to_json(a.value)} for a in actions])
+
+
+def actions_from_json(text: str) -> tuple[Action, ...]:
+    """Parse stored actions; raises ValueError on anything unknown."""
+    return tuple(Action(Do(d["do"]), _value_from_json(d.get("value"))) for d in json.loads(text))
+
+
+# -- what a small business can use on day one ---------------------------------------
+
+_OUTAGE = (
+    "down", "outage", "not working", "doesn't work", "does not work", "broken", "error",
+    "can't log in", "cannot log in", "can't check out", "crash", "crashed", "offline",
+)  # fmt: skip
+_REFUND = (
+    "refund", "charged twice", "double charged", "money back", "chargeback", "overcharged",
+    "cancel my order", "never arrived", "not delivered", "missing parcel",
+)  # fmt: skip
+_SPAM = (
+    "free followers", "crypto giveaway", "airdrop", "dm for promo", "promote your",
+    "earn $", "onlyfans", "click my bio", "cheap followers",
+)  # fmt: skip
+
+DEFAULT_RULES: tuple[Rule, ...] = (
+    Rule(
+        "Spam",
+        (Condition(When.KEYWORDS, _SPAM),),
+        (Action(Do.SPAM),),
+        stop=True,
+    ),
+    Rule("Direct message", (Condition(When.KIND, ("dm",)),), (Action(Do.PRIORITY, 30),)),
+    Rule(
+        "Outage complaint",
+        (Condition(When.KEYWORDS, _OUTAGE),),
+        (Action(Do.PRIORITY, 40), Action(Do.TAGS, ("outage",))),
+    ),
+    Rule(
+        "Refund or billing",
+        (Condition(When.KEYWORDS, _REFUND),),
+        (Action(Do.PRIORITY, 40), Action(Do.TAGS, ("billing",))),
+    ),
+    Rule("Asks a question", (Condition(When.QUESTION),), (Action(Do.PRIORITY, 10),)),
+    Rule(
+        "Negative tone",
+        (Condition(When.SENTIMENT, ("negative",)),),
+        (Action(Do.PRIORITY, 15),),
+    ),
+    Rule("VIP contact", (Condition(When.VIP),), (Action(Do.PRIORITY, 25),)),
+    Rule("Large audience", (Condition(When.FOLLOWERS, 10_000),), (Action(Do.PRIORITY, 15),)),
+    Rule("Waiting over an hour", (Condition(When.WAITING, 60),), (Action(Do.PRIORITY, 10),)),
+    Rule(
+        "Praise",
+        (
+            Condition(When.SENTIMENT, ("positive",)),
+            Condition(When.QUESTION, negate=True),
+            Condition(
+                When.KEYWORDS, _OUTAGE + _REFUND, negate=True
+            ),  # "I want a refund" is positive to VADER
+        ),
+        (Action(Do.PRIORITY, -10), Action(Do.TAGS, ("praise",))),
+    ),
+)
+
+
+def default_decide(facts: Facts) -> Decision:
+    """The day-one rules, for callers without a store (tests, tools)."""
+    return _DEFAULT(facts)
+
+
+_DEFAULT = Ruleset(DEFAULT_RULES)

@@ -17,6 +17,7 @@ from typing import Any
 from inbox.core.clock import from_iso
 from inbox.core.events import Changed
 from inbox.core.models import ColumnFilter, Kind
+from inbox.demo import mastodon_api
 from inbox.engine import Engine
 from inbox.engine.sync import sync_account
 from inbox.networks.replay import Recording, ReplayAdapter, parse_recording
@@ -69,9 +70,13 @@ def recordings(engine: Engine) -> list[Recording]:
 async def _seed(engine: Engine) -> Changed:
     store = engine.store
     total = Changed()
-    for recording in recordings(engine):
+    for name, recording in zip(RECORDINGS, recordings(engine), strict=True):
         account = store.add_account(recording.account)
-        engine.adapters[account.id] = ReplayAdapter.from_recording(recording)
+        if recording.account.network == "mastodon":
+            # Real Mastodon payloads through the real adapter (demo/mastodon_api.py).
+            _info, engine.adapters[account.id] = mastodon_api.adapter(load_raw(name), engine.clock)
+        else:
+            engine.adapters[account.id] = ReplayAdapter.from_recording(recording)
         total |= await sync_account(engine, account.id)
     team_ids = {name: store.teams.add(name) for name in TEAMS}
     existing = {(c.team_id, c.name) for c in store.columns.all()}

@@ -135,6 +135,7 @@ async def add_mastodon(
     instance: str,
     open_browser: Callable[[str], object],
     ask_code: Callable[[str], Awaitable[str]] | None = None,
+    token: str | None = None,
     **options: Any,
 ) -> Account:
     """The window's "Add account" and "Sign in again": sign in, save, connect, start syncing.
@@ -148,7 +149,7 @@ async def add_mastodon(
         transport=options.pop("transport", None), timeout=httpx.Timeout(30.0, connect=10.0)
     ) as own:
         info, token = await mastodon_sign_in(
-            engine.store, http or own, instance, open_browser, ask_code
+            engine.store, http or own, instance, open_browser, ask_code, token
         )
     account = save_account(engine.store, info, token)
     old = engine.adapters.pop(account.id, None)
@@ -167,10 +168,17 @@ async def add_mastodon(
 # -- adapters for the engine -----------------------------------------------------------
 
 
-def connect(engine: Engine, account: Account, **options: Any) -> NetworkAdapter | None:
-    """Build the adapter for one account from its keyring token; None when it needs sign-in."""
+def connect(
+    engine: Engine, account: Account, mark_missing: bool = True, **options: Any
+) -> NetworkAdapter | None:
+    """Build the adapter for one account from its keyring token; None when it needs sign-in.
+
+    mark_missing: set needs_signin when the keyring has no token for the account.
+    """
     token = secrets.get_secret(token_key(account))
     if token is None:
+        if not mark_missing:
+            return None
         engine.store.set_account_status(account.id, NEEDS_SIGNIN, "No saved sign-in")
         engine.publish(AccountStatus(account.id, NEEDS_SIGNIN, "No saved sign-in"))
         return None
@@ -183,15 +191,16 @@ def connect(engine: Engine, account: Account, **options: Any) -> NetworkAdapter 
     return adapter
 
 
-def connect_all(engine: Engine, **options: Any) -> list[int]:
+def connect_all(engine: Engine, mark_missing: bool = True, **options: Any) -> list[int]:
     """Connect every account that has no adapter yet; returns the ids connected."""
     connected = []
     for account in engine.store.accounts():
         if account.id in engine.adapters or account.network not in _known(account.network):
             continue
-        if connect(engine, account, **options) is not None:
+        if connect(engine, account, mark_missing, **options) is not None:
             connected.append(account.id)
-    engine.publish(Changed(accounts=True))
+    if connected:
+        engine.publish(Changed(accounts=True))
     return connected
 
 

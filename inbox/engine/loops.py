@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
-from inbox.engine.outbox import deliver_due
+from inbox.engine import publishing
 from inbox.engine.sync import sync_account
 from inbox.networks.base import LiveAdapter
 
@@ -115,11 +115,16 @@ async def outbox_loop(
     sleep: Sleep = asyncio.sleep,
     wake: asyncio.Event | None = None,
 ) -> None:
-    """Deliver due outbox rows every few seconds, or at once when woken."""
+    """Promote due posts and deliver due outbox rows every few seconds, or at once when woken.
+
+    publishing.tick is the one delivery round (due posts -> outbox -> deliver_due ->
+    post states), so the window, `sync` and `schedule run` share one worker.
+    """
     cfg = settings or LoopSettings()
     while True:
         try:
-            await deliver_due(engine)
+            while await publishing.tick(engine):
+                pass  # a full batch went out: there may be more due right now
         except InboxError as exc:  # a store failure: report and try again later
             log.warning("outbox delivery failed: %s", exc)
         if wake is None:
@@ -143,7 +148,9 @@ async def run_once(engine: Engine) -> tuple[int, int]:
         except InboxError as exc:
             log.warning("sync of account %s failed: %s", account_id, exc)
             failed += 1
-    delivered = await deliver_due(engine)
+    delivered = 0
+    while sent := await publishing.tick(engine):
+        delivered += sent
     return failed, delivered
 
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, overload
 from inbox.core.clock import Clock, SystemClock
 from inbox.core.errors import InboxError
 from inbox.core.events import ErrorEvent, Event
-from inbox.core.rules import Decide, default_decide
+from inbox.core.rules import Decide
 from inbox.networks.base import NetworkAdapter
 from inbox.store import Store
 
@@ -37,11 +37,11 @@ class Engine:
         profile_db: Path | str,
         *,
         clock: Clock | None = None,
-        decide: Decide = default_decide,
+        decide: Decide | None = None,
     ) -> None:
         self.db_path = Path(profile_db)
         self.clock: Clock = clock or SystemClock()
-        self.decide = decide
+        self.decide = decide  # None: the rules stored in the profile
         self.adapters: dict[int, NetworkAdapter] = {}
         self._listeners: list[Listener] = []
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -2,7 +2,9 @@
 
 One call is one page: a few set-wise statements (which remote ids are known, which
 conversations exist) instead of several round trips per message, the conversation
-rows worked out in Python, then written with executemany.
+rows worked out in Python, then written with executemany. The triage rules run
+after the rows are written (store.rules.refresh), on the conversations the page
+touched, inside the same transaction.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from inbox.core.clock import to_iso
 from inbox.core.events import Changed
 from inbox.core.models import Contact, Direction, Message, Status
-from inbox.core.rules import Decide, Decision, default_decide
+from inbox.core.rules import Decide
+from inbox.core.textfacts import sentiment
 
 if TYPE_CHECKING:
     from inbox.store.store import Store
@@ -25,19 +28,20 @@ SNIPPET_CHARS = 240
 _CHUNK = 500  # bound parameters per IN (...) list
 _CONTACT_CACHE = 50_000
 
-_INSERT_MESSAGE = """INSERT INTO messages (account_id, conversation_id, remote_id, kind,
+_INSERT_MESSAGE = """INSERT INTO messages (id, account_id, conversation_id, remote_id, kind,
     direction, author_id, author_handle, author_name, text, html, url, in_reply_to, visibility,
-    spoiler_text, language, media_json, mentions_json, created_at, raw_json)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    spoiler_text, language, media_json, mentions_json, created_at, raw_json, sentiment)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 _INSERT_CONVERSATION = """INSERT INTO conversations (id, account_id, key, kind, contact_id,
-    snippet, status, priority, priority_explain, team_id, assignee_id, tags, hidden, unread,
-    message_count, first_message_at, last_message_at, last_inbound_at, first_response_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    snippet, status, unread, message_count, first_message_at, last_message_at, last_inbound_at,
+    first_response_at, last_inbound_id, waiting_since)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
-_UPDATE_CONVERSATION = """UPDATE conversations SET snippet = ?, status = ?, priority = ?,
-    priority_explain = ?, tags = ?, unread = ?, message_count = ?, first_message_at = ?,
-    last_message_at = ?, last_inbound_at = ?, first_response_at = ? WHERE id = ?"""
+_UPDATE_CONVERSATION = """UPDATE conversations SET snippet = ?, unread = ?, message_count = ?,
+    first_message_at = ?, last_message_at = ?, last_inbound_at = ?, first_response_at = ?,
+    last_inbound_id = ?, waiting_since = ?, sla_breaches = ?, sla_breached_at = ?
+    WHERE id = ?"""
 
 
 @dataclass(slots=True)
@@ -50,19 +54,17 @@ class _Conversation:
     kind: str = ""
     contact_id: int | None = None
     snippet: str = ""
-    status: str = Status.NEW.value
-    priority: int = 0
-    explain: str = "[]"
-    team_id: int | None = None
-    assignee_id: int | None = None
-    tags: set[str] = field(default_factory=set)
-    hidden: bool = False
     unread: bool = True
     message_count: int = 0
     first_message_at: str = ""
     last_message_at: str = ""
     last_inbound_at: str | None = None
     first_response_at: str | None = None
+    last_inbound_id: int | None = None
+    waiting_since: str | None = None  # oldest inbound message not answered yet
+    sla_due_at: str = "9999"
+    sla_breaches: int = 0
+    sla_breached_at: str | None = None
     added: int = 0  # messages this page adds
 
 
@@ -75,9 +77,12 @@ class Ingest:
         self._contacts: dict[tuple[str, str], tuple[Contact, int]] = {}
 
     def messages(
-        self, account_id: int, messages: Iterable[Message], decide: Decide = default_decide
+        self, account_id: int, messages: Iterable[Message], decide: Decide | None = None
     ) -> Changed:
-        """Store messages for account_id in one transaction.
+        """Store messages for account_id in one transaction, then run the rules on them.
+
+        Args:
+            decide: the rules to run; None uses the profile's stored rules.
 
         Returns:
             Changed with the ids of conversations that got a new message.
@@ -90,7 +95,11 @@ class Ingest:
             raise
 
     def _page(
-        self, conn: sqlite3.Connection, account_id: int, batch: list[Message], decide: Decide
+        self,
+        conn: sqlite3.Connection,
+        account_id: int,
+        batch: list[Message],
+        decide: Decide | None,
     ) -> Changed:
         known = _existing(
             conn,
@@ -108,31 +117,41 @@ class Ingest:
         conversations = self._load_conversations(
             conn, account_id, list(dict.fromkeys(m.conversation_key for m in fresh))
         )
+        # Ids are handed out here (one writer, inside BEGIN IMMEDIATE) so that rows can
+        # refer to each other before a single executemany writes them.
         next_id: int = conn.execute(
             "SELECT coalesce(max(id), 0) + 1 FROM conversations"
         ).fetchone()[0]
+        next_message: int = conn.execute(
+            "SELECT coalesce(max(id), 0) + 1 FROM messages"
+        ).fetchone()[0]
         rows: list[tuple[Any, ...]] = []
+        reopen: set[int] = set()
         for message in fresh:
             contact_id = self._contact(conn, message.author)
             inbound = message.direction is Direction.IN
-            decision = decide(message) if inbound else None
             conv = conversations.get(message.conversation_key)
             if conv is None:
-                conv = _new_conversation(next_id, message, contact_id, decision)
+                conv = _new_conversation(next_id, message, contact_id if inbound else None)
                 conversations[message.conversation_key] = conv
                 next_id += 1
-            elif decision is not None:
-                _apply(conv, decision)
+            elif inbound:
+                reopen.add(conv.id)  # the customer wrote again
             when = to_iso(message.created_at)
-            _add_message(conv, message, when)
-            rows.append(_message_row(account_id, conv.id, contact_id, message, when))
+            _add_message(conv, message, when, next_message)
+            rows.append(_message_row(next_message, account_id, conv.id, contact_id, message, when))
+            next_message += 1
         touched = [c for c in conversations.values() if c.added]
         conn.executemany(
             _INSERT_CONVERSATION, [_insert_row(account_id, c) for c in touched if c.new]
         )
         conn.executemany(_UPDATE_CONVERSATION, [_update_row(c) for c in touched if not c.new])
         conn.executemany(_INSERT_MESSAGE, rows)
-        return Changed(conversations=frozenset(c.id for c in touched))
+        ids = {c.id for c in touched}
+        rules = self._store.rules
+        rules.refresh(reopen, decide, reopen=True)
+        rules.refresh(ids - reopen, decide)
+        return Changed(conversations=frozenset(ids))
 
     def _load_conversations(
         self, conn: sqlite3.Connection, account_id: int, keys: list[str]
@@ -142,9 +161,9 @@ class Ingest:
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
             for r in conn.execute(
-                "SELECT id, key, snippet, status, priority, priority_explain, tags, unread,"
-                " message_count, first_message_at, last_message_at, last_inbound_at,"
-                " first_response_at FROM conversations"
+                "SELECT id, key, snippet, unread, message_count, first_message_at,"
+                " last_message_at, last_inbound_at, first_response_at, last_inbound_id,"
+                " waiting_since, sla_due_at, sla_breaches, sla_breached_at FROM conversations"
                 f" WHERE account_id = ? AND key IN ({','.join('?' * len(chunk))})",
                 [account_id, *chunk],
             ):
@@ -152,16 +171,17 @@ class Ingest:
                     id=r["id"],
                     new=False,
                     snippet=r["snippet"],
-                    status=r["status"],
-                    priority=r["priority"],
-                    explain=r["priority_explain"],
-                    tags=set(json.loads(r["tags"])),
                     unread=bool(r["unread"]),
                     message_count=r["message_count"],
                     first_message_at=r["first_message_at"],
                     last_message_at=r["last_message_at"],
                     last_inbound_at=r["last_inbound_at"],
                     first_response_at=r["first_response_at"],
+                    last_inbound_id=r["last_inbound_id"],
+                    waiting_since=r["waiting_since"],
+                    sla_due_at=r["sla_due_at"],
+                    sla_breaches=r["sla_breaches"],
+                    sla_breached_at=r["sla_breached_at"],
                 )
         return found
 
@@ -207,40 +227,22 @@ def _existing(
     return found
 
 
-def _new_conversation(
-    conv_id: int, message: Message, contact_id: int, decision: Decision | None
-) -> _Conversation:
+def _new_conversation(conv_id: int, message: Message, contact_id: int | None) -> _Conversation:
+    """A conversation starts new; the rules decide its priority, team and the rest."""
     when = to_iso(message.created_at)
     return _Conversation(
         id=conv_id,
         new=True,
         key=message.conversation_key,
         kind=message.kind.value,
-        contact_id=contact_id if decision is not None else None,
-        status=(decision.status if decision and decision.status else Status.NEW).value,
-        priority=decision.priority if decision else 0,
-        explain=json.dumps(decision.explain if decision else ()),
-        team_id=decision.team_id if decision else None,
-        assignee_id=decision.assignee_id if decision else None,
-        tags=set(decision.tags) if decision else set(),
-        hidden=decision.hidden if decision else False,
-        unread=True,
+        contact_id=contact_id,
         first_message_at=when,
         last_message_at=when,
     )
 
 
-def _apply(conv: _Conversation, decision: Decision) -> None:
-    """A new inbound message on an existing conversation: raise priority, reopen."""
-    conv.tags |= set(decision.tags)
-    if conv.status in (Status.PENDING.value, Status.RESOLVED.value):
-        conv.status = Status.OPEN.value  # the customer wrote again
-    if decision.priority > conv.priority:
-        conv.priority = decision.priority
-        conv.explain = json.dumps(decision.explain)
-
-
-def _add_message(conv: _Conversation, message: Message, when: str) -> None:
+def _add_message(conv: _Conversation, message: Message, when: str, message_id: int) -> None:
+    """Fold one message into its conversation's row, as the column shows it."""
     conv.message_count += 1
     conv.added += 1
     if message.direction is Direction.IN:
@@ -248,8 +250,18 @@ def _add_message(conv: _Conversation, message: Message, when: str) -> None:
         if when >= (conv.last_inbound_at or ""):
             conv.snippet = message.text[:SNIPPET_CHARS]
             conv.last_inbound_at = when
-    elif conv.first_response_at is None:
-        conv.first_response_at = when
+            conv.last_inbound_id = message_id
+        if conv.waiting_since is None:
+            conv.waiting_since = when
+    else:
+        if conv.first_response_at is None:
+            conv.first_response_at = when
+        # Our answer came after the SLA's due time: count the breach once per due time.
+        if conv.sla_due_at < when and conv.sla_breached_at != conv.sla_due_at:
+            conv.sla_breaches += 1
+            conv.sla_breached_at = conv.sla_due_at
+        if when >= (conv.waiting_since or ""):
+            conv.waiting_since = None
     conv.last_message_at = max(conv.last_message_at, when)
     conv.first_message_at = min(conv.first_message_at, when)
 
@@ -262,35 +274,31 @@ def _insert_row(account_id: int, c: _Conversation) -> tuple[Any, ...]:
         c.kind,
         c.contact_id,
         c.snippet,
-        c.status,
-        c.priority,
-        c.explain,
-        c.team_id,
-        c.assignee_id,
-        json.dumps(sorted(c.tags)),
-        int(c.hidden),
+        Status.NEW.value,
         int(c.unread),
         c.message_count,
         c.first_message_at,
         c.last_message_at,
         c.last_inbound_at,
         c.first_response_at,
+        c.last_inbound_id,
+        c.waiting_since,
     )
 
 
 def _update_row(c: _Conversation) -> tuple[Any, ...]:
     return (
         c.snippet,
-        c.status,
-        c.priority,
-        c.explain,
-        json.dumps(sorted(c.tags)),
         int(c.unread),
         c.message_count,
         c.first_message_at,
         c.last_message_at,
         c.last_inbound_at,
         c.first_response_at,
+        c.last_inbound_id,
+        c.waiting_since,
+        c.sla_breaches,
+        c.sla_breached_at,
         c.id,
     )
 
@@ -300,13 +308,20 @@ def _json_list(values: Sequence[Any]) -> str:
 
 
 def _message_row(
-    account_id: int, conversation_id: int, contact_id: int, message: Message, when: str
+    message_id: int,
+    account_id: int,
+    conversation_id: int,
+    contact_id: int,
+    message: Message,
+    when: str,
 ) -> tuple[Any, ...]:
     media = [
         {"kind": m.kind, "url": m.url, "preview_url": m.preview_url, "description": m.description}
         for m in message.media
     ]
+    inbound = message.direction is Direction.IN
     return (
+        message_id,
         account_id,
         conversation_id,
         message.remote_id,
@@ -326,4 +341,5 @@ def _message_row(
         _json_list(message.mentions),
         when,
         message.raw,
+        sentiment(message.text) if inbound else 0.0,
     )

@@ -18,18 +18,20 @@ from inbox.store.ingest import Ingest
 from inbox.store.outbox import OutboxRepo
 from inbox.store.posts import PostRepo
 from inbox.store.queries import ConversationQueries
+from inbox.store.rules import RuleRepo
 from inbox.store.teams import TeamRepo
 
 if TYPE_CHECKING:
     import sqlite_utils
 from inbox.store.templates import TemplateRepo
+from inbox.store.triage import TriageRepo
 
 
 class Store:
     """A profile's database. One writer Store per process; readers open readonly=True.
 
-    Repositories: columns, conversations (read queries), ingest, outbox, teams, posts,
-    templates.
+    Repositories: columns, conversations (read queries), ingest, outbox, teams (and
+    members), posts, templates, rules, triage (working conversations, notes, undo).
     """
 
     def __init__(
@@ -46,6 +48,10 @@ class Store:
         self.teams = TeamRepo(self)
         self.posts = PostRepo(self)
         self.templates = TemplateRepo(self)
+        self.rules = RuleRepo(self)
+        self.triage = TriageRepo(self)
+        if not readonly:
+            self.rules.seed_defaults()
 
     @functools.cached_property
     def db(self) -> sqlite_utils.Database:

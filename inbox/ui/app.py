@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 import inbox.demo
@@ -28,6 +28,7 @@ from inbox.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 SCREENSHOT_SIZE = QSize(1600, 1000)
+SCREENSHOT_WAIT_MS = 20_000
 
 
 @dataclass
@@ -43,8 +44,12 @@ class Session:
     def close(self) -> None:
         self.window.close()
         self.bridge.detach()
+        # Deliver the engine events already queued for the window while its store is
+        # still open (the sync loops publish account statuses at any time).
+        QCoreApplication.sendPostedEvents()
         self.store.close()
         self.engine.stop()
+        self.window.deleteLater()
 
 
 class _Done(QObject):
@@ -171,6 +176,42 @@ def take_screenshot(window: MainWindow, path: str) -> bool:
     return pixmap.save(path, "PNG")
 
 
+class Screenshot(QObject):
+    """Waits until every column shows its first page, opens the top conversation, shoots, quits."""
+
+    def __init__(self, app: QApplication, window: MainWindow, path: str) -> None:
+        super().__init__(window)
+        self.app, self.window, self.path = app, window, path
+        self.code = 0
+        self._done = False
+        for view in window.deck.columns():
+            view.model.counts_changed.connect(self._maybe)
+        QTimer.singleShot(0, self._maybe)  # after the first paint, if already loaded
+        QTimer.singleShot(SCREENSHOT_WAIT_MS, lambda: self._shoot())  # never hang
+
+    def _maybe(self) -> None:
+        if self.window.deck.loaded():
+            self._shoot()
+
+    def _shoot(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        deck = self.window.deck
+        first = deck.columns()[0] if deck.columns() else None
+        if first is not None and first.model.rowCount():
+            first.focus_list()
+            deck.open_current()
+        # One more turn of the loop: pending layout requests settle before the grab.
+        QTimer.singleShot(0, self._grab)
+
+    def _grab(self) -> None:
+        if not take_screenshot(self.window, self.path):
+            print(f"social-inbox: could not write {self.path}", file=sys.stderr)
+            self.code = 1
+        self.app.quit()
+
+
 def _show_error(message: str, screenshot: bool) -> None:
     if screenshot:  # no one is there to click a dialog away
         print(f"social-inbox: {message}", file=sys.stderr)
@@ -202,22 +243,10 @@ def run_gui(args: argparse.Namespace) -> int:
 
     window = session.window
     window.show()
-    result = {"code": 0}
+    shot: Screenshot | None = None
     if screenshot:
-
-        def shoot() -> None:
-            first = window.deck.columns()[0] if window.deck.columns() else None
-            if first is not None and first.model.rowCount():
-                first.focus_list()
-                window.deck.open_current()
-            if not take_screenshot(window, screenshot):
-                print(f"social-inbox: could not write {screenshot}", file=sys.stderr)
-                result["code"] = 1
-            app.quit()
-
-        # After the first paint: the pages are loaded when the window is built.
-        QTimer.singleShot(0, shoot)
+        shot = Screenshot(app, window, screenshot)
     code = app.exec()
     session.close()
     follower.deleteLater()
-    return result["code"] or code
+    return (shot.code if shot else 0) or code

@@ -12,20 +12,23 @@ from inbox.core.errors import InboxError
 from inbox.core.events import AccountStatus, Changed, ErrorEvent, Event, Progress
 from inbox.engine import Engine
 from inbox.store import Store
-
-Done = Callable[[Any], None]
-Failed = Callable[[BaseException], None]
+from inbox.ui.reader import Done, Failed, ReaderThread, ReadFn, Ticket
 
 
 class EngineBridge(QObject):
     """Re-emits engine events as Qt signals; GUI receivers get queued calls.
+
+    It also owns the reader thread (read()), so every thread crossing passes here.
 
     Signals:
         changed: a core.events.Changed (conversations, columns, accounts, ...).
         progress: a core.events.Progress of long work.
         error: a core.events.ErrorEvent to show the user.
         account_status: a core.events.AccountStatus (sync state of one account).
-        _finished: internal; carries a command's callback and result to the GUI thread.
+        _finished: internal; carries a command's or a read's callback and result to the
+            GUI thread.
+        _event: internal; carries an engine event to the GUI thread, where it is re-emitted
+            on the public signals above unless the bridge was detached meanwhile.
     """
 
     changed = Signal(object)
@@ -33,20 +36,37 @@ class EngineBridge(QObject):
     error = Signal(object)
     account_status = Signal(object)
     _finished = Signal(object, object)
+    _event = Signal(object)
 
     def __init__(self, engine: Engine, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
-        # Emitted on the engine thread: Qt queues the call to receivers living on the GUI thread.
-        self._unsubscribe = engine.subscribe(self._on_event)
+        self.detached = False
         self._finished.connect(self._deliver)
+        self._event.connect(self._dispatch)
+        # Emitted on the engine thread: Qt queues the call to this GUI-thread object.
+        self._unsubscribe = engine.subscribe(self._on_event)
+        self.reader = ReaderThread(engine.db_path, engine.clock, self._finished.emit, self._report)
+
+    def read(self, fn: ReadFn, on_done: Done, on_error: Failed | None = None) -> Ticket:
+        """Run fn(read-only store) on the reader thread; on_done(result) runs on the GUI thread."""
+        return self.reader.read(fn, on_done, on_error)
 
     def detach(self) -> None:
         """Stop listening to the engine (before it stops or the window closes)."""
         self._unsubscribe()
         self._unsubscribe = lambda: None
+        self.reader.close()
+        self.detached = True
 
     def _on_event(self, event: Event) -> None:
+        # Engine thread: hop to the GUI thread first, so a detached bridge can drop what
+        # was still in flight instead of reaching views whose store is already closed.
+        self._event.emit(event)
+
+    def _dispatch(self, event: Event) -> None:
+        if self.detached:
+            return
         if isinstance(event, Changed):
             self.changed.emit(event)
         elif isinstance(event, Progress):
@@ -106,4 +126,5 @@ class EngineBridge(QObject):
         self.error.emit(ErrorEvent(message))
 
     def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:
-        callback(value)
+        if not self.detached:  # the window that asked is closing: its answer is moot
+            callback(value)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QFocusEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -134,10 +135,12 @@ class ColumnView(QFrame):
         self.list.setMouseTracking(True)
         self.list.setAccessibleName(name)
         self.list.activated.connect(self._activated)
-        self.list.doubleClicked.connect(self._activated)
+        # A click opens, as in every mail client; j/k only move, so passing rows stay unread.
+        self.list.clicked.connect(self._clicked)
         self.list.focused.connect(self.focused)
 
-        self.empty = QLabel(empty_text)
+        self._empty_text = empty_text
+        self.empty = QLabel("Loading…")
         self.empty.setObjectName("columnEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -182,7 +185,19 @@ class ColumnView(QFrame):
         unread = self.model.unread
         self.count.setText(f"{unread} unread" if unread else "")
         self.count.setVisible(bool(unread))
-        self.stack.setCurrentWidget(self.empty if self.is_empty else self.list)
+        if not self.model.loaded:
+            self.empty.setText("Loading…")
+            self.stack.setCurrentWidget(self.empty)
+        elif self.is_empty:
+            self.empty.setText(self._empty_text)
+            self.stack.setCurrentWidget(self.empty)
+        else:
+            self.stack.setCurrentWidget(self.list)
+
+    def _clicked(self, index: QModelIndex) -> None:
+        # Ctrl/Shift-click extends a selection (bulk triage): that is not "open this one".
+        if QApplication.keyboardModifiers() == Qt.KeyboardModifier.NoModifier:
+            self._activated(index)
 
     def _activated(self, index: QModelIndex) -> None:
         cid = index.data(ID_ROLE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
@@ -13,7 +14,8 @@ from inbox.core.models import Column, ColumnFilter
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.column_model import ColumnModel
-from inbox.ui.column_view import ColumnView
+from inbox.ui.column_view import COLUMN_WIDTH, ColumnView
+from inbox.ui.deck_empty import USUAL_COLUMNS, EmptyDeck
 from inbox.ui.filter_dialog import FilterDialog
 
 COLUMNS_CHANGED = Changed(columns=True)
@@ -50,6 +52,8 @@ class Deck(QScrollArea):
         self._search: ColumnView | None = None
         self._current: ColumnView | None = None
         self.team_id: int | None = None  # whose deck is shown; None is the shared deck
+        # Narrows every column (triage's "My work", "Unassigned"); None shows them as stored.
+        self.scope: Callable[[ColumnFilter], ColumnFilter] | None = None
         self.setObjectName("deck")
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
@@ -61,6 +65,9 @@ class Deck(QScrollArea):
         self._layout.setContentsMargins(12, 12, 12, 12)
         self._layout.setSpacing(12)
         self._layout.addStretch(1)
+        self.empty_card = EmptyDeck()
+        self.empty_card.usual_requested.connect(self.add_usual_columns)
+        self.empty_card.new_requested.connect(self.new_column)
         self.setWidget(inner)
         bridge.changed.connect(self.on_changed)
         self.reload_columns()
@@ -80,6 +87,18 @@ class Deck(QScrollArea):
     @property
     def search_view(self) -> ColumnView | None:
         return self._search
+
+    def content_width(self) -> int:
+        """Width that shows every column without scrolling."""
+        margins = self._layout.contentsMargins()
+        n = len(self.columns())
+        spacing = self._layout.spacing() * max(0, n - 1)
+        inner = n * COLUMN_WIDTH + spacing if n else self.empty_card.width()
+        return margins.left() + margins.right() + inner + 2
+
+    def loaded(self) -> bool:
+        """True when every column shows its first page (screenshots, tests)."""
+        return all(v.model.loaded for v in self.columns())
 
     def current_column(self) -> ColumnView | None:
         cols = self.columns()
@@ -109,7 +128,7 @@ class Deck(QScrollArea):
             if found is None:
                 found = self._make_view(column)
             else:
-                found.apply(column)
+                found.apply(self._scoped(column))
             views.append(found)
         self._views = views
         self._relayout()
@@ -122,8 +141,12 @@ class Deck(QScrollArea):
         teams = sorted({c.team_id for c in self.store.columns.all() if c.team_id is not None})
         return teams[0] if teams else None
 
+    def _scoped(self, column: Column) -> Column:
+        return column if self.scope is None else replace(column, filter=self.scope(column.filter))
+
     def _make_view(self, column: Column) -> ColumnView:
-        model = ColumnModel(self.store, column.filter)
+        column = self._scoped(column)
+        model = ColumnModel(self.bridge, column.filter)
         view = ColumnView(model, column.name, self._now, column_id=column.id)
         model.setParent(view)
         self._wire(view)
@@ -145,9 +168,22 @@ class Deck(QScrollArea):
             self._layout.takeAt(0)
         for view in self.columns():
             self._layout.addWidget(view)
+        self.empty_card.setVisible(not self.columns())
+        if not self.columns():
+            self._layout.addWidget(self.empty_card, 0, Qt.AlignmentFlag.AlignTop)
         self._layout.addStretch(1)
 
     # -- writes (through the engine) -----------------------------------------------
+
+    def add_usual_columns(self) -> None:
+        """Priority, direct messages, mentions: one write, one redraw."""
+        team = self.shown_team()
+
+        def add(store: Store) -> None:
+            for name, flt in USUAL_COLUMNS:
+                store.columns.add(name, flt, team_id=team)
+
+        self.bridge.write(add, COLUMNS_CHANGED)
 
     def add_column(self, name: str, flt: ColumnFilter) -> None:
         team = self.shown_team()
@@ -163,7 +199,10 @@ class Deck(QScrollArea):
         if view.column_id is None:
             return
         cid = view.column_id
-        dialog = FilterDialog(self.store.accounts(), view.model.filter, view.name, self)
+        # The stored filter, not the scoped one the model shows, so a scope is never saved.
+        stored = next((c.filter for c in self.store.columns.all() if c.id == cid), None)
+        flt_shown = stored if stored is not None else view.model.filter
+        dialog = FilterDialog(self.store.accounts(), flt_shown, view.name, self)
         if dialog.exec():
             name, flt = dialog.name(), dialog.result_filter()
             self.bridge.write(lambda s: s.columns.update(cid, name=name, flt=flt), COLUMNS_CHANGED)
@@ -214,7 +253,7 @@ class Deck(QScrollArea):
             return None
         flt = search_filter(text)
         if self._search is None:
-            model = ColumnModel(self.store, flt)
+            model = ColumnModel(self.bridge, flt)
             view = ColumnView(
                 model, "", self._now, None, empty_text="No conversation matches this search."
             )

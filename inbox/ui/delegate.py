@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, Q
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QTextLayout
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from inbox.core import sla
 from inbox.core.models import ConversationSummary
 from inbox.ui import fmt, theme
 from inbox.ui.column_model import SUMMARY_ROLE
@@ -19,6 +20,7 @@ AVATAR = 36
 SNIPPET_LINES = 2
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+SLA_BADGE = sla.SlaPolicy()  # its amber window: the badge turns amber 15 minutes before due
 
 
 def priority_colour(priority: int, c: theme.Colours) -> str | None:
@@ -230,8 +232,15 @@ class ConversationDelegate(QStyledItemDelegate):
         pcol = priority_colour(row.priority, c)
         if pcol:
             pill(f"P{row.priority}", pcol, True)
+        if row.sla_due_at is not None:
+            now = self._now()
+            state = sla.state(row.sla_due_at, now, SLA_BADGE)
+            if state is sla.SlaState.BREACHED:
+                pill(f"SLA {sla.countdown(row.sla_due_at, now)}", c.urgent, True)
+            elif state is sla.SlaState.AMBER:
+                pill(f"SLA {sla.countdown(row.sla_due_at, now)}", c.high, True)
         pill(
-            f"{fmt.network_label(row.network)} · @{row.account_handle}",
+            f"{fmt.network_label(row.network)} · @{fmt.short_handle(row.account_handle)}",
             fmt.network_colour(row.network, c.dark) if not selected else muted.name(),
             False,
         )

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
+    QGridLayout,
+    QLabel,
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
@@ -35,17 +36,20 @@ STATUS_LABELS = {
 }
 
 
-def _checks(labels: Sequence[str], chosen: Sequence[bool]) -> tuple[QWidget, list[QCheckBox]]:
+def _checks(
+    labels: Sequence[str], chosen: Sequence[bool], per_row: int
+) -> tuple[QWidget, list[QCheckBox]]:
+    """A grid of check boxes, per_row wide, so long labels never get squeezed."""
     box = QWidget()
-    layout = QHBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
+    layout = QGridLayout(box)
+    layout.setContentsMargins(0, 2, 0, 2)
+    layout.setHorizontalSpacing(16)
     checks = []
-    for label, on in zip(labels, chosen, strict=True):
+    for n, (label, on) in enumerate(zip(labels, chosen, strict=True)):
         check = QCheckBox(label)
         check.setChecked(on)
-        layout.addWidget(check)
+        layout.addWidget(check, n // per_row, n % per_row)
         checks.append(check)
-    layout.addStretch(1)
     return box, checks
 
 
@@ -70,12 +74,13 @@ class FilterDialog(QDialog):
         acc_box, self.account_checks = _checks(
             [f"@{a.handle} ({network_label(a.network)})" for a in self._accounts],
             [a.id in flt.accounts for a in self._accounts],
+            per_row=1,
         )
         kind_box, self.kind_checks = _checks(
-            list(KIND_LABELS.values()), [k in flt.kinds for k in KIND_LABELS]
+            list(KIND_LABELS.values()), [k in flt.kinds for k in KIND_LABELS], per_row=3
         )
         status_box, self.status_checks = _checks(
-            list(STATUS_LABELS.values()), [s in flt.statuses for s in STATUS_LABELS]
+            list(STATUS_LABELS.values()), [s in flt.statuses for s in STATUS_LABELS], per_row=4
         )
         self.min_priority = QSpinBox()
         self.min_priority.setRange(0, 1000)
@@ -88,7 +93,11 @@ class FilterDialog(QDialog):
         self.sort_combo.addItem("Newest first", "newest")
         self.sort_combo.setCurrentIndex(max(0, self.sort_combo.findData(flt.sort)))
 
+        hint = QLabel("Nothing ticked in a group means any.")
+        hint.setObjectName("filterHint")
+        hint.setEnabled(False)  # drawn in the muted text colour
         form = QFormLayout()
+        form.setVerticalSpacing(10)
         form.addRow("Name", self.name_edit)
         form.addRow("Accounts", acc_box)
         form.addRow("Kinds", kind_box)
@@ -96,6 +105,7 @@ class FilterDialog(QDialog):
         form.addRow("Minimum priority", self.min_priority)
         form.addRow("Text", self.query_edit)
         form.addRow("Sort", self.sort_combo)
+        form.addRow("", hint)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

@@ -61,6 +61,18 @@ def avatar_colour(handle: str) -> str:
     return AVATAR_COLOURS[zlib.crc32(handle.lower().encode()) % len(AVATAR_COLOURS)]
 
 
+def short_handle(handle: str) -> str:
+    """A handle without its server: 'shop.bsky.social', 'shop@mastodon.social' -> 'shop'.
+
+    Our own accounts are few and known, so the first part names them in a narrow badge.
+    """
+    bare = handle.lstrip("@")
+    for sep in ("@", "."):
+        if sep in bare[1:]:
+            bare = bare[: bare.index(sep, 1)]
+    return bare or handle
+
+
 def network_label(network: str) -> str:
     return NETWORK_LABELS.get(network, network.title())
 

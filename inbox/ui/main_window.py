@@ -6,8 +6,8 @@ import functools
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
@@ -30,6 +30,7 @@ from inbox.ui.style import stylesheet
 MENU_ORDER = ("File", "View", "Column", "Conversation", "Help")
 SEARCH_DELAY_MS = 200
 PANE_WIDTH = 440
+MIN_DECK_WIDTH = 400
 STATUS_TEXT = {
     "ok": "up to date",
     "syncing": "syncing…",
@@ -84,6 +85,10 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
         self.splitter.setSizes([1600 - PANE_WIDTH, PANE_WIDTH])
+        # Until the user drags the handle, the deck takes what its columns need
+        # and the pane gets the rest: few columns leave no empty band between them.
+        self._auto_fit = True
+        self.splitter.splitterMoved.connect(self._user_moved_splitter)
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
@@ -131,6 +136,7 @@ class MainWindow(QMainWindow):
         self._clock_timer.start()
 
         self.deck.opened.connect(self.open_conversation)
+        self.deck.layout_changed.connect(self._fit_later)
         self.pane.closed.connect(self._pane_closed)
         bridge.changed.connect(self._on_changed)
         bridge.error.connect(self._on_error)
@@ -146,11 +152,9 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         menu = QMenu(f"&{name}", self)
         menu.setObjectName(f"menu{name}")
-        later = (
-            [self._menus[n] for n in MENU_ORDER[MENU_ORDER.index(name) + 1 :] if n in self._menus]
-            if name in MENU_ORDER
-            else []
-        )
+        # Known menus keep their order; a feature's own menu goes just before Help.
+        after = MENU_ORDER[MENU_ORDER.index(name) + 1 :] if name in MENU_ORDER else ("Help",)
+        later = [self._menus[n] for n in after if n in self._menus]
         if later:
             bar.insertMenu(later[0].menuAction(), menu)
         else:
@@ -238,6 +242,24 @@ class MainWindow(QMainWindow):
         self.menu("Conversation").addSeparator()
         a["about"] = self.add_action("Help", "Keyboard shortcuts", self._show_keys, "?")
 
+    def _user_moved_splitter(self, _pos: int, _index: int) -> None:
+        self._auto_fit = False
+
+    def _fit_splitter(self) -> None:
+        if not self._auto_fit:
+            return
+        total = sum(self.splitter.sizes()) or self.width()
+        deck = max(MIN_DECK_WIDTH, min(self.deck.content_width(), total - PANE_WIDTH))
+        self.splitter.setSizes([deck, max(PANE_WIDTH, total - deck)])
+
+    def _fit_later(self) -> None:
+        # After this event: the splitter has its new width only once the layout ran.
+        QTimer.singleShot(0, self._fit_splitter)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_later()
+
     def _repaint_times(self) -> None:
         for view in self.deck.columns():
             view.list.viewport().update()
@@ -316,6 +338,11 @@ class MainWindow(QMainWindow):
             self._set_account_label(label, handle, account.status, account.status_detail)
             self.statusBar().addPermanentWidget(label)
             self._account_labels[account.id] = label
+        if not self._account_labels:
+            label = QLabel("No account yet: File ▸ Add account…")
+            label.setObjectName("accountStatus")
+            self.statusBar().addPermanentWidget(label)
+            self._account_labels[0] = label  # replaced once an account is added
 
     @staticmethod
     def _set_account_label(label: QLabel, handle: str, status: str, detail: str) -> None:
@@ -336,6 +363,19 @@ class MainWindow(QMainWindow):
             "/: search\nEsc: back (close search or conversation)\nF2: rename column\n"
             "Ctrl+Shift+N: new column\nCtrl+Shift+Left/Right: move column",
         )
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if self.bridge.detached:
+            return  # closed: its store is gone
+        if event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange):
+            # The system switched light/dark: the stylesheet and the thread's HTML carry colours.
+            # Setting a stylesheet changes the palette too: only a new scheme restyles.
+            sheet = stylesheet()
+            if sheet != self.styleSheet():
+                self.setStyleSheet(sheet)
+                if self.pane.conversation_id:
+                    self.pane.show_conversation(self.pane.conversation_id)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.bridge.detach()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QRect, QSize, Qt, QUrl, Signal
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from inbox.core.events import Changed
 from inbox.core.html import sanitize
-from inbox.core.models import ConversationSummary
+from inbox.core.models import ConversationSummary, Note
 from inbox.store import Store
 from inbox.store.queries import MessageRow
 from inbox.ui import fmt, theme
@@ -49,11 +49,39 @@ class Avatar(QWidget):
         paint_avatar(painter, QRect(0, 0, self.width(), self.height()), self._name, self._handle)
 
 
-def thread_html(summary: ConversationSummary, messages: list[MessageRow], now: datetime) -> str:
-    """The thread as one HTML document; every message body goes through sanitize()."""
+NOTE_BG, NOTE_EDGE = "#fff4c2", "#e6b800"
+
+
+def note_html(note: Note, now: datetime) -> str:
+    """An internal note in the thread: yellow, marked as never sent."""
+    when = html.escape(
+        f"{fmt.relative_time(note.at, now)} · {note.at.astimezone():%a %d %b, %H:%M}"
+    )
+    text = html.escape(note.text).replace("\n", "<br>")
+    return (
+        f"<table width='100%' cellspacing='0' cellpadding='10' style='margin-bottom:10px' "
+        f"bgcolor='{NOTE_BG}'><tr><td style='border-left:4px solid {NOTE_EDGE}; color:#3d3000'>"
+        f"<b>🔒 Internal note</b> · {html.escape(note.author_name or 'someone')} · {when} "
+        f"<i>(never sent)</i><div style='margin-top:4px'>{text}</div></td></tr></table>"
+    )
+
+
+def thread_html(
+    summary: ConversationSummary,
+    messages: list[MessageRow],
+    now: datetime,
+    notes: Sequence[Note] = (),
+) -> str:
+    """The thread as one HTML document; every message body goes through sanitize().
+
+    Internal notes are interleaved by time, in their own style.
+    """
     c = theme.colours()
     parts = []
+    pending = sorted(notes, key=lambda n: (n.at, n.id))
     for m in messages:
+        while pending and pending[0].at <= m.created_at:
+            parts.append(note_html(pending.pop(0), now))
         out = m.direction == "out"
         who = html.escape(m.author_name or m.author_handle or summary.account_handle)
         handle = html.escape(m.author_handle or summary.account_handle)
@@ -82,6 +110,7 @@ def thread_html(summary: ConversationSummary, messages: list[MessageRow], now: d
             f"<b>{who}</b> <span style='color:{c.muted}'>@{handle} · {when}{link}</span>"
             f"<div style='margin-top:4px'>{body}</div></td></tr></table>"
         )
+    parts.extend(note_html(n, now) for n in pending)
     if not parts:
         parts.append(f"<p style='color:{c.muted}'>No messages stored for this conversation.</p>")
     return "".join(parts)
@@ -124,6 +153,7 @@ class ConversationPane(QFrame):
         self.handle_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.meta_label = QLabel()
         self.meta_label.setObjectName("authorMeta")
+        self.meta_label.setWordWrap(True)  # long handles must wrap, not push the pane wider
         self.profile_link = QLabel()
         self.profile_link.setOpenExternalLinks(False)
         self.profile_link.linkActivated.connect(self._open_profile)
@@ -255,7 +285,10 @@ class ConversationPane(QFrame):
             self.profile_link.hide()
         scroll = self.browser.verticalScrollBar()
         keep = scroll.value() if keep_scroll else 0
-        self.browser.setHtml(thread_html(s, self.store.conversations.messages(s.id), self._now()))
+        notes = self.store.triage.notes(s.id)
+        self.browser.setHtml(
+            thread_html(s, self.store.conversations.messages(s.id), self._now(), notes)
+        )
         scroll.setValue(keep)
 
     def _open_profile(self, link: str) -> None:

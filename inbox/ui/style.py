@@ -19,6 +19,8 @@ def stylesheet() -> str:
     border-radius: 8px;
 }}
 #searchColumn {{ border: 1px solid {c.accent}; }}
+#deckEmpty {{ background: {column_bg}; border: 1px solid {rule}; border-radius: 8px; }}
+#deckEmptyTitle {{ font-size: 16px; font-weight: 600; }}
 #columnHeader {{
     background: {header_bg};
     border-top-left-radius: 8px;

@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from inbox.core.models import AccountInfo, ColumnFilter, Contact, Kind, Message
+from inbox.core.sla import SlaPolicy
 from inbox.engine import Engine
 from inbox.profile import Profile
 from inbox.ui.app import Session, open_session
@@ -29,6 +30,7 @@ def open_profile(qtbot: QtBot) -> Iterator[Opener]:
         qtbot.waitExposed(session.window)
         session.window.activateWindow()  # window shortcuts need the active window
         qtbot.waitUntil(session.window.isActiveWindow)
+        qtbot.waitUntil(session.window.deck.loaded)  # first pages come from the reader thread
         return session
 
     yield opener
@@ -70,16 +72,27 @@ def ingest(engine: Engine, messages: list[Message], account_id: int = 1) -> None
     engine.call(run)
 
 
-def build_workspace(folder: Path, messages: Callable[[Engine], list[Message]]) -> None:
+def neutral_triage(engine: Engine) -> None:
+    """No rules and no SLA: every conversation scores the same, so columns show newest first."""
+    for rule in engine.store.rules.all():
+        engine.store.rules.remove(rule.id)
+    engine.store.teams.set_policy(None, SlaPolicy(enabled=False))
+
+
+def build_workspace(
+    folder: Path, messages: Callable[[Engine], list[Message]], columns: bool = True
+) -> None:
     """A profile with one account, the given messages and two columns, made headless."""
     engine = Engine(Profile.resolve(folder).db_path)
     engine.start()
     try:
         info = AccountInfo("mastodon", "social.test", "1", "teashop", "The Tea Shop")
         engine.call(lambda e: e.store.add_account(info))
+        engine.call(neutral_triage)
         ingest(engine, messages(engine))
-        engine.call(lambda e: e.store.columns.add("Everything", ColumnFilter()))
-        engine.call(lambda e: e.store.columns.add("DMs", ColumnFilter(kinds=(Kind.DM,))))
+        if columns:
+            engine.call(lambda e: e.store.columns.add("Everything", ColumnFilter()))
+            engine.call(lambda e: e.store.columns.add("DMs", ColumnFilter(kinds=(Kind.DM,))))
     finally:
         engine.stop()
 

@@ -29,6 +29,7 @@ def test_column_changes_persist_across_a_restart(
         deck.add_column("Urgent", ColumnFilter(min_priority=30))
     assert names(deck) == ["Everything", "DMs", "Urgent"]
     urgent = deck.columns()[2]
+    qtbot.waitUntil(lambda: urgent.model.loaded)
     assert urgent.is_empty  # nothing that urgent in the workspace
 
     with qtbot.waitSignal(deck.layout_changed):
@@ -42,7 +43,7 @@ def test_column_changes_persist_across_a_restart(
     assert names(deck) == ["Fire", "DMs"]
 
     session.close()
-    again = open_profile(workspace)
+    again = open_profile(workspace)  # waits for the first pages
     assert names(again.window.deck) == ["Fire", "DMs"]
     assert again.window.deck.columns()[0].model.filter.min_priority == 30
 
@@ -67,6 +68,7 @@ def test_the_filter_editor_narrows_a_column(
     with qtbot.waitSignal(deck.layout_changed):
         deck.edit_column(everything)
     assert everything.name == "Parcels"
+    qtbot.waitUntil(lambda: everything.model.loaded)
     assert [r.snippet for r in everything.model.rows()] == ["Where is my parcel"]
     assert everything.model.filter.kinds == (Kind.MENTION,)
 

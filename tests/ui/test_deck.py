@@ -73,3 +73,69 @@ def test_a_new_conversation_appears_only_in_the_columns_it_matches(
     assert everything.model.rowCount() == 6
     assert not dms.is_empty
     assert dms.count.text() == "1 unread"
+
+
+def test_a_long_column_loads_fifty_rows_at_a_time(
+    tmp_path: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from tests.ui.conftest import build_workspace
+
+    folder = tmp_path / "big"
+    build_workspace(
+        folder,
+        lambda e: [
+            message(e, f"b{n}", f"note {n}", author=f"u{n}", minutes_ago=n) for n in range(120)
+        ],
+    )
+    session = open_profile(folder)
+    column = session.window.deck.columns()[0]
+    assert column.model.rowCount() == 50
+    assert column.model.canFetchMore()
+    column.list.scrollToBottom()  # the view asks for the next page itself
+    qtbot.waitUntil(lambda: column.model.rowCount() == 100)
+    column.list.scrollToBottom()
+    qtbot.waitUntil(lambda: column.model.rowCount() == 120)
+    qtbot.waitUntil(lambda: column.model.exhausted)
+    snippets = [r.snippet for r in column.model.rows()]
+    assert snippets == [f"note {n}" for n in range(120)]  # no gap, no double
+    assert column.count.text() == "120 unread"
+
+
+def test_stale_search_results_never_replace_newer_ones(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    deck = open_profile(workspace).window.deck
+    for text in ("p", "pa", "par", "parc", "parcel", "jasmine"):
+        deck.show_search(text)  # as fast as a typist with no debounce at all
+    view = deck.search_view
+    assert view is not None
+    qtbot.waitUntil(lambda: view.model.loaded)
+    assert [r.snippet for r in view.model.rows()] == ["Loving the jasmine blend"]
+    assert view.name == "Search: jasmine"
+
+
+def test_a_click_opens_a_conversation(workspace: Path, open_profile: Opener, qtbot: QtBot) -> None:
+    window = open_profile(workspace).window
+    column = window.deck.columns()[0]
+    rect = column.list.visualRect(column.model.index(2))
+    with qtbot.waitSignal(window.pane.conversation_changed) as opened:
+        qtbot.mouseClick(column.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert opened.args == [column.model.index(2).data(ID_ROLE)]
+    assert "Shop page is slow today" in window.pane.browser.toPlainText()
+
+
+def test_an_empty_deck_offers_the_usual_columns(
+    tmp_path: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from tests.ui.conftest import build_workspace
+
+    folder = tmp_path / "bare"
+    build_workspace(folder, lambda e: [message(e, "x1", "Hello")], columns=False)
+    deck = open_profile(folder).window.deck
+    assert deck.columns() == [] and deck.empty_card.isVisibleTo(deck)
+    with qtbot.waitSignal(deck.layout_changed):
+        deck.empty_card.usual_button.click()
+    assert [v.name for v in deck.columns()] == ["Priority", "Direct messages", "Mentions"]
+    assert not deck.empty_card.isVisibleTo(deck)
+    qtbot.waitUntil(deck.loaded)
+    assert deck.columns()[0].model.rowCount() == 1

@@ -20,7 +20,7 @@ def test_search_shows_matches_in_a_temporary_column(
     qtbot.keyClick(deck.columns()[0].list, Qt.Key.Key_Slash)
     assert window.search_field.hasFocus()
     qtbot.keyClicks(window.search_field, "jasm")
-    qtbot.waitUntil(lambda: deck.search_view is not None)
+    qtbot.waitUntil(lambda: deck.search_view is not None and deck.search_view.model.loaded)
     results = deck.search_view
     assert results is not None
     assert deck.columns()[0] is results
@@ -46,6 +46,8 @@ def test_a_search_with_no_match_says_so(
     qtbot.keyClicks(window.search_field, "zanzibar")
     qtbot.keyClick(window.search_field, Qt.Key.Key_Return)
     view = window.deck.search_view
-    assert view is not None and view.is_empty
+    assert view is not None
+    qtbot.waitUntil(lambda: view.model.loaded)
+    assert view.is_empty
     assert view.empty.isVisibleTo(view)
     assert "No conversation matches" in view.empty.text()

@@ -48,6 +48,8 @@ def test_every_menu_action_shows_its_shortcut(workspace: Path, open_profile: Ope
     # A feature's menu lands before Help, and a named menu is created once.
     extra = window.menu("Desk")
     assert window.menu("Desk") is extra
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles.index("&Desk") == titles.index("&Help") - 1
 
 
 def test_first_run_offers_the_demo_and_a_replaceable_account_flow(
@@ -82,6 +84,7 @@ def test_first_run_offers_the_demo_and_a_replaceable_account_flow(
             session.close()
     try:
         assert demo.profile.demo and demo.store.accounts()
+        qtbot.waitUntil(demo.window.deck.loaded)
         assert demo.window.deck.columns()[0].model.rowCount() > 0
     finally:
         demo.close()
@@ -128,3 +131,30 @@ def test_a_broken_feature_is_reported_and_the_deck_still_opens(
     assert app.install_features(window, session.engine) == ["aa_good"]
     assert [a.text() for a in window.menu("Desk").actions()] == ["Push to desk"]
     assert "zz_bad feature failed" in window.error_label.text()
+
+
+def test_few_columns_leave_the_room_to_the_reading_pane(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    window = open_profile(workspace).window
+    deck_width = window.deck.content_width()
+    qtbot.waitUntil(lambda: window.splitter.sizes()[0] == deck_width)
+    assert window.pane.width() > 600  # two columns: no empty band, a wide thread
+
+
+def test_switching_to_dark_restyles_the_open_window(
+    workspace: Path, open_profile: Opener, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    window = open_profile(workspace).window
+    before = qapp.palette()
+    try:
+        monkeypatch.setenv(theme.THEME_ENV, "light")
+        theme.apply(qapp)
+        qtbot.waitUntil(lambda: "#202329" not in window.styleSheet())
+        monkeypatch.setenv(theme.THEME_ENV, "dark")
+        theme.apply(qapp)  # what ThemeFollower does when the system scheme changes
+        qtbot.waitUntil(lambda: "#202329" in window.styleSheet())
+    finally:
+        qapp.setPalette(before)

@@ -30,6 +30,8 @@ from inbox.networks.mastodon.mapping import Me, MentionItem
 PAGE_SIZE = 40
 QUOTES_API_VERSION = 7  # api_versions.mastodon of 4.5, which added quote notifications
 MEDIA_POLLS = 30
+_CONTEXT = ("ancestors", "descendants")
+DMS_CURSOR = '{"via": "mentions"}'  # the DMS stream is served by MENTIONS
 
 
 class MastodonAdapter:
@@ -48,6 +50,7 @@ class MastodonAdapter:
         window_days: float = 7,
         window_items: int = 800,
         page_size: int = PAGE_SIZE,
+        live_updates: bool = True,
     ) -> None:
         self.info = info
         self._own_http = http is None
@@ -61,6 +64,7 @@ class MastodonAdapter:
         self.window_items = window_items
         self.page_size = page_size
         self._instance: dict[str, Any] | None = None
+        self.live_updates = live_updates
 
     # -- protocol ------------------------------------------------------------------
 
@@ -96,7 +100,7 @@ class MastodonAdapter:
         if stream == DMS:
             # Mastodon delivers every private mention as a "mention" notification, so
             # the MENTIONS stream already carries DMs; a second stream would fetch twice.
-            return Page((), cursor)
+            return Page((), cursor or DMS_CURSOR)
         if stream != MENTIONS:
             raise NotSupported(f"Mastodon has no {stream!r} stream")
         state = _cursor(cursor)
@@ -148,7 +152,7 @@ class MastodonAdapter:
         items: list[Message] = []
         rejected: list[tuple[str, str]] = []
         too_old = False
-        contexts: dict[str, list[Any]] = {}
+        contexts: dict[str, tuple[list[Any], list[Any]]] = {}
         for n in raw:
             if isinstance(n, dict) and n.get("type") not in ("mention", "quote"):
                 continue
@@ -157,8 +161,8 @@ class MastodonAdapter:
                 if cutoff is not None and _older(item, cutoff):
                     too_old = True
                     continue
-                ancestors = await self._ancestors(item, contexts)
-                messages, bad = mapping.thread_messages(item, ancestors, self.me)
+                ancestors, descendants = await self._context(item, contexts)
+                messages, bad = mapping.thread_messages(item, ancestors, self.me, descendants)
             except BadPayload as exc:
                 rejected.append((str(exc), mapping.dump(n)))
                 continue
@@ -166,11 +170,12 @@ class MastodonAdapter:
             rejected.extend(bad)
         return items, rejected, too_old
 
-    async def _ancestors(self, item: MentionItem, cache: dict[str, list[Any]]) -> list[Any]:
-        """What was said before a reply; [] for a thread's first post or a hidden parent."""
-        parent = item.in_reply_to
-        if parent is None:
-            return []
+    async def _context(
+        self, item: MentionItem, cache: dict[str, tuple[list[Any], list[Any]]]
+    ) -> tuple[list[Any], list[Any]]:
+        """(ancestors, descendants) of a reply; nothing for a thread's first post."""
+        if item.in_reply_to is None:
+            return [], []
         if item.status_id not in cache:
             try:
                 context = await self.api.context(item.status_id)
@@ -178,14 +183,17 @@ class MastodonAdapter:
                 if exc.status != 404:  # 404: the parent is private or deleted
                     raise
                 context = {}
-            ancestors = context.get("ancestors") if isinstance(context, dict) else None
-            cache[item.status_id] = ancestors if isinstance(ancestors, list) else []
+            parts = [context.get(k) if isinstance(context, dict) else None for k in _CONTEXT]
+            ancestors, descendants = (p if isinstance(p, list) else [] for p in parts)
+            cache[item.status_id] = (ancestors, descendants)
         return cache[item.status_id]
 
     # -- live ----------------------------------------------------------------------
 
     async def live(self) -> AsyncIterator[str]:
         """Wake-up events from the streaming API; see streaming.wake_events."""
+        if not self.live_updates:  # e.g. the demo's recorded instance: poll instead
+            raise NetworkError("Live updates are off for this account")
         info = await self.instance_info()
         urls = (info.get("configuration") or {}).get("urls") or {}
         base = urls.get("streaming") if isinstance(urls.get("streaming"), str) else None

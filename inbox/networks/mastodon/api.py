@@ -29,11 +29,16 @@ _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([a-z]+)"?')
 RESERVE = 3
 
 
+_LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
 def base_url(instance: str) -> str:
-    """https://host for "host", "https://host/" or "http://host" (http kept for tests)."""
+    """https://host for "host" or "https://host/"; a loopback host (a local test or dev
+    server, never a real instance) gets plain http; an explicit http:// is kept."""
     instance = instance.strip().rstrip("/")
     if "://" not in instance:
-        instance = f"https://{instance}"
+        loopback = instance.split(":")[0] in _LOOPBACK or instance.startswith("[::1]")
+        instance = f"{'http' if loopback else 'https'}://{instance}"
     return instance
 
 

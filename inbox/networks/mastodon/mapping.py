@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -206,9 +207,15 @@ def mention_item(data: Any, me: Me) -> MentionItem:
 
 
 def thread_messages(
-    item: MentionItem, ancestors: list[Any], me: Me
+    item: MentionItem,
+    ancestors: list[Any],
+    me: Me,
+    descendants: Sequence[Any] = (),
 ) -> tuple[list[Message], list[tuple[str, str]]]:
     """The mention and what was said before it, all in one conversation keyed by the root.
+
+    Our own statuses among the descendants (a reply we already sent, from any
+    client) are kept too, so the pane shows the customer was answered.
 
     Returns:
         (the mention, then its ancestors oldest first; rejected (reason, raw) pairs).
@@ -225,11 +232,19 @@ def thread_messages(
     # The mention goes first: the first message stored opens the conversation, and
     # its author (not our own root post) is the contact the deck shows.
     messages = [status_message(item.status, me, item.kind, key)]
-    for ancestor in good:
+    ours = [
+        d
+        for d in descendants
+        if isinstance(d, dict)
+        and isinstance(d.get("id"), str)
+        and isinstance(d.get("account"), dict)
+        and d["account"].get("id") == me.remote_id
+    ]
+    for status in [*good, *ours]:
         try:
-            messages.append(status_message(ancestor, me, item.kind, key))
+            messages.append(status_message(status, me, item.kind, key))
         except BadPayload as exc:
-            rejected.append((str(exc), dump(ancestor)))
+            rejected.append((str(exc), dump(status)))
     return messages, rejected
 
 

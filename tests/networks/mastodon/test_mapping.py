@@ -124,3 +124,18 @@ def test_fuzz_mapping_never_crashes(n, ancestors) -> None:
     assert len(messages) + len(rejected) >= 1
     for reason, raw in rejected:
         assert reason and isinstance(raw, str)
+
+
+@pytest.mark.parametrize(
+    ("instance", "url"),
+    [
+        ("mastodon.social", "https://mastodon.social"),
+        ("https://mastodon.social/", "https://mastodon.social"),
+        ("127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("http://dev.test", "http://dev.test"),
+    ],
+)
+def test_instance_names_become_base_urls(instance: str, url: str) -> None:
+    from inbox.networks.mastodon.api import base_url
+
+    assert base_url(instance) == url

@@ -31,8 +31,9 @@ def test_first_sync_pages_back_through_the_window_and_stores_threads(engine, att
     account_id = attach(page_size=2)
     engine.call(lambda e: sync_account(e, account_id))
     ids = remote_ids(engine)
-    # mentions, DMs, the reply, the quote; plus thread context (our post 1050, our DM 1091)
-    assert ids == {"1090", "1091", "1092", "1100", "1110", "1050", "1120", "1130"}
+    # mentions, DMs, the reply, the quote; plus thread context: our post 1050, our DM 1091,
+    # and our answer 1111 among the descendants (1112, someone else's, is not ours to keep)
+    assert ids == {"1090", "1091", "1092", "1100", "1110", "1050", "1111", "1120", "1130"}
     assert "1000" not in ids  # older than the 7-day window
     calls = notification_calls(fake)
     assert "max_id" not in calls[0] and "min_id" not in calls[0]
@@ -75,7 +76,7 @@ def test_a_reply_to_our_post_shows_the_post_before_it(engine, attach):
 
     kind, messages = engine.call(thread)
     assert kind == "reply"
-    assert messages == [("1050", "out"), ("1110", "in")]
+    assert messages == [("1050", "out"), ("1110", "in"), ("1111", "out")]
 
 
 def test_incremental_sync_fetches_only_what_is_new(engine, attach, fake):
@@ -106,7 +107,9 @@ def test_a_502_mid_pagination_leaves_no_gap(engine, attach, fake, sleeps):
     assert engine.call(lambda e: e.store.account(account_id)).status == "offline"
     fake.failures.clear()
     engine.call(lambda e: sync_account(e, account_id))
-    assert remote_ids(engine) == {"1090", "1091", "1092", "1100", "1110", "1050", "1120", "1130"}
+    assert remote_ids(engine) == {
+        "1090", "1091", "1092", "1100", "1110", "1050", "1111", "1120", "1130"
+    }  # fmt: skip
     assert engine.call(lambda e: e.store.account(account_id)).status == "ok"
 
 

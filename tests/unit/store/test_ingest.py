@@ -46,10 +46,11 @@ def test_column_orders_by_priority_then_sla_due_then_newest(store, account_info,
         ],
         decide,
     )
+    # Equal priority: the one whose SLA falls due first (the older customer) comes first.
     assert [c.snippet for c in store.conversations.page(ColumnFilter())] == [
         "urgent outage",
-        "new",
         "old",
+        "new",
     ]
     newest = store.conversations.page(ColumnFilter(sort="newest"))
     assert [c.snippet for c in newest] == ["new", "old", "urgent outage"]

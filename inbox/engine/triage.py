@@ -1,0 +1,209 @@
+"""Triage operations on the engine thread: each writes, publishes its Changed and returns it.
+
+The acting member is the profile's current member (store.teams.current()).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from inbox.core.events import Changed, Progress
+from inbox.core.models import Member, Role, Status, Team
+from inbox.core.notify import NotifyPrefs
+from inbox.core.rules import Decide, Rule
+from inbox.core.sla import SlaPolicy
+
+if TYPE_CHECKING:
+    from inbox.engine.runtime import Engine
+
+REAPPLY_TASK = "rules"
+
+
+def _done(engine: Engine, changed: Changed) -> Changed:
+    if changed:
+        engine.publish(changed)
+    return changed
+
+
+def me(engine: Engine) -> Member | None:
+    return engine.store.teams.current()
+
+
+# -- working conversations ---------------------------------------------------------------
+
+
+def set_status(engine: Engine, ids: Iterable[int], status: Status) -> Changed:
+    return _done(engine, engine.store.triage.set_status(ids, status, me(engine)))
+
+
+def resolve(engine: Engine, ids: Iterable[int]) -> Changed:
+    return set_status(engine, ids, Status.RESOLVED)
+
+
+def assign(engine: Engine, ids: Iterable[int], member_id: int | None) -> Changed:
+    return _done(engine, engine.store.triage.assign(ids, member_id, me(engine)))
+
+
+def set_team(engine: Engine, ids: Iterable[int], team_id: int | None) -> Changed:
+    return _done(engine, engine.store.triage.set_team(ids, team_id, me(engine)))
+
+
+def snooze(engine: Engine, ids: Iterable[int], until: datetime) -> Changed:
+    return _done(engine, engine.store.triage.snooze(ids, until, me(engine)))
+
+
+def unsnooze(engine: Engine, ids: Iterable[int]) -> Changed:
+    return _done(engine, engine.store.triage.unsnooze(ids, me(engine)))
+
+
+def tag(
+    engine: Engine, ids: Iterable[int], add: Iterable[str] = (), remove: Iterable[str] = ()
+) -> Changed:
+    return _done(engine, engine.store.triage.tag(ids, me(engine), add, remove))
+
+
+def mark_spam(engine: Engine, ids: Iterable[int], spam: bool = True) -> Changed:
+    return _done(engine, engine.store.triage.mark_spam(ids, me(engine), spam))
+
+
+def set_priority(engine: Engine, ids: Iterable[int], priority: int | None) -> Changed:
+    return _done(engine, engine.store.triage.set_priority(ids, priority, me(engine)))
+
+
+def add_note(engine: Engine, conversation_id: int, text: str) -> Changed:
+    return _done(engine, engine.store.triage.add_note(conversation_id, text, me(engine)))
+
+
+def undo(engine: Engine) -> Changed:
+    """Revert the current member's last triage action."""
+    return _done(engine, engine.store.triage.undo(me(engine)))
+
+
+# -- rules -------------------------------------------------------------------------------
+
+
+def save_rule(engine: Engine, rule: Rule) -> Rule:
+    """Store a rule, then re-apply the rules to every conversation in the background."""
+    saved = engine.store.rules.save(rule)
+    engine.publish(Changed(rules=True))
+    request_reapply(engine)
+    return saved
+
+
+def remove_rule(engine: Engine, rule_id: int) -> Changed:
+    engine.store.rules.remove(rule_id)
+    request_reapply(engine)
+    return _done(engine, Changed(rules=True))
+
+
+def reorder_rules(engine: Engine, rule_ids: list[int]) -> Changed:
+    engine.store.rules.reorder(rule_ids)
+    request_reapply(engine)
+    return _done(engine, Changed(rules=True))
+
+
+# One background re-apply per engine; an edit while it runs asks for one more pass.
+_running: weakref.WeakKeyDictionary[Engine, asyncio.Task[None]] = weakref.WeakKeyDictionary()
+_again: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def request_reapply(engine: Engine) -> None:
+    """Re-apply the rules soon (on the engine thread); edits in quick succession coalesce."""
+    task = _running.get(engine)
+    if task is not None and not task.done():
+        _again.add(engine)
+        return
+
+    async def passes() -> None:
+        while True:
+            _again.discard(engine)
+            await reapply(engine)
+            if engine not in _again:
+                return
+
+    _running[engine] = engine.spawn(passes(), name="reapply-rules")
+
+
+async def reapply_settled(engine: Engine) -> None:
+    """Wait for a background re-apply, if one runs (tests, the CLI)."""
+    task = _running.get(engine)
+    if task is not None:
+        await asyncio.shield(task)
+
+
+async def reapply(
+    engine: Engine, decide: Decide | None = None, *, batch: int = 5000, where: str = "1"
+) -> Changed:
+    """Re-run the rules over every conversation, a batch per transaction, with Progress.
+
+    Between batches the loop runs other commands, so the window stays responsive.
+    """
+    total = Changed()
+    engine.publish(Progress(REAPPLY_TASK, 0, 0, "Re-applying rules"))
+    for done, count, ids in engine.store.rules.reapply(decide, batch=batch, where=where):
+        changed = Changed(conversations=frozenset(ids))
+        total |= changed
+        if changed:
+            engine.publish(changed)
+        engine.publish(
+            Progress(REAPPLY_TASK, done, count, f"Re-applied rules to {done} of {count}")
+        )
+        await asyncio.sleep(0)
+    engine.publish(Progress(REAPPLY_TASK, 1, 1, "Rules re-applied"))  # done == total: finished
+    return total
+
+
+# -- teams, members, SLA ------------------------------------------------------------------
+
+
+def add_team(engine: Engine, name: str, sla: SlaPolicy | None = None) -> Team:
+    team = engine.store.teams.create(name, sla)
+    engine.publish(Changed(teams=True))
+    return team
+
+
+def add_member(
+    engine: Engine, name: str, role: Role = Role.CONTRIBUTOR, teams: tuple[int, ...] = ()
+) -> Member:
+    member = engine.store.teams.add_member(name, role, teams=teams)
+    engine.publish(Changed(teams=True))
+    return member
+
+
+def set_current_member(engine: Engine, member_id: int | None) -> Changed:
+    engine.store.teams.set_current(member_id)
+    return _done(engine, Changed(teams=True))
+
+
+def set_notify_prefs(engine: Engine, member_id: int, prefs: NotifyPrefs) -> Changed:
+    """A member's notification settings (members.settings_json["notify"])."""
+    settings = engine.store.teams.member_settings(member_id)
+    settings["notify"] = prefs.to_json()
+    engine.store.teams.set_member_settings(member_id, settings)
+    return _done(engine, Changed(teams=True))
+
+
+async def set_policy(engine: Engine, team_id: int | None, policy: SlaPolicy) -> Changed:
+    """Change a team's SLA targets and re-time its open conversations."""
+    engine.store.teams.set_policy(team_id, policy)
+    where = "c.team_id IS NULL" if team_id is None else f"c.team_id = {int(team_id)}"
+    return Changed(teams=True) | await reapply(engine, where=where)
+
+
+def sla_tick(engine: Engine) -> Changed:
+    """Record due times just missed (lifting those conversations), return ended snoozes,
+    and re-score conversations that just crossed a rule's "waiting longer than N minutes"."""
+    triage = engine.store.triage
+    changed = triage.sweep_breaches() | triage.wake_snoozed() | triage.rescore_waiting()
+    return _done(engine, changed)
+
+
+async def sla_loop(engine: Engine, every_s: float = 30.0) -> None:
+    """Background: sla_tick forever (spawned by the app; tests call sla_tick directly)."""
+    while True:
+        sla_tick(engine)
+        await asyncio.sleep(every_s)

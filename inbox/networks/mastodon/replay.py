@@ -1,0 +1,105 @@
+"""A recorded Mastodon instance served over httpx.MockTransport: the demo's Mastodon account.
+
+The recording holds real API payloads (an Account, an Instance, Notifications,
+status contexts); this answers the endpoints the adapter calls the way the API
+documents them (newest first; max_id / min_id / limit / types[]; Link headers;
+Idempotency-Key on POST /api/v1/statuses), so the demo runs the real adapter,
+mapping and sync code end to end without a network.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+
+from inbox.networks.mastodon.mapping import id_key
+
+
+class RecordedInstance:
+    """Answers requests from a recording: {"account", "instance", "notifications", "contexts"}."""
+
+    def __init__(self, recording: dict[str, Any]) -> None:
+        self.account = recording["account"]
+        self.instance = recording["instance"]
+        self.notifications = sorted(
+            recording.get("notifications", []), key=lambda n: id_key(n["id"]), reverse=True
+        )
+        self.contexts: dict[str, Any] = recording.get("contexts", {})
+        self.host = str(self.instance.get("domain", "mastodon.demo"))
+        self.posted: dict[str, dict[str, Any]] = {}  # Idempotency-Key -> the status made
+        self._ids = itertools.count(1)
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/api/v2/instance":
+            return httpx.Response(200, json=self.instance)
+        if path == "/api/v1/accounts/verify_credentials":
+            return httpx.Response(200, json=self.account)
+        if path == "/api/v1/notifications":
+            return self._notifications(request.url.params)
+        if path.startswith("/api/v1/statuses/") and path.endswith("/context"):
+            context = self.contexts.get(path.split("/")[4])
+            if context is None:
+                return httpx.Response(404, json={"error": "Record not found"})
+            return httpx.Response(200, json=context)
+        if path == "/api/v1/statuses" and request.method == "POST":
+            return self._post(request)
+        if path == "/api/v2/media" and request.method == "POST":
+            media_id = f"demo-media-{next(self._ids)}"
+            return httpx.Response(200, json={"id": media_id, "type": "image", "url": ""})
+        return httpx.Response(404, json={"error": "Record not found"})
+
+    def _notifications(self, q: httpx.QueryParams) -> httpx.Response:
+        types = set(q.get_list("types[]"))
+        limit = min(int(q.get("limit", "40")), 80)
+        items = [n for n in self.notifications if not types or n["type"] in types]
+        if "max_id" in q:
+            items = [n for n in items if id_key(n["id"]) < id_key(q["max_id"])]
+        if "min_id" in q:
+            newer = [n for n in items if id_key(n["id"]) > id_key(q["min_id"])]
+            items = sorted(newer, key=lambda n: id_key(n["id"]))[:limit][::-1]
+        else:
+            items = items[:limit]
+        headers = {}
+        if items:
+            base = f"https://{self.host}/api/v1/notifications"
+            headers["Link"] = (
+                f'<{base}?max_id={items[-1]["id"]}>; rel="next", '
+                f'<{base}?min_id={items[0]["id"]}>; rel="prev"'
+            )
+        return httpx.Response(200, json=copy.deepcopy(items), headers=headers)
+
+    def _post(self, request: httpx.Request) -> httpx.Response:
+        key = request.headers.get("Idempotency-Key", "")
+        if key in self.posted:
+            return httpx.Response(200, json=self.posted[key])
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        if not form.get("status") and "media_ids[]" not in form:
+            return httpx.Response(422, json={"error": "Validation failed: Text can't be blank"})
+        status_id = f"9{next(self._ids):017d}"
+        if form.get("scheduled_at"):
+            body: dict[str, Any] = {
+                "id": status_id,
+                "scheduled_at": form["scheduled_at"],
+                "params": {"text": form.get("status", "")},
+                "media_attachments": [],
+            }
+        else:
+            body = {
+                "id": status_id,
+                "url": f"https://{self.host}/@{self.account.get('username', 'me')}/{status_id}",
+                "visibility": form.get("visibility", "public"),
+                "in_reply_to_id": form.get("in_reply_to_id"),
+                "content": f"<p>{form.get('status', '')}</p>",
+                "account": self.account,
+            }
+        if key:
+            self.posted[key] = body
+        return httpx.Response(200, json=body)

@@ -1,0 +1,316 @@
+"""The rules table, and applying the rules and SLA policies to stored conversations."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from inbox.core.clock import from_iso, to_iso
+from inbox.core.errors import ConfigError
+from inbox.core.models import Kind, Status
+from inbox.core.rules import (
+    DEFAULT_RULES,
+    Decide,
+    Facts,
+    Rule,
+    Ruleset,
+    When,
+    actions_from_json,
+    actions_to_json,
+    conditions_from_json,
+    conditions_to_json,
+    with_override,
+)
+from inbox.core.sla import NO_DUE, SlaPolicy, due_for
+
+if TYPE_CHECKING:
+    from inbox.store.store import Store
+
+FACTS_SELECT = """
+SELECT c.id, c.account_id, c.kind, c.status, c.priority, c.priority_explain,
+       c.priority_override, c.team_id, c.assignee_id, c.tags, c.hidden, c.template,
+       c.waiting_since, c.first_response_at, c.sla_due_at, a.network,
+       coalesce(m.text, '') AS text, coalesce(m.language, '') AS language,
+       coalesce(m.sentiment, 0) AS sentiment, coalesce(p.is_vip, 0) AS vip,
+       p.followers_count
+FROM conversations c
+JOIN accounts a ON a.id = c.account_id
+LEFT JOIN messages m ON m.id = c.last_inbound_id
+LEFT JOIN contacts p ON p.id = c.contact_id
+"""
+
+Update = tuple[int, dict[str, Any]]
+
+
+def write(conn: sqlite3.Connection, updates: list[Update]) -> set[int]:
+    """Write updates grouped by the columns they change, one executemany per group."""
+    groups: dict[tuple[str, ...], list[list[Any]]] = {}
+    for cid, changed in updates:
+        groups.setdefault(tuple(changed), []).append([*changed.values(), cid])
+    for columns, params in groups.items():
+        sets = ", ".join(f"{c} = ?" for c in columns)
+        conn.executemany(f"UPDATE conversations SET {sets} WHERE id = ?", params)
+    return {cid for cid, _ in updates}
+
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def _rule(row: sqlite3.Row) -> Rule:
+    return Rule(
+        name=row["name"],
+        conditions=conditions_from_json(row["conditions_json"]),
+        actions=actions_from_json(row["actions_json"]),
+        match=row["match"],
+        enabled=bool(row["enabled"]),
+        stop=bool(row["stop"]),
+        id=row["id"],
+        position=row["position"],
+    )
+
+
+def facts_of(row: sqlite3.Row, now: datetime, due: datetime | None) -> Facts:
+    waiting = row["waiting_since"]
+    return Facts(
+        text=row["text"],
+        kind=Kind(row["kind"]),
+        account_id=row["account_id"],
+        network=row["network"],
+        language=row["language"],
+        sentiment=row["sentiment"],
+        vip=bool(row["vip"]),
+        followers=row["followers_count"],
+        waiting_minutes=(now - from_iso(waiting)).total_seconds() / 60 if waiting else 0.0,
+        sla_breached=due is not None and due <= now,
+    )
+
+
+@dataclass
+class Pass:
+    """One pass over conversations: the rules, the policies and the time, loaded once.
+
+    teams and members are the ids that exist: a rule naming a deleted team or
+    member is ignored rather than failing ingest on the foreign key.
+    """
+
+    decide: Decide
+    policies: dict[int | None, SlaPolicy]
+    now: datetime
+    teams: frozenset[int] = frozenset()
+    members: frozenset[int] = frozenset()
+
+    def evaluate(self, row: sqlite3.Row, reopen: bool = False) -> Update | None:
+        """(id, the columns whose value changes), or None when nothing would change."""
+        status = row["status"]
+        if reopen and status in (Status.PENDING.value, Status.RESOLVED.value):
+            status = Status.OPEN.value  # the customer wrote again
+        team_id = row["team_id"]
+        due = self._due(row, team_id, status)
+        decision = self.decide(facts_of(row, self.now, due))
+        decision = with_override(decision, row["priority_override"])
+        if team_id is None and decision.team_id in self.teams:
+            team_id = decision.team_id
+            due = self._due(row, team_id, status)
+        tags_json = row["tags"]
+        if decision.tags:  # most conversations get no tag: skip the JSON round trip
+            tags = json.loads(tags_json)
+            added = [t for t in decision.tags if t not in tags]
+            if added:
+                tags_json = json.dumps(tags + added)
+        if status == Status.NEW.value and decision.status is not None:
+            status = decision.status.value
+            due = self._due(row, team_id, status)
+        values = {
+            "priority": decision.priority,
+            "priority_explain": json.dumps(decision.explain),
+            "template": decision.template,
+            "tags": tags_json,
+            "team_id": team_id,
+            "assignee_id": row["assignee_id"]
+            if row["assignee_id"] is not None or decision.assignee_id not in self.members
+            else decision.assignee_id,
+            "hidden": int(bool(row["hidden"]) or decision.hidden),
+            "status": status,
+            "sla_due_at": NO_DUE if due is None else to_iso(due),
+        }
+        # Only what differs is written: every indexed column set costs an index update.
+        changed = {k: v for k, v in values.items() if row[k] != v}
+        return (row["id"], changed) if changed else None
+
+    def _due(self, row: sqlite3.Row, team_id: int | None, status: str) -> datetime | None:
+        waiting = row["waiting_since"]
+        if status == Status.RESOLVED.value or not waiting:
+            return None
+        policy = self.policies.get(team_id) or self.policies[None]
+        return due_for(from_iso(waiting), row["first_response_at"] is not None, policy)
+
+
+class RuleRepo:
+    """Rules in order; the compiled Ruleset ingest uses; re-applying them to conversations."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._ruleset: Ruleset | None = None
+
+    # -- the list ---------------------------------------------------------------------
+
+    def all(self) -> list[Rule]:
+        rows = self._store.query("SELECT * FROM rules ORDER BY position, id")
+        out = []
+        for row in rows:
+            try:
+                out.append(_rule(row))
+            except (ValueError, KeyError, TypeError):
+                continue  # a rule from a newer app or a broken edit is skipped, not fatal
+        return out
+
+    def ruleset(self) -> Ruleset:
+        """The enabled rules compiled; cached until the list changes."""
+        if self._ruleset is None:
+            self._ruleset = Ruleset(self.all())
+        return self._ruleset
+
+    def waiting_thresholds(self) -> set[float]:
+        """Every N (minutes) an enabled rule's "waiting longer than N" condition uses."""
+        out: set[float] = set()
+        for rule in self.ruleset().rules:
+            for c in rule.conditions:
+                if c.when is When.WAITING and isinstance(c.value, int | str):
+                    try:
+                        out.add(float(c.value))
+                    except ValueError:
+                        continue  # the rule never fires either
+        return out
+
+    def seed_defaults(self) -> None:
+        """Give a new profile the day-one rules, once (deleting them all is respected)."""
+        if self._store.setting("triage.rules_seeded"):
+            return
+        with self._store.transaction():
+            if not self._store.query("SELECT 1 FROM rules LIMIT 1"):
+                for rule in DEFAULT_RULES:
+                    self.save(rule)
+            self._store.set_setting("triage.rules_seeded", True)
+
+    def save(self, rule: Rule) -> Rule:
+        """Insert (id 0, appended at the end) or update a rule; returns it as stored."""
+        if rule.match not in ("all", "any"):
+            raise ConfigError(f"A rule matches all or any of its conditions, not {rule.match!r}")
+        values = (
+            rule.name,
+            int(rule.enabled),
+            rule.match,
+            int(rule.stop),
+            conditions_to_json(rule.conditions),
+            actions_to_json(rule.actions),
+        )
+        with self._store.transaction() as conn:
+            if rule.id:
+                row = conn.execute(
+                    "UPDATE rules SET name = ?, enabled = ?, match = ?, stop = ?,"
+                    " conditions_json = ?, actions_json = ? WHERE id = ? RETURNING *",
+                    (*values, rule.id),
+                ).fetchone()
+                if row is None:
+                    raise KeyError(rule.id)
+            else:
+                row = conn.execute(
+                    "INSERT INTO rules (name, enabled, match, stop, conditions_json,"
+                    " actions_json, position) VALUES (?, ?, ?, ?, ?, ?,"
+                    " (SELECT coalesce(max(position) + 1, 0) FROM rules)) RETURNING *",
+                    values,
+                ).fetchone()
+        self._ruleset = None
+        return _rule(row)
+
+    def remove(self, rule_id: int) -> None:
+        with self._store.transaction() as conn:
+            conn.execute("DELETE FROM rules WHERE id = ?", (rule_id,))
+        self._ruleset = None
+
+    def reorder(self, rule_ids: Sequence[int]) -> None:
+        """Positions follow the order given; earlier rules take precedence."""
+        with self._store.transaction() as conn:
+            conn.executemany(
+                "UPDATE rules SET position = ? WHERE id = ?",
+                [(pos, rid) for pos, rid in enumerate(rule_ids)],
+            )
+        self._ruleset = None
+
+    # -- applying -----------------------------------------------------------------------
+
+    def new_pass(self, decide: Decide | None = None) -> Pass:
+        teams = frozenset(int(r[0]) for r in self._store.query("SELECT id FROM teams"))
+        members = frozenset(int(r[0]) for r in self._store.query("SELECT id FROM members"))
+        return Pass(
+            decide or self.ruleset(),
+            self._store.teams.policies(),
+            self._store.clock.now(),
+            teams,
+            members,
+        )
+
+    def refresh(
+        self, ids: Iterable[int], decide: Decide | None = None, *, reopen: bool = False
+    ) -> set[int]:
+        """Re-decide these conversations now (at ingest, after an edit); returns changed ids."""
+        ids = list(ids)
+        if not ids:
+            return set()
+        run = self.new_pass(decide)
+        marks = ",".join("?" * len(ids))
+        rows = self._store.query(f"{FACTS_SELECT} WHERE c.id IN ({marks})", ids)
+        updates = [u for u in (run.evaluate(r, reopen) for r in rows) if u is not None]
+        with self._store.transaction() as conn:
+            return write(conn, updates)
+
+    def reapply(
+        self,
+        decide: Decide | None = None,
+        *,
+        batch: int = 5000,
+        where: str = "1",
+        params: Sequence[Any] = (),
+    ) -> Iterable[tuple[int, int, set[int]]]:
+        """Re-decide every conversation (or those matching where), one batch per transaction.
+
+        Yields (done, total, changed ids) after each batch so the caller can publish
+        progress and let other work in between batches.
+        """
+        run = self.new_pass(decide)
+        total = int(
+            self._store.query(f"SELECT count(*) FROM conversations c WHERE {where}", params)[0][0]
+        )
+        done, last_id = 0, -1
+        while True:
+            rows = self._store.query(
+                f"{FACTS_SELECT} WHERE c.id > ? AND {where} ORDER BY c.id LIMIT ?",
+                [last_id, *params, batch],
+            )
+            if not rows:
+                break
+            updates = [u for u in map(run.evaluate, rows) if u is not None]
+            with self._store.transaction() as conn:
+                changed = write(conn, updates)
+            last_id = rows[-1]["id"]
+            done += len(rows)
+            yield done, total, changed
+
+    def preview(self, rule: Rule, last: int = 1000) -> tuple[int, int]:
+        """How many of the newest `last` conversations the rule matches: (matches, looked at)."""
+        single = Ruleset([replace(rule, enabled=True, stop=False)])
+        now = self._store.clock.now()
+        rows = self._store.query(
+            f"{FACTS_SELECT} ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?", (last,)
+        )
+        hits = sum(1 for r in rows if single.fired(facts_of(r, now, _stored_due(r))))
+        return hits, len(rows)
+
+
+def _stored_due(row: sqlite3.Row) -> datetime | None:
+    due = row["sla_due_at"]
+    return None if due == NO_DUE else from_iso(due)

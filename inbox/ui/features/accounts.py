@@ -1,0 +1,197 @@
+"""Accounts in the window: the add-account dialog, "Sign in again" buttons, and the sync loops.
+
+install() connects every account whose token is in the keyring and starts the
+engine loops (one per account, plus the outbox worker): the window is where
+syncing runs, as `social-inbox sync` does headless.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import webbrowser
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inbox.core.errors import InboxError
+from inbox.core.events import AccountStatus
+from inbox.core.models import Account
+from inbox.engine import Engine, loops
+from inbox.engine import accounts as engine_accounts
+from inbox.ui import first_run
+from inbox.ui.main_window import MainWindow
+
+# How the dialog opens the system browser, and extra adapter options (tests: a fake server).
+OPEN_BROWSER: Callable[[str], object] = webbrowser.open
+ADAPTER_OPTIONS: dict[str, Any] = {}
+NEEDS_SIGNIN = engine_accounts.NEEDS_SIGNIN
+
+
+class _Relay(QObject):
+    """Carries a finished engine future to the GUI thread (queued signal)."""
+
+    done = Signal(object)
+
+
+class AddAccountDialog(QDialog):
+    """Sign in to a Mastodon server in the browser, or paste an access token.
+
+    After exec(), `account` is the added (or re-signed-in) Account, or None.
+    """
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None, instance: str = "") -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.account: Account | None = None
+        self._future: concurrent.futures.Future[Any] | None = None
+        self._relay = _Relay(self)
+        self._relay.done.connect(self._finish)
+        self.setWindowTitle("Sign in again" if instance else "Add a Mastodon account")
+        self.setMinimumWidth(460)
+
+        self.instance = QLineEdit(instance)
+        self.instance.setPlaceholderText("mastodon.social")
+        self.browser_button = QPushButton("Sign in with the browser")
+        self.browser_button.setDefault(True)
+        self.browser_button.clicked.connect(lambda: self._start(None))
+        self.token = QLineEdit()
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText("Access token from Preferences → Development")
+        self.token_button = QPushButton("Add with this token")
+        self.token_button.clicked.connect(lambda: self._start(self.token.text().strip()))
+        self.status = QLabel(
+            "Your browser opens your server's sign-in page; approve Social Inbox there "
+            "and come back. The token is kept in the system keyring only."
+        )
+        self.status.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Server", self.instance)
+        token_box = QGroupBox("Or use an access token")
+        token_layout = QFormLayout(token_box)
+        token_layout.addRow("Token", self.token)
+        token_layout.addRow("", self.token_button)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.browser_button)
+        layout.addWidget(token_box)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+
+    def _start(self, token: str | None) -> None:
+        instance = self.instance.text().strip()
+        if not instance:
+            self.status.setText("Enter your server, for example mastodon.social.")
+            return
+        if token == "":
+            self.status.setText("Paste a token first, or sign in with the browser.")
+            return
+        self._busy(True)
+        self.status.setText(
+            "Checking the token…" if token else "Waiting for you to approve in the browser…"
+        )
+        options = dict(ADAPTER_OPTIONS)
+        self._future = self.engine.submit(
+            lambda e: engine_accounts.add_mastodon(
+                e, instance, OPEN_BROWSER, token=token, **options
+            )
+        )
+        self._future.add_done_callback(self._relay.done.emit)
+
+    def _busy(self, busy: bool) -> None:
+        for widget in (self.instance, self.browser_button, self.token, self.token_button):
+            widget.setEnabled(not busy)
+
+    def _finish(self, future: concurrent.futures.Future[Any]) -> None:
+        if future.cancelled():
+            return
+        exc = future.exception()
+        if exc is None:
+            self.account = future.result()
+            self.accept()
+            return
+        self._busy(False)
+        message = str(exc) if isinstance(exc, InboxError) else f"Sign-in failed: {exc!r}"
+        self.status.setText(f"⚠ {message}")
+
+    def reject(self) -> None:
+        if self._future is not None and not self._future.done():
+            self._future.cancel()  # stops waiting for the browser's redirect
+        super().reject()
+
+
+def add_account(parent: QWidget | None, engine: Engine) -> bool:
+    """The add-account flow (first run, File → Add account…)."""
+    return AddAccountDialog(engine, parent).exec() == QDialog.DialogCode.Accepted
+
+
+class SignInButtons(QObject):
+    """One "Sign in again" button in the status bar per account that needs it."""
+
+    def __init__(self, window: MainWindow, engine: Engine) -> None:
+        super().__init__(window)
+        self.window = window
+        self.engine = engine
+        self.buttons: dict[int, QPushButton] = {}
+        window.bridge.account_status.connect(self.on_status)
+        for account in window.store.accounts():
+            if account.status == NEEDS_SIGNIN:
+                self._show(account.id)
+
+    def on_status(self, event: AccountStatus) -> None:
+        if event.status == NEEDS_SIGNIN:
+            self._show(event.account_id)
+        elif event.status == "ok" and event.account_id in self.buttons:
+            self.buttons.pop(event.account_id).deleteLater()
+
+    def _show(self, account_id: int) -> None:
+        if account_id in self.buttons:
+            return
+        try:
+            account = self.window.store.account(account_id)
+        except KeyError:
+            return
+        if account.network != "mastodon":
+            return  # other networks bring their own sign-in
+        button = QPushButton(f"Sign in again: @{account.handle}")
+        button.setObjectName("signInAgain")
+        button.clicked.connect(lambda: self.sign_in(account))
+        self.window.statusBar().addPermanentWidget(button)
+        self.buttons[account_id] = button
+
+    def sign_in(self, account: Account) -> bool:
+        dialog = AddAccountDialog(self.engine, self.window, instance=account.instance)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        button = self.buttons.pop(account.id, None)
+        if button is not None:
+            button.deleteLater()
+        return True
+
+
+def _start_syncing(engine: Engine) -> None:
+    engine_accounts.connect_all(engine, mark_missing=False, **ADAPTER_OPTIONS)
+    loops.start(engine)
+
+
+# At import, as first_run asks: a handler set later (a test, another network) wins.
+first_run.set_add_account_handler(add_account)
+
+
+def install(window: MainWindow, engine: Engine) -> None:
+    SignInButtons(window, engine)  # parented to the window, which keeps it alive
+    window.bridge.run(_start_syncing)

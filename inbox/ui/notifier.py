@@ -1,0 +1,107 @@
+"""Desktop notifications through the tray icon; what to show is decided by core.notify.plan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import QSystemTrayIcon
+
+from inbox.core.clock import to_iso
+from inbox.core.errors import ConfigError
+from inbox.core.events import Changed
+from inbox.core.notify import Alert, AlertKind, Notification, NotifyPrefs, plan
+from inbox.store import Store
+
+
+def _icon() -> QIcon:
+    pixmap = QPixmap(32, 32)
+    pixmap.fill(QColor("#2f6fde"))
+    return QIcon(pixmap)
+
+
+class Notifier(QObject):
+    """Watches Changed for new high-priority conversations and SLA breaches.
+
+    Each alert is shown once (a breach once per due time); several at once are
+    grouped. Clicking the notification opens its first conversation.
+
+    Signals:
+        notified(Notification): a notification was shown (or would be, without a tray).
+        open_requested(int): the user clicked a notification.
+    """
+
+    notified = Signal(object)
+    open_requested = Signal(int)
+
+    def __init__(
+        self, store: Store, now: Callable[[], datetime], parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._now = now
+        self._seen: set[tuple[str, int, str]] = set()
+        self._floor_id = 0
+        self._since = ""
+        self.last: Notification | None = None
+        self.tray: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(_icon(), self)
+            self.tray.setToolTip("Social Inbox")
+            self.tray.messageClicked.connect(self.clicked)
+            self.tray.show()
+
+    def prime(self) -> None:
+        """Alert only for what happens from now on: newer conversations, later breaches.
+
+        O(1) at start-up however large the store: ids only grow, due times are times.
+        """
+        rows = self._store.query("SELECT coalesce(max(id), 0) FROM conversations")
+        self._floor_id = int(rows[0][0])
+        self._since = to_iso(self._now())
+
+    def _fresh(self, alert: Alert) -> bool:
+        if alert.kind is AlertKind.NEW:
+            return alert.conversation_id > self._floor_id
+        return alert.due >= self._since
+
+    def prefs(self) -> tuple[NotifyPrefs, int | None]:
+        me = self._store.teams.current()
+        if me is None:
+            return NotifyPrefs(), None
+        try:
+            return NotifyPrefs.from_json(
+                self._store.teams.member_settings(me.id).get("notify")
+            ), me.id
+        except ConfigError:
+            return NotifyPrefs(), me.id
+
+    def on_changed(self, changed: Changed) -> None:
+        if not changed.conversations:
+            return
+        fresh = []
+        for alert in self._store.triage.alerts(changed.conversations):
+            key = (alert.kind.value, alert.conversation_id, alert.due)
+            if self._fresh(alert) and key not in self._seen:
+                self._seen.add(key)
+                fresh.append(alert)
+        if not fresh:
+            return
+        prefs, me = self.prefs()
+        for notification in plan(fresh, prefs, self._now(), me):
+            self.last = notification
+            if self.tray is not None:
+                self.tray.showMessage(
+                    notification.title,
+                    notification.body,
+                    QSystemTrayIcon.MessageIcon.Information,
+                    8000,
+                )
+            self.notified.emit(notification)
+
+    def clicked(self) -> None:
+        """The user clicked the latest notification: open its (first) conversation."""
+        if self.last is not None and self.last.conversation_ids:
+            self.open_requested.emit(self.last.conversation_ids[0])

@@ -1,0 +1,105 @@
+"""Below the thread: the suggested template, the triage history, the internal-note box."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QLabel, QLineEdit, QTextBrowser, QVBoxLayout, QWidget
+
+from inbox.core.events import Changed
+from inbox.engine import triage as ops
+from inbox.store import Store
+from inbox.ui.bridge import EngineBridge
+
+ACTION_TEXT = {
+    "status": lambda d: f"marked {d.get('status')}",
+    "assign": lambda d: "assigned" if d.get("assignee_id") else "unassigned",
+    "team": lambda d: "routed to a team" if d.get("team_id") else "removed the team",
+    "snooze": lambda d: f"snoozed until {str(d.get('until', ''))[:16].replace('T', ' ')}",
+    "unsnooze": lambda d: "unsnoozed",
+    "tag": lambda d: (
+        "tagged " + ", ".join(d.get("add", []) + [f"-{t}" for t in d.get("remove", [])])
+    ),
+    "spam": lambda d: "marked spam",
+    "not_spam": lambda d: "marked not spam",
+    "priority": lambda d: f"set priority {d.get('priority')}",
+    "note": lambda d: "added a note",
+    "undo": lambda d: f"undid {d.get('undid', '')}".strip(),
+}
+
+
+def history_html(store: Store, conversation_id: int) -> str:
+    """The audit history as small grey lines (notes themselves are in the thread)."""
+    history = store.triage.history(conversation_id)
+    if not history:
+        return "<div style='color:#6b7280'><small>No triage history yet.</small></div>"
+    parts = ["<div><b>History</b></div>"]
+    for h in history:
+        what = ACTION_TEXT.get(h.action, lambda d, a=h.action: a)(h.detail)
+        parts.append(
+            f"<div style='color:#6b7280'><small>{h.at:%d %b %H:%M} · "
+            f"{html.escape(h.actor)} {html.escape(what)}</small></div>"
+        )
+    return "".join(parts)
+
+
+class TriagePanel(QWidget):
+    """History of the open conversation and the box to add a note (shown in the thread)."""
+
+    def __init__(
+        self,
+        store: Store,
+        bridge: EngineBridge,
+        current: Callable[[], int],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("triagePanel")
+        self._store = store
+        self._bridge = bridge
+        self._current = current
+        self.view = QTextBrowser()
+        self.view.setObjectName("historyView")
+        self.view.setOpenLinks(False)
+        self.view.setMaximumHeight(140)
+        self.template = QLabel()
+        self.template.setObjectName("suggestedTemplate")
+        self.note_box = QLineEdit()
+        self.note_box.setObjectName("noteBox")
+        self.note_box.setPlaceholderText("Add an internal note (never sent)…  Enter to save")
+        self.note_box.returnPressed.connect(self.add_note)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.template)
+        layout.addWidget(self.view)
+        layout.addWidget(self.note_box)
+        bridge.changed.connect(self.on_changed)
+
+    def show_for(self, conversation_id: int) -> None:
+        if not conversation_id:
+            self.view.clear()
+            self.template.clear()
+            return
+        self.view.setHtml(history_html(self._store, conversation_id))
+        rows = self._store.query(
+            "SELECT template FROM conversations WHERE id = ?", (conversation_id,)
+        )
+        template = rows[0][0] if rows else None
+        self.template.setText(
+            f"Suggested template: <b>{html.escape(template)}</b>" if template else ""
+        )
+        self.template.setVisible(bool(template))
+
+    def on_changed(self, changed: Changed) -> None:
+        cid = self._current()
+        if cid and cid in changed.conversations:
+            self.show_for(cid)
+
+    def add_note(self) -> None:
+        text = self.note_box.text().strip()
+        cid = self._current()
+        if not text or not cid:
+            return
+        self.note_box.clear()
+        self._bridge.run(lambda e: ops.add_note(e, cid, text))

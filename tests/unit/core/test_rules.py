@@ -1,0 +1,210 @@
+"""Rules: every condition, every action, order and precedence, the explanation of a score."""
+
+from __future__ import annotations
+
+import pytest
+
+from inbox.core.models import Kind, Status
+from inbox.core.rules import (
+    BREACH_BOOST,
+    BREACH_RULE,
+    DEFAULT_RULES,
+    OVERRIDE_RULE,
+    Action,
+    Condition,
+    Do,
+    Facts,
+    Rule,
+    Ruleset,
+    actions_from_json,
+    actions_to_json,
+    conditions_from_json,
+    conditions_to_json,
+    default_decide,
+    with_override,
+)
+from inbox.core.textfacts import sentiment
+
+
+def facts(text: str = "hello", kind: Kind = Kind.MENTION, **kw) -> Facts:
+    return Facts(text=text, kind=kind, **kw)
+
+
+def fires(condition: Condition, f: Facts) -> bool:
+    return bool(Ruleset([Rule("r", (condition,), (Action(Do.PRIORITY, 1),))]).fired(f))
+
+
+@pytest.mark.parametrize(
+    ("condition", "yes", "no"),
+    [
+        (Condition("kind", ("dm",)), facts(kind=Kind.DM), facts(kind=Kind.MENTION)),
+        (Condition("kind", ("reply", "quote")), facts(kind=Kind.QUOTE), facts(kind=Kind.DM)),
+        (Condition("kind", ("keyword",)), facts(kind=Kind.KEYWORD), facts()),
+        (Condition("account", ("2",)), facts(account_id=2), facts(account_id=3)),
+        (Condition("network", ("bluesky",)), facts(network="Bluesky"), facts(network="x")),
+        (Condition("question"), facts("Is the shop open today"), facts("The shop is open")),
+        (Condition("question"), facts("open on sunday?"), facts("we are open")),
+        (Condition("vip"), facts(vip=True), facts(vip=False)),
+        (Condition("followers", 1000), facts(followers=1001), facts(followers=1000)),
+        (Condition("followers", 1000), facts(followers=5000), facts(followers=None)),
+        (Condition("waiting", 60), facts(waiting_minutes=61), facts(waiting_minutes=59)),
+        (Condition("language", ("fr",)), facts(language="fr-CA"), facts(language="en")),
+        (Condition("language", ("fr",)), facts(language="FR"), facts(language="")),
+    ],
+)
+def test_each_condition_matches_and_misses(condition, yes, no) -> None:
+    assert fires(condition, yes)
+    assert not fires(condition, no)
+    negated = Condition(condition.when, condition.value, negate=True)
+    assert fires(negated, no) and not fires(negated, yes)
+
+
+@pytest.mark.parametrize(
+    ("text", "hit"),
+    [
+        ("Your site is DOWN again", True),
+        ("le cafe ferme ce soir", True),  # keyword "café fermé": accents ignored
+        ("CAFÉ   FERMÉ!", True),
+        ("I wrote it downstairs", False),  # whole words only
+        ("markdown is nice", False),
+        ("down.", True),
+    ],
+)
+def test_keywords_are_whole_words_ignoring_case_and_accents(text, hit) -> None:
+    cond = Condition("keywords", ("down", "café fermé"))
+    assert fires(cond, facts(text)) is hit
+
+
+def test_sentiment_uses_vader_labels() -> None:
+    cond = {
+        label: Condition("sentiment", (label,)) for label in ("negative", "neutral", "positive")
+    }
+    happy = facts(sentiment=sentiment("I love this, thank you so much!"))
+    angry = facts(sentiment=sentiment("This is terrible, worst service ever"))
+    plain = facts(sentiment=sentiment("The parcel left the warehouse on Monday"))
+    assert fires(cond["positive"], happy) and not fires(cond["negative"], happy)
+    assert fires(cond["negative"], angry) and not fires(cond["positive"], angry)
+    assert fires(cond["neutral"], plain)
+
+
+def _rule(name: str, *actions: Action, when: str = "dm", **kw) -> Rule:
+    from inbox.core.rules import When
+
+    return Rule(name, (Condition(When.KIND, (when,)),), actions, **kw)
+
+
+def test_points_add_up_and_the_explanation_names_each_rule() -> None:
+    rules = Ruleset(
+        [
+            _rule("DM", Action(Do.PRIORITY, 30)),
+            _rule("Not a mention", Action(Do.PRIORITY, -5)),
+            _rule("Mentions", Action(Do.PRIORITY, 99), when="mention"),
+        ]
+    )
+    decision = rules(facts(kind=Kind.DM))
+    assert decision.priority == 25
+    assert decision.explain == (("DM", 30), ("Not a mention", -5))
+
+
+def test_every_action() -> None:
+    decision = Ruleset(
+        [
+            _rule(
+                "all",
+                Action(Do.TEAM, 3),
+                Action(Do.ASSIGN, 7),
+                Action(Do.TAGS, ("vip", "sales")),
+                Action(Do.STATUS, "pending"),
+                Action(Do.TEMPLATE, "Refund steps"),
+            ),
+            _rule("spam", Action(Do.SPAM)),
+        ]
+    )(facts(kind=Kind.DM))
+    assert (decision.team_id, decision.assignee_id) == (3, 7)
+    assert decision.tags == ("vip", "sales", "spam")
+    assert decision.status is Status.PENDING
+    assert decision.template == "Refund steps"
+    assert decision.hidden
+    assert decision.explain == (("all", 0), ("spam", 0))
+
+
+def test_the_first_rule_to_set_a_single_value_wins_and_tags_add_up() -> None:
+    decision = Ruleset(
+        [
+            _rule("first", Action(Do.TEAM, 1), Action(Do.TAGS, ("a",))),
+            _rule("second", Action(Do.TEAM, 2), Action(Do.TAGS, ("a", "b"))),
+        ]
+    )(facts(kind=Kind.DM))
+    assert decision.team_id == 1
+    assert decision.tags == ("a", "b")
+
+
+def test_stop_ends_evaluation_and_disabled_rules_never_fire() -> None:
+    rules = [
+        _rule("off", Action(Do.PRIORITY, 100), enabled=False),
+        _rule("stopper", Action(Do.PRIORITY, 1), stop=True),
+        _rule("after", Action(Do.PRIORITY, 10)),
+    ]
+    assert Ruleset(rules)(facts(kind=Kind.DM)).explain == (("stopper", 1),)
+    reordered = [rules[2], rules[1], rules[0]]
+    assert Ruleset(reordered)(facts(kind=Kind.DM)).priority == 11
+
+
+def test_match_any_versus_all() -> None:
+    from inbox.core.rules import When
+
+    conds = (Condition(When.KIND, ("dm",)), Condition(When.VIP))
+    any_rule = Rule("any", conds, (Action(Do.PRIORITY, 1),), match="any")
+    all_rule = Rule("all", conds, (Action(Do.PRIORITY, 1),))
+    dm = facts(kind=Kind.DM)
+    assert Ruleset([any_rule]).fired(dm) and not Ruleset([all_rule]).fired(dm)
+
+
+def test_a_rule_without_conditions_never_fires() -> None:
+    assert not Ruleset([Rule("empty", (), (Action(Do.PRIORITY, 5),))]).fired(facts())
+
+
+def test_breach_boost_and_override_are_explained() -> None:
+    decision = Ruleset([_rule("DM", Action(Do.PRIORITY, 30))])(
+        facts(kind=Kind.DM, sla_breached=True)
+    )
+    assert decision.priority == 30 + BREACH_BOOST
+    assert decision.explain[-1] == (BREACH_RULE, BREACH_BOOST)
+    manual = with_override(decision, 5)
+    assert (manual.priority, manual.explain) == (5, ((OVERRIDE_RULE, 5),))
+    assert with_override(decision, None) is decision
+
+
+def test_rules_round_trip_through_json() -> None:
+    for rule in DEFAULT_RULES:
+        assert conditions_from_json(conditions_to_json(rule.conditions)) == rule.conditions
+        assert actions_from_json(actions_to_json(rule.actions)) == rule.actions
+    with pytest.raises(ValueError):
+        conditions_from_json('[{"when": "moon_phase"}]')
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expect_rule"),
+    [
+        ("Is the site down? I can't check out", Kind.MENTION, "Outage complaint"),
+        ("I was charged twice, I want a refund", Kind.DM, "Refund or billing"),
+        ("Loving the new jasmine blend, thank you!", Kind.MENTION, "Praise"),
+        ("Get FREE followers now, click my bio", Kind.MENTION, "Spam"),
+    ],
+)
+def test_day_one_defaults(text, kind, expect_rule) -> None:
+    decision = default_decide(facts(text, kind, sentiment=sentiment(text)))
+    assert expect_rule in dict(decision.explain)
+
+
+def test_day_one_defaults_rank_complaints_over_praise_and_hide_spam() -> None:
+    def score(text: str, kind: Kind = Kind.MENTION):
+        return default_decide(facts(text, kind, sentiment=sentiment(text)))
+
+    outage = score("Your app is down and not working, this is awful")
+    refund_dm = score("I need a refund for order 4411", Kind.DM)
+    praise = score("Great service, thanks a lot!")
+    spam = score("crypto giveaway! free followers")
+    assert refund_dm.priority > praise.priority and outage.priority > praise.priority
+    assert praise.priority < 0 and "praise" in praise.tags
+    assert spam.hidden and spam.explain == (("Spam", 0),)
