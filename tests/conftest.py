@@ -66,3 +66,79 @@ def make_message(clock: FakeClock) -> Callable[..., Message]:
         )
 
     return make
+
+
+# -- connectors: a conversation worth pushing, and an engine without its thread -------
+
+
+class InlineEngine:
+    """What outbox handlers use of an Engine (store, clock, publish), run inline in the test."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.clock = store.clock
+        self.events: list[object] = []
+
+    def publish(self, event: object) -> None:
+        self.events.append(event)
+
+
+@pytest.fixture
+def inline_engine(store: Store) -> InlineEngine:
+    return InlineEngine(store)
+
+
+@pytest.fixture
+def conversation(store: Store, clock: FakeClock) -> int:
+    """A Mastodon conversation: a question, our answer, and the customer's thanks."""
+    account = store.add_account(AccountInfo("mastodon", "social.example", "1", "teashop", "Tea"))
+    bob = Contact(
+        "mastodon",
+        "bob-1",
+        "bob@fosstodon.org",
+        "Bob Smith",
+        profile_url="https://fosstodon.org/@bob",
+    )
+    shop = Contact("mastodon", "1", "teashop", "Tea", profile_url="https://social.example/@teashop")
+
+    def msg(rid: str, author: Contact, text: str, minutes_ago: float, d: Direction) -> Message:
+        return Message(
+            remote_id=rid,
+            conversation_key="thread-1",
+            kind=Kind.MENTION,
+            author=author,
+            text=text,
+            created_at=clock.now() - timedelta(minutes=minutes_ago),
+            url=f"https://social.example/@x/{rid}",
+            direction=d,
+        )
+
+    store.ingest.messages(
+        account.id,
+        [
+            msg("101", bob, "@teashop where is my order 42? It has been a week.", 30, Direction.IN),
+            msg("102", shop, "@bob@fosstodon.org Sorry Bob! It ships tomorrow.", 20, Direction.OUT),
+        ],
+    )
+    return int(store.query("SELECT id FROM conversations")[0][0])
+
+
+@pytest.fixture
+def add_followup(store: Store, clock: FakeClock) -> Callable[[str], None]:
+    def add(text: str) -> None:
+        account_id = int(store.query("SELECT id FROM accounts")[0][0])
+        store.ingest.messages(
+            account_id,
+            [
+                Message(
+                    remote_id=f"f{next(_counter)}",
+                    conversation_key="thread-1",
+                    kind=Kind.MENTION,
+                    author=Contact("mastodon", "bob-1", "bob@fosstodon.org", "Bob Smith"),
+                    text=text,
+                    created_at=clock.now(),
+                )
+            ],
+        )
+
+    return add

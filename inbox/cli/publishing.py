@@ -13,17 +13,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from inbox import secrets
+from inbox.cli.http import client
 from inbox.core import bulk
 from inbox.core import templates as core_templates
 from inbox.core.clock import from_iso, to_iso
-from inbox.core.errors import ConfigError, InboxError
-from inbox.core.posts import Post
-from inbox.core.schedule import parse_local, utc_to_local
-from inbox.engine import Engine
+from inbox.core.errors import ConfigError
+from inbox.core.posts import ApprovalPolicy, Post
+from inbox.core.schedule import MissedPolicy, PostingSchedule, parse_local, utc_to_local
+from inbox.engine import Engine, accounts
 from inbox.engine import publishing as pub
-from inbox.networks.base import REGISTRY
 from inbox.profile import Profile
+from inbox.store.posts import TeamPolicy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,6 +62,18 @@ def register(sub: Any) -> None:
     ex.add_argument("--format", choices=("csv", "ics"), default="csv")
     ex.add_argument("--output", "-o", type=Path, help="file (default: standard output)")
     ex.set_defaults(func=cmd_export)
+    sl = ssub.add_parser("slots", help="show or set an account's weekly posting slots")
+    sl.add_argument("--account", required=True, metavar="HANDLE")
+    sl.add_argument("spec", nargs="?", help='e.g. "mon-fri 09:30,15:00; sat 11:00"')
+    sl.add_argument("--zone", default="UTC", help="IANA zone of the slots")
+    sl.set_defaults(func=cmd_slots)
+    po = ssub.add_parser("policy", help="show or set a team's approval and missed-post policy")
+    po.add_argument("--team", type=int, help="team id (default: posts without a team)")
+    po.add_argument("--approval", choices=[str(a) for a in ApprovalPolicy])
+    po.add_argument("--missed", choices=[str(m) for m in MissedPolicy])
+    po.add_argument("--grace", type=int, metavar="MINUTES", help="late by more is missed")
+    po.add_argument("--alt-text", choices=("required", "optional"), help="for every team")
+    po.set_defaults(func=cmd_policy)
     run = ssub.add_parser("run", help="publish due posts headless (the engine without a window)")
     run.add_argument("--until-idle", action="store_true", help="exit when nothing is left to send")
     run.add_argument("--interval", type=float, default=15.0, help="seconds between rounds")
@@ -225,20 +237,40 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def connect_adapters(engine: Engine) -> list[str]:
-    """Build an adapter for every account whose network is registered; returns problems."""
-    problems = []
-    for account in engine.store.accounts():
-        factory = REGISTRY.get(account.network)
-        if factory is None or account.id in engine.adapters:
-            continue
-        key = secrets.account_key(account.network, account.instance, account.remote_id)
-        try:
-            token = secrets.get_secret(key) or ""
-            engine.adapters[account.id] = factory(account, token)
-        except (InboxError, TypeError, ValueError) as exc:
-            problems.append(f"{account.handle}: {exc}")
-    return problems
+def cmd_slots(args: argparse.Namespace) -> int:
+    def run(e: Engine) -> str:
+        (account_id,) = _account_ids(e, [args.account])
+        if args.spec:
+            e.store.posts.set_posting_schedule(
+                account_id, PostingSchedule.parse(args.zone, args.spec)
+            )
+        schedule = e.store.posts.posting_schedule(account_id)
+        return f"{schedule.format()} ({schedule.zone})" if schedule else "no slots"
+
+    print(_call(args, run))
+    return 0
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    def run(e: Engine) -> str:
+        policy = e.store.posts.team_policy(args.team)
+        changed = TeamPolicy(
+            approval=ApprovalPolicy(args.approval) if args.approval else policy.approval,
+            missed=MissedPolicy(args.missed) if args.missed else policy.missed,
+            grace_minutes=args.grace if args.grace is not None else policy.grace_minutes,
+        )
+        if changed != policy:
+            e.store.posts.set_team_policy(args.team, changed)
+        if args.alt_text:
+            e.store.set_setting("publishing.require_alt_text", args.alt_text == "required")
+        alt = "required" if e.store.posts.require_alt() else "optional"
+        return (
+            f"approval: {changed.approval}; missed posts: {changed.missed} "
+            f"(late by more than {changed.grace_minutes} min); alt text: {alt}"
+        )
+
+    print(_call(args, run))
+    return 0
 
 
 def _pending(e: Engine) -> tuple[int, str | None]:
@@ -253,8 +285,8 @@ def _pending(e: Engine) -> tuple[int, str | None]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     with _engine(args) as engine:
-        for problem in engine.call(connect_adapters):
-            print(f"social-inbox: {problem}", file=sys.stderr)
+        engine.call(lambda e: accounts.connect_all(e, http=client()))
+        engine.call(pub.refresh_limits)
         if not args.until_idle:
             engine.submit(lambda e: pub.run(e, args.interval)).result()
             return 0

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import httpx
+
 from inbox.core.clock import from_iso
 from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
 from inbox.core.events import Changed
@@ -21,6 +23,8 @@ Handler = Callable[["Engine", OutboxItem], Awaitable[Sent]]
 HANDLERS: dict[str, Handler] = {}
 
 MAX_BACKOFF = timedelta(hours=1)
+# How long a network remembers an idempotency key (Mastodon: one hour), with a margin.
+KEY_TTL = {"mastodon": timedelta(minutes=55)}
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -36,11 +40,11 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
 
 
-async def deliver_due(engine: Engine, limit: int = 20) -> int:
-    """Deliver every due row once; returns how many were delivered."""
+async def deliver_due(engine: Engine, limit: int = 20, kinds: tuple[str, ...] = ()) -> int:
+    """Deliver every due row (of kinds, when given) once; returns how many were delivered."""
     store = engine.store
     delivered = 0
-    for item in store.outbox.claim_due(limit):
+    for item in store.outbox.claim_due(limit, kinds):
         fn = HANDLERS.get(item.kind)
         if fn is None:
             store.outbox.fail(item.id, f"Nothing can deliver a {item.kind!r} item.")
@@ -93,20 +97,47 @@ async def _post(engine: Engine, item: OutboxItem) -> Sent:
     if item.account_id is None or item.account_id not in engine.adapters:
         raise NetworkError("The account is not connected yet.")
     payload = item.payload
+    adapter = engine.adapters[item.account_id]
+    ttl = KEY_TTL.get(adapter.network)
+    raw_id = payload.get("post_id")
+    post_id = raw_id if ttl is not None and isinstance(raw_id, int) else None
+    if ttl is not None and post_id is not None:
+        first = engine.store.posts.first_try(post_id, item.account_id)
+        if engine.clock.now() - first > ttl:
+            raise InboxError(
+                "Not sent again: the first try was over an hour ago and the network no longer "
+                "recognises the retry, so it may already be published. Check the account, "
+                "then press Retry to send it anyway."
+            )
     files = tuple(str(f) for f in payload.get("media_files", ()))
     alts = list(payload.get("media_alt", ())) + [""] * len(files)
     scheduled = payload.get("scheduled_at")
-    return await engine.adapters[item.account_id].send(
-        Outgoing(
-            text=str(payload["text"]),
-            idempotency_key=item.idempotency_key,
-            visibility=str(payload.get("visibility", "public")),
-            spoiler_text=str(payload.get("spoiler_text", "")),
-            media=tuple(
-                Media(kind="image", url=path, description=str(alt))
-                for path, alt in zip(files, alts, strict=False)
-            ),
-            media_files=files,
-            scheduled_at=from_iso(str(scheduled)) if scheduled else None,
-        )
+    outgoing = Outgoing(
+        text=str(payload["text"]),
+        idempotency_key=item.idempotency_key,
+        visibility=str(payload.get("visibility", "public")),
+        spoiler_text=str(payload.get("spoiler_text", "")),
+        media=tuple(
+            Media(kind="image", url=path, description=str(alt))
+            for path, alt in zip(files, alts, strict=False)
+        ),
+        media_files=files,
+        scheduled_at=from_iso(str(scheduled)) if scheduled else None,
     )
+    try:
+        return await adapter.send(outgoing)
+    except (RateLimited, NetworkError) as exc:
+        if post_id is not None and (isinstance(exc, RateLimited) or _never_reached(exc)):
+            # Nothing reached the network (offline, refused): the hour starts on a real try.
+            engine.store.posts.forget_first_try(post_id, item.account_id)
+        raise
+
+
+def _never_reached(exc: BaseException) -> bool:
+    """The connection was never made, so the request cannot have been received."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout):
+            return True
+        cause = cause.__cause__
+    return False

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from inbox.core import posts as core
 from inbox.core.bulk import Row
 from inbox.core.clock import to_iso
-from inbox.core.errors import ConfigError, NotAllowed
+from inbox.core.errors import ConfigError, InboxError, NotAllowed
 from inbox.core.events import Changed
 from inbox.core.posts import Post, PostState
 from inbox.core.schedule import MissedPolicy, is_missed, next_free_slot, utc_to_local
@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 HAND_OVER_LEAD = timedelta(minutes=10)
 # Networks whose API has its own scheduler (Outgoing.scheduled_at).
 NETWORK_SCHEDULERS = frozenset({"mastodon"})
+# Networks whose post length limit is set per server (Mastodon's max_characters).
+CONFIGURABLE_LIMITS = frozenset({"mastodon"})
+# A time picked "now" in a dialog is a little in the past by the time it is submitted.
+PAST_TOLERANCE = timedelta(minutes=2)
 
 
 def _changed(engine: Engine) -> None:
@@ -65,6 +69,10 @@ def submit(engine: Engine, post: Post, member_id: int | None = None) -> Post:
     """
     store = engine.store
     found = check(engine, post)
+    now = engine.clock.now()
+    if post.scheduled_at is not None and post.scheduled_at < now - PAST_TOLERANCE:
+        when = utc_to_local(post.scheduled_at, post.zone).strftime("%Y-%m-%d %H:%M %Z")
+        found.append(f"{when} has passed; choose a later time.")
     if found:
         raise ConfigError(" ".join(found))
     role = store.posts.member_role(member_id)
@@ -252,6 +260,24 @@ def promote_due(engine: Engine) -> int:
     return changed
 
 
+async def refresh_limits(engine: Engine) -> int:
+    """Remember each Mastodon instance's post length limit (admins change it); offline is fine.
+
+    Returns how many accounts were updated.
+    """
+    updated = 0
+    for account_id, adapter in list(engine.adapters.items()):
+        if adapter.network not in CONFIGURABLE_LIMITS:
+            continue
+        try:
+            limits = await adapter.limits()
+        except InboxError:
+            continue  # keep the last known limit
+        engine.store.posts.set_max_chars(account_id, limits.max_chars)
+        updated += 1
+    return updated
+
+
 async def tick(engine: Engine, limit: int = 20) -> int:
     """One round: promote due posts, deliver due outbox rows, update post states."""
     promote_due(engine)
@@ -263,6 +289,7 @@ async def tick(engine: Engine, limit: int = 20) -> int:
 
 async def run(engine: Engine, interval: float = 15.0) -> None:
     """The publisher loop on the engine thread (the window and `schedule run`)."""
+    await refresh_limits(engine)
     while True:
         while await tick(engine):
             pass

@@ -20,6 +20,7 @@ from inbox.core.clock import Clock, SystemClock
 from inbox.core.errors import InboxError
 from inbox.core.events import ErrorEvent, Event
 from inbox.core.rules import Decide
+from inbox.engine import connectors
 from inbox.networks.base import NetworkAdapter
 from inbox.store import Store
 
@@ -50,6 +51,8 @@ class Engine:
         self._started = threading.Event()
         self._start_error: BaseException | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        # New messages on a conversation that has a ticket become follow-ups on it.
+        self.subscribe(connectors.follow_ups(self))
 
     # -- lifecycle ---------------------------------------------------------------
 

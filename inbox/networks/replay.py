@@ -24,6 +24,7 @@ from typing import Any
 
 from inbox.core.clock import from_iso
 from inbox.core.models import AccountInfo, Contact, Direction, Kind, Media, Message
+from inbox.core.text import DEFAULT_LIMITS
 from inbox.networks.base import Limits, Outgoing, Page, Sent
 
 FORMAT = "social-inbox.replay/1"
@@ -146,7 +147,8 @@ class ReplayAdapter:
         return Sent(remote_id=f"replay-{outgoing.idempotency_key}")
 
     async def limits(self) -> Limits:
-        return Limits()
+        """The replayed account's network's own default, so counts read as they would live."""
+        return Limits(max_chars=DEFAULT_LIMITS.get(self._info.network, Limits().max_chars))
 
     async def aclose(self) -> None:
         return None

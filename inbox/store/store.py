@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from inbox.core.clock import Clock, SystemClock, to_iso
 from inbox.core.models import Account, AccountInfo
 from inbox.store.columns import ColumnRepo
+from inbox.store.connectors import ConnectorRepo
 from inbox.store.db import open_connection, translated
 from inbox.store.ingest import Ingest
 from inbox.store.outbox import OutboxRepo
@@ -31,7 +32,8 @@ class Store:
     """A profile's database. One writer Store per process; readers open readonly=True.
 
     Repositories: columns, conversations (read queries), ingest, outbox, teams (and
-    members), posts, templates, rules, triage (working conversations, notes, undo).
+    members), posts, templates, rules, triage (working conversations, notes, undo),
+    connectors (configured systems and the tickets/articles made from conversations).
     """
 
     def __init__(
@@ -50,6 +52,7 @@ class Store:
         self.templates = TemplateRepo(self)
         self.rules = RuleRepo(self)
         self.triage = TriageRepo(self)
+        self.connectors = ConnectorRepo(self)
         if not readonly:
             self.rules.seed_defaults()
 

@@ -1,7 +1,8 @@
 """Exactly once: 200 due posts, the headless engine SIGKILLed at random points, restarted.
 
 A real HTTP server on 127.0.0.1 implements POST /api/v1/statuses with Mastodon's
-Idempotency-Key semantics and records what it creates. Each round starts
+Idempotency-Key semantics and records what it creates; the worker sends through
+the real Mastodon adapter. Each round starts
 `schedule run --until-idle` in a subprocess and kills it with SIGKILL, mostly just
 after the server has seen a few more requests (so the kill lands mid-delivery,
 between the remote's answer and our commit), sometimes at a random time (during

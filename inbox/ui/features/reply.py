@@ -1,8 +1,13 @@
-"""The reply box under the open conversation: text, live length count, visibility, CW, send.
+"""The one reply box under the open conversation.
 
-Send writes an outbox row (kind "reply", a fresh idempotency key) through the
-bridge; the engine's outbox worker delivers it. A reply that failed shows the
-server's own message with a Retry button.
+Text with "/" saved replies (filled from the conversation, unknown placeholders
+refused), the network's live remaining count, visibility, content warning, send.
+Send queues an outbox row through engine.replies.queue_reply with the draft's
+idempotency key (a double click sends once); the engine's outbox worker
+delivers it. A reply that failed shows the server's own message with Retry.
+
+Signals:
+    queued: the OutboxItem of a reply that was queued.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,12 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inbox.core import templates as core_templates
 from inbox.core import text as counting
 from inbox.core.events import Changed
+from inbox.core.models import ConversationSummary
+from inbox.core.templates import Template
 from inbox.engine import Engine
+from inbox.engine.replies import queue_reply
 from inbox.store import Store
+from inbox.ui.composer import Highlighter
 from inbox.ui.main_window import MainWindow
 from inbox.ui.pane import NO_CONVERSATION
+from inbox.ui.template_picker import TemplatePicker, unresolved
 
 VISIBILITIES = (
     ("", "Same as the message"),
@@ -40,7 +51,9 @@ VISIBILITIES = (
 
 
 class ReplyBox(QWidget):
-    """Reply to the conversation the pane shows; Ctrl+Enter sends."""
+    """Reply to the conversation the pane shows; "/" inserts a saved reply, Ctrl+Enter sends."""
+
+    queued = Signal(object)
 
     def __init__(self, window: MainWindow, engine: Engine) -> None:
         super().__init__()
@@ -51,10 +64,14 @@ class ReplyBox(QWidget):
         self.network = ""
         self.limits: dict[int, int] = {}  # account id -> the instance's max characters
         self.account_id = 0
+        self.summary: ConversationSummary | None = None
+        self._key = str(uuid.uuid4())  # the draft's idempotency key, new after each send
 
         self.editor = QPlainTextEdit()
-        self.editor.setPlaceholderText("Reply…  (Ctrl+Enter sends)")
+        self.editor.setPlaceholderText('Reply…  ("/" for a saved reply, Ctrl+Enter sends)')
         self.editor.setMaximumHeight(120)
+        self.highlighter = Highlighter(self.editor.document(), "mastodon")
+        self.picker = TemplatePicker(self.editor, self.templates, self.values)
         self.cw = QLineEdit()
         self.cw.setPlaceholderText("Content warning (optional)")
         self.visibility = QComboBox()
@@ -110,9 +127,41 @@ class ReplyBox(QWidget):
     def store(self) -> Store:
         return self.window_.store
 
+    # -- what the saved replies see -------------------------------------------------------
+
+    def templates(self) -> list[Template]:
+        return self.store.templates.all(team_id=None)
+
+    def values(self) -> dict[str, str]:
+        s = self.summary
+        today = self.engine.clock.now().astimezone().date()
+        member = self.store.setting("publishing.member_id")
+        agent = ""
+        if member is not None:
+            rows = self.store.query("SELECT name FROM members WHERE id = ?", (member,))
+            agent = rows[0][0] if rows else ""
+        if s is None:
+            return core_templates.context(agent_name=agent, today=today)
+        return core_templates.context(
+            author_name=s.contact_name,
+            author_handle=s.contact_handle,
+            agent_name=agent,
+            account_handle=s.account_handle,
+            today=today,
+        )
+
+    # -- state ---------------------------------------------------------------------------
+
     def open(self, conversation_id: int) -> None:
-        self.conversation_id = conversation_id
         summary = self.store.conversations.get(conversation_id) if conversation_id else None
+        if conversation_id != self.conversation_id:
+            self.editor.clear()
+            self._key = str(uuid.uuid4())
+        self.conversation_id = conversation_id
+        self.summary = summary
+        if summary is not None:
+            self.highlighter.network = summary.network
+            self.highlighter.rehighlight()
         self.setEnabled(summary is not None)
         self.network = summary.network if summary else ""
         self.account_id = summary.account_id if summary else 0
@@ -142,33 +191,45 @@ class ReplyBox(QWidget):
             )
         except ValueError:  # a network without a length rule
             self.counter.setText("")
-            self.send_button.setEnabled(bool(body.strip()))
-            return
-        self.counter.setText(str(count.remaining))
-        self.counter.setProperty("over", count.over)
-        self.counter.setStyleSheet("color: #e03131;" if count.over else "")
-        self.send_button.setEnabled(bool(body.strip()) and not count.over)
+            over = False
+        else:
+            self.counter.setText(str(count.remaining))
+            self.counter.setProperty("over", count.over)
+            self.counter.setStyleSheet("color: #e03131;" if count.over else "")
+            over = count.over
+        left = unresolved(body)
+        if left:
+            names = ", ".join("{" + n + "}" for n in left)
+            self._show_problem(f"Fill in {names}: placeholders are never sent.", 0)
+        elif self.problem.text().startswith("Fill in"):
+            self.refresh_outbox()
+        self.send_button.setEnabled(bool(body.strip()) and not over and not left)
 
     def send(self) -> None:
         body = self.editor.toPlainText().strip()
         if not body or not self.send_button.isEnabled() or not self.conversation_id:
             return
-        payload: dict[str, Any] = {"text": body, "spoiler_text": self.cw.text().strip()}
-        if self.visibility.currentData():
-            payload["visibility"] = self.visibility.currentData()
-        conversation_id, account_id = self.conversation_id, self.account_id
-        key = str(uuid.uuid4())
+        conversation_id, key = self.conversation_id, f"reply-{self._key}"
+        visibility = str(self.visibility.currentData() or "")
+        spoiler = self.cw.text()
 
-        def queue(store: Store) -> Changed:
-            store.outbox.enqueue(
-                "reply", key, payload, account_id=account_id, conversation_id=conversation_id
-            )
-            store.audit("local", "reply.queue", conversation_id)
-            return Changed(conversations=frozenset({conversation_id}), outbox=True)
+        def done(item: object) -> None:
+            if self.conversation_id == conversation_id:
+                self.editor.clear()
+                self.cw.clear()
+            self._key = str(uuid.uuid4())
+            self.queued.emit(item)
 
-        self.editor.clear()
-        self.cw.clear()
-        self.window_.bridge.write(queue)
+        def failed(exc: BaseException) -> None:
+            self._show_problem(str(exc), 0)
+
+        self.window_.bridge.run(
+            lambda e: queue_reply(
+                e, conversation_id, body, key, visibility=visibility, spoiler_text=spoiler
+            ),
+            done,
+            failed,
+        )
 
     def on_changed(self, changed: Changed) -> None:
         if changed.outbox and self.conversation_id:

@@ -115,3 +115,62 @@ def test_templates_import_export(profile, tmp_path, capsys) -> None:
     assert _run(profile, "templates", "export") == 0
     out = capsys.readouterr().out
     assert '"shortcut": "ty"' in out
+
+
+def test_slots_then_queue(profile, monkeypatch, capsys) -> None:
+    assert (
+        _run(
+            profile,
+            "schedule",
+            "slots",
+            "--account",
+            "shop",
+            "mon-fri 09:30",
+            "--zone",
+            "Europe/Berlin",
+        )
+        == 0
+    )
+    assert capsys.readouterr().out.strip() == (
+        "mon 09:30; tue 09:30; wed 09:30; thu 09:30; fri 09:30 (Europe/Berlin)"
+    )
+    assert (
+        _run(
+            profile,
+            "post",
+            "--account",
+            "shop",
+            "--text-stdin",
+            "--queue",
+            stdin="queued",
+            monkeypatch=monkeypatch,
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "scheduled at" in out and ":30:00" in out
+    assert _run(profile, "schedule", "slots", "--account", "shop", "mon 25:00") == 2
+
+
+def test_policy(profile, capsys) -> None:
+    assert _run(profile, "schedule", "policy") == 0
+    assert capsys.readouterr().out.strip() == (
+        "approval: contributors; missed posts: ask (late by more than 15 min); alt text: required"
+    )
+    assert (
+        _run(
+            profile,
+            "schedule",
+            "policy",
+            "--missed",
+            "skip",
+            "--grace",
+            "30",
+            "--alt-text",
+            "optional",
+        )
+        == 0
+    )
+    assert "missed posts: skip (late by more than 30 min); alt text: optional" in (
+        capsys.readouterr().out
+    )

@@ -100,6 +100,12 @@ def test_bluesky_byte_limit() -> None:
         ("ab.cd", 5),  # ccTLD without path is not a URL
         ("ab.de/path", 23),
         ("© 2026", 6),
+        # cases other twitter-text ports check against
+        ("日本語" * 42 + "日本 https://google.com", 280),
+        ("nirantarāndhakāritā", 19),
+        ("lavaṅga", 8),
+        ("…", 2),
+        ("", 0),
     ],
 )
 def test_x_weighted_length(value: str, weight: int) -> None:

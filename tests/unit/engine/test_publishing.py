@@ -14,7 +14,7 @@ from inbox.core.posts import Post, PostMedia, PostState
 from inbox.core.schedule import MissedPolicy, PostingSchedule
 from inbox.engine import Engine
 from inbox.engine import publishing as pub
-from inbox.networks.base import Outgoing, Sent
+from inbox.networks.base import Limits, Outgoing, Sent
 from inbox.networks.replay import ReplayAdapter
 from inbox.store.posts import TeamPolicy
 
@@ -287,3 +287,138 @@ def test_drafts_save_and_survive_a_restart(tmp_path, clock) -> None:
     e2.stop()
     assert got.text == "half-written" and got.variants == {"x": "short"}
     assert got.state is PostState.DRAFT
+
+
+def test_a_time_in_the_past_is_refused(engine, setup, clock) -> None:
+    masto, _, _ = setup
+    past = Post("x", (masto,), scheduled_at=clock.now() - timedelta(hours=1))
+    with pytest.raises(ConfigError, match="has passed"):
+        engine.call(lambda e: pub.submit(e, past, member_id=1))
+
+
+def test_sync_once_also_publishes_due_posts(engine, setup, clock) -> None:
+    from inbox.engine import loops
+
+    masto, _, adapters = setup
+    engine.call(lambda e: pub.submit(e, Post("via sync", (masto,)), member_id=1))
+    failed, delivered = engine.call(loops.run_once)
+    assert (failed, delivered) == (0, 1)
+    assert [o.text for o in adapters[masto].sent] == ["via sync"]
+
+
+def test_instance_limit_is_remembered_and_used(engine, setup) -> None:
+    masto, _, _ = setup
+
+    class BigInstance(ReplayAdapter):
+        network = "mastodon"
+
+        async def limits(self) -> Limits:
+            return Limits(max_chars=1000)
+
+    def swap(e: Engine) -> None:
+        e.adapters[masto] = BigInstance(e.store.account(masto), {})
+
+    engine.call(swap)
+    assert engine.call(pub.refresh_limits) == 1
+    post = engine.call(lambda e: pub.submit(e, Post("a" * 800, (masto,)), member_id=1))
+    assert post.state is PostState.SCHEDULED
+
+
+def test_a_retry_after_the_key_expired_is_held_for_the_user(engine, setup, clock) -> None:
+    from inbox.core.errors import NetworkError
+
+    masto, _, _ = setup
+
+    class TimesOut(ReplayAdapter):
+        """Mastodon-like: the first send reaches the server but the answer is lost."""
+
+        network = "mastodon"
+        lost = 1
+
+        async def send(self, outgoing: Outgoing) -> Sent:
+            sent = await super().send(outgoing)
+            if self.lost:
+                self.lost -= 1
+                raise NetworkError("timed out")
+            return sent
+
+    def swap(e: Engine) -> TimesOut:
+        adapter = TimesOut(e.store.account(masto), {})
+        e.adapters[masto] = adapter
+        return adapter
+
+    adapter = engine.call(swap)
+    post = engine.call(lambda e: pub.submit(e, Post("x", (masto,)), member_id=1))
+    _tick(engine)  # reached the server, answer lost: back to the queue
+    clock.advance(hours=2)  # the laptop slept; Mastodon forgot the key
+    _tick(engine)
+    held = engine.call(lambda e: e.store.posts.get(post.id))
+    assert held.state is PostState.FAILED and "may already be published" in held.error
+    assert len(adapter.sent) == 1
+    engine.call(lambda e: pub.retry(e, post.id))  # the user checked: send it
+    _tick(engine)
+    assert engine.call(lambda e: e.store.posts.get(post.id)).state is PostState.PUBLISHED
+
+
+def test_a_quick_retry_goes_out_with_the_same_key(engine, setup, clock) -> None:
+    from inbox.core.errors import NetworkError
+
+    masto, _, _ = setup
+
+    class Flaky(ReplayAdapter):
+        network = "mastodon"
+        lost = 1
+
+        async def send(self, outgoing: Outgoing) -> Sent:
+            if self.lost:
+                self.lost -= 1
+                raise NetworkError("offline")
+            return await super().send(outgoing)
+
+    def swap(e: Engine) -> Flaky:
+        adapter = Flaky(e.store.account(masto), {})
+        e.adapters[masto] = adapter
+        return adapter
+
+    adapter = engine.call(swap)
+    post = engine.call(lambda e: pub.submit(e, Post("x", (masto,)), member_id=1))
+    _tick(engine)
+    clock.advance(minutes=1)
+    _tick(engine)
+    assert engine.call(lambda e: e.store.posts.get(post.id)).state is PostState.PUBLISHED
+    assert len(adapter.sent) == 1
+
+
+def test_hours_offline_do_not_hold_the_post(engine, setup, clock) -> None:
+    import httpx
+
+    from inbox.core.errors import NetworkError
+
+    masto, _, _ = setup
+
+    class Offline(ReplayAdapter):
+        """Mastodon-like; the connection cannot be made until online is set."""
+
+        network = "mastodon"
+        online = False
+
+        async def send(self, outgoing: Outgoing) -> Sent:
+            if not self.online:
+                cause = httpx.ConnectError("no route to host")
+                raise NetworkError("Cannot reach m.test: ConnectError") from cause
+            return await super().send(outgoing)
+
+    def swap(e: Engine) -> Offline:
+        adapter = Offline(e.store.account(masto), {})
+        e.adapters[masto] = adapter
+        return adapter
+
+    adapter = engine.call(swap)
+    post = engine.call(lambda e: pub.submit(e, Post("from the train", (masto,)), member_id=1))
+    for _ in range(6):  # three hours on a train, retrying
+        _tick(engine)
+        clock.advance(minutes=30)
+    adapter.online = True
+    _tick(engine)
+    assert engine.call(lambda e: e.store.posts.get(post.id)).state is PostState.PUBLISHED
+    assert [o.text for o in adapter.sent] == ["from the train"]

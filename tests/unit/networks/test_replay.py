@@ -54,3 +54,13 @@ async def test_bad_items_come_back_as_rejected_on_the_first_page_only() -> None:
 def test_a_file_that_is_not_a_recording_is_refused() -> None:
     with pytest.raises(ValueError, match="recording"):
         parse_recording({"format": "something else"})
+
+
+async def test_limits_are_the_replayed_networks_own() -> None:
+    from inbox.core.models import AccountInfo
+    from inbox.networks.replay import ReplayAdapter
+
+    x = ReplayAdapter(AccountInfo("x", "x.demo", "3", "shop"), {})
+    bsky = ReplayAdapter(AccountInfo("bluesky", "bsky.demo", "2", "shop"), {})
+    assert (await x.limits()).max_chars == 280
+    assert (await bsky.limits()).max_chars == 300

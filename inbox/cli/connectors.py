@@ -1,0 +1,245 @@
+"""Verbs for service desks and knowledge bases: connectors add/list/test/remove, push, article."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from inbox.connectors import base
+from inbox.core.article import draft_article
+from inbox.core.errors import ConfigError
+from inbox.engine import Engine
+from inbox.engine import connectors as ops
+from inbox.profile import Profile
+from inbox.store import Store
+from inbox.store.outbox import OutboxItem
+
+
+def register(sub: Any) -> None:
+    con = sub.add_parser("connectors", help="service desks and knowledge bases")
+    verbs = con.add_subparsers(dest="connectors_command", metavar="VERB", required=True)
+
+    add = verbs.add_parser("add", help="add or update a connector")
+    add.add_argument("kind", help="one of: " + ", ".join(sorted(base.load_all())))
+    add.add_argument("--name", required=True)
+    add.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="values")
+    add.add_argument(
+        "--secret-stdin",
+        action="store_true",
+        help="read secret fields from stdin, one KEY=VALUE a line (or just the value "
+        "when the kind has one secret field)",
+    )
+    add.set_defaults(func=_add)
+
+    lst = verbs.add_parser("list", help="list connectors (never their secrets)")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=_list)
+
+    test = verbs.add_parser("test", help="test a connector's URL, credentials and permissions")
+    test.add_argument("name")
+    test.set_defaults(func=_test)
+
+    rm = verbs.add_parser("remove", help="remove a connector and its secrets")
+    rm.add_argument("name")
+    rm.set_defaults(func=_remove)
+
+    pend = verbs.add_parser("pending", help="pushes, follow-ups and articles not delivered yet")
+    pend.add_argument("--json", action="store_true")
+    pend.set_defaults(func=_pending)
+
+    kinds = verbs.add_parser("kinds", help="the connector kinds and their settings")
+    kinds.set_defaults(func=_kinds)
+
+    push = sub.add_parser("push", help="push a conversation to a service desk as a ticket")
+    push.add_argument("conversation_id", type=int)
+    push.add_argument("--connector", required=True)
+    push.set_defaults(func=_push)
+
+    art = sub.add_parser("article", help="publish a resolved conversation as a KB article")
+    art.add_argument("conversation_id", type=int)
+    art.add_argument("--connector", required=True)
+    art.add_argument("--title", default="")
+    art.add_argument("--target", default="", help="space, section or namespace")
+    art.add_argument("--label", action="append", default=[], dest="labels")
+    art.add_argument(
+        "--keep-personal", action="store_true", help="do not remove handles, names and links"
+    )
+    art.add_argument("--dry-run", action="store_true", help="show the draft and what was removed")
+    art.set_defaults(func=_article)
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store(Profile.resolve(args.profile, args.demo).db_path)
+
+
+def _parse_values(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ConfigError(f"--set wants KEY=VALUE, not {pair!r}.")
+        values[key.strip()] = value
+    return values
+
+
+def _add(args: argparse.Namespace) -> int:
+    cls = base.kind_class(args.kind)
+    secret_fields = [f.name for f in cls.schema if f.secret]
+    values = _parse_values(args.values)
+    leaked = sorted(set(values) & set(secret_fields))
+    if leaked:
+        raise ConfigError(
+            f"Pass {', '.join(leaked)} with --secret-stdin, not on the command line "
+            "(shell history and process lists would keep it)."
+        )
+    if args.secret_stdin:
+        lines = [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
+        if len(secret_fields) == 1 and len(lines) == 1 and "=" not in lines[0]:
+            values[secret_fields[0]] = lines[0]
+        else:
+            for key, value in _parse_values(lines).items():
+                if key not in secret_fields:
+                    raise ConfigError(f"{key} is not a secret field of {cls.title}.")
+                values[key] = value
+    store = _store(args)
+    try:
+        ops.save_connector(store, args.name, args.kind, values)
+    finally:
+        store.close()
+    print(f"Saved connector {args.name!r} ({cls.title}).")
+    print(f"Try it: social-inbox connectors test {args.name}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        rows = store.connectors.all()
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([{"name": r.name, "kind": r.kind, "config": r.config} for r in rows]))
+        return 0
+    for r in rows:
+        settings = ", ".join(f"{k}={v}" for k, v in sorted(r.config.items()))
+        print(f"{r.name}\t{r.kind}\t{settings}")
+    return 0
+
+
+def _pending(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        items = ops.pending(store)
+    finally:
+        store.close()
+    rows = [
+        {
+            "id": i.id,
+            "kind": i.kind,
+            "connector": i.target,
+            "conversation_id": i.conversation_id,
+            "status": i.status,
+            "attempts": i.attempts,
+            "due_at": i.due_at,
+            "error": i.last_error,
+        }
+        for i in items
+    ]
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    for r in rows:
+        error = f"\t{r['error']}" if r["error"] else ""
+        print(
+            f"#{r['id']}\t{r['kind']}\t{r['connector']}\tconversation {r['conversation_id']}"
+            f"\t{r['status']} (attempt {r['attempts']}, due {r['due_at']}){error}"
+        )
+    return 0
+
+
+def _kinds(args: argparse.Namespace) -> int:
+    for kind, cls in sorted(base.load_all().items()):
+        what = " + ".join(
+            w for w, on in (("tickets", cls.tickets), ("articles", cls.articles)) if on
+        )
+        print(f"{kind}: {cls.title} ({what})")
+        for f in cls.schema:
+            flags = "required" if f.required else "optional"
+            flags += ", secret" if f.secret else ""
+            print(f"  {f.name} ({f.type}, {flags}): {f.help}")
+    return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        import asyncio
+
+        print(asyncio.run(ops.test_connector(store, args.name)))
+    finally:
+        store.close()
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        ops.remove_connector(store, args.name)
+    finally:
+        store.close()
+    print(f"Removed connector {args.name!r}.")
+    return 0
+
+
+def _deliver(args: argparse.Namespace, queue: Any) -> OutboxItem:
+    """Queue through the engine, deliver connector work once, report the row's state."""
+    engine = Engine(Profile.resolve(args.profile, args.demo).db_path)
+    engine.start()
+    try:
+        item: OutboxItem = engine.call(lambda e: queue(e.store))
+        engine.call(ops.deliver_now)
+        final = engine.call(lambda e: e.store.outbox.get(item.id))
+    finally:
+        engine.stop()
+    return final or item
+
+
+def _report(item: OutboxItem, what: str) -> int:
+    if item.status == "done":
+        print(f"{what} {item.remote_id}: {item.remote_url}".rstrip(": "))
+        return 0
+    if item.status == "failed":
+        print(f"{what} failed: {item.last_error}", file=sys.stderr)
+        return 1
+    note = f" Last error: {item.last_error}" if item.last_error else ""
+    print(f"{what} queued (outbox #{item.id}), next attempt at {item.due_at}.{note}")
+    return 3
+
+
+def _push(args: argparse.Namespace) -> int:
+    item = _deliver(args, lambda s: ops.queue_push(s, args.conversation_id, args.connector))
+    return _report(item, "Ticket")
+
+
+def _article(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        transcript = store.connectors.transcript(args.conversation_id)
+    finally:
+        store.close()
+    draft = draft_article(
+        transcript,
+        title=args.title,
+        redact_personal=not args.keep_personal,
+        labels=tuple(args.labels),
+        target=args.target,
+    )
+    if args.dry_run:
+        print(f"Title: {draft.title}\n\nQuestion:\n{draft.question}\n\nAnswer:\n{draft.answer}")
+        if draft.removed:
+            print("\nRemoved: " + ", ".join(draft.removed))
+        return 0
+    item = _deliver(args, lambda s: ops.queue_article(s, draft, args.connector))
+    return _report(item, "Article")

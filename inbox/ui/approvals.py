@@ -1,0 +1,136 @@
+"""The approval queue: posts awaiting approval; approve (optionally edited) or reject with a reason.
+
+Missed posts wait here too, for a publish / skip decision.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inbox.core.events import Changed
+from inbox.core.posts import Post, PostState
+from inbox.core.schedule import utc_to_local
+from inbox.engine import publishing as pub
+from inbox.store import Store
+from inbox.ui.bridge import EngineBridge
+
+POST_ID = Qt.ItemDataRole.UserRole
+
+
+class ApprovalQueue(QDialog):
+    """Lists posts awaiting approval or a missed-time decision."""
+
+    def __init__(
+        self,
+        store: Store,
+        bridge: EngineBridge,
+        member_id: int | None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Approval queue")
+        self.resize(720, 480)
+        self.store = store
+        self.bridge = bridge
+        self.member_id = member_id
+        layout = QVBoxLayout(self)
+        self.list = QListWidget()
+        self.list.currentRowChanged.connect(self._selected)
+        self.editor = QPlainTextEdit()
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.approve_button = QPushButton("Approve")
+        self.reject_button = QPushButton("Reject…")
+        self.publish_button = QPushButton("Publish now")
+        self.skip_button = QPushButton("Skip")
+        self.approve_button.clicked.connect(self.approve)
+        self.reject_button.clicked.connect(self._ask_reject)
+        self.publish_button.clicked.connect(lambda: self.resolve("publish"))
+        self.skip_button.clicked.connect(lambda: self.resolve("skip"))
+        buttons = QHBoxLayout()
+        for b in (self.approve_button, self.reject_button, self.publish_button, self.skip_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.info)
+        layout.addWidget(self.editor, 1)
+        layout.addLayout(buttons)
+        bridge.changed.connect(self.on_changed)
+        self.reload()
+
+    def reload(self) -> None:
+        current = self.current()
+        self.list.clear()
+        for post in self.store.posts.find([PostState.AWAITING_APPROVAL, PostState.MISSED]):
+            when = "now"
+            if post.scheduled_at is not None:
+                when = utc_to_local(post.scheduled_at, post.zone).strftime("%Y-%m-%d %H:%M %Z")
+            label = "missed" if post.state is PostState.MISSED else "awaiting approval"
+            first = post.text.splitlines()[0] if post.text else ""
+            item = QListWidgetItem(f"[{label}] {when}  {first[:60]}")
+            item.setData(POST_ID, post.id)
+            self.list.addItem(item)
+            if current is not None and current.id == post.id:
+                self.list.setCurrentItem(item)
+        if self.list.currentRow() < 0 and self.list.count():
+            self.list.setCurrentRow(0)
+        self._selected(self.list.currentRow())
+
+    def current(self) -> Post | None:
+        item = self.list.currentItem()
+        return self.store.posts.get(int(item.data(POST_ID))) if item is not None else None
+
+    def _selected(self, _row: int) -> None:
+        post = self.current()
+        self.editor.setPlainText(post.text if post else "")
+        waiting = post is not None and post.state is PostState.AWAITING_APPROVAL
+        missed = post is not None and post.state is PostState.MISSED
+        self.approve_button.setEnabled(waiting)
+        self.reject_button.setEnabled(waiting)
+        self.publish_button.setEnabled(missed)
+        self.skip_button.setEnabled(missed)
+        self.info.setText(post.note if post is not None else "Nothing is waiting.")
+
+    def approve(self) -> None:
+        post = self.current()
+        if post is None:
+            return
+        edited = self.editor.toPlainText()
+        text = edited if edited != post.text else None
+        member = self.member_id
+        self.bridge.run(lambda e: pub.approve(e, post.id, member, edited_text=text))
+
+    def reject_post(self, comment: str) -> None:
+        post = self.current()
+        if post is None:
+            return
+        member = self.member_id
+        self.bridge.run(lambda e: pub.reject(e, post.id, member, comment))
+
+    def _ask_reject(self) -> None:
+        comment, ok = QInputDialog.getMultiLineText(
+            self, "Reject post", "Why? (the author sees this)"
+        )
+        if ok and comment.strip():
+            self.reject_post(comment)
+
+    def resolve(self, action: str) -> None:
+        post = self.current()
+        if post is not None:
+            self.bridge.run(lambda e: pub.resolve_missed(e, post.id, action))
+
+    def on_changed(self, changed: Changed) -> None:
+        if changed.posts:
+            self.reload()

@@ -1,0 +1,260 @@
+"""Settings forms generated from a connector kind's declared schema, and the connectors dialog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inbox.connectors import base
+from inbox.engine import connectors as ops
+from inbox.store.connectors import ConnectorRow
+from inbox.ui.bridge import EngineBridge
+
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class SchemaForm(QWidget):
+    """One input per declared field: line edits, check boxes, choices; secrets are masked.
+
+    When editing, secret fields start empty ("unchanged"): stored secrets are never shown.
+    """
+
+    def __init__(
+        self,
+        schema: tuple[base.Field, ...],
+        values: dict[str, Any] | None = None,
+        *,
+        editing: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.schema = schema
+        self.inputs: dict[str, QWidget] = {}
+        layout = QFormLayout(self)
+        values = values or {}
+        for field in schema:
+            widget = self._input(field, values.get(field.name, field.default), editing)
+            widget.setObjectName(f"field_{field.name}")
+            widget.setToolTip(field.help)
+            label = field.title + (" *" if field.required else "")
+            layout.addRow(label, widget)
+            self.inputs[field.name] = widget
+
+    @staticmethod
+    def _input(field: base.Field, value: Any, editing: bool) -> QWidget:
+        if field.type == "bool":
+            box = QCheckBox()
+            box.setChecked(bool(value))
+            return box
+        if field.type == "choice":
+            combo = QComboBox()
+            combo.addItems(list(field.choices))
+            if value is not None:
+                combo.setCurrentText(str(value))
+            return combo
+        line = QLineEdit()
+        if field.secret:
+            line.setEchoMode(QLineEdit.EchoMode.Password)
+            line.setPlaceholderText("unchanged (kept in the keyring)" if editing else field.help)
+        else:
+            line.setText("" if value is None else str(value))
+            line.setPlaceholderText(field.help)
+        return line
+
+    def values(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name, widget in self.inputs.items():
+            if isinstance(widget, QCheckBox):
+                found[name] = widget.isChecked()
+            elif isinstance(widget, QComboBox):
+                found[name] = widget.currentText()
+            elif isinstance(widget, QLineEdit):
+                found[name] = widget.text().strip()
+        return found
+
+
+class ConnectorEditor(QDialog):
+    """Add or edit one connector; the form follows the chosen kind's schema."""
+
+    def __init__(
+        self, bridge: EngineBridge, row: ConnectorRow | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.row = row
+        self.setWindowTitle("Edit connector" if row else "Add connector")
+        self.kind = QComboBox()
+        self.kind.setObjectName("kind")
+        for kind, cls in sorted(base.load_all().items(), key=lambda kv: kv[1].title):
+            self.kind.addItem(cls.title, kind)
+        self.name = QLineEdit(row.name if row else "")
+        self.name.setObjectName("name")
+        if row is not None:
+            self.kind.setCurrentIndex(self.kind.findData(row.kind))
+            self.kind.setEnabled(False)
+            self.name.setReadOnly(True)
+        self.kind.currentIndexChanged.connect(lambda _i: self._build_form())
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        head = QFormLayout()
+        head.addRow("Kind", self.kind)
+        head.addRow("Name", self.name)
+        self.form_box = QVBoxLayout()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addLayout(self.form_box)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.form: SchemaForm | None = None
+        self._build_form()
+
+    def _build_form(self) -> None:
+        if self.form is not None:
+            self.form.setParent(None)
+            self.form.deleteLater()
+        cls = base.kind_class(str(self.kind.currentData()))
+        values = self.row.config if self.row else None
+        self.form = SchemaForm(cls.schema, values, editing=self.row is not None)
+        self.form_box.addWidget(self.form)
+
+    def save(self) -> None:
+        """Validate and store on the engine thread; close on success, show the reason if not."""
+        assert self.form is not None
+        name, kind, values = (
+            self.name.text().strip(),
+            str(self.kind.currentData()),
+            self.form.values(),
+        )
+        editing = self.row is not None
+        self.bridge.run(
+            lambda e: ops.save_connector(e.store, name, kind, values, keep_secrets=editing),
+            on_done=lambda _r: self.accept(),
+            on_error=self._failed,
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        self.error.setText(str(exc))
+        self.error.show()
+
+
+class ConnectorsDialog(QDialog):
+    """File → Connectors…: the list, add / edit / remove, and Test connection."""
+
+    def __init__(self, store: Any, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.bridge = bridge
+        self.setWindowTitle("Service desks and knowledge bases")
+        self.resize(560, 380)
+        self.list = QListWidget()
+        self.list.setObjectName("connectors")
+        self.outcome = QLabel("Select a connector and press Test connection.")
+        self.outcome.setObjectName("outcome")
+        self.outcome.setWordWrap(True)
+        self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        for key, text, slot in (
+            ("add", "Add…", self.add),
+            ("edit", "Edit…", self.edit),
+            ("remove", "Remove", self.remove),
+            ("test", "Test connection", self.test),
+        ):
+            button = QPushButton(text)
+            button.setObjectName(key)
+            button.clicked.connect(slot)
+            self.buttons[key] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.outcome)
+        layout.addWidget(close)
+        self.editor: ConnectorEditor | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.list.clear()
+        kinds = base.load_all()
+        for row in self.store.connectors.all():
+            title = kinds[row.kind].title if row.kind in kinds else row.kind
+            item = QListWidgetItem(f"{row.name} — {title}")
+            item.setData(NAME_ROLE, row.name)
+            self.list.addItem(item)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+
+    def selected(self) -> str:
+        item = self.list.currentItem()
+        return str(item.data(NAME_ROLE)) if item is not None else ""
+
+    def add(self) -> None:
+        self._open_editor(None)
+
+    def edit(self) -> None:
+        if self.selected():
+            self._open_editor(self.store.connectors.get(self.selected()))
+
+    def _open_editor(self, row: ConnectorRow | None) -> None:
+        self.editor = ConnectorEditor(self.bridge, row, self)
+        self.editor.accepted.connect(self.refresh)
+        self.editor.open()
+
+    def remove(self) -> None:
+        name = self.selected()
+        if not name:
+            return
+        answer = QMessageBox.question(self, "Remove connector", f"Remove {name!r} and its secrets?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.bridge.run(
+                lambda e: ops.remove_connector(e.store, name),
+                on_done=lambda _r: self.refresh(),
+                on_error=self._show_error,
+            )
+
+    def test(self) -> None:
+        name = self.selected()
+        if not name:
+            return
+        self.outcome.setText(f"Testing {name}…")
+        self.buttons["test"].setEnabled(False)
+        self.bridge.run(
+            lambda e: ops.test_connector(e.store, name),
+            on_done=self._tested,
+            on_error=self._show_error,
+        )
+
+    def _tested(self, message: str) -> None:
+        self.buttons["test"].setEnabled(True)
+        self.outcome.setText(f"✓ {message}")
+
+    def _show_error(self, exc: BaseException) -> None:
+        self.buttons["test"].setEnabled(True)
+        self.outcome.setText(f"✗ {exc}")

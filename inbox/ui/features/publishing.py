@@ -1,0 +1,105 @@
+"""Publishing in the window: composer, calendar, approval queue, the publisher loop."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QFileDialog, QVBoxLayout
+
+from inbox.engine import Engine
+from inbox.engine import publishing as pub
+from inbox.ui.approvals import ApprovalQueue
+from inbox.ui.calendar import CalendarView
+from inbox.ui.composer import open_composer, system_zone
+from inbox.ui.main_window import MainWindow
+from inbox.ui.publishing_settings import PublishingSettings
+from inbox.ui.schedule_tools import ImportDialog, SlotsDialog, export_schedule
+from inbox.ui.templates_dialog import TemplatesDialog
+
+
+def install(window: MainWindow, engine: Engine) -> None:
+    """Add the Publishing menu and start publishing due posts on the engine."""
+    window.add_action(
+        "Publishing", "New post…", lambda: open_composer(window, engine), "Ctrl+Shift+P"
+    )
+    window.add_action(
+        "Publishing", "Calendar…", lambda: open_calendar(window, engine), "Ctrl+Shift+L"
+    )
+    window.add_action(
+        "Publishing", "Approval queue…", lambda: open_approvals(window), "Ctrl+Shift+A"
+    )
+    window.add_action("Publishing", "Saved replies…", lambda: open_templates(window))
+    window.add_action("Publishing", "Posting slots…", lambda: open_slots(window))
+    window.add_action("Publishing", "Import schedule (CSV)…", lambda: open_import(window, engine))
+    window.add_action("Publishing", "Export schedule…", lambda: export(window, engine))
+    window.add_action("Publishing", "Publishing settings…", lambda: open_settings(window))
+    engine.submit(lambda e: e.spawn(pub.run(e), "publisher"))
+
+
+def _member(window: MainWindow) -> int | None:
+    value = window.store.setting("publishing.member_id")
+    return int(value) if value is not None else None
+
+
+def open_calendar(window: MainWindow, engine: Engine) -> QDialog:
+    dialog = QDialog(window)
+    dialog.setWindowTitle("Publishing calendar")
+    dialog.resize(1100, 700)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    today = engine.clock.now().astimezone().date() if engine.clock else date.today()
+    zone = str(window.store.setting("publishing.display_zone", None) or system_zone())
+    view = CalendarView(window.store, window.bridge, today, zone, _member(window), dialog)
+    view.open_post.connect(
+        lambda post_id: open_composer(window, engine, window.store.posts.get(post_id))
+    )
+    QVBoxLayout(dialog).addWidget(view)
+    dialog.show()
+    return dialog
+
+
+def open_approvals(window: MainWindow) -> ApprovalQueue:
+    dialog = ApprovalQueue(window.store, window.bridge, _member(window), window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
+
+
+def open_templates(window: MainWindow) -> TemplatesDialog:
+    dialog = TemplatesDialog(window.store, window.bridge, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
+
+
+def open_slots(window: MainWindow) -> SlotsDialog:
+    dialog = SlotsDialog(window.store, window.bridge, system_zone(), window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
+
+
+def open_import(window: MainWindow, engine: Engine) -> ImportDialog:
+    dialog = ImportDialog(
+        window.store, window.bridge, engine.clock.now(), system_zone(), _member(window), window
+    )
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
+
+
+def export(window: MainWindow, engine: Engine) -> None:
+    path, _ = QFileDialog.getSaveFileName(
+        window, "Export schedule", "schedule.ics", "iCalendar (*.ics);;CSV (*.csv)"
+    )
+    if path:
+        n = export_schedule(window.store, Path(path), engine.clock.now())
+        window.statusBar().showMessage(f"Exported {n} scheduled posts to {path}.", 5000)
+
+
+def open_settings(window: MainWindow) -> PublishingSettings:
+    dialog = PublishingSettings(window.store, window.bridge, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog

@@ -1,0 +1,154 @@
+"""Request Tracker 5 for real: push, follow-ups, no second ticket, plain errors."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from inbox.core.errors import AuthExpired, ConfigError, RemoteRejected
+from inbox.core.handoff import RefKind
+from inbox.engine import connectors as ops
+from inbox.engine.outbox import deliver_due
+
+pytestmark = pytest.mark.integration
+
+
+def rest(env: dict[str, str], path: str, **params: str) -> object:
+    response = httpx.get(
+        f"{env['RT_REST2_URL']}/{path}",
+        params=params,
+        headers={"Authorization": f"token {env['RT_TOKEN']}"},
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def history(env: dict[str, str], ticket: str) -> list[dict[str, object]]:
+    body = rest(env, f"ticket/{ticket}/history", fields="Type", per_page="100")
+    assert isinstance(body, dict)
+    return list(body["items"])
+
+
+def contents(env: dict[str, str], ticket: str, kind: str) -> list[str]:
+    """The text of every transaction of that Type, read back through RT's own API."""
+    texts = []
+    for txn in history(env, ticket):
+        if txn["Type"] != kind:
+            continue
+        att = rest(env, f"transaction/{txn['id']}/attachments", fields="Content,ContentType")
+        assert isinstance(att, dict)
+        texts.extend(str(a.get("Content", "")) for a in att["items"])
+    return texts
+
+
+@pytest.fixture
+def rt(store, rt_server):
+    ops.save_connector(
+        store,
+        "desk",
+        "rt",
+        {
+            "url": rt_server["RT_URL"],
+            "queue": rt_server["RT_QUEUE"],
+            "token": rt_server["RT_TOKEN"],
+        },
+    )
+    return rt_server
+
+
+async def test_connection_test_speaks_plainly(store, rt) -> None:
+    assert "queue 'Social' is ready" in await ops.test_connector(store, "desk")
+    ops.save_connector(store, "bad", "rt", {"url": rt["RT_URL"], "token": "1-31-nope"})
+    with pytest.raises(AuthExpired, match="rejected the credentials"):
+        await ops.test_connector(store, "bad")
+    ops.save_connector(
+        store, "pw", "rt", {"url": rt["RT_URL"], "username": "apiuser", "password": "wrong"}
+    )
+    with pytest.raises(AuthExpired, match=r"HTTP 401"):
+        await ops.test_connector(store, "pw")
+    ops.save_connector(
+        store, "noq", "rt", {"url": rt["RT_URL"], "queue": "Nope", "token": rt["RT_TOKEN"]}
+    )
+    with pytest.raises(RemoteRejected, match="no queue named 'Nope'"):
+        await ops.test_connector(store, "noq")
+    ops.save_connector(store, "url", "rt", {"url": rt["RT_URL"] + "/nothing", "token": "x"})
+    with pytest.raises((RemoteRejected, AuthExpired), match="Request Tracker"):
+        await ops.test_connector(store, "url")
+
+
+async def test_wrong_credentials_fail_the_push_with_the_plain_error(
+    store, rt, conversation, inline_engine
+) -> None:
+    ops.save_connector(store, "bad", "rt", {"url": rt["RT_URL"], "token": "1-31-nope"})
+    item = ops.queue_push(store, conversation, "bad")
+    await deliver_due(inline_engine)
+    failed = store.outbox.get(item.id)
+    assert failed.status == "failed"
+    assert "rejected the credentials" in failed.last_error
+    assert "1-31-nope" not in failed.last_error
+
+
+async def test_push_then_follow_ups_land_on_the_same_ticket(
+    store, rt, conversation, inline_engine, add_followup
+) -> None:
+    item = ops.queue_push(store, conversation, "desk")
+    assert await deliver_due(inline_engine) == 1
+    ref = store.connectors.ref(conversation, "desk", RefKind.TICKET)
+    assert ref is not None and ref.url.endswith(f"/Ticket/Display.html?id={ref.remote_id}")
+    assert store.outbox.get(item.id).remote_id == ref.remote_id
+    assert store.connectors.ticket_fields(conversation) == {
+        "ticket.id": ref.remote_id,
+        "ticket.url": ref.url,
+    }
+
+    ticket = rest(rt, f"ticket/{ref.remote_id}")
+    assert isinstance(ticket, dict)
+    assert ticket["Subject"].startswith("Mastodon @bob@fosstodon.org: @teashop where is my order")
+    assert store.connectors.marker(conversation) in ticket["Subject"]
+    assert int(ticket["Priority"]) == 30  # "Asks a question": normal
+    assert [r["id"] for r in ticket["Requestor"]] == ["mastodon_bob_at_fosstodon.org"]
+    created = "\n".join(contents(rt, ref.remote_id, "Create"))
+    assert "where is my order 42?" in created and "It ships tomorrow." in created
+    assert "https://social.example/@x/101" in created  # link to the original post
+    assert "https://fosstodon.org/@bob" in created  # requester's profile link
+
+    add_followup("Got it, thanks!")
+    assert ops.queue_followups(store, frozenset({conversation})) == 1
+    ops.queue_note(store, conversation, "n1", "VIP customer, refund if late", "Ann")
+    assert await deliver_due(inline_engine) == 2
+    assert any("Got it, thanks!" in c for c in contents(rt, ref.remote_id, "Correspond"))
+    assert any("VIP customer" in c for c in contents(rt, ref.remote_id, "Comment"))
+
+    # Pushing the same conversation again creates nothing: same row, same ticket.
+    again = ops.queue_push(store, conversation, "desk")
+    assert again.id == item.id
+    assert await deliver_due(inline_engine) == 0
+    assert ops.queue_followups(store, frozenset({conversation})) == 0
+    found = rest(rt, "tickets", query=f"Subject LIKE '{store.connectors.marker(conversation)}'")
+    assert isinstance(found, dict) and found["count"] == 1
+
+
+async def test_a_crash_after_create_does_not_make_a_second_ticket(
+    store, rt, conversation, inline_engine
+) -> None:
+    item = ops.queue_push(store, conversation, "desk")
+    await deliver_due(inline_engine)
+    first = store.connectors.ref(conversation, "desk", RefKind.TICKET)
+    # Simulate a crash after RT created the ticket but before we stored the ref and acked.
+    store.conn.execute("DELETE FROM external_refs")
+    store.conn.execute("UPDATE outbox SET status = 'sending' WHERE id = ?", (item.id,))
+    store.outbox.recover()
+    await deliver_due(inline_engine)
+    again = store.connectors.ref(conversation, "desk", RefKind.TICKET)
+    assert again is not None and first is not None and again.remote_id == first.remote_id
+    found = rest(rt, "tickets", query=f"Subject LIKE '{store.connectors.marker(conversation)}'")
+    assert isinstance(found, dict) and found["count"] == 1
+
+
+def test_secrets_are_not_in_the_database(store, rt) -> None:
+    files = [store.path, store.path.with_name(store.path.name + "-wal")]
+    raw = b"".join(p.read_bytes() for p in files if p.exists())
+    assert store.connectors.get("desk").config == {"url": rt["RT_URL"], "queue": "Social"}
+    assert rt["RT_TOKEN"].encode() not in raw
+    with pytest.raises(ConfigError, match="no setting"):
+        ops.save_connector(store, "x", "rt", {"url": rt["RT_URL"], "tokn": "typo"})
