@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from inbox.core.models import ColumnFilter, Kind, Role
@@ -274,3 +275,15 @@ def test_routing_to_a_team_shows_the_conversation_on_that_teams_deck(
     assert column.name == "Billing queue"
     qtbot.waitUntil(lambda: column.model.rowCount() == 1)  # the first page loads when shown
     assert column.model.summary(0).id == target
+
+
+def test_the_switcher_names_the_team_whose_deck_the_demo_opens_on(
+    tmp_path: Path, open_profile: Opener
+) -> None:
+    session = open_profile(tmp_path / "demo", demo=True)
+    deck = session.window.deck
+    first = deck.shown_team()
+    assert first is not None and deck.team_id == first
+    names = session.store.teams.all()
+    switcher = session.window.findChild(QComboBox, "deckSwitcher")
+    assert switcher is not None and switcher.currentText() == f"Team: {names[first]}"

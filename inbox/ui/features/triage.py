@@ -139,6 +139,9 @@ class Triage(QObject):
         )
         self.member_box.activated.connect(lambda i: self.set_member(self.member_box.itemData(i)))
         self.reload_people()
+        shown = self.deck.shown_team()
+        if shown is not None:  # the shared deck has no columns: the deck opened on a team's
+            self.show_deck((TEAM, shown))
 
         add = window.add_action
         self.actions = {
