@@ -9,7 +9,7 @@ what they return.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
@@ -73,7 +73,6 @@ class Connector(Protocol):
     async def aclose(self) -> None: ...
 
 
-Factory = Callable[..., Connector]
 # kind -> connector class; each module registers itself on import (see load_all).
 KINDS: dict[str, Any] = {}
 

@@ -99,7 +99,7 @@ def seed_with_progress(engine: Engine, bridge: EngineBridge, parent: QWidget | N
         raise errors[0]
 
 
-def open_session(profile: Profile, *, interactive: bool = True) -> Session:
+def open_session(profile: Profile) -> Session:
     """Start the engine on a profile (seeding a fresh demo), then build the window.
 
     Raises:

@@ -173,7 +173,6 @@ class Composer(QDialog):
             t.account_id: t for t in store.posts.send_targets([a.id for a in self._accounts])
         }
         self._dirty = False
-        self._saving = False
         handles = [
             r[0]
             for r in store.query(
@@ -440,18 +439,15 @@ class Composer(QDialog):
         if not post.id and not post.text and not post.variants and not post.media:
             return
         self._dirty = False
-        self._saving = True
         self.bridge.run(lambda e: pub.save_draft(e, post), self._stored, self._failed)
 
     def _stored(self, post: Post) -> None:
-        self._saving = False
         if not self.post.id or self.post.id == post.id:
             self.post = replace(self.post, id=post.id, state=post.state)
         self.status.setText(f"Saved {datetime.now(UTC).astimezone().strftime('%H:%M:%S')}")
         self.saved.emit(post)
 
     def _failed(self, exc: BaseException) -> None:
-        self._saving = False
         self._dirty = True
         self.status.setText(str(exc))
 
