@@ -92,6 +92,7 @@ class ReplyBox(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.visibility)
         row.addWidget(self.cw, 1)
+        row.addStretch()  # keeps count and Send on the right when the CW field is hidden
         row.addWidget(self.counter)
         row.addWidget(self.send_button)
         problem_row = QHBoxLayout()
