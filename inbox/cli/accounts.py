@@ -21,8 +21,18 @@ def register(sub: Any) -> None:
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
 
     add = verbs.add_parser("add", help="sign in to an account")
-    add.add_argument("network", choices=["mastodon"])
-    add.add_argument("--instance", required=True, help="server, e.g. mastodon.social")
+    add.add_argument("network", choices=["mastodon", "bluesky"])
+    add.add_argument("--instance", help="Mastodon: server, e.g. mastodon.social")
+    add.add_argument("--handle", help="Bluesky: handle or e-mail, e.g. alice.bsky.social")
+    add.add_argument(
+        "--service",
+        help="Bluesky: PDS URL, kept exactly (default: found from the handle)",
+    )
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="Bluesky: read the app password from standard input",
+    )
     how = add.add_mutually_exclusive_group()
     how.add_argument(
         "--token-stdin", action="store_true", help="read an access token from standard input"
@@ -57,7 +67,9 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 async def _sign_in(store: Store, args: argparse.Namespace) -> tuple[Any, str]:
-    instance = args.instance.strip()
+    if args.network == "bluesky":
+        return await _bluesky(args)
+    instance = (args.instance or "").strip()
     if not instance:
         raise ConfigError("--instance is empty")
     token = None
@@ -74,6 +86,24 @@ async def _sign_in(store: Store, args: argparse.Namespace) -> tuple[Any, str]:
             ask_code=_ask_code,
             token=token,
         )
+
+
+async def _bluesky(args: argparse.Namespace) -> tuple[Any, str]:
+    handle = (args.handle or "").strip()
+    if not handle:
+        raise ConfigError("--handle is required for Bluesky (your handle or e-mail)")
+    if args.password_stdin:
+        password = sys.stdin.readline().strip()
+    else:
+        from getpass import getpass
+
+        print("Use an app password (Settings → Privacy and security → App passwords).",
+              file=sys.stderr)
+        password = await asyncio.to_thread(getpass, "App password: ")
+    if not password:
+        raise ConfigError("No app password given")
+    async with http_client() as http:
+        return await accounts.bluesky_sign_in(http, handle, password, args.service)
 
 
 def _open_browser(url: str) -> bool:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from inbox import secrets
-from inbox.core.errors import ConfigError
+from inbox.core.errors import ConfigError, NetworkError
 from inbox.core.events import AccountStatus, Changed
 from inbox.core.models import Account, AccountInfo
 from inbox.networks.base import NetworkAdapter, adapter_for
@@ -165,6 +165,61 @@ async def add_mastodon(
     return account
 
 
+# -- Bluesky: app passwords --------------------------------------------------------------
+
+
+async def bluesky_sign_in(
+    http: httpx.AsyncClient,
+    identifier: str,
+    password: str,
+    service: str | None = None,
+    **resolve: str,
+) -> tuple[AccountInfo, str]:
+    """createSession once with an app password; (who it is, the session JSON for the keyring).
+
+    service: a PDS URL kept exactly as given; None finds the PDS from the handle.
+    resolve: resolver / plc URLs for handle resolution (tests, self-hosted networks).
+    """
+    from inbox.networks.bluesky import identity
+
+    session = await identity.sign_in(http, identifier, password, service, **resolve)
+    probe = adapter_for("bluesky")(identity.account_info(session), session.dumps(), http=http)
+    try:
+        info = await probe.verify()
+    except NetworkError:  # the AppView is down: the session alone names the account
+        info = identity.account_info(session)
+    return info, session.dumps()
+
+
+async def add_bluesky(
+    engine: Engine,
+    identifier: str,
+    password: str,
+    service: str | None = None,
+    **options: Any,
+) -> Account:
+    """The window's "Add account" for Bluesky: sign in, save, connect, start syncing."""
+    from inbox.engine import loops
+
+    http = options.pop("http", None)
+    async with httpx.AsyncClient(
+        transport=options.pop("transport", None), timeout=httpx.Timeout(30.0, connect=10.0)
+    ) as own:
+        info, token = await bluesky_sign_in(http or own, identifier, password, service)
+    account = save_account(engine.store, info, token)
+    old = engine.adapters.pop(account.id, None)
+    if old is not None:
+        await old.aclose()
+    if http is not None:
+        options["http"] = http
+    connect(engine, account, **options)
+    engine.publish(AccountStatus(account.id, "ok"))
+    engine.publish(Changed(accounts=True))
+    if loops.running(engine):
+        loops.start_account(engine, account.id)
+    return account
+
+
 # -- adapters for the engine -----------------------------------------------------------
 
 
@@ -183,7 +238,10 @@ def connect(
         engine.publish(AccountStatus(account.id, NEEDS_SIGNIN, "No saved sign-in"))
         return None
     options.setdefault("clock", engine.clock)
-    if account.network == "mastodon":  # the first sync's back-fill window
+    if account.network == "bluesky":  # refresh JWTs rotate: save each before it is used
+        key = token_key(account)
+        options.setdefault("on_session", lambda raw: secrets.set_secret(key, raw))
+    if account.network in ("mastodon", "bluesky"):  # the first sync's back-fill window
         options.setdefault("window_days", float(engine.store.setting("sync.backfill_days", 7)))
         options.setdefault("window_items", int(engine.store.setting("sync.backfill_items", 800)))
     adapter = adapter_for(account.network)(account, token, **options)
