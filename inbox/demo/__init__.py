@@ -80,6 +80,11 @@ async def _seed(engine: Engine) -> Changed:
         if recording.account.network == "mastodon":
             # Real Mastodon payloads through the real adapter (demo/mastodon_api.py).
             _info, engine.adapters[account.id] = mastodon_api.adapter(load_raw(name), engine.clock)
+        elif recording.account.network == "bluesky":
+            # Real Bluesky payloads through the real adapter (demo/bluesky_api.py).
+            from inbox.demo import bluesky_api
+
+            _info, engine.adapters[account.id] = bluesky_api.adapter(load_raw(name), engine.clock)
         else:
             engine.adapters[account.id] = ReplayAdapter.from_recording(recording)
         total |= await sync_account(engine, account.id)

@@ -134,9 +134,43 @@ class AddAccountDialog(QDialog):
         super().reject()
 
 
+class ChooseNetworkDialog(QDialog):
+    """Which network to add: `choice` is "mastodon", "bluesky" or "" (closed)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add an account")
+        self.choice = ""
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Which network is the account on?"))
+        self.buttons: dict[str, QPushButton] = {}
+        for network, label in (("mastodon", "Mastodon…"), ("bluesky", "Bluesky…")):
+            button = QPushButton(label)
+            button.setMinimumHeight(36)
+            button.clicked.connect(lambda _=False, n=network: self._choose(n))
+            layout.addWidget(button)
+            self.buttons[network] = button
+        cancel = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        cancel.rejected.connect(self.reject)
+        layout.addWidget(cancel)
+
+    def _choose(self, network: str) -> None:
+        self.choice = network
+        self.accept()
+
+
 def add_account(parent: QWidget | None, engine: Engine) -> bool:
-    """The add-account flow (first run, File → Add account…)."""
-    return AddAccountDialog(engine, parent).exec() == QDialog.DialogCode.Accepted
+    """The add-account flow (first run, File → Add account…): pick a network, sign in."""
+    chooser = ChooseNetworkDialog(parent)
+    if chooser.exec() != QDialog.DialogCode.Accepted:
+        return False
+    if chooser.choice == "bluesky":
+        from inbox.ui.features.bluesky_account import BlueskyAccountDialog
+
+        dialog: QDialog = BlueskyAccountDialog(engine, parent)
+    else:
+        dialog = AddAccountDialog(engine, parent)
+    return dialog.exec() == QDialog.DialogCode.Accepted
 
 
 class SignInButtons(QObject):
@@ -165,7 +199,7 @@ class SignInButtons(QObject):
             account = self.window.store.account(account_id)
         except KeyError:
             return
-        if account.network != "mastodon":
+        if account.network not in ("mastodon", "bluesky"):
             return  # other networks bring their own sign-in
         button = QPushButton(f"Sign in again: @{account.handle}")
         button.setObjectName("signInAgain")
@@ -174,7 +208,15 @@ class SignInButtons(QObject):
         self.buttons[account_id] = button
 
     def sign_in(self, account: Account) -> bool:
-        dialog = AddAccountDialog(self.engine, self.window, instance=account.instance)
+        dialog: QDialog
+        if account.network == "bluesky":
+            from inbox.ui.features.bluesky_account import BlueskyAccountDialog
+
+            dialog = BlueskyAccountDialog(
+                self.engine, self.window, handle=account.handle, service=account.instance
+            )
+        else:
+            dialog = AddAccountDialog(self.engine, self.window, instance=account.instance)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         button = self.buttons.pop(account.id, None)
