@@ -1,6 +1,6 @@
 """The demo workspace: recorded payloads replayed through the adapters and the engine.
 
-Each account's recording is one JSON file in inbox/demo/data/ (written by
+Each account's recording is one JSON file in resources/demo/ (written by
 `python -m inbox.demo.generate`). Seeding replays them through the adapter
 protocol and `engine.sync.sync_account`, the path real data takes, so
 priorities come from `engine.decide` and cursors are stored. Seeding an
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
+from inbox import assets
 from inbox.core.clock import from_iso
 from inbox.core.events import Changed
 from inbox.core.models import ColumnFilter, Kind
@@ -55,7 +55,7 @@ COLUMNS = (
 
 def load_raw(name: str) -> dict[str, Any]:
     """One recording file as JSON."""
-    text = resources.files("inbox.demo.data").joinpath(name).read_text(encoding="utf-8")
+    text = assets.read_text(f"demo/{name}")
     data: dict[str, Any] = json.loads(text)
     return data
 
