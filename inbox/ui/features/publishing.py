@@ -33,8 +33,8 @@ def install(window: MainWindow, engine: Engine) -> None:
 
 
 def _member(window: MainWindow) -> int | None:
-    value = window.store.setting("publishing.member_id")
-    return int(value) if value is not None else None
+    me = window.store.teams.current()
+    return me.id if me is not None else None
 
 
 def open_calendar(window: MainWindow, engine: Engine) -> QDialog:
@@ -43,7 +43,7 @@ def open_calendar(window: MainWindow, engine: Engine) -> QDialog:
     dialog.resize(1100, 700)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     today = engine.clock.now().astimezone().date() if engine.clock else date.today()
-    zone = str(window.store.setting("publishing.display_zone", None) or system_zone())
+    zone = str(window.store.setting("publishing.display_zone") or system_zone())
     view = CalendarView(window.store, window.bridge, today, zone, _member(window), dialog)
     view.open_post.connect(
         lambda post_id: open_composer(window, engine, window.store.posts.get(post_id))
