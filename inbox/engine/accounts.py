@@ -18,7 +18,7 @@ from inbox.core.events import AccountStatus, Changed
 from inbox.core.models import Account, AccountInfo
 from inbox.networks.base import NetworkAdapter, adapter_for
 from inbox.networks.mastodon import oauth
-from inbox.networks.mastodon.api import host_of
+from inbox.networks.mastodon.api import instance_id
 from inbox.store import Store
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ async def mastodon_app(
     store: Store, http: httpx.AsyncClient, instance: str
 ) -> oauth.AppCredentials:
     """The app registered on instance, registering it the first time."""
-    host = host_of(instance)
+    host = instance_id(instance)
     app = load_app(store, "mastodon", host)
     if app is not None and set(oauth.SCOPES.split()) <= set(app.scopes.split()):
         return app
@@ -125,7 +125,7 @@ async def mastodon_sign_in(
         app = await mastodon_app(store, http, instance)
         token = await oauth.sign_in(http, app, open_browser, ask_code=ask_code)
     probe = adapter_for("mastodon")(
-        AccountInfo("mastodon", host_of(instance), "", ""), token, http=http
+        AccountInfo("mastodon", instance_id(instance), "", ""), token, http=http
     )
     return await probe.verify(), token
 
