@@ -74,6 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         if args.command is None:
+            from inbox.cli import display_check
+
+            # Before Qt loads: no display or missing xcb libraries make Qt abort (core dump).
+            problem = display_check.prepare(bool(args.screenshot))
+            if problem is not None:
+                print(problem.message, file=sys.stderr)
+                return 2
             from inbox.ui.app import run_gui  # Qt is imported only for the window
 
             return run_gui(args)
