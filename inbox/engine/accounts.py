@@ -16,14 +16,8 @@ from inbox import secrets
 from inbox.core.errors import ConfigError, NotSupported
 from inbox.core.events import AccountStatus, Changed
 from inbox.core.models import Account, AccountInfo
-<<<<<<< HEAD
-from inbox.networks.base import NetworkAdapter, adapter_for
-from inbox.networks.mastodon import oauth
-from inbox.networks.mastodon.api import instance_id
-=======
 from inbox.networks import registry
 from inbox.networks.base import AppCredentials, NetworkAdapter
->>>>>>> main
 from inbox.store import Store
 
 if TYPE_CHECKING:
@@ -98,25 +92,7 @@ class StoreApps:
         self.store.save_network_app(self.network, app.instance, app.app_id, app.scopes)
 
 
-<<<<<<< HEAD
-async def mastodon_app(
-    store: Store, http: httpx.AsyncClient, instance: str
-) -> oauth.AppCredentials:
-    """The app registered on instance, registering it the first time."""
-    host = instance_id(instance)
-    app = load_app(store, "mastodon", host)
-    if app is not None and set(oauth.SCOPES.split()) <= set(app.scopes.split()):
-        return app
-    app = await oauth.register_app(http, instance)
-    app = oauth.AppCredentials(host, app.client_id, app.client_secret, app.scopes, app.app_id)
-    save_app(store, "mastodon", app)
-    return app
-
-
-async def mastodon_sign_in(
-=======
 async def sign_in(
->>>>>>> main
     store: Store,
     http: httpx.AsyncClient,
     network: str,
@@ -125,14 +101,6 @@ async def sign_in(
     ask_code: Callable[[str], Awaitable[str]] | None = None,
     token: str | None = None,
 ) -> tuple[AccountInfo, str]:
-<<<<<<< HEAD
-    """Sign in (OAuth in the browser unless a token is given) and ask who the token is."""
-    if token is None:
-        app = await mastodon_app(store, http, instance)
-        token = await oauth.sign_in(http, app, open_browser, ask_code=ask_code)
-    probe = adapter_for("mastodon")(
-        AccountInfo("mastodon", instance_id(instance), "", ""), token, http=http
-=======
     """Sign in to network at instance the network's way; returns who it is and the token.
 
     Raises:
@@ -148,7 +116,6 @@ async def sign_in(
         apps=StoreApps(store, network),
         ask_code=ask_code,
         token=token,
->>>>>>> main
     )
 
 
