@@ -238,5 +238,6 @@ async def sign_in_account(
     if token is None:
         app = await app_for(http, instance, apps)
         token = await sign_in(http, app, open_browser, ask_code=ask_code)
-    probe = MastodonAdapter(AccountInfo("mastodon", instance_id(instance), "", ""), token, http=http)
+    info = AccountInfo("mastodon", instance_id(instance), "", "")
+    probe = MastodonAdapter(info, token, http=http)
     return await probe.verify(), token
