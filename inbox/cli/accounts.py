@@ -12,6 +12,7 @@ from typing import Any
 from inbox.cli.http import client as http_client
 from inbox.core.errors import ConfigError
 from inbox.engine import accounts
+from inbox.networks import registry
 from inbox.profile import Profile
 from inbox.store import Store
 
@@ -21,17 +22,16 @@ def register(sub: Any) -> None:
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
 
     add = verbs.add_parser("add", help="sign in to an account")
-    add.add_argument("network", choices=["mastodon", "bluesky"])
-    add.add_argument("--instance", help="Mastodon: server, e.g. mastodon.social")
-    add.add_argument("--handle", help="Bluesky: handle or e-mail, e.g. alice.bsky.social")
+    networks = registry.signing_in()
+    add.add_argument("network", choices=[c.name for c in networks])
+    example = networks[0].sign_in_example if networks else "HOST"
+    add.add_argument("--instance", help=f"server, e.g. {example}")
+    add.add_argument("--handle", help="handle or e-mail, for networks signed in with a password")
     add.add_argument(
-        "--service",
-        help="Bluesky: PDS URL, kept exactly (default: found from the handle)",
+        "--service", help="the account's server URL, kept exactly (default: found from the handle)"
     )
     add.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="Bluesky: read the app password from standard input",
+        "--password-stdin", action="store_true", help="read the app password from standard input"
     )
     how = add.add_mutually_exclusive_group()
     how.add_argument(
@@ -67,8 +67,9 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 async def _sign_in(store: Store, args: argparse.Namespace) -> tuple[Any, str]:
-    if args.network == "bluesky":
-        return await _bluesky(args)
+    caps = registry.capabilities(args.network)
+    if caps.password_sign_in is not None:
+        return await _password_sign_in(args, caps.label)
     instance = (args.instance or "").strip()
     if not instance:
         raise ConfigError("--instance is empty")
@@ -78,9 +79,10 @@ async def _sign_in(store: Store, args: argparse.Namespace) -> tuple[Any, str]:
         if not token:
             raise ConfigError("No token on standard input")
     async with http_client() as http:
-        return await accounts.mastodon_sign_in(
+        return await accounts.sign_in(
             store,
             http,
+            args.network,
             instance,
             (lambda url: False) if args.oob else _open_browser,
             ask_code=_ask_code,
@@ -88,22 +90,23 @@ async def _sign_in(store: Store, args: argparse.Namespace) -> tuple[Any, str]:
         )
 
 
-async def _bluesky(args: argparse.Namespace) -> tuple[Any, str]:
+async def _password_sign_in(args: argparse.Namespace, label: str) -> tuple[Any, str]:
     handle = (args.handle or "").strip()
     if not handle:
-        raise ConfigError("--handle is required for Bluesky (your handle or e-mail)")
+        raise ConfigError(f"--handle is required for {label} (your handle or e-mail)")
     if args.password_stdin:
         password = sys.stdin.readline().strip()
     else:
         from getpass import getpass
 
-        print("Use an app password (Settings → Privacy and security → App passwords).",
-              file=sys.stderr)
+        print(f"Use an app password made in {label}'s settings.", file=sys.stderr)
         password = await asyncio.to_thread(getpass, "App password: ")
     if not password:
         raise ConfigError("No app password given")
     async with http_client() as http:
-        return await accounts.bluesky_sign_in(http, handle, password, args.service)
+        return await accounts.sign_in_with_password(
+            http, args.network, handle, password, args.service or args.instance
+        )
 
 
 def _open_browser(url: str) -> bool:
@@ -132,7 +135,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
         return 0
     if not rows:
-        print("No accounts. Add one with: social-inbox accounts add mastodon --instance HOST")
+        names = "|".join(c.name for c in registry.signing_in())
+        print(f"No accounts. Add one with: social-inbox accounts add {names} --instance HOST")
     for a in rows:
         status = "" if a.status == "ok" else f"  [{a.status}]"
         print(f"{a.id:>3}  {a.network:<9} @{a.handle}  {a.display_name}{status}")

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from inbox import secrets
 from inbox.networks.bluesky.xrpc import Session
 from inbox.ui.features import accounts as accounts_feature
-from inbox.ui.features import bluesky_account
+from inbox.ui.features import password_account
 from tests.ui.conftest import Opener
 
 PDS = "http://127.0.0.1:2583"
@@ -47,13 +47,15 @@ def test_add_a_bluesky_account_with_an_app_password(
     tmp_path: Path, open_profile: Opener, qtbot: QtBot, monkeypatch
 ) -> None:
     client = httpx.AsyncClient(transport=httpx.MockTransport(fake_pds))
-    monkeypatch.setattr(bluesky_account, "ADAPTER_OPTIONS", {"http": client})
+    monkeypatch.setattr(password_account, "ADAPTER_OPTIONS", {"http": client})
     session = open_profile(tmp_path / "empty")
     chooser = accounts_feature.ChooseNetworkDialog(session.window)
     qtbot.addWidget(chooser)
     chooser.buttons["bluesky"].click()
     assert chooser.choice == "bluesky"
-    dialog = bluesky_account.BlueskyAccountDialog(session.engine, session.window)
+    dialog = password_account.PasswordAccountDialog(
+        session.engine, session.window, network="bluesky"
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     assert "app password" in dialog.help.text() and "direct messages" in dialog.help.text()

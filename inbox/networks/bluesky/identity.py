@@ -196,3 +196,26 @@ def account_info(session: Session, profile: Any = None) -> AccountInfo:
         display_name=name if isinstance(name, str) else "",
         avatar_url=avatar if isinstance(avatar, str) else "",
     )
+
+
+async def sign_in_account(
+    http: httpx.AsyncClient,
+    identifier: str,
+    password: str,
+    service: str | None = None,
+    **resolve: str,
+) -> tuple[AccountInfo, str]:
+    """The registry's password sign-in: (who it is, the session JSON for the keyring).
+
+    service: a PDS URL kept exactly as given; None finds the PDS from the handle.
+    resolve: resolver / plc URLs for handle resolution (tests, self-hosted networks).
+    """
+    from inbox.networks.bluesky.adapter import BlueskyAdapter
+
+    session = await sign_in(http, identifier, password, service, **resolve)
+    probe = BlueskyAdapter(account_info(session), session.dumps(), http=http)
+    try:
+        info = await probe.verify()
+    except NetworkError:  # the AppView is down: the session alone names the account
+        info = account_info(session)
+    return info, session.dumps()

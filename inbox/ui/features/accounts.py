@@ -30,6 +30,7 @@ from inbox.core.events import AccountStatus
 from inbox.core.models import Account
 from inbox.engine import Engine, loops
 from inbox.engine import accounts as engine_accounts
+from inbox.networks import registry
 from inbox.ui import first_run
 from inbox.ui.main_window import MainWindow
 
@@ -46,23 +47,35 @@ class _Relay(QObject):
 
 
 class AddAccountDialog(QDialog):
-    """Sign in to a Mastodon server in the browser, or paste an access token.
+    """Sign in to a server of network in the browser, or paste an access token.
 
     After exec(), `account` is the added (or re-signed-in) Account, or None.
     """
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, instance: str = "") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        parent: QWidget | None = None,
+        instance: str = "",
+        network: str = "",
+    ) -> None:
         super().__init__(parent)
+        choices = registry.signing_in()
+        caps = registry.find(network) if network else (choices[0] if choices else None)
+        self.network = caps.name if caps is not None else network
+        label = caps.label if caps is not None else network
+        example = caps.sign_in_example if caps is not None else ""
+        self._example = example
         self.engine = engine
         self.account: Account | None = None
         self._future: concurrent.futures.Future[Any] | None = None
         self._relay = _Relay(self)
         self._relay.done.connect(self._finish)
-        self.setWindowTitle("Sign in again" if instance else "Add a Mastodon account")
+        self.setWindowTitle("Sign in again" if instance else f"Add a {label} account")
         self.setMinimumWidth(460)
 
         self.instance = QLineEdit(instance)
-        self.instance.setPlaceholderText("mastodon.social")
+        self.instance.setPlaceholderText(example)
         self.browser_button = QPushButton("Sign in with the browser")
         self.browser_button.setDefault(True)
         self.browser_button.clicked.connect(lambda: self._start(None))
@@ -95,7 +108,7 @@ class AddAccountDialog(QDialog):
     def _start(self, token: str | None) -> None:
         instance = self.instance.text().strip()
         if not instance:
-            self.status.setText("Enter your server, for example mastodon.social.")
+            self.status.setText(f"Enter your server, for example {self._example}.")
             return
         if token == "":
             self.status.setText("Paste a token first, or sign in with the browser.")
@@ -106,8 +119,8 @@ class AddAccountDialog(QDialog):
         )
         options = dict(ADAPTER_OPTIONS)
         self._future = self.engine.submit(
-            lambda e: engine_accounts.add_mastodon(
-                e, instance, OPEN_BROWSER, token=token, **options
+            lambda e: engine_accounts.add_account(
+                e, self.network, instance, OPEN_BROWSER, token=token, **options
             )
         )
         self._future.add_done_callback(self._relay.done.emit)
@@ -135,7 +148,7 @@ class AddAccountDialog(QDialog):
 
 
 class ChooseNetworkDialog(QDialog):
-    """Which network to add: `choice` is "mastodon", "bluesky" or "" (closed)."""
+    """Which network to add: `choice` is a network name, or "" (closed)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -144,12 +157,12 @@ class ChooseNetworkDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Which network is the account on?"))
         self.buttons: dict[str, QPushButton] = {}
-        for network, label in (("mastodon", "Mastodon…"), ("bluesky", "Bluesky…")):
-            button = QPushButton(label)
+        for caps in registry.signing_in():
+            button = QPushButton(f"{caps.label}…")
             button.setMinimumHeight(36)
-            button.clicked.connect(lambda _=False, n=network: self._choose(n))
+            button.clicked.connect(lambda _=False, n=caps.name: self._choose(n))
             layout.addWidget(button)
-            self.buttons[network] = button
+            self.buttons[caps.name] = button
         cancel = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         cancel.rejected.connect(self.reject)
         layout.addWidget(cancel)
@@ -159,17 +172,36 @@ class ChooseNetworkDialog(QDialog):
         self.accept()
 
 
+def sign_in_dialog(
+    engine: Engine, parent: QWidget | None, network: str, account: Account | None = None
+) -> QDialog:
+    """The sign-in page the network asks for: browser/token, or handle and app password."""
+    caps = registry.capabilities(network)
+    if caps.password_sign_in is not None:
+        from inbox.ui.features.password_account import PasswordAccountDialog
+
+        return PasswordAccountDialog(
+            engine,
+            parent,
+            network=network,
+            handle=account.handle if account else "",
+            service=account.instance if account else "",
+        )
+    return AddAccountDialog(
+        engine, parent, instance=account.instance if account else "", network=network
+    )
+
+
 def add_account(parent: QWidget | None, engine: Engine) -> bool:
     """The add-account flow (first run, File → Add account…): pick a network, sign in."""
-    chooser = ChooseNetworkDialog(parent)
-    if chooser.exec() != QDialog.DialogCode.Accepted:
-        return False
-    if chooser.choice == "bluesky":
-        from inbox.ui.features.bluesky_account import BlueskyAccountDialog
-
-        dialog: QDialog = BlueskyAccountDialog(engine, parent)
-    else:
-        dialog = AddAccountDialog(engine, parent)
+    choices = registry.signing_in()
+    network = choices[0].name if choices else ""
+    if len(choices) > 1:
+        chooser = ChooseNetworkDialog(parent)
+        if chooser.exec() != QDialog.DialogCode.Accepted:
+            return False
+        network = chooser.choice
+    dialog = sign_in_dialog(engine, parent, network)
     return dialog.exec() == QDialog.DialogCode.Accepted
 
 
@@ -199,7 +231,8 @@ class SignInButtons(QObject):
             account = self.window.store.account(account_id)
         except KeyError:
             return
-        if account.network not in ("mastodon", "bluesky"):
+        caps = registry.find(account.network)
+        if caps is None or (caps.sign_in is None and caps.password_sign_in is None):
             return  # other networks bring their own sign-in
         button = QPushButton(f"Sign in again: @{account.handle}")
         button.setObjectName("signInAgain")
@@ -208,15 +241,7 @@ class SignInButtons(QObject):
         self.buttons[account_id] = button
 
     def sign_in(self, account: Account) -> bool:
-        dialog: QDialog
-        if account.network == "bluesky":
-            from inbox.ui.features.bluesky_account import BlueskyAccountDialog
-
-            dialog = BlueskyAccountDialog(
-                self.engine, self.window, handle=account.handle, service=account.instance
-            )
-        else:
-            dialog = AddAccountDialog(self.engine, self.window, instance=account.instance)
+        dialog = sign_in_dialog(self.engine, self.window, account.network, account)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         button = self.buttons.pop(account.id, None)

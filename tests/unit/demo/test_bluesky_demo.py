@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from inbox.demo import bluesky_api, load_raw, seed
+from inbox.demo import load_raw, seed
+from inbox.networks.bluesky import demo as bluesky_api
 from inbox.engine import Engine
 from inbox.networks.base import DMS, MENTIONS, Outgoing
 from inbox.networks.bluesky import BlueskyAdapter

@@ -1,8 +1,9 @@
-"""The Bluesky page of "Add account": handle (or e-mail) and an app password.
+"""The "Add account" page of networks signed in with a handle and an app password (Bluesky).
 
-The password goes to the engine once (createSession); only the session JWTs are
-kept, in the system keyring. The service URL is for self-hosted PDSes; empty
-means "find it from the handle".
+The password goes to the engine once (Bluesky: createSession); only the session
+the network returns is kept, in the system keyring. The service URL is for
+self-hosted servers; empty means "find it from the handle". What to say about
+app passwords comes from the network's capabilities (sign_in_help).
 """
 
 from __future__ import annotations
@@ -26,48 +27,45 @@ from inbox.core.errors import InboxError
 from inbox.core.models import Account
 from inbox.engine import Engine
 from inbox.engine import accounts as engine_accounts
+from inbox.networks import registry
 
-ADAPTER_OPTIONS: dict[str, Any] = {}  # tests: a transport for a fake PDS
-
-HELP = (
-    "<p>Use an <b>app password</b>, never your account password. Make one in Bluesky: "
-    "<i>Settings → Privacy and security → App passwords → Add App Password</i>.</p>"
-    "<p>To see <b>direct messages</b> here, tick <i>“Allow access to your direct "
-    "messages”</i> when you make it; without it, mentions and replies still work.</p>"
-)
+ADAPTER_OPTIONS: dict[str, Any] = {}  # tests: a transport for a fake server
 
 
 class _Relay(QObject):
     done = Signal(object)
 
 
-class BlueskyAccountDialog(QDialog):
+class PasswordAccountDialog(QDialog):
     """After exec(), `account` is the added (or signed-in again) Account, or None."""
 
     def __init__(
         self,
         engine: Engine,
         parent: QWidget | None = None,
+        network: str = "bluesky",
         handle: str = "",
         service: str = "",
     ) -> None:
         super().__init__(parent)
+        caps = registry.capabilities(network)
+        self.network = caps.name
         self.engine = engine
         self.account: Account | None = None
         self._future: concurrent.futures.Future[Any] | None = None
         self._relay = _Relay(self)
         self._relay.done.connect(self._finish)
-        self.setWindowTitle("Sign in again" if handle else "Add a Bluesky account")
+        self.setWindowTitle("Sign in again" if handle else f"Add a {caps.label} account")
         self.setMinimumWidth(480)
 
         self.handle = QLineEdit(handle)
-        self.handle.setPlaceholderText("alice.bsky.social or e-mail")
+        self.handle.setPlaceholderText(f"{caps.sign_in_example} or e-mail")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("xxxx-xxxx-xxxx-xxxx")
         self.service = QLineEdit(service)
         self.service.setPlaceholderText("found from your handle (e.g. https://pds.example.com)")
-        self.help = QLabel(HELP)
+        self.help = QLabel(caps.sign_in_help)
         self.help.setWordWrap(True)
         self.sign_in_button = QPushButton("Sign in")
         self.sign_in_button.setDefault(True)
@@ -102,7 +100,9 @@ class BlueskyAccountDialog(QDialog):
         self.status.setText("Signing in…")
         options = dict(ADAPTER_OPTIONS)
         self._future = self.engine.submit(
-            lambda e: engine_accounts.add_bluesky(e, handle, password, service, **options)
+            lambda e: engine_accounts.add_account_with_password(
+                e, self.network, handle, password, service, **options
+            )
         )
         self._future.add_done_callback(self._relay.done.emit)
 
