@@ -107,7 +107,7 @@ def pds_url(env: dict[str, str]) -> str:
     return env["BSKY_PDS_URL"].replace("localhost", "127.0.0.1")
 
 
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 30.0) -> T:
+def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 90.0) -> T:
     """Poll probe until it returns something (the AppView indexes asynchronously)."""
     deadline = time.monotonic() + timeout
     while True:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from inbox.demo import load_raw, seed
-from inbox.networks.bluesky import demo as bluesky_api
 from inbox.engine import Engine
 from inbox.networks.base import DMS, MENTIONS, Outgoing
 from inbox.networks.bluesky import BlueskyAdapter
+from inbox.networks.bluesky import demo as bluesky_api
 
 
 def test_the_recording_becomes_bluesky_payloads() -> None:
