@@ -12,6 +12,7 @@ from inbox.core.clock import from_iso
 from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
 from inbox.core.events import Changed
 from inbox.core.models import Media
+from inbox.networks import registry
 from inbox.networks.base import Outgoing, Sent
 from inbox.store.outbox import OutboxItem
 
@@ -23,8 +24,6 @@ Handler = Callable[["Engine", OutboxItem], Awaitable[Sent]]
 HANDLERS: dict[str, Handler] = {}
 
 MAX_BACKOFF = timedelta(hours=1)
-# How long a network remembers an idempotency key (Mastodon: one hour), with a margin.
-KEY_TTL = {"mastodon": timedelta(minutes=55)}
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -98,7 +97,8 @@ async def _post(engine: Engine, item: OutboxItem) -> Sent:
         raise NetworkError("The account is not connected yet.")
     payload = item.payload
     adapter = engine.adapters[item.account_id]
-    ttl = KEY_TTL.get(adapter.network)
+    caps = registry.find(adapter.network)
+    ttl = caps.idempotency_window if caps is not None else None
     raw_id = payload.get("post_id")
     post_id = raw_id if ttl is not None and isinstance(raw_id, int) else None
     if ttl is not None and post_id is not None:

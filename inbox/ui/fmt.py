@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from datetime import datetime
 
-NETWORK_LABELS = {"mastodon": "Mastodon", "bluesky": "Bluesky", "x": "X", "replay": "Replay"}
+from inbox.networks import registry
 
 # Hues chosen to read on light and dark backgrounds alike, with white initials.
 AVATAR_COLOURS = (
@@ -22,9 +22,6 @@ AVATAR_COLOURS = (
     "#f08c00",
     "#868e96",
 )
-
-NETWORK_COLOURS = {"mastodon": "#6364ff", "bluesky": "#1185fe", "x": "#525252"}
-NETWORK_COLOURS_DARK = {"mastodon": "#9a9bff", "bluesky": "#5aa9ff", "x": "#c4c4c4"}
 
 
 def relative_time(when: datetime, now: datetime) -> str:
@@ -74,10 +71,8 @@ def short_handle(handle: str) -> str:
 
 
 def network_label(network: str) -> str:
-    return NETWORK_LABELS.get(network, network.title())
+    return registry.label(network)
 
 
 def network_colour(network: str, dark: bool = False) -> str:
-    if dark:
-        return NETWORK_COLOURS_DARK.get(network, "#adb5bd")
-    return NETWORK_COLOURS.get(network, "#868e96")
+    return registry.colour(network, dark)
