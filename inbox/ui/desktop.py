@@ -272,18 +272,19 @@ class Desktop(QObject):
 
     # -- settings -----------------------------------------------------------------
 
-    def setting(self, name: str, default: Any = None) -> Any:
-        return self.window.store.setting(name, default)
+    def setting(self, name: str) -> Any:
+        """A declared setting (core.settings) from the window's read-only store."""
+        return self.window.store.setting(name)
 
     def _add_settings_menu(self) -> None:
         menu = self.window.menu("View").addMenu("Desktop")
         keep = menu.addAction("Keep running in the tray when the window is closed")
         keep.setCheckable(True)
-        keep.setChecked(bool(self.setting(CLOSE_TO_TRAY, None)))
+        keep.setChecked(bool(self.setting(CLOSE_TO_TRAY)))
         keep.toggled.connect(lambda on: self._save(CLOSE_TO_TRAY, bool(on)))
         start_min = menu.addAction("Start minimised")
         start_min.setCheckable(True)
-        start_min.setChecked(bool(self.setting(START_MINIMISED, False)))
+        start_min.setChecked(bool(self.setting(START_MINIMISED)))
         start_min.toggled.connect(lambda on: self._save(START_MINIMISED, bool(on)))
         login = menu.addAction("Start at login")
         login.setCheckable(True)
@@ -299,7 +300,7 @@ class Desktop(QObject):
 
     def show_initial(self) -> None:
         """Show the window at start-up, or only the tray when "start minimised" is on."""
-        if self.setting(START_MINIMISED, False):
+        if self.setting(START_MINIMISED):
             if self.tray_available:
                 return  # in the tray only
             self.window.showMinimized()
@@ -346,7 +347,7 @@ class Desktop(QObject):
         """Whether closing the window should hide it to the tray (asking the first time)."""
         if self.quitting or not self.tray_available:
             return False
-        choice = self.setting(CLOSE_TO_TRAY, None)
+        choice = self.setting(CLOSE_TO_TRAY)
         if choice is None:
             choice = self.ask_keep_in_tray()
             self._save(CLOSE_TO_TRAY, choice)
