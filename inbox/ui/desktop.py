@@ -260,7 +260,7 @@ class Desktop(QObject):
         self.refresh_badge()
 
         # File > Quit really quits (closing the window may only hide it).
-        quit_action = window.actions_by_name.get("quit")
+        quit_action = window.bound().get("quit")
         if quit_action is not None:
             quit_action.triggered.disconnect()
             quit_action.triggered.connect(self.quit)
@@ -277,20 +277,27 @@ class Desktop(QObject):
         return self.window.store.setting(name)
 
     def _add_settings_menu(self) -> None:
-        menu = self.window.menu("View").addMenu("Desktop")
-        keep = menu.addAction("Keep running in the tray when the window is closed")
-        keep.setCheckable(True)
-        keep.setChecked(bool(self.setting(CLOSE_TO_TRAY)))
-        keep.toggled.connect(lambda on: self._save(CLOSE_TO_TRAY, bool(on)))
-        start_min = menu.addAction("Start minimised")
-        start_min.setCheckable(True)
-        start_min.setChecked(bool(self.setting(START_MINIMISED)))
-        start_min.toggled.connect(lambda on: self._save(START_MINIMISED, bool(on)))
-        login = menu.addAction("Start at login")
-        login.setCheckable(True)
-        login.setChecked(desktop_entry.autostart_enabled())
-        login.toggled.connect(self.set_start_at_login)
-        self.actions.update({"keep_in_tray": keep, "start_minimised": start_min, "login": login})
+        """View › Keep running in the tray / Start minimised / Start at login (checkable)."""
+
+        def toggle(action_id: str, checked: bool, apply: Callable[[bool], None]) -> QAction:
+            action = self.window.bind(action_id, lambda: apply(action.isChecked()))
+            action.setCheckable(True)
+            action.setChecked(checked)
+            return action
+
+        self.actions["keep_in_tray"] = toggle(
+            "keep_in_tray",
+            bool(self.setting(CLOSE_TO_TRAY)),
+            lambda on: self._save(CLOSE_TO_TRAY, on),
+        )
+        self.actions["start_minimised"] = toggle(
+            "start_minimised",
+            bool(self.setting(START_MINIMISED)),
+            lambda on: self._save(START_MINIMISED, on),
+        )
+        self.actions["login"] = toggle(
+            "start_at_login", desktop_entry.autostart_enabled(), self.set_start_at_login
+        )
 
     def set_start_at_login(self, enabled: bool) -> None:
         desktop_entry.set_autostart(enabled, self._login_args)
@@ -317,10 +324,9 @@ class Desktop(QObject):
 
     def compose(self) -> None:
         self.bring_forward()
-        for action in self.window.menu("Publishing").actions():
-            if action.text().startswith("New post"):
-                action.trigger()
-                return
+        new_post = self.window.bound().get("new_post")
+        if new_post is not None:
+            new_post.trigger()
 
     def quit(self) -> None:
         self.quitting = True

@@ -146,7 +146,7 @@ def test_start_minimised_opens_in_the_tray_only(
 ) -> None:
     session = open_profile(workspace)
     d = desktop.of(session.window)
-    d.actions["start_minimised"].setChecked(True)
+    d.actions["start_minimised"].trigger()
     qtbot.waitUntil(lambda: _setting(session, desktop.START_MINIMISED) is True)
     session.window.hide()
     d.tray_available = True
@@ -167,12 +167,12 @@ def test_start_at_login_writes_the_xdg_autostart_entry(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     session = open_profile(workspace)
     d = desktop.of(session.window)
-    d.actions["login"].setChecked(True)
+    d.actions["login"].trigger()
     entry = tmp_path / "config" / "autostart" / f"{assets.APP_ID}.desktop"
     text = entry.read_text()
     exec_line = next(line for line in text.splitlines() if line.startswith("Exec="))
     assert "--profile" in exec_line and str(workspace) in exec_line
     assert "X-GNOME-Autostart-enabled=true" in text and "[Desktop Action" not in text
     qtbot.waitUntil(lambda: _setting(session, desktop.START_AT_LOGIN) is True)
-    d.actions["login"].setChecked(False)
+    d.actions["login"].trigger()
     assert not entry.exists()
