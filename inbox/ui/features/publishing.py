@@ -1,4 +1,4 @@
-"""Publishing in the window: composer, calendar, approval queue, the publisher loop."""
+"""Publishing in the window: composer, calendar, approval queue."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QVBoxLayout
 
 from inbox.engine import Engine
-from inbox.engine import publishing as pub
 from inbox.ui.approvals import ApprovalQueue
 from inbox.ui.calendar import CalendarView
 from inbox.ui.composer import open_composer, system_zone
@@ -35,7 +34,8 @@ def install(window: MainWindow, engine: Engine) -> None:
     window.add_action("Publishing", "Import schedule (CSV)…", lambda: open_import(window, engine))
     window.add_action("Publishing", "Export schedule…", lambda: export(window, engine))
     window.add_action("Publishing", "Publishing settings…", lambda: open_settings(window))
-    engine.submit(lambda e: e.spawn(pub.run(e), "publisher"))
+    # Delivery (due posts and outbox rows) is the engine's one loop, loops.outbox_loop,
+    # started with the sync loops (features/accounts.py).
 
 
 def _member(window: MainWindow) -> int | None:
