@@ -116,7 +116,7 @@ def open_session(profile: Profile) -> Session:
         engine.stop()
         raise
     window = MainWindow(store, bridge, engine.clock.now)
-    window.add_action("File", "Add account…", lambda: first_run.add_account(window, engine))
+    window.bind("add_account", lambda: first_run.add_account(window, engine))
     install_features(window, engine)
     return Session(profile, engine, store, bridge, window)
 

@@ -89,7 +89,7 @@ def test_push_shows_the_pending_ticket_with_the_systems_error(
     assert _open_first(window) > 0
     status = window.pane.findChild(QLabel, "deskStatus")
     assert status is not None
-    push = next(a for a in window.pane.toolbar.actions() if a.objectName() == "pushToDesk")
+    push = next(a for a in window.pane.toolbar.actions() if a.objectName() == "action_push_desk")
     push.trigger()
     qtbot.waitUntil(lambda: "unreachable" in status.text(), timeout=10000)
     assert (
@@ -133,7 +133,9 @@ def test_publishing_from_the_editor_puts_the_article_link_on_the_pane(
         lambda e: ops.save_connector(e.store, "kb", "markdown", {"folder": str(kb)})
     )
     cid = _open_first(window)
-    write = next(a for a in window.pane.toolbar.actions() if a.objectName() == "writeArticle")
+    write = next(
+        a for a in window.pane.toolbar.actions() if a.objectName() == "action_write_article"
+    )
     assert not write.isEnabled()  # not resolved yet
 
     def resolve(e) -> None:

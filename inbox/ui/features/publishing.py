@@ -19,21 +19,15 @@ from inbox.ui.templates_dialog import TemplatesDialog
 
 
 def install(window: MainWindow, engine: Engine) -> None:
-    """Add the Publishing menu and start publishing due posts on the engine."""
-    window.add_action(
-        "Publishing", "New post…", lambda: open_composer(window, engine), "Ctrl+Shift+P"
-    )
-    window.add_action(
-        "Publishing", "Calendar…", lambda: open_calendar(window, engine), "Ctrl+Shift+L"
-    )
-    window.add_action(
-        "Publishing", "Approval queue…", lambda: open_approvals(window), "Ctrl+Shift+A"
-    )
-    window.add_action("Publishing", "Saved replies…", lambda: open_templates(window))
-    window.add_action("Publishing", "Posting slots…", lambda: open_slots(window))
-    window.add_action("Publishing", "Import schedule (CSV)…", lambda: open_import(window, engine))
-    window.add_action("Publishing", "Export schedule…", lambda: export(window, engine))
-    window.add_action("Publishing", "Publishing settings…", lambda: open_settings(window))
+    """Bind the Publishing actions (delivery is the engine's loop)."""
+    window.bind("new_post", lambda: open_composer(window, engine))
+    window.bind("calendar", lambda: open_calendar(window, engine))
+    window.bind("approvals", lambda: open_approvals(window))
+    window.bind("saved_replies", lambda: open_templates(window))
+    window.bind("slots", lambda: open_slots(window))
+    window.bind("import_schedule", lambda: open_import(window, engine))
+    window.bind("export_schedule", lambda: export(window, engine))
+    window.bind("publishing_settings", lambda: open_settings(window))
     # Delivery (due posts and outbox rows) is the engine's one loop, loops.outbox_loop,
     # started with the sync loops (features/accounts.py).
 

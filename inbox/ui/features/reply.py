@@ -280,6 +280,16 @@ class ReplyBox(QWidget):
 
         self.window_.bridge.write(again)
 
+    def focus_reply(self) -> None:
+        """`r`: open the selected conversation if none is open, then type the reply."""
+        if not self.conversation_id:
+            self.window_.deck.open_current()
+        if self.conversation_id:
+            self.editor.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
 
 def install(window: MainWindow, engine: Engine) -> None:
-    window.pane.add_action_widget(ReplyBox(window, engine))
+    box = ReplyBox(window, engine)
+    window.pane.add_action_widget(box)
+    window.bind("reply", box.focus_reply)
+    window.bind("send_reply", box.send)

@@ -143,25 +143,24 @@ class Triage(QObject):
         if shown is not None:  # the shared deck has no columns: the deck opened on a team's
             self.show_deck((TEAM, shown))
 
-        add = window.add_action
+        bind = window.bind
         self.actions = {
-            "assign": add("Triage", "Assign…", self.assign, "A"),
-            "route": add("Triage", "Route to team…", self.route),
-            "resolve": add("Triage", "Resolve", self.resolve, "E"),
-            "snooze": add("Triage", "Snooze…", self.snooze, "S"),
-            "tag": add("Triage", "Tag…", self.tag, "L"),
-            "pending": add("Triage", "Mark pending (waiting on customer)", self.pending),
-            "spam": add("Triage", "Mark spam", self.spam),
-            "priority": add("Triage", "Set priority…", self.priority),
-            "note": add("Triage", "Add internal note", self.focus_note, "N"),
-            "undo": add("Triage", "Undo last triage action", self.undo, "Ctrl+Z"),
+            "assign": bind("assign", self.assign),
+            "route": bind("route", self.route),
+            "resolve": bind("resolve", self.resolve),
+            "snooze": bind("snooze", self.snooze),
+            "tag": bind("tag", self.tag),
+            "pending": bind("pending", self.pending),
+            "spam": bind("spam", self.spam),
+            "priority": bind("priority", self.priority),
+            "note": bind("note", self.focus_note),
+            "undo": bind("undo", self.undo),
+            "rules": bind("rules", self.open_rules),
+            "team": bind("new_team", self.new_team),
+            "member": bind("new_member", self.new_member),
+            "sla": bind("sla", self.edit_sla),
+            "notify": bind("notifications", self.edit_notifications),
         }
-        window.menu("Triage").addSeparator()
-        self.actions["rules"] = add("Triage", "Rules…", self.open_rules)
-        self.actions["team"] = add("Triage", "New team…", self.new_team)
-        self.actions["member"] = add("Triage", "New member…", self.new_member)
-        self.actions["sla"] = add("Triage", "SLA policy of this deck's team…", self.edit_sla)
-        self.actions["notify"] = add("Triage", "My notifications…", self.edit_notifications)
 
         self.panel = TriagePanel(self.store, self.bridge, window.current_conversation_id)
         window.pane.add_action_widget(self.panel)
@@ -302,10 +301,21 @@ class Triage(QObject):
         self._run(lambda e: ops.set_team(e, ids, team_id))
 
     def resolve(self) -> None:
+        """Resolve, then move on to the next conversation of the column (open it if one was)."""
         ids = self.targets()
-        if ids:
-            self._run(lambda e: ops.resolve(e, ids))
-            self._status(f"Resolved {len(ids)}  (Ctrl+Z undoes)")
+        if not ids:
+            return
+        following = self.deck.following(ids)
+        was_open = self.window.current_conversation_id() in ids
+        self._run(lambda e: ops.resolve(e, ids), lambda _r: self._advance(following, was_open))
+        self._status(f"Resolved {len(ids)}  (Ctrl+Z undoes)")
+
+    def _advance(self, following: int | None, was_open: bool) -> None:
+        if following is not None and self.deck.select(following):
+            if was_open:
+                self.window.open_conversation(following)
+        elif was_open:
+            self.window.pane.clear()
 
     def pending(self) -> None:
         ids = self.targets()
