@@ -80,7 +80,7 @@ async def _reply(engine: Engine, item: OutboxItem) -> Sent:
     return await adapter.send(
         Outgoing(
             text=str(payload["text"]),
-            idempotency_key=item.idempotency_key,
+            idempotency_key=item.remote_key,
             in_reply_to=target,
             visibility=str(
                 payload.get("visibility") or (target.visibility if target else "public")
@@ -114,7 +114,7 @@ async def _post(engine: Engine, item: OutboxItem) -> Sent:
     scheduled = payload.get("scheduled_at")
     outgoing = Outgoing(
         text=str(payload["text"]),
-        idempotency_key=item.idempotency_key,
+        idempotency_key=item.remote_key,
         visibility=str(payload.get("visibility", "public")),
         spoiler_text=str(payload.get("spoiler_text", "")),
         media=tuple(

@@ -24,7 +24,7 @@ from inbox.core.errors import BadPayload, NetworkError, NotSupported, RemoteReje
 from inbox.core.models import AccountInfo, Message
 from inbox.networks.base import DMS, MENTIONS, Limits, Outgoing, Page, Sent
 from inbox.networks.mastodon import mapping, streaming
-from inbox.networks.mastodon.api import MastodonApi, Sleep, host_of
+from inbox.networks.mastodon.api import MastodonApi, Sleep, domain_of
 from inbox.networks.mastodon.mapping import Me, MentionItem
 
 PAGE_SIZE = 40
@@ -59,7 +59,7 @@ class MastodonAdapter:
         self.sleep = sleep
         self.api = MastodonApi(self.http, info.instance, token, clock=self.clock, sleep=sleep)
         self._token = token
-        self.me = Me(host_of(info.instance), info.remote_id, info.handle.split("@")[0])
+        self.me = Me(domain_of(info.instance), info.remote_id, info.handle.split("@")[0])
         self.window = timedelta(days=window_days)
         self.window_items = window_items
         self.page_size = page_size
@@ -69,7 +69,8 @@ class MastodonAdapter:
     # -- protocol ------------------------------------------------------------------
 
     async def verify(self) -> AccountInfo:
-        return mapping.account_info(await self.api.verify_credentials(), self.me.instance)
+        body = await self.api.verify_credentials()
+        return mapping.account_info(body, self.info.instance, domain=self.me.instance)
 
     async def limits(self) -> Limits:
         config = (await self.instance_info()).get("configuration") or {}

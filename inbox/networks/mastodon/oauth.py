@@ -25,7 +25,7 @@ from inbox.core.models import AccountInfo
 from inbox.networks.base import AppCredentials, AppKeeper
 
 __all__ = ["AppCredentials", "app_for", "sign_in", "sign_in_account"]
-from inbox.networks.mastodon.api import MastodonApi, base_url, host_of
+from inbox.networks.mastodon.api import MastodonApi, base_url, instance_id
 
 SCOPES = (
     "read:accounts read:notifications read:statuses write:statuses write:media write:conversations"
@@ -210,7 +210,7 @@ async def sign_in(
 
 async def app_for(http: httpx.AsyncClient, instance: str, apps: AppKeeper) -> AppCredentials:
     """The app registered on instance, registering it the first time."""
-    host = host_of(instance)
+    host = instance_id(instance)
     app = apps.load(host)
     if app is not None and set(SCOPES.split()) <= set(app.scopes.split()):
         return app
@@ -238,5 +238,6 @@ async def sign_in_account(
     if token is None:
         app = await app_for(http, instance, apps)
         token = await sign_in(http, app, open_browser, ask_code=ask_code)
-    probe = MastodonAdapter(AccountInfo("mastodon", host_of(instance), "", ""), token, http=http)
+    info = AccountInfo("mastodon", instance_id(instance), "", "")
+    probe = MastodonAdapter(info, token, http=http)
     return await probe.verify(), token
