@@ -76,13 +76,13 @@ class Capabilities:
     # Sign-in with a handle and an (app) password instead of a browser; None: not offered.
     password_sign_in: PasswordSignIn | None = None
     sign_in_help: str = ""  # rich text the password sign-in page shows (where to get one)
-    # The saved token changes while the adapter runs (rotating refresh tokens): the engine
-    # hands the adapter on_session(token) to save each new one in the keyring.
-    rotating_session: bool = False
     # demo(recording JSON, clock) -> (info, adapter) replaying a demo recording in the
     # network's own payload shape; None: the demo replays the normalized recording.
     demo: DemoReplay | None = None
     stub: bool = False  # registered from stubs.py: no adapter of its own yet
+    # The token is a bundle whose refresh token rotates: the engine hands the adapter
+    # save_token(bundle) (the keyring) and the app's client_secret, if it has one.
+    rotates_tokens: bool = False
 
     def count(self, text: str, *, spoiler: str = "", limit: int | None = None) -> Count:
         return self.length(text, spoiler if self.content_warning else "", limit or self.max_chars)

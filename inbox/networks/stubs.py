@@ -29,7 +29,6 @@ def _stub(
 STUBS = {
     c.name: c
     for c in (
-        _stub("x", "X", "#525252", "#c4c4c4", 280),
     )
 }
 

@@ -1,25 +1,20 @@
-"""Desktop notifications through the tray icon; what to show is decided by core.notify.plan."""
+"""Which notifications to show (core.notify.plan); ui.desktop.Desktop shows them (tray, desktop
+notification service or in-window bar)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import QSystemTrayIcon
 
 from inbox.core.clock import to_iso
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.notify import Alert, AlertKind, Notification, NotifyPrefs, plan
 from inbox.store import Store
-
-
-def _icon() -> QIcon:
-    pixmap = QPixmap(32, 32)
-    pixmap.fill(QColor("#2f6fde"))
-    return QIcon(pixmap)
+from inbox.ui.reader import Reads
 
 
 class Notifier(QObject):
@@ -29,7 +24,7 @@ class Notifier(QObject):
     grouped. Clicking the notification opens its first conversation.
 
     Signals:
-        notified(Notification): a notification was shown (or would be, without a tray).
+        notified(Notification): a notification is due; ui.desktop.Desktop.present shows it.
         open_requested(int): the user clicked a notification.
     """
 
@@ -37,21 +32,20 @@ class Notifier(QObject):
     open_requested = Signal(int)
 
     def __init__(
-        self, store: Store, now: Callable[[], datetime], parent: QObject | None = None
+        self,
+        store: Store,
+        now: Callable[[], datetime],
+        parent: QObject | None = None,
+        reads: Reads | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
+        self._reads = reads  # the reader thread: a sync's alerts query never blocks the window
         self._now = now
         self._seen: set[tuple[str, int, str]] = set()
         self._floor_id = 0
         self._since = ""
         self.last: Notification | None = None
-        self.tray: QSystemTrayIcon | None = None
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            self.tray = QSystemTrayIcon(_icon(), self)
-            self.tray.setToolTip("Social Inbox")
-            self.tray.messageClicked.connect(self.clicked)
-            self.tray.show()
 
     def prime(self) -> None:
         """Alert only for what happens from now on: newer conversations, later breaches.
@@ -82,8 +76,17 @@ class Notifier(QObject):
     def on_changed(self, changed: Changed) -> None:
         if not changed.conversations:
             return
+        ids = changed.conversations
+        if self._reads is None:
+            self._alerted(self._store.triage.alerts(ids))
+        else:
+            self._reads.read(lambda s: s.triage.alerts(ids), self._alerted)
+
+    def _alerted(self, alerts: list[Alert]) -> None:
+        if not shiboken6.isValid(self):  # the window closed while the query ran
+            return
         fresh = []
-        for alert in self._store.triage.alerts(changed.conversations):
+        for alert in alerts:
             key = (alert.kind.value, alert.conversation_id, alert.due)
             if self._fresh(alert) and key not in self._seen:
                 self._seen.add(key)
@@ -93,13 +96,6 @@ class Notifier(QObject):
         prefs, me = self.prefs()
         for notification in plan(fresh, prefs, self._now(), me):
             self.last = notification
-            if self.tray is not None:
-                self.tray.showMessage(
-                    notification.title,
-                    notification.body,
-                    QSystemTrayIcon.MessageIcon.Information,
-                    8000,
-                )
             self.notified.emit(notification)
 
     def clicked(self) -> None:

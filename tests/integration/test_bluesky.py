@@ -61,7 +61,7 @@ def sign_in(env: dict[str, str], person: Person, privileged: bool = False) -> Bl
 
     info, token = LOOP.run(go())
     saved: list[str] = []
-    adapter = BlueskyAdapter(info, token, on_session=saved.append)  # type: ignore[arg-type]
+    adapter = BlueskyAdapter(info, token, save_token=saved.append)  # type: ignore[arg-type]
     adapter.saved = saved  # type: ignore[attr-defined]
     return adapter
 

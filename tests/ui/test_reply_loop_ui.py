@@ -28,9 +28,8 @@ WAIT = 20_000  # ms: the window's outbox worker looks every 5 s
 
 @pytest.fixture
 def server() -> Iterator[LoopbackMastodon]:
-    s = LoopbackMastodon().start()
-    yield s
-    s.stop()
+    with LoopbackMastodon().running() as s:
+        yield s
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ CAPABILITIES = registry.Capabilities(
     password_sign_in=_sign_in,
     sign_in_help=SIGN_IN_HELP,
     sign_in_example="alice.bsky.social",
-    rotating_session=True,  # refreshSession rotates the refresh JWT
+    rotates_tokens=True,  # refreshSession rotates the refresh JWT
     demo=_demo,
 )
 

@@ -57,7 +57,7 @@ class BlueskyAdapter:
         http: httpx.AsyncClient | None = None,
         clock: Clock | None = None,
         sleep: Sleep = asyncio.sleep,
-        on_session: Callable[[str], None] | None = None,
+        save_token: Callable[[str], None] | None = None,
         window_days: float = 7,
         window_items: int = 800,
         page_size: int = PAGE_SIZE,
@@ -69,7 +69,7 @@ class BlueskyAdapter:
         self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
         self.clock: Clock = clock or SystemClock()
         self.sleep = sleep
-        save = on_session
+        save = save_token
         self.xrpc = Xrpc(
             self.http,
             info.instance or session.service,

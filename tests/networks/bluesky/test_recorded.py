@@ -260,7 +260,7 @@ def test_expired_token_refreshes_once_for_concurrent_calls_and_saves_first() -> 
         order.append("saved")
         saved.append(raw)
 
-    a = adapter(pds, on_session=save)
+    a = adapter(pds, save_token=save)
 
     async def both() -> list[Any]:
         return list(await asyncio.gather(a.verify(), a.verify()))
