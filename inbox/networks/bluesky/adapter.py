@@ -26,8 +26,8 @@ import httpx
 
 from inbox.core.clock import Clock, SystemClock, from_iso, to_iso
 from inbox.core.errors import AuthExpired, BadPayload, NetworkError, NotSupported, RemoteRejected
-from inbox.core.models import AccountInfo, Contact, Message
-from inbox.networks.base import DMS, MENTIONS, Limits, Outgoing, Page, Sent
+from inbox.core.models import AccountInfo, Contact, Kind, Message, reply_key
+from inbox.networks.base import DMS, MENTIONS, OWN, Limits, Outgoing, Page, Sent
 from inbox.networks.bluesky import mapping, records, richtext
 from inbox.networks.bluesky.mapping import Me
 from inbox.networks.bluesky.xrpc import CHAT_PROXY, Session, Sleep, Xrpc, XrpcFailed
@@ -118,6 +118,8 @@ class BlueskyAdapter:
             return await self._mentions(cursor)
         if stream == DMS:
             return await self._dms(cursor)
+        if stream == OWN:
+            return await self._own(cursor)
         raise NotSupported(f"Bluesky has no {stream!r} stream")
 
     async def _mentions(self, cursor: str | None) -> Page[Message]:
@@ -179,6 +181,51 @@ class BlueskyAdapter:
             return Page(tuple(items), json.dumps(new_state), more=False, rejected=tuple(rejected))
         new_state = {"hw": state.get("hw"), "fwd": next_server, "top": top, "count": 0}
         return Page(tuple(items), json.dumps(new_state), more=True, rejected=tuple(rejected))
+
+    async def _own(self, cursor: str | None) -> Page[Message]:
+        """Our own replies from any client: listRecords of our posts on the PDS.
+
+        Read straight from our repository (no AppView delay), newest first; a page
+        stops at the newest record key seen before. The first sync takes one page:
+        older answers came with their threads. Posts that answer nothing are skipped.
+        """
+        state = _state(cursor)
+        seen = state.get("newest")
+        body = await self.xrpc.query(
+            "com.atproto.repo.listRecords",
+            {"repo": self.me.did, "collection": POST, "limit": str(self.page_size)},
+        )
+        raw = body.get("records") if isinstance(body, dict) else None
+        records_ = [r for r in (raw if isinstance(raw, list) else []) if isinstance(r, dict)]
+        items: list[Message] = []
+        rejected: list[tuple[str, str]] = []
+        keys: list[str] = []
+        for record in records_:
+            uri = record.get("uri")
+            if not isinstance(uri, str):
+                rejected.append(("own record has no uri", mapping.dump(record)))
+                continue
+            rkey = mapping.rkey_of(uri)
+            if isinstance(seen, str) and rkey <= seen:
+                continue
+            keys.append(rkey)
+            _, parent = mapping.reply_refs(record.get("value"))
+            if parent is None:
+                continue
+            view = {
+                "uri": uri,
+                "cid": record.get("cid"),
+                "author": {"did": self.me.did, "handle": self.me.handle},
+                "record": record.get("value"),
+            }
+            try:
+                items.append(mapping.post_message(view, self.me, Kind.REPLY, reply_key(parent)))
+            except BadPayload as exc:
+                rejected.append((str(exc), mapping.dump(record)))
+        newest = max([*keys, *([seen] if isinstance(seen, str) else [])], default=None)
+        return Page(
+            tuple(reversed(items)), json.dumps({"newest": newest}), rejected=tuple(rejected)
+        )
 
     async def _threads(
         self, notes: list[mapping.Notification]

@@ -61,6 +61,15 @@ class RecordedPds:
             return _ok({"did": did}) if did else _error(400, "HandleNotFound", "Unknown handle")
         if request.method == "POST":
             return self._write(nsid, request)
+        if nsid == "com.atproto.repo.listRecords":  # what this session wrote, newest first
+            written = sorted(self.records.items(), reverse=True)
+            return _ok(
+                {
+                    "records": [
+                        {"uri": r["uri"], "cid": r["cid"], "value": r["value"]} for _, r in written
+                    ]
+                }
+            )
         if nsid == "com.atproto.repo.getRecord":
             rkey = q.get("rkey", "")
             if rkey not in self.records:

@@ -18,8 +18,8 @@ import pytest
 
 from inbox.core.clock import FakeClock
 from inbox.core.errors import AuthExpired, NetworkError, RateLimited
-from inbox.core.models import AccountInfo, Direction, Kind
-from inbox.networks.base import DMS, MENTIONS, Outgoing
+from inbox.core.models import AccountInfo, Direction, Kind, reply_key
+from inbox.networks.base import DMS, MENTIONS, OWN, Outgoing
 from inbox.networks.bluesky import BlueskyAdapter
 from inbox.networks.bluesky.xrpc import CHAT_PROXY, Session
 
@@ -382,3 +382,16 @@ def test_a_reply_answers_with_root_and_parent_from_the_stored_post() -> None:
     assert record["facets"][0]["index"] == {"byteStart": 4, "byteEnd": 18}
     assert created[0]["rkey"] == created[1]["rkey"] and sent.remote_id == again.remote_id
     assert sent.url == f"https://bsky.app/profile/teashop.test/post/{created[0]['rkey']}"
+
+
+def test_our_own_replies_from_other_clients_come_back() -> None:
+    pds = Pds({"com.atproto.repo.listRecords": recorded("listRecords.json")})
+    page = run(adapter(pds).fetch(OWN, json.dumps({"newest": "3lown00000001"})))
+    [reply] = page.items  # the post answers nothing; the old answer was seen before
+    assert reply.direction is Direction.OUT and reply.kind is Kind.REPLY
+    assert reply.conversation_key == reply_key(
+        "at://did:plc:cust000000000000000000/app.bsky.feed.post/3lreply000001"
+    )
+    assert json.loads(page.next_cursor) == {"newest": "3lown00000003"}
+    [request] = pds.calls("com.atproto.repo.listRecords")
+    assert request.url.params["repo"] == SHOP
