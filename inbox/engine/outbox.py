@@ -12,6 +12,7 @@ from inbox.core.clock import from_iso
 from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
 from inbox.core.events import Changed
 from inbox.core.models import Media
+from inbox.engine.replies import record_sent
 from inbox.networks import registry
 from inbox.networks.base import Outgoing, Sent
 from inbox.store.outbox import OutboxItem
@@ -78,7 +79,7 @@ async def _reply(engine: Engine, item: OutboxItem) -> Sent:
     if item.conversation_id is not None:
         target = engine.store.conversations.reply_target(item.conversation_id)
     payload = item.payload
-    return await adapter.send(
+    sent = await adapter.send(
         Outgoing(
             text=str(payload["text"]),
             idempotency_key=item.remote_key,
@@ -89,6 +90,10 @@ async def _reply(engine: Engine, item: OutboxItem) -> Sent:
             spoiler_text=str(payload.get("spoiler_text", "")),
         )
     )
+    # Into the conversation before the row is acknowledged: a crash in between
+    # resends with the same key, gets the same status, and stores it once.
+    record_sent(engine, item, sent, target)
+    return sent
 
 
 @handler("post")

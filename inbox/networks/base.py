@@ -23,6 +23,11 @@ T = TypeVar("T")
 # Streams an adapter can be asked to fetch.
 MENTIONS = "mentions"
 DMS = "dms"
+# Our own replies, from any client on the same account (the network's web app too):
+# items carry conversation_key = core.models.reply_key(in_reply_to) and the engine files each
+# under the conversation of the message it answers. An adapter without it raises
+# NotSupported, and sync skips the stream.
+OWN = "own"
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,9 @@ class Sent:
     remote_id: str
     url: str = ""
     scheduled: bool = False
+    # The message as the network stored it (text with the mentions it added, time,
+    # link), when the adapter can tell; the reply handler files it in the conversation.
+    message: Message | None = None
 
 
 class NetworkAdapter(Protocol):

@@ -481,6 +481,11 @@ class ConversationQueries:
         flt = ColumnFilter(query=text, statuses=(), include_hidden=True, sort="newest")
         return self.page(flt, limit, offset)
 
+    def key(self, conversation_id: int) -> str | None:
+        """The conversation's key (thread root, DM id) within its account."""
+        rows = self._store.query("SELECT key FROM conversations WHERE id = ?", (conversation_id,))
+        return str(rows[0][0]) if rows else None
+
     def reply_target(self, conversation_id: int) -> Message | None:
         """The newest inbound message of a conversation, as the adapter needs it to reply."""
         rows = self._store.query(

@@ -47,7 +47,7 @@ def test_add_list_test_remove_markdown_and_publish_an_article(capsys, profile, t
     assert code == 0 and "is writable" in out
 
     code, _, err = run(capsys, "--profile", profile, "article", "1", "--connector", "kb")
-    assert code == 2 and "Conversation 1 is new: articles are written from solved cases" in err
+    assert code == 2 and "Conversation 1 is pending: articles are written from solved cases" in err
     store = Store(f"{profile}/inbox.db")
     store.conn.execute("UPDATE conversations SET status = 'resolved'")
     store.close()

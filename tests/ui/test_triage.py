@@ -134,7 +134,7 @@ def test_notes_show_under_the_thread_in_their_own_style(
     qtbot.waitUntil(lambda: "refund approved" in thread.toPlainText())
     assert "Internal note" in thread.toPlainText() and "(never sent)" in thread.toPlainText()
     assert "#fff4c2" in thread.toHtml().lower()  # the note's own colour
-    qtbot.waitUntil(lambda: "added a note" in panel.view.toPlainText())  # the history line
+    qtbot.waitUntil(lambda: "added an internal note" in panel.view.toPlainText())  # history
     assert len(session.store.conversations.messages(target)) == 1  # not a message
     assert session.store.query("SELECT count(*) FROM outbox")[0][0] == 0
 

@@ -284,6 +284,9 @@ class MastodonApi:
     async def notifications(self, params: list[tuple[str, str]]) -> Response:
         return await self.request("GET", "/api/v1/notifications", params=params)
 
+    async def account_statuses(self, account_id: str, params: list[tuple[str, str]]) -> Response:
+        return await self.request("GET", f"/api/v1/accounts/{account_id}/statuses", params=params)
+
     async def context(self, status_id: str) -> dict[str, Any]:
         return dict((await self.request("GET", f"/api/v1/statuses/{status_id}/context")).body)
 

@@ -33,7 +33,7 @@ from inbox.core.events import Changed
 from inbox.core.models import ConversationSummary
 from inbox.core.templates import Template
 from inbox.engine import Engine
-from inbox.engine.replies import queue_reply
+from inbox.engine.replies import queue_reply, retry_reply
 from inbox.networks import registry
 from inbox.store import Store
 from inbox.ui.composer import Highlighter
@@ -109,6 +109,7 @@ class ReplyBox(QWidget):
         self.editor.textChanged.connect(self.update_count)
         self.cw.textChanged.connect(self.update_count)
         window.pane.conversation_changed.connect(self.open)
+        window.pane.retry_requested.connect(self.retry_item)
         window.bridge.changed.connect(self.on_changed)
         self.open(window.pane.conversation_id)
 
@@ -270,16 +271,15 @@ class ReplyBox(QWidget):
         self.retry_button.setVisible(bool(failed_id))
 
     def retry(self) -> None:
-        item_id = self._failed_id
-        if not item_id:
-            return
-        conversation_id = self.conversation_id
+        if self._failed_id:
+            self.retry_item(self._failed_id)
 
-        def again(store: Store) -> Changed:
-            store.outbox.retry(item_id)
-            return Changed(conversations=frozenset({conversation_id}), outbox=True)
-
-        self.window_.bridge.write(again)
+    def retry_item(self, item_id: int) -> None:
+        self.window_.bridge.run(
+            lambda e: retry_reply(e, item_id),
+            lambda _changed: None,
+            lambda exc: self._show_problem(str(exc), 0),
+        )
 
     def focus_reply(self) -> None:
         """`r`: open the selected conversation if none is open, then type the reply."""
