@@ -94,6 +94,24 @@ _DECLARED = (
         "A random id of this profile that keeps ticket markers unique.",
         internal=True,
     ),
+    Setting(
+        "desktop.close_to_tray",
+        (bool, NONE),
+        None,
+        "Closing the window keeps the app running in the tray (empty: ask the first time).",
+    ),
+    Setting(
+        "desktop.start_minimised",
+        bool,
+        False,
+        "Start in the tray (or minimised where there is no tray) instead of showing the window.",
+    ),
+    Setting(
+        "desktop.start_at_login",
+        bool,
+        False,
+        "Start with the desktop session (an XDG autostart entry opens this profile).",
+    ),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _DECLARED}

@@ -87,6 +87,8 @@ async def _reply(engine: Engine, item: OutboxItem) -> Sent:
                 payload.get("visibility") or (target.visibility if target else "public")
             ),
             spoiler_text=str(payload.get("spoiler_text", "")),
+            # A network without idempotency keys (X) looks for a lost send before a retry.
+            extra={"attempt": str(item.attempts)},
         )
     )
     # Into the conversation before the row is acknowledged: a crash in between
@@ -128,6 +130,7 @@ async def _post(engine: Engine, item: OutboxItem) -> Sent:
         ),
         media_files=files,
         scheduled_at=from_iso(str(scheduled)) if scheduled else None,
+        extra={"attempt": str(item.attempts)},
     )
     try:
         return await adapter.send(outgoing)

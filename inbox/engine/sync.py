@@ -110,7 +110,9 @@ async def sync_account(
     except NetworkError as exc:
         _status(engine, account_id, "offline", str(exc))
         raise
-    _status(engine, account_id, "ok", "")
+    # An adapter may say more than "ok": feeds its plan lacks, the call budget left (X).
+    status_text = getattr(adapter, "status_text", None)
+    _status(engine, account_id, "ok", status_text() if callable(status_text) else "")
     return total
 
 

@@ -94,6 +94,23 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "go_column", "Go to column", "View", help="Go to column 1 … 9", section=1, numbered=True
     ),
+    ActionSpec(
+        "keep_in_tray",
+        "Keep running in the tray when closed",
+        "View",
+        help="Closing the window keeps the app (and its notifications) in the tray",
+        section=2,
+    ),
+    ActionSpec(
+        "start_minimised", "Start minimised", "View", help="Start in the tray", section=2
+    ),
+    ActionSpec(
+        "start_at_login",
+        "Start at login",
+        "View",
+        help="Start with the desktop session (XDG autostart)",
+        section=2,
+    ),
     # Column
     ActionSpec("new_column", "New column…", "Column", ("Ctrl+Shift+N",)),
     ActionSpec("edit_column", "Edit filter…", "Column", help="Edit the current column's filter"),

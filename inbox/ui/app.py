@@ -15,13 +15,13 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSize, Qt, QTi
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 import inbox.ui.features
-from inbox import secrets
+from inbox import assets, secrets
 from inbox.core.errors import InboxError
 from inbox.core.events import ErrorEvent, Progress
 from inbox.engine import Engine
 from inbox.profile import Profile
 from inbox.store import Store
-from inbox.ui import first_run, theme
+from inbox.ui import desktop, first_run, theme
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.main_window import MainWindow
 
@@ -118,6 +118,7 @@ def open_session(profile: Profile) -> Session:
     window = MainWindow(store, bridge, engine.clock.now)
     window.bind("add_account", lambda: first_run.add_account(window, engine))
     install_features(window, engine)
+    desktop.install(window, profile)  # after the features: it shows their notifications
     return Session(profile, engine, store, bridge, window)
 
 
@@ -226,7 +227,8 @@ def run_gui(args: argparse.Namespace) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Social Inbox")
     app.setApplicationDisplayName("Social Inbox")
-    app.setDesktopFileName("social-inbox")
+    app.setDesktopFileName(assets.APP_ID)  # Wayland finds the icon through the desktop entry
+    app.setWindowIcon(desktop.app_icon())
     follower = theme.ThemeFollower(app)
     screenshot: str | None = getattr(args, "screenshot", None)
     demo = bool(getattr(args, "demo", False))
@@ -243,7 +245,10 @@ def run_gui(args: argparse.Namespace) -> int:
         return 2
 
     window = session.window
-    window.show()
+    if screenshot:
+        window.show()
+    else:
+        desktop.of(window).show_initial()  # or only the tray, when "start minimised" is on
     shot: Screenshot | None = None
     if screenshot:
         shot = Screenshot(app, window, screenshot)
