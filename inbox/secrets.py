@@ -49,16 +49,31 @@ def app_key(network: str, instance: str) -> str:
     return f"app:{network}:{instance}"
 
 
-def connector_key(name: str, field: str) -> str:
+def connector_key(profile: str, name: str, field: str) -> str:
+    """A connector's secret in one profile: two profiles may each have a "desk"."""
+    return f"connector:{profile}:{name}:{field}"
+
+
+def legacy_connector_key(name: str, field: str) -> str:
+    """Before profiles kept their own: one entry shared by every profile (read to migrate)."""
     return f"connector:{name}:{field}"
 
 
 def set_secret(key: str, value: str) -> None:
-    """Store a secret. Raises ConfigError when no keyring is available."""
+    """Store a secret and read it back.
+
+    Raises:
+        ConfigError: no usable keyring, or one that accepted the secret without keeping
+            it (the "null" and "fail" backends of a machine with no keyring service).
+    """
     try:
         keyring.set_password(SERVICE, key, value)
+        kept = keyring.get_password(SERVICE, key)
     except keyring.errors.KeyringError as exc:
         raise ConfigError(_no_keyring(exc)) from exc
+    if kept != value:
+        name = type(keyring.get_keyring()).__module__
+        raise ConfigError(_no_keyring(f"the keyring backend {name} did not keep the secret"))
 
 
 def get_secret(key: str) -> str | None:
@@ -78,8 +93,11 @@ def delete_secret(key: str) -> None:
         raise ConfigError(_no_keyring(exc)) from exc
 
 
-def _no_keyring(exc: Exception) -> str:
+def _no_keyring(exc: object) -> str:
     return (
-        "No usable system keyring: Social Inbox keeps tokens only in the OS keyring "
-        f"(GNOME Keyring, KWallet, macOS Keychain, Windows Credential Locker). ({exc})"
+        "Not saved: no usable system keyring. Social Inbox keeps tokens and passwords only "
+        "in the OS keyring (GNOME Keyring, KWallet, macOS Keychain, Windows Credential "
+        "Locker). On Linux install and unlock one (e.g. `apt install gnome-keyring`, or "
+        "`pip install keyrings.alt` for a file-based one), or set PYTHON_KEYRING_BACKEND. "
+        f"({exc})"
     )

@@ -77,6 +77,7 @@ class InlineEngine:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.clock = store.clock
+        self.decide = None  # the profile's stored rules
         self.events: list[object] = []
 
     def publish(self, event: object) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 from inbox.cli.http import client as http_client
 from inbox.core.errors import ConfigError
 from inbox.engine import accounts
+from inbox.networks import registry
+from inbox.networks.base import AppCredentials
 from inbox.profile import Profile
 from inbox.store import Store
 
@@ -21,8 +23,20 @@ def register(sub: Any) -> None:
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
 
     add = verbs.add_parser("add", help="sign in to an account")
-    add.add_argument("network", choices=["mastodon"])
-    add.add_argument("--instance", required=True, help="server, e.g. mastodon.social")
+    networks = registry.signing_in()
+    add.add_argument("network", choices=[c.name for c in networks])
+    example = networks[0].sign_in_example if networks else "HOST"
+    add.add_argument("--instance", required=True, help=f"server, e.g. {example}")
+    add.add_argument(
+        "--client-id",
+        default="",
+        help="X: your app's OAuth 2.0 Client ID (kept for later sign-ins)",
+    )
+    add.add_argument(
+        "--client-secret-stdin",
+        action="store_true",
+        help="X: a confidential client's secret on standard input (kept in the keyring)",
+    )
     how = add.add_mutually_exclusive_group()
     how.add_argument(
         "--token-stdin", action="store_true", help="read an access token from standard input"
@@ -60,15 +74,21 @@ async def _sign_in(store: Store, args: argparse.Namespace) -> tuple[Any, str]:
     instance = args.instance.strip()
     if not instance:
         raise ConfigError("--instance is empty")
+    if args.client_id.strip():  # an app the user registered themselves (X)
+        secret = sys.stdin.readline().strip() if args.client_secret_stdin else ""
+        accounts.StoreApps(store, args.network).save(
+            AppCredentials(instance, args.client_id.strip(), secret)
+        )
     token = None
     if args.token_stdin:
         token = sys.stdin.readline().strip()
         if not token:
             raise ConfigError("No token on standard input")
     async with http_client() as http:
-        return await accounts.mastodon_sign_in(
+        return await accounts.sign_in(
             store,
             http,
+            args.network,
             instance,
             (lambda url: False) if args.oob else _open_browser,
             ask_code=_ask_code,
@@ -102,7 +122,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
         return 0
     if not rows:
-        print("No accounts. Add one with: social-inbox accounts add mastodon --instance HOST")
+        names = "|".join(c.name for c in registry.signing_in())
+        print(f"No accounts. Add one with: social-inbox accounts add {names} --instance HOST")
     for a in rows:
         status = "" if a.status == "ok" else f"  [{a.status}]"
         print(f"{a.id:>3}  {a.network:<9} @{a.handle}  {a.display_name}{status}")

@@ -43,6 +43,13 @@ def register(sub: Any) -> None:
 
     rm = verbs.add_parser("remove", help="remove a connector and its secrets")
     rm.add_argument("name")
+    what = rm.add_mutually_exclusive_group()
+    what.add_argument(
+        "--cancel-pending", action="store_true", help="cancel its pushes not delivered yet"
+    )
+    what.add_argument(
+        "--move-pending-to", metavar="OTHER", help="queue its pending pushes on OTHER instead"
+    )
     rm.set_defaults(func=_remove)
 
     pend = verbs.add_parser("pending", help="pushes, follow-ups and articles not delivered yet")
@@ -188,12 +195,20 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
+    pending = "cancel" if args.cancel_pending else "move" if args.move_pending_to else None
     store = _store(args)
     try:
-        ops.remove_connector(store, args.name)
+        cancelled = len(store.outbox.pending_for_target(args.name))
+        moved = ops.remove_connector(
+            store, args.name, pending=pending, move_to=args.move_pending_to
+        )
     finally:
         store.close()
     print(f"Removed connector {args.name!r}.")
+    if moved:
+        print(f"Moved {len({m.id for m in moved})} pending item(s) to {args.move_pending_to!r}.")
+    elif cancelled:
+        print(f"Cancelled {cancelled} pending item(s).")
     return 0
 
 

@@ -22,6 +22,7 @@ from inbox.core.posts import ApprovalPolicy, Post
 from inbox.core.schedule import MissedPolicy, PostingSchedule, parse_local, utc_to_local
 from inbox.engine import Engine, accounts
 from inbox.engine import publishing as pub
+from inbox.networks import registry
 from inbox.profile import Profile
 from inbox.store.posts import TeamPolicy
 
@@ -210,6 +211,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             now=e.clock.now(),
             date_order=args.date_order,
             require_alt=e.store.posts.require_alt(),
+            counter=registry.counter,
         )
         if args.dry_run or any(r.problems for r in rows):
             return rows, []

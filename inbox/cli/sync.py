@@ -25,6 +25,8 @@ def _report(event: Event) -> None:
     elif isinstance(event, AccountStatus) and event.status not in ("syncing", "ok"):
         detail = f": {event.detail}" if event.detail else ""
         print(f"account {event.account_id}: {event.status}{detail}", file=sys.stderr)
+    elif isinstance(event, AccountStatus) and event.status == "ok" and event.detail:
+        print(f"account {event.account_id}: {event.detail}")  # e.g. a feed the plan lacks
 
 
 def cmd_sync(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from inbox.core.posts import Post, PostMedia, Target, problems
+from inbox.core.posts import Counter, Post, PostMedia, Target, problems
 from inbox.core.schedule import local_to_utc
 
 _HEADERS = {
@@ -102,6 +102,7 @@ def preview(
     now: datetime,
     date_order: str = "dmy",
     require_alt: bool = True,
+    counter: Counter | None = None,
 ) -> list[Row]:
     """Parse a bulk CSV and list every row's problems; nothing is stored.
 
@@ -166,7 +167,9 @@ def preview(
         )
         targets = [by_id[i] for i in ids if i in by_id]
         if targets:
-            found.extend(problems(row.post(zone_name), targets, require_alt=require_alt))
+            found.extend(
+                problems(row.post(zone_name), targets, require_alt=require_alt, counter=counter)
+            )
         result.append(replace(row, problems=tuple(found)))
     return result
 

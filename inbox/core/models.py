@@ -82,6 +82,15 @@ class Message:
     raw: str = ""  # the original JSON, kept for re-parsing
 
 
+# conversation_key of a message known only by what it answers (our own reply picked up
+# from the network): "the conversation of message <remote id>", resolved at ingest.
+REPLY_KEY = "reply-to:"
+
+
+def reply_key(in_reply_to: str) -> str:
+    return REPLY_KEY + in_reply_to
+
+
 @dataclass(frozen=True, slots=True)
 class AccountInfo:
     """Who an account is on its network, as verify/sign-in reports it."""

@@ -9,13 +9,13 @@ Only an approved (scheduled) post is ever published.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
 from inbox.core.errors import NotAllowed
-from inbox.core.text import DEFAULT_LIMITS, count
+from inbox.core.text import DEFAULT_LIMITS, Count, count
 
 
 class PostState(StrEnum):
@@ -176,15 +176,31 @@ def edit(post: Post, role: Role, policy: ApprovalPolicy, **changes: object) -> P
     return changed
 
 
-def problems(post: Post, targets: Sequence[Target], *, require_alt: bool = True) -> list[str]:
+# counter(network, text, limit) -> the network's Count, or None when it has no length rule;
+# callers pass networks.registry.counter (core cannot look networks up).
+Counter = Callable[[str, str, "int | None"], "Count | None"]
+
+
+def _text_count(network: str, text: str, limit: int | None) -> Count | None:
+    return count(network, text, limit=limit) if network in DEFAULT_LIMITS else None
+
+
+def problems(
+    post: Post,
+    targets: Sequence[Target],
+    *,
+    require_alt: bool = True,
+    counter: Counter | None = None,
+) -> list[str]:
     """Everything that stops the post from going out, in words the user can act on."""
     found: list[str] = []
+    counter = counter or _text_count
     if not targets:
         found.append("Choose at least one account.")
     for target in targets:
-        if target.network not in DEFAULT_LIMITS:
+        c = counter(target.network, post.text_for(target.network), target.max_chars)
+        if c is None:
             continue
-        c = count(target.network, post.text_for(target.network), limit=target.max_chars)
         who = target.handle or f"account {target.account_id}"
         if c.length == 0 and not post.media:
             found.append(f"{who}: the post is empty.")

@@ -1,24 +1,34 @@
 """Per-network post length counting and mention/hashtag/link spans for highlighting.
 
-Each network counts differently:
+Each network counts differently, and each rule here is the network's own:
 
-- Mastodon: grapheme clusters of spoiler + text; a URL with a scheme counts as
-  ``characters_reserved_per_url`` (23); ``@user@remote.domain`` counts as ``@user``.
-  The limit is the instance's ``max_characters`` (500 by default).
-- Bluesky: 300 grapheme clusters and 3000 UTF-8 bytes; URLs count in full.
-- X: twitter-text config v3 weighted length: 280 units, where code points in the
-  light ranges weigh 1, everything else (CJK, Hangul, astral) 2, an emoji
-  sequence 2, and every URL (with or without a scheme) 23.
-
-The patterns are close to each network's own extractor but simpler; they are
-tested on the cases the networks document.
+- X: twitter-text config v3 (``parse_tweet`` of the maintained Python port,
+  ``twitter-text-parser``): 280 weighted units; code points in the light ranges
+  weigh 1, others 2, an emoji sequence 2, every URL its extractor finds (with or
+  without a scheme, valid hosts only) 23. The port is imported on first use (it
+  compiles its emoji table then, ~0.1 s) and checked against the published
+  conformance suite in tests/data/twitter-text/.
+- Mastodon: ``StatusLengthValidator``: grapheme clusters of spoiler + text, where
+  each URL Mastodon's extractor finds (twitter-text's URL rule with Mastodon's
+  overrides: its schemes, path characters, trailing punctuation and parentheses;
+  never a scheme-less domain, never one over 4096 characters) counts
+  ``characters_reserved_per_url`` (23), and ``@user@domain`` counts as ``@user``
+  unless the domain could not be a host name. The limit is the instance's
+  ``configuration.statuses.max_characters`` (500 by default).
+- Bluesky: the post lexicon's ``maxGraphemes`` 300 and ``maxLength`` 3000 UTF-8
+  bytes; URLs count in full.
 """
 
 from __future__ import annotations
 
-import unicodedata
+import importlib.resources
+import sys
+import threading
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import regex
 
@@ -29,71 +39,17 @@ X = "x"
 DEFAULT_LIMITS: dict[str, int] = {MASTODON: 500, BLUESKY: 300, X: 280}
 BLUESKY_MAX_BYTES = 3000
 URL_LENGTH = 23
-
-# Top-level domains a scheme-less URL may end in (X extracts these; a short,
-# common subset of twitter-text's list). Two-letter country codes are allowed
-# too, but like twitter-text only with a path (or for .co).
-_GTLDS = frozenset(
-    [
-        "com",
-        "net",
-        "org",
-        "edu",
-        "gov",
-        "mil",
-        "int",
-        "info",
-        "biz",
-        "name",
-        "pro",
-        "aero",
-        "coop",
-        "museum",
-        "mobi",
-        "asia",
-        "tel",
-        "travel",
-        "jobs",
-        "app",
-        "dev",
-        "io",
-        "ai",
-        "social",
-        "blog",
-        "shop",
-        "store",
-        "online",
-        "site",
-        "tech",
-        "xyz",
-        "club",
-        "news",
-        "live",
-        "media",
-        "art",
-        "design",
-        "cloud",
-        "page",
-        "link",
-        "email",
-        "website",
-        "space",
-        "today",
-        "world",
-    ]
-)
+MAX_URL_LENGTH = 4096  # twitter-text: a longer URL (host as punycode) is no URL at all
+MAX_HOST_LENGTH = 253  # DNS: a longer @user@domain is no mention Mastodon could resolve
+MAX_LABEL_LENGTH = 63
 
 _SCHEME_URL = regex.compile(
     r"(?<![\w@.])https?://[^\s<>\"]+?(?=[.,:;!?)\]'\"]*(?:\s|$))", regex.IGNORECASE
 )
-_BARE_URL = regex.compile(
-    r"(?<![\w@./:#-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+([a-z]{2,24}))"
-    r"(/[^\s<>\"]*?)?(?=[.,:;!?)\]'\"]*(?:\s|$))",
-    regex.IGNORECASE,
-)
-# Mastodon's MENTION_RE: a local or remote handle not preceded by a word char, = or /.
+# Mastodon's Account::MENTION_RE: a local or remote handle not preceded by a word char, = or /.
 _MASTODON_MENTION = regex.compile(
-    r"(?<![=/\w])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?)(@[\w.-]+\w+)?", regex.IGNORECASE
+    r"(?<![=/\w])@(([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(?:@(\w+(?:[.-]+\w+)*))?)",
+    regex.IGNORECASE,
 )
 _X_MENTION = regex.compile(r"(?<![\w@!#$%&*])[@＠]([A-Za-z0-9_]{1,15})(?![\w@])")
 _BLUESKY_MENTION = regex.compile(
@@ -102,14 +58,8 @@ _BLUESKY_MENTION = regex.compile(
 )
 _HASHTAG = regex.compile(r"(?<![\w&#/])[#＃](\w*[\p{L}_]\w*)")
 _GRAPHEME = regex.compile(r"\X")
-_PICTOGRAPHIC = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}")
-_KEYCAP = "\u20e3"
-_VS16 = "\ufe0f"
 
-# twitter-text config v3: code point ranges that weigh 100 (one unit); the rest weigh 200.
-_X_LIGHT_RANGES = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
-_X_MAX = 280
-_X_INVALID = frozenset("\ufffe\ufeff\uffff")
+_load_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,75 +105,192 @@ def graphemes(text: str) -> int:
     return len(_GRAPHEME.findall(text))
 
 
-def _is_url_domain(domain: str, tld: str, path: str | None) -> bool:
-    tld = tld.lower()
-    if tld in _GTLDS:
-        return True
-    # A country-code domain without a scheme is a URL only with a path, except .co.
-    return len(tld) == 2 and (bool(path) or tld == "co")
+# -- twitter-text (X, and the URL rule Mastodon builds on) ----------------------------
 
 
-def link_spans(text: str, *, bare: bool = False) -> list[Span]:
-    """URLs in text; bare=True also finds scheme-less ones (as X does)."""
-    found = [Span("link", m.start(), m.end(), m.group()) for m in _SCHEME_URL.finditer(text)]
-    if bare:
-        taken = [(s.start, s.end) for s in found]
-        for m in _BARE_URL.finditer(text):
-            if any(a <= m.start() < b for a, b in taken):
+class _ResourceShim(types.ModuleType):
+    """Just enough of pkg_resources for twitter-text-parser, which reads its emoji
+    table with pkg_resources.resource_string at import time. setuptools' real module
+    is deprecated, slow to import and not installed on newer Pythons."""
+
+    def __init__(self) -> None:
+        super().__init__("pkg_resources")
+
+    @staticmethod
+    def resource_string(module: str, name: str) -> bytes:
+        package = sys.modules[module].__package__ or module
+        return importlib.resources.files(package).joinpath(name).read_bytes()
+
+
+@cache
+def _tt() -> Any:
+    """The twitter_text package, imported once on first use (thread-safe)."""
+    with _load_lock:
+        saved = sys.modules.get("pkg_resources")
+        sys.modules["pkg_resources"] = _ResourceShim()
+        try:
+            import twitter_text
+            import twitter_text.config
+            import twitter_text.has_invalid_characters
+        finally:
+            if saved is None:
+                sys.modules.pop("pkg_resources", None)
+            else:
+                sys.modules["pkg_resources"] = saved
+    return twitter_text
+
+
+def x_options(version: int = 3) -> dict[str, Any]:
+    """twitter-text's counting config: version 3 (emoji count 2) is X's today."""
+    options = {"emoji_parsing_enabled": False, **_tt().config.config[f"version{version}"]}
+    return options
+
+
+def x_parse(text: str, version: int = 3) -> Any:
+    """twitter-text's ParsedResult (weightedLength, valid, permillage, ranges)."""
+    return _tt().parse_tweet(text, x_options(version))
+
+
+def x_length(text: str) -> int:
+    """twitter-text v3 weighted length (in units of 1; 280 allowed)."""
+    return int(x_parse(text).weightedLength)
+
+
+def x_links(text: str) -> list[Span]:
+    """URLs as X's extractor finds them (scheme-less ones with a valid TLD too)."""
+    found = _tt().extract_urls_with_indices(text)
+    return [Span("link", u["indices"][0], u["indices"][1], u["url"]) for u in found]
+
+
+# -- Mastodon ------------------------------------------------------------------------
+
+_MASTODON_SCHEMES = "(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://"
+_UCHARS = (
+    "\\u00a0-\\ud7ff\\uf900-\\ufdcf\\ufdf0-\\uffef\\U00010000-\\U0001fffd"
+    "\\U00020000-\\U0002fffd\\U00030000-\\U0003fffd\\U00040000-\\U0004fffd"
+    "\\U00050000-\\U0005fffd\\U00060000-\\U0006fffd\\U00070000-\\U0007fffd"
+    "\\U00080000-\\U0008fffd\\U00090000-\\U0009fffd\\U000a0000-\\U000afffd"
+    "\\U000b0000-\\U000bfffd\\U000c0000-\\U000cfffd\\U000d0000-\\U000dfffd"
+    "\\U000e1000-\\U000efffd\\ue000-\\uf8ff\\U000f0000-\\U000ffffd"
+    "\\U00100000-\\U0010fffd"
+)
+
+
+@cache
+def _mastodon_url() -> Any:
+    """Mastodon's Twitter::TwitterText::Regex[:valid_url] (config/initializers/twitter_regex.rb):
+    twitter-text's domain and preceding-character rules with Mastodon's schemes, path
+    characters (anything but white space, <>()?), path endings and query characters."""
+    _tt()
+    from twitter_text.regexp.valid_domain import valid_domain
+    from twitter_text.regexp.valid_port_number import valid_port_number
+    from twitter_text.regexp.valid_url_balanced_parens import (
+        valid_url_balanced_parens as twitter_parens,
+    )
+    from twitter_text.regexp.valid_url_preceding_chars import valid_url_preceding_chars
+
+    general = r"[^\p{White_Space}<>()?]"
+    # Ruby interpolates at definition: the path ending still sees twitter-text's parens.
+    ending = r"[^\p{White_Space}()?!*\"'「」<>;:=,.$%\[\]~&|@]|(?:" + twitter_parens.pattern + ")"
+    parens = rf"\((?:{general}+|(?:{general}*\({general}+\){general}*))\)"
+    path = rf"(?:(?:{general}*(?:{parens}{general}*)*(?:{ending}))|(?:{general}+/))"
+    query = rf"[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@\^{_UCHARS}]"
+    query_end = rf"[a-z0-9_&=#/\-{_UCHARS}]"
+    pattern = (
+        rf"((?:{valid_url_preceding_chars.pattern}))"
+        rf"(({_MASTODON_SCHEMES})?({valid_domain.pattern})"
+        rf"(?::(?:{valid_port_number.pattern}))?"
+        rf"(/{path}*)?"
+        rf"(\?{query}*{query_end})?)"
+    )
+    return regex.compile(pattern, regex.IGNORECASE | regex.V0)
+
+
+def mastodon_links(text: str) -> list[Span]:
+    """URLs Mastodon's Extractor.extract_urls_with_indices finds (scheme required)."""
+    if ":" not in text:
+        return []
+    found = []
+    _tt()
+    from twitter_text.regexp.valid_tco_url import valid_tco_url as tco
+
+    for m in _mastodon_url().finditer(text):
+        url, scheme, domain = m.group(2), m.group(3), m.group(4)
+        if not scheme:
+            continue
+        start = m.start(2)
+        tco_match = tco.search(url)
+        if tco_match:
+            if len(tco_match.group(1)) > 40:
                 continue
-            if _is_url_domain(m.group(1), m.group(2), m.group(3)):
-                found.append(Span("link", m.start(), m.end(), m.group()))
-        found.sort(key=lambda s: s.start)
+            url = tco_match.group(0)
+        if not _url_fits(url, domain):
+            continue
+        found.append(Span("link", start, start + len(url), url))
     return found
 
 
+def _url_fits(url: str, domain: str) -> bool:
+    """twitter-text's is_valid_domain: a host IDNA accepts, URL ≤ 4096 with it as punycode."""
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return bool(ascii_domain) and len(url) + max(0, len(ascii_domain) - len(domain)) <= (
+        MAX_URL_LENGTH
+    )
+
+
+_END_MENTION = regex.compile(
+    r"[@＠\xc0-\xd6\xd8-\xf6\xf8-\xff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259"
+    r"\u025b\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff]|://"
+)
+
+
+def mastodon_mentions(text: str) -> list[Span]:
+    """Mentions as Mastodon's Extractor.extract_mentions_or_lists_with_indices finds them;
+    value is user or user@domain."""
+    found = []
+    for m in _MASTODON_MENTION.finditer(text):
+        if _END_MENTION.match(text, m.end()):
+            continue
+        found.append(Span("mention", m.start(), m.end(), m.group(1)))
+    return found
+
+
+def _host_name(domain: str) -> bool:
+    return len(domain) <= MAX_HOST_LENGTH and all(
+        0 < len(label) <= MAX_LABEL_LENGTH for label in domain.split(".")
+    )
+
+
 def mastodon_length(text: str, spoiler: str = "", url_length: int = URL_LENGTH) -> int:
-    """Mastodon's StatusLengthValidator count."""
-    body = _replace(text, link_spans(text), lambda _s: "x" * url_length)
-    body = _MASTODON_MENTION.sub(lambda m: "@" + m.group(1), body)
-    return graphemes(spoiler + body)
+    """Mastodon's StatusLengthValidator count (graphemes of spoiler + countable text)."""
+    if not text.strip():
+        return graphemes(spoiler)
+    entities = _without_overlaps(mastodon_links(text) + mastodon_mentions(text))
+
+    def placeholder(span: Span) -> str:
+        if span.kind == "link":
+            return "x" * url_length
+        user, _, domain = span.value.partition("@")
+        return "@" + user if not domain or _host_name(domain) else text[span.start : span.end]
+
+    return graphemes(spoiler + _replace(text, entities, placeholder))
+
+
+def _without_overlaps(found: list[Span]) -> list[Span]:
+    """twitter-text's remove_overlapping_entities: by start, a later overlapping one goes."""
+    kept: list[Span] = []
+    for span in sorted(found, key=lambda s: s.start):
+        if not kept or span.start >= kept[-1].end:
+            kept.append(span)
+    return kept
 
 
 def bluesky_length(text: str) -> int:
     """Bluesky's count: grapheme clusters, URLs in full."""
     return graphemes(text)
-
-
-def _x_code_point_weight(ch: str) -> int:
-    cp = ord(ch)
-    return 100 if any(lo <= cp <= hi for lo, hi in _X_LIGHT_RANGES) else 200
-
-
-def _is_emoji(cluster: str) -> bool:
-    if _KEYCAP in cluster:
-        return True
-    if not _PICTOGRAPHIC.search(cluster):
-        return False
-    # Text-default pictographs in the light range (©, ®, ‼) are emoji only with VS16.
-    cp = ord(cluster[0])
-    return cp > 0x10FF or _VS16 in cluster or len(cluster) > 1
-
-
-def x_length(text: str) -> int:
-    """twitter-text v3 weighted length (in units of 1; 280 allowed)."""
-    text = unicodedata.normalize("NFC", text)
-    total = 0
-    pos = 0
-    for span in link_spans(text, bare=True):
-        total += _x_segment_weight(text[pos : span.start]) + URL_LENGTH * 100
-        pos = span.end
-    total += _x_segment_weight(text[pos:])
-    return total // 100
-
-
-def _x_segment_weight(segment: str) -> int:
-    total = 0
-    for cluster in _GRAPHEME.findall(segment):
-        if _is_emoji(cluster):
-            total += 200
-        else:
-            total += sum(_x_code_point_weight(ch) for ch in cluster)
-    return total
 
 
 def count(
@@ -247,18 +314,20 @@ def count(
     if network == BLUESKY:
         too_big = len(text.encode("utf-8")) > BLUESKY_MAX_BYTES
         return Count(network, bluesky_length(text), cap, bytes_over=too_big)
-    invalid = any(ch in _X_INVALID for ch in text)
+    invalid = bool(_tt().has_invalid_characters.has_invalid_characters(text))
     return Count(network, x_length(text), cap, invalid_chars=invalid)
 
 
 def spans(network: str, text: str) -> list[Span]:
     """Mentions, hashtags and links to highlight, sorted and non-overlapping."""
-    links = link_spans(text, bare=network == X)
+    if network == X:
+        links = x_links(text)
+    elif network == MASTODON:
+        links = mastodon_links(text)
+    else:
+        links = [Span("link", m.start(), m.end(), m.group()) for m in _SCHEME_URL.finditer(text)]
     if network == MASTODON:
-        mentions = [
-            Span("mention", m.start(), m.end(), m.group()[1:])
-            for m in _MASTODON_MENTION.finditer(text)
-        ]
+        mentions = mastodon_mentions(text)
     elif network == BLUESKY:
         mentions = [
             Span("mention", m.start(), m.end(), m.group(1)) for m in _BLUESKY_MENTION.finditer(text)

@@ -1,6 +1,6 @@
 """The demo workspace: recorded payloads replayed through the adapters and the engine.
 
-Each account's recording is one JSON file in inbox/demo/data/ (written by
+Each account's recording is one JSON file in resources/demo/ (written by
 `python -m inbox.demo.generate`). Seeding replays them through the adapter
 protocol and `engine.sync.sync_account`, the path real data takes, so
 priorities come from `engine.decide` and cursors are stored. Seeding an
@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
+from inbox import assets
 from inbox.core.clock import from_iso
 from inbox.core.events import Changed
 from inbox.core.models import ColumnFilter, Kind
 from inbox.core.sla import SlaPolicy
-from inbox.demo import mastodon_api
 from inbox.engine import Engine
 from inbox.engine.sync import sync_account
+from inbox.networks import registry
 from inbox.networks.replay import Recording, ReplayAdapter, parse_recording
 
-# One file per account, so one account can switch to its network's real payload shape alone.
-RECORDINGS = ("mastodon.json", "bluesky.json", "x.json")
+# One file per account, named after its network, so one account can switch to its
+# network's real payload shape alone (Capabilities.demo).
+RECORDINGS = tuple(f"{name}.json" for name in registry.PACKAGES)
 DEMO_SLA = SlaPolicy(first_response_minutes=8 * 60, amber_minutes=60)
 TEAMS = ("Support", "Billing", "Community")
 
@@ -54,7 +55,7 @@ COLUMNS = (
 
 def load_raw(name: str) -> dict[str, Any]:
     """One recording file as JSON."""
-    text = resources.files("inbox.demo.data").joinpath(name).read_text(encoding="utf-8")
+    text = assets.read_text(f"demo/{name}")
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -77,9 +78,10 @@ async def _seed(engine: Engine) -> Changed:
     store.teams.set_policy(None, DEMO_SLA)
     for name, recording in zip(RECORDINGS, recordings(engine), strict=True):
         account = store.add_account(recording.account)
-        if recording.account.network == "mastodon":
-            # Real Mastodon payloads through the real adapter (demo/mastodon_api.py).
-            _info, engine.adapters[account.id] = mastodon_api.adapter(load_raw(name), engine.clock)
+        caps = registry.find(recording.account.network)
+        if caps is not None and caps.demo is not None:
+            # The network's own payloads through its real adapter (e.g. networks/mastodon/demo.py).
+            _info, engine.adapters[account.id] = caps.demo(load_raw(name), engine.clock)
         else:
             engine.adapters[account.id] = ReplayAdapter.from_recording(recording)
         total |= await sync_account(engine, account.id)

@@ -1,4 +1,4 @@
-"""Writes the demo recordings (inbox/demo/data/*.json): run once, commit the JSON.
+"""Writes the demo recordings (resources/demo/*.json): run once, commit the JSON.
 
     python -m inbox.demo.generate [OUT_DIR]
 
@@ -22,7 +22,8 @@ from inbox.core.clock import to_iso
 from inbox.networks.replay import FORMAT
 
 RECORDED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-OUT = Path(__file__).parent / "data"
+# Run from a source checkout: the recordings are committed under resources/demo/.
+OUT = Path(__file__).resolve().parents[2] / "resources" / "demo"
 
 ACCOUNTS: dict[str, dict[str, str]] = {
     "mastodon": {

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from inbox import secrets
-from inbox.core.errors import ConfigError
+from inbox.core.errors import ConfigError, NotSupported
 from inbox.core.events import AccountStatus, Changed
 from inbox.core.models import Account, AccountInfo
-from inbox.networks.base import NetworkAdapter, adapter_for
-from inbox.networks.mastodon import oauth
-from inbox.networks.mastodon.api import host_of
+from inbox.networks import registry
+from inbox.networks.base import AppCredentials, NetworkAdapter
 from inbox.store import Store
 
 if TYPE_CHECKING:
@@ -66,72 +65,63 @@ def find_account(store: Store, ref: str) -> Account:
     raise ConfigError(f"No account {ref!r}; see `social-inbox accounts list`")
 
 
-# -- OAuth apps, one per instance ------------------------------------------------------
+# -- sign-in, and the app each network registers per server ---------------------------
 
 
-def load_app(store: Store, network: str, instance: str) -> oauth.AppCredentials | None:
-    rows = store.query(
-        "SELECT app_id, scopes FROM network_apps WHERE network = ? AND instance = ?",
-        (network, instance),
-    )
-    raw = secrets.get_secret(secrets.app_key(network, instance))
-    if not rows or raw is None:
-        return None
-    creds = json.loads(raw)
-    return oauth.AppCredentials(
-        instance, creds["client_id"], creds["client_secret"], rows[0]["scopes"], rows[0]["app_id"]
-    )
+class StoreApps:
+    """networks.base.AppKeeper for one network: app ids in the store, secrets in the keyring."""
 
+    def __init__(self, store: Store, network: str) -> None:
+        self.store = store
+        self.network = network
 
-def save_app(store: Store, network: str, app: oauth.AppCredentials) -> None:
-    secrets.set_secret(
-        secrets.app_key(network, app.instance),
-        json.dumps({"client_id": app.client_id, "client_secret": app.client_secret}),
-    )
-    with store.transaction() as conn:
-        conn.execute(
-            """INSERT INTO network_apps (network, instance, app_id, scopes, created_at)
-               VALUES (?, ?, ?, ?, ?)
-               ON CONFLICT (network, instance) DO UPDATE SET
-                   app_id = excluded.app_id, scopes = excluded.scopes""",
-            (network, app.instance, app.app_id, app.scopes, store.now()),
+    def load(self, instance: str) -> AppCredentials | None:
+        row = self.store.network_app(self.network, instance)
+        raw = secrets.get_secret(secrets.app_key(self.network, instance))
+        if row is None or raw is None:
+            return None
+        creds = json.loads(raw)
+        app_id, scopes = row
+        return AppCredentials(instance, creds["client_id"], creds["client_secret"], scopes, app_id)
+
+    def save(self, app: AppCredentials) -> None:
+        secrets.set_secret(
+            secrets.app_key(self.network, app.instance),
+            json.dumps({"client_id": app.client_id, "client_secret": app.client_secret}),
         )
+        self.store.save_network_app(self.network, app.instance, app.app_id, app.scopes)
 
 
-async def mastodon_app(
-    store: Store, http: httpx.AsyncClient, instance: str
-) -> oauth.AppCredentials:
-    """The app registered on instance, registering it the first time."""
-    host = host_of(instance)
-    app = load_app(store, "mastodon", host)
-    if app is not None and set(oauth.SCOPES.split()) <= set(app.scopes.split()):
-        return app
-    app = await oauth.register_app(http, instance)
-    app = oauth.AppCredentials(host, app.client_id, app.client_secret, app.scopes, app.app_id)
-    save_app(store, "mastodon", app)
-    return app
-
-
-async def mastodon_sign_in(
+async def sign_in(
     store: Store,
     http: httpx.AsyncClient,
+    network: str,
     instance: str,
     open_browser: Callable[[str], object],
     ask_code: Callable[[str], Awaitable[str]] | None = None,
     token: str | None = None,
 ) -> tuple[AccountInfo, str]:
-    """Sign in (OAuth in the browser unless a token is given) and ask who the token is."""
-    if token is None:
-        app = await mastodon_app(store, http, instance)
-        token = await oauth.sign_in(http, app, open_browser, ask_code=ask_code)
-    probe = adapter_for("mastodon")(
-        AccountInfo("mastodon", host_of(instance), "", ""), token, http=http
+    """Sign in to network at instance the network's way; returns who it is and the token.
+
+    Raises:
+        NotSupported: the network cannot be signed in to from the app.
+    """
+    caps = registry.capabilities(network)
+    if caps.sign_in is None:
+        raise NotSupported(f"{caps.label} accounts cannot be added from the app yet.")
+    return await caps.sign_in(
+        http,
+        instance,
+        open_browser,
+        apps=StoreApps(store, network),
+        ask_code=ask_code,
+        token=token,
     )
-    return await probe.verify(), token
 
 
-async def add_mastodon(
+async def add_account(
     engine: Engine,
+    network: str,
     instance: str,
     open_browser: Callable[[str], object],
     ask_code: Callable[[str], Awaitable[str]] | None = None,
@@ -148,8 +138,8 @@ async def add_mastodon(
     async with httpx.AsyncClient(
         transport=options.pop("transport", None), timeout=httpx.Timeout(30.0, connect=10.0)
     ) as own:
-        info, token = await mastodon_sign_in(
-            engine.store, http or own, instance, open_browser, ask_code, token
+        info, token = await sign_in(
+            engine.store, http or own, network, instance, open_browser, ask_code, token
         )
     account = save_account(engine.store, info, token)
     old = engine.adapters.pop(account.id, None)
@@ -183,10 +173,21 @@ def connect(
         engine.publish(AccountStatus(account.id, NEEDS_SIGNIN, "No saved sign-in"))
         return None
     options.setdefault("clock", engine.clock)
-    if account.network == "mastodon":  # the first sync's back-fill window
-        options.setdefault("window_days", float(engine.store.setting("sync.backfill_days", 7)))
-        options.setdefault("window_items", int(engine.store.setting("sync.backfill_items", 800)))
-    adapter = adapter_for(account.network)(account, token, **options)
+    backfill = registry.option_defaults(account.network)  # the first sync's back-fill window
+    if "window_days" in backfill:
+        days = engine.store.setting("sync.backfill_days") or backfill["window_days"]
+        options.setdefault("window_days", float(days))
+    if "window_items" in backfill:
+        items = engine.store.setting("sync.backfill_items") or backfill["window_items"]
+        options.setdefault("window_items", int(items))
+    caps = registry.find(account.network)
+    if caps is not None and caps.rotates_tokens:  # each refresh's new pair goes to the keyring
+        key = token_key(account)
+        options.setdefault("save_token", lambda bundle: secrets.set_secret(key, bundle))
+        app = StoreApps(engine.store, account.network).load(account.instance)
+        if app is not None and app.client_secret:
+            options.setdefault("client_secret", app.client_secret)
+    adapter = registry.adapter_factory(account.network)(account, token, **options)
     engine.adapters[account.id] = adapter
     return adapter
 
@@ -195,7 +196,7 @@ def connect_all(engine: Engine, mark_missing: bool = True, **options: Any) -> li
     """Connect every account that has no adapter yet; returns the ids connected."""
     connected = []
     for account in engine.store.accounts():
-        if account.id in engine.adapters or account.network not in _known(account.network):
+        if account.id in engine.adapters or not _has_adapter(account.network):
             continue
         if connect(engine, account, mark_missing, **options) is not None:
             connected.append(account.id)
@@ -204,9 +205,9 @@ def connect_all(engine: Engine, mark_missing: bool = True, **options: Any) -> li
     return connected
 
 
-def _known(network: str) -> set[str]:
+def _has_adapter(network: str) -> bool:
     try:
-        adapter_for(network)
-    except Exception:  # an account of a network this build cannot talk to
-        return set()
-    return {network}
+        registry.adapter_factory(network)
+    except NotSupported:  # an account of a network this build cannot talk to
+        return False
+    return True

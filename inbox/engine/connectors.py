@@ -32,6 +32,22 @@ if TYPE_CHECKING:
 KINDS = ("push", "append", "article")  # the outbox kinds this module delivers
 
 
+def _key(store: Store, name: str, field: str) -> str:
+    return secrets.connector_key(store.connectors.profile_id(), name, field)
+
+
+def _get_secret(store: Store, name: str, field: str) -> str | None:
+    """This profile's secret; an entry from before secrets were per profile is copied
+    into this profile's key the first time (the old shared one is left for the others)."""
+    key = _key(store, name, field)
+    value = secrets.get_secret(key)
+    if value is None:
+        value = secrets.get_secret(secrets.legacy_connector_key(name, field))
+        if value is not None:
+            secrets.set_secret(key, value)
+    return value
+
+
 def open_connector(store: Store, name: str) -> base.Connector:
     """The named connector, built from its stored config and its secrets in the keyring."""
     row = store.connectors.get(name)
@@ -39,7 +55,7 @@ def open_connector(store: Store, name: str) -> base.Connector:
     found: dict[str, str] = {}
     for field in cls.schema:
         if field.secret:
-            value = secrets.get_secret(secrets.connector_key(name, field.name))
+            value = _get_secret(store, name, field.name)
             if value:
                 found[field.name] = value
     return base.build(row.kind, row.config, found)
@@ -57,7 +73,7 @@ def save_connector(
         values = dict(values)
         for field in base.kind_class(kind).schema:
             if field.secret and not values.get(field.name):
-                values[field.name] = secrets.get_secret(secrets.connector_key(name, field.name))
+                values[field.name] = _get_secret(store, name, field.name)
     config, found = base.validate(kind, values)
     try:
         existing = store.connectors.get(name)
@@ -66,19 +82,63 @@ def save_connector(
     if existing is not None and existing.kind != kind:
         raise ConfigError(f"{name!r} is a {existing.kind} connector; remove it first.")
     for field_name, value in found.items():
-        secrets.set_secret(secrets.connector_key(name, field_name), value)
+        secrets.set_secret(_key(store, name, field_name), value)
     if existing is None:
         store.connectors.add(name, kind, config)
     else:
         store.connectors.update(name, config)
 
 
-def remove_connector(store: Store, name: str) -> None:
+class PendingWork(ConfigError):
+    """Removing a connector that still has pushes queued: the user must say what to do."""
+
+    def __init__(self, name: str, items: list[OutboxItem]) -> None:
+        self.items = items
+        super().__init__(
+            f"{name!r} has {len(items)} push(es), follow-up(s) or article(s) not delivered yet. "
+            "Cancel them, or move them to another connector "
+            "(`connectors remove NAME --cancel-pending` or `--move-pending-to OTHER`)."
+        )
+
+
+def remove_connector(
+    store: Store, name: str, *, pending: str | None = None, move_to: str | None = None
+) -> list[OutboxItem]:
+    """Remove the connector, its secrets and what to do with its undelivered work.
+
+    pending: None refuses when work is pending (PendingWork says how many), "cancel"
+    cancels it, "move" queues it again on move_to (each conversation's ticket, each
+    article; a follow-up is part of the new ticket's transcript) and cancels the old rows.
+    Returns the rows queued on move_to.
+    """
     row = store.connectors.get(name)
+    waiting = store.outbox.pending_for_target(name)
+    if waiting and pending not in ("cancel", "move"):
+        raise PendingWork(name, waiting)
+    moved: list[OutboxItem] = []
+    with store.transaction():  # all of it or nothing; the secrets go once it is committed
+        if waiting and pending == "move":
+            if not move_to or move_to == name:
+                raise ConfigError("Say which other connector takes the pending pushes.")
+            target = base.kind_class(store.connectors.get(move_to).kind)
+            for item in waiting:
+                if item.conversation_id is None:
+                    continue
+                if item.kind == "article" and target.articles:
+                    article = _article_from(item.payload["article"])
+                    moved.append(queue_article(store, article, move_to))
+                elif item.kind in ("push", "append") and target.tickets:
+                    moved.append(queue_push(store, item.conversation_id, move_to))
+        store.outbox.cancel([i.id for i in waiting], f"Connector {name!r} was removed")
+        store.connectors.remove(name)
+        store.audit(
+            "user", "connector.remove", connector=name, cancelled=len(waiting),
+            moved_to=move_to if moved else None, moved=len({m.id for m in moved}),
+        )  # fmt: skip
     for field in base.kind_class(row.kind).schema:
         if field.secret:
-            secrets.delete_secret(secrets.connector_key(name, field.name))
-    store.connectors.remove(name)
+            secrets.delete_secret(_key(store, name, field.name))
+    return moved
 
 
 async def test_connector(store: Store, name: str) -> str:

@@ -45,8 +45,8 @@ class LoopSettings:
     def from_store(cls, engine: Engine) -> LoopSettings:
         store = engine.store
         return cls(
-            poll_interval=float(store.setting("sync.poll_interval_s", cls.poll_interval)),
-            stream=bool(store.setting("sync.streaming", cls.stream)),
+            poll_interval=float(store.setting("sync.poll_interval_s")),
+            stream=bool(store.setting("sync.streaming")),
         )
 
 

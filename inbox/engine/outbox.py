@@ -12,6 +12,8 @@ from inbox.core.clock import from_iso
 from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
 from inbox.core.events import Changed
 from inbox.core.models import Media
+from inbox.engine.replies import record_sent
+from inbox.networks import registry
 from inbox.networks.base import Outgoing, Sent
 from inbox.store.outbox import OutboxItem
 
@@ -23,8 +25,6 @@ Handler = Callable[["Engine", OutboxItem], Awaitable[Sent]]
 HANDLERS: dict[str, Handler] = {}
 
 MAX_BACKOFF = timedelta(hours=1)
-# How long a network remembers an idempotency key (Mastodon: one hour), with a margin.
-KEY_TTL = {"mastodon": timedelta(minutes=55)}
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -78,17 +78,23 @@ async def _reply(engine: Engine, item: OutboxItem) -> Sent:
     if item.conversation_id is not None:
         target = engine.store.conversations.reply_target(item.conversation_id)
     payload = item.payload
-    return await adapter.send(
+    sent = await adapter.send(
         Outgoing(
             text=str(payload["text"]),
-            idempotency_key=item.idempotency_key,
+            idempotency_key=item.remote_key,
             in_reply_to=target,
             visibility=str(
                 payload.get("visibility") or (target.visibility if target else "public")
             ),
             spoiler_text=str(payload.get("spoiler_text", "")),
+            # A network without idempotency keys (X) looks for a lost send before a retry.
+            extra={"attempt": str(item.attempts)},
         )
     )
+    # Into the conversation before the row is acknowledged: a crash in between
+    # resends with the same key, gets the same status, and stores it once.
+    record_sent(engine, item, sent, target)
+    return sent
 
 
 @handler("post")
@@ -98,7 +104,8 @@ async def _post(engine: Engine, item: OutboxItem) -> Sent:
         raise NetworkError("The account is not connected yet.")
     payload = item.payload
     adapter = engine.adapters[item.account_id]
-    ttl = KEY_TTL.get(adapter.network)
+    caps = registry.find(adapter.network)
+    ttl = caps.idempotency_window if caps is not None else None
     raw_id = payload.get("post_id")
     post_id = raw_id if ttl is not None and isinstance(raw_id, int) else None
     if ttl is not None and post_id is not None:
@@ -114,7 +121,7 @@ async def _post(engine: Engine, item: OutboxItem) -> Sent:
     scheduled = payload.get("scheduled_at")
     outgoing = Outgoing(
         text=str(payload["text"]),
-        idempotency_key=item.idempotency_key,
+        idempotency_key=item.remote_key,
         visibility=str(payload.get("visibility", "public")),
         spoiler_text=str(payload.get("spoiler_text", "")),
         media=tuple(
@@ -123,6 +130,7 @@ async def _post(engine: Engine, item: OutboxItem) -> Sent:
         ),
         media_files=files,
         scheduled_at=from_iso(str(scheduled)) if scheduled else None,
+        extra={"attempt": str(item.attempts)},
     )
     try:
         return await adapter.send(outgoing)

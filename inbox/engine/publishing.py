@@ -21,18 +21,20 @@ from inbox.core.events import Changed
 from inbox.core.posts import Post, PostState
 from inbox.core.schedule import MissedPolicy, is_missed, next_free_slot, utc_to_local
 from inbox.engine.outbox import deliver_due
+from inbox.networks import registry
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
 
-# Mastodon wants scheduled_at at least 5 minutes ahead; keep a margin for slow sends.
+# Servers that schedule want scheduled_at minutes ahead; keep a margin for slow sends.
 HAND_OVER_LEAD = timedelta(minutes=10)
-# Networks whose API has its own scheduler (Outgoing.scheduled_at).
-NETWORK_SCHEDULERS = frozenset({"mastodon"})
-# Networks whose post length limit is set per server (Mastodon's max_characters).
-CONFIGURABLE_LIMITS = frozenset({"mastodon"})
 # A time picked "now" in a dialog is a little in the past by the time it is submitted.
 PAST_TOLERANCE = timedelta(minutes=2)
+
+
+def _server_schedules(network: str) -> bool:
+    caps = registry.find(network)
+    return caps is not None and caps.server_scheduling
 
 
 def _changed(engine: Engine) -> None:
@@ -43,7 +45,10 @@ def check(engine: Engine, post: Post) -> list[str]:
     """What stops post from going out (length per account, alt text, no account)."""
     store = engine.store
     return core.problems(
-        post, store.posts.send_targets(post.account_ids), require_alt=store.posts.require_alt()
+        post,
+        store.posts.send_targets(post.account_ids),
+        require_alt=store.posts.require_alt(),
+        counter=registry.counter,
     )
 
 
@@ -233,14 +238,14 @@ def promote_due(engine: Engine) -> int:
                     continue
                 note = f"Published late: it was due {when} while the app was closed."
         targets = store.posts.send_targets(post.account_ids)
-        found = core.problems(post, targets, require_alt=require_alt)
+        found = core.problems(post, targets, require_alt=require_alt, counter=registry.counter)
         if found:
             store.posts.set_state(post.id, PostState.FAILED, error=" ".join(found))
             continue
         deliveries: dict[int, tuple[dict[str, Any], datetime]] = {}
         for target in targets:
             ahead = post.scheduled_at > now
-            hand_over = ahead and target.network in NETWORK_SCHEDULERS
+            hand_over = ahead and _server_schedules(target.network)
             payload: dict[str, Any] = {
                 "text": post.text_for(target.network),
                 "post_id": post.id,
@@ -261,13 +266,14 @@ def promote_due(engine: Engine) -> int:
 
 
 async def refresh_limits(engine: Engine) -> int:
-    """Remember each Mastodon instance's post length limit (admins change it); offline is fine.
+    """Remember each server's own post length limit (admins change it); offline is fine.
 
     Returns how many accounts were updated.
     """
     updated = 0
     for account_id, adapter in list(engine.adapters.items()):
-        if adapter.network not in CONFIGURABLE_LIMITS:
+        caps = registry.find(adapter.network)
+        if caps is None or not caps.limits_per_instance:
             continue
         try:
             limits = await adapter.limits()

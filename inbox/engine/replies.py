@@ -1,16 +1,34 @@
-"""Queueing a reply to a conversation: one outbox row, keyed so a double click sends once."""
+"""Replies: queue one (one outbox row per draft key, so a double click sends once), and
+file what the network made of it in the conversation once it is sent.
+
+The loop a reply closes: queue_reply → the outbox's "reply" handler sends it →
+record_sent stores it as an outbound message of the conversation (ingest clears
+the customer's wait, records the first response, stops the SLA clock and moves
+the conversation to "pending", waiting on the customer) → the Changed it
+publishes lets connectors append it to the conversation's ticket. A reply made
+in another client comes back through sync's OWN stream and takes the same path.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from inbox.core import templates
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
+from inbox.core.models import Contact, Direction, Kind, Message
+from inbox.networks.base import Sent
 from inbox.store.outbox import OutboxItem
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
+
+
+def actor_name(engine: Engine) -> str:
+    """Who acts: the profile's current member, or "You" on a one-person install."""
+    member = engine.store.teams.current()
+    return member.name if member is not None else "You"
 
 
 def queue_reply(
@@ -21,11 +39,12 @@ def queue_reply(
     *,
     visibility: str = "",
     spoiler_text: str = "",
-    actor: str = "local",
+    actor: str = "",
 ) -> OutboxItem:
     """Queue text as a reply; key is the draft's idempotency key (same key, same row).
 
     visibility "" keeps the visibility of the message replied to (a DM stays direct).
+    actor "" is the current member.
 
     Raises:
         ConfigError: the reply is empty, still holds template placeholders, or the
@@ -42,7 +61,8 @@ def queue_reply(
     conversation = store.conversations.get(conversation_id)
     if conversation is None:
         raise ConfigError(f"No conversation {conversation_id}.")
-    payload: dict[str, Any] = {"text": text, "spoiler_text": spoiler_text.strip()}
+    actor = actor or actor_name(engine)
+    payload: dict[str, Any] = {"text": text, "spoiler_text": spoiler_text.strip(), "actor": actor}
     if visibility:  # else the reply keeps the visibility of the message it answers
         payload["visibility"] = visibility
     item = store.outbox.enqueue(
@@ -51,3 +71,65 @@ def queue_reply(
     store.audit(actor, "reply.queue", conversation_id, outbox_id=item.id)
     engine.publish(Changed(conversations=frozenset({conversation_id}), outbox=True))
     return item
+
+
+def record_sent(engine: Engine, item: OutboxItem, sent: Sent, target: Message | None) -> Changed:
+    """File a sent reply as an outbound message of its conversation; publish the change.
+
+    Idempotent: the message is keyed by its remote id, so a retry (or the next sync
+    finding the same status) stores nothing twice. The Changed carries no outbox
+    flag, so the follow-up listener appends the reply to the conversation's ticket.
+    """
+    store = engine.store
+    conversation_id = item.conversation_id
+    if conversation_id is None or item.account_id is None or sent.scheduled:
+        return Changed()
+    key = (
+        target.conversation_key if target is not None else store.conversations.key(conversation_id)
+    )
+    if key is None:
+        return Changed()  # the conversation was removed meanwhile
+    payload = item.payload
+    message = sent.message
+    if message is None:  # the adapter did not say: what we asked for, at our clock's now
+        account = store.account(item.account_id)
+        message = Message(
+            remote_id=sent.remote_id,
+            conversation_key=key,
+            kind=target.kind if target is not None else Kind.REPLY,
+            author=Contact(
+                account.network, account.remote_id, account.handle, account.display_name
+            ),
+            text=str(payload.get("text", "")),
+            created_at=engine.clock.now(),
+            url=sent.url,
+            direction=Direction.OUT,
+            in_reply_to=target.remote_id if target is not None else None,
+            visibility=str(payload.get("visibility") or "public"),
+            spoiler_text=str(payload.get("spoiler_text", "")),
+        )
+    else:
+        message = replace(
+            message, conversation_key=key, direction=Direction.OUT, url=message.url or sent.url
+        )
+    with store.transaction():
+        changed = store.ingest.messages(item.account_id, [message], engine.decide)
+        if changed:
+            actor = str(payload.get("actor") or "You")
+            store.audit(actor, "reply.sent", conversation_id, outbox_id=item.id, url=sent.url)
+    if changed:
+        engine.publish(changed)
+    return changed
+
+
+def retry_reply(engine: Engine, outbox_id: int) -> Changed:
+    """The user pressed retry on a failed reply: queue it again, due now, same key."""
+    store = engine.store
+    item = store.outbox.get(outbox_id)
+    if item is None or item.kind != "reply":
+        raise ConfigError(f"No reply {outbox_id} to retry.")
+    store.outbox.retry(outbox_id)
+    conversations = frozenset({item.conversation_id}) if item.conversation_id else frozenset()
+    changed = Changed(conversations=conversations, outbox=True)
+    engine.publish(changed)
+    return changed

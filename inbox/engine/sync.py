@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from inbox.core.errors import AuthExpired, NetworkError, RateLimited
+from inbox.core.errors import AuthExpired, NetworkError, NotSupported, RateLimited
 from inbox.core.events import AccountStatus, Changed, Progress
 from inbox.core.models import Message
-from inbox.networks.base import DMS, MENTIONS, Page
+from inbox.networks.base import DMS, MENTIONS, OWN, Page
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
@@ -24,6 +24,11 @@ def store_page(engine: Engine, account_id: int, stream: str, page: Page[Message]
         changed = store.ingest.messages(account_id, page.items, engine.decide)
         for reason, raw in page.rejected:
             store.quarantine(f"account:{account_id}:{stream}", reason, raw)
+        if stream == OWN and changed.conversations:
+            # Answered from another client (the network's web app, a phone): say so.
+            handle = store.account(account_id).handle
+            for conversation_id in sorted(changed.conversations):
+                store.audit(f"@{handle}", "reply.elsewhere", conversation_id)
         if page.next_cursor is not None:
             store.set_cursor(account_id, stream, page.next_cursor)
     if changed:
@@ -51,11 +56,14 @@ def merge_pages(pages: list[Page[Message]]) -> Page[Message]:
 async def sync_account(
     engine: Engine,
     account_id: int,
-    streams: tuple[str, ...] = (MENTIONS, DMS),
+    streams: tuple[str, ...] = (MENTIONS, DMS, OWN),
     max_pages: int = 1000,
     batch_items: int = BATCH_ITEMS,
 ) -> Changed:
     """Fetch every stream of one account until no page says "more".
+
+    OWN (our replies from any client) comes last, so the conversations they
+    answer are stored by then.
 
     Pages fetched back to back are committed together, up to batch_items items;
     the cursor advances with each commit. Errors become the account's status
@@ -73,7 +81,12 @@ async def sync_account(
             pending: list[Page[Message]] = []
             try:
                 for _ in range(max_pages):
-                    page = await adapter.fetch(stream, cursor)
+                    try:
+                        page = await adapter.fetch(stream, cursor)
+                    except NotSupported:
+                        if stream == OWN:  # this network cannot list our own replies
+                            break
+                        raise
                     pending.append(page)
                     cursor = page.next_cursor if page.next_cursor is not None else cursor
                     fetched += len(page.items)
@@ -97,7 +110,9 @@ async def sync_account(
     except NetworkError as exc:
         _status(engine, account_id, "offline", str(exc))
         raise
-    _status(engine, account_id, "ok", "")
+    # An adapter may say more than "ok": feeds its plan lacks, the call budget left (X).
+    status_text = getattr(adapter, "status_text", None)
+    _status(engine, account_id, "ok", status_text() if callable(status_text) else "")
     return total
 
 

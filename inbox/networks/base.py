@@ -1,4 +1,4 @@
-"""The network-adapter protocol every network implements, and its registry.
+"""The network-adapter protocol every network implements (networks.registry finds them).
 
 An adapter speaks core models only and never touches the store. The engine
 owns cursors: it hands an adapter the cursor it stored and persists the one
@@ -8,21 +8,26 @@ mid-pagination never leaves a gap.
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, runtime_checkable
 
-from inbox.core.errors import NotSupported
 from inbox.core.models import AccountInfo, Media, Message
+
+if TYPE_CHECKING:
+    from inbox.networks.registry import AdapterFactory
 
 T = TypeVar("T")
 
 # Streams an adapter can be asked to fetch.
 MENTIONS = "mentions"
 DMS = "dms"
+# Our own replies, from any client on the same account (the network's web app too):
+# items carry conversation_key = core.models.reply_key(in_reply_to) and the engine files each
+# under the conversation of the message it answers. An adapter without it raises
+# NotSupported, and sync skips the stream.
+OWN = "own"
 
 
 @dataclass(frozen=True)
@@ -66,12 +71,34 @@ class Outgoing:
 
 
 @dataclass(frozen=True)
+class AppCredentials:
+    """An app registered on one server (OAuth client); client_secret belongs in the keyring."""
+
+    instance: str
+    client_id: str
+    client_secret: str
+    scopes: str = ""
+    app_id: str = ""
+
+
+class AppKeeper(Protocol):
+    """Where a network's sign-in keeps the app it registered per server (the engine's store)."""
+
+    def load(self, instance: str) -> AppCredentials | None: ...
+
+    def save(self, app: AppCredentials) -> None: ...
+
+
+@dataclass(frozen=True)
 class Sent:
     """What the network answered for a send."""
 
     remote_id: str
     url: str = ""
     scheduled: bool = False
+    # The message as the network stored it (text with the mentions it added, time,
+    # link), when the adapter can tell; the reply handler files it in the conversation.
+    message: Message | None = None
 
 
 class NetworkAdapter(Protocol):
@@ -112,21 +139,18 @@ class LiveAdapter(Protocol):
         ...
 
 
-# network name -> factory(account info, secret token, **options) -> adapter
-AdapterFactory = Callable[..., NetworkAdapter]
-REGISTRY: dict[str, AdapterFactory] = {}
-
-
 def register(network: str, factory: AdapterFactory) -> None:
-    REGISTRY[network] = factory
+    """Register an adapter factory for a network whose capabilities are already known.
+
+    A new network registers both at once: ``registry.register(Capabilities(...), factory)``.
+    """
+    from inbox.networks import registry
+
+    registry.register(registry.capabilities(network), factory)
 
 
 def adapter_for(network: str) -> AdapterFactory:
-    """The factory for network; its package inbox.networks.<network> registers on import."""
-    if network not in REGISTRY and network.isidentifier():
-        with contextlib.suppress(ImportError):
-            importlib.import_module(f"inbox.networks.{network}")
-    try:
-        return REGISTRY[network]
-    except KeyError:
-        raise NotSupported(f"No adapter for network {network!r}") from None
+    """The factory for network (see networks.registry)."""
+    from inbox.networks import registry
+
+    return registry.adapter_factory(network)

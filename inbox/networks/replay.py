@@ -24,7 +24,6 @@ from typing import Any
 
 from inbox.core.clock import from_iso
 from inbox.core.models import AccountInfo, Contact, Direction, Kind, Media, Message
-from inbox.core.text import DEFAULT_LIMITS
 from inbox.networks.base import Limits, Outgoing, Page, Sent
 
 FORMAT = "social-inbox.replay/1"
@@ -148,7 +147,10 @@ class ReplayAdapter:
 
     async def limits(self) -> Limits:
         """The replayed account's network's own default, so counts read as they would live."""
-        return Limits(max_chars=DEFAULT_LIMITS.get(self._info.network, Limits().max_chars))
+        from inbox.networks import registry
+
+        caps = registry.find(self._info.network)
+        return caps.default_limits() if caps is not None else Limits()
 
     async def aclose(self) -> None:
         return None

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from inbox.core.clock import to_iso
 from inbox.core.events import Changed
-from inbox.core.models import Contact, Direction, Message, Status
+from inbox.core.models import REPLY_KEY, Contact, Direction, Message, Status
 from inbox.core.rules import Decide
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ class _Conversation:
     sla_breaches: int = 0
     sla_breached_at: str | None = None
     added: int = 0  # messages this page adds
+    answered: bool = False  # this page's newest word in it is ours
 
 
 class Ingest:
@@ -111,6 +112,8 @@ class Ingest:
             if message.remote_id not in known:
                 known.add(message.remote_id)  # a repeat within the page is a duplicate too
                 fresh.append(message)
+        if any(m.conversation_key.startswith(REPLY_KEY) for m in fresh):
+            fresh = _file_replies(conn, account_id, fresh)
         if not fresh:
             return Changed()
         conversations = self._load_conversations(
@@ -148,6 +151,16 @@ class Ingest:
         conn.executemany(_INSERT_MESSAGE, rows)
         ids = {c.id for c in touched}
         self._store.rules.refresh(ids, decide, reopened=reopen)  # one pass, one read
+        answered = [c.id for c in touched if c.answered]
+        for start in range(0, len(answered), _CHUNK):
+            # Our answer is the last word: the conversation waits on the customer now.
+            chunk = answered[start : start + _CHUNK]
+            conn.execute(
+                f"UPDATE conversations SET status = '{Status.PENDING.value}'"
+                f" WHERE status IN ('{Status.NEW.value}', '{Status.OPEN.value}')"
+                f" AND id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
         return Changed(conversations=frozenset(ids))
 
     def _load_conversations(
@@ -224,6 +237,37 @@ def _existing(
     return found
 
 
+def _file_replies(conn: sqlite3.Connection, account_id: int, batch: list[Message]) -> list[Message]:
+    """Give each reply-to:<id> message the key of the conversation of the message it answers.
+
+    A reply to something not stored (our answer in a thread the inbox never saw) is
+    dropped: it belongs to no conversation here. Replies to replies in the same batch
+    follow the chain, so items must come oldest first.
+    """
+    parents = [m.conversation_key[len(REPLY_KEY) :] for m in batch]
+    keys: dict[str, str] = {}
+    for start in range(0, len(parents), _CHUNK):
+        chunk = parents[start : start + _CHUNK]
+        for row in conn.execute(
+            "SELECT m.remote_id, c.key FROM messages m JOIN conversations c"
+            " ON c.id = m.conversation_id WHERE m.account_id = ?"
+            f" AND m.remote_id IN ({','.join('?' * len(chunk))})",
+            [account_id, *chunk],
+        ):
+            keys[row[0]] = row[1]
+    filed: list[Message] = []
+    for message in batch:
+        key = message.conversation_key
+        if key.startswith(REPLY_KEY):
+            found = keys.get(key[len(REPLY_KEY) :])
+            if found is None:
+                continue
+            message = replace(message, conversation_key=found)
+        keys[message.remote_id] = message.conversation_key
+        filed.append(message)
+    return filed
+
+
 def _new_conversation(
     conv_id: int, message: Message, when: str, contact_id: int | None
 ) -> _Conversation:
@@ -244,6 +288,8 @@ def _add_message(conv: _Conversation, message: Message, when: str, message_id: i
     conv.message_count += 1
     conv.added += 1
     if message.direction is Direction.IN:
+        if when >= conv.last_message_at:
+            conv.answered = False
         conv.unread = True
         if when >= (conv.last_inbound_at or ""):
             conv.snippet = message.text[:SNIPPET_CHARS]
@@ -252,6 +298,8 @@ def _add_message(conv: _Conversation, message: Message, when: str, message_id: i
         if conv.waiting_since is None:
             conv.waiting_since = when
     else:
+        if when >= (conv.last_inbound_at or ""):
+            conv.answered = True
         if conv.first_response_at is None:
             conv.first_response_at = when
         # Our answer came after the SLA's due time: count the breach once per due time.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ class OutboxItem:
     last_error: str
     remote_id: str
     remote_url: str
+    remote_key: str = ""  # what the remote sees as the idempotency key: random, unique
 
 
 def _item(row: sqlite3.Row) -> OutboxItem:
@@ -52,6 +54,7 @@ def _item(row: sqlite3.Row) -> OutboxItem:
         last_error=row["last_error"],
         remote_id=row["remote_id"],
         remote_url=row["remote_url"],
+        remote_key=row["remote_key"] or row["idempotency_key"],
     )
 
 
@@ -72,17 +75,22 @@ class OutboxRepo:
         target: str = "",
         due_at: datetime | None = None,
     ) -> OutboxItem:
-        """Queue once: enqueueing the same key again returns the existing row."""
+        """Queue once: enqueueing the same key again returns the existing row.
+
+        idempotency_key is local (unique in this profile); the row also gets a random
+        remote_key, made here once, that networks and desks see on every retry.
+        """
         now = self._store.now()
         with self._store.transaction() as conn:
             conn.execute(
-                """INSERT INTO outbox (kind, idempotency_key, account_id, conversation_id, target,
-                       payload_json, due_at, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """INSERT INTO outbox (kind, idempotency_key, remote_key, account_id,
+                       conversation_id, target, payload_json, due_at, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (idempotency_key) DO NOTHING""",
                 (
                     kind,
                     idempotency_key,
+                    uuid.uuid4().hex,
                     account_id,
                     conversation_id,
                     target,
@@ -157,6 +165,43 @@ class OutboxRepo:
                    WHERE id = ? AND status = 'failed'""",
                 (self._store.now(), self._store.now(), item_id),
             )
+
+    def retry_now(self, item_id: int) -> bool:
+        """The user asked to send a failed or waiting row now; False when it is not pending."""
+        now = self._store.now()
+        with self._store.transaction() as conn:
+            cur = conn.execute(
+                """UPDATE outbox SET status = 'queued', due_at = ?, updated_at = ?
+                   WHERE id = ? AND status IN ('failed', 'queued')""",
+                (now, now, item_id),
+            )
+        return cur.rowcount > 0
+
+    def cancel(self, item_ids: list[int], reason: str) -> int:
+        """Never send these (queued or failed rows only; a row being sent is left alone)."""
+        if not item_ids:
+            return 0
+        marks = ",".join("?" * len(item_ids))
+        with self._store.transaction() as conn:
+            cur = conn.execute(
+                f"""UPDATE outbox SET status = 'cancelled', last_error = ?, updated_at = ?
+                    WHERE id IN ({marks}) AND status IN ('queued', 'failed')""",
+                (reason, self._store.now(), *item_ids),
+            )
+        return cur.rowcount
+
+    def pending_for_target(self, target: str) -> list[OutboxItem]:
+        """Rows for one connector that are not done yet (queued, sending or failed)."""
+        rows = self._store.query(
+            """SELECT * FROM outbox WHERE target = ? AND status IN ('queued', 'sending', 'failed')
+               ORDER BY id""",
+            (target,),
+        )
+        return [_item(r) for r in rows]
+
+    def all(self, include_finished: bool = False) -> list[OutboxItem]:
+        where = "" if include_finished else "WHERE status IN ('queued', 'sending', 'failed')"
+        return [_item(r) for r in self._store.query(f"SELECT * FROM outbox {where} ORDER BY id")]
 
     def for_conversation(self, conversation_id: int) -> list[OutboxItem]:
         rows = self._store.query(

@@ -426,7 +426,7 @@ class PostRepo:
             if rows:
                 data = json.loads(rows[0][0] or "{}").get("publishing", {})
         else:
-            data = self._store.setting("publishing.default_policy", {}) or {}
+            data = self._store.setting("publishing.default_policy") or {}
         try:
             return TeamPolicy(
                 approval=ApprovalPolicy(data.get("approval", "contributors")),
@@ -476,4 +476,4 @@ class PostRepo:
         return Role(rows[0][0])
 
     def require_alt(self) -> bool:
-        return bool(self._store.setting("publishing.require_alt_text", True))
+        return bool(self._store.setting("publishing.require_alt_text"))

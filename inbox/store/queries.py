@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from inbox.core.clock import from_iso
+from inbox.core.clock import from_iso, to_iso
 from inbox.core.models import (
     ColumnFilter,
     Contact,
@@ -158,12 +158,78 @@ def _fetch_all(cursor: sqlite3.Cursor) -> Iterator[sqlite3.Row]:
         yield from rows
 
 
-def _priority_key(row: sqlite3.Row) -> tuple[int, str, float, int]:
-    return (-row[1], row[2], -from_iso(row[3]).timestamp(), -row[0])
+_FAR_FUTURE = 253402300799.0  # 9999-12-31T23:59:59Z: no SLA sorts last, as '9999' does
+_MAX_PARTS = 12  # ordered walks merged for one page (hidden x kinds x accounts)
+
+OrderKey = tuple[float, ...]
 
 
-def _newest_key(row: sqlite3.Row) -> tuple[float, int]:
-    return (-from_iso(row[3]).timestamp(), -row[0])
+def order_key(row: ConversationSummary, sort: str) -> OrderKey:
+    """A conversation's place in a column's order (ORDERS) as a Python key: smaller is higher.
+
+    Keys are unique (the id is part of them), so a column can bisect a sorted list of them.
+    """
+    newest = -row.last_message_at.timestamp()
+    if sort == "newest":
+        return (newest, -row.id)
+    sla = row.sla_due_at.timestamp() if row.sla_due_at else _FAR_FUTURE
+    return (-row.priority, sla, newest, -row.id)
+
+
+def _row_key(row: sqlite3.Row, sort: str) -> OrderKey:
+    """order_key of a raw row holding id, priority, sla_due_at and last_message_at."""
+    newest = -from_iso(row["last_message_at"]).timestamp()
+    if sort == "newest":
+        return (newest, -row["id"])
+    sla = row["sla_due_at"]
+    due = _FAR_FUTURE if sla == "9999" else from_iso(sla).timestamp()
+    return (-row["priority"], due, newest, -row["id"])
+
+
+def _cursor(row: ConversationSummary, sort: str) -> list[Any]:
+    """The stored sort values of a row, in ORDERS order: what a keyset condition compares."""
+    newest = [to_iso(row.last_message_at), row.id]
+    if sort == "newest":
+        return newest
+    return [row.priority, to_iso(row.sla_due_at) if row.sla_due_at else "9999", *newest]
+
+
+# Column order as (column, direction): "<" for DESC (later rows have smaller values).
+_ORDER_TERMS = {
+    "priority": (("c.priority", "<"), ("c.sla_due_at", ">"), ("c.last_message_at", "<"),
+                 ("c.id", "<")),
+    "newest": (("c.last_message_at", "<"), ("c.id", "<")),
+}  # fmt: skip
+
+
+def _after_steps(sort: str, after: ConversationSummary) -> list[tuple[str, list[Any]]]:
+    """The rows after `after` in column order, as conditions each one index seek serves.
+
+    (p, s, l, id) after (P, S, L, I) is: p = P and s = S and l = L and id < I, then
+    p = P and s = S and l < L, then p = P and s > S, then p < P; walked in that order,
+    the steps give the rest of the column in order, each from an equality prefix plus
+    one range on the column's index: page 200 costs what page 1 costs.
+    """
+    terms = _ORDER_TERMS.get(sort, _ORDER_TERMS["priority"])
+    values = _cursor(after, sort if sort in _ORDER_TERMS else "priority")
+    steps = []
+    for n in range(len(terms) - 1, -1, -1):
+        eq = [f"{col} = ?" for col, _ in terms[:n]]
+        col, op = terms[n]
+        steps.append((" AND ".join([*eq, f"{col} {op} ?"]), values[: n + 1]))
+    return steps
+
+
+def _through(sort: str, last: ConversationSummary) -> tuple[str, list[Any]]:
+    """One condition: the row comes no later than `last` in column order."""
+    terms = _ORDER_TERMS.get(sort, _ORDER_TERMS["priority"])
+    values = _cursor(last, sort if sort in _ORDER_TERMS else "priority")
+    sql, params = f"{terms[-1][0]} >= ?", [values[-1]]  # the id: "<" reversed, inclusive
+    for (col, op), value in zip(reversed(terms[:-1]), reversed(values[:-1]), strict=True):
+        before = ">" if op == "<" else "<"
+        sql = f"({col} {before} ? OR ({col} = ? AND {sql}))"
+        params = [value, value, *params]
+    return sql, params
 
 
 class ConversationQueries:
@@ -174,26 +240,97 @@ class ConversationQueries:
         self._match_cache: dict[tuple[str, tuple[int, int]], frozenset[int]] = {}
 
     def page(
-        self, flt: ColumnFilter, limit: int = 50, offset: int = 0
+        self,
+        flt: ColumnFilter,
+        limit: int = 50,
+        offset: int = 0,
+        after: ConversationSummary | None = None,
     ) -> list[ConversationSummary]:
-        """One page of a column, ordered as the column shows it."""
+        """One page of a column, ordered as the column shows it.
+
+        after: the last row already shown; the page starts right behind it (keyset
+        paging: any depth costs what the first page costs). offset skips rows on
+        top of that (kept for callers that count rows; its cost grows with it).
+        """
         query = fts_query(flt.query)
         if query and self._common(query):
-            ids = self._walk_matching(flt, query, offset + limit)[offset:]
-            if not ids:
-                return []
-            rows = self._store.query(
-                f"{_SUMMARY_SELECT} WHERE c.id IN ({','.join('?' * len(ids))})", ids
+            ids = self._walk_matching(flt, query, offset + limit, after)[offset:]
+            return self._summaries(ids)
+        sort = flt.sort if flt.sort in ORDERS else "priority"
+        order = ORDERS[sort]
+        parts = self._parts(flt)
+        if len(parts) == 1:
+            where, params = parts[0]
+            rows: Iterator[sqlite3.Row] = self._walk(
+                _SUMMARY_SELECT, where, params, order, sort, after, offset + limit
             )
-            by_id = {int(r["id"]): _summary(r) for r in rows}
-            return [by_id[i] for i in ids if i in by_id]
-        where, params = where_clause(flt, self._store.now())
-        order = ORDERS.get(flt.sort, ORDERS["priority"])
+        else:
+            rows = heapq.merge(
+                *(
+                    self._walk(_SUMMARY_SELECT, w, p, order, sort, after, offset + limit)
+                    for w, p in parts
+                ),
+                key=lambda r: _row_key(r, sort),
+            )
+        with translated(self._store.path):
+            return [_summary(r) for r in itertools.islice(rows, offset, offset + limit)]
+
+    def _summaries(self, ids: list[int]) -> list[ConversationSummary]:
+        if not ids:
+            return []
         rows = self._store.query(
-            f"{_SUMMARY_SELECT} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-            [*params, limit, offset],
+            f"{_SUMMARY_SELECT} WHERE c.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
         )
-        return [_summary(r) for r in rows]
+        by_id = {int(r["id"]): _summary(r) for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def _parts(self, flt: ColumnFilter) -> list[tuple[str, list[Any]]]:
+        """The filter as ordered walks one index each serves, to be merged in order.
+
+        Several kinds or accounts (an IN list) and "hidden too" (no hidden = 0 term)
+        would make SQLite sort every matching row; one walk per value keeps each in
+        an index's order. Too many combinations fall back to one (sorting) query.
+        """
+        kinds: list[tuple[Kind, ...]] = [(k,) for k in flt.kinds] or [()]
+        accounts: list[tuple[int, ...]] = [(a,) for a in flt.accounts] or [()]
+        hidden: list[int | None] = [0, 1] if flt.include_hidden else [None]
+        now = self._store.now()
+        if len(kinds) * len(accounts) * len(hidden) > _MAX_PARTS:
+            return [where_clause(flt, now)]
+        parts = []
+        for k, a, h in itertools.product(kinds, accounts, hidden):
+            where, params = where_clause(replace(flt, kinds=k, accounts=a), now)
+            if h is not None:
+                where, params = f"{where} AND c.hidden = ?", [*params, h]
+            parts.append((where, params))
+        return parts
+
+    def _walk(
+        self,
+        select: str,
+        where: str,
+        params: list[Any],
+        order: str,
+        sort: str,
+        after: ConversationSummary | None,
+        limit: int | None,
+    ) -> Iterator[sqlite3.Row]:
+        """Rows of one part in column order, behind `after`, fetched lazily step by step."""
+        steps = _after_steps(sort, after) if after is not None else [("1", [])]
+        tail = " LIMIT ?" if limit is not None else ""
+        left = limit
+        for cond, values in steps:
+            args = [*params, *values] + ([left] if left is not None else [])
+            cursor = self._store.conn.execute(
+                f"{select} WHERE {where} AND {cond} ORDER BY {order}{tail}", args
+            )
+            for row in _fetch_all(cursor):
+                yield row
+                if left is not None:
+                    left -= 1
+            if left is not None and left <= 0:
+                return
 
     def _common(self, query: str) -> bool:
         """Whether query matches so many messages that walking the column beats the set."""
@@ -203,34 +340,27 @@ class ConversationQueries:
         )
         return int(rows[0][0]) >= COMMON_MATCHES
 
-    def _walk_matching(self, flt: ColumnFilter, query: str, wanted: int) -> list[int]:
-        """The first `wanted` ids of the column, walked in its order, that have a match.
+    def _walk_matching(
+        self, flt: ColumnFilter, query: str, wanted: int, after: ConversationSummary | None = None
+    ) -> list[int]:
+        """The first `wanted` ids of the column (behind `after`), walked in order, with a match.
 
         The walk reads the column's ordered index (without the text condition) in
         batches and keeps the conversations with a matching message: for a common
         word a page needs a few batches, where the set-wise query would look up every
         matching message. Hidden and visible rows are two ordered walks, merged.
         """
-        where, params = where_clause(replace(flt, query=""), self._store.now())
-        order = ORDERS.get(flt.sort, ORDERS["priority"])
-        parts = [(where, params)]
-        if flt.include_hidden:  # no hidden = ? term: walk each value so an index keeps order
-            parts = [(f"{where} AND c.hidden = ?", [*params, h]) for h in (0, 1)]
+        sort = flt.sort if flt.sort in ORDERS else "priority"
+        order = ORDERS[sort]
+        select = "SELECT c.id, c.priority, c.sla_due_at, c.last_message_at FROM conversations c"
+        parts = self._parts(replace(flt, query=""))
         conn = self._store.conn
         found: list[int] = []
         with translated(self._store.path):
-            walks = [
-                _fetch_all(
-                    conn.execute(
-                        "SELECT c.id, c.priority, c.sla_due_at, c.last_message_at"
-                        f" FROM conversations c WHERE {w} ORDER BY {order}",
-                        p,
-                    )
-                )
-                for w, p in parts
-            ]
-            key = _newest_key if flt.sort == "newest" else _priority_key
-            walk = heapq.merge(*walks, key=key) if len(walks) > 1 else walks[0]
+            walks = [self._walk(select, w, p, order, sort, after, None) for w, p in parts]
+            walk = (
+                heapq.merge(*walks, key=lambda r: _row_key(r, sort)) if len(walks) > 1 else walks[0]
+            )
             matched = self._matched(query)
             while len(found) < wanted:
                 ids = [int(r[0]) for r in itertools.islice(walk, _WALK_BATCH)]
@@ -285,12 +415,40 @@ class ConversationQueries:
         if not ids:
             return set()
         where, params = where_clause(flt, self._store.now())
-        marks = ",".join("?" * len(ids))
         rows = self._store.query(
-            f"SELECT c.id FROM conversations c WHERE {where} AND c.id IN ({marks})",
-            [*params, *ids],
+            f"SELECT c.id FROM conversations c WHERE {where}"
+            " AND c.id IN (SELECT value FROM json_each(?))",
+            [*params, json.dumps(sorted(ids))],
         )
         return {int(r[0]) for r in rows}
+
+    def changed_rows(
+        self,
+        flt: ColumnFilter,
+        ids: frozenset[int],
+        through: ConversationSummary | None,
+        limit: int,
+    ) -> list[ConversationSummary]:
+        """Which of ids a column shows now, in its order: those no later than `through`.
+
+        The deck's column keeps a loaded prefix ending at `through` (None: it holds the
+        whole column). Changed rows placed beyond it are not loaded (a later page brings
+        them); at most `limit` come back, the first ones in order, so a sync of any size
+        costs one bounded query.
+        """
+        if not ids:
+            return []
+        where, params = where_clause(flt, self._store.now())
+        sort = flt.sort if flt.sort in ORDERS else "priority"
+        if through is not None:
+            cond, values = _through(sort, through)
+            where, params = f"{where} AND {cond}", [*params, *values]
+        rows = self._store.query(
+            f"{_SUMMARY_SELECT} WHERE {where} AND c.id IN (SELECT value FROM json_each(?))"
+            f" ORDER BY {ORDERS[sort]} LIMIT ?",
+            [*params, json.dumps(sorted(ids)), limit],
+        )
+        return [_summary(r) for r in rows]
 
     def messages(self, conversation_id: int) -> list[MessageRow]:
         rows = self._store.query(
@@ -322,6 +480,11 @@ class ConversationQueries:
             return []
         flt = ColumnFilter(query=text, statuses=(), include_hidden=True, sort="newest")
         return self.page(flt, limit, offset)
+
+    def key(self, conversation_id: int) -> str | None:
+        """The conversation's key (thread root, DM id) within its account."""
+        rows = self._store.query("SELECT key FROM conversations WHERE id = ?", (conversation_id,))
+        return str(rows[0][0]) if rows else None
 
     def reply_target(self, conversation_id: int) -> Message | None:
         """The newest inbound message of a conversation, as the adapter needs it to reply."""

@@ -24,3 +24,17 @@ def set_unread(store: Store, conversation_id: int, unread: bool) -> Changed:
     if cur.rowcount:
         return Changed(conversations=frozenset({conversation_id}))
     return Changed()
+
+
+# core.handoff.priority_level calls 60 points and up "urgent".
+URGENT_POINTS = 60
+
+
+def unread_counts(store: Store) -> tuple[int, int]:
+    """(unread, of which urgent) among the conversations still to work: the tray's badge."""
+    row = store.query(
+        "SELECT count(*), coalesce(sum(priority >= ?), 0) FROM conversations"
+        " WHERE unread = 1 AND hidden = 0 AND status != 'resolved'",
+        (URGENT_POINTS,),
+    )[0]
+    return int(row[0]), int(row[1])

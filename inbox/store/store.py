@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import json
 import sqlite3
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inbox.core import settings as core_settings
 from inbox.core.clock import Clock, SystemClock, to_iso
 from inbox.core.models import Account, AccountInfo
 from inbox.store.columns import ColumnRepo
@@ -152,13 +154,46 @@ class Store:
                 (account_id, stream, cursor, self.now()),
             )
 
+    # -- apps registered per network server (client secrets live in the keyring) --------
+
+    def network_app(self, network: str, instance: str) -> tuple[str, str] | None:
+        """(app id, scopes) of the app registered on instance, if any."""
+        rows = self.query(
+            "SELECT app_id, scopes FROM network_apps WHERE network = ? AND instance = ?",
+            (network, instance),
+        )
+        return (rows[0]["app_id"], rows[0]["scopes"]) if rows else None
+
+    def save_network_app(self, network: str, instance: str, app_id: str, scopes: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                """INSERT INTO network_apps (network, instance, app_id, scopes, created_at)
+                   VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (network, instance) DO UPDATE SET
+                       app_id = excluded.app_id, scopes = excluded.scopes""",
+                (network, instance, app_id, scopes, self.now()),
+            )
+
     # -- settings, audit, quarantine ------------------------------------------
 
-    def setting(self, key: str, default: Any = None) -> Any:
+    def setting(self, key: str) -> Any:
+        """The stored value of a declared setting (core.settings), else its default.
+
+        Raises:
+            UnknownSetting: key is not declared.
+        """
+        default = core_settings.declared(key).default
         rows = self.query("SELECT value_json FROM settings WHERE key = ?", (key,))
-        return json.loads(rows[0][0]) if rows else default
+        return json.loads(rows[0][0]) if rows else copy.deepcopy(default)
 
     def set_setting(self, key: str, value: Any) -> None:
+        """Store a declared setting.
+
+        Raises:
+            UnknownSetting: key is not declared.
+            ConfigError: value is not of the declared type.
+        """
+        core_settings.check(key, value)
         with self.transaction() as conn:
             conn.execute(
                 """INSERT INTO settings (key, value_json) VALUES (?, ?)

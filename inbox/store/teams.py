@@ -13,7 +13,7 @@ from inbox.core.sla import SlaPolicy
 if TYPE_CHECKING:
     from inbox.store.store import Store
 
-CURRENT_MEMBER = "triage.current_member"
+CURRENT_MEMBER = "current_member"
 DEFAULT_SLA = "sla.default"
 
 

@@ -15,13 +15,13 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSize, Qt, QTi
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 import inbox.ui.features
-from inbox import secrets
+from inbox import assets, secrets
 from inbox.core.errors import InboxError
 from inbox.core.events import ErrorEvent, Progress
 from inbox.engine import Engine
 from inbox.profile import Profile
 from inbox.store import Store
-from inbox.ui import first_run, theme
+from inbox.ui import desktop, first_run, theme
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.main_window import MainWindow
 
@@ -116,8 +116,9 @@ def open_session(profile: Profile) -> Session:
         engine.stop()
         raise
     window = MainWindow(store, bridge, engine.clock.now)
-    window.add_action("File", "Add account…", lambda: first_run.add_account(window, engine))
+    window.bind("add_account", lambda: first_run.add_account(window, engine))
     install_features(window, engine)
+    desktop.install(window, profile)  # after the features: it shows their notifications
     return Session(profile, engine, store, bridge, window)
 
 
@@ -164,13 +165,21 @@ def _first_run(session: Session) -> Session:
 FirstRunDialog = first_run.FirstRunDialog
 
 
-def take_screenshot(window: MainWindow, path: str) -> bool:
-    """Render the window at exactly 1600x1000 and save it as PNG."""
-    window.resize(SCREENSHOT_SIZE)
+def parse_size(text: str | None) -> QSize:
+    """"1024x768" -> QSize; anything else is the default screenshot size."""
+    width, _, height = (text or "").lower().partition("x")
+    if width.isdigit() and height.isdigit() and int(width) >= 320 and int(height) >= 240:
+        return QSize(int(width), int(height))
+    return SCREENSHOT_SIZE
+
+
+def take_screenshot(window: MainWindow, path: str, size: QSize = SCREENSHOT_SIZE) -> bool:
+    """Render the window at exactly size (1600x1000 by default) and save it as PNG."""
+    window.resize(size)
     pixmap = window.grab()
-    if pixmap.size() != SCREENSHOT_SIZE:  # a HiDPI screen renders more pixels
+    if pixmap.size() != size:  # a HiDPI screen renders more pixels
         pixmap = pixmap.scaled(
-            SCREENSHOT_SIZE,
+            size,
             Qt.AspectRatioMode.IgnoreAspectRatio,
             Qt.TransformationMode.SmoothTransformation,
         )
@@ -180,9 +189,12 @@ def take_screenshot(window: MainWindow, path: str) -> bool:
 class Screenshot(QObject):
     """Waits until every column shows its first page, opens the top conversation, shoots, quits."""
 
-    def __init__(self, app: QApplication, window: MainWindow, path: str) -> None:
+    def __init__(
+        self, app: QApplication, window: MainWindow, path: str, size: QSize = SCREENSHOT_SIZE
+    ) -> None:
         super().__init__(window)
-        self.app, self.window, self.path = app, window, path
+        self.app, self.window, self.path, self.size = app, window, path, size
+        window.resize(size)  # the layout settles at this width before the shot
         self.code = 0
         self._done = False
         for view in window.deck.columns():
@@ -207,7 +219,7 @@ class Screenshot(QObject):
         QTimer.singleShot(0, self._grab)
 
     def _grab(self) -> None:
-        if not take_screenshot(self.window, self.path):
+        if not take_screenshot(self.window, self.path, self.size):
             print(f"social-inbox: could not write {self.path}", file=sys.stderr)
             self.code = 1
         self.app.quit()
@@ -226,7 +238,8 @@ def run_gui(args: argparse.Namespace) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Social Inbox")
     app.setApplicationDisplayName("Social Inbox")
-    app.setDesktopFileName("social-inbox")
+    app.setDesktopFileName(assets.APP_ID)  # Wayland finds the icon through the desktop entry
+    app.setWindowIcon(desktop.app_icon())
     follower = theme.ThemeFollower(app)
     screenshot: str | None = getattr(args, "screenshot", None)
     demo = bool(getattr(args, "demo", False))
@@ -243,10 +256,13 @@ def run_gui(args: argparse.Namespace) -> int:
         return 2
 
     window = session.window
-    window.show()
+    if screenshot:
+        window.show()
+    else:
+        desktop.of(window).show_initial()  # or only the tray, when "start minimised" is on
     shot: Screenshot | None = None
     if screenshot:
-        shot = Screenshot(app, window, screenshot)
+        shot = Screenshot(app, window, screenshot, parse_size(getattr(args, "size", None)))
     code = app.exec()
     session.close()
     follower.deleteLater()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from typing import Any
 
@@ -17,24 +18,24 @@ from PySide6.QtCore import (
 from inbox.core.events import Changed
 from inbox.core.models import ColumnFilter, ConversationSummary
 from inbox.store import Store
+from inbox.store.queries import OrderKey, order_key
 from inbox.ui.reader import ReadFn, Reads, Ticket
 
 PAGE_SIZE = 50
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
-
-_FAR_FUTURE = 253402300799.0  # 9999-12-31T23:59:59Z: no SLA sorts last, as '9999' does
+# A change touching more loaded rows than this is applied as one layout change, not
+# row by row (each row signal makes every view do work).
+BULK_CHANGE = 24
+# Rows kept loaded behind the last one the view shows; more are released (see release_after).
+KEEP_BEHIND = 300
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
-def sort_key(row: ConversationSummary, sort: str) -> tuple[float, ...]:
+def sort_key(row: ConversationSummary, sort: str) -> OrderKey:
     """The store's column order (queries.ORDERS) in Python, to place a changed row."""
-    newest = -row.last_message_at.timestamp()
-    if sort == "newest":
-        return (newest, -row.id)
-    sla = row.sla_due_at.timestamp() if row.sla_due_at else _FAR_FUTURE
-    return (-row.priority, sla, newest, -row.id)
+    return order_key(row, sort)
 
 
 class ColumnModel(QAbstractListModel):
@@ -42,8 +43,11 @@ class ColumnModel(QAbstractListModel):
 
     Queries run on the reader thread (reads: the bridge); results are applied in
     request order on the GUI thread. The loaded rows are always a prefix of the
-    filter's full ordered result, so the next page's offset is the row count; a
-    page that was asked for before the rows changed is asked for again.
+    filter's full ordered result, kept with their sort keys (`_keys`, sorted, unique),
+    so the next page is asked by the last row's key (keyset paging) and a changed
+    row finds its place by binary search: a change costs O(changed x log loaded),
+    never a walk over the loaded rows. Changes arriving while a change query is out
+    are merged into the next one.
 
     Signals:
         counts_changed: the unread count, the loaded state or the emptiness changed.
@@ -56,12 +60,15 @@ class ColumnModel(QAbstractListModel):
         self._reads = reads
         self._filter = flt
         self._rows: list[ConversationSummary] = []
+        self._keys: list[OrderKey] = []  # order_key of each row, sorted
+        self._key_of: dict[int, OrderKey] = {}  # conversation id -> its row's key
         self._more = False
         self._loading = False  # a next page is on its way
         self._loaded = False  # the first page has arrived
-        self._gen = 0  # bumped whenever the rows change shape: stale pages are re-asked
-        self._filter_gen = 0  # bumped on every new filter: stale change results are dropped
+        self._filter_gen = 0  # bumped on every new filter: stale results are dropped
         self._tickets: list[Ticket] = []
+        self._changing = False  # a change query is out
+        self._waiting: set[int] = set()  # ids changed meanwhile: one query when it returns
         self.unread = 0
         self.reload()
 
@@ -89,13 +96,13 @@ class ColumnModel(QAbstractListModel):
         return not parent.isValid() and self._more and not self._loading
 
     def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or not self._more or self._loading:
+        if parent.isValid() or not self._more or self._loading or not self._rows:
             return
         self._loading = True
-        gen, flt, offset = self._gen, self._filter, len(self._rows)
+        flt, filter_gen, last = self._filter, self._filter_gen, self._rows[-1]
         self._ask(
-            lambda s: s.conversations.page(flt, PAGE_SIZE, offset),
-            lambda page: self._next_page(gen, page),
+            lambda s: s.conversations.page(flt, PAGE_SIZE, after=last),
+            lambda page: self._next_page(filter_gen, last, page),
         )
 
     # -- what the deck asks -------------------------------------------------------
@@ -113,10 +120,8 @@ class ColumnModel(QAbstractListModel):
         return list(self._rows)
 
     def row_of(self, conversation_id: int) -> int:
-        for n, row in enumerate(self._rows):
-            if row.id == conversation_id:
-                return n
-        return -1
+        key = self._key_of.get(conversation_id)
+        return -1 if key is None else bisect.bisect_left(self._keys, key)
 
     def summary(self, row: int) -> ConversationSummary | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -136,82 +141,128 @@ class ColumnModel(QAbstractListModel):
         for ticket in self._tickets:
             ticket.cancel()
         self._tickets = []
-        self._gen += 1
         self._filter_gen += 1
         self._loading = False
         self._loaded = False
         self._more = False
+        self._changing = False
+        self._waiting = set()
         if self._rows:
             self.beginResetModel()
-            self._rows = []
+            self._set_rows([])
             self.endResetModel()
         self.counts_changed.emit()
-        gen, flt = self._gen, self._filter
+        filter_gen, flt = self._filter_gen, self._filter
         self._ask(
             lambda s: (
-                s.conversations.page(flt, PAGE_SIZE, 0),
+                s.conversations.page(flt, PAGE_SIZE),
                 s.conversations.count(flt, unread_only=True),
             ),
-            lambda result: self._first_page(gen, *result),
+            lambda result: self._first_page(filter_gen, *result),
         )
 
+    def release_after(self, row: int) -> None:
+        """Let go of loaded rows far behind `row` (the last one in view): bounded memory.
+
+        Rows more than KEEP_BEHIND past it are dropped; the loaded rows stay a prefix,
+        so scrolling down again pages them back in by key.
+        """
+        keep = max(row + 1 + KEEP_BEHIND, PAGE_SIZE)
+        if len(self._rows) <= keep + PAGE_SIZE:  # not worth a signal for a page or less
+            return
+        self._truncate(keep)
+
     def on_changed(self, changed: Changed) -> None:
-        """Re-query only the conversations that concern this column."""
+        """Re-query only the conversations that concern this column (merged while one is out)."""
         if not changed.conversations:
             return
-        ids, flt, filter_gen = changed.conversations, self._filter, self._filter_gen
-        shown = ids & {r.id for r in self._rows}  # taken here: the rows live on this thread
+        self._waiting |= changed.conversations
+        if not self._changing:
+            self._ask_changes()
 
-        def query(s: Store) -> tuple[set[int], list[ConversationSummary], int] | None:
-            admitted = s.conversations.matching(flt, ids)
-            if not admitted and not shown:
-                return None  # not ours: no row to touch, no count to redo
-            found = [s.conversations.get(cid) for cid in sorted(admitted)]
-            summaries = [f for f in found if f is not None]
-            return admitted, summaries, s.conversations.count(flt, unread_only=True)
+    def _ask_changes(self) -> None:
+        if not self._waiting or not self._loaded:
+            return  # before the first page: asked again once it is in
+        ids, self._waiting = frozenset(self._waiting), set()
+        flt, filter_gen = self._filter, self._filter_gen
+        through = self._rows[-1] if self._more else None
+        # The loaded rows stay a prefix: at most as many changed rows as are loaded can
+        # land in it; the query returns them in order and the tail behind them goes.
+        limit = max(len(self._rows), PAGE_SIZE)
+        self._changing = True
 
-        self._ask(query, lambda result: self._apply_change(filter_gen, ids, result))
+        def query(s: Store) -> tuple[list[ConversationSummary], int]:
+            rows = s.conversations.changed_rows(flt, ids, through, limit)
+            return rows, s.conversations.count(flt, unread_only=True)
+
+        self._ask(query, lambda result: self._apply_change(filter_gen, ids, limit, *result))
 
     # -- results, on the GUI thread -----------------------------------------------
 
     def _ask(self, fn: ReadFn, on_done: Callable[[Any], None]) -> None:
         self._tickets = [t for t in self._tickets if not t.cancelled]
-        ticket = self._reads.read(fn, lambda result: self._guarded(on_done, result))
-        self._tickets.append(ticket)
+        asked: list[Ticket | None] = []  # [ticket] while out, [None] once answered
+        ticket = self._reads.read(fn, lambda result: self._guarded(on_done, result, asked))
+        if not asked:  # a synchronous reader has answered already
+            asked.append(ticket)
+            self._tickets.append(ticket)
 
-    def _guarded(self, on_done: Callable[[Any], None], result: Any) -> None:
+    def _guarded(
+        self, on_done: Callable[[Any], None], result: Any, asked: list[Ticket | None]
+    ) -> None:
         if shiboken6.isValid(self):  # the column may be gone by the time a result lands
+            if asked and asked[0] in self._tickets:
+                self._tickets.remove(asked[0])
+            asked[:] = [None]
             on_done(result)
 
-    def _first_page(self, gen: int, page: list[ConversationSummary], unread: int) -> None:
-        if gen != self._gen:
+    def _set_rows(self, rows: list[ConversationSummary]) -> None:
+        sort = self._filter.sort
+        self._rows = rows
+        self._keys = [order_key(r, sort) for r in rows]
+        self._key_of = {r.id: k for r, k in zip(rows, self._keys, strict=True)}
+
+    def _first_page(self, filter_gen: int, page: list[ConversationSummary], unread: int) -> None:
+        if filter_gen != self._filter_gen:
             return
         self.beginResetModel()
-        self._rows = page
+        self._set_rows(sorted(page, key=lambda r: order_key(r, self._filter.sort)))
         self._more = len(page) == PAGE_SIZE
         self._loaded = True
         self.endResetModel()
         self.unread = unread
         self.counts_changed.emit()
+        if self._waiting:
+            self._ask_changes()
 
-    def _next_page(self, gen: int, page: list[ConversationSummary]) -> None:
+    def _next_page(
+        self, filter_gen: int, last: ConversationSummary, page: list[ConversationSummary]
+    ) -> None:
         self._loading = False
-        if gen != self._gen:
+        if filter_gen != self._filter_gen:
+            return
+        if not self._rows or self._rows[-1] != last:
+            # The tail moved meanwhile: ask again behind the row that is last now.
             if self._loaded and self._more:
-                self.fetchMore()  # the rows moved meanwhile: ask again at the right offset
+                self.fetchMore()
             return
         full = len(page) == PAGE_SIZE  # a short page is the last one
-        known = {r.id for r in self._rows}
-        page = [r for r in page if r.id not in known]
+        sort = self._filter.sort
+        tail = self._keys[-1]
+        keyed = [(order_key(r, sort), r) for r in page if r.id not in self._key_of]
+        keyed = sorted((k, r) for k, r in keyed if k > tail)  # only what lies behind
         if not full:
             self._more = False
-        if not page:
-            self._more = False
+        if not keyed:
+            self._more = self._more and full
             self.counts_changed.emit()
             return
         first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
-        self._rows.extend(page)
+        self.beginInsertRows(QModelIndex(), first, first + len(keyed) - 1)
+        for key, row in keyed:
+            self._rows.append(row)
+            self._keys.append(key)
+            self._key_of[row.id] = key
         self.endInsertRows()
         if not self._more:
             self.counts_changed.emit()
@@ -220,55 +271,102 @@ class ColumnModel(QAbstractListModel):
         self,
         filter_gen: int,
         ids: frozenset[int],
-        result: tuple[set[int], list[ConversationSummary], int] | None,
+        limit: int,
+        found: list[ConversationSummary],
+        unread: int,
     ) -> None:
-        if filter_gen != self._filter_gen or not self._loaded or result is None:
-            return  # nothing of ours, or a newer filter whose first page is fresher
-        admitted, summaries, unread = result
-        for cid in ({r.id for r in self._rows} & ids) - admitted:
-            self._remove(cid)
-        for summary in summaries:
-            self._place(summary)
+        if filter_gen != self._filter_gen:
+            return  # a newer filter: its first page is fresher
+        self._changing = False
+        sort = self._filter.sort
+        shown = {r.id: (order_key(r, sort), r) for r in found}
+        gone = [cid for cid in ids if cid in self._key_of and cid not in shown]
+        if len(gone) + len(shown) > BULK_CHANGE:
+            self._apply_bulk(gone, shown)
+        else:
+            for cid in gone:
+                self._remove(cid)
+            for key, summary in shown.values():
+                self._place(key, summary)
+        if len(found) >= limit and found:
+            # More changed rows than fit: everything behind the last one we got is unknown.
+            self._truncate(self.row_of(found[-1].id) + 1)
         self.unread = unread
         self.counts_changed.emit()
+        if self._waiting:
+            self._ask_changes()
 
     # -- row surgery ----------------------------------------------------------------
+
+    def _truncate(self, keep: int) -> None:
+        """Drop the rows from `keep` on; the rest of the column comes back by paging."""
+        if keep >= len(self._rows):
+            return
+        self.beginRemoveRows(QModelIndex(), keep, len(self._rows) - 1)
+        for row in self._rows[keep:]:
+            del self._key_of[row.id]
+        del self._rows[keep:]
+        del self._keys[keep:]
+        self._more = True
+        self.endRemoveRows()
 
     def _remove(self, cid: int) -> None:
         row = self.row_of(cid)
         if row >= 0:
-            self._gen += 1
             self.beginRemoveRows(QModelIndex(), row, row)
             del self._rows[row]
+            del self._keys[row]
+            del self._key_of[cid]
             self.endRemoveRows()
 
-    def _place(self, summary: ConversationSummary) -> None:
-        """Put a (new or changed) row where the store's order puts it, if it is loaded."""
-        sort = self._filter.sort
-        key = sort_key(summary, sort)
+    def _place(self, key: OrderKey, summary: ConversationSummary) -> None:
+        """Put a (new or changed) row where the store's order puts it: two binary searches."""
         old = self.row_of(summary.id)
-        rest = [r for r in self._rows if r.id != summary.id]
-        target = next((n for n, r in enumerate(rest) if sort_key(r, sort) > key), len(rest))
-        if target == len(rest) and self._more:
-            # Beyond the loaded prefix: a later page brings it, at the right offset.
-            if old >= 0:
-                self._remove(summary.id)
-            return
+        target = bisect.bisect_left(self._keys, key)
+        if old >= 0 and old < target:
+            target -= 1  # its own old place is taken out first
         if old == target:
             self._rows[old] = summary
+            self._keys[old] = key
+            self._key_of[summary.id] = key
             index = self.index(old)
             self.dataChanged.emit(index, index)
             return
-        self._gen += 1
         if old >= 0:
             dest = target if target < old else target + 1
             self.beginMoveRows(QModelIndex(), old, old, QModelIndex(), dest)
             del self._rows[old]
+            del self._keys[old]
             self._rows.insert(target, summary)
+            self._keys.insert(target, key)
+            self._key_of[summary.id] = key
             self.endMoveRows()
             index = self.index(target)
             self.dataChanged.emit(index, index)
             return
         self.beginInsertRows(QModelIndex(), target, target)
         self._rows.insert(target, summary)
+        self._keys.insert(target, key)
+        self._key_of[summary.id] = key
         self.endInsertRows()
+
+    def _apply_bulk(
+        self, gone: list[int], shown: dict[int, tuple[OrderKey, ConversationSummary]]
+    ) -> None:
+        """Many rows at once: one layout change, persistent indexes (selection) carried over."""
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        held = [self._rows[p.row()].id if 0 <= p.row() < len(self._rows) else 0 for p in persistent]
+        drop = set(gone) | shown.keys()
+        kept = [(k, r) for k, r in zip(self._keys, self._rows, strict=True) if r.id not in drop]
+        merged = sorted([*kept, *shown.values()], key=lambda kr: kr[0])
+        self._rows = [r for _, r in merged]
+        self._keys = [k for k, _ in merged]
+        for cid in gone:
+            self._key_of.pop(cid, None)
+        for cid, (key, _) in shown.items():
+            self._key_of[cid] = key
+        moved = [self.index(self.row_of(cid)) if cid in self._key_of else QModelIndex()
+                 for cid in held]  # fmt: skip
+        self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()

@@ -138,6 +138,8 @@ class ColumnView(QFrame):
         # A click opens, as in every mail client; j/k only move, so passing rows stay unread.
         self.list.clicked.connect(self._clicked)
         self.list.focused.connect(self.focused)
+        # Scrolled back up: rows far below the view are let go (bounded memory).
+        self.list.verticalScrollBar().valueChanged.connect(self._release_far_rows)
 
         self._empty_text = empty_text
         self.empty = QLabel("Loading…")
@@ -180,6 +182,11 @@ class ColumnView(QFrame):
     @property
     def is_empty(self) -> bool:
         return self.model.rowCount() == 0 and self.model.exhausted
+
+    def _release_far_rows(self) -> None:
+        bottom = self.list.indexAt(self.list.viewport().rect().bottomLeft())
+        if bottom.isValid():
+            self.model.release_after(bottom.row())
 
     def _update_counts(self) -> None:
         unread = self.model.unread

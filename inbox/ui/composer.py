@@ -51,6 +51,7 @@ from inbox.core.schedule import local_to_utc, utc_to_local
 from inbox.core.schedule import zone as find_zone
 from inbox.engine import Engine
 from inbox.engine import publishing as pub
+from inbox.networks import registry
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.template_picker import TemplatePicker, unresolved
@@ -76,7 +77,7 @@ class Highlighter(QSyntaxHighlighter):
         self.network = network
 
     def highlightBlock(self, text: str) -> None:
-        for span in core_text.spans(self.network, text):
+        for span in registry.spans(self.network, text):
             fmt = QTextCharFormat()
             fmt.setForeground(QColor(COLOURS[span.kind]))
             if span.kind == "link":
@@ -196,7 +197,9 @@ class Composer(QDialog):
 
         self.tabs = QTabWidget()
         self.editors: dict[str, PostEditor] = {}
-        self.main_editor = self._editor("mastodon", handles)
+        networks = registry.known()
+        # The shared text is highlighted the first network's way; each variant its own.
+        self.main_editor = self._editor(networks[0].name if networks else "", handles)
         self.main_editor.setPlainText(self.post.text)
         self.template_picker = TemplatePicker(
             self.main_editor,
@@ -204,12 +207,12 @@ class Composer(QDialog):
             lambda: core_templates.context(today=date.today()),
         )
         self.tabs.addTab(self.main_editor, "All networks")
-        for network in ("mastodon", "bluesky", "x"):
-            editor = self._editor(network, handles)
-            editor.setPlaceholderText(f"Leave empty to send the shared text to {network}.")
-            editor.setPlainText(self.post.variants.get(network, ""))
-            self.editors[network] = editor
-            self.tabs.addTab(editor, f"{network} variant")
+        for caps in networks:
+            editor = self._editor(caps.name, handles)
+            editor.setPlaceholderText(f"Leave empty to send the shared text to {caps.label}.")
+            editor.setPlainText(self.post.variants.get(caps.name, ""))
+            self.editors[caps.name] = editor
+            self.tabs.addTab(editor, f"{caps.label} variant")
         layout.addWidget(self.tabs, 1)
 
         self.counters = QLabel()
@@ -251,7 +254,8 @@ class Composer(QDialog):
             self.schedule_box.setChecked(True)
         else:
             self.when.setDateTime(QDateTime.currentDateTime().addSecs(3600))
-        self.network_scheduler = QCheckBox("Let the network schedule it (Mastodon)")
+        schedulers = ", ".join(c.label for c in networks if c.server_scheduling)
+        self.network_scheduler = QCheckBox(f"Let the network schedule it ({schedulers})")
         self.network_scheduler.setChecked(self.post.use_network_scheduler)
         when_row.addWidget(self.schedule_box)
         when_row.addWidget(self.when)
@@ -360,15 +364,20 @@ class Composer(QDialog):
         post = self.current_post()
         parts = []
         for target in self.targets(post):
-            if target.network not in core_text.DEFAULT_LIMITS:
-                continue
-            c = core_text.count(
+            c = registry.count(
                 target.network, post.text_for(target.network), limit=target.max_chars
             )
+            if c is None:
+                continue
             colour = "#c62828" if c.over else "#2e7d32"
             parts.append(f"{target.handle}: <b style='color:{colour}'>{c.remaining}</b>")
         self.counters.setText("  ·  ".join(parts) or "Choose accounts to see what is left.")
-        found = problems(post, self.targets(post), require_alt=self.store.posts.require_alt())
+        found = problems(
+            post,
+            self.targets(post),
+            require_alt=self.store.posts.require_alt(),
+            counter=registry.counter,
+        )
         left = unresolved(post.text) + [n for v in post.variants.values() for n in unresolved(v)]
         if left:
             found.append("Fill in " + ", ".join("{" + n + "}" for n in left) + ".")
@@ -377,13 +386,11 @@ class Composer(QDialog):
         self.problems_label.setText("\n".join(found))
         self.submit_button.setEnabled(not found)
         self.queue_button.setEnabled(not found)
-        self.remaining = {
-            t.account_id: core_text.count(
-                t.network, post.text_for(t.network), limit=t.max_chars
-            ).remaining
+        counts = {
+            t.account_id: registry.count(t.network, post.text_for(t.network), limit=t.max_chars)
             for t in self.targets(post)
-            if t.network in core_text.DEFAULT_LIMITS
         }
+        self.remaining = {a: c.remaining for a, c in counts.items() if c is not None}
 
     def _changed(self) -> None:
         self._dirty = True
@@ -509,7 +516,8 @@ def _pydatetime(value: QDateTime) -> datetime:
 
 def open_composer(window: Any, engine: Engine, post: Post | None = None) -> Composer:
     """The composer over the window's read store and bridge, for the current member."""
-    member = window.store.setting("publishing.member_id")
+    me = window.store.teams.current()
+    member = me.id if me is not None else None
     composer = Composer(window.store, window.bridge, post, member, window)
     composer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     composer.show()

@@ -313,6 +313,31 @@ class Deck(QScrollArea):
                 view.focus_list()
             view.step(delta)
 
+    def following(self, ids: list[int]) -> int | None:
+        """The row that comes after these conversations in the current column (else before)."""
+        view = self.current_column()
+        if view is None:
+            return None
+        rows = [r.id for r in view.model.rows()]
+        gone = set(ids)
+        places = [i for i, cid in enumerate(rows) if cid in gone]
+        if not places:
+            return None
+        after = [cid for cid in rows[max(places) + 1 :] if cid not in gone]
+        before = [cid for cid in rows[: min(places)] if cid not in gone]
+        return after[0] if after else (before[-1] if before else None)
+
+    def select(self, conversation_id: int) -> bool:
+        """Make a conversation the current row of the current column (no open)."""
+        view = self.current_column()
+        row = view.model.row_of(conversation_id) if view is not None else -1
+        if view is None or row < 0:
+            return False
+        index = view.model.index(row)
+        view.list.setCurrentIndex(index)
+        view.list.scrollTo(index)
+        return True
+
     def open_current(self) -> None:
         view = self.current_column()
         cid = view.current_id() if view else None

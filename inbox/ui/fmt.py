@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from datetime import datetime
 
-NETWORK_LABELS = {"mastodon": "Mastodon", "bluesky": "Bluesky", "x": "X", "replay": "Replay"}
+from inbox.networks import registry
 
 # Hues chosen to read on light and dark backgrounds alike, with white initials.
 AVATAR_COLOURS = (
@@ -22,9 +22,6 @@ AVATAR_COLOURS = (
     "#f08c00",
     "#868e96",
 )
-
-NETWORK_COLOURS = {"mastodon": "#6364ff", "bluesky": "#1185fe", "x": "#525252"}
-NETWORK_COLOURS_DARK = {"mastodon": "#9a9bff", "bluesky": "#5aa9ff", "x": "#c4c4c4"}
 
 
 def relative_time(when: datetime, now: datetime) -> str:
@@ -74,10 +71,26 @@ def short_handle(handle: str) -> str:
 
 
 def network_label(network: str) -> str:
-    return NETWORK_LABELS.get(network, network.title())
+    return registry.label(network)
 
 
 def network_colour(network: str, dark: bool = False) -> str:
-    if dark:
-        return NETWORK_COLOURS_DARK.get(network, "#adb5bd")
-    return NETWORK_COLOURS.get(network, "#868e96")
+    return registry.colour(network, dark)
+
+
+def span(seconds: float) -> str:
+    """A duration as people say it on a badge: "12 m", "3 h 05 m", "20 h", "2 d"."""
+    minutes = int(abs(seconds)) // 60
+    if minutes < 60:
+        return f"{minutes} m"
+    if minutes < 10 * 60:
+        return f"{minutes // 60} h {minutes % 60:02d} m"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // 1440} d"
+
+
+def sla_words(due: datetime, now: datetime) -> str:
+    """ "overdue 2 d" or "due in 12 m": the SLA badge, never a negative number."""
+    seconds = (due - now).total_seconds()
+    return f"overdue {span(seconds)}" if seconds < 0 else f"due in {span(seconds)}"

@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
 from inbox.core.events import AccountStatus, Changed, ErrorEvent
 from inbox.store import Store
-from inbox.ui import fmt
+from inbox.ui import actions, fmt
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.deck import Deck
 from inbox.ui.pane import NO_CONVERSATION, ConversationPane
 from inbox.ui.style import stylesheet
 
-MENU_ORDER = ("File", "View", "Column", "Conversation", "Help")
 SEARCH_DELAY_MS = 200
 PANE_WIDTH = 440
 MIN_DECK_WIDTH = 400
@@ -44,8 +46,9 @@ class MainWindow(QMainWindow):
     """The deck window. Other features hook in through the extension points below.
 
     Extension points:
-        menu(name) -> QMenu: "File", "View", "Column", "Conversation", "Help" (or a new one);
-            add QActions with shortcuts there, they work anywhere in the window.
+        bind(id, handler) -> QAction: makes an action declared in inbox.ui.actions live
+            (menu entry, shortcut, `?` help); the only way to add a menu entry.
+        menu(name) -> QMenu: a menu of actions.MENU_ORDER (filled by bind).
         pane: the ConversationPane (conversation_changed, add_action, add_action_widget).
         deck: the Deck (opened signal, columns()).
         bridge: the EngineBridge (changed, progress, error, account_status; run, write).
@@ -153,7 +156,8 @@ class MainWindow(QMainWindow):
         menu = QMenu(f"&{name}", self)
         menu.setObjectName(f"menu{name}")
         # Known menus keep their order; a feature's own menu goes just before Help.
-        after = MENU_ORDER[MENU_ORDER.index(name) + 1 :] if name in MENU_ORDER else ("Help",)
+        order = actions.MENU_ORDER
+        after = order[order.index(name) + 1 :] if name in order else ("Help",)
         later = [self._menus[n] for n in after if n in self._menus]
         if later:
             bar.insertMenu(later[0].menuAction(), menu)
@@ -162,23 +166,62 @@ class MainWindow(QMainWindow):
         self._menus[name] = menu
         return menu
 
-    def add_action(
-        self,
-        menu: str,
-        text: str,
-        slot: Callable[[], object],
-        shortcut: str | QKeySequence.StandardKey | None = None,
-        context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut,
-    ) -> QAction:
-        """A menu entry with its shortcut shown; the shortcut works anywhere in the window."""
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(context)
-        action.triggered.connect(lambda _checked=False: slot())
-        self.menu(menu).addAction(action)
-        self.addAction(action)  # so the shortcut fires with the menu closed
-        return action
+    def bind(self, action_id: str, handler: Callable[..., object], enabled: bool = True) -> QAction:
+        """Make a declared action (inbox.ui.actions) live: its menu entry and its shortcut.
+
+        The label, menu, place in the menu and shortcuts come from the declaration, so
+        the menus, the `?` help and the README cannot drift. A numbered action (go to
+        column 1-9) calls handler(index) and returns the first of its nine QActions.
+        Raises KeyError for an undeclared id.
+        """
+        spec = actions.spec(action_id)
+        made: list[QAction] = []
+        if spec.numbered:
+            for n in range(1, 10):
+                action = QAction(f"{spec.label} {n}", self)
+                action.setShortcut(QKeySequence(str(n)))
+                action.triggered.connect(
+                    lambda _checked=False, i=n - 1: handler(i)
+                )
+                made.append(action)
+        else:
+            action = QAction(spec.label, self)
+            action.setShortcuts([QKeySequence(k) for k in spec.shortcuts])
+            action.setToolTip(spec.description)
+            action.triggered.connect(lambda _checked=False: handler())
+            made.append(action)
+        for action in made:
+            action.setObjectName(f"action_{spec.id}")
+            action.setProperty("actionId", spec.id)
+            action.setEnabled(enabled)
+            if spec.scope == "deck":
+                # Scoped to the deck so it never steals the key from a reply box.
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                self.deck.addAction(action)
+            else:
+                action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+                self.addAction(action)  # so the shortcut fires with the menu closed
+        self._bound[spec.id] = made
+        self._fill_menu(spec.menu)
+        self.actions_by_name[spec.id] = made[0]
+        return made[0]
+
+    def bound(self) -> dict[str, QAction]:
+        """Every bound action by id (the first one of a numbered action)."""
+        return dict(self.actions_by_name)
+
+    def _fill_menu(self, name: str) -> None:
+        """(Re)build a menu from the declarations, in declared order, with the bound actions."""
+        menu = self.menu(name)
+        menu.clear()
+        section: int | None = None
+        for spec in actions.ACTIONS:
+            if spec.menu != name or spec.id not in self._bound:
+                continue
+            if section is not None and spec.section != section:
+                menu.addSeparator()
+            section = spec.section
+            menu.addActions(self._bound[spec.id])
 
     def current_conversation_id(self) -> int:
         return self.pane.conversation_id
@@ -186,61 +229,26 @@ class MainWindow(QMainWindow):
     # -- menus --------------------------------------------------------------------
 
     def _build_menus(self) -> None:
-        for name in MENU_ORDER:
+        for name in actions.MENU_ORDER:
             self.menu(name)
         self.actions_by_name: dict[str, QAction] = {}
-        a = self.actions_by_name
-        a["quit"] = self.add_action("File", "Quit", self.close, QKeySequence.StandardKey.Quit)
-        a["search"] = self.add_action("View", "Search…", self.focus_search, "/")
-        a["escape"] = self.add_action(
-            "View", "Back (close search or conversation)", self.go_back, "Esc"
-        )
-        self.menu("View").addSeparator()
-        for n in range(1, 10):
-            a[f"column{n}"] = self.add_action(
-                "View",
-                f"Go to column {n}",
-                functools.partial(self.deck.focus_column, n - 1),
-                str(n),
-            )
-        a["new_column"] = self.add_action(
-            "Column", "+ New column…", self.deck.new_column, "Ctrl+Shift+N"
-        )
-        a["edit_column"] = self.add_action(
-            "Column", "Edit filter…", lambda: self._with_column(self.deck.edit_column)
-        )
-        a["rename_column"] = self.add_action(
-            "Column", "Rename…", lambda: self._with_column(self.deck.rename_column), "F2"
-        )
-        a["move_left"] = self.add_action(
-            "Column",
-            "Move left",
-            lambda: self._with_column(lambda v: self.deck.move_column(v, -1)),
-            "Ctrl+Shift+Left",
-        )
-        a["move_right"] = self.add_action(
-            "Column",
-            "Move right",
-            lambda: self._with_column(lambda v: self.deck.move_column(v, 1)),
-            "Ctrl+Shift+Right",
-        )
-        a["remove_column"] = self.add_action(
-            "Column", "Remove column…", lambda: self._with_column(self.deck.remove_column)
-        )
-        a["next"] = self.add_action("Conversation", "Next", lambda: self.deck.step(1), "J")
-        a["previous"] = self.add_action("Conversation", "Previous", lambda: self.deck.step(-1), "K")
-        # Enter is scoped to the deck so it never steals Return from a reply box.
-        a["open"] = self.add_action(
-            "Conversation",
-            "Open",
-            self.deck.open_current,
-            "Return",
-            Qt.ShortcutContext.WidgetWithChildrenShortcut,
-        )
-        self.removeAction(a["open"])
-        self.deck.addAction(a["open"])
-        self.menu("Conversation").addSeparator()
-        a["about"] = self.add_action("Help", "Keyboard shortcuts", self._show_keys, "?")
+        self._bound: dict[str, list[QAction]] = {}
+        bind = self.bind
+        bind("quit", self.close)
+        bind("search", self.focus_search)
+        bind("escape", self.go_back)
+        bind("go_column", self.deck.focus_column)
+        bind("new_column", self.deck.new_column)
+        bind("edit_column", lambda: self._with_column(self.deck.edit_column))
+        bind("rename_column", lambda: self._with_column(self.deck.rename_column))
+        bind("move_left", lambda: self._with_column(lambda v: self.deck.move_column(v, -1)))
+        bind("move_right", lambda: self._with_column(lambda v: self.deck.move_column(v, 1)))
+        bind("remove_column", lambda: self._with_column(self.deck.remove_column))
+        bind("next", lambda: self.deck.step(1))
+        bind("previous", lambda: self.deck.step(-1))
+        bind("open", self.deck.open_current)
+        bind("keys", self.show_keys)
+        bind("about", self.show_about)
 
     def _user_moved_splitter(self, _pos: int, _index: int) -> None:
         self._auto_fit = False
@@ -353,16 +361,35 @@ class MainWindow(QMainWindow):
         label.setToolTip(detail or STATUS_TEXT.get(status, status))
         label.setProperty("status", status)
 
-    def _show_keys(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
+    def show_keys(self) -> QDialog:
+        """Every action and key, generated from the declarations."""
+        dialog = QDialog(self)
+        dialog.setObjectName("keysDialog")
+        dialog.setWindowTitle("Keyboard shortcuts")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        text = QLabel(actions.help_html())
+        text.setObjectName("keysText")
+        text.setTextFormat(Qt.TextFormat.RichText)
+        scroll = QScrollArea()
+        scroll.setWidget(text)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(buttons)
+        dialog.resize(max(520, text.sizeHint().width() + 60), min(760, self.height() - 40))
+        dialog.show()
+        return dialog
 
-        QMessageBox.information(
-            self,
-            "Keyboard shortcuts",
-            "j / k: next / previous conversation\nEnter: open\n1–9: go to column\n"
-            "/: search\nEsc: back (close search or conversation)\nF2: rename column\n"
-            "Ctrl+Shift+N: new column\nCtrl+Shift+Left/Right: move column",
-        )
+    def show_about(self) -> QDialog:
+        from inbox.ui.about import AboutDialog
+
+        dialog = AboutDialog(self.store, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -1,4 +1,5 @@
-"""Desktop notifications through the tray icon; what to show is decided by core.notify.plan."""
+"""Which notifications to show (core.notify.plan); ui.desktop.Desktop shows them (tray, desktop
+notification service or in-window bar)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import QSystemTrayIcon
 
 from inbox.core.clock import to_iso
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.notify import Alert, AlertKind, Notification, NotifyPrefs, plan
 from inbox.store import Store
-
-
-def _icon() -> QIcon:
-    pixmap = QPixmap(32, 32)
-    pixmap.fill(QColor("#2f6fde"))
-    return QIcon(pixmap)
 
 
 class Notifier(QObject):
@@ -29,7 +22,7 @@ class Notifier(QObject):
     grouped. Clicking the notification opens its first conversation.
 
     Signals:
-        notified(Notification): a notification was shown (or would be, without a tray).
+        notified(Notification): a notification is due; ui.desktop.Desktop.present shows it.
         open_requested(int): the user clicked a notification.
     """
 
@@ -46,12 +39,6 @@ class Notifier(QObject):
         self._floor_id = 0
         self._since = ""
         self.last: Notification | None = None
-        self.tray: QSystemTrayIcon | None = None
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            self.tray = QSystemTrayIcon(_icon(), self)
-            self.tray.setToolTip("Social Inbox")
-            self.tray.messageClicked.connect(self.clicked)
-            self.tray.show()
 
     def prime(self) -> None:
         """Alert only for what happens from now on: newer conversations, later breaches.
@@ -93,13 +80,6 @@ class Notifier(QObject):
         prefs, me = self.prefs()
         for notification in plan(fresh, prefs, self._now(), me):
             self.last = notification
-            if self.tray is not None:
-                self.tray.showMessage(
-                    notification.title,
-                    notification.body,
-                    QSystemTrayIcon.MessageIcon.Information,
-                    8000,
-                )
             self.notified.emit(notification)
 
     def clicked(self) -> None:

@@ -25,6 +25,7 @@ from inbox.core.events import Changed
 from inbox.core.html import sanitize
 from inbox.core.models import ConversationSummary, Note
 from inbox.store import Store
+from inbox.store.outbox import OutboxItem
 from inbox.store.queries import MessageRow
 from inbox.ui import fmt, theme
 from inbox.ui.delegate import paint_avatar
@@ -63,8 +64,36 @@ def note_html(note: Note, now: datetime) -> str:
     return (
         f"<table width='100%' cellspacing='0' cellpadding='10' style='margin-bottom:10px' "
         f"bgcolor='{NOTE_BG}'><tr><td style='border-left:4px solid {NOTE_EDGE}; color:#3d3000'>"
-        f"<b>🔒 Internal note</b> · {html.escape(note.author_name or 'someone')} · {when} "
+        f"<b>🔒 Internal note</b> · {html.escape(note.author_name or 'You')} · {when} "
         f"<i>(never sent)</i><div style='margin-top:4px'>{text}</div></td></tr></table>"
+    )
+
+
+FAILED = "#c92a2a"
+
+
+def unsent_html(item: OutboxItem) -> str:
+    """A reply not delivered yet, at the end of the thread: "sending…" or "failed — retry"."""
+    c = theme.colours()
+    who = html.escape(str(item.payload.get("actor") or "You"))
+    text = html.escape(str(item.payload.get("text", ""))).replace("\n", "<br>")
+    if item.status == "failed":
+        state = (
+            f"<span style='color:{FAILED}'><b>⚠ failed</b> — "
+            f"<a href='retry:{item.id}'>retry</a></span>"
+            f"<div style='color:{FAILED}'>{html.escape(item.last_error)}</div>"
+        )
+    elif item.last_error:  # a transient error: the outbox tries again by itself
+        state = (
+            f"<span style='color:{c.muted}'>sending… (will try again: "
+            f"{html.escape(item.last_error)})</span>"
+        )
+    else:
+        state = f"<span style='color:{c.muted}'>sending…</span>"
+    return (
+        f"<table width='100%' cellspacing='0' cellpadding='10' style='margin-bottom:10px' "
+        f"bgcolor='{c.outbound}'><tr><td><b>{who} <span style='color:{c.accent}'>(us)</span></b> "
+        f"{state}<div style='margin-top:4px'>{text}</div></td></tr></table>"
     )
 
 
@@ -73,10 +102,13 @@ def thread_html(
     messages: list[MessageRow],
     now: datetime,
     notes: Sequence[Note] = (),
+    unsent: Sequence[OutboxItem] = (),
 ) -> str:
     """The thread as one HTML document; every message body goes through sanitize().
 
-    Internal notes are interleaved by time, in their own style.
+    Internal notes are interleaved by time, in their own style. Replies not
+    delivered yet (unsent outbox rows) close the thread: "sending…", or
+    "failed — retry" with the network's words.
     """
     c = theme.colours()
     parts = []
@@ -104,7 +136,10 @@ def thread_html(
                 body += f"<p>📎 {label}</p>"
         link = ""
         if m.url.startswith(("http://", "https://")):
-            link = f" · <a href='{html.escape(m.url, quote=True)}'>open</a>"
+            label = "sent ↗" if out else "open"
+            link = f" · <a href='{html.escape(m.url, quote=True)}'>{label}</a>"
+        elif out:
+            link = " · sent"
         bg = c.outbound if out else c.card
         parts.append(
             f"<table width='100%' cellspacing='0' cellpadding='10' "
@@ -113,6 +148,7 @@ def thread_html(
             f"<div style='margin-top:4px'>{body}</div></td></tr></table>"
         )
     parts.extend(note_html(n, now) for n in pending)
+    parts.extend(unsent_html(item) for item in unsent)
     if not parts:
         parts.append(f"<p style='color:{c.muted}'>No messages stored for this conversation.</p>")
     return "".join(parts)
@@ -133,6 +169,7 @@ class ConversationPane(QFrame):
     """
 
     conversation_changed = Signal(int)
+    retry_requested = Signal(int)  # the outbox id of a failed reply whose "retry" was clicked
     closed = Signal()
 
     def __init__(
@@ -187,6 +224,7 @@ class ConversationPane(QFrame):
         self.browser = SafeBrowser()
         self.browser.setObjectName("thread")
         self.browser.setFrameShape(QFrame.Shape.NoFrame)
+        self.browser.anchorClicked.connect(self._internal_link)
 
         self.actions_area = QWidget()
         self.actions_area.setObjectName("paneActions")
@@ -304,10 +342,20 @@ class ConversationPane(QFrame):
         scroll = self.browser.verticalScrollBar()
         keep = scroll.value() if keep_scroll else 0
         notes = self.store.triage.notes(s.id)
+        unsent = [
+            r
+            for r in self.store.outbox.for_conversation(s.id)
+            if r.kind == "reply" and r.status in ("queued", "sending", "failed")
+        ]
         self.browser.setHtml(
-            thread_html(s, self.store.conversations.messages(s.id), self._now(), notes)
+            thread_html(s, self.store.conversations.messages(s.id), self._now(), notes, unsent)
         )
         scroll.setValue(keep)
+
+    def _internal_link(self, url: QUrl) -> None:
+        """retry:<outbox id> under a failed reply (SafeBrowser ignores the scheme)."""
+        if url.scheme() == "retry" and url.path().isdigit():
+            self.retry_requested.emit(int(url.path()))
 
     def _open_profile(self, link: str) -> None:
         url = QUrl(link)

@@ -43,7 +43,8 @@ class PublishingSettings(QDialog):
         self.member.addItem("(nobody: a one-person install, acts as admin)", None)
         for row in store.query("SELECT id, name, role FROM members ORDER BY name"):
             self.member.addItem(f"{row[1]} ({row[2]})", row[0])
-        me = store.setting("publishing.member_id")
+        current = store.teams.current()
+        me = current.id if current is not None else None
         self.member.setCurrentIndex(max(0, self.member.findData(me)))
         self.team = QComboBox()
         self.team.addItem("Posts without a team", None)
@@ -92,7 +93,7 @@ class PublishingSettings(QDialog):
 
         def write(store: Store) -> None:
             store.posts.set_team_policy(team, policy)
-            store.set_setting("publishing.member_id", member)
+            store.teams.set_current(member)
             store.set_setting("publishing.require_alt_text", alt)
 
         self.bridge.write(write, on_done=lambda _r: self.status.setText("Saved."))

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from inbox.core.events import Changed, Progress
 from inbox.core.rules import Action, Condition, Do, Rule, Value, When
 from inbox.engine import triage as ops
+from inbox.networks import registry
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 
@@ -37,7 +38,6 @@ NUMBERS = {When.FOLLOWERS, When.WAITING}
 HINTS = {
     When.KIND: "mention, dm, reply, quote, keyword",
     When.ACCOUNT: "account ids, comma-separated",
-    When.NETWORK: "mastodon, bluesky, x",
     When.KEYWORDS: "words or phrases, comma-separated",
     When.SENTIMENT: "negative, neutral, positive",
     When.FOLLOWERS: "more than N followers",
@@ -171,7 +171,10 @@ class RuleEditor(QDialog):
         combo.setCurrentText(condition.when.value)
         self.conditions.setCellWidget(row, 0, combo)
         item = QTableWidgetItem(show_value(condition.value))
-        item.setToolTip(HINTS.get(condition.when, ""))
+        hint = HINTS.get(condition.when, "")
+        if condition.when is When.NETWORK:
+            hint = ", ".join(c.name for c in registry.known())
+        item.setToolTip(hint)
         self.conditions.setItem(row, 1, item)
         negate = QTableWidgetItem()
         negate.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)

@@ -25,6 +25,7 @@ from inbox.core import bulk
 from inbox.core.errors import ConfigError
 from inbox.core.schedule import PostingSchedule
 from inbox.engine import publishing as pub
+from inbox.networks import registry
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 
@@ -112,6 +113,7 @@ class ImportDialog(QDialog):
                 now=self.now,
                 date_order=self.order.currentText(),
                 require_alt=self.store.posts.require_alt(),
+                counter=registry.counter,
             )
         except ConfigError as exc:  # an unknown zone
             self.rows = []

@@ -7,39 +7,26 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QLabel, QLineEdit, QTextBrowser, QVBoxLayout, QWidget
 
+from inbox.core import history as words
 from inbox.core.events import Changed
 from inbox.engine import triage as ops
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 
-ACTION_TEXT = {
-    "status": lambda d: f"marked {d.get('status')}",
-    "assign": lambda d: "assigned" if d.get("assignee_id") else "unassigned",
-    "team": lambda d: "routed to a team" if d.get("team_id") else "removed the team",
-    "snooze": lambda d: f"snoozed until {str(d.get('until', ''))[:16].replace('T', ' ')}",
-    "unsnooze": lambda d: "unsnoozed",
-    "tag": lambda d: (
-        "tagged " + ", ".join(d.get("add", []) + [f"-{t}" for t in d.get("remove", [])])
-    ),
-    "spam": lambda d: "marked spam",
-    "not_spam": lambda d: "marked not spam",
-    "priority": lambda d: f"set priority {d.get('priority')}",
-    "note": lambda d: "added a note",
-    "undo": lambda d: f"undid {d.get('undid', '')}".strip(),
-}
-
 
 def history_html(store: Store, conversation_id: int) -> str:
-    """The audit history as small grey lines (notes themselves are in the thread)."""
+    """The audit history in words ("Alex replied"), as small grey lines."""
     history = store.triage.history(conversation_id)
     if not history:
-        return "<div style='color:#6b7280'><small>No triage history yet.</small></div>"
+        return "<div style='color:#6b7280'><small>No history yet.</small></div>"
+    members = {m.id: m.name for m in store.teams.members()}
+    teams = {t.id: t.name for t in store.teams.list_teams()}
+    entries = [(h.at, h.actor, h.action, h.detail) for h in history]
     parts = ["<div><b>History</b></div>"]
-    for h in history:
-        what = ACTION_TEXT.get(h.action, lambda d, a=h.action: a)(h.detail)
+    for at, line in words.lines(entries, members, teams):
         parts.append(
-            f"<div style='color:#6b7280'><small>{h.at:%d %b %H:%M} · "
-            f"{html.escape(h.actor)} {html.escape(what)}</small></div>"
+            f"<div style='color:#6b7280'><small>{at.astimezone():%d %b %H:%M} · "
+            f"{html.escape(line)}</small></div>"
         )
     return "".join(parts)
 

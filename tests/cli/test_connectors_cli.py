@@ -47,7 +47,7 @@ def test_add_list_test_remove_markdown_and_publish_an_article(capsys, profile, t
     assert code == 0 and "is writable" in out
 
     code, _, err = run(capsys, "--profile", profile, "article", "1", "--connector", "kb")
-    assert code == 2 and "Conversation 1 is new: articles are written from solved cases" in err
+    assert code == 2 and "Conversation 1 is pending: articles are written from solved cases" in err
     store = Store(f"{profile}/inbox.db")
     store.conn.execute("UPDATE conversations SET status = 'resolved'")
     store.close()
@@ -113,7 +113,10 @@ def test_secrets_come_from_stdin_never_the_command_line(capsys, profile, monkeyp
         "--secret-stdin",
     )
     assert code == 0
-    assert secrets.get_secret(secrets.connector_key("desk", "token")) == "1-31-rtt0ken"
+    store = Store(f"{profile}/inbox.db")
+    key = secrets.connector_key(store.connectors.profile_id(), "desk", "token")
+    store.close()
+    assert secrets.get_secret(key) == "1-31-rtt0ken"
     code, out, _ = run(capsys, "--profile", profile, "connectors", "list")
     assert out.startswith("desk\trt\tqueue=General, url=https://rt.example\nhook\twebhook\t")
     assert "s3cret" not in out and "rtt0ken" not in out
@@ -150,3 +153,81 @@ def test_push_that_cannot_reach_the_desk_stays_queued_and_says_why(capsys, profi
     assert code == 2 and "the webhook at 127.0.0.1 is unreachable" in err
     code, _, err = run(capsys, "--profile", profile, "push", "1", "--connector", "nope")
     assert code == 2 and "No connector named 'nope'" in err
+
+
+def _add_hook(capsys, monkeypatch, profile: str, name: str, secret: str) -> tuple[int, str, str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO(secret + "\n"))
+    return run(
+        capsys, "--profile", profile, "connectors", "add", "webhook", "--name", name,
+        "--set", "url=http://127.0.0.1:9/hook", "--secret-stdin",
+    )  # fmt: skip
+
+
+def _secret(profile: str, name: str, field: str = "secret") -> str | None:
+    store = Store(f"{profile}/inbox.db")
+    try:
+        return secrets.get_secret(secrets.connector_key(store.connectors.profile_id(), name, field))
+    finally:
+        store.close()
+
+
+def test_two_profiles_keep_their_own_connector_secrets(capsys, monkeypatch, tmp_path):
+    one, two = str(tmp_path / "one"), str(tmp_path / "two")
+    for folder in (one, two):
+        (tmp_path / folder).mkdir()
+    assert _add_hook(capsys, monkeypatch, one, "desk", "whsec_b25l")[0] == 0
+    assert _add_hook(capsys, monkeypatch, two, "desk", "whsec_dHdv")[0] == 0
+    assert (_secret(one, "desk"), _secret(two, "desk")) == ("whsec_b25l", "whsec_dHdv")
+    assert run(capsys, "--profile", two, "connectors", "remove", "desk")[0] == 0
+    assert _secret(one, "desk") == "whsec_b25l"  # the other profile's desk still works
+    assert _secret(two, "desk") is None
+
+
+def test_a_secret_saved_before_profiles_had_their_own_is_migrated(capsys, monkeypatch, profile):
+    assert _add_hook(capsys, monkeypatch, profile, "hook", "whsec_b2xk")[0] == 0
+    store = Store(f"{profile}/inbox.db")
+    new_key = secrets.connector_key(store.connectors.profile_id(), "hook", "secret")
+    store.close()
+    secrets.delete_secret(new_key)
+    secrets.set_secret(secrets.legacy_connector_key("hook", "secret"), "whsec_b2xk")
+    run(capsys, "--profile", profile, "connectors", "test", "hook")  # opens the connector
+    assert secrets.get_secret(new_key) == "whsec_b2xk"
+
+
+@pytest.mark.parametrize(
+    "backend", ["keyring.backends.null.Keyring", "keyring.backends.fail.Keyring"]
+)
+def test_no_keyring_refuses_and_says_how_to_get_one(capsys, monkeypatch, profile, backend):
+    import keyring
+    import keyring.core
+
+    keyring.set_keyring(keyring.core.load_keyring(backend))
+    code, out, err = _add_hook(capsys, monkeypatch, profile, "hook", "whsec_bm8")
+    assert code == 2 and "Saved" not in out
+    assert "Not saved: no usable system keyring" in err and "keyrings.alt" in err
+    assert run(capsys, "--profile", profile, "connectors", "list", "--json")[1].strip() == "[]"
+
+
+def test_removing_a_connector_asks_what_to_do_with_its_pending_pushes(capsys, monkeypatch, profile):
+    _add_hook(capsys, monkeypatch, profile, "hook", "whsec_c2VjcmV0")
+    _add_hook(capsys, monkeypatch, profile, "other", "whsec_b3RoZXI")
+    assert run(capsys, "--profile", profile, "push", "1", "--connector", "hook")[0] == 3
+    code, _, err = run(capsys, "--profile", profile, "connectors", "remove", "hook")
+    assert code == 2 and "1 push(es)" in err and "--cancel-pending" in err
+    code, out, _ = run(
+        capsys, "--profile", profile, "connectors", "remove", "hook", "--move-pending-to", "other"
+    )
+    assert code == 0 and "Moved 1 pending item(s) to 'other'" in out
+    code, out, _ = run(capsys, "--profile", profile, "outbox", "list", "--json")
+    [row] = json.loads(out)
+    assert (row["kind"], row["target"], row["status"]) == ("push", "other", "queued")
+    code, out, _ = run(capsys, "--profile", profile, "outbox", "list", "--all", "--json")
+    assert [r["status"] for r in json.loads(out)] == ["cancelled", "queued"]
+    assert run(capsys, "--profile", profile, "outbox", "retry", str(row["id"]))[0] == 0
+    assert run(capsys, "--profile", profile, "outbox", "cancel", str(row["id"]))[0] == 0
+    code, out, _ = run(capsys, "--profile", profile, "outbox", "list")
+    assert "Nothing waiting to be sent." in out
+    code, _, err = run(capsys, "--profile", profile, "outbox", "cancel", str(row["id"]))
+    assert code == 2 and "cannot be cancelled" in err
+    code, out, _ = run(capsys, "--profile", profile, "connectors", "remove", "other")
+    assert code == 0  # nothing pending any more

@@ -1,25 +1,29 @@
-"""The CLI end to end against the fake instance: add, list, sync --once, reply, remove."""
+"""The CLI end to end against the fake instance on a loopback port: add, list, sync --once,
+reply, remove. The instance is `http://127.0.0.1:PORT` typed into `accounts add`, so the
+port (and scheme) must survive into every stored row and every call."""
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from inbox import secrets
-from inbox.cli import http as cli_http
 from inbox.cli.main import main
 from inbox.store import Store
-from tests.networks.mastodon.fake import HOST, TOKEN, FakeMastodon
+from tests.networks.mastodon.fake import TOKEN, FakeMastodon
+from tests.servers.loopback import serve
 
 
 @pytest.fixture
-def fake(monkeypatch) -> FakeMastodon:
+def fake() -> Iterator[FakeMastodon]:
     server = FakeMastodon()
-    monkeypatch.setattr(cli_http, "TRANSPORT", server.transport())
-    return server
+    with serve(server.handle) as url:
+        server.url = url  # type: ignore[attr-defined]
+        yield server
 
 
 @pytest.fixture
@@ -38,10 +42,10 @@ def run(profile: Path, *args: str, stdin: str = "", monkeypatch=None) -> int:
     return main(["--profile", str(profile), *args])
 
 
-def add(profile, monkeypatch) -> None:
+def add(profile, monkeypatch, url: str) -> None:
     code = run(
         profile,
-        "accounts", "add", "mastodon", "--instance", f"https://{HOST}", "--token-stdin",
+        "accounts", "add", "mastodon", "--instance", url, "--token-stdin",
         stdin=TOKEN + "\n",
         monkeypatch=monkeypatch,
     )  # fmt: skip
@@ -49,15 +53,16 @@ def add(profile, monkeypatch) -> None:
 
 
 def test_add_list_and_remove_never_show_the_token(fake, profile, monkeypatch, capsys) -> None:
-    add(profile, monkeypatch)
+    add(profile, monkeypatch, fake.url)
     assert run(profile, "accounts", "list", "--json") == 0
     out = capsys.readouterr().out
     assert TOKEN not in out
     [account] = json.loads(out[out.index("[") :])
-    assert account["handle"] == f"teashop@{HOST}" and account["instance"] == HOST
+    authority = fake.url.removeprefix("http://")  # 127.0.0.1:PORT, the port kept
+    assert account["handle"] == f"teashop@{authority}" and account["instance"] == authority
     assert account["remote_id"] == "110000000000000001"
     assert account["avatar_url"].endswith(".png")
-    key = secrets.account_key("mastodon", HOST, "110000000000000001")
+    key = secrets.account_key("mastodon", authority, "110000000000000001")
     assert secrets.get_secret(key) == TOKEN
     db = (profile / "inbox.db").read_bytes()
     assert TOKEN.encode() not in db
@@ -70,7 +75,7 @@ def test_add_list_and_remove_never_show_the_token(fake, profile, monkeypatch, ca
 def test_a_token_the_server_refuses_adds_nothing(fake, profile, monkeypatch, capsys) -> None:
     code = run(
         profile,
-        "accounts", "add", "mastodon", "--instance", HOST, "--token-stdin",
+        "accounts", "add", "mastodon", "--instance", fake.url, "--token-stdin",
         stdin="not-the-token\n",
         monkeypatch=monkeypatch,
     )  # fmt: skip
@@ -83,7 +88,7 @@ def test_a_token_the_server_refuses_adds_nothing(fake, profile, monkeypatch, cap
 
 
 def test_sync_once_then_reply_then_sync_sends_it(fake, profile, monkeypatch, capsys) -> None:
-    add(profile, monkeypatch)
+    add(profile, monkeypatch, fake.url)
     assert run(profile, "sync", "--once") == 0
     assert "Synced 1 of 1 accounts" in capsys.readouterr().out
     store = Store(profile / "inbox.db")
@@ -105,7 +110,7 @@ def test_sync_once_then_reply_then_sync_sends_it(fake, profile, monkeypatch, cap
 
 
 def test_sync_once_reports_an_account_that_needs_sign_in(fake, profile, monkeypatch, capsys):
-    add(profile, monkeypatch)
+    add(profile, monkeypatch, fake.url)
     fake.token = "rotated"  # the user revoked our token on the instance
     assert run(profile, "sync", "--once") == 1
     captured = capsys.readouterr()
@@ -114,3 +119,47 @@ def test_sync_once_reports_an_account_that_needs_sign_in(fake, profile, monkeypa
     store = Store(profile / "inbox.db")
     assert store.accounts()[0].status == "needs_signin"
     store.close()
+
+
+def test_an_ipv6_instance_on_its_own_port_signs_in_and_syncs(profile, monkeypatch, capsys):
+    server = FakeMastodon()
+    with serve(server.handle, host="::1") as url:  # http://[::1]:PORT
+        add(profile, monkeypatch, url)
+        assert run(profile, "sync", "--once") == 0
+    assert "Synced 1 of 1 accounts" in capsys.readouterr().out
+    store = Store(profile / "inbox.db")
+    [account] = store.accounts()
+    store.close()
+    assert account.instance == url.removeprefix("http://")
+    # Every call reached this port (none went to port 80 of some other host).
+    assert server.calls("GET", "/api/v1/notifications")
+    assert {r.url.port for r in server.requests} == {int(url.rsplit(":", 1)[1])}
+
+
+@pytest.mark.parametrize("instance", ["http://", "http://[::1", "ftp://host", "https://u:p@h"])
+def test_a_bad_server_address_is_a_clear_error(profile, monkeypatch, capsys, instance):
+    code = run(
+        profile, "accounts", "add", "mastodon", "--instance", instance, "--token-stdin",
+        stdin=TOKEN + "\n", monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "server address" in err
+
+
+def test_two_profiles_on_one_account_each_post_and_both_arrive(tmp_path, monkeypatch, capsys):
+    """The key the network sees is random per outbox row, not post-<id>-<account>: the
+    second profile's first post (also post 1 on account 1 locally) is not a "replay"."""
+    server = FakeMastodon()
+    with serve(server.handle) as url:
+        for name, text in (("laptop", "Hello from the laptop"), ("desk", "Hello from the desk")):
+            folder = tmp_path / name
+            folder.mkdir()
+            add(folder, monkeypatch, url)
+            assert run(folder, "post", "--account", "teashop", "--text-stdin", stdin=text,
+                       monkeypatch=monkeypatch) == 0  # fmt: skip
+            assert run(folder, "sync", "--once") == 0
+    texts = [p["form"]["status"][0] for p in server.posts]
+    assert texts == ["Hello from the laptop", "Hello from the desk"]
+    keys = [p["key"] for p in server.posts]
+    assert len(set(keys)) == 2 and all(len(k) >= 32 for k in keys)

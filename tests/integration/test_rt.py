@@ -284,3 +284,34 @@ async def test_follow_ups_arrive_once_across_sigkills(tmp_path, rt_server) -> No
         copies = sum(f"follow-up number {n}\n" in t for t in texts)
         assert copies == 1, f"follow-up {n} is on the ticket {copies} times ({kills} kills)"
     assert all(f"Reference: {marker}." in t for t in texts if "follow-up number" in t)
+
+
+async def test_our_reply_is_appended_to_the_ticket_as_correspondence(
+    store, rt, conversation, inline_engine
+) -> None:
+    """Replying to a ticketed conversation: the reply reaches RT as a Correspond, once."""
+    from inbox.core.models import AccountInfo
+    from inbox.engine.replies import queue_reply
+    from inbox.networks.replay import ReplayAdapter
+
+    ops.queue_push(store, conversation, "desk")
+    assert await deliver_due(inline_engine) == 1
+    ref = store.connectors.ref(conversation, "desk", RefKind.TICKET)
+    assert ref is not None
+    account_id = int(store.query("SELECT account_id FROM conversations")[0][0])
+    info = AccountInfo("mastodon", "social.example", "1", "teashop", "Tea")
+    inline_engine.adapters = {account_id: ReplayAdapter(info, {})}
+    listener = ops.follow_ups(inline_engine)  # the Engine subscribes it; here by hand
+    publish = inline_engine.publish
+
+    def publish_and_listen(event: object) -> None:
+        publish(event)
+        listener(event)
+
+    inline_engine.publish = publish_and_listen  # type: ignore[method-assign]
+    queue_reply(inline_engine, conversation, "Your refund for order 42 is on its way.", "r-1")
+    assert await deliver_due(inline_engine) == 1  # the reply, filed in the conversation
+    assert await deliver_due(inline_engine) == 1  # its follow-up on the ticket
+    replies = [c for c in contents(rt, ref.remote_id, "Correspond") if "refund for order 42" in c]
+    assert len(replies) == 1
+    assert await deliver_due(inline_engine) == 0  # nothing appended twice

@@ -64,7 +64,9 @@ def test_a_wrong_value_is_shown_in_plain_words_and_secrets_go_to_the_keyring(
     editor.form.inputs["token"].setText("1-2-s3cret")
     with qtbot.waitSignal(editor.accepted, timeout=5000):
         editor.save()
-    assert secrets.get_secret(secrets.connector_key("desk", "token")) == "1-2-s3cret"
+    assert secrets.get_secret(
+        secrets.connector_key(window.store.connectors.profile_id(), "desk", "token")
+    ) == "1-2-s3cret"
     qtbot.waitUntil(lambda: bool(window.store.connectors.all()))
     assert "s3cret" not in str(window.store.connectors.get("desk").config)
     # Editing keeps the stored secret when the masked field is left empty.
@@ -73,7 +75,9 @@ def test_a_wrong_value_is_shown_in_plain_words_and_secrets_go_to_the_keyring(
     assert again.form.inputs["token"].text() == ""
     with qtbot.waitSignal(again.accepted, timeout=5000):
         again.save()
-    assert secrets.get_secret(secrets.connector_key("desk", "token")) == "1-2-s3cret"
+    assert secrets.get_secret(
+        secrets.connector_key(window.store.connectors.profile_id(), "desk", "token")
+    ) == "1-2-s3cret"
 
 
 def test_push_shows_the_pending_ticket_with_the_systems_error(
@@ -89,7 +93,7 @@ def test_push_shows_the_pending_ticket_with_the_systems_error(
     assert _open_first(window) > 0
     status = window.pane.findChild(QLabel, "deskStatus")
     assert status is not None
-    push = next(a for a in window.pane.toolbar.actions() if a.objectName() == "pushToDesk")
+    push = next(a for a in window.pane.toolbar.actions() if a.objectName() == "action_push_desk")
     push.trigger()
     qtbot.waitUntil(lambda: "unreachable" in status.text(), timeout=10000)
     assert (
@@ -133,7 +137,9 @@ def test_publishing_from_the_editor_puts_the_article_link_on_the_pane(
         lambda e: ops.save_connector(e.store, "kb", "markdown", {"folder": str(kb)})
     )
     cid = _open_first(window)
-    write = next(a for a in window.pane.toolbar.actions() if a.objectName() == "writeArticle")
+    write = next(
+        a for a in window.pane.toolbar.actions() if a.objectName() == "action_write_article"
+    )
     assert not write.isEnabled()  # not resolved yet
 
     def resolve(e) -> None:

@@ -1,8 +1,45 @@
 """Mastodon: api (calls, error translation), mapping (JSON -> models), adapter, oauth, streaming."""
 
-from inbox.networks.base import register
+from datetime import timedelta
+from typing import Any
+
+from inbox.core import text as core_text
+from inbox.core.clock import Clock
+from inbox.core.models import AccountInfo
+from inbox.networks import registry
+from inbox.networks.mastodon import oauth
 from inbox.networks.mastodon.adapter import MastodonAdapter, create
 
-register("mastodon", create)
+NAME = "mastodon"
 
-__all__ = ["MastodonAdapter", "create"]
+
+def _demo(data: Any, clock: Clock) -> tuple[AccountInfo, MastodonAdapter]:
+    from inbox.networks.mastodon import demo
+
+    return demo.adapter(data, clock)
+
+
+CAPABILITIES = registry.Capabilities(
+    name=NAME,
+    label="Mastodon",
+    colour="#6364ff",
+    colour_dark="#9a9bff",
+    max_chars=500,  # the default; each server reports its own max_characters
+    length=lambda text, spoiler, limit: core_text.count(NAME, text, spoiler=spoiler, limit=limit),
+    spans=lambda text: core_text.spans(NAME, text),
+    limits_per_instance=True,
+    visibilities=("public", "unlisted", "private", "direct"),
+    content_warning=True,
+    direct_messages=True,
+    # The server remembers an Idempotency-Key for one hour; keep a margin.
+    idempotency_window=timedelta(minutes=55),
+    backfill={"window_days": 7.0, "window_items": 800.0},
+    server_scheduling=True,  # scheduled_at, at least 5 minutes ahead
+    sign_in=oauth.sign_in_account,
+    demo=_demo,
+    sign_in_example="mastodon.social",
+)
+
+registry.register(CAPABILITIES, create)
+
+__all__ = ["CAPABILITIES", "MastodonAdapter", "create"]

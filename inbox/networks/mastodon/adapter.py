@@ -21,10 +21,10 @@ import httpx
 
 from inbox.core.clock import Clock, SystemClock, from_iso, to_iso
 from inbox.core.errors import BadPayload, NetworkError, NotSupported, RemoteRejected
-from inbox.core.models import AccountInfo, Message
-from inbox.networks.base import DMS, MENTIONS, Limits, Outgoing, Page, Sent
+from inbox.core.models import AccountInfo, Kind, Message, reply_key
+from inbox.networks.base import DMS, MENTIONS, OWN, Limits, Outgoing, Page, Sent
 from inbox.networks.mastodon import mapping, streaming
-from inbox.networks.mastodon.api import MastodonApi, Sleep, host_of
+from inbox.networks.mastodon.api import MastodonApi, Sleep, domain_of
 from inbox.networks.mastodon.mapping import Me, MentionItem
 
 PAGE_SIZE = 40
@@ -59,7 +59,7 @@ class MastodonAdapter:
         self.sleep = sleep
         self.api = MastodonApi(self.http, info.instance, token, clock=self.clock, sleep=sleep)
         self._token = token
-        self.me = Me(host_of(info.instance), info.remote_id, info.handle.split("@")[0])
+        self.me = Me(domain_of(info.instance), info.remote_id, info.handle.split("@")[0])
         self.window = timedelta(days=window_days)
         self.window_items = window_items
         self.page_size = page_size
@@ -69,7 +69,8 @@ class MastodonAdapter:
     # -- protocol ------------------------------------------------------------------
 
     async def verify(self) -> AccountInfo:
-        return mapping.account_info(await self.api.verify_credentials(), self.me.instance)
+        body = await self.api.verify_credentials()
+        return mapping.account_info(body, self.info.instance, domain=self.me.instance)
 
     async def limits(self) -> Limits:
         config = (await self.instance_info()).get("configuration") or {}
@@ -101,6 +102,8 @@ class MastodonAdapter:
             # Mastodon delivers every private mention as a "mention" notification, so
             # the MENTIONS stream already carries DMs; a second stream would fetch twice.
             return Page((), cursor or DMS_CURSOR)
+        if stream == OWN:
+            return await self._own(cursor)
         if stream != MENTIONS:
             raise NotSupported(f"Mastodon has no {stream!r} stream")
         state = _cursor(cursor)
@@ -138,6 +141,40 @@ class MastodonAdapter:
         # After the back-fill, one forward pass picks up what arrived meanwhile.
         more = not window_full or mode == "backfill"
         return Page(tuple(items), json.dumps(state), more=more, rejected=tuple(rejected))
+
+    async def _own(self, cursor: str | None) -> Page[Message]:
+        """Our own replies, from any client: GET /api/v1/accounts/:id/statuses.
+
+        One call per sync when nothing is new (an empty min_id page). The first sync
+        takes the newest page only: older answers came with their threads' context.
+        Statuses that answer nothing (posts) are skipped; boosts are excluded.
+        """
+        state = _cursor(cursor) or {}
+        params = [("limit", str(self.page_size)), ("exclude_reblogs", "true")]
+        if state.get("newest"):
+            params.append(("min_id", str(state["newest"])))
+        response = await self.api.account_statuses(self.me.remote_id, params)
+        raw = response.body if isinstance(response.body, list) else []
+        statuses = [s for s in raw if isinstance(s, dict) and isinstance(s.get("id"), str)]
+        if not statuses:
+            return Page((), cursor or json.dumps({"newest": None}), more=False)
+        items: list[Message] = []
+        rejected: list[tuple[str, str]] = []
+        for status in sorted(statuses, key=lambda s: mapping.id_key(s["id"])):  # oldest first
+            parent = status.get("in_reply_to_id")
+            if not isinstance(parent, str):
+                continue
+            kind = Kind.DM if status.get("visibility") == "direct" else Kind.REPLY
+            try:
+                items.append(mapping.status_message(status, self.me, kind, reply_key(parent)))
+            except BadPayload as exc:
+                rejected.append((str(exc), mapping.dump(status)))
+        newest = mapping.newest([s["id"] for s in statuses])
+        # A first sync stops after one page; a forward walk goes on until a page is empty.
+        more = bool(state.get("newest"))
+        return Page(
+            tuple(items), json.dumps({"newest": newest}), more=more, rejected=tuple(rejected)
+        )
 
     async def _types(self) -> list[str]:
         types = ["mention"]
@@ -231,7 +268,12 @@ class MastodonAdapter:
             raise RemoteRejected("The server did not return the new post")
         if "params" in body and "scheduled_at" in body:
             return Sent(remote_id=body["id"], scheduled=True)
-        return Sent(remote_id=body["id"], url=str(body.get("url") or ""))
+        kind = Kind.DM if visibility == "direct" else Kind.REPLY
+        try:  # the conversation files it; the key is filled in there
+            message: Message | None = mapping.status_message(body, self.me, kind, "")
+        except BadPayload:
+            message = None  # sent all the same; the next sync brings it
+        return Sent(remote_id=body["id"], url=str(body.get("url") or ""), message=message)
 
     def mention_prefix(self, target: Message, visibility: str, text: str) -> str:
         """@-mentions a reply needs: every participant of a DM, else the author."""

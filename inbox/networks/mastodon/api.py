@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from inbox.core.clock import Clock, SystemClock, from_iso
-from inbox.core.errors import AuthExpired, NetworkError, RateLimited, RemoteRejected
+from inbox.core.errors import AuthExpired, ConfigError, NetworkError, RateLimited, RemoteRejected
 
 log = logging.getLogger(__name__)
 
@@ -29,21 +29,75 @@ _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([a-z]+)"?')
 RESERVE = 3
 
 
-_LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+_LOOPBACK_NAMES = ("localhost", "::1")
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: a local test or dev server, never a real instance."""
+    host = host.strip("[]").lower()
+    return host in _LOOPBACK_NAMES or host.startswith("127.")
+
+
+def _parse(instance: str) -> httpx.URL:
+    """The instance as a URL; "host", "host:port", "[v6]:port" or a full URL.
+
+    Raises:
+        ConfigError: not a server address (a path or query is fine, they are dropped).
+    """
+    text = instance.strip()
+    if not text:
+        raise ConfigError("The server address is empty")
+    if "://" not in text:
+        text = text.rstrip("/")
+        authority = text.split("/")[0]
+        host = authority[1 : authority.find("]")] if authority.startswith("[") else None
+        if host is None:
+            host = authority.rsplit(":", 1)[0] if authority.count(":") == 1 else authority
+        text = f"{'http' if is_loopback(host) else 'https'}://{text}"
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise ConfigError(f"{instance!r} is not a server address: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigError(f"{instance!r} is not a server address (use https://host[:port])")
+    if url.userinfo:
+        raise ConfigError("A server address must not carry a user name or password")
+    return url
+
+
+def _authority(url: httpx.URL) -> str:
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return f"{host}:{url.port}" if url.port is not None else host
+
+
+def instance_id(instance: str) -> str:
+    """How an instance is stored (accounts, apps, keyring keys): scheme, host and port survive.
+
+    "host[:port]" when the scheme is the usual one (https; plain http for a loopback
+    host), else "http://host[:port]". An https instance on the default port is just its
+    host, as it always was, so existing rows and keyring entries keep their names.
+    """
+    url = _parse(instance)
+    authority = _authority(url)
+    usual = "http" if is_loopback(url.host) else "https"
+    return authority if url.scheme == usual else f"{url.scheme}://{authority}"
 
 
 def base_url(instance: str) -> str:
-    """https://host for "host" or "https://host/"; a loopback host (a local test or dev
-    server, never a real instance) gets plain http; an explicit http:// is kept."""
-    instance = instance.strip().rstrip("/")
-    if "://" not in instance:
-        loopback = instance.split(":")[0] in _LOOPBACK or instance.startswith("[::1]")
-        instance = f"{'http' if loopback else 'https'}://{instance}"
-    return instance
+    """scheme://host[:port] to call, from what instance_id stored or what a user typed."""
+    url = _parse(instance)
+    return f"{url.scheme}://{_authority(url)}"
+
+
+def domain_of(instance: str) -> str:
+    """host[:port]: the domain part of local accounts' handles (Mastodon's LOCAL_DOMAIN
+    carries the port when the instance runs on one, e.g. localhost:3000)."""
+    return _authority(_parse(instance))
 
 
 def host_of(instance: str) -> str:
-    return httpx.URL(base_url(instance)).host
+    """The host name alone, for messages."""
+    return _parse(instance).host
 
 
 def parse_links(header: str) -> dict[str, str]:
@@ -149,7 +203,7 @@ class MastodonApi:
             await self.sleep(delay)
 
     def _host(self) -> str:
-        return httpx.URL(self.base).host
+        return domain_of(self.base)
 
     def _check_budget(self) -> None:
         b = self.budget
@@ -205,6 +259,9 @@ class MastodonApi:
 
     async def notifications(self, params: list[tuple[str, str]]) -> Response:
         return await self.request("GET", "/api/v1/notifications", params=params)
+
+    async def account_statuses(self, account_id: str, params: list[tuple[str, str]]) -> Response:
+        return await self.request("GET", f"/api/v1/accounts/{account_id}/statuses", params=params)
 
     async def context(self, status_id: str) -> dict[str, Any]:
         return dict((await self.request("GET", f"/api/v1/statuses/{status_id}/context")).body)

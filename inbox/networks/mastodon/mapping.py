@@ -55,14 +55,14 @@ def _dict(obj: Any, what: str) -> dict[str, Any]:
     return obj
 
 
-def account_info(data: Any, instance: str) -> AccountInfo:
-    """verify_credentials -> AccountInfo."""
+def account_info(data: Any, instance: str, domain: str | None = None) -> AccountInfo:
+    """verify_credentials -> AccountInfo; domain (default: instance) completes local handles."""
     account = _dict(data, "account")
     return AccountInfo(
         network=NETWORK,
         instance=instance,
         remote_id=_str(account, "id"),
-        handle=canonical_acct(_str(account, "acct"), instance),
+        handle=canonical_acct(_str(account, "acct"), domain or instance),
         display_name=_str(account, "display_name", ""),
         avatar_url=_str(account, "avatar", ""),
     )

@@ -16,13 +16,16 @@ import contextlib
 import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
 from inbox.core.errors import ConfigError, RemoteRejected
-from inbox.networks.mastodon.api import MastodonApi, base_url
+from inbox.core.models import AccountInfo
+from inbox.networks.base import AppCredentials, AppKeeper
+
+__all__ = ["AppCredentials", "app_for", "sign_in", "sign_in_account"]
+from inbox.networks.mastodon.api import MastodonApi, base_url, instance_id
 
 SCOPES = (
     "read:accounts read:notifications read:statuses write:statuses write:media write:conversations"
@@ -31,17 +34,6 @@ OOB = "urn:ietf:wg:oauth:2.0:oob"
 LOOPBACK = "http://127.0.0.1/callback"
 CLIENT_NAME = "Social Inbox"
 WEBSITE = "https://github.com/social-inbox"
-
-
-@dataclass(frozen=True)
-class AppCredentials:
-    """A registered app on one instance; client_secret belongs in the keyring only."""
-
-    instance: str
-    client_id: str
-    client_secret: str
-    scopes: str = SCOPES
-    app_id: str = ""
 
 
 async def register_app(http: httpx.AsyncClient, instance: str) -> AppCredentials:
@@ -214,3 +206,38 @@ async def sign_in(
     url = authorize_url(app, OOB, state, challenge)
     code = await ask_code(url)
     return await exchange_code(http, app, code, OOB, verifier)
+
+
+async def app_for(http: httpx.AsyncClient, instance: str, apps: AppKeeper) -> AppCredentials:
+    """The app registered on instance, registering it the first time."""
+    host = instance_id(instance)
+    app = apps.load(host)
+    if app is not None and set(SCOPES.split()) <= set(app.scopes.split()):
+        return app
+    app = await register_app(http, instance)
+    app = AppCredentials(host, app.client_id, app.client_secret, app.scopes, app.app_id)
+    apps.save(app)
+    return app
+
+
+async def sign_in_account(
+    http: httpx.AsyncClient,
+    instance: str,
+    open_browser: Callable[[str], object],
+    *,
+    apps: AppKeeper,
+    ask_code: Callable[[str], Awaitable[str]] | None = None,
+    token: str | None = None,
+) -> tuple[AccountInfo, str]:
+    """Sign in (OAuth in the browser unless a token is given) and ask who the token is.
+
+    The registry's SignIn for Mastodon.
+    """
+    from inbox.networks.mastodon.adapter import MastodonAdapter
+
+    if token is None:
+        app = await app_for(http, instance, apps)
+        token = await sign_in(http, app, open_browser, ask_code=ask_code)
+    info = AccountInfo("mastodon", instance_id(instance), "", "")
+    probe = MastodonAdapter(info, token, http=http)
+    return await probe.verify(), token

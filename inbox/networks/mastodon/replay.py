@@ -10,12 +10,15 @@ mapping and sync code end to end without a network.
 from __future__ import annotations
 
 import copy
+import html
 import itertools
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
 
+from inbox.core.clock import to_iso
 from inbox.networks.mastodon.mapping import id_key
 
 
@@ -31,6 +34,7 @@ class RecordedInstance:
         self.contexts: dict[str, Any] = recording.get("contexts", {})
         self.host = str(self.instance.get("domain", "mastodon.demo"))
         self.posted: dict[str, dict[str, Any]] = {}  # Idempotency-Key -> the status made
+        self.own: list[dict[str, Any]] = []  # statuses made here, oldest first
         self._ids = itertools.count(1)
 
     def transport(self) -> httpx.MockTransport:
@@ -44,6 +48,8 @@ class RecordedInstance:
             return httpx.Response(200, json=self.account)
         if path == "/api/v1/notifications":
             return self._notifications(request.url.params)
+        if path.startswith("/api/v1/accounts/") and path.endswith("/statuses"):
+            return self._own(request.url.params)
         if path.startswith("/api/v1/statuses/") and path.endswith("/context"):
             context = self.contexts.get(path.split("/")[4])
             if context is None:
@@ -76,6 +82,16 @@ class RecordedInstance:
             )
         return httpx.Response(200, json=copy.deepcopy(items), headers=headers)
 
+    def _own(self, q: httpx.QueryParams) -> httpx.Response:
+        """GET /api/v1/accounts/:id/statuses: what was posted here, newest first."""
+        limit = min(int(q.get("limit", "20")), 40)
+        items = self.own
+        if "min_id" in q:
+            items = [s for s in items if id_key(s["id"]) > id_key(q["min_id"])][:limit]
+        else:
+            items = items[-limit:]
+        return httpx.Response(200, json=copy.deepcopy(items[::-1]))
+
     def _post(self, request: httpx.Request) -> httpx.Response:
         key = request.headers.get("Idempotency-Key", "")
         if key in self.posted:
@@ -97,9 +113,11 @@ class RecordedInstance:
                 "url": f"https://{self.host}/@{self.account.get('username', 'me')}/{status_id}",
                 "visibility": form.get("visibility", "public"),
                 "in_reply_to_id": form.get("in_reply_to_id"),
-                "content": f"<p>{form.get('status', '')}</p>",
+                "content": f"<p>{html.escape(form.get('status', ''))}</p>",
                 "account": self.account,
+                "created_at": to_iso(datetime.now(UTC)),
             }
+            self.own.append(body)
         if key:
             self.posted[key] = body
         return httpx.Response(200, json=body)

@@ -30,6 +30,7 @@ from inbox.core.events import AccountStatus
 from inbox.core.models import Account
 from inbox.engine import Engine, loops
 from inbox.engine import accounts as engine_accounts
+from inbox.networks import registry
 from inbox.ui import first_run
 from inbox.ui.main_window import MainWindow
 
@@ -46,23 +47,35 @@ class _Relay(QObject):
 
 
 class AddAccountDialog(QDialog):
-    """Sign in to a Mastodon server in the browser, or paste an access token.
+    """Sign in to a server of network in the browser, or paste an access token.
 
     After exec(), `account` is the added (or re-signed-in) Account, or None.
     """
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, instance: str = "") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        parent: QWidget | None = None,
+        instance: str = "",
+        network: str = "",
+    ) -> None:
         super().__init__(parent)
+        choices = registry.signing_in()
+        caps = registry.find(network) if network else (choices[0] if choices else None)
+        self.network = caps.name if caps is not None else network
+        label = caps.label if caps is not None else network
+        example = caps.sign_in_example if caps is not None else ""
+        self._example = example
         self.engine = engine
         self.account: Account | None = None
         self._future: concurrent.futures.Future[Any] | None = None
         self._relay = _Relay(self)
         self._relay.done.connect(self._finish)
-        self.setWindowTitle("Sign in again" if instance else "Add a Mastodon account")
+        self.setWindowTitle("Sign in again" if instance else f"Add a {label} account")
         self.setMinimumWidth(460)
 
         self.instance = QLineEdit(instance)
-        self.instance.setPlaceholderText("mastodon.social")
+        self.instance.setPlaceholderText(example)
         self.browser_button = QPushButton("Sign in with the browser")
         self.browser_button.setDefault(True)
         self.browser_button.clicked.connect(lambda: self._start(None))
@@ -95,7 +108,7 @@ class AddAccountDialog(QDialog):
     def _start(self, token: str | None) -> None:
         instance = self.instance.text().strip()
         if not instance:
-            self.status.setText("Enter your server, for example mastodon.social.")
+            self.status.setText(f"Enter your server, for example {self._example}.")
             return
         if token == "":
             self.status.setText("Paste a token first, or sign in with the browser.")
@@ -106,8 +119,8 @@ class AddAccountDialog(QDialog):
         )
         options = dict(ADAPTER_OPTIONS)
         self._future = self.engine.submit(
-            lambda e: engine_accounts.add_mastodon(
-                e, instance, OPEN_BROWSER, token=token, **options
+            lambda e: engine_accounts.add_account(
+                e, self.network, instance, OPEN_BROWSER, token=token, **options
             )
         )
         self._future.add_done_callback(self._relay.done.emit)
@@ -165,7 +178,8 @@ class SignInButtons(QObject):
             account = self.window.store.account(account_id)
         except KeyError:
             return
-        if account.network != "mastodon":
+        caps = registry.find(account.network)
+        if caps is None or caps.sign_in is None:
             return  # other networks bring their own sign-in
         button = QPushButton(f"Sign in again: @{account.handle}")
         button.setObjectName("signInAgain")
@@ -174,7 +188,9 @@ class SignInButtons(QObject):
         self.buttons[account_id] = button
 
     def sign_in(self, account: Account) -> bool:
-        dialog = AddAccountDialog(self.engine, self.window, instance=account.instance)
+        dialog = AddAccountDialog(
+            self.engine, self.window, instance=account.instance, network=account.network
+        )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         button = self.buttons.pop(account.id, None)

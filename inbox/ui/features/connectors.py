@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -43,14 +42,11 @@ class DeskActions:
         self.window = window
         self.bridge = window.bridge
         self.store = window.store
-        window.add_action("File", "Connectors…", self.open_settings)
-        self.push_action = QAction("Push to desk", window)
-        self.push_action.setObjectName("pushToDesk")
+        window.bind("connectors", self.open_settings)
+        # The same QActions as the Conversation menu's: one shortcut, one enabled state.
+        self.push_action = window.bind("push_desk", self.push)
         self.push_action.setToolTip("Create a ticket from this conversation (once)")
-        self.push_action.triggered.connect(lambda _c=False: self.push())
-        self.article_action = QAction("Write article…", window)
-        self.article_action.setObjectName("writeArticle")
-        self.article_action.triggered.connect(lambda _c=False: self.write_article())
+        self.article_action = window.bind("write_article", self.write_article)
         window.pane.add_action(self.push_action)
         window.pane.add_action(self.article_action)
         self.status = QLabel()

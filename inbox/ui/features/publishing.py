@@ -21,26 +21,20 @@ from inbox.ui.templates_dialog import TemplatesDialog
 
 def install(window: MainWindow, engine: Engine) -> None:
     """Add the Publishing menu and start publishing due posts on the engine."""
-    window.add_action(
-        "Publishing", "New post…", lambda: open_composer(window, engine), "Ctrl+Shift+P"
-    )
-    window.add_action(
-        "Publishing", "Calendar…", lambda: open_calendar(window, engine), "Ctrl+Shift+L"
-    )
-    window.add_action(
-        "Publishing", "Approval queue…", lambda: open_approvals(window), "Ctrl+Shift+A"
-    )
-    window.add_action("Publishing", "Saved replies…", lambda: open_templates(window))
-    window.add_action("Publishing", "Posting slots…", lambda: open_slots(window))
-    window.add_action("Publishing", "Import schedule (CSV)…", lambda: open_import(window, engine))
-    window.add_action("Publishing", "Export schedule…", lambda: export(window, engine))
-    window.add_action("Publishing", "Publishing settings…", lambda: open_settings(window))
+    window.bind("new_post", lambda: open_composer(window, engine))
+    window.bind("calendar", lambda: open_calendar(window, engine))
+    window.bind("approvals", lambda: open_approvals(window))
+    window.bind("saved_replies", lambda: open_templates(window))
+    window.bind("slots", lambda: open_slots(window))
+    window.bind("import_schedule", lambda: open_import(window, engine))
+    window.bind("export_schedule", lambda: export(window, engine))
+    window.bind("publishing_settings", lambda: open_settings(window))
     engine.submit(lambda e: e.spawn(pub.run(e), "publisher"))
 
 
 def _member(window: MainWindow) -> int | None:
-    value = window.store.setting("publishing.member_id")
-    return int(value) if value is not None else None
+    me = window.store.teams.current()
+    return me.id if me is not None else None
 
 
 def open_calendar(window: MainWindow, engine: Engine) -> QDialog:
@@ -49,7 +43,7 @@ def open_calendar(window: MainWindow, engine: Engine) -> QDialog:
     dialog.resize(1100, 700)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     today = engine.clock.now().astimezone().date() if engine.clock else date.today()
-    zone = str(window.store.setting("publishing.display_zone", None) or system_zone())
+    zone = str(window.store.setting("publishing.display_zone") or system_zone())
     view = CalendarView(window.store, window.bridge, today, zone, _member(window), dialog)
     view.open_post.connect(
         lambda post_id: open_composer(window, engine, window.store.posts.get(post_id))

@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from inbox.core import templates as core_templates
-from inbox.core import text as counting
 from inbox.core.events import Changed
 from inbox.core.models import ConversationSummary
 from inbox.core.templates import Template
 from inbox.engine import Engine
-from inbox.engine.replies import queue_reply
+from inbox.engine.replies import queue_reply, retry_reply
+from inbox.networks import registry
 from inbox.store import Store
 from inbox.ui.composer import Highlighter
 from inbox.ui.main_window import MainWindow
@@ -70,7 +70,7 @@ class ReplyBox(QWidget):
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText('Reply…  ("/" for a saved reply, Ctrl+Enter sends)')
         self.editor.setMaximumHeight(120)
-        self.highlighter = Highlighter(self.editor.document(), "mastodon")
+        self.highlighter = Highlighter(self.editor.document(), "")
         self.picker = TemplatePicker(self.editor, self.templates, self.values)
         self.cw = QLineEdit()
         self.cw.setPlaceholderText("Content warning (optional)")
@@ -109,6 +109,7 @@ class ReplyBox(QWidget):
         self.editor.textChanged.connect(self.update_count)
         self.cw.textChanged.connect(self.update_count)
         window.pane.conversation_changed.connect(self.open)
+        window.pane.retry_requested.connect(self.retry_item)
         window.bridge.changed.connect(self.on_changed)
         self.open(window.pane.conversation_id)
 
@@ -136,11 +137,8 @@ class ReplyBox(QWidget):
     def values(self) -> dict[str, str]:
         s = self.summary
         today = self.engine.clock.now().astimezone().date()
-        member = self.store.setting("publishing.member_id")
-        agent = ""
-        if member is not None:
-            rows = self.store.query("SELECT name FROM members WHERE id = ?", (member,))
-            agent = rows[0][0] if rows else ""
+        me = self.store.teams.current()
+        agent = me.name if me is not None else ""
         if s is None:
             return core_templates.context(agent_name=agent, today=today)
         ticket = self.store.connectors.ticket_fields(s.id)  # empty until pushed to a desk
@@ -166,12 +164,15 @@ class ReplyBox(QWidget):
         if summary is not None:
             self.highlighter.network = summary.network
             self.highlighter.rehighlight()
-        # Visibility and content warnings are Mastodon's; elsewhere they would do nothing.
-        mastodon = summary is not None and summary.network == "mastodon"
-        self.visibility.setVisible(mastodon)
-        self.cw.setVisible(mastodon)
-        if not mastodon:
+        # Visibility and content warnings only where the network has them.
+        caps = registry.find(summary.network) if summary is not None else None
+        visibility = caps is not None and bool(caps.visibilities)
+        cw = caps is not None and caps.content_warning
+        self.visibility.setVisible(visibility)
+        self.cw.setVisible(cw)
+        if not visibility:
             self.visibility.setCurrentIndex(0)
+        if not cw:
             self.cw.clear()
         self.setEnabled(summary is not None)
         self.network = summary.network if summary else ""
@@ -196,11 +197,10 @@ class ReplyBox(QWidget):
 
     def update_count(self) -> None:
         body = self.editor.toPlainText()
-        try:
-            count = counting.count(
-                self.network, body, limit=self.limits.get(self.account_id), spoiler=self.cw.text()
-            )
-        except ValueError:  # a network without a length rule
+        count = registry.count(
+            self.network, body, limit=self.limits.get(self.account_id), spoiler=self.cw.text()
+        )
+        if count is None:  # a network without a length rule
             self.counter.setText("")
             over = False
         else:
@@ -271,17 +271,26 @@ class ReplyBox(QWidget):
         self.retry_button.setVisible(bool(failed_id))
 
     def retry(self) -> None:
-        item_id = self._failed_id
-        if not item_id:
-            return
-        conversation_id = self.conversation_id
+        if self._failed_id:
+            self.retry_item(self._failed_id)
 
-        def again(store: Store) -> Changed:
-            store.outbox.retry(item_id)
-            return Changed(conversations=frozenset({conversation_id}), outbox=True)
+    def retry_item(self, item_id: int) -> None:
+        self.window_.bridge.run(
+            lambda e: retry_reply(e, item_id),
+            lambda _changed: None,
+            lambda exc: self._show_problem(str(exc), 0),
+        )
 
-        self.window_.bridge.write(again)
+    def focus_reply(self) -> None:
+        """`r`: open the selected conversation if none is open, then type the reply."""
+        if not self.conversation_id:
+            self.window_.deck.open_current()
+        if self.conversation_id:
+            self.editor.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
 
 def install(window: MainWindow, engine: Engine) -> None:
-    window.pane.add_action_widget(ReplyBox(window, engine))
+    box = ReplyBox(window, engine)
+    window.pane.add_action_widget(box)
+    window.bind("reply", box.focus_reply)
+    window.bind("send_reply", box.send)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QToolTip,
 )
 
-from inbox.core import sla
+from inbox.core import rules, sla
 from inbox.core.clock import from_iso
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
@@ -31,6 +31,7 @@ from inbox.core.notify import NotifyPrefs
 from inbox.engine import Engine
 from inbox.engine import triage as ops
 from inbox.store import Store
+from inbox.ui import fmt
 from inbox.ui.column_model import ID_ROLE
 from inbox.ui.main_window import MainWindow
 from inbox.ui.notifier import Notifier
@@ -68,13 +69,16 @@ def explain_text(store: Store, conversation_id: int, now: datetime) -> str:
     if not rows:
         return ""
     row = rows[0]
-    lines = [f"Priority {row['priority']}"]
+    lines = [f"Priority {row['priority']} ({rules.band(row['priority'])})"]
     for name, points in json.loads(row["priority_explain"]):
         lines.append(f"  {points:+d}  {name}")
     if row["sla_due_at"] != sla.NO_DUE:
         due = from_iso(row["sla_due_at"])
         state = sla.state(due, now, sla.SlaPolicy())
-        lines.append(f"SLA {state.value}: {sla.countdown(due, now)} ({due:%d %b %H:%M} UTC)")
+        words = fmt.sla_words(due, now)
+        lines.append(f"Response {words} ({state.value}; due {due:%d %b %H:%M} UTC)")
+        if state is sla.SlaState.BREACHED:
+            lines.append("An overdue conversation leads its priority band, it does not jump bands.")
     if row["sla_breaches"]:
         lines.append(f"SLA breaches so far: {row['sla_breaches']}")
     return "\n".join(lines)
@@ -143,25 +147,24 @@ class Triage(QObject):
         if shown is not None:  # the shared deck has no columns: the deck opened on a team's
             self.show_deck((TEAM, shown))
 
-        add = window.add_action
+        bind = window.bind
         self.actions = {
-            "assign": add("Triage", "Assign…", self.assign, "A"),
-            "route": add("Triage", "Route to team…", self.route),
-            "resolve": add("Triage", "Resolve", self.resolve, "E"),
-            "snooze": add("Triage", "Snooze…", self.snooze, "S"),
-            "tag": add("Triage", "Tag…", self.tag, "L"),
-            "pending": add("Triage", "Mark pending (waiting on customer)", self.pending),
-            "spam": add("Triage", "Mark spam", self.spam),
-            "priority": add("Triage", "Set priority…", self.priority),
-            "note": add("Triage", "Add internal note", self.focus_note, "N"),
-            "undo": add("Triage", "Undo last triage action", self.undo, "Ctrl+Z"),
+            "assign": bind("assign", self.assign),
+            "route": bind("route", self.route),
+            "resolve": bind("resolve", self.resolve),
+            "snooze": bind("snooze", self.snooze),
+            "tag": bind("tag", self.tag),
+            "pending": bind("pending", self.pending),
+            "spam": bind("spam", self.spam),
+            "priority": bind("priority", self.priority),
+            "note": bind("note", self.focus_note),
+            "undo": bind("undo", self.undo),
+            "rules": bind("rules", self.open_rules),
+            "team": bind("new_team", self.new_team),
+            "member": bind("new_member", self.new_member),
+            "sla": bind("sla", self.edit_sla),
+            "notify": bind("notifications", self.edit_notifications),
         }
-        window.menu("Triage").addSeparator()
-        self.actions["rules"] = add("Triage", "Rules…", self.open_rules)
-        self.actions["team"] = add("Triage", "New team…", self.new_team)
-        self.actions["member"] = add("Triage", "New member…", self.new_member)
-        self.actions["sla"] = add("Triage", "SLA policy of this deck's team…", self.edit_sla)
-        self.actions["notify"] = add("Triage", "My notifications…", self.edit_notifications)
 
         self.panel = TriagePanel(self.store, self.bridge, window.current_conversation_id)
         window.pane.add_action_widget(self.panel)
@@ -302,10 +305,21 @@ class Triage(QObject):
         self._run(lambda e: ops.set_team(e, ids, team_id))
 
     def resolve(self) -> None:
+        """Resolve, then move on to the next conversation of the column (open it if one was)."""
         ids = self.targets()
-        if ids:
-            self._run(lambda e: ops.resolve(e, ids))
-            self._status(f"Resolved {len(ids)}  (Ctrl+Z undoes)")
+        if not ids:
+            return
+        following = self.deck.following(ids)
+        was_open = self.window.current_conversation_id() in ids
+        self._run(lambda e: ops.resolve(e, ids), lambda _r: self._advance(following, was_open))
+        self._status(f"Resolved {len(ids)}  (Ctrl+Z undoes)")
+
+    def _advance(self, following: int | None, was_open: bool) -> None:
+        if following is not None and self.deck.select(following):
+            if was_open:
+                self.window.open_conversation(following)
+        elif was_open:
+            self.window.pane.clear()
 
     def pending(self) -> None:
         ids = self.targets()

@@ -53,6 +53,18 @@ class FakeMastodon:
     media_polls_until_done: int = 1
     rate_headers: dict[str, str] = field(default_factory=dict)
     timeout_after_post: int = 0  # the next N answers to POST /statuses are lost
+    own: list[dict[str, Any]] = field(default_factory=list)  # our statuses, newest first
+
+    def reply_elsewhere(self, in_reply_to: str, text: str, created_at: str) -> dict[str, Any]:
+        """A reply made in the network's own web app: only GET .../statuses shows it."""
+        body = load("status_created.json")
+        body["id"] = str(1300 + len(self.posts) + len(self.own) + 500)
+        body["url"] = f"https://{HOST}/@teashop/{body['id']}"
+        body["in_reply_to_id"] = in_reply_to
+        body["content"] = f"<p>{text}</p>"
+        body["created_at"] = created_at
+        self.own.insert(0, body)
+        return body
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -102,6 +114,8 @@ class FakeMastodon:
             return self._json(load("verify_credentials.json"))
         if path == "/api/v1/notifications":
             return self._notifications(request)
+        if path.startswith("/api/v1/accounts/") and path.endswith("/statuses"):
+            return self._own(request)
         if path.startswith("/api/v1/statuses/") and path.endswith("/context"):
             status_id = path.split("/")[4]
             if status_id not in self.contexts:
@@ -167,6 +181,17 @@ class FakeMastodon:
             )
         return self._json(copy.deepcopy(items), headers=headers)
 
+    def _own(self, request: httpx.Request) -> httpx.Response:
+        q = request.url.params
+        items = sorted(self.own, key=lambda s: id_key(s["id"]), reverse=True)
+        if "min_id" in q:
+            newer = [s for s in items if id_key(s["id"]) > id_key(q["min_id"])]
+            items = sorted(newer, key=lambda s: id_key(s["id"]))[: int(q.get("limit", "20"))]
+            items.reverse()
+        else:
+            items = items[: int(q.get("limit", "20"))]
+        return self._json(copy.deepcopy(items))
+
     def _post(self, request: httpx.Request) -> httpx.Response:
         key = request.headers.get("Idempotency-Key")
         if key and key in self.idempotency:
@@ -201,6 +226,7 @@ class FakeMastodon:
             body["visibility"] = form.get("visibility", ["public"])[0]
             body["in_reply_to_id"] = form.get("in_reply_to_id", [None])[0]
             body["content"] = f"<p>{text}</p>"
+            self.own.insert(0, body)
         self.posts.append({"form": form, "key": key, "body": body})
         if key:
             self.idempotency[key] = body

@@ -43,7 +43,7 @@ def browser(code: str = "good-code", state: str | None = None, seen: list | None
 
 def app() -> oauth.AppCredentials:
     raw = load("app.json")
-    return oauth.AppCredentials(HOST, raw["client_id"], raw["client_secret"])
+    return oauth.AppCredentials(HOST, raw["client_id"], raw["client_secret"], oauth.SCOPES)
 
 
 def test_pkce_challenge_is_s256_of_the_verifier() -> None:
@@ -130,8 +130,9 @@ def test_a_bad_code_shows_the_servers_reason(fake) -> None:
 def test_the_app_is_registered_once_per_instance(fake, store) -> None:
     async def run() -> tuple[oauth.AppCredentials, oauth.AppCredentials]:
         async with fake.client() as http:
-            first = await accounts.mastodon_app(store, http, f"https://{HOST}/")
-            again = await accounts.mastodon_app(store, http, HOST)
+            apps = accounts.StoreApps(store, "mastodon")
+            first = await oauth.app_for(http, f"https://{HOST}/", apps)
+            again = await oauth.app_for(http, HOST, apps)
             return first, again
 
     first, again = asyncio.run(run())

@@ -38,7 +38,7 @@ def test_a_reply_to_a_dm_stays_direct_and_mentions_every_participant(engine, att
     assert post["form"]["status"] == [
         "@bob@remote.example @carol@other.example A new parcel is on its way."
     ]
-    assert post["key"] == item.idempotency_key
+    assert post["key"] == item.remote_key != item.idempotency_key
     done = engine.call(lambda e: e.store.outbox.get(item.id))
     assert (done.status, done.remote_id) == ("done", "1300")
 
@@ -73,7 +73,7 @@ def test_a_retry_after_a_timeout_posts_exactly_once(engine, attach, fake, clock)
     assert engine.call(deliver_due) == 1
     assert len(fake.posts) == 1  # one status on the server
     keys = {r.headers["Idempotency-Key"] for r in fake.calls("POST", "/api/v1/statuses")}
-    assert keys == {item.idempotency_key}
+    assert keys == {item.remote_key}
     assert len(fake.calls("POST", "/api/v1/statuses")) == 5  # 4 lost answers, then the repeat
     assert engine.call(lambda e: e.store.outbox.get(item.id)).remote_id == "1300"
 

@@ -22,8 +22,13 @@ def test_sign_in_again_after_a_revoked_token(engine, attach, fake, me) -> None:
 
     async def again(e):
         loops.start(e, loops.LoopSettings(stream=False))
-        account = await accounts.add_mastodon(
-            e, "mastodon.test", browser(), transport=fake.transport(), http=fake.client()
+        account = await accounts.add_account(
+            e,
+            "mastodon",
+            "mastodon.test",
+            browser(),
+            transport=fake.transport(),
+            http=fake.client(),
         )
         return account, loops._running(f"sync:{account.id}")
 

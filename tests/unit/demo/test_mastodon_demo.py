@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from inbox.demo import load_raw, mastodon_api, seed
+from inbox.demo import load_raw, seed
 from inbox.engine import Engine
 from inbox.networks.base import MENTIONS, Outgoing
 from inbox.networks.mastodon import MastodonAdapter
+from inbox.networks.mastodon import demo as mastodon_api
 from inbox.networks.mastodon.mapping import id_key
 
 

@@ -149,7 +149,7 @@ def test_knowledge_bases_take_no_tickets(store, conversation, tmp_path) -> None:
 def test_removing_a_connector_removes_its_secrets(store, desk) -> None:
     from inbox import secrets
 
-    key = secrets.connector_key("desk", "token")
+    key = secrets.connector_key(store.connectors.profile_id(), "desk", "token")
     assert secrets.get_secret(key) == "t0ps3cret"
     ops.remove_connector(store, "desk")
     assert secrets.get_secret(key) is None

@@ -1,10 +1,11 @@
 """The demo's Mastodon recording in the real API's payload shape, replayed through the adapter.
 
-The demo keeps one normalized recording per account (data/mastodon.json).
+The demo keeps one normalized recording per account (inbox/demo/data/mastodon.json).
 to_api() turns it into what a Mastodon server answers (Account, Instance,
 Notification and Status objects, status contexts), with times shifted like the
 other recordings; adapter() serves that through networks.mastodon.replay, so
 the demo's Mastodon account runs the real adapter, mapping and sync code.
+It is the network's Capabilities.demo.
 """
 
 from __future__ import annotations

@@ -1,0 +1,152 @@
+"""Every setting the app stores, declared once: name, type, default, description, scope.
+
+Reading or writing a name that is not declared here raises UnknownSetting, so a
+typo cannot silently read a default forever. ``Store.setting(name)`` returns the
+stored value or the declared default; ``Store.set_setting`` checks the type.
+tests/unit/core/test_settings.py scans the code for setting names and checks
+each is declared.
+
+Scopes: "profile" (this profile's database), "member" (one team member's
+preferences, members.settings_json), "team" (one team's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from inbox.core.errors import ConfigError
+
+Scope = Literal["profile", "member", "team"]
+
+
+class UnknownSetting(ConfigError):
+    """A setting name that is not declared in core.settings."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type | tuple[type, ...]
+    default: Any
+    description: str
+    scope: Scope = "profile"
+    internal: bool = False  # bookkeeping, not shown in preferences
+
+
+NONE = type(None)
+
+_DECLARED = (
+    Setting(
+        "current_member",
+        (int, NONE),
+        None,
+        "The team member working in this profile: named in the audit log, {agent_name} in "
+        "replies, and who approves posts.",
+    ),
+    Setting(
+        "sync.poll_interval_s",
+        (int, float),
+        60.0,
+        "Seconds between checks for new messages when a network does not stream.",
+    ),
+    Setting("sync.streaming", bool, True, "Use the network's streaming API where it has one."),
+    Setting(
+        "sync.backfill_days",
+        (int, float, NONE),
+        None,
+        "How many days back the first sync of an account reaches (empty: the network's default).",
+    ),
+    Setting(
+        "sync.backfill_items",
+        (int, NONE),
+        None,
+        "How many items the first sync of an account fetches at most (empty: the network's "
+        "default).",
+    ),
+    Setting(
+        "publishing.require_alt_text", bool, True, "Refuse to publish images without alt text."
+    ),
+    Setting(
+        "publishing.default_policy",
+        dict,
+        {},
+        "Approval and missed-post policy for posts of no team.",
+    ),
+    Setting(
+        "publishing.display_zone",
+        (str, NONE),
+        None,
+        "Time zone the calendar and schedule show (empty: the system's).",
+    ),
+    Setting("sla.default", (dict, str, NONE), None, "Response-time policy for no team."),
+    Setting(
+        "triage.rules_seeded",
+        bool,
+        False,
+        "The default triage rules were added once.",
+        internal=True,
+    ),
+    Setting(
+        "connectors.profile_id",
+        (str, NONE),
+        None,
+        "A random id of this profile that keeps ticket markers unique.",
+        internal=True,
+    ),
+    Setting(
+        "desktop.close_to_tray",
+        (bool, NONE),
+        None,
+        "Closing the window keeps the app running in the tray (empty: ask the first time).",
+    ),
+    Setting(
+        "desktop.start_minimised",
+        bool,
+        False,
+        "Start in the tray (or minimised where there is no tray) instead of showing the window.",
+    ),
+    Setting(
+        "desktop.start_at_login",
+        bool,
+        False,
+        "Start with the desktop session (an XDG autostart entry opens this profile).",
+    ),
+)
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in _DECLARED}
+
+
+def declared(name: str) -> Setting:
+    """The declaration of name.
+
+    Raises:
+        UnknownSetting: name is not declared.
+    """
+    try:
+        return SETTINGS[name]
+    except KeyError:
+        raise UnknownSetting(f"No setting named {name!r}.") from None
+
+
+def check(name: str, value: Any) -> Any:
+    """value, if it fits the declared type of name.
+
+    Raises:
+        UnknownSetting: name is not declared.
+        ConfigError: value has the wrong type.
+    """
+    setting = declared(name)
+    if isinstance(value, bool) and bool not in _types(setting.type):
+        raise ConfigError(f"{name} takes {_names(setting.type)}, not {value!r}.")
+    if not isinstance(value, setting.type):
+        raise ConfigError(f"{name} takes {_names(setting.type)}, not {value!r}.")
+    return value
+
+
+def _types(t: type | tuple[type, ...]) -> tuple[type, ...]:
+    return t if isinstance(t, tuple) else (t,)
+
+
+def _names(t: type | tuple[type, ...]) -> str:
+    return " or ".join("nothing" if x is NONE else x.__name__ for x in _types(t))

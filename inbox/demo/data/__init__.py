@@ -1,1 +1,0 @@
-"""Demo recordings: one normalized JSON file per account (package data)."""

@@ -1,0 +1,40 @@
+"""Networks whose package is not written yet: capabilities only, no adapter.
+
+The demo replays their recordings (networks.replay.ReplayAdapter). When a
+network's own package (inbox/networks/<name>/) registers, it replaces the stub
+here; delete the stub's entry then.
+"""
+
+from __future__ import annotations
+
+from inbox.core import text as core_text
+from inbox.networks import registry
+
+
+def _stub(
+    name: str, label: str, colour: str, colour_dark: str, max_chars: int
+) -> registry.Capabilities:
+    return registry.Capabilities(
+        name=name,
+        label=label,
+        colour=colour,
+        colour_dark=colour_dark,
+        max_chars=max_chars,
+        length=lambda text, spoiler, limit: core_text.count(name, text, limit=limit),
+        spans=lambda text: core_text.spans(name, text),
+        stub=True,
+    )
+
+
+STUBS = {
+    c.name: c
+    for c in (
+        _stub("bluesky", "Bluesky", "#1185fe", "#5aa9ff", 300),
+    )
+}
+
+
+def register_stub(name: str) -> None:
+    """Register the stub for name, if there is one (called when no package registered it)."""
+    if name in STUBS:
+        registry.register(STUBS[name])

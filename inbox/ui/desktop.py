@@ -1,0 +1,450 @@
+"""Desktop integration: app icon, tray icon with an unread badge and menu, close to tray,
+start minimised / at login, and where notifications are shown.
+
+Notifications: the tray's balloon where there is a tray; else the desktop notification
+service (org.freedesktop.Notifications over D-Bus); else a bar inside the window. Every one
+of them opens the conversation when clicked.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from PySide6.QtCore import SLOT, QEvent, QObject, QRect, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QSystemTrayIcon,
+    QToolBar,
+)
+
+from inbox import assets, desktop_entry
+from inbox.core.notify import Notification
+from inbox.profile import Profile
+from inbox.store import reading
+from inbox.ui.main_window import MainWindow
+from inbox.ui.notifier import Notifier
+
+log = logging.getLogger(__name__)
+
+# Per-profile settings (profile scope): None means "not asked yet".
+CLOSE_TO_TRAY = "desktop.close_to_tray"
+START_MINIMISED = "desktop.start_minimised"
+START_AT_LOGIN = "desktop.start_at_login"
+BADGE_DELAY_MS = 500
+URGENT_COLOUR = "#d93025"
+UNREAD_COLOUR = "#4a5563"
+
+
+@cache
+def app_icon() -> QIcon:
+    """The app icon with every shipped PNG size (no SVG plugin needed)."""
+    icon = QIcon()
+    for size in assets.ICON_SIZES:
+        pixmap = QPixmap()
+        pixmap.loadFromData(assets.read_bytes(assets.app_icon_png(size)), "PNG")
+        icon.addPixmap(pixmap)
+    return icon
+
+
+def badge_text(count: int) -> str:
+    return "99+" if count > 99 else str(count)
+
+
+def badge_pixmap(unread: int, urgent: int, size: int = 64) -> QPixmap:
+    """The app icon with a round count in its top right corner (red when any is urgent)."""
+    pixmap = app_icon().pixmap(size, size)
+    if unread <= 0:
+        return pixmap
+    text = badge_text(unread)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    diameter = round(size * 0.56)
+    width = max(diameter, round(diameter * (0.45 + 0.3 * len(text))))
+    rect = QRect(size - width, 0, width, diameter)
+    painter.setPen(QColor("#ffffff"))
+    painter.setBrush(QColor(URGENT_COLOUR if urgent else UNREAD_COLOUR))
+    painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), diameter / 2, diameter / 2)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(round(diameter * (0.62 if len(text) == 1 else 0.5)))
+    painter.setFont(font)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    painter.end()
+    return pixmap
+
+
+def badge_icon(unread: int, urgent: int) -> QIcon:
+    icon = QIcon()
+    for size in (16, 22, 24, 32, 48, 64):
+        icon.addPixmap(badge_pixmap(unread, urgent, size))
+    return icon
+
+
+class NotificationBar(QToolBar):
+    """The in-window fallback: a line under the main toolbar with Open and Dismiss.
+
+    Signals:
+        open_requested(int): Open was clicked on a notification about that conversation.
+    """
+
+    open_requested = Signal(int)
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__("Notifications", window)
+        self.setObjectName("notificationBar")
+        self.setMovable(False)
+        self.setFloatable(False)
+        self.label = QLabel()
+        self.label.setObjectName("notificationText")
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.open_button = QPushButton("Open")
+        dismiss = QPushButton("Dismiss")
+        self.addWidget(self.label)
+        self._open_action = self.addWidget(self.open_button)
+        self.addWidget(dismiss)
+        self.open_button.clicked.connect(self._open)
+        dismiss.clicked.connect(self.hide)
+        self._target = 0
+        window.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self)
+        self.hide()
+
+    def show_notification(self, notification: Notification) -> None:
+        self._target = notification.conversation_ids[0] if notification.conversation_ids else 0
+        self.label.setText(f"<b>{notification.title}</b> — {notification.body}")
+        self._open_action.setVisible(bool(self._target))
+        self.show()
+
+    def _open(self) -> None:
+        self.hide()
+        if self._target:
+            self.open_requested.emit(self._target)
+
+
+class DesktopNotifications(QObject):
+    """org.freedesktop.Notifications over the session bus; `available` is False without one.
+
+    Signals:
+        clicked(int): the user clicked a notification about that conversation.
+    """
+
+    clicked = Signal(int)
+    SERVICE = "org.freedesktop.Notifications"
+    PATH = "/org/freedesktop/Notifications"
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._targets: dict[int, int] = {}
+        self.available = False
+        try:
+            from PySide6.QtDBus import QDBusConnection, QDBusInterface
+        except ImportError:  # Qt built without D-Bus (Windows, macOS)
+            return
+        bus = QDBusConnection.sessionBus()
+        if not bus.isConnected():
+            return
+        names = bus.interface()
+        if names is None or not names.isServiceRegistered(self.SERVICE).value():
+            return
+        self._interface = QDBusInterface(self.SERVICE, self.PATH, self.SERVICE, bus)
+        self.available = self._interface.isValid()
+        if self.available:
+            bus.connect(
+                self.SERVICE,
+                self.PATH,
+                self.SERVICE,
+                "ActionInvoked",
+                self,
+                SLOT("action_invoked(uint,QString)").encode(),
+            )
+
+    def show(self, notification: Notification) -> bool:
+        if not self.available:
+            return False
+        from PySide6.QtDBus import QDBus
+
+        reply = self._interface.call(
+            QDBus.CallMode.Block,
+            "Notify",
+            assets.APP_NAME,
+            0,
+            assets.APP_ID,
+            notification.title,
+            notification.body,
+            ["default", "Open"],
+            {"desktop-entry": assets.APP_ID},
+            8000,
+        )
+        args = reply.arguments()
+        if not args:
+            return False
+        if notification.conversation_ids:
+            self._targets[int(args[0])] = notification.conversation_ids[0]
+        return True
+
+    @Slot("uint", str)
+    def action_invoked(self, notification_id: int, action: str) -> None:
+        target = self._targets.pop(int(notification_id), 0)
+        if target and action in ("default", "Open"):
+            self.clicked.emit(target)
+
+
+class Desktop(QObject):
+    """Tray, badge, notifications and window life for one session's window.
+
+    Signals:
+        shown(str, Notification): a notification went out; the str says where:
+            "tray", "desktop" or "window".
+    """
+
+    shown = Signal(str, object)
+
+    def __init__(
+        self,
+        window: MainWindow,
+        save_setting: Callable[[str, Any], None],
+        login_args: list[str] | None = None,
+        tray_available: bool | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self._save = save_setting
+        self._login_args = login_args or []
+        self.quitting = False
+        self.paused = False
+        self.counts = (0, 0)
+        window.setWindowIcon(app_icon())
+        if tray_available is None:
+            tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+        self.tray_available = tray_available
+
+        self.tray = QSystemTrayIcon(app_icon(), self)
+        self.tray.setToolTip(assets.APP_NAME)
+        self.menu = QMenu()
+        self.actions: dict[str, QAction] = {}
+        self.actions["open"] = self.menu.addAction("Open", self.bring_forward)
+        self.actions["compose"] = self.menu.addAction("New post", self.compose)
+        self.actions["pause"] = self.menu.addAction("Pause notifications")
+        self.actions["pause"].setCheckable(True)
+        self.actions["pause"].toggled.connect(self._set_paused)
+        self.menu.addSeparator()
+        self.actions["quit"] = self.menu.addAction("Quit", self.quit)
+        self.tray.setContextMenu(self.menu)
+        self.tray.activated.connect(self._activated)
+        if tray_available:
+            self.tray.show()
+
+        self.bar = NotificationBar(window)
+        self.bar.open_requested.connect(window.open_conversation)
+        self.service = DesktopNotifications(self) if not tray_available else None
+        if self.service is not None:
+            self.service.clicked.connect(self._open_from_notification)
+        self.tray.messageClicked.connect(self._tray_message_clicked)
+        self._last: Notification | None = None
+
+        self._badge_timer = QTimer(self)
+        self._badge_timer.setSingleShot(True)
+        self._badge_timer.setInterval(BADGE_DELAY_MS)
+        self._badge_timer.timeout.connect(self.refresh_badge)
+        window.bridge.changed.connect(lambda _c: self._badge_timer.start())
+        self.refresh_badge()
+
+        # File > Quit really quits (closing the window may only hide it).
+        quit_action = window.bound().get("quit")
+        if quit_action is not None:
+            quit_action.triggered.disconnect()
+            quit_action.triggered.connect(self.quit)
+        self._add_settings_menu()
+        window.installEventFilter(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._about_to_quit)
+
+    # -- settings -----------------------------------------------------------------
+
+    def setting(self, name: str) -> Any:
+        """A declared setting (core.settings) from the window's read-only store."""
+        return self.window.store.setting(name)
+
+    def _add_settings_menu(self) -> None:
+        """View › Keep running in the tray / Start minimised / Start at login (checkable)."""
+
+        def toggle(action_id: str, checked: bool, apply: Callable[[bool], None]) -> QAction:
+            action = self.window.bind(action_id, lambda: apply(action.isChecked()))
+            action.setCheckable(True)
+            action.setChecked(checked)
+            return action
+
+        self.actions["keep_in_tray"] = toggle(
+            "keep_in_tray",
+            bool(self.setting(CLOSE_TO_TRAY)),
+            lambda on: self._save(CLOSE_TO_TRAY, on),
+        )
+        self.actions["start_minimised"] = toggle(
+            "start_minimised",
+            bool(self.setting(START_MINIMISED)),
+            lambda on: self._save(START_MINIMISED, on),
+        )
+        self.actions["login"] = toggle(
+            "start_at_login", desktop_entry.autostart_enabled(), self.set_start_at_login
+        )
+
+    def set_start_at_login(self, enabled: bool) -> None:
+        desktop_entry.set_autostart(enabled, self._login_args)
+        self._save(START_AT_LOGIN, bool(enabled))
+
+    # -- window life --------------------------------------------------------------
+
+    def show_initial(self) -> None:
+        """Show the window at start-up, or only the tray when "start minimised" is on."""
+        if self.setting(START_MINIMISED):
+            if self.tray_available:
+                return  # in the tray only
+            self.window.showMinimized()
+            return
+        self.window.show()
+
+    def bring_forward(self) -> None:
+        window = self.window
+        if window.isMinimized():
+            window.showNormal()
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def compose(self) -> None:
+        self.bring_forward()
+        new_post = self.window.bound().get("new_post")
+        if new_post is not None:
+            new_post.trigger()
+
+    def quit(self) -> None:
+        self.quitting = True
+        self.tray.hide()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    def _about_to_quit(self) -> None:
+        self.quitting = True
+
+    def ask_keep_in_tray(self) -> bool:
+        """Asked once, the first time the window is closed with a tray present."""
+        answer = QMessageBox.question(
+            self.window,
+            assets.APP_NAME,
+            "Keep Social Inbox running in the tray when its window is closed?\n\n"
+            "You can change this under View › Desktop.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def keeps_running(self) -> bool:
+        """Whether closing the window should hide it to the tray (asking the first time)."""
+        if self.quitting or not self.tray_available:
+            return False
+        choice = self.setting(CLOSE_TO_TRAY)
+        if choice is None:
+            choice = self.ask_keep_in_tray()
+            self._save(CLOSE_TO_TRAY, choice)
+            self.actions["keep_in_tray"].setChecked(choice)
+        return bool(choice)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close and self.keeps_running():
+            event.ignore()
+            self.window.hide()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            if self.window.isVisible() and not self.window.isMinimized():
+                self.window.hide()
+            else:
+                self.bring_forward()
+
+    # -- badge --------------------------------------------------------------------
+
+    def refresh_badge(self) -> None:
+        if self.window.bridge.detached:
+            return
+        unread, urgent = reading.unread_counts(self.window.store)
+        if (unread, urgent) == self.counts and not self.tray.icon().isNull():
+            return
+        self.counts = (unread, urgent)
+        self.tray.setIcon(badge_icon(unread, urgent) if unread else app_icon())
+        tip = assets.APP_NAME
+        if unread:
+            tip += f" — {unread} unread" + (f", {urgent} urgent" if urgent else "")
+        self.tray.setToolTip(tip)
+
+    # -- notifications ------------------------------------------------------------
+
+    def _set_paused(self, paused: bool) -> None:
+        self.paused = paused
+
+    def present(self, notification: Notification) -> str:
+        """Show one notification where the desktop allows; returns where ("" when paused)."""
+        if self.paused:
+            return ""
+        self._last = notification
+        where = "window"
+        if self.tray_available:
+            self.tray.showMessage(
+                notification.title,
+                notification.body,
+                QSystemTrayIcon.MessageIcon.Information,
+                8000,
+            )
+            where = "tray"
+        elif self.service is not None and self.service.show(notification):
+            where = "desktop"
+        else:
+            self.bar.show_notification(notification)
+        self.shown.emit(where, notification)
+        return where
+
+    def _tray_message_clicked(self) -> None:
+        if self._last is not None and self._last.conversation_ids:
+            self._open_from_notification(self._last.conversation_ids[0])
+
+    def _open_from_notification(self, conversation_id: int) -> None:
+        self.bring_forward()
+        self.window.open_conversation(conversation_id)
+
+
+def install(window: MainWindow, profile: Profile) -> Desktop:
+    """Give the session's window its icon, tray and notifications (after the features)."""
+    bridge = window.bridge
+
+    def save(name: str, value: Any) -> None:
+        bridge.run(lambda e: e.store.set_setting(name, value))
+
+    if profile.demo:
+        login_args = ["--demo"]
+    elif profile.folder != Profile.resolve(None).folder:
+        login_args = ["--profile", str(profile.folder)]
+    else:
+        login_args = []
+    desktop = Desktop(window, save, login_args)
+    for notifier in window.findChildren(Notifier):
+        notifier.notified.connect(desktop.present)
+    return desktop
+
+
+def of(window: MainWindow) -> Desktop:
+    """The Desktop that install() gave this window."""
+    found = window.findChild(Desktop)
+    assert found is not None, "desktop.install(window, profile) was not called"
+    return found

@@ -1,0 +1,105 @@
+"""Keyset paging: walking a column page by page behind the last row gives exactly the
+rows a single ordered query gives, whatever the ties, filters and hidden rows."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from inbox.core.models import ColumnFilter, Kind, Status
+from inbox.store import Store
+from inbox.store.queries import ORDERS, where_clause
+
+FILTERS = {
+    "everything": ColumnFilter(),
+    "newest": ColumnFilter(sort="newest"),
+    "all conversations": ColumnFilter(statuses=(), include_hidden=True),
+    "all newest": ColumnFilter(statuses=(), include_hidden=True, sort="newest"),
+    "two kinds": ColumnFilter(kinds=(Kind.DM, Kind.MENTION)),
+    "min priority": ColumnFilter(min_priority=20),
+    "account": ColumnFilter(accounts=(1,)),
+    "text, rare": ColumnFilter(query="refund", statuses=(), include_hidden=True),
+}
+
+
+SLAS = ("2026-01-05T10:00:00.000000Z", "2026-01-05T11:00:00.000000Z")  # as to_iso writes
+
+
+@pytest.fixture
+def column_store(store: Store, account_info, make_message) -> Store:
+    """240 conversations with many ties in priority, SLA and time (ids break them)."""
+    account = store.add_account(account_info)
+    rng = random.Random(5)
+    store.ingest.messages(
+        account.id,
+        [
+            make_message(
+                key=f"k{i}",
+                text=rng.choice(["refund please", "hello", "tea time", "where is it"]),
+                kind=rng.choice([Kind.DM, Kind.MENTION, Kind.REPLY]),
+                minutes_ago=rng.choice([1, 2, 3, 5, 8]),  # few distinct times: ties
+            )
+            for i in range(240)
+        ],
+    )
+    ids = [r[0] for r in store.query("SELECT id FROM conversations")]
+    with store.transaction() as conn:
+        for cid in ids:
+            conn.execute(
+                "UPDATE conversations SET priority = ?, sla_due_at = ?, hidden = ?, status = ?"
+                " WHERE id = ?",
+                (
+                    rng.choice([0, 10, 20, 30]),
+                    rng.choice(["9999", *SLAS]),
+                    int(rng.random() < 0.2),
+                    rng.choice([s.value for s in Status]),
+                    cid,
+                ),
+            )
+    return store
+
+
+def _reference(store: Store, flt: ColumnFilter) -> list[int]:
+    """The column in one query, SQLite sorting it (the order the deck must show)."""
+    where, params = where_clause(flt, store.now())
+    sql = f"SELECT c.id FROM conversations c WHERE {where} ORDER BY {ORDERS[flt.sort]}"
+    return [r[0] for r in store.query(sql, params)]
+
+
+@pytest.mark.parametrize("name", FILTERS)
+@pytest.mark.parametrize("size", [1, 7, 50])
+def test_paging_behind_the_last_row_walks_the_whole_column_in_order(
+    column_store: Store, name: str, size: int
+) -> None:
+    flt = FILTERS[name]
+    expected = _reference(column_store, flt)
+    assert expected, "the fixture must give every filter rows"
+    walked: list[int] = []
+    page = column_store.conversations.page(flt, size)
+    while page:
+        walked += [r.id for r in page]
+        page = column_store.conversations.page(flt, size, after=page[-1])
+    assert walked == expected
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_offset_paging_still_gives_the_same_rows(column_store: Store, name: str) -> None:
+    flt = FILTERS[name]
+    expected = _reference(column_store, flt)
+    got = [r.id for r in column_store.conversations.page(flt, 30, offset=20)]
+    assert got == expected[20:50]
+
+
+@pytest.mark.parametrize("name", ["everything", "newest", "all conversations", "two kinds"])
+def test_changed_rows_returns_the_changed_ones_up_to_the_last_loaded_row(
+    column_store: Store, name: str
+) -> None:
+    flt = FILTERS[name]
+    expected = _reference(column_store, flt)
+    loaded = column_store.conversations.page(flt, 40)
+    ids = frozenset(random.Random(2).sample(range(1, 241), 120))
+    got = column_store.conversations.changed_rows(flt, ids, loaded[-1], 1000)
+    assert [r.id for r in got] == [i for i in expected[:40] if i in ids]
+    capped = column_store.conversations.changed_rows(flt, ids, None, 5)
+    assert [r.id for r in capped] == [i for i in expected if i in ids][:5]
