@@ -118,9 +118,14 @@ async def outbox_loop(
     """Promote due posts and deliver due outbox rows every few seconds, or at once when woken.
 
     publishing.tick is the one delivery round (due posts -> outbox -> deliver_due ->
-    post states), so the window, `sync` and `schedule run` share one worker.
+    post states), so the window, `sync` and `schedule run` share one worker. start()
+    passes engine.delivery_wake, which engine.publish sets whenever an operation
+    reports Changed(outbox=...) or Changed(posts=...): a reply queued while online
+    leaves at once, not at the next round.
     """
     cfg = settings or LoopSettings()
+    with contextlib.suppress(InboxError):  # each server's own post length; offline is fine
+        await publishing.refresh_limits(engine)
     while True:
         try:
             while await publishing.tick(engine):
@@ -181,5 +186,6 @@ def start(engine: Engine, settings: LoopSettings | None = None) -> list[asyncio.
     tasks = [start_account(engine, account_id, cfg) for account_id in list(engine.adapters)]
     started = [t for t in tasks if t is not None]
     if not _running(OUTBOX_TASK):
-        started.append(engine.spawn(outbox_loop(engine, cfg), name=OUTBOX_TASK))
+        worker = outbox_loop(engine, cfg, wake=engine.delivery_wake)
+        started.append(engine.spawn(worker, name=OUTBOX_TASK))
     return started

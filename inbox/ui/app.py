@@ -165,13 +165,21 @@ def _first_run(session: Session) -> Session:
 FirstRunDialog = first_run.FirstRunDialog
 
 
-def take_screenshot(window: MainWindow, path: str) -> bool:
-    """Render the window at exactly 1600x1000 and save it as PNG."""
-    window.resize(SCREENSHOT_SIZE)
+def parse_size(text: str | None) -> QSize:
+    """"1024x768" -> QSize; anything else is the default screenshot size."""
+    width, _, height = (text or "").lower().partition("x")
+    if width.isdigit() and height.isdigit() and int(width) >= 320 and int(height) >= 240:
+        return QSize(int(width), int(height))
+    return SCREENSHOT_SIZE
+
+
+def take_screenshot(window: MainWindow, path: str, size: QSize = SCREENSHOT_SIZE) -> bool:
+    """Render the window at exactly size (1600x1000 by default) and save it as PNG."""
+    window.resize(size)
     pixmap = window.grab()
-    if pixmap.size() != SCREENSHOT_SIZE:  # a HiDPI screen renders more pixels
+    if pixmap.size() != size:  # a HiDPI screen renders more pixels
         pixmap = pixmap.scaled(
-            SCREENSHOT_SIZE,
+            size,
             Qt.AspectRatioMode.IgnoreAspectRatio,
             Qt.TransformationMode.SmoothTransformation,
         )
@@ -181,9 +189,12 @@ def take_screenshot(window: MainWindow, path: str) -> bool:
 class Screenshot(QObject):
     """Waits until every column shows its first page, opens the top conversation, shoots, quits."""
 
-    def __init__(self, app: QApplication, window: MainWindow, path: str) -> None:
+    def __init__(
+        self, app: QApplication, window: MainWindow, path: str, size: QSize = SCREENSHOT_SIZE
+    ) -> None:
         super().__init__(window)
-        self.app, self.window, self.path = app, window, path
+        self.app, self.window, self.path, self.size = app, window, path, size
+        window.resize(size)  # the layout settles at this width before the shot
         self.code = 0
         self._done = False
         for view in window.deck.columns():
@@ -208,7 +219,7 @@ class Screenshot(QObject):
         QTimer.singleShot(0, self._grab)
 
     def _grab(self) -> None:
-        if not take_screenshot(self.window, self.path):
+        if not take_screenshot(self.window, self.path, self.size):
             print(f"social-inbox: could not write {self.path}", file=sys.stderr)
             self.code = 1
         self.app.quit()
@@ -251,7 +262,7 @@ def run_gui(args: argparse.Namespace) -> int:
         desktop.of(window).show_initial()  # or only the tray, when "start minimised" is on
     shot: Screenshot | None = None
     if screenshot:
-        shot = Screenshot(app, window, screenshot)
+        shot = Screenshot(app, window, screenshot, parse_size(getattr(args, "size", None)))
     code = app.exec()
     session.close()
     follower.deleteLater()
