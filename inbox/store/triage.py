@@ -373,7 +373,7 @@ class TriageRepo:
             f"""SELECT c.id, c.status, c.priority, c.assignee_id, c.snippet, c.sla_due_at,
                        c.sla_breached_at, coalesce(nullif(p.display_name, ''), p.handle, '') AS who
                 FROM conversations c LEFT JOIN contacts p ON p.id = c.contact_id
-                WHERE c.id IN ({marks}) AND c.hidden = 0
+                WHERE c.id IN ({marks}) AND +c.hidden = 0  -- + : by id, not a hidden walk
                   AND (c.snoozed_until IS NULL OR c.snoozed_until <= ?)""",
             [*ids, self._store.now()],
         )

@@ -176,7 +176,7 @@ class Triage(QObject):
         self.deck.layout_changed.connect(self.prepare_columns)
         self.prepare_columns()
 
-        self.notifier = Notifier(self.store, self.now, self)
+        self.notifier = Notifier(self.store, self.now, self, reads=self.bridge)
         self.notifier.prime()
         self.bridge.changed.connect(self.notifier.on_changed)
         self.notifier.open_requested.connect(window.open_conversation)
