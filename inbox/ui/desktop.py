@@ -328,6 +328,17 @@ class Desktop(QObject):
         if new_post is not None:
             new_post.trigger()
 
+    def handle(self, request: dict[str, Any], raise_window: bool = True) -> None:
+        """What a launch asked for: --compose, --open (from this or a second launch)."""
+        if raise_window:
+            self.bring_forward()
+        target = request.get("open")
+        if isinstance(target, int) and target > 0:
+            self.bring_forward()
+            self.window.open_conversation(target)
+        if request.get("compose"):
+            self.compose()
+
     def quit(self) -> None:
         self.quitting = True
         self.tray.hide()
