@@ -13,6 +13,7 @@ from inbox.cli.http import client as http_client
 from inbox.core.errors import ConfigError
 from inbox.engine import accounts
 from inbox.networks import registry
+from inbox.networks.base import AppCredentials
 from inbox.profile import Profile
 from inbox.store import Store
 
@@ -26,6 +27,16 @@ def register(sub: Any) -> None:
     add.add_argument("network", choices=[c.name for c in networks])
     example = networks[0].sign_in_example if networks else "HOST"
     add.add_argument("--instance", required=True, help=f"server, e.g. {example}")
+    add.add_argument(
+        "--client-id",
+        default="",
+        help="X: your app's OAuth 2.0 Client ID (kept for later sign-ins)",
+    )
+    add.add_argument(
+        "--client-secret-stdin",
+        action="store_true",
+        help="X: a confidential client's secret on standard input (kept in the keyring)",
+    )
     how = add.add_mutually_exclusive_group()
     how.add_argument(
         "--token-stdin", action="store_true", help="read an access token from standard input"
@@ -63,6 +74,11 @@ async def _sign_in(store: Store, args: argparse.Namespace) -> tuple[Any, str]:
     instance = args.instance.strip()
     if not instance:
         raise ConfigError("--instance is empty")
+    if args.client_id.strip():  # an app the user registered themselves (X)
+        secret = sys.stdin.readline().strip() if args.client_secret_stdin else ""
+        accounts.StoreApps(store, args.network).save(
+            AppCredentials(instance, args.client_id.strip(), secret)
+        )
     token = None
     if args.token_stdin:
         token = sys.stdin.readline().strip()

@@ -73,10 +73,10 @@ def needed(path: Path) -> list[str]:
     wide = blob[4] == 2
     end = "<" if blob[5] == 1 else ">"
     if wide:
-        shoff, = struct.unpack_from(end + "Q", blob, 0x28)
+        (shoff,) = struct.unpack_from(end + "Q", blob, 0x28)
         shentsize, shnum = struct.unpack_from(end + "HH", blob, 0x3A)
     else:
-        shoff, = struct.unpack_from(end + "I", blob, 0x20)
+        (shoff,) = struct.unpack_from(end + "I", blob, 0x20)
         shentsize, shnum = struct.unpack_from(end + "HH", blob, 0x2E)
     sections = []
     for i in range(shnum):

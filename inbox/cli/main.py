@@ -17,7 +17,7 @@ log = logging.getLogger("inbox")
 
 
 # Global options that take a value: what follows them is not a verb.
-_VALUED = frozenset({"--profile", "--screenshot", "--open"})
+_VALUED = frozenset({"--profile", "--screenshot", "--size", "--open"})
 
 
 def wants_verbs(argv: Sequence[str]) -> bool:
@@ -47,7 +47,13 @@ def build_parser(with_verbs: bool = True) -> argparse.ArgumentParser:
     parser.add_argument(
         "--screenshot",
         metavar="FILE",
-        help="render the window once at 1600x1000, save a PNG and exit",
+        help="render the window once (at --size), save a PNG and exit",
+    )
+    parser.add_argument(
+        "--size",
+        metavar="WxH",
+        default="1600x1000",
+        help="window size for --screenshot (default 1600x1000)",
     )
     parser.add_argument(
         "--compose", action="store_true", help="open the composer for a new post"

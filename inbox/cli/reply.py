@@ -7,9 +7,8 @@ import sys
 import uuid
 from typing import Any
 
-from inbox.core.errors import ConfigError
-from inbox.profile import Profile
-from inbox.store import Store
+from inbox.cli import session
+from inbox.engine.replies import queue_reply
 
 
 def register(sub: Any) -> None:
@@ -31,26 +30,21 @@ def register(sub: Any) -> None:
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
-    text = sys.stdin.read().strip()
-    if not text:
-        raise ConfigError("The reply is empty")
-    store = Store(Profile.resolve(args.profile).db_path)
-    try:
-        conversation = store.conversations.get(args.conversation)
-        if conversation is None:
-            raise ConfigError(f"No conversation {args.conversation}")
-        payload: dict[str, Any] = {"text": text, "spoiler_text": args.cw}
-        if args.visibility:
-            payload["visibility"] = args.visibility
-        item = store.outbox.enqueue(
-            "reply",
-            str(uuid.uuid4()),
-            payload,
-            account_id=conversation.account_id,
-            conversation_id=conversation.id,
-        )
-        store.audit("cli", "reply.queue", conversation.id, outbox_id=item.id)
-    finally:
-        store.close()
+    text = sys.stdin.read()
+    key = str(uuid.uuid4())
+    # The same operation as the reply box: it refuses an empty reply and unfilled
+    # placeholders in the same words, audits and wakes the delivery loop.
+    item = session.call(
+        args,
+        lambda e: queue_reply(
+            e,
+            args.conversation,
+            text,
+            key,
+            visibility=args.visibility or "",
+            spoiler_text=args.cw,
+            actor="cli",
+        ),
+    )
     print(f"Queued reply {item.id}; `social-inbox sync --once` sends it.")
     return 0

@@ -18,8 +18,31 @@ from typing import Any
 from inbox.core.models import Kind, Status
 from inbox.core.textfacts import fold, is_question, sentiment, sentiment_label, word_pattern
 
-BREACH_RULE = "SLA breached"
-BREACH_BOOST = 100  # lifts a breached conversation above everything not breached
+BREACH_RULE = "SLA overdue: first in its priority band"
+# Priority bands, highest first: (lowest score, name). Below the last one: "low".
+BANDS: tuple[tuple[int, str], ...] = ((50, "urgent"), (30, "high"), (10, "normal"))
+URGENT_BREACH_LIFT = 20  # the top band has no ceiling: a breach lifts it this much
+
+
+def band(priority: int) -> str:
+    """ "urgent", "high", "normal" or "low": what the priority badge says."""
+    return next((name for floor, name in BANDS if priority >= floor), "low")
+
+
+def breach_lift(priority: int) -> int:
+    """Points a missed SLA adds: to the top of the conversation's own band, never beyond.
+
+    A breach must not turn everything urgent (a +100 boost did, and the urgent column
+    held 315 of 336 conversations); it makes the conversation lead its band instead,
+    and among breached ones of a band the oldest due time comes first (the columns'
+    order is priority, then due time).
+    """
+    ceilings = [floor for floor, _ in BANDS if floor > priority]
+    if not ceilings:
+        return URGENT_BREACH_LIFT
+    return max(0, min(ceilings) - 1 - priority)
+
+
 OVERRIDE_RULE = "Set by hand"
 SPAM_TAG = "spam"
 
@@ -336,7 +359,7 @@ def decide_from(
             template = effect.template
         hidden = hidden or effect.hidden
     if sla_breached:
-        explain.append((BREACH_RULE, BREACH_BOOST))
+        explain.append((BREACH_RULE, breach_lift(sum(p for _, p in explain))))
     return Decision(
         priority=sum(p for _, p in explain),
         explain=tuple(explain),
@@ -412,7 +435,8 @@ _REFUND = (
 )  # fmt: skip
 _SPAM = (
     "free followers", "crypto giveaway", "airdrop", "dm for promo", "promote your",
-    "earn $", "onlyfans", "click my bio", "cheap followers",
+    "earn $", "onlyfans", "click my bio", "cheap followers", "iphone giveaway",
+    "10k followers", "a day from home", "hot singles", "selected for verification",
 )  # fmt: skip
 
 DEFAULT_RULES: tuple[Rule, ...] = (

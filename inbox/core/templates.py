@@ -66,6 +66,18 @@ def placeholders(body: str) -> list[str]:
     return seen
 
 
+def unfilled(body: str) -> str:
+    """Why body cannot be sent yet ("Fill in {ticket.id}: …"), or "" when every field is filled.
+
+    The one refusal the reply box shows and the reply operation raises (window and CLI).
+    """
+    left = placeholders(body)
+    if not left:
+        return ""
+    names = ", ".join("{" + n + "}" for n in left)
+    return f"Fill in {names}: placeholders are never sent."
+
+
 def render(body: str, values: Mapping[str, str]) -> Rendered:
     """Substitute named fields from values; unknown names stay marked and are reported.
 

@@ -180,6 +180,13 @@ def connect(
     if "window_items" in backfill:
         items = engine.store.setting("sync.backfill_items") or backfill["window_items"]
         options.setdefault("window_items", int(items))
+    caps = registry.find(account.network)
+    if caps is not None and caps.rotates_tokens:  # each refresh's new pair goes to the keyring
+        key = token_key(account)
+        options.setdefault("save_token", lambda bundle: secrets.set_secret(key, bundle))
+        app = StoreApps(engine.store, account.network).load(account.instance)
+        if app is not None and app.client_secret:
+            options.setdefault("client_secret", app.client_secret)
     adapter = registry.adapter_factory(account.network)(account, token, **options)
     engine.adapters[account.id] = adapter
     return adapter

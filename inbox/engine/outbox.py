@@ -44,7 +44,9 @@ async def deliver_due(engine: Engine, limit: int = 20, kinds: tuple[str, ...] = 
     """Deliver every due row (of kinds, when given) once; returns how many were delivered."""
     store = engine.store
     delivered = 0
-    for item in store.outbox.claim_due(limit, kinds):
+    # Accounts found offline in this run wait for their server: their rows are not claimed.
+    offline = frozenset(getattr(engine, "offline", ()))
+    for item in store.outbox.claim_due(limit, kinds, skip_accounts=offline):
         fn = HANDLERS.get(item.kind)
         if fn is None:
             store.outbox.fail(item.id, f"Nothing can deliver a {item.kind!r} item.")
@@ -87,6 +89,8 @@ async def _reply(engine: Engine, item: OutboxItem) -> Sent:
                 payload.get("visibility") or (target.visibility if target else "public")
             ),
             spoiler_text=str(payload.get("spoiler_text", "")),
+            # A network without idempotency keys (X) looks for a lost send before a retry.
+            extra={"attempt": str(item.attempts)},
         )
     )
     # Into the conversation before the row is acknowledged: a crash in between
@@ -128,6 +132,7 @@ async def _post(engine: Engine, item: OutboxItem) -> Sent:
         ),
         media_files=files,
         scheduled_at=from_iso(str(scheduled)) if scheduled else None,
+        extra={"attempt": str(item.attempts)},
     )
     try:
         return await adapter.send(outgoing)

@@ -53,10 +53,9 @@ def queue_reply(
     text = text.strip()
     if not text:
         raise ConfigError("The reply is empty.")
-    left = templates.placeholders(text)
-    if left:
-        names = ", ".join("{" + n + "}" for n in left)
-        raise ConfigError(f"Fill in {names} before sending; placeholders are never sent.")
+    problem = templates.unfilled(text)
+    if problem:
+        raise ConfigError(problem)
     store = engine.store
     conversation = store.conversations.get(conversation_id)
     if conversation is None:

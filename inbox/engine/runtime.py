@@ -18,7 +18,7 @@ from typing import Any, TypeVar, overload
 
 from inbox.core.clock import Clock, SystemClock
 from inbox.core.errors import InboxError
-from inbox.core.events import ErrorEvent, Event
+from inbox.core.events import Changed, ErrorEvent, Event
 from inbox.core.rules import Decide
 from inbox.engine import connectors
 from inbox.networks.base import NetworkAdapter
@@ -44,6 +44,9 @@ class Engine:
         self.clock: Clock = clock or SystemClock()
         self.decide = decide  # None: the rules stored in the profile
         self.adapters: dict[int, NetworkAdapter] = {}
+        # Accounts whose server could not be reached in this run (`sync --once`): their
+        # due rows wait in the queue instead of each failing to connect again.
+        self.offline: set[int] = set()
         self._listeners: list[Listener] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -51,6 +54,9 @@ class Engine:
         self._started = threading.Event()
         self._start_error: BaseException | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Set when an outbox row or a post may be due: wakes the one delivery loop
+        # (loops.outbox_loop) at once instead of at its next round.
+        self.delivery_wake = asyncio.Event()
         # New messages on a conversation that has a ticket become follow-ups on it.
         self.subscribe(connectors.follow_ups(self))
 
@@ -170,6 +176,8 @@ class Engine:
         return lambda: self._listeners.remove(listener)
 
     def publish(self, event: Event) -> None:
+        if isinstance(event, Changed) and (event.outbox or event.posts):
+            self.delivery_wake.set()
         for listener in list(self._listeners):
             try:
                 listener(event)

@@ -75,6 +75,9 @@ class Capabilities:
     # network's own payload shape; None: the demo replays the normalized recording.
     demo: DemoReplay | None = None
     stub: bool = False  # registered from stubs.py: no adapter of its own yet
+    # The token is a bundle whose refresh token rotates: the engine hands the adapter
+    # save_token(bundle) (the keyring) and the app's client_secret, if it has one.
+    rotates_tokens: bool = False
 
     def count(self, text: str, *, spoiler: str = "", limit: int | None = None) -> Count:
         return self.length(text, spoiler if self.content_warning else "", limit or self.max_chars)

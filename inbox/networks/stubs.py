@@ -30,7 +30,6 @@ STUBS = {
     c.name: c
     for c in (
         _stub("bluesky", "Bluesky", "#1185fe", "#5aa9ff", 300),
-        _stub("x", "X", "#525252", "#c4c4c4", 280),
     )
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import pkgutil
@@ -29,6 +30,7 @@ from inbox.ui.main_window import MainWindow
 log = logging.getLogger(__name__)
 SCREENSHOT_SIZE = QSize(1600, 1000)
 SCREENSHOT_WAIT_MS = 20_000
+GIL_SWITCH_S = 0.0005
 
 
 @dataclass
@@ -106,6 +108,11 @@ def open_session(profile: Profile) -> Session:
     Raises:
         InboxError: the store cannot be opened (newer file, locked, damaged, ...).
     """
+    # The engine and reader threads run Python while the window paints: every paint,
+    # data() or slot call from Qt waits for the interpreter lock up to the switch
+    # interval (5 ms by default), a hundred of them per repaint. 0.5 ms keeps a sync
+    # from freezing the window (docs/architecture.md, "Performance").
+    sys.setswitchinterval(GIL_SWITCH_S)
     engine = Engine(profile.db_path)
     engine.start()
     try:
@@ -120,6 +127,11 @@ def open_session(profile: Profile) -> Session:
     window.bind("add_account", lambda: first_run.add_account(window, engine))
     install_features(window, engine)
     desktop.install(window, profile)  # after the features: it shows their notifications
+    # What start-up built (modules, widgets, wrappers) lives as long as the window: out
+    # of the collector's sight, a full collection during a sync scans only newer objects
+    # (it took 300-500 ms with the interpreter lock held, a frozen window).
+    gc.collect()
+    gc.freeze()
     return Session(profile, engine, store, bridge, window)
 
 
@@ -166,13 +178,21 @@ def _first_run(session: Session) -> Session:
 FirstRunDialog = first_run.FirstRunDialog
 
 
-def take_screenshot(window: MainWindow, path: str) -> bool:
-    """Render the window at exactly 1600x1000 and save it as PNG."""
-    window.resize(SCREENSHOT_SIZE)
+def parse_size(text: str | None) -> QSize:
+    """ "1024x768" -> QSize; anything else is the default screenshot size."""
+    width, _, height = (text or "").lower().partition("x")
+    if width.isdigit() and height.isdigit() and int(width) >= 320 and int(height) >= 240:
+        return QSize(int(width), int(height))
+    return SCREENSHOT_SIZE
+
+
+def take_screenshot(window: MainWindow, path: str, size: QSize = SCREENSHOT_SIZE) -> bool:
+    """Render the window at exactly size (1600x1000 by default) and save it as PNG."""
+    window.resize(size)
     pixmap = window.grab()
-    if pixmap.size() != SCREENSHOT_SIZE:  # a HiDPI screen renders more pixels
+    if pixmap.size() != size:  # a HiDPI screen renders more pixels
         pixmap = pixmap.scaled(
-            SCREENSHOT_SIZE,
+            size,
             Qt.AspectRatioMode.IgnoreAspectRatio,
             Qt.TransformationMode.SmoothTransformation,
         )
@@ -182,9 +202,12 @@ def take_screenshot(window: MainWindow, path: str) -> bool:
 class Screenshot(QObject):
     """Waits until every column shows its first page, opens the top conversation, shoots, quits."""
 
-    def __init__(self, app: QApplication, window: MainWindow, path: str) -> None:
+    def __init__(
+        self, app: QApplication, window: MainWindow, path: str, size: QSize = SCREENSHOT_SIZE
+    ) -> None:
         super().__init__(window)
-        self.app, self.window, self.path = app, window, path
+        self.app, self.window, self.path, self.size = app, window, path, size
+        window.resize(size)  # the layout settles at this width before the shot
         self.code = 0
         self._done = False
         for view in window.deck.columns():
@@ -209,7 +232,7 @@ class Screenshot(QObject):
         QTimer.singleShot(0, self._grab)
 
     def _grab(self) -> None:
-        if not take_screenshot(self.window, self.path):
+        if not take_screenshot(self.window, self.path, self.size):
             print(f"social-inbox: could not write {self.path}", file=sys.stderr)
             self.code = 1
         self.app.quit()
@@ -267,7 +290,7 @@ def run_gui(args: argparse.Namespace) -> int:
     desktop.of(window).handle(request, raise_window=False)
     shot: Screenshot | None = None
     if screenshot:
-        shot = Screenshot(app, window, screenshot)
+        shot = Screenshot(app, window, screenshot, parse_size(getattr(args, "size", None)))
     code = app.exec()
     if instance is not None:
         instance.close()

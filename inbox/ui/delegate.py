@@ -6,31 +6,50 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QTextLayout
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QTextLayout
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from inbox.core import sla
+from inbox.core import rules, sla
 from inbox.core.models import ConversationSummary
 from inbox.ui import fmt, theme
 from inbox.ui.column_model import SUMMARY_ROLE
 
-ROW_HEIGHT = 104
-PAD = 12
+ROW_HEIGHT = 122
+PAD = 10
 AVATAR = 36
 SNIPPET_LINES = 2
+MARK = 14  # the network's lettered square
+ASSIGNEE = 18  # the assignee's initials circle
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 SLA_BADGE = sla.SlaPolicy()  # its amber window: the badge turns amber 15 minutes before due
 
 
-def priority_colour(priority: int, c: theme.Colours) -> str | None:
-    if priority >= 50:
-        return c.urgent
-    if priority >= 30:
-        return c.high
-    if priority >= 10:
-        return c.medium
-    return None
+def band_colour(priority: int, c: theme.Colours) -> str | None:
+    """The filled pill's colour of a priority band; None for "low" (no badge)."""
+    return {
+        "urgent": c.band_urgent,
+        "high": c.band_high,
+        "normal": c.band_normal,
+    }.get(rules.band(priority))
+
+
+def priority_text(priority: int) -> str:
+    """ "Urgent 205": the band in words (colour is not the only cue), then the score."""
+    return f"{rules.band(priority).capitalize()} {priority}"
+
+
+def sla_badge(due: datetime | None, now: datetime, c: theme.Colours) -> tuple[str, str, bool]:
+    """(text, colour, bold) of the SLA badge: overdue, nearly due, or running (muted)."""
+    if due is None:
+        return ("", "", False)
+    state = sla.state(due, now, SLA_BADGE)
+    words = fmt.sla_words(due, now)
+    if state is sla.SlaState.BREACHED:
+        return (f"⏱ {words}", c.sla_breached, True)
+    if state is sla.SlaState.AMBER:
+        return (f"⏱ {words}", c.sla_amber, True)
+    return (f"⏱ {words}", c.muted, False)
 
 
 def paint_avatar(painter: QPainter, rect: QRect, name: str, handle: str) -> None:
@@ -132,11 +151,25 @@ class ConversationDelegate(QStyledItemDelegate):
                 QRect(left + used, top, avail - used, line_h), Qt.AlignmentFlag.AlignVCenter, handle
             )
 
-        # Lines 2-3: the snippet, wrapped once per width and cached.
+        # Line 2: the facts, never cut: network, our account, kind, status, assignee.
+        facts_top = top + line_h + 2
+        facts_h = max(fm_small.height(), ASSIGNEE)
+        self._facts(
+            painter, row, QRect(left, facts_top, right - left, facts_h), small, muted, selected, c
+        )
+
+        # Lines 3-4: the snippet (the only thing that gives way), wrapped once per width.
+        # Tags go on the bottom line after the badges when they fit, else on a line of
+        # their own and the snippet keeps one line.
+        tags = [f"#{t}" for t in row.tags if t]
+        bottom = QRect(left, rect.bottom() - PAD - 18, right - left, 18)
+        tags_w = sum(fm_small.horizontalAdvance(t) + 18 for t in tags)
+        tags_below = bool(tags) and self._badges_width(row, small) + tags_w > bottom.width()
         painter.setFont(base)
         painter.setPen(text_colour)
-        snippet_top = top + line_h + 3
-        for n, line in enumerate(self._wrap(row, right - left, base)):
+        snippet_top = facts_top + facts_h + 3
+        lines = SNIPPET_LINES - 1 if tags_below else SNIPPET_LINES
+        for n, line in enumerate(self._wrap(row, right - left, base, lines)):
             painter.drawText(
                 QRect(
                     left, snippet_top + n * fm_base.lineSpacing(), right - left, fm_base.height()
@@ -145,20 +178,19 @@ class ConversationDelegate(QStyledItemDelegate):
                 line,
             )
 
-        # Bottom line: badges.
-        self._badges(
-            painter,
-            row,
-            QRect(left, rect.bottom() - PAD - 18, right - left, 18),
-            small,
-            muted,
-            selected,
-            c,
-        )
+        # Bottom line: priority band, SLA (and the tags when they fit).
+        x = self._badges(painter, row, bottom, small, muted, selected, c)
+        if tags_below:
+            line_top = snippet_top + fm_base.lineSpacing() + 2
+            self._tags(painter, tags, QRect(left, line_top, right - left, 18), small, c)
+        elif tags:
+            self._tags(painter, tags, bottom.adjusted(x - bottom.left(), 0, 0, 0), small, c)
         painter.restore()
 
-    def _wrap(self, row: ConversationSummary, width: int, font: QFont) -> list[str]:
-        key = (row.id, row.snippet, width)
+    def _wrap(
+        self, row: ConversationSummary, width: int, font: QFont, most: int = SNIPPET_LINES
+    ) -> list[str]:
+        key = (row.id, row.snippet, width * 8 + most)
         lines = self._wrapped.get(key)
         if lines is not None:
             return lines
@@ -169,19 +201,89 @@ class ConversationDelegate(QStyledItemDelegate):
         layout.beginLayout()
         lines = []
         fm = QFontMetrics(font)
-        while len(lines) < SNIPPET_LINES:
+        while len(lines) < most:
             line = layout.createLine()
             if not line.isValid():
                 break
             line.setLineWidth(width)
             start, length = line.textStart(), line.textLength()
-            if len(lines) == SNIPPET_LINES - 1 and start + length < len(text):
+            if len(lines) == most - 1 and start + length < len(text):
                 lines.append(fm.elidedText(text[start:], Qt.TextElideMode.ElideRight, width))
             else:
                 lines.append(text[start : start + length].rstrip())
         layout.endLayout()
         self._wrapped[key] = lines
         return lines
+
+    def _facts(
+        self,
+        painter: QPainter,
+        row: ConversationSummary,
+        area: QRect,
+        font: QFont,
+        muted: QColor,
+        selected: bool,
+        c: theme.Colours,
+    ) -> None:
+        """Network mark, @account, kind · status, and the assignee's initials on the right.
+
+        Only our account's handle may be shortened (it is also in the tooltip of the
+        network mark's column); kind, status and assignee initials always show whole.
+        """
+        fm = QFontMetrics(font)
+        painter.setFont(font)
+        y = area.top() + (area.height() - MARK) // 2
+        net_colour = QColor(fmt.network_colour(row.network, c.dark))
+        mark = QRectF(area.left(), y, MARK, MARK)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(net_colour)
+        painter.drawRoundedRect(mark, 3, 3)
+        letter = QFont(font)
+        letter.setBold(True)
+        letter.setPixelSize(MARK - 4)
+        painter.setFont(letter)
+        painter.setPen(QColor("#ffffff" if net_colour.lightness() < 150 else "#15171a"))
+        painter.drawText(mark, Qt.AlignmentFlag.AlignCenter, fmt.network_label(row.network)[:1])
+        painter.setFont(font)
+
+        right = area.right()
+        if row.assignee_name:
+            circle = QRect(
+                right - ASSIGNEE + 1,
+                area.top() + (area.height() - ASSIGNEE) // 2,
+                ASSIGNEE,
+                ASSIGNEE,
+            )
+            paint_avatar(painter, circle, row.assignee_name, row.assignee_name)
+            right = circle.left() - 4
+            first = row.assignee_name.split()[0]
+            if fm.horizontalAdvance(first) + 120 < right - area.left():
+                w = fm.horizontalAdvance(first)
+                painter.setPen(muted)
+                painter.drawText(
+                    QRect(right - w, area.top(), w, area.height()),
+                    Qt.AlignmentFlag.AlignVCenter,
+                    first,
+                )
+                right -= w + 8
+        kind = "DM" if row.kind.value == "dm" else row.kind.value
+        tail = f" · {kind} · {row.status.value}"
+        x = area.left() + MARK + 5
+        tail_w = fm.horizontalAdvance(tail)
+        room = max(0, right - x - tail_w)
+        account = fm.elidedText(
+            f"@{fmt.short_handle(row.account_handle)}", Qt.TextElideMode.ElideRight, room
+        )
+        painter.setPen(muted)
+        aw = fm.horizontalAdvance(account)
+        painter.drawText(
+            QRect(x, area.top(), aw, area.height()), Qt.AlignmentFlag.AlignVCenter, account
+        )
+        painter.drawText(
+            QRect(x + aw, area.top(), tail_w + 2, area.height()),
+            Qt.AlignmentFlag.AlignVCenter,
+            tail,
+        )
 
     def _badges(
         self,
@@ -192,59 +294,107 @@ class ConversationDelegate(QStyledItemDelegate):
         muted: QColor,
         selected: bool,
         c: theme.Colours,
+    ) -> int:
+        fm = QFontMetrics(font)
+        painter.setFont(font)
+        x = area.left()
+        dark_text = QColor("#15171a")
+
+        def width(text: str) -> int:
+            return fm.horizontalAdvance(text) + 12
+
+        def pill(text: str, colour: str, kind: str) -> None:
+            """kind: "filled" (priority), "outline" (SLA), "tag" (soft chip)."""
+            nonlocal x
+            w = width(text)
+            box = QRectF(x, area.top(), w, area.height())
+            col = QColor(colour)
+            if kind == "filled":
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(col)
+                painter.drawRoundedRect(box, 9, 9)
+                painter.setPen(dark_text if c.dark else QColor("#ffffff"))
+            elif kind == "outline":
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.setPen(QPen(col, 1.5))
+                painter.drawRoundedRect(box.adjusted(0.75, 0.75, -0.75, -0.75), 3, 3)
+            else:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(QColor(c.tag_bg))
+                painter.drawRoundedRect(box, 3, 3)
+                painter.setPen(QColor(c.tag_text))
+                col = QColor(c.tag_text)
+            if kind == "outline":
+                painter.setPen(col)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+            x += w + 6
+
+        pcol = band_colour(row.priority, c)
+        if pcol:
+            bold = QFont(font)
+            bold.setBold(True)
+            painter.setFont(bold)
+            text = priority_text(row.priority)
+            w = QFontMetrics(bold).horizontalAdvance(text) + 14
+            box = QRectF(x, area.top(), w, area.height())
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(pcol))
+            painter.drawRoundedRect(box, 9, 9)
+            painter.setPen(dark_text if c.dark else QColor("#ffffff"))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+            painter.setFont(font)
+            x += w + 6
+        text, colour, strong = sla_badge(row.sla_due_at, self._now(), c)
+        if text:
+            if selected and not strong:
+                colour = muted.name()
+            if strong:
+                sla_font = QFont(font)
+                sla_font.setBold(True)
+                painter.setFont(sla_font)
+                fm = QFontMetrics(sla_font)
+            pill(text, colour, "outline")
+            painter.setFont(font)
+            fm = QFontMetrics(font)
+        return x
+
+    def _badges_width(self, row: ConversationSummary, font: QFont) -> int:
+        """How much of the bottom line the priority and SLA badges take."""
+        bold = QFont(font)
+        bold.setBold(True)
+        fm = QFontMetrics(bold)
+        w = 0
+        if band_colour(row.priority, theme.colours()):
+            w += fm.horizontalAdvance(priority_text(row.priority)) + 20
+        text = sla_badge(row.sla_due_at, self._now(), theme.colours())[0]
+        if text:
+            w += fm.horizontalAdvance(text) + 18
+        return w
+
+    def _tags(
+        self, painter: QPainter, tags: list[str], area: QRect, font: QFont, c: theme.Colours
     ) -> None:
+        """Soft chips, each whole; what does not fit is counted ("+2"), never cut."""
         fm = QFontMetrics(font)
         painter.setFont(font)
         x = area.left()
 
-        def pill(text: str, colour: str, filled: bool) -> None:
+        def chip(text: str) -> None:
             nonlocal x
             w = fm.horizontalAdvance(text) + 12
-            if x + w > area.right():
-                return
             box = QRectF(x, area.top(), w, area.height())
-            col = QColor(colour)
-            if filled:
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(col)
-                painter.drawRoundedRect(box, 4, 4)
-                # Dark mode's lighter badge colours need dark text to stay readable.
-                painter.setPen(QColor("#15171a" if c.dark else "#ffffff"))
-            else:
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.setPen(col)
-                painter.drawRoundedRect(box.adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(c.tag_bg))
+            painter.drawRoundedRect(box, 3, 3)
+            painter.setPen(QColor(c.tag_text))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
             x += w + 6
 
-        def plain(text: str) -> None:
-            nonlocal x
-            room = area.right() - x
-            if room < 20:
-                return
-            shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, room)
-            painter.setPen(muted)
-            painter.drawText(
-                QRect(x, area.top(), room, area.height()), Qt.AlignmentFlag.AlignVCenter, shown
-            )
-            x += fm.horizontalAdvance(shown) + 10
-
-        pcol = priority_colour(row.priority, c)
-        if pcol:
-            pill(f"P{row.priority}", pcol, True)
-        if row.sla_due_at is not None:
-            now = self._now()
-            state = sla.state(row.sla_due_at, now, SLA_BADGE)
-            if state is sla.SlaState.BREACHED:
-                pill(f"SLA {sla.countdown(row.sla_due_at, now)}", c.urgent, True)
-            elif state is sla.SlaState.AMBER:
-                pill(f"SLA {sla.countdown(row.sla_due_at, now)}", c.high, True)
-        pill(
-            f"{fmt.network_label(row.network)} · @{fmt.short_handle(row.account_handle)}",
-            fmt.network_colour(row.network, c.dark) if not selected else muted.name(),
-            False,
-        )
-        kind = "DM" if row.kind.value == "dm" else row.kind.value
-        plain(f"{kind} · {row.status.value}")
-        if row.assignee_name:
-            plain(f"→ {row.assignee_name}")
+        for n, tag in enumerate(tags):
+            rest = len(tags) - n - 1
+            more = fm.horizontalAdvance(f"+{rest}") + 18 if rest else 0
+            if x + fm.horizontalAdvance(tag) + 12 + more > area.right():
+                if x + fm.horizontalAdvance(f"+{rest + 1}") + 12 <= area.right():
+                    chip(f"+{rest + 1}")
+                break
+            chip(tag)

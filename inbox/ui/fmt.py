@@ -76,3 +76,21 @@ def network_label(network: str) -> str:
 
 def network_colour(network: str, dark: bool = False) -> str:
     return registry.colour(network, dark)
+
+
+def span(seconds: float) -> str:
+    """A duration as people say it on a badge: "12 m", "3 h 05 m", "20 h", "2 d"."""
+    minutes = int(abs(seconds)) // 60
+    if minutes < 60:
+        return f"{minutes} m"
+    if minutes < 10 * 60:
+        return f"{minutes // 60} h {minutes % 60:02d} m"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // 1440} d"
+
+
+def sla_words(due: datetime, now: datetime) -> str:
+    """ "overdue 2 d" or "due in 12 m": the SLA badge, never a negative number."""
+    seconds = (due - now).total_seconds()
+    return f"overdue {span(seconds)}" if seconds < 0 else f"due in {span(seconds)}"

@@ -28,6 +28,16 @@ class Colours:
     unread: str
     card: str
     outbound: str
+    # Priority bands are filled pills, SLA states outlined with a clock, networks a
+    # lettered square: three shapes, so colour is never the only difference. The hues
+    # come from the Okabe-Ito palette (told apart with every common colour blindness).
+    band_urgent: str = "#c0392b"
+    band_high: str = "#b35900"
+    band_normal: str = "#5f6b7a"
+    sla_breached: str = "#a4377d"
+    sla_amber: str = "#8a6d00"
+    tag_bg: str = "#e6e9ee"
+    tag_text: str = "#374151"
 
 
 LIGHT = Colours(
@@ -51,6 +61,13 @@ DARK = Colours(
     unread="#5b9bff",
     card="#262a31",
     outbound="#1f3352",
+    band_urgent="#ff8a70",
+    band_high="#f0b050",
+    band_normal="#9aa5b4",
+    sla_breached="#e29ccb",
+    sla_amber="#f0e442",
+    tag_bg="#343a44",
+    tag_text="#d5dae1",
 )
 
 

@@ -121,6 +121,33 @@ def test_sync_once_reports_an_account_that_needs_sign_in(fake, profile, monkeypa
     store.close()
 
 
+def test_reply_refuses_an_unfilled_placeholder_like_the_reply_box(
+    fake, profile, monkeypatch, capsys
+) -> None:
+    from inbox.core.templates import unfilled
+
+    add(profile, monkeypatch, fake.url)
+    assert run(profile, "sync", "--once") == 0
+    store = Store(profile / "inbox.db")
+    [conversation] = store.query("SELECT id FROM conversations WHERE key = 'dm:1090'")
+    store.close()
+    capsys.readouterr()
+    code = run(
+        profile,
+        "reply", str(conversation[0]), "--text-stdin",
+        stdin="Your ticket is {ticket.id}",
+        monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    # The same words the reply box shows (tests/ui/test_publishing_ui.py).
+    assert unfilled("Your ticket is {ticket.id}") in err
+    assert "Fill in {ticket.id}: placeholders are never sent." in err
+    store = Store(profile / "inbox.db")
+    assert store.query("SELECT count(*) FROM outbox")[0][0] == 0
+    store.close()
+
+
 def test_an_ipv6_instance_on_its_own_port_signs_in_and_syncs(profile, monkeypatch, capsys):
     server = FakeMastodon()
     with serve(server.handle, host="::1") as url:  # http://[::1]:PORT

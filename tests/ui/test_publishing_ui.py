@@ -237,7 +237,8 @@ def test_reply_box_inserts_templates_and_refuses_placeholders(
     qtbot.keyClick(box.editor, Qt.Key.Key_Return)
     assert box.editor.toPlainText() == "Ticket {ticket.id}"
     assert not box.send_button.isEnabled()
-    assert "{ticket.id}" in box.problem.text()
+    # The same words `social-inbox reply` prints (tests/cli/test_mastodon_cli.py).
+    assert box.problem.text() == "Fill in {ticket.id}: placeholders are never sent."
 
     box.editor.clear()
     qtbot.keyClicks(box.editor, "/ty")

@@ -1,4 +1,4 @@
-"""Publishing in the window: composer, calendar, approval queue, the publisher loop."""
+"""Publishing in the window: composer, calendar, approval queue."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QVBoxLayout
 
 from inbox.engine import Engine
-from inbox.engine import publishing as pub
 from inbox.ui.approvals import ApprovalQueue
 from inbox.ui.calendar import CalendarView
 from inbox.ui.composer import open_composer, system_zone
@@ -20,7 +19,7 @@ from inbox.ui.templates_dialog import TemplatesDialog
 
 
 def install(window: MainWindow, engine: Engine) -> None:
-    """Add the Publishing menu and start publishing due posts on the engine."""
+    """Bind the Publishing actions (delivery is the engine's loop)."""
     window.bind("new_post", lambda: open_composer(window, engine))
     window.bind("calendar", lambda: open_calendar(window, engine))
     window.bind("approvals", lambda: open_approvals(window))
@@ -29,7 +28,8 @@ def install(window: MainWindow, engine: Engine) -> None:
     window.bind("import_schedule", lambda: open_import(window, engine))
     window.bind("export_schedule", lambda: export(window, engine))
     window.bind("publishing_settings", lambda: open_settings(window))
-    engine.submit(lambda e: e.spawn(pub.run(e), "publisher"))
+    # Delivery (due posts and outbox rows) is the engine's one loop, loops.outbox_loop,
+    # started with the sync loops (features/accounts.py).
 
 
 def _member(window: MainWindow) -> int | None:

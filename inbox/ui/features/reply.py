@@ -39,7 +39,7 @@ from inbox.store import Store
 from inbox.ui.composer import Highlighter
 from inbox.ui.main_window import MainWindow
 from inbox.ui.pane import NO_CONVERSATION
-from inbox.ui.template_picker import TemplatePicker, unresolved
+from inbox.ui.template_picker import TemplatePicker
 
 VISIBILITIES = (
     ("", "Same as the message"),
@@ -208,10 +208,9 @@ class ReplyBox(QWidget):
             self.counter.setProperty("over", count.over)
             self.counter.setStyleSheet("color: #e03131;" if count.over else "")
             over = count.over
-        left = unresolved(body)
+        left = core_templates.unfilled(body)
         if left:
-            names = ", ".join("{" + n + "}" for n in left)
-            self._show_problem(f"Fill in {names}: placeholders are never sent.", 0)
+            self._show_problem(left, 0)
         elif self.problem.text().startswith("Fill in"):
             self.refresh_outbox()
         self.send_button.setEnabled(bool(body.strip()) and not over and not left)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QToolTip,
 )
 
-from inbox.core import sla
+from inbox.core import rules, sla
 from inbox.core.clock import from_iso
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
@@ -31,6 +31,7 @@ from inbox.core.notify import NotifyPrefs
 from inbox.engine import Engine
 from inbox.engine import triage as ops
 from inbox.store import Store
+from inbox.ui import fmt
 from inbox.ui.column_model import ID_ROLE
 from inbox.ui.main_window import MainWindow
 from inbox.ui.notifier import Notifier
@@ -68,13 +69,16 @@ def explain_text(store: Store, conversation_id: int, now: datetime) -> str:
     if not rows:
         return ""
     row = rows[0]
-    lines = [f"Priority {row['priority']}"]
+    lines = [f"Priority {row['priority']} ({rules.band(row['priority'])})"]
     for name, points in json.loads(row["priority_explain"]):
         lines.append(f"  {points:+d}  {name}")
     if row["sla_due_at"] != sla.NO_DUE:
         due = from_iso(row["sla_due_at"])
         state = sla.state(due, now, sla.SlaPolicy())
-        lines.append(f"SLA {state.value}: {sla.countdown(due, now)} ({due:%d %b %H:%M} UTC)")
+        words = fmt.sla_words(due, now)
+        lines.append(f"Response {words} ({state.value}; due {due:%d %b %H:%M} UTC)")
+        if state is sla.SlaState.BREACHED:
+            lines.append("An overdue conversation leads its priority band, it does not jump bands.")
     if row["sla_breaches"]:
         lines.append(f"SLA breaches so far: {row['sla_breaches']}")
     return "\n".join(lines)
@@ -172,7 +176,7 @@ class Triage(QObject):
         self.deck.layout_changed.connect(self.prepare_columns)
         self.prepare_columns()
 
-        self.notifier = Notifier(self.store, self.now, self)
+        self.notifier = Notifier(self.store, self.now, self, reads=self.bridge)
         self.notifier.prime()
         self.bridge.changed.connect(self.notifier.on_changed)
         self.notifier.open_requested.connect(window.open_conversation)
@@ -369,6 +373,7 @@ class Triage(QObject):
 
     def focus_note(self) -> None:
         if self.window.current_conversation_id():
+            self.window.pane.reveal(self.panel.note_box)
             self.panel.note_box.setFocus()
 
     def undo(self) -> None:

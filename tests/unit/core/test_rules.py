@@ -6,7 +6,6 @@ import pytest
 
 from inbox.core.models import Kind, Status
 from inbox.core.rules import (
-    BREACH_BOOST,
     BREACH_RULE,
     DEFAULT_RULES,
     OVERRIDE_RULE,
@@ -19,6 +18,8 @@ from inbox.core.rules import (
     When,
     actions_from_json,
     actions_to_json,
+    band,
+    breach_lift,
     conditions_from_json,
     conditions_to_json,
     default_decide,
@@ -169,11 +170,30 @@ def test_breach_boost_and_override_are_explained() -> None:
     decision = Ruleset([_rule("DM", Action(Do.PRIORITY, 30))])(
         facts(kind=Kind.DM, sla_breached=True)
     )
-    assert decision.priority == 30 + BREACH_BOOST
-    assert decision.explain[-1] == (BREACH_RULE, BREACH_BOOST)
+    assert decision.priority == 49  # the top of the "high" band, not urgent
+    assert decision.explain[-1] == (BREACH_RULE, 19)
     manual = with_override(decision, 5)
     assert (manual.priority, manual.explain) == (5, ((OVERRIDE_RULE, 5),))
     assert with_override(decision, None) is decision
+
+
+def test_a_breach_leads_its_band_and_never_leaves_it() -> None:
+    assert [band(p) for p in (-5, 0, 9, 10, 29, 30, 49, 50, 500)] == [
+        "low",
+        "low",
+        "low",
+        "normal",
+        "normal",
+        "high",
+        "high",
+        "urgent",
+        "urgent",
+    ]
+    for base in range(-20, 60):
+        lifted = base + breach_lift(base)
+        assert band(lifted) == band(base)
+        assert lifted > base or band(base + 1) != band(base)
+    assert breach_lift(10) == 19 and breach_lift(49) == 0 and breach_lift(60) == 20
 
 
 def test_rules_round_trip_through_json() -> None:

@@ -167,11 +167,15 @@ def test_spans_x() -> None:
 
 
 def test_link_trailing_punctuation_is_not_part_of_url() -> None:
-    assert _kinds(MASTODON, "(see https://a.example.com/x).") == [("link", "https://a.example.com/x")]
+    assert _kinds(MASTODON, "(see https://a.example.com/x).") == [
+        ("link", "https://a.example.com/x")
+    ]
 
 
 def test_hashtag_inside_url_is_not_a_tag() -> None:
-    assert _kinds(MASTODON, "https://a.example.com/#frag") == [("link", "https://a.example.com/#frag")]
+    assert _kinds(MASTODON, "https://a.example.com/#frag") == [
+        ("link", "https://a.example.com/#frag")
+    ]
 
 
 def test_mention_at_cursor_for_completion() -> None:

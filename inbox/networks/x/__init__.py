@@ -1,0 +1,27 @@
+"""X (API v2): api (calls, tokens, errors), mapping (JSON -> models), adapter, oauth."""
+
+from inbox.core import text as core_text
+from inbox.networks import registry
+from inbox.networks.x import oauth
+from inbox.networks.x.adapter import XAdapter, create
+
+NAME = "x"
+
+CAPABILITIES = registry.Capabilities(
+    name=NAME,
+    label="X",
+    colour="#525252",
+    colour_dark="#c4c4c4",
+    max_chars=280,
+    length=lambda text, spoiler, limit: core_text.count(NAME, text, limit=limit),
+    spans=lambda text: core_text.spans(NAME, text),
+    direct_messages=True,
+    idempotency_window=None,  # no idempotency key: the adapter looks before it re-sends
+    sign_in=oauth.sign_in_account,
+    sign_in_example="api.x.com",
+    rotates_tokens=True,
+)
+
+registry.register(CAPABILITIES, create)
+
+__all__ = ["CAPABILITIES", "XAdapter", "create"]
