@@ -15,12 +15,14 @@ import json
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 from inbox import secrets
 from inbox.connectors import base
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError, NetworkError
 from inbox.core.events import Changed, Event
-from inbox.core.handoff import Article, Entry, EntryKind, RefKind
+from inbox.core.handoff import Article, Entry, EntryKind, RefKind, followup_marker
 from inbox.engine.outbox import deliver_due, handler
 from inbox.networks.base import Sent
 from inbox.store.outbox import OutboxItem
@@ -48,6 +50,11 @@ def _get_secret(store: Store, name: str, field: str) -> str | None:
     return value
 
 
+# (profile id, connector name) -> the transport its HTTP goes through instead of the
+# network: the demo's recorded help desk. Empty in normal use.
+TRANSPORTS: dict[tuple[str, str], httpx.AsyncBaseTransport] = {}
+
+
 def open_connector(store: Store, name: str) -> base.Connector:
     """The named connector, built from its stored config and its secrets in the keyring."""
     row = store.connectors.get(name)
@@ -58,7 +65,8 @@ def open_connector(store: Store, name: str) -> base.Connector:
             value = _get_secret(store, name, field.name)
             if value:
                 found[field.name] = value
-    return base.build(row.kind, row.config, found)
+    transport = TRANSPORTS.get((store.connectors.profile_id(), name))
+    return base.build(row.kind, row.config, found, transport=transport)
 
 
 def save_connector(
@@ -241,6 +249,8 @@ def queue_article(store: Store, article: Article, connector: str) -> OutboxItem:
 def _queue_append(
     store: Store, conversation_id: int, connector: str, entry: Entry, key: str
 ) -> OutboxItem:
+    marker = followup_marker(store.connectors.marker(conversation_id), entry.key)
+    entry = replace(entry, marker=marker)
     return store.outbox.enqueue(
         "append",
         key,
@@ -302,9 +312,15 @@ async def _append(engine: Engine, item: OutboxItem) -> Sent:
     ref = store.connectors.ref(_conversation(item), name, RefKind.TICKET)
     if ref is None:
         raise NetworkError("Waiting for the ticket to be created first.")
+    entry = _entry_from(item.payload["entry"])
     connector = open_connector(store, name)
     try:
-        await connector.append(ref, _entry_from(item.payload["entry"]))
+        # attempts counts this one: above 1, an earlier attempt may have reached the desk
+        # before we could record it (a crash, a timeout), so look for its marker first.
+        if not (
+            entry.marker and item.attempts > 1 and await connector.has_followup(ref, entry.marker)
+        ):
+            await connector.append(ref, entry)
     finally:
         await connector.aclose()
     return Sent(ref.remote_id, ref.url)
@@ -350,6 +366,7 @@ def _entry_from(data: dict[str, Any]) -> Entry:
         at=from_iso(str(data["at"])),
         url=str(data.get("url", "")),
         key=str(data.get("key", "")),
+        marker=str(data.get("marker", "")),
     )
 
 
