@@ -69,6 +69,17 @@ class Person:
         }
         return self.post(text, [facet])
 
+    def indexed(self, uri: str) -> None:
+        """Wait until the AppView has indexed uri. A reply indexed before its parent
+        notifies nobody (the AppView finds the parent's author in its own tables, and
+        it indexes each repository on its own queue), so tests wait before replying."""
+
+        def found() -> bool:
+            body = self.call("GET", "app.bsky.feed.getPosts", params={"uris": uri})
+            return bool(body["posts"])
+
+        wait_for(f"the AppView to index {uri}", found)
+
     def record(self, uri: str) -> dict[str, Any]:
         did, collection, rkey = uri.removeprefix("at://").split("/")
         return dict(

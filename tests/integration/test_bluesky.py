@@ -131,6 +131,7 @@ def test_mentions_replies_and_quotes_arrive_with_thread_and_facets(bsky_network)
     shop, customer = new_person(bsky_network, "shop"), new_person(bsky_network, "cust")
     adapter = sign_in(bsky_network, shop)
     announce = shop.post("New teas are in! Ask us anything.")
+    customer.indexed(announce["uri"])
     ref = {"uri": announce["uri"], "cid": announce["cid"]}
     reply = customer.post("Do you ship to Köln? 🍵", reply={"root": ref, "parent": ref})
     mention = customer.mention(shop, "Héllo ", " is the blue mug back?")
@@ -183,6 +184,7 @@ def test_reply_in_thread_with_facets_at_byte_offsets(bsky_network) -> None:
     shop, customer = new_person(bsky_network, "shop"), new_person(bsky_network, "cust")
     adapter = sign_in(bsky_network, shop)
     root = shop.post("Our winter menu ☕")
+    customer.indexed(root["uri"])
     root_ref = {"uri": root["uri"], "cid": root["cid"]}
     question = customer.post("Any oat milk?", reply={"root": root_ref, "parent": root_ref})
     items = wait_for(
