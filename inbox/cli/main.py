@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import inbox.cli
 from inbox import __version__
-from inbox.core.errors import InboxError
+from inbox.core.errors import InboxError, user_words
 
 log = logging.getLogger("inbox")
 
@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_gui(args)
         return int(args.func(args) or 0)
     except InboxError as exc:
-        print(f"social-inbox: {exc}", file=sys.stderr)
+        print(f"social-inbox: {user_words(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

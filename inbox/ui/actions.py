@@ -101,9 +101,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         help="Closing the window keeps the app (and its notifications) in the tray",
         section=2,
     ),
-    ActionSpec(
-        "start_minimised", "Start minimised", "View", help="Start in the tray", section=2
-    ),
+    ActionSpec("start_minimised", "Start minimised", "View", help="Start in the tray", section=2),
     ActionSpec(
         "start_at_login",
         "Start at login",

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from inbox.core.errors import InboxError
+from inbox.core.errors import InboxError, user_words
 from inbox.core.events import AccountStatus, Changed, ErrorEvent, Event, Progress
 from inbox.engine import Engine
 from inbox.store import Store
 from inbox.ui.reader import Done, Failed, ReaderThread, ReadFn, Ticket
+
+log = logging.getLogger(__name__)
 
 
 class EngineBridge(QObject):
@@ -122,7 +125,9 @@ class EngineBridge(QObject):
         return self.run(command, on_done, on_error)
 
     def _report(self, exc: BaseException) -> None:
-        message = str(exc) if isinstance(exc, InboxError) else f"Internal error: {exc!r}"
+        if not isinstance(exc, InboxError):
+            log.error("operation failed", exc_info=exc)
+        message = user_words(exc)
         self.error.emit(ErrorEvent(message))
 
     def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:

@@ -180,9 +180,7 @@ class MainWindow(QMainWindow):
             for n in range(1, 10):
                 action = QAction(f"{spec.label} {n}", self)
                 action.setShortcut(QKeySequence(str(n)))
-                action.triggered.connect(
-                    lambda _checked=False, i=n - 1: handler(i)
-                )
+                action.triggered.connect(lambda _checked=False, i=n - 1: handler(i))
                 made.append(action)
         else:
             action = QAction(spec.label, self)

@@ -1,0 +1,111 @@
+"""Deck columns: add, edit, rename, remove (undoable), reorder (undoable)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from inbox.core.errors import ConfigError, NotFound
+from inbox.core.events import Changed
+from inbox.core.models import Column, ColumnFilter
+from inbox.engine.ops import Op, Outcome, operation
+from inbox.store.columns import filter_from_json
+
+if TYPE_CHECKING:
+    from inbox.engine.runtime import Engine
+
+COLUMNS = Changed(columns=True)
+
+
+def filter_args(flt: ColumnFilter) -> dict[str, Any]:
+    """A filter as an operation argument (plain data)."""
+    data: dict[str, Any] = json.loads(json.dumps(asdict(flt)))
+    return data
+
+
+def _filter(data: dict[str, Any] | None) -> ColumnFilter:
+    return filter_from_json(json.dumps(data or {}))
+
+
+def _column(engine: Engine, column_id: int) -> Column:
+    for column in engine.store.columns.all():
+        if column.id == column_id:
+            return column
+    raise NotFound(f"Column {column_id} no longer exists.")
+
+
+def _name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise ConfigError("A column needs a name.")
+    return name
+
+
+@operation("columns.add", label="add column")
+def add(
+    engine: Engine, name: str, filter: dict[str, Any] | None = None, team_id: int | None = None
+) -> Outcome:
+    column = engine.store.columns.add(_name(name), _filter(filter), team_id=team_id)
+    return Outcome(COLUMNS, column, undo=Op("columns.remove", {"column_id": column.id}))
+
+
+@operation("columns.update", label="edit column")
+def update(
+    engine: Engine,
+    column_id: int,
+    name: str | None = None,
+    filter: dict[str, Any] | None = None,
+) -> Outcome:
+    before = _column(engine, column_id)
+    engine.store.columns.update(
+        column_id,
+        name=_name(name) if name is not None else None,
+        flt=_filter(filter) if filter is not None else None,
+    )
+    undo = Op(
+        "columns.update",
+        {"column_id": column_id, "name": before.name, "filter": filter_args(before.filter)},
+    )
+    return Outcome(COLUMNS, undo=undo)
+
+
+@operation("columns.remove", label="remove column")
+def remove(engine: Engine, column_id: int) -> Outcome:
+    before = _column(engine, column_id)
+    order = [c.id for c in engine.store.columns.for_team(before.team_id)]
+    engine.store.columns.remove(column_id)
+    undo = Op(
+        "columns.restore",
+        {
+            "name": before.name,
+            "filter": filter_args(before.filter),
+            "team_id": before.team_id,
+            "position": order.index(column_id) if column_id in order else len(order),
+        },
+    )
+    return Outcome(COLUMNS, undo=undo)
+
+
+@operation("columns.restore", label="restore column")
+def restore(
+    engine: Engine, name: str, filter: dict[str, Any], team_id: int | None, position: int
+) -> Outcome:
+    """Undo of columns.remove: the column again, where it was."""
+    column = engine.store.columns.add(_name(name), _filter(filter), team_id=team_id)
+    order = [c.id for c in engine.store.columns.for_team(team_id) if c.id != column.id]
+    order.insert(min(position, len(order)), column.id)
+    engine.store.columns.reorder(order)
+    return Outcome(COLUMNS, column)
+
+
+@operation("columns.reorder", label="move column")
+def reorder(engine: Engine, column_ids: list[int]) -> Outcome:
+    known = {c.id: c for c in engine.store.columns.all()}
+    missing = [i for i in column_ids if i not in known]
+    if missing:
+        raise NotFound(f"Column {missing[0]} no longer exists.")
+    teams = {known[i].team_id for i in column_ids}
+    before = [c.id for t in teams for c in engine.store.columns.for_team(t)]
+    engine.store.columns.reorder(column_ids)
+    return Outcome(COLUMNS, undo=Op("columns.reorder", {"column_ids": before}))
