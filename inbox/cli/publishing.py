@@ -24,6 +24,7 @@ from inbox.engine import Engine, accounts
 from inbox.engine import publishing as pub
 from inbox.networks import registry
 from inbox.profile import Profile
+from inbox.store import reading
 from inbox.store.posts import TeamPolicy
 
 log = logging.getLogger(__name__)
@@ -294,14 +295,9 @@ def _pending(e: Engine) -> tuple[int, str | None]:
     """
     horizon = to_iso(e.clock.now() + IDLE_HORIZON)
     connected = list(e.adapters)
-    rows = e.store.query(
-        f"""SELECT count(*), min(due_at) FROM outbox WHERE kind = 'post'
-              AND status IN ('queued', 'sending') AND due_at <= ?
-              AND account_id IN ({",".join("?" * len(connected))})""",
-        (horizon, *connected),
-    )
+    count, first = reading.due_posts_in_outbox(e.store, horizon, connected)
     waiting = e.store.posts.due(e.clock.now())
-    return int(rows[0][0]) + len(waiting), rows[0][1]
+    return count + len(waiting), first
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
         if not self.pane.show_conversation(conversation_id):
             return
         if self.pane.summary is not None and self.pane.summary.unread:
-            self.bridge.write(lambda s: mark_read(s, conversation_id))
+            self.bridge.op("conversations.mark_read", conversation_id=conversation_id)
 
     def focus_search(self) -> None:
         self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -405,10 +405,3 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.bridge.detach()
         super().closeEvent(event)
-
-
-def mark_read(store: Store, conversation_id: int) -> Changed:
-    """Runs on the engine thread with the writer store."""
-    from inbox.store.reading import set_unread
-
-    return set_unread(store, conversation_id, False)

@@ -120,7 +120,10 @@ def run_op(engine: Engine, op: Op, *, initiator: str = "user", undoing: bool = F
         raise NotFound(f"No operation named {op.name!r}.")
     outcome = registered.fn(engine, **op.args)
     if not registered.audited:
-        engine.store.audit(actor(engine), op.name, outcome.conversation_id, **dict(op.args))
+        detail = dict(op.args)
+        subject = outcome.conversation_id or detail.pop("conversation_id", None)
+        detail.pop("conversation_id", None)
+        engine.store.audit(actor(engine), op.name, subject, **detail)
     if outcome.undo is not None and not undoing:
         stack = undo_stack(engine)
         stack.append((registered.label, outcome.undo))

@@ -50,6 +50,16 @@ def add(
     return Outcome(COLUMNS, column, undo=Op("columns.remove", {"column_id": column.id}))
 
 
+@operation("columns.add_many", label="add columns")
+def add_many(engine: Engine, columns: list[dict[str, Any]], team_id: int | None = None) -> Outcome:
+    """Several columns in one write and one redraw (the empty deck's usual columns)."""
+    added = [
+        engine.store.columns.add(_name(c["name"]), _filter(c.get("filter")), team_id=team_id)
+        for c in columns
+    ]
+    return Outcome(COLUMNS, added)
+
+
 @operation("columns.update", label="edit column")
 def update(
     engine: Engine,
