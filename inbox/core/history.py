@@ -69,6 +69,7 @@ def _sentences(
         "tag": _tag,
         "spam": lambda d: "marked it spam",
         "not_spam": lambda d: "marked it not spam",
+        "vip": lambda d: "marked the author VIP" if d.get("vip") else "unmarked the author VIP",
         "priority": lambda d: f"set its priority to {d.get('priority')}",
         "note": lambda d: "added an internal note",
         "undo": lambda d: f"undid “{d.get('undid', 'the last change')}”",

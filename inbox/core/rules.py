@@ -435,7 +435,8 @@ _REFUND = (
 )  # fmt: skip
 _SPAM = (
     "free followers", "crypto giveaway", "airdrop", "dm for promo", "promote your",
-    "earn $", "onlyfans", "click my bio", "cheap followers",
+    "earn $", "onlyfans", "click my bio", "cheap followers", "iphone giveaway",
+    "10k followers", "a day from home", "hot singles", "selected for verification",
 )  # fmt: skip
 
 DEFAULT_RULES: tuple[Rule, ...] = (

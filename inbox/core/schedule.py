@@ -33,6 +33,21 @@ def zone(name: str) -> ZoneInfo:
         raise ConfigError(f"Unknown time zone {name!r}") from exc
 
 
+def system_zone() -> str:
+    """This computer's IANA zone name (TZ, /etc/localtime, the registry…), else "UTC".
+
+    Through tzlocal, imported on first use; a name zoneinfo does not know is "UTC".
+    """
+    try:
+        import tzlocal
+
+        name = tzlocal.get_localzone_name() or "UTC"
+        zone(name)
+    except Exception:  # no zone configured, or one zoneinfo cannot load
+        return "UTC"
+    return name
+
+
 def local_to_utc(wall: datetime, zone_name: str) -> datetime:
     """A naive wall-clock time in zone_name as a UTC instant, by the DST rules above."""
     if wall.tzinfo is not None:

@@ -79,6 +79,12 @@ _DECLARED = (
         None,
         "Time zone the calendar and schedule show (empty: the system's).",
     ),
+    Setting(
+        "deck.column_widths",
+        dict,
+        {},
+        "Each deck column's width (narrow, medium, wide) by column id.",
+    ),
     Setting("sla.default", (dict, str, NONE), None, "Response-time policy for no team."),
     Setting(
         "triage.rules_seeded",
@@ -105,6 +111,13 @@ _DECLARED = (
         bool,
         False,
         "Start in the tray (or minimised where there is no tray) instead of showing the window.",
+    ),
+    Setting(
+        "deck.column_widths",
+        dict,
+        {},
+        "Width of each deck column by column id: narrow, medium or wide.",
+        internal=True,
     ),
     Setting(
         "desktop.start_at_login",

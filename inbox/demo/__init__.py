@@ -18,6 +18,7 @@ from inbox.core.clock import from_iso
 from inbox.core.events import Changed
 from inbox.core.models import ColumnFilter, Kind
 from inbox.core.sla import SlaPolicy
+from inbox.demo import features
 from inbox.engine import Engine
 from inbox.engine.sync import sync_account
 from inbox.networks import registry
@@ -92,6 +93,8 @@ async def _seed(engine: Engine) -> Changed:
         if (team_id, column.name) not in existing:
             store.columns.add(column.name, column.filter, team_id=team_id)
             total |= Changed(columns=True)
+    # A day of work through the user's own operations (members, replies, tickets, posts).
+    total |= await features.seed_features(engine)
     return total
 
 

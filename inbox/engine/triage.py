@@ -70,6 +70,11 @@ def mark_spam(engine: Engine, ids: Iterable[int], spam: bool = True) -> Changed:
     return _done(engine, engine.store.triage.mark_spam(ids, me(engine), spam))
 
 
+def set_vip(engine: Engine, ids: Iterable[int], vip: bool = True) -> Changed:
+    """Mark the authors of these conversations VIP (or not)."""
+    return _done(engine, engine.store.triage.set_vip(ids, me(engine), vip))
+
+
 def set_priority(engine: Engine, ids: Iterable[int], priority: int | None) -> Changed:
     return _done(engine, engine.store.triage.set_priority(ids, priority, me(engine)))
 

@@ -42,6 +42,12 @@ LEFT JOIN members m ON m.id = c.assignee_id
 LEFT JOIN teams t ON t.id = c.team_id
 """
 
+# The same rows for a given list of ids (one JSON parameter, first): the ids drive the
+# loop (CROSS JOIN fixes the order), else SQLite may walk a column index past every row.
+_BY_IDS_SELECT = _SUMMARY_SELECT.replace(
+    "FROM conversations c", "FROM json_each(?) j CROSS JOIN conversations c ON c.id = j.value"
+)
+
 ORDERS = {
     "priority": "c.priority DESC, c.sla_due_at, c.last_message_at DESC, c.id DESC",
     "newest": "c.last_message_at DESC, c.id DESC",
@@ -416,9 +422,9 @@ class ConversationQueries:
             return set()
         where, params = where_clause(flt, self._store.now())
         rows = self._store.query(
-            f"SELECT c.id FROM conversations c WHERE {where}"
-            " AND c.id IN (SELECT value FROM json_each(?))",
-            [*params, json.dumps(sorted(ids))],
+            "SELECT c.id FROM json_each(?) j CROSS JOIN conversations c ON c.id = j.value"
+            f" WHERE {where}",
+            [json.dumps(sorted(ids)), *params],
         )
         return {int(r[0]) for r in rows}
 
@@ -444,9 +450,8 @@ class ConversationQueries:
             cond, values = _through(sort, through)
             where, params = f"{where} AND {cond}", [*params, *values]
         rows = self._store.query(
-            f"{_SUMMARY_SELECT} WHERE {where} AND c.id IN (SELECT value FROM json_each(?))"
-            f" ORDER BY {ORDERS[sort]} LIMIT ?",
-            [*params, json.dumps(sorted(ids)), limit],
+            f"{_BY_IDS_SELECT} WHERE {where} ORDER BY {ORDERS[sort]} LIMIT ?",
+            [json.dumps(sorted(ids)), *params, limit],
         )
         return [_summary(r) for r in rows]
 

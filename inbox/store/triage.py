@@ -218,6 +218,41 @@ class TriageRepo:
 
         return self._edit(ids, actor, "spam" if spam else "not_spam", edit, label="Spam")
 
+    def set_vip(self, ids: Iterable[int], actor: Member | None, vip: bool = True) -> Changed:
+        """Mark the authors of these conversations VIP (or not); every conversation of
+        theirs is re-scored (the "VIP contact" rule). Audited per conversation asked."""
+        ids = sorted(set(ids))
+        if not ids:
+            return Changed()
+        marks = ",".join("?" * len(ids))
+        with self._store.transaction() as conn:
+            contacts = [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT DISTINCT contact_id FROM conversations WHERE id IN ({marks})"
+                    " AND contact_id IS NOT NULL",
+                    ids,
+                )
+            ]
+            if not contacts:
+                return Changed()
+            cmarks = ",".join("?" * len(contacts))
+            conn.execute(
+                f"UPDATE contacts SET is_vip = ? WHERE id IN ({cmarks})", [int(vip), *contacts]
+            )
+            touched = [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT id FROM conversations WHERE contact_id IN ({cmarks})", contacts
+                )
+            ]
+            for cid in ids:
+                self._audit(
+                    conn, actor.name if actor else "someone", "vip", cid, actor, {"vip": vip}
+                )
+            self._store.rules.refresh(touched)
+        return Changed(conversations=frozenset(touched))
+
     def set_priority(
         self, ids: Iterable[int], priority: int | None, actor: Member | None
     ) -> Changed:
@@ -373,7 +408,7 @@ class TriageRepo:
             f"""SELECT c.id, c.status, c.priority, c.assignee_id, c.snippet, c.sla_due_at,
                        c.sla_breached_at, coalesce(nullif(p.display_name, ''), p.handle, '') AS who
                 FROM conversations c LEFT JOIN contacts p ON p.id = c.contact_id
-                WHERE c.id IN ({marks}) AND c.hidden = 0
+                WHERE c.id IN ({marks}) AND +c.hidden = 0  -- + : by id, not a hidden walk
                   AND (c.snoozed_until IS NULL OR c.snoozed_until <= ?)""",
             [*ids, self._store.now()],
         )

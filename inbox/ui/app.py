@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import pkgutil
@@ -28,6 +29,7 @@ from inbox.ui.main_window import MainWindow
 log = logging.getLogger(__name__)
 SCREENSHOT_SIZE = QSize(1600, 1000)
 SCREENSHOT_WAIT_MS = 20_000
+GIL_SWITCH_S = 0.0005
 
 
 @dataclass
@@ -105,6 +107,11 @@ def open_session(profile: Profile) -> Session:
     Raises:
         InboxError: the store cannot be opened (newer file, locked, damaged, ...).
     """
+    # The engine and reader threads run Python while the window paints: every paint,
+    # data() or slot call from Qt waits for the interpreter lock up to the switch
+    # interval (5 ms by default), a hundred of them per repaint. 0.5 ms keeps a sync
+    # from freezing the window (docs/architecture.md, "Performance").
+    sys.setswitchinterval(GIL_SWITCH_S)
     engine = Engine(profile.db_path)
     engine.start()
     try:
@@ -119,6 +126,11 @@ def open_session(profile: Profile) -> Session:
     window.bind("add_account", lambda: first_run.add_account(window, engine))
     install_features(window, engine)
     desktop.install(window, profile)  # after the features: it shows their notifications
+    # What start-up built (modules, widgets, wrappers) lives as long as the window: out
+    # of the collector's sight, a full collection during a sync scans only newer objects
+    # (it took 300-500 ms with the interpreter lock held, a frozen window).
+    gc.collect()
+    gc.freeze()
     return Session(profile, engine, store, bridge, window)
 
 

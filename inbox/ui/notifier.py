@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from inbox.core.clock import to_iso
@@ -13,6 +14,7 @@ from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.notify import Alert, AlertKind, Notification, NotifyPrefs, plan
 from inbox.store import Store, reading
+from inbox.ui.reader import Reads
 
 
 class Notifier(QObject):
@@ -30,10 +32,15 @@ class Notifier(QObject):
     open_requested = Signal(int)
 
     def __init__(
-        self, store: Store, now: Callable[[], datetime], parent: QObject | None = None
+        self,
+        store: Store,
+        now: Callable[[], datetime],
+        parent: QObject | None = None,
+        reads: Reads | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
+        self._reads = reads  # the reader thread: a sync's alerts query never blocks the window
         self._now = now
         self._seen: set[tuple[str, int, str]] = set()
         self._floor_id = 0
@@ -68,8 +75,17 @@ class Notifier(QObject):
     def on_changed(self, changed: Changed) -> None:
         if not changed.conversations:
             return
+        ids = changed.conversations
+        if self._reads is None:
+            self._alerted(self._store.triage.alerts(ids))
+        else:
+            self._reads.read(lambda s: s.triage.alerts(ids), self._alerted)
+
+    def _alerted(self, alerts: list[Alert]) -> None:
+        if not shiboken6.isValid(self):  # the window closed while the query ran
+            return
         fresh = []
-        for alert in self._store.triage.alerts(changed.conversations):
+        for alert in alerts:
             key = (alert.kind.value, alert.conversation_id, alert.due)
             if self._fresh(alert) and key not in self._seen:
                 self._seen.add(key)

@@ -3,18 +3,22 @@
 Built by direct SQL bulk inserts (not through sync: that path has its own
 ingest benchmark), with the FTS index filled in one statement at the end
 instead of by the trigger row by row. Deterministic (seeded random). Built
-once per run, under workdir().
+once and cached across runs (big_profile()).
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import os
 import random
+import shutil
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
+import inbox.store
 from inbox.core.clock import to_iso
 from inbox.core.models import AccountInfo, ColumnFilter, Kind
 from inbox.store import Store
@@ -165,10 +169,47 @@ def build(path: Path, conversations: int = CONVERSATIONS, messages: int = MESSAG
     return path
 
 
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))  # 0.1 while developing: a 10x smaller set
+
+
+def _fingerprint() -> str:
+    """What the dataset depends on: this file, the schema, the scale."""
+    digest = hashlib.sha256(f"{SCALE}".encode())
+    digest.update(Path(__file__).read_bytes())
+    for migration in sorted((Path(inbox.store.__file__).parent / "migrations").glob("*.sql")):
+        digest.update(migration.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @cache
 def big_profile() -> Path:
-    """The profile folder holding the dataset, built on first use in this run."""
-    folder = workdir() / "big-profile"
+    """The profile folder holding the dataset, built once and cached across runs.
+
+    The cache lives in $SOCIAL_INBOX_BENCH_CACHE (default ~/.cache/social-inbox-bench),
+    keyed by this file, the migrations and BENCH_SCALE; treat it as read-only
+    (writable_profile() gives a copy to write to).
+    """
+    root = Path(
+        os.environ.get("SOCIAL_INBOX_BENCH_CACHE", Path.home() / ".cache" / "social-inbox-bench")
+    )
+    folder = root / _fingerprint()
+    if (folder / "inbox.db").exists():
+        return folder
+    building = root / f"{folder.name}.{os.getpid()}.tmp"
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    build(building / "inbox.db", int(CONVERSATIONS * SCALE), int(MESSAGES * SCALE))
+    for stale in root.iterdir():  # older fingerprints: 320 MB each
+        if stale.is_dir() and not stale.name.endswith(".tmp") and stale != folder:
+            shutil.rmtree(stale, ignore_errors=True)
+    building.rename(folder)
+    return folder
+
+
+def writable_profile(name: str) -> Path:
+    """A fresh copy of the dataset profile under workdir(), for benchmarks that write."""
+    folder = workdir() / name
+    shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    build(folder / "inbox.db")
+    shutil.copyfile(big_profile() / "inbox.db", folder / "inbox.db")
     return folder

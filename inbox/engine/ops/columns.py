@@ -109,6 +109,24 @@ def restore(
     return Outcome(COLUMNS, column)
 
 
+WIDTHS_SETTING = "deck.column_widths"
+WIDTHS = ("narrow", "medium", "wide")
+
+
+@operation("columns.set_width", label="change column width")
+def set_width(engine: Engine, column_id: int, width: str) -> Outcome:
+    """narrow / medium / wide, kept for the next start (the deck already shows it)."""
+    if width not in WIDTHS:
+        raise ConfigError(f"A column is narrow, medium or wide, not {width!r}.")
+    stored = engine.store.setting(WIDTHS_SETTING)
+    widths = dict(stored) if isinstance(stored, dict) else {}
+    before = widths.get(str(column_id), "medium")
+    widths[str(column_id)] = width
+    engine.store.set_setting(WIDTHS_SETTING, widths)
+    undo = Op("columns.set_width", {"column_id": column_id, "width": before})
+    return Outcome(Changed(settings=True), undo=undo)
+
+
 @operation("columns.reorder", label="move column")
 def reorder(engine: Engine, column_ids: list[int]) -> Outcome:
     known = {c.id: c for c in engine.store.columns.all()}

@@ -138,7 +138,7 @@ def adapter(data: dict[str, Any], clock: Clock) -> tuple[AccountInfo, MastodonAd
     import httpx
 
     shift = clock.now() - from_iso(data["recorded_at"])
-    server = RecordedInstance(to_api(data, shift))
+    server = RecordedInstance(to_api(data, shift), clock)
     a = data["account"]
     info = AccountInfo(
         "mastodon", a["instance"], a["remote_id"], a["handle"], a.get("display_name", "")

@@ -12,20 +12,20 @@ from __future__ import annotations
 import copy
 import html
 import itertools
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
 
-from inbox.core.clock import to_iso
+from inbox.core.clock import Clock, SystemClock, to_iso
 from inbox.networks.mastodon.mapping import id_key
 
 
 class RecordedInstance:
     """Answers requests from a recording: {"account", "instance", "notifications", "contexts"}."""
 
-    def __init__(self, recording: dict[str, Any]) -> None:
+    def __init__(self, recording: dict[str, Any], clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()  # stamps the statuses posted here
         self.account = recording["account"]
         self.instance = recording["instance"]
         self.notifications = sorted(
@@ -115,7 +115,7 @@ class RecordedInstance:
                 "in_reply_to_id": form.get("in_reply_to_id"),
                 "content": f"<p>{html.escape(form.get('status', ''))}</p>",
                 "account": self.account,
-                "created_at": to_iso(datetime.now(UTC)),
+                "created_at": to_iso(self.clock.now()),
             }
             self.own.append(body)
         if key:

@@ -171,7 +171,7 @@ class Triage(QObject):
         self.deck.layout_changed.connect(self.prepare_columns)
         self.prepare_columns()
 
-        self.notifier = Notifier(self.store, self.now, self)
+        self.notifier = Notifier(self.store, self.now, self, reads=self.bridge)
         self.notifier.prime()
         self.bridge.changed.connect(self.notifier.on_changed)
         self.notifier.open_requested.connect(window.open_conversation)
@@ -368,6 +368,7 @@ class Triage(QObject):
 
     def focus_note(self) -> None:
         if self.window.current_conversation_id():
+            self.window.pane.reveal(self.panel.note_box)
             self.panel.note_box.setFocus()
 
     def undo(self) -> None:

@@ -45,7 +45,7 @@ def test_removing_a_column_is_undone_in_place(engine) -> None:
         return [ops.run(e, "columns.add", name=n).id for n in ("A", "B", "C")]
 
     engine.call(three)
-    b = engine.call(lambda e: [c for c in e.store.columns.all() if c.name == "B"][0].id)
+    b = engine.call(lambda e: next(c for c in e.store.columns.all() if c.name == "B").id)
     engine.call(lambda e: ops.run(e, "columns.remove", column_id=b))
     assert [c.name for c in engine.call(lambda e: e.store.columns.all())] == ["A", "C"]
     assert engine.call(ops.undo_label) == "Undo remove column"
@@ -56,7 +56,7 @@ def test_removing_a_column_is_undone_in_place(engine) -> None:
 def test_arguments_must_be_plain_data_and_names_must_exist(engine) -> None:
     with pytest.raises(TypeError, match="plain data"):
         engine.call(lambda e: ops.run(e, "columns.add", name="X", filter=ColumnFilter()))
-    with pytest.raises(NotFound, match="No operation named 'columns.explode'"):
+    with pytest.raises(NotFound, match=r"No operation named 'columns\.explode'"):
         engine.call(lambda e: ops.run(e, "columns.explode"))
     with pytest.raises(NotFound, match="Column 99 no longer exists"):
         engine.call(lambda e: ops.run(e, "columns.remove", column_id=99))

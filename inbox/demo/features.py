@@ -1,0 +1,223 @@
+"""The demo's working day: every feature in use, made through the operations a user's
+key presses and CLI verbs call (engine.triage, engine.replies, engine.publishing,
+engine.connectors), acting as the demo's team members, with times relative to now.
+
+What a newcomer then sees: team members to assign to, conversations assigned,
+tagged and noted; saved replies for "/"; a VIP; a reply we sent (filed in its
+conversation, SLA stopped); a conversation pushed to the help desk as a ticket;
+a solved case published as a knowledge-base article; scheduled posts and posts
+waiting for approval in the calendar. Spam is hidden by the default rules.
+
+The help desk is a webhook connector whose HTTP goes to a recorded desk in
+memory (engine.connectors.TRANSPORTS), the way the demo's Mastodon account
+talks to a recorded instance; the knowledge base is a Markdown folder in the
+profile. Seeding twice changes nothing: the features are made once, when the
+profile has no team member yet.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+import httpx
+
+from inbox.core.article import draft_article
+from inbox.core.events import Changed
+from inbox.core.models import Role
+from inbox.core.posts import Post
+from inbox.core.schedule import local_to_utc, system_zone
+from inbox.core.templates import Template
+from inbox.engine import connectors, publishing, triage
+from inbox.engine.outbox import deliver_due
+from inbox.engine.replies import queue_reply
+
+if TYPE_CHECKING:
+    from inbox.engine.runtime import Engine
+
+DESK = "Help desk"
+KB = "Knowledge base"
+DESK_URL = "https://desk.leafandkettle.example/hooks/social-inbox"
+
+TEMPLATES = (
+    Template(
+        "Refund on its way",
+        "Hi {author.name}, we've refunded the duplicate charge; it shows in 3-5 "
+        "business days. Sorry for the trouble! — {agent.name}",
+        shortcut="refund",
+    ),
+    Template(
+        "Shipping delay",
+        "Hi {author.name}, your parcel is with the courier and should arrive in 2-3 "
+        "days. We'll keep an eye on it. — {agent.name}",
+        shortcut="ship",
+    ),
+    Template(
+        "Outage: we're on it",
+        "Sorry {author.name}! Checkout is down right now; we're on it and will post "
+        "here as soon as it's back.",
+        shortcut="outage",
+    ),
+    Template(
+        "Thanks for the love",
+        "Thank you so much {author.name}, that made our day! 🍵",
+        shortcut="thanks",
+    ),
+)
+
+
+class RecordedDesk:
+    """A help desk answering the webhook connector's deliveries, in memory."""
+
+    def __init__(self) -> None:
+        self.tickets: dict[str, str] = {}  # marker -> ticket number
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        try:
+            event = json.loads(request.content)
+        except ValueError:
+            return httpx.Response(400, json={"error": "not JSON"})
+        if event.get("type") == "conversation.pushed":
+            number = self.tickets.setdefault(str(event.get("id")), str(4711 + len(self.tickets)))
+            url = f"https://desk.leafandkettle.example/tickets/{number}"
+            return httpx.Response(201, json={"id": number, "url": url})
+        return httpx.Response(200, json={})
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+
+def attach_desk(engine: Engine) -> None:
+    """Route the demo's help desk connector to the recorded desk (every session)."""
+    profile = engine.store.connectors.profile_id()
+    connectors.TRANSPORTS[(profile, DESK)] = RecordedDesk().transport()
+
+
+def _find(engine: Engine, text: str, exclude: set[int], network: str = "") -> int | None:
+    """The newest conversation whose messages match text (full-text), not yet used."""
+    for summary in engine.store.conversations.search(text, limit=50):
+        if network and summary.network != network:
+            continue
+        if "spam" not in summary.tags and summary.id not in exclude:
+            return summary.id
+    return None
+
+
+def _at(engine: Engine, days: int, hour: int, minute: int, zone: str) -> datetime:
+    """days from today at hour:minute local time, in UTC."""
+    today = engine.clock.now().astimezone().date()
+    return local_to_utc(datetime.combine(today + timedelta(days=days), time(hour, minute)), zone)
+
+
+async def seed_features(engine: Engine) -> Changed:
+    """Make the demo's day of work once; returns what changed."""
+    store = engine.store
+    attach_desk(engine)
+    if store.teams.members():
+        return Changed()
+    teams = {t.name: t.id for t in store.teams.list_teams()}
+    alex = triage.add_member(engine, "Alex Rivera", Role.ADMIN, tuple(teams.values()))
+    sam = triage.add_member(
+        engine, "Sam Okafor", Role.APPROVER, (teams["Support"], teams["Billing"])
+    )
+    jordan = triage.add_member(engine, "Jordan Lee", Role.CONTRIBUTOR, (teams["Community"],))
+    triage.set_current_member(engine, alex.id)
+    for template in TEMPLATES:
+        store.templates.save(template)
+
+    used: set[int] = set()
+
+    def pick(text: str, network: str = "") -> int | None:
+        found = _find(engine, text, used, network)
+        if found is not None:
+            used.add(found)
+        return found
+
+    def ids(*found: int | None) -> list[int]:
+        return [i for i in found if i is not None]
+
+    # Triage: assignment, tags, a note, a VIP, a resolved case.
+    outage = ids(pick("502"), pick("payment spins"), pick("shop load"))
+    triage.assign(engine, outage, alex.id)
+    triage.tag(engine, outage, add=("outage",))
+    billing = ids(pick("charged twice"), pick("refund two weeks"))
+    triage.assign(engine, billing, sam.id)
+    triage.tag(engine, billing, add=("refund",))
+    if billing:
+        note = "Checked the payment provider: two charges on the same card. Refund one."
+        triage.add_note(engine, billing[0], note)
+    vip = pick("Chloe")
+    if vip is not None:
+        triage.set_vip(engine, [vip])
+        triage.tag(engine, [vip], add=("vip",))
+        triage.assign(engine, [vip], alex.id)
+
+    # A reply sent through the outbox: filed in its conversation, its SLA clock stopped.
+    answered = pick("steep", "mastodon") or pick("steep")
+    if answered is not None:
+        queue_reply(
+            engine,
+            answered,
+            "3 minutes at 80 °C for green teas, 4-5 at 95 °C for black. Enjoy!",
+            "demo-reply-steep",
+        )
+        await deliver_due(engine, kinds=("reply",))
+
+    # A ticket on the help desk; follow-ups will land on it.
+    connectors.save_connector(store, DESK, "webhook", {"url": DESK_URL, "secret": "demo-secret"})
+    pushed = billing[0] if billing else pick("refund")
+    if pushed is not None:
+        connectors.queue_push(store, pushed, DESK)
+        await deliver_due(engine, kinds=("push",))
+        await deliver_due(engine, kinds=("append",))  # the note made before the push
+
+    # A solved case published as an article in the profile's own Markdown folder.
+    kb = store.path.parent / "knowledge-base"
+    kb.mkdir(exist_ok=True)
+    connectors.save_connector(store, KB, "markdown", {"folder": str(kb)})
+    solved = pick("caffeine-free", "mastodon") or pick("organic")
+    if solved is not None:
+        queue_reply(
+            engine,
+            solved,
+            "Try our rooibos and honeybush blends: naturally caffeine-free and full of flavour.",
+            "demo-reply-solved",
+        )
+        await deliver_due(engine, kinds=("reply",))
+        triage.resolve(engine, [solved])
+        article = draft_article(
+            store.connectors.transcript(solved), title="Caffeine-free teas with real flavour"
+        )
+        connectors.queue_article(store, article, KB)
+        await deliver_due(engine, kinds=("article",))
+
+    # Posts: scheduled by an admin, waiting for approval from a contributor, a draft.
+    zone = system_zone()
+    accounts = {a.network: a.id for a in store.accounts()}
+    mastodon, bluesky = accounts.get("mastodon"), accounts.get("bluesky")
+    both = tuple(i for i in (mastodon, bluesky) if i is not None)
+    if both:
+        posts = (
+            (alex, 1, 9, 30, "New harvest: first-flush Darjeeling is in the shop today 🍃"),
+            (alex, 3, 15, 0, "Steeping tip: green teas like it cooler, 80 °C is plenty."),
+            (jordan, 2, 11, 0, "Weekend giveaway for our newsletter readers: sign up by Friday!"),
+            (jordan, 4, 17, 30, "Behind the scenes: how we pack 300 parcels a day."),
+        )
+        for member, days, hour, minute, text in posts:
+            publishing.submit(
+                engine,
+                Post(
+                    text,
+                    account_ids=both,
+                    team_id=teams["Community"],
+                    scheduled_at=_at(engine, days, hour, minute, zone),
+                    zone=zone,
+                ),
+                member.id,
+            )
+        publishing.save_draft(
+            engine,
+            Post("Autumn blends preview (photos to come)", both, team_id=teams["Community"]),
+        )
+    return Changed(conversations=frozenset(used), teams=True, posts=True, outbox=True)

@@ -1,0 +1,230 @@
+"""The open window while a sync lands: how late its event loop runs, and its memory.
+
+Run by bench_gui in a child process (its own interpreter, so its RSS is the app's):
+
+    QT_QPA_PLATFORM=offscreen python -m tests.bench.gui_stall PROFILE_DIR
+
+The real main window (`open_session`: engine, bridge, reader thread, deck with the
+profile's 8 columns) on a copy of the 1M-message dataset. A probe timer asks to
+run every PROBE_MS; how much later than asked it runs is the event loop's lateness,
+i.e. how long the window was frozen. Pairs, interleaved (A B A B ...):
+  A (baseline): the idle open window, probed for IDLE_S seconds;
+  B: the engine syncs ITEMS new items (half into existing conversations, half new
+     ones, newest first in every column) through `sync_account` (adapter pages ->
+     rules -> store -> Changed -> deck -> columns), probed until the sync is done and
+     the columns have applied its last change.
+Prints one JSON object: the per-pair max lateness of both sides, p99s, and RSS figures.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import overload
+
+from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from inbox.core.models import AccountInfo, Contact, Direction, Kind, Message
+from inbox.engine.sync import sync_account
+from inbox.networks.base import DMS, MENTIONS
+from inbox.networks.replay import ReplayAdapter
+from inbox.profile import Profile
+from inbox.ui.app import open_session
+
+PAIRS = 5
+ITEMS = 10_000
+PROBE_MS = 5
+IDLE_S = 1.5
+SETTLE_S = 0.5  # probing goes on this long after the sync returned (the last Changed lands)
+WORDS = [
+    "refund",
+    "order",
+    "tea",
+    "thanks",
+    "shipping",
+    "broken",
+    "matcha",
+    "charged",
+    "parcel",
+    "lost",
+    "hello",
+    "my",
+    "the",
+]
+
+
+def rss_mb(field: str = "VmRSS") -> float:
+    with open("/proc/self/status") as status:
+        kb = next(line.split()[1] for line in status if line.startswith(f"{field}:"))
+    return int(kb) / 1024
+
+
+class Probe:
+    """A timer that should fire every PROBE_MS; records how late each tick came."""
+
+    def __init__(self) -> None:
+        self.clock = QElapsedTimer()
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(PROBE_MS)
+        self.timer.timeout.connect(self._tick)
+        self.late: list[float] = []
+        self._last = 0
+
+    def start(self) -> None:
+        self.late = []
+        self.clock.start()
+        self._last = 0
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = self.clock.nsecsElapsed()
+        self.late.append(max(0.0, (now - self._last) / 1e6 - PROBE_MS))
+        self._last = now
+
+    def stop(self) -> list[float]:
+        self.timer.stop()
+        return self.late
+
+
+def spin(seconds: float, until: Callable[[], bool] | None = None) -> None:
+    """Run the event loop (blocking in it, as the app does) for `seconds` or until until()."""
+    loop = QEventLoop()
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(loop.quit)
+    deadline.start(int(seconds * 1000))
+    check = QTimer()
+    if until is not None:
+        if until():
+            return
+        check.timeout.connect(lambda: loop.quit() if until() else None)
+        check.start(20)
+    loop.exec()
+    check.stop()
+    deadline.stop()
+
+
+def items(round_no: int, existing: list[str]) -> list[Message]:
+    """ITEMS messages for account 1: half to existing conversations, half to new ones."""
+    base = datetime.now(UTC) - timedelta(minutes=30) + timedelta(seconds=round_no * 100)
+    out = []
+    for i in range(ITEMS):
+        key = existing[(i * 7919 + round_no) % len(existing)] if i % 2 else f"g{round_no}-{i}"
+        out.append(
+            Message(
+                remote_id=f"stall-{round_no}-{i}",
+                conversation_key=key,
+                kind=Kind.DM if i % 5 == 0 else Kind.MENTION,
+                author=Contact("mastodon", f"c{1 + i % 900}", f"user{i % 900}", f"User {i}"),
+                text=" ".join(WORDS[(i * k) % len(WORDS)] for k in range(1, 12)),
+                created_at=base + timedelta(milliseconds=i),
+                direction=Direction.IN,
+                language="en",
+            )
+        )
+    return out
+
+
+class Tail(Sequence[Message]):
+    """A replay stream whose first `skip` items were synced in earlier rounds (not kept)."""
+
+    def __init__(self, skip: int, items: list[Message]) -> None:
+        self.skip, self.items = skip, items
+
+    def __len__(self) -> int:
+        return self.skip + len(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> Message: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Message]: ...
+    def __getitem__(self, index: int | slice) -> Message | Sequence[Message]:
+        if isinstance(index, slice):
+            start = max(0, (index.start or 0) - self.skip)
+            stop = None if index.stop is None else max(0, index.stop - self.skip)
+            return self.items[start:stop]
+        return self.items[index - self.skip]
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else 0.0
+
+
+def main(folder: Path) -> dict[str, object]:
+    app = QApplication.instance() or QApplication([])
+    session = open_session(Profile.resolve(folder))
+    window = session.window
+    window.resize(1600, 1000)
+    window.show()
+    spin(60, window.deck.loaded)
+    spin(0.5)
+    rss_open = rss_mb()
+    engine = session.engine
+    info = AccountInfo("mastodon", "mastodon.bench", "0", "shop0")
+    existing = [
+        r[0]
+        for r in session.store.query(
+            "SELECT key FROM conversations WHERE account_id = 1 ORDER BY id LIMIT 20000"
+        )
+    ]
+    probe = Probe()
+    idle, busy, idle_all, busy_all, sync_s = [], [], [], [], []
+    for round_no in range(PAIRS):
+        probe.start()
+        spin(IDLE_S)
+        late = probe.stop()
+        idle.append(max(late))
+        idle_all += late
+
+        stream = Tail(round_no * ITEMS, items(round_no, existing))
+        adapter = ReplayAdapter(info, {MENTIONS: stream, DMS: []}, page_size=100)
+        engine.call(lambda e, a=adapter: e.adapters.__setitem__(1, a))
+        probe.start()
+        started = time.perf_counter()
+        future = engine.submit(lambda e: sync_account(e, 1))
+        spin(600, future.done)
+        sync_s.append(time.perf_counter() - started)
+        future.result()
+        spin(SETTLE_S)
+        late = probe.stop()
+        busy.append(max(late))
+        busy_all += late
+    # Scroll every column deep and back: rows far away are let go.
+    for view in window.deck.columns():
+        for _ in range(20):
+            if view.model.canFetchMore():
+                view.model.fetchMore()
+                spin(2, lambda v=view: not v.model._loading)
+        view.list.scrollToBottom()
+    spin(0.3)
+    rss_deep = rss_mb()
+    for view in window.deck.columns():
+        view.list.scrollToTop()
+    spin(0.5)
+    result = {
+        "busy_max_ms": busy,
+        "idle_max_ms": idle,
+        "busy_p99_ms": p99(busy_all),
+        "idle_p99_ms": p99(idle_all),
+        "sync_s": sync_s,
+        "rss_open_mb": rss_open,
+        "rss_deep_mb": rss_deep,
+        "rss_after_mb": rss_mb(),
+        "hwm_mb": rss_mb("VmHWM"),
+        "rows_loaded": sum(v.model.rowCount() for v in window.deck.columns()),
+        "columns": len(window.deck.columns()),
+    }
+    session.close()
+    app.processEvents()
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(Path(sys.argv[1]))), flush=True)
