@@ -122,6 +122,7 @@ def open_session(profile: Profile) -> Session:
     except BaseException:
         engine.stop()
         raise
+    apply_theme_setting(store)
     window = MainWindow(store, bridge, engine.clock.now)
     window.bind("add_account", lambda: first_run.add_account(window, engine))
     install_features(window, engine)
@@ -132,6 +133,14 @@ def open_session(profile: Profile) -> Session:
     gc.collect()
     gc.freeze()
     return Session(profile, engine, store, bridge, window)
+
+
+def apply_theme_setting(store: Store) -> None:
+    """Preferences → theme (ui.theme) of this profile, before the window is styled."""
+    theme.set_preference(str(store.setting("ui.theme")))
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        theme.apply(app)
 
 
 def install_features(window: MainWindow, engine: Engine) -> list[str]:
@@ -169,8 +178,11 @@ def _first_run(session: Session) -> Session:
         session.close()
         secrets.use_memory_backend()
         return open_session(Profile.resolve(None, demo=True))
-    if dialog.choice == FirstRunDialog.ACCOUNT:
-        first_run.add_account(session.window, session.engine)
+    cancelled = dialog.choice == FirstRunDialog.ACCOUNT and not first_run.add_account(
+        session.window, session.engine
+    )
+    if cancelled:
+        return _first_run(session)  # back to the choices, the demo included
     return session
 
 
