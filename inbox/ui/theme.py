@@ -123,7 +123,7 @@ _preference = "system"  # Preferences → theme (ui.theme); the environment vari
 
 
 def set_preference(scheme: str) -> None:
-    """"system", "light" or "dark" from the profile's ui.theme setting."""
+    """ "system", "light" or "dark" from the profile's ui.theme setting."""
     global _preference
     _preference = scheme if scheme in ("light", "dark") else "system"
 
