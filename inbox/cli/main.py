@@ -55,9 +55,7 @@ def build_parser(with_verbs: bool = True) -> argparse.ArgumentParser:
         default="1600x1000",
         help="window size for --screenshot (default 1600x1000)",
     )
-    parser.add_argument(
-        "--compose", action="store_true", help="open the composer for a new post"
-    )
+    parser.add_argument("--compose", action="store_true", help="open the composer for a new post")
     parser.add_argument(
         "--open",
         metavar="LINK",
