@@ -247,7 +247,9 @@ class Composer(QDialog):
         self.zone.setEditable(True)
         self.zone.addItems(sorted({*ZONES, system_zone()}))
         # A new post is planned in this computer's zone; a stored one keeps its own.
-        self.zone.setCurrentText(self.post.zone if self.post.id else system_zone())
+        # (A new post for a calendar slot keeps the calendar's zone.)
+        planned = self.post.id or self.post.scheduled_at is not None
+        self.zone.setCurrentText(self.post.zone if planned else system_zone())
         if self.post.scheduled_at is not None:
             local = utc_to_local(self.post.scheduled_at, self.post.zone).replace(tzinfo=None)
             self.when.setDateTime(_qdatetime(local))
