@@ -1,8 +1,9 @@
 """One delivery loop, woken on enqueue: a reply queued while online leaves at once.
 
 The real engine, its real delivery loop (loops.start) and the real Mastodon adapter
-send to the shared fake Mastodon on a loopback socket (a random port). The loop's own round is set to an
-hour, so the reply can only arrive within the wait below if queueing woke the loop.
+send to the shared fake Mastodon on a loopback socket (a random port). The loop's own
+round is set to an hour, so the reply can only arrive within the wait below if
+queueing woke the loop.
 """
 
 from __future__ import annotations
