@@ -65,6 +65,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     try:
         info, token = asyncio.run(_sign_in(store, args))
         account = accounts.save_account(store, info, token)
+        asyncio.run(_remember_limits(store, account, token))
     finally:
         store.close()
     print(f"Added {account.network} account {account.id}: @{account.handle}")
@@ -95,6 +96,12 @@ async def _sign_in(store: Store, args: argparse.Namespace) -> tuple[Any, str]:
             ask_code=_ask_code,
             token=token,
         )
+
+
+async def _remember_limits(store: Store, account: Any, token: str) -> None:
+    async with http_client() as http:
+        adapter = registry.adapter_factory(account.network)(account, token, http=http)
+        await accounts.remember_limits(store, account, adapter)
 
 
 def _open_browser(url: str) -> bool:

@@ -16,6 +16,13 @@ from inbox.profile import Profile
 def register(sub: Any) -> None:
     parser = sub.add_parser("sync", help="run the engine headless: fetch accounts, send the outbox")
     parser.add_argument("--once", action="store_true", help="sync and deliver once, then exit")
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="with --once: stop after this long, keeping what arrived (default 300)",
+    )
     parser.set_defaults(func=cmd_sync)
 
 
@@ -36,7 +43,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         engine.call(lambda e: accounts.connect_all(e, http=client()))
         if args.once:
-            failed, delivered = engine.call(loops.run_once, timeout=3600)
+            deadline = max(1.0, args.deadline)
+            failed, delivered = engine.call(
+                lambda e: loops.run_once(e, deadline), timeout=deadline + 60
+            )
             synced = engine.call(lambda e: len(e.adapters))
             print(f"Synced {synced - failed} of {synced} accounts; sent {delivered} item(s).")
             return 1 if failed else 0

@@ -41,6 +41,28 @@ class Field:
         return self.label or self.name.replace("_", " ").capitalize()
 
 
+RATE = "requests_per_minute"
+
+
+def rate_field(default: int | None, published: str) -> Field:
+    """The declared pace of a desk: its published API limit, which the user's plan may raise."""
+    return Field(
+        RATE,
+        "int",
+        default=default,
+        label="Requests per minute",
+        help=f"Requests are spaced to stay under this. {published}",
+    )
+
+
+def per_minute(schema: tuple[Field, ...], config: Mapping[str, Any]) -> int | None:
+    """The configured pace, else the declared default (None: not paced ahead of a 429)."""
+    value = config.get(RATE)
+    if value in (None, ""):
+        value = next((f.default for f in schema if f.name == RATE), None)
+    return int(value) if value else None
+
+
 class Connector(Protocol):
     """What every service desk / knowledge base module offers."""
 
@@ -64,6 +86,15 @@ class Connector(Protocol):
 
     async def append(self, ref: ExternalRef, entry: Entry) -> None:
         """Add a follow-up to the same ticket; notes become internal comments."""
+        ...
+
+    async def has_followup(self, ref: ExternalRef, marker: str) -> bool:
+        """Whether the ticket's recent comments already carry this follow-up's marker.
+
+        Asked before re-sending a follow-up whose first attempt may have reached the desk.
+        Systems that cannot be searched answer False and rely on their own de-duplication
+        (a stable Message-ID for e-mail, a stable delivery id for webhooks).
+        """
         ...
 
     async def publish_article(self, article: Article) -> ExternalRef:
@@ -194,6 +225,9 @@ class NoTickets:
 
     async def append(self, ref: ExternalRef, entry: Entry) -> None:
         raise NotSupported(f"{self.title} is a knowledge base: it has no tickets to follow up.")
+
+    async def has_followup(self, ref: ExternalRef, marker: str) -> bool:
+        return False
 
 
 class NoArticles:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from inbox.connectors import http
+from inbox.connectors import base, http
 from inbox.connectors.base import Field, NoTickets, register
 from inbox.connectors.jira import ATLASSIAN_FIELDS, atlassian_client, describe
 from inbox.core.errors import RemoteRejected
@@ -33,13 +33,20 @@ class Confluence(NoTickets):
         self.parent = str(config.get("parent_id") or "")
         self.draft = bool(config.get("draft"))
         self.system = f"Confluence at {http.host_of(self.site)}"
+        self.pace = http.pacer(self.site, base.per_minute(self.schema, config))
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
     async def _get(self, path: str, **params: Any) -> Any:
         response = await http.call(
-            self.http, "GET", path, system=self.system, describe=describe, params=params
+            self.http,
+            "GET",
+            path,
+            system=self.system,
+            describe=describe,
+            pace=self.pace,
+            params=params,
         )
         return response.json()
 
@@ -86,6 +93,7 @@ class Confluence(NoTickets):
             self.http,
             "POST",
             "wiki/api/v2/pages",
+            pace=self.pace,
             system=self.system,
             describe=describe,
             json=payload,

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from inbox.connectors import http
+from inbox.connectors import base, http
 from inbox.connectors.base import Field, NoArticles, register
 from inbox.core.handoff import (
     Entry,
@@ -16,6 +16,7 @@ from inbox.core.handoff import (
     Priority,
     RefKind,
     Transcript,
+    carries_marker,
     render_entry_html,
     render_html,
     ticket_subject,
@@ -23,6 +24,7 @@ from inbox.core.handoff import (
 
 PRIORITY = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority.URGENT: 4}
 OPEN, PORTAL = 2, 2
+PAGES = 5  # how deep a retried follow-up looks for its marker (100 each)
 
 
 def describe(response: httpx.Response) -> str:
@@ -47,6 +49,9 @@ class Freshdesk(NoArticles):
     schema: ClassVar[tuple[Field, ...]] = (
         Field("domain", "str", required=True, help="acme for acme.freshdesk.com."),
         Field("api_key", "str", required=True, secret=True, help="Profile settings → API key."),
+        base.rate_field(
+            200, "Freshdesk publishes 200 on Growth, 400 on Pro, 700 on Enterprise (50 on trials)."
+        ),
     )
 
     def __init__(
@@ -60,13 +65,20 @@ class Freshdesk(NoArticles):
         # Freshdesk: the API key is the user name, the password is ignored.
         auth = (str(config["api_key"]), "X")
         self.http = http.client(f"{self.site}/api/v2/", transport=transport, auth=auth)
+        self.pace = http.pacer(self.site, base.per_minute(self.schema, config))
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = await http.call(
-            self.http, method, path, system=self.system, describe=describe, **kwargs
+            self.http,
+            method,
+            path,
+            system=self.system,
+            describe=describe,
+            pace=self.pace,
+            **kwargs,
         )
         return response.json()
 
@@ -114,3 +126,17 @@ class Freshdesk(NoArticles):
                 "incoming": entry.kind is EntryKind.IN,
             },
         )
+
+    async def has_followup(self, ref: ExternalRef, marker: str) -> bool:
+        """The ticket's conversations (replies and notes, oldest first), a few pages deep."""
+        for page in range(1, PAGES + 1):
+            items = await self._call(
+                "GET",
+                f"tickets/{ref.remote_id}/conversations",
+                params={"page": str(page), "per_page": "100"},
+            )
+            if any(carries_marker(str(c.get("body_text") or ""), marker) for c in items or []):
+                return True
+            if len(items or []) < 100:
+                return False
+        return False

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
-from collections.abc import Callable
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +26,74 @@ TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 USER_AGENT = "SocialInbox/0.1 (+https://example.invalid/social-inbox)"
 
 Describe = Callable[[httpx.Response], str]
+
+
+class Pacer:
+    """Spaces the requests to one desk so that no window of `per` seconds holds more than
+    `requests` of them: a bulk push stays under the desk's published limit instead of
+    learning it from a 429 (MusicBrainz Picard's rate control works the same way).
+
+    Each request reserves the next free slot, first come first served, and sleeps until it;
+    a 429's Retry-After holds every later slot back. Slots are reserved under a thread lock
+    with no await inside, so one pacer serves any thread and any event loop.
+    """
+
+    MARGIN = 1.05  # a little slack: the desk counts arrivals, which jitter behind our sends
+
+    def __init__(
+        self,
+        requests: int,
+        per: float = 60.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.requests = max(1, requests)
+        self.per = per * self.MARGIN
+        self.clock = clock
+        self.sleep = sleep
+        self._slots: deque[float] = deque(maxlen=self.requests)
+        self._until = 0.0
+        self._lock = threading.Lock()
+
+    def reserve(self) -> float:
+        """The time of this request's slot (now or later)."""
+        with self._lock:
+            slot = max(self.clock(), self._until, self._slots[-1] if self._slots else 0.0)
+            if len(self._slots) == self.requests:
+                slot = max(slot, self._slots[0] + self.per)
+            self._slots.append(slot)
+            return slot
+
+    async def wait(self) -> None:
+        delay = self.reserve() - self.clock()
+        if delay > 0:
+            await self.sleep(delay)
+
+    def hold(self, seconds: float) -> None:
+        """The desk said 429: send nothing more before Retry-After has passed."""
+        with self._lock:
+            self._until = max(self._until, self.clock() + seconds)
+
+
+_PACERS: dict[tuple[str, int], Pacer] = {}
+_PACERS_LOCK = threading.Lock()
+
+
+def pacer(url: str, per_minute: int | None) -> Pacer | None:
+    """The process-wide pacer of one host at that many requests a minute (None: unpaced).
+
+    Shared by every connector object on that host, so a bulk push that opens one connector
+    per conversation is still paced as one stream.
+    """
+    if not per_minute or per_minute <= 0:
+        return None
+    key = (httpx.URL(url).netloc.decode("ascii", "replace"), int(per_minute))
+    with _PACERS_LOCK:
+        found = _PACERS.get(key)
+        if found is None:
+            found = _PACERS[key] = Pacer(int(per_minute), 60.0)
+        return found
 
 
 def client(
@@ -92,6 +164,7 @@ async def call(
     system: str,
     describe: Describe = json_message,
     ok: tuple[int, ...] = (),
+    pace: Pacer | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
     """Send one request; return the response if it succeeded, else raise the core error.
@@ -100,7 +173,10 @@ async def call(
         system: the name the user knows ("Request Tracker at rt.example.com").
         describe: pulls the system's own error text out of a response.
         ok: extra status codes the caller handles itself (e.g. 404 on a lookup).
+        pace: the desk's pacer: waits for a free slot first, and holds on a 429.
     """
+    if pace is not None:
+        await pace.wait()
     try:
         response = await http.request(method, url, **kwargs)
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
@@ -111,7 +187,10 @@ async def call(
         raise NetworkError(f"{system} is unreachable: {_reason(exc)}") from None
     if response.is_success or response.status_code in ok:
         return response
-    raise error_for(response, system, describe)
+    error = error_for(response, system, describe)
+    if pace is not None and isinstance(error, RateLimited):
+        pace.hold(error.retry_after)
+    raise error
 
 
 def error_for(

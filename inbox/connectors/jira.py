@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from inbox.connectors import http
+from inbox.connectors import base, http
 from inbox.connectors.base import Field, NoArticles, register
 from inbox.core.handoff import (
     Entry,
@@ -15,10 +15,13 @@ from inbox.core.handoff import (
     Priority,
     RefKind,
     Transcript,
+    carries_marker,
     render_entry,
     render_text,
     ticket_subject,
 )
+
+PAGES = 10  # how deep a retried follow-up looks for its marker (50 each)
 
 PRIORITY = {
     Priority.LOW: "Low",
@@ -69,6 +72,11 @@ ATLASSIAN_FIELDS = (
         secret=True,
         help="id.atlassian.com → Security → API tokens (they expire).",
     ),
+    base.rate_field(
+        None,
+        "Atlassian Cloud publishes no fixed figure (its limits adapt): set one if it asks "
+        "us to slow down.",
+    ),
 )
 
 
@@ -91,13 +99,20 @@ class JiraServiceManagement(NoArticles):
         self.request_type = str(config["request_type_id"])
         self.set_priority = bool(config.get("set_priority", True))
         self.system = f"Jira Service Management at {http.host_of(self.site)}"
+        self.pace = http.pacer(self.site, base.per_minute(self.schema, config))
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return await http.call(
-            self.http, method, path, system=self.system, describe=describe, **kwargs
+            self.http,
+            method,
+            path,
+            system=self.system,
+            describe=describe,
+            pace=self.pace,
+            **kwargs,
         )
 
     async def test(self) -> str:
@@ -155,3 +170,22 @@ class JiraServiceManagement(NoArticles):
             f"rest/servicedeskapi/request/{ref.remote_id}/comment",
             json={"body": render_entry(entry), "public": not entry.internal},
         )
+
+    async def has_followup(self, ref: ExternalRef, marker: str) -> bool:
+        """The request's comments (public and internal, oldest first), a few pages deep."""
+        start = 0
+        for _ in range(PAGES):
+            page = (
+                await self._call(
+                    "GET",
+                    f"rest/servicedeskapi/request/{ref.remote_id}/comment",
+                    params={"start": str(start), "limit": "50"},
+                )
+            ).json()
+            values = page.get("values") or []
+            if any(carries_marker(str(c.get("body") or ""), marker) for c in values):
+                return True
+            if page.get("isLastPage", True) or not values:
+                return False
+            start += len(values)
+        return False

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import httpx
 
-from inbox.connectors import http
+from inbox.connectors import base, http
 from inbox.connectors.base import Field, NoArticles, register
 from inbox.core.errors import ConfigError, RemoteRejected
 from inbox.core.handoff import (
@@ -18,12 +18,16 @@ from inbox.core.handoff import (
     Priority,
     RefKind,
     Transcript,
+    carries_marker,
     render_entry,
     render_text,
     ticket_subject,
 )
 
 # RT priorities run 0-99; these sit at the usual Low / Medium / High marks.
+# How many of a ticket's newest comments a retried follow-up looks through for its marker.
+RECENT = 100
+
 PRIORITY = {Priority.LOW: 10, Priority.NORMAL: 30, Priority.HIGH: 60, Priority.URGENT: 90}
 
 
@@ -42,6 +46,7 @@ class RequestTracker(NoArticles):
             "str",
             help="Optional ticket custom field that takes the tags (network, account, team).",
         ),
+        base.rate_field(None, "Your own server: leave empty unless it is shared or throttled."),
     )
 
     def __init__(
@@ -59,6 +64,7 @@ class RequestTracker(NoArticles):
         else:
             raise ConfigError("Request Tracker needs a token, or a username and password.")
         self.system = f"Request Tracker at {http.host_of(self.url)}"
+        self.pace = http.pacer(self.url, base.per_minute(self.schema, config))
         self.http = http.client(
             f"{self.url}/REST/2.0/", transport=transport, auth=auth, headers=headers
         )
@@ -67,7 +73,9 @@ class RequestTracker(NoArticles):
         await self.http.aclose()
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await http.call(self.http, method, path, system=self.system, **kwargs)
+        return await http.call(
+            self.http, method, path, system=self.system, pace=self.pace, **kwargs
+        )
 
     async def test(self) -> str:
         version = (await self._call("GET", "rt")).json().get("Version", "?")
@@ -138,6 +146,22 @@ class RequestTracker(NoArticles):
             f"ticket/{ref.remote_id}/{action}",
             json={"Content": render_entry(entry), "ContentType": "text/plain"},
         )
+
+    async def has_followup(self, ref: ExternalRef, marker: str) -> bool:
+        """Look through the ticket's newest attachments (comments and correspondence)."""
+        params = {
+            "fields": "Content",
+            "orderby": "Created",
+            "order": "DESC",
+            "per_page": str(RECENT),
+        }
+        response = await self._call(
+            "GET", f"ticket/{ref.remote_id}/attachments", params=params, ok=(404,)
+        )
+        if response.status_code == 404:
+            return False
+        items = response.json().get("items") or []
+        return any(carries_marker(str(i.get("Content") or ""), marker) for i in items)
 
 
 def _sql(text: str) -> str:

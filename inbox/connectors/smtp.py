@@ -102,6 +102,10 @@ class EmailToTicket(NoArticles):
         await self._send(msg)
         return ExternalRef(self.kind, root, "", RefKind.TICKET)
 
+    async def has_followup(self, ref: ExternalRef, marker: str) -> bool:
+        """A re-sent follow-up carries the same Message-ID, which threading desks de-duplicate."""
+        return False
+
     async def append(self, ref: ExternalRef, entry: Entry) -> None:
         if entry.internal and not self.send_notes:
             return  # an e-mailed note would reach the ticket as a public message

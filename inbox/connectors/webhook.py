@@ -113,6 +113,10 @@ class Webhook:
         remote = str(answer.get("id") or transcript.marker)
         return ExternalRef(self.kind, remote, str(answer.get("url") or ""), RefKind.TICKET)
 
+    async def has_followup(self, ref: ExternalRef, marker: str) -> bool:
+        """A re-sent follow-up carries the same delivery id; the receiver de-duplicates."""
+        return False
+
     async def append(self, ref: ExternalRef, entry: Entry) -> None:
         data = _plain(asdict(entry))
         data["internal"] = entry.internal

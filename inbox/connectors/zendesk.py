@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from inbox.connectors import http
+from inbox.connectors import base, http
 from inbox.connectors.base import Field, NoArticles, NoTickets, register
 from inbox.core.errors import AuthExpired
 from inbox.core.handoff import (
@@ -17,6 +17,7 @@ from inbox.core.handoff import (
     RefKind,
     Transcript,
     article_html,
+    carries_marker,
     render_entry,
     render_text,
     ticket_subject,
@@ -44,6 +45,7 @@ def describe(response: httpx.Response) -> str:
 
 class _Zendesk:
     title: ClassVar[str]
+    schema: ClassVar[tuple[Field, ...]]
 
     def __init__(
         self, config: Mapping[str, Any], *, transport: httpx.AsyncBaseTransport | None = None
@@ -54,13 +56,20 @@ class _Zendesk:
         auth = (f"{config['email']}/token", str(config["api_token"]))
         self.system = f"{self.title} at {http.host_of(self.site)}"
         self.http = http.client(f"{self.site}/api/v2/", transport=transport, auth=auth)
+        self.pace = http.pacer(self.site, base.per_minute(self.schema, config))
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = await http.call(
-            self.http, method, path, system=self.system, describe=describe, **kwargs
+            self.http,
+            method,
+            path,
+            system=self.system,
+            describe=describe,
+            pace=self.pace,
+            **kwargs,
         )
         return response.json()
 
@@ -80,6 +89,9 @@ _AUTH_FIELDS = (
     ),
     Field("email", "str", required=True, help="The agent's e-mail address."),
     Field("api_token", "str", required=True, secret=True, help="Admin Center → Apps → API token."),
+    base.rate_field(
+        200, "Zendesk publishes 200 on Team, 400 on Growth and Professional, 700 on Enterprise."
+    ),
 )
 
 
@@ -133,6 +145,16 @@ class ZendeskSupport(_Zendesk, NoArticles):
         comment = {"body": render_entry(entry), "public": not entry.internal}
         await self._call(
             "PUT", f"tickets/{ref.remote_id}.json", json={"ticket": {"comment": comment}}
+        )
+
+    async def has_followup(self, ref: ExternalRef, marker: str) -> bool:
+        """The ticket's newest comments (List Comments, newest first) for the marker."""
+        body = await self._call(
+            "GET", f"tickets/{ref.remote_id}/comments.json", params={"sort_order": "desc"}
+        )
+        return any(
+            carries_marker(str(c.get("plain_body") or c.get("body") or ""), marker)
+            for c in body.get("comments") or []
         )
 
 

@@ -6,6 +6,7 @@ into tickets, comments and articles.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -44,10 +45,23 @@ class Entry:
     at: datetime
     url: str = ""  # the original post, when there is one
     key: str = ""  # stable id of the entry (message id or note id): threads follow-ups
+    # Written into a follow-up so that a retry whose first attempt may have reached the desk
+    # can look the ticket up for it first (no desk offers idempotent comments).
+    marker: str = ""
 
     @property
     def internal(self) -> bool:
         return self.kind is EntryKind.NOTE
+
+
+def followup_marker(conversation_marker: str, entry_key: str) -> str:
+    """The marker of one follow-up: the conversation's marker (unique per profile) and entry."""
+    return f"{conversation_marker}.{entry_key}"
+
+
+def carries_marker(text: str, marker: str) -> bool:
+    """Whether a comment's text carries this follow-up's reference line (not a longer one)."""
+    return re.search(rf"Reference: {re.escape(marker)}(?![\w.-])", text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +163,11 @@ def render_text(transcript: Transcript) -> str:
 
 
 def render_entry(entry: Entry) -> str:
-    """One follow-up as plain text."""
+    """One follow-up as plain text, ending with its reference when it has one."""
     text = f"{_entry_header(entry)}\n{entry.text}"
-    return f"{text}\nOriginal: {entry.url}" if entry.url else text
+    if entry.url:
+        text = f"{text}\nOriginal: {entry.url}"
+    return f"{text}\nReference: {entry.marker}" if entry.marker else text
 
 
 def render_html(transcript: Transcript) -> str:
@@ -166,7 +182,10 @@ def render_html(transcript: Transcript) -> str:
 
 
 def render_entry_html(entry: Entry) -> str:
-    return _entry_html(entry)
+    html = _entry_html(entry)
+    if not entry.marker:
+        return html
+    return f"{html}\n<p><small>Reference: {_esc(entry.marker)}</small></p>"
 
 
 def _contact_html(transcript: Transcript) -> str:

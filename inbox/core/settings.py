@@ -107,6 +107,13 @@ _DECLARED = (
         "Start in the tray (or minimised where there is no tray) instead of showing the window.",
     ),
     Setting(
+        "deck.column_widths",
+        dict,
+        {},
+        "Width of each deck column by column id: narrow, medium or wide.",
+        internal=True,
+    ),
+    Setting(
         "desktop.start_at_login",
         bool,
         False,

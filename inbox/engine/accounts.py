@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from inbox import secrets
-from inbox.core.errors import ConfigError, NotSupported
+from inbox.core.errors import ConfigError, InboxError, NotSupported
 from inbox.core.events import AccountStatus, Changed
 from inbox.core.models import Account, AccountInfo
 from inbox.networks import registry
@@ -147,12 +147,27 @@ async def add_account(
         await old.aclose()
     if http is not None:
         options["http"] = http
-    connect(engine, account, **options)
+    adapter = connect(engine, account, **options)
+    if adapter is not None:
+        await remember_limits(engine.store, account, adapter)
     engine.publish(AccountStatus(account.id, "ok"))
     engine.publish(Changed(accounts=True))
     if loops.running(engine):
         loops.start_account(engine, account.id)
     return account
+
+
+async def remember_limits(store: Store, account: Account, adapter: NetworkAdapter) -> None:
+    """Keep the server's post length limit from sign-in on (a Mastodon instance's
+    configuration.statuses.max_characters), not the default until the first refresh."""
+    caps = registry.find(account.network)
+    if caps is None or not caps.limits_per_instance:
+        return
+    try:
+        limits = await adapter.limits()
+    except InboxError:
+        return  # the refresh after each sync tries again
+    store.posts.set_max_chars(account.id, limits.max_chars)
 
 
 # -- adapters for the engine -----------------------------------------------------------

@@ -22,7 +22,7 @@ from inbox.connectors import base
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError, NetworkError
 from inbox.core.events import Changed, Event
-from inbox.core.handoff import Article, Entry, EntryKind, RefKind
+from inbox.core.handoff import Article, Entry, EntryKind, RefKind, followup_marker
 from inbox.engine.outbox import deliver_due, handler
 from inbox.networks.base import Sent
 from inbox.store.outbox import OutboxItem
@@ -249,6 +249,8 @@ def queue_article(store: Store, article: Article, connector: str) -> OutboxItem:
 def _queue_append(
     store: Store, conversation_id: int, connector: str, entry: Entry, key: str
 ) -> OutboxItem:
+    marker = followup_marker(store.connectors.marker(conversation_id), entry.key)
+    entry = replace(entry, marker=marker)
     return store.outbox.enqueue(
         "append",
         key,
@@ -310,9 +312,15 @@ async def _append(engine: Engine, item: OutboxItem) -> Sent:
     ref = store.connectors.ref(_conversation(item), name, RefKind.TICKET)
     if ref is None:
         raise NetworkError("Waiting for the ticket to be created first.")
+    entry = _entry_from(item.payload["entry"])
     connector = open_connector(store, name)
     try:
-        await connector.append(ref, _entry_from(item.payload["entry"]))
+        # attempts counts this one: above 1, an earlier attempt may have reached the desk
+        # before we could record it (a crash, a timeout), so look for its marker first.
+        if not (
+            entry.marker and item.attempts > 1 and await connector.has_followup(ref, entry.marker)
+        ):
+            await connector.append(ref, entry)
     finally:
         await connector.aclose()
     return Sent(ref.remote_id, ref.url)
@@ -358,6 +366,7 @@ def _entry_from(data: dict[str, Any]) -> Entry:
         at=from_iso(str(data["at"])),
         url=str(data.get("url", "")),
         key=str(data.get("key", "")),
+        marker=str(data.get("marker", "")),
     )
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
+from inbox.core.events import AccountStatus, ErrorEvent
 from inbox.engine import publishing
 from inbox.engine.sync import sync_account
 from inbox.networks.base import LiveAdapter
@@ -140,22 +142,60 @@ async def outbox_loop(
         wake.clear()
 
 
-async def run_once(engine: Engine) -> tuple[int, int]:
+async def run_once(engine: Engine, deadline: float | None = None) -> tuple[int, int]:
     """Sync every connected account once and deliver what is due: `sync --once`.
+
+    An account whose server cannot be reached is offline for the rest of the run: its
+    due rows stay queued (nothing retried against a dead connection). deadline bounds
+    the whole run in seconds: an account still syncing when it passes is stopped (what
+    it stored so far is kept) and counted as failed. Any error of one account is
+    reported and the run goes on with the others.
 
     Returns:
         (accounts that failed, outbox rows delivered).
     """
+    start = time.monotonic()
+
+    def left() -> float | None:
+        return None if deadline is None else max(0.0, deadline - (time.monotonic() - start))
+
     failed = 0
+    engine.offline.clear()
     for account_id in list(engine.adapters):
         try:
-            await sync_account(engine, account_id)
+            async with asyncio.timeout(left()):
+                await sync_account(engine, account_id)
+        except TimeoutError:
+            message = f"stopped: the run's deadline of {deadline:g} s passed"
+            engine.store.set_account_status(account_id, "timeout", message)
+            engine.publish(AccountStatus(account_id, "timeout", message))
+            failed += 1
+        except RateLimited as exc:
+            log.warning("sync of account %s failed: %s", account_id, exc)
+            failed += 1
+        except NetworkError as exc:
+            log.warning("account %s is offline for this run: %s", account_id, exc)
+            engine.offline.add(account_id)
+            failed += 1
         except InboxError as exc:
             log.warning("sync of account %s failed: %s", account_id, exc)
             failed += 1
+        except Exception as exc:  # a bug must not stop the other accounts
+            log.exception("sync of account %s failed unexpectedly", account_id)
+            engine.publish(ErrorEvent(f"Account {account_id}: unexpected error: {exc!r}"))
+            failed += 1
     delivered = 0
-    while sent := await publishing.tick(engine):
-        delivered += sent
+    try:
+        async with asyncio.timeout(left()):
+            while sent := await publishing.tick(engine):
+                delivered += sent
+    except TimeoutError:
+        engine.publish(ErrorEvent(f"Sending stopped: the run's deadline of {deadline:g} s passed"))
+    waiting = engine.store.outbox.due_for(frozenset(engine.offline))
+    if waiting:
+        engine.publish(
+            ErrorEvent(f"{waiting} item(s) wait to be sent until their account is back online")
+        )
     return failed, delivered
 
 

@@ -44,7 +44,9 @@ async def deliver_due(engine: Engine, limit: int = 20, kinds: tuple[str, ...] = 
     """Deliver every due row (of kinds, when given) once; returns how many were delivered."""
     store = engine.store
     delivered = 0
-    for item in store.outbox.claim_due(limit, kinds):
+    # Accounts found offline in this run wait for their server: their rows are not claimed.
+    offline = frozenset(getattr(engine, "offline", ()))
+    for item in store.outbox.claim_due(limit, kinds, skip_accounts=offline):
         fn = HANDLERS.get(item.kind)
         if fn is None:
             store.outbox.fail(item.id, f"Nothing can deliver a {item.kind!r} item.")

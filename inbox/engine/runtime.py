@@ -44,6 +44,9 @@ class Engine:
         self.clock: Clock = clock or SystemClock()
         self.decide = decide  # None: the rules stored in the profile
         self.adapters: dict[int, NetworkAdapter] = {}
+        # Accounts whose server could not be reached in this run (`sync --once`): their
+        # due rows wait in the queue instead of each failing to connect again.
+        self.offline: set[int] = set()
         self._listeners: list[Listener] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from inbox.core.errors import AuthExpired, NetworkError, NotSupported, RateLimited
+from inbox.core.errors import (
+    AuthExpired,
+    InboxError,
+    NetworkError,
+    NotSupported,
+    RateLimited,
+    StoreError,
+)
 from inbox.core.events import AccountStatus, Changed, Progress
 from inbox.core.models import Message
 from inbox.networks.base import DMS, MENTIONS, OWN, Page
@@ -94,13 +101,16 @@ async def sync_account(
                         Progress(f"sync:{account_id}", fetched, 0, f"{stream}: {fetched}")
                     )
                     if not page.more or sum(len(p.items) for p in pending) >= batch_items:
-                        total |= store_page(engine, account_id, stream, merge_pages(pending))
-                        pending = []
+                        # Taken off pending first: a batch that failed to store (disk
+                        # full) is not stored a second time by the finally below.
+                        batch, pending = pending, []
+                        total |= store_page(engine, account_id, stream, merge_pages(batch))
                     if not page.more:
                         break
             finally:
                 if pending:  # an error mid-batch: keep what arrived before it
-                    total |= store_page(engine, account_id, stream, merge_pages(pending))
+                    batch, pending = pending, []
+                    total |= store_page(engine, account_id, stream, merge_pages(batch))
     except AuthExpired as exc:
         _status(engine, account_id, "needs_signin", str(exc))
         raise
@@ -109,6 +119,11 @@ async def sync_account(
         raise
     except NetworkError as exc:
         _status(engine, account_id, "offline", str(exc))
+        raise
+    except StoreError:
+        raise  # the account is fine; the disk is not (and a status write would fail too)
+    except InboxError as exc:  # e.g. an answer too large or nested too deeply to read
+        _status(engine, account_id, "error", str(exc))
         raise
     # An adapter may say more than "ok": feeds its plan lacks, the call budget left (X).
     status_text = getattr(adapter, "status_text", None)

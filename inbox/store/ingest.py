@@ -75,6 +75,7 @@ class Ingest:
         self._store = store
         # Contacts known to be stored as they are: skips re-upserting a repeat author.
         self._contacts: dict[tuple[str, str], tuple[Contact, int]] = {}
+        store.on_rollback(self._contacts.clear)  # also when an outer transaction rolls back
 
     def messages(
         self, account_id: int, messages: Iterable[Message], decide: Decide | None = None

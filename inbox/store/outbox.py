@@ -118,10 +118,18 @@ class OutboxRepo:
             )
         return cur.rowcount
 
-    def claim_due(self, limit: int = 20, kinds: tuple[str, ...] = ()) -> list[OutboxItem]:
-        """Mark up to limit due rows as sending and return them."""
+    def claim_due(
+        self,
+        limit: int = 20,
+        kinds: tuple[str, ...] = (),
+        skip_accounts: frozenset[int] = frozenset(),
+    ) -> list[OutboxItem]:
+        """Mark up to limit due rows as sending and return them (none of skip_accounts)."""
         now = self._store.now()
         kind_sql = f" AND kind IN ({','.join('?' * len(kinds))})" if kinds else ""
+        if skip_accounts:
+            marks = ",".join(str(int(a)) for a in sorted(skip_accounts))
+            kind_sql += f" AND (account_id IS NULL OR account_id NOT IN ({marks}))"
         with self._store.transaction() as conn:
             rows = conn.execute(
                 f"""UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?
@@ -198,6 +206,18 @@ class OutboxRepo:
             (target,),
         )
         return [_item(r) for r in rows]
+
+    def due_for(self, account_ids: frozenset[int]) -> int:
+        """How many queued rows of these accounts are due now."""
+        if not account_ids:
+            return 0
+        marks = ",".join(str(int(a)) for a in sorted(account_ids))
+        rows = self._store.query(
+            f"""SELECT count(*) FROM outbox WHERE status = 'queued' AND due_at <= ?
+                AND account_id IN ({marks})""",
+            (self._store.now(),),
+        )
+        return int(rows[0][0])
 
     def all(self, include_finished: bool = False) -> list[OutboxItem]:
         where = "" if include_finished else "WHERE status IN ('queued', 'sending', 'failed')"

@@ -7,7 +7,7 @@ import copy
 import functools
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,7 @@ class Store:
         self.clock: Clock = clock or SystemClock()
         self.readonly = readonly
         self.conn: sqlite3.Connection = open_connection(self.path, readonly=readonly)
+        self._rollback_hooks: list[Callable[[], None]] = []
         self.columns = ColumnRepo(self)
         self.conversations = ConversationQueries(self)
         self.ingest = Ingest(self)
@@ -81,10 +82,23 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
+                self.conn.execute("COMMIT")  # disk full may only show here
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rolled_back()
                 raise
-            self.conn.execute("COMMIT")
+
+    def on_rollback(self, forget: Callable[[], None]) -> None:
+        """Call forget after any rollback: caches of ids written in that transaction
+        (ingest's contacts) must not outlive it, even when it was an outer one."""
+        self._rollback_hooks.append(forget)
+
+    def _rolled_back(self) -> None:
+        try:
+            if self.conn.in_transaction:  # a failed COMMIT can leave it open: never join it
+                self.conn.execute("ROLLBACK")
+        finally:
+            for forget in self._rollback_hooks:
+                forget()
 
     def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
         with translated(self.path):

@@ -101,9 +101,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         help="Closing the window keeps the app (and its notifications) in the tray",
         section=2,
     ),
-    ActionSpec(
-        "start_minimised", "Start minimised", "View", help="Start in the tray", section=2
-    ),
+    ActionSpec("start_minimised", "Start minimised", "View", help="Start in the tray", section=2),
     ActionSpec(
         "start_at_login",
         "Start at login",
@@ -119,6 +117,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "move_right", "Move right", "Column", ("Ctrl+Shift+Right",), "Move the column right", 1
     ),
+    ActionSpec("width_narrow", "Width: narrow", "Column", help="Make the column narrow", section=2),
+    ActionSpec("width_medium", "Width: medium", "Column", help="Make the column medium", section=2),
+    ActionSpec("width_wide", "Width: wide", "Column", help="Make the column wide", section=2),
     ActionSpec(
         "remove_column", "Remove column…", "Column", help="Remove the current column", section=3
     ),

@@ -178,7 +178,7 @@ FirstRunDialog = first_run.FirstRunDialog
 
 
 def parse_size(text: str | None) -> QSize:
-    """"1024x768" -> QSize; anything else is the default screenshot size."""
+    """ "1024x768" -> QSize; anything else is the default screenshot size."""
     width, _, height = (text or "").lower().partition("x")
     if width.isdigit() and height.isdigit() and int(width) >= 320 and int(height) >= 240:
         return QSize(int(width), int(height))

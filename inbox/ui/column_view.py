@@ -25,7 +25,11 @@ from inbox.core.models import Column
 from inbox.ui.column_model import ID_ROLE, ColumnModel
 from inbox.ui.delegate import ConversationDelegate
 
-COLUMN_WIDTH = 360
+# Like TweetDeck: each column is narrow, medium or wide (persisted per column); a column
+# may grow by up to GROW when the deck has room, so a few columns fill the window.
+WIDTHS = {"narrow": 290, "medium": 360, "wide": 480}
+COLUMN_WIDTH = WIDTHS["medium"]
+GROW = 2.0
 
 
 class ColumnList(QListView):
@@ -58,6 +62,7 @@ class ColumnView(QFrame):
     rename_requested = Signal()
     remove_requested = Signal()
     move_requested = Signal(int)
+    width_requested = Signal(str)
 
     def __init__(
         self,
@@ -72,7 +77,8 @@ class ColumnView(QFrame):
         self.column_id = column_id
         self.model = model
         self.setObjectName("deckColumn")
-        self.setFixedWidth(COLUMN_WIDTH)
+        self.width_name = "medium"
+        self.set_width("medium")
         self.setFrameShape(QFrame.Shape.StyledPanel)
 
         self.title = QLabel(name)
@@ -108,6 +114,14 @@ class ColumnView(QFrame):
             right = QAction("Move right", self)
             right.triggered.connect(lambda: self.move_requested.emit(1))
             self.menu.addActions([left, right])
+            widths = self.menu.addMenu("Width")
+            self.width_actions: dict[str, QAction] = {}
+            for name in WIDTHS:
+                act = QAction(name.capitalize(), self)
+                act.setCheckable(True)
+                act.triggered.connect(lambda _c=False, n=name: self.width_requested.emit(n))
+                widths.addAction(act)
+                self.width_actions[name] = act
             self.menu.addSeparator()
             remove = QAction("Remove column", self)
             remove.triggered.connect(self.remove_requested)
@@ -178,6 +192,15 @@ class ColumnView(QFrame):
         """Take a stored column's name and filter (after an edit or a restart)."""
         self.set_name(column.name)
         self.model.set_filter(column.filter)
+
+    def set_width(self, name: str) -> None:
+        """narrow / medium / wide: the column's least width; it may grow by GROW."""
+        name = name if name in WIDTHS else "medium"
+        self.width_name = name
+        self.setMinimumWidth(WIDTHS[name])
+        self.setMaximumWidth(int(WIDTHS[name] * GROW))
+        for key, act in getattr(self, "width_actions", {}).items():
+            act.setChecked(key == name)
 
     @property
     def is_empty(self) -> bool:

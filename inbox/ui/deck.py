@@ -14,11 +14,12 @@ from inbox.core.models import Column, ColumnFilter
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.column_model import ColumnModel
-from inbox.ui.column_view import COLUMN_WIDTH, ColumnView
+from inbox.ui.column_view import WIDTHS, ColumnView
 from inbox.ui.deck_empty import USUAL_COLUMNS, EmptyDeck
 from inbox.ui.filter_dialog import FilterDialog
 
 COLUMNS_CHANGED = Changed(columns=True)
+WIDTHS_SETTING = "deck.column_widths"
 CHANGE_BATCH_MS = 60  # short enough to feel live, long enough to merge a sync's pages
 
 
@@ -99,7 +100,8 @@ class Deck(QScrollArea):
         margins = self._layout.contentsMargins()
         n = len(self.columns())
         spacing = self._layout.spacing() * max(0, n - 1)
-        inner = n * COLUMN_WIDTH + spacing if n else self.empty_card.width()
+        widths = sum(WIDTHS[v.width_name] for v in self.columns())
+        inner = widths + spacing if n else self.empty_card.width()
         return margins.left() + margins.right() + inner + 2
 
     def loaded(self) -> bool:
@@ -168,7 +170,29 @@ class Deck(QScrollArea):
         view.rename_requested.connect(lambda: self.rename_column(view))
         view.remove_requested.connect(lambda: self.remove_column(view))
         view.move_requested.connect(lambda delta: self.move_column(view, delta))
+        view.width_requested.connect(lambda name: self.set_column_width(view, name))
+        view.set_width(self._widths().get(str(column.id), "medium"))
         return view
+
+    def _widths(self) -> dict[str, str]:
+        stored = self.store.setting(WIDTHS_SETTING)
+        return dict(stored) if isinstance(stored, dict) else {}
+
+    def set_column_width(self, view: ColumnView, name: str) -> None:
+        """narrow / medium / wide, at once on screen and kept for the next start."""
+        if name not in WIDTHS or view.column_id is None:
+            return
+        view.set_width(name)
+        self.layout_changed.emit()
+        key = str(view.column_id)
+
+        def save(store: Store) -> None:
+            widths = store.setting(WIDTHS_SETTING)
+            widths = dict(widths) if isinstance(widths, dict) else {}
+            widths[key] = name
+            store.set_setting(WIDTHS_SETTING, widths)
+
+        self.bridge.write(save)
 
     def _wire(self, view: ColumnView) -> None:
         view.opened.connect(self.opened)
@@ -181,11 +205,11 @@ class Deck(QScrollArea):
         while self._layout.count():
             self._layout.takeAt(0)
         for view in self.columns():
-            self._layout.addWidget(view)
+            self._layout.addWidget(view, 1)  # columns share the room, up to their most width
         self.empty_card.setVisible(not self.columns())
         if not self.columns():
             self._layout.addWidget(self.empty_card, 0, Qt.AlignmentFlag.AlignTop)
-        self._layout.addStretch(1)
+        self._layout.addStretch(0)
 
     # -- writes (through the engine) -----------------------------------------------
 

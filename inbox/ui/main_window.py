@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QGraphicsDropShadowEffect,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -31,8 +32,10 @@ from inbox.ui.pane import NO_CONVERSATION, ConversationPane
 from inbox.ui.style import stylesheet
 
 SEARCH_DELAY_MS = 200
-PANE_WIDTH = 440
+PANE_WIDTH = 520  # the reading pane's width until the user drags it
+PANE_MIN = 380
 MIN_DECK_WIDTH = 400
+WIDE_WINDOW = 1280  # from this width the pane opens beside the deck; below, over it
 STATUS_TEXT = {
     "ok": "up to date",
     "syncing": "syncing…",
@@ -83,17 +86,21 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.deck)
-        self.splitter.addWidget(self.pane)
-        # The deck takes what the window gains; the pane keeps a reading width.
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 0)
-        self.splitter.setSizes([1600 - PANE_WIDTH, PANE_WIDTH])
-        # Until the user drags the handle, the deck takes what its columns need
-        # and the pane gets the rest: few columns leave no empty band between them.
-        self._auto_fit = True
-        self.splitter.splitterMoved.connect(self._user_moved_splitter)
         self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        self.splitter.splitterMoved.connect(self._user_moved_splitter)
+        # The deck fills the window; the pane appears only with a conversation in it,
+        # beside the deck in a wide window and over it (from the right) in a narrow one.
+        self._pane_width = PANE_WIDTH
+        self.central = QWidget()
+        self.central.setObjectName("centralArea")
+        central_layout = QVBoxLayout(self.central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.addWidget(self.splitter)
+        self.central.installEventFilter(self)
+        self.setCentralWidget(self.central)
+        self.pane.setParent(self.central)
+        self.pane.hide()
+        self.pane_mode = "beside"
 
         self.search_field = QLineEdit()
         self.search_field.setObjectName("searchField")
@@ -139,7 +146,7 @@ class MainWindow(QMainWindow):
         self._clock_timer.start()
 
         self.deck.opened.connect(self.open_conversation)
-        self.deck.layout_changed.connect(self._fit_later)
+        self.pane.conversation_changed.connect(lambda _cid: self._place_pane())
         self.pane.closed.connect(self._pane_closed)
         bridge.changed.connect(self._on_changed)
         bridge.error.connect(self._on_error)
@@ -180,9 +187,7 @@ class MainWindow(QMainWindow):
             for n in range(1, 10):
                 action = QAction(f"{spec.label} {n}", self)
                 action.setShortcut(QKeySequence(str(n)))
-                action.triggered.connect(
-                    lambda _checked=False, i=n - 1: handler(i)
-                )
+                action.triggered.connect(lambda _checked=False, i=n - 1: handler(i))
                 made.append(action)
         else:
             action = QAction(spec.label, self)
@@ -243,6 +248,11 @@ class MainWindow(QMainWindow):
         bind("rename_column", lambda: self._with_column(self.deck.rename_column))
         bind("move_left", lambda: self._with_column(lambda v: self.deck.move_column(v, -1)))
         bind("move_right", lambda: self._with_column(lambda v: self.deck.move_column(v, 1)))
+        for name in ("narrow", "medium", "wide"):
+            bind(
+                f"width_{name}",
+                lambda n=name: self._with_column(lambda v: self.deck.set_column_width(v, n)),
+            )
         bind("remove_column", lambda: self._with_column(self.deck.remove_column))
         bind("next", lambda: self.deck.step(1))
         bind("previous", lambda: self.deck.step(-1))
@@ -251,22 +261,53 @@ class MainWindow(QMainWindow):
         bind("about", self.show_about)
 
     def _user_moved_splitter(self, _pos: int, _index: int) -> None:
-        self._auto_fit = False
+        sizes = self.splitter.sizes()
+        if len(sizes) == 2 and sizes[1] > 0:
+            self._pane_width = sizes[1]
 
-    def _fit_splitter(self) -> None:
-        if not self._auto_fit:
+    def pane_open(self) -> bool:
+        return self.pane.conversation_id != NO_CONVERSATION
+
+    def _place_pane(self) -> None:
+        """Beside the deck in a wide window, over it in a narrow one; hidden when empty."""
+        wide = self.width() >= WIDE_WINDOW
+        showing = self.pane_open()
+        self.pane_mode = "beside" if wide else "over"
+        self.pane.setProperty("overlay", not wide)
+        if wide:
+            if self.pane.parent() is not self.splitter:
+                self.pane.setGraphicsEffect(None)  # type: ignore[arg-type]
+                self.splitter.addWidget(self.pane)
+                self.splitter.setStretchFactor(0, 1)
+                self.splitter.setStretchFactor(1, 0)
+            self.pane.setVisible(showing)
+            if showing:
+                total = sum(self.splitter.sizes()) or self.splitter.width()
+                width = max(PANE_MIN, min(self._pane_width, total - MIN_DECK_WIDTH))
+                self.splitter.setSizes([total - width, width])
             return
-        total = sum(self.splitter.sizes()) or self.width()
-        deck = max(MIN_DECK_WIDTH, min(self.deck.content_width(), total - PANE_WIDTH))
-        self.splitter.setSizes([deck, max(PANE_WIDTH, total - deck)])
+        if self.pane.parent() is not self.central:
+            self.pane.setParent(self.central)  # out of the splitter: the deck takes it all
+            shadow = QGraphicsDropShadowEffect(self.pane)
+            shadow.setBlurRadius(24)
+            shadow.setOffset(-4, 0)
+            shadow.setColor(QColor(0, 0, 0, 90))
+            self.pane.setGraphicsEffect(shadow)
+        area = self.central.rect()
+        width = max(min(PANE_MIN, area.width()), min(self._pane_width, area.width() - 48))
+        self.pane.setGeometry(area.right() - width + 1, area.top(), width, area.height())
+        self.pane.setVisible(showing)
+        if showing:
+            self.pane.raise_()
 
-    def _fit_later(self) -> None:
-        # After this event: the splitter has its new width only once the layout ran.
-        QTimer.singleShot(0, self._fit_splitter)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.central and event.type() == QEvent.Type.Resize:
+            self._place_pane()
+        return super().eventFilter(watched, event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit_later()
+        self._place_pane()
 
     def _repaint_times(self) -> None:
         for view in self.deck.columns():
@@ -283,6 +324,10 @@ class MainWindow(QMainWindow):
         """Show a conversation in the pane and mark it read (a write, so via the engine)."""
         if not self.pane.show_conversation(conversation_id):
             return
+        self._place_pane()
+        view = self.deck.current_column()
+        if view is not None:  # the pane may have taken room: keep the column in sight
+            QTimer.singleShot(0, lambda: self.deck.ensureWidgetVisible(view))
         if self.pane.summary is not None and self.pane.summary.unread:
             self.bridge.write(lambda s: mark_read(s, conversation_id))
 

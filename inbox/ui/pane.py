@@ -284,6 +284,10 @@ class ConversationPane(QFrame):
             self._actions_scroll.show()
             self.thread_split.setSizes([550, 450])  # proportions: the splitter scales them
 
+    def reveal(self, widget: QWidget) -> None:
+        """Scroll the actions area so widget (a note box, the reply box) is in sight."""
+        self._actions_scroll.ensureWidgetVisible(widget)
+
     # -- showing ------------------------------------------------------------------
 
     def show_conversation(self, conversation_id: int) -> bool:

@@ -59,8 +59,8 @@ class TriagePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.template)
+        layout.addWidget(self.note_box)  # above the history: never scrolled out of a short pane
         layout.addWidget(self.view)
-        layout.addWidget(self.note_box)
         bridge.changed.connect(self.on_changed)
 
     def show_for(self, conversation_id: int) -> None:

@@ -170,6 +170,122 @@ async def test_a_marker_that_prefixes_another_finds_only_its_own_ticket(
         await connector.aclose()
 
 
+FOLLOW_UPS = 24
+KILLS = 8
+
+
+async def test_follow_ups_arrive_once_across_sigkills(tmp_path, rt_server) -> None:
+    """Follow-ups against the real RT while the delivering engine is SIGKILLed at random.
+
+    A kill mostly lands while RT is still recording a correspondence that we will never
+    hear back about; the retry must find that follow-up's marker on the ticket and not
+    send it again. Every follow-up must be on the ticket exactly once.
+    """
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import timedelta
+    from pathlib import Path
+
+    from inbox.core.clock import SystemClock
+    from inbox.core.models import AccountInfo, Contact, Direction, Kind, Message
+    from inbox.store import Store
+    from tests.conftest import InlineEngine
+
+    root = Path(__file__).resolve().parents[2]
+    clock = SystemClock()
+    store = Store(tmp_path / "inbox.db", clock=clock)
+    account = store.add_account(AccountInfo("mastodon", "social.example", "1", "teashop"))
+    bob = Contact("mastodon", "bob-1", "bob@fosstodon.org", "Bob Smith")
+
+    def said(n: int, text: str) -> Message:
+        return Message(
+            remote_id=f"k{n}",
+            conversation_key="thread-k",
+            kind=Kind.MENTION,
+            author=bob,
+            text=text,
+            created_at=clock.now() - timedelta(minutes=60 - n),
+            direction=Direction.IN,
+        )
+
+    store.ingest.messages(account.id, [said(0, "@teashop my parcel is lost")])
+    conversation = int(store.query("SELECT id FROM conversations")[0][0])
+    config = {"url": rt_server["RT_URL"], "queue": "Social", "token": rt_server["RT_TOKEN"]}
+    ops.save_connector(store, "desk", "rt", config)
+    ops.queue_push(store, conversation, "desk")
+    assert await deliver_due(InlineEngine(store)) == 1  # the ticket, before the follow-ups
+    store.ingest.messages(
+        account.id, [said(n, f"follow-up number {n}") for n in range(1, FOLLOW_UPS + 1)]
+    )
+    assert ops.queue_followups(store, frozenset({conversation})) == FOLLOW_UPS
+    pushed = store.connectors.ref(conversation, "desk", RefKind.TICKET)
+    assert pushed is not None
+    ticket = pushed.remote_id
+    store.close()
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.servers.followup_worker",
+                str(tmp_path),
+                rt_server["RT_URL"],
+                rt_server["RT_TOKEN"],
+            ],
+            cwd=root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(root)},
+        )
+
+    def on_ticket() -> int:
+        found = rest(rt_server, f"ticket/{ticket}/attachments", fields="Id", per_page="1")
+        assert isinstance(found, dict)
+        return int(found["total"])
+
+    rng = random.Random(int(os.environ.get("KILL_SEED", "20261129")))
+    kills = 0
+    for _ in range(KILLS):
+        seen = on_ticket()
+        proc = start()
+        # Kill just after RT recorded one more follow-up: the worker is then acknowledging
+        # it or already waiting on the next, which RT records after we are gone.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None and on_ticket() == seen:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 0.3))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+    final = start()
+    _, err = final.communicate(timeout=300)
+    assert final.returncode == 0, err.decode()
+    assert kills >= KILLS // 2, f"only {kills} kills landed"
+
+    store = Store(tmp_path / "inbox.db", readonly=True)
+    try:
+        ref = store.connectors.ref(conversation, "desk", RefKind.TICKET)
+        marker = store.connectors.marker(conversation)
+    finally:
+        store.close()
+    assert ref is not None
+    found = rest(rt_server, f"ticket/{ref.remote_id}/attachments", fields="Content", per_page="200")
+    assert isinstance(found, dict)
+    texts = [str(a.get("Content") or "") for a in found["items"]]
+    for n in range(1, FOLLOW_UPS + 1):
+        copies = sum(f"follow-up number {n}\n" in t for t in texts)
+        assert copies == 1, f"follow-up {n} is on the ticket {copies} times ({kills} kills)"
+    assert all(f"Reference: {marker}." in t for t in texts if "follow-up number" in t)
+
+
 async def test_our_reply_is_appended_to_the_ticket_as_correspondence(
     store, rt, conversation, inline_engine
 ) -> None:

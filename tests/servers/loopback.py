@@ -4,7 +4,9 @@ Not a server of its own: it puts any of the suite's fakes (tests/networks/mastod
 FakeMastodon.handle, or a test's own function) behind a real TCP listener, so the code
 under test goes through DNS-free URL parsing, sockets, HTTP/1.1 framing and timeouts the
 way it does against a real instance. A handler that raises an httpx.TimeoutException
-(the "answer was lost" failures) makes the connection close without an answer.
+(the "answer was lost" failures) makes the connection close without an answer. A
+response with extensions={"loopback.write": fn} sends its status and headers, then
+fn(wfile) writes whatever body it likes (endless, dripping, no length).
 
     with serve(fake.handle) as url:      # "http://127.0.0.1:41234"
         main(["accounts", "add", "mastodon", "--instance", url, ...])
@@ -51,6 +53,17 @@ class _Request(BaseHTTPRequestHandler):
             response = self.server.handler(request)
         except httpx.TimeoutException:
             self.close_connection = True  # the answer is lost on the way
+            return
+        raw = response.extensions.get("loopback.write")
+        if raw is not None:  # a hostile answer: the test writes the body bytes itself
+            self.close_connection = True
+            self.send_response(response.status_code)
+            for name, value in response.headers.multi_items():
+                self.send_header(name, value)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the client hung up, as it should
+                raw(self.wfile)
             return
         content = response.read()
         self.send_response(response.status_code)

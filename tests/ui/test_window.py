@@ -130,15 +130,6 @@ def test_a_broken_feature_is_reported_and_the_deck_still_opens(
     assert "zz_bad feature failed" in window.error_label.text()
 
 
-def test_few_columns_leave_the_room_to_the_reading_pane(
-    workspace: Path, open_profile: Opener, qtbot: QtBot
-) -> None:
-    window = open_profile(workspace).window
-    deck_width = window.deck.content_width()
-    qtbot.waitUntil(lambda: window.splitter.sizes()[0] == deck_width)
-    assert window.pane.width() > 600  # two columns: no empty band, a wide thread
-
-
 def test_switching_to_dark_restyles_the_open_window(
     workspace: Path, open_profile: Opener, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:

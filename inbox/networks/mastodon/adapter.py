@@ -124,6 +124,7 @@ class MastodonAdapter:
                 params.append(("min_id", str(state["newest"])))
         response = await self.api.notifications(params)
         raw = response.body if isinstance(response.body, list) else []
+        raw = _within(raw, mode, state)
         ids = [n["id"] for n in raw if isinstance(n, dict) and isinstance(n.get("id"), str)]
         cutoff = self.clock.now() - self.window
         items, rejected, too_old = await self._messages(raw, cutoff if mode != "forward" else None)
@@ -330,6 +331,24 @@ class MastodonAdapter:
 
     async def cancel_scheduled(self, scheduled_id: str) -> None:
         await self.api.cancel_scheduled(scheduled_id)
+
+
+def _within(raw: list[Any], mode: str, state: dict[str, Any] | None) -> list[Any]:
+    """Only what the cursor asked for: newer than "newest" going forward, older than
+    "backfill" walking back. A server that ignores min_id/max_id (or repeats a page)
+    then yields an empty page, so the sync ends and the cursor never moves backwards."""
+    bound = (state or {}).get("newest" if mode == "forward" else "backfill")
+    if mode == "first" or not isinstance(bound, str):
+        return raw
+    key = mapping.id_key(bound)
+
+    def wanted(n: Any) -> bool:
+        if not isinstance(n, dict) or not isinstance(n.get("id"), str):
+            return True  # mapped and quarantined as it always was
+        newer = mapping.id_key(n["id"]) > key
+        return newer if mode == "forward" else mapping.id_key(n["id"]) < key
+
+    return [n for n in raw if wanted(n)]
 
 
 def _cursor(cursor: str | None) -> dict[str, Any] | None:

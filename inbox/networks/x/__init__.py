@@ -1,11 +1,22 @@
 """X (API v2): api (calls, tokens, errors), mapping (JSON -> models), adapter, oauth."""
 
+from typing import Any
+
 from inbox.core import text as core_text
+from inbox.core.clock import Clock
+from inbox.core.models import AccountInfo
 from inbox.networks import registry
 from inbox.networks.x import oauth
 from inbox.networks.x.adapter import XAdapter, create
 
 NAME = "x"
+
+
+def _demo(data: Any, clock: Clock) -> tuple[AccountInfo, XAdapter]:
+    from inbox.networks.x import demo
+
+    return demo.adapter(data, clock)
+
 
 CAPABILITIES = registry.Capabilities(
     name=NAME,
@@ -20,6 +31,7 @@ CAPABILITIES = registry.Capabilities(
     sign_in=oauth.sign_in_account,
     sign_in_example="api.x.com",
     rotates_tokens=True,
+    demo=_demo,
 )
 
 registry.register(CAPABILITIES, create)

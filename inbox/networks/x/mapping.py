@@ -151,7 +151,7 @@ def tweet_message(tweet: Any, includes: Includes, me_id: str) -> Message:
         conversation_key=conversation
         if isinstance(conversation, str) and conversation
         else tweet_id,
-        kind=Kind.QUOTE if quoted and not replied else Kind.MENTION,
+        kind=_kind(tweet, replied, quoted, me_id),
         author=author,
         text=text,
         created_at=created,
@@ -163,6 +163,15 @@ def tweet_message(tweet: Any, includes: Includes, me_id: str) -> Message:
         mentions=mentions,
         raw=dump(tweet),
     )
+
+
+def _kind(tweet: dict[str, Any], replied: str | None, quoted: bool, me_id: str) -> Kind:
+    """A reply to one of our posts, a quote of one, or a mention."""
+    if replied and tweet.get("in_reply_to_user_id") == me_id:
+        return Kind.REPLY
+    if quoted and not replied:
+        return Kind.QUOTE
+    return Kind.MENTION
 
 
 def dm_message(event: Any, includes: Includes, me_id: str) -> Message | None:

@@ -373,6 +373,7 @@ class Triage(QObject):
 
     def focus_note(self) -> None:
         if self.window.current_conversation_id():
+            self.window.pane.reveal(self.panel.note_box)
             self.panel.note_box.setFocus()
 
     def undo(self) -> None:

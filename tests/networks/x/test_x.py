@@ -240,7 +240,10 @@ async def test_first_then_incremental_mention_sync(make, fake):
         ),
     )
     assert mei.url == "https://x.com/mei_drinks_tea/status/1860000000000000103"
-    assert all(m.kind == Kind.MENTION and m.direction == Direction.IN for m in items)
+    assert all(m.direction == Direction.IN for m in items)
+    kinds = {m.remote_id: m.kind for m in items}
+    assert kinds["1860000000000000105"] == Kind.REPLY  # answers our post
+    assert kinds["1860000000000000103"] == Kind.MENTION
 
     fake.new_mentions = True
     new, _, cursor2 = await _drain(adapter, MENTIONS, cursor)
