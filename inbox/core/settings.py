@@ -32,6 +32,7 @@ class Setting:
     description: str
     scope: Scope = "profile"
     internal: bool = False  # bookkeeping, not shown in preferences
+    choices: tuple[Any, ...] = ()  # the only values allowed, when given
 
 
 NONE = type(None)
@@ -107,6 +108,13 @@ _DECLARED = (
         "Start in the tray (or minimised where there is no tray) instead of showing the window.",
     ),
     Setting(
+        "ui.theme",
+        str,
+        "system",
+        "Colour scheme: follow the system, or always light or dark.",
+        choices=("system", "light", "dark"),
+    ),
+    Setting(
         "deck.column_widths",
         dict,
         {},
@@ -148,6 +156,8 @@ def check(name: str, value: Any) -> Any:
         raise ConfigError(f"{name} takes {_names(setting.type)}, not {value!r}.")
     if not isinstance(value, setting.type):
         raise ConfigError(f"{name} takes {_names(setting.type)}, not {value!r}.")
+    if setting.choices and value not in setting.choices:
+        raise ConfigError(f"{name} takes one of {', '.join(map(str, setting.choices))}.")
     return value
 
 

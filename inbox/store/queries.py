@@ -7,6 +7,7 @@ import itertools
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -129,8 +130,16 @@ def where_clause(flt: ColumnFilter, now: str) -> tuple[str, list[Any]]:
     return " AND ".join(clauses) or "1", params
 
 
+def _utc(text: str) -> datetime:
+    """from_iso for what to_iso wrote (…Z), ~3x cheaper: pages parse two per row."""
+    if text.endswith("Z"):
+        return datetime.fromisoformat(text)  # Python 3.11 reads Z as UTC
+    return from_iso(text)
+
+
 def _summary(row: sqlite3.Row) -> ConversationSummary:
     sla = row["sla_due_at"]
+    tags = row["tags"]
     return ConversationSummary(
         id=row["id"],
         account_id=row["account_id"],
@@ -142,13 +151,13 @@ def _summary(row: sqlite3.Row) -> ConversationSummary:
         contact_handle=row["contact_handle"],
         contact_name=row["contact_name"],
         snippet=row["snippet"],
-        last_message_at=from_iso(row["last_message_at"]),
+        last_message_at=_utc(row["last_message_at"]),
         unread=bool(row["unread"]),
         message_count=row["message_count"],
         assignee_name=row["assignee_name"],
         team_name=row["team_name"],
-        sla_due_at=None if sla == "9999" else from_iso(sla),
-        tags=tuple(json.loads(row["tags"])),
+        sla_due_at=None if sla == "9999" else _utc(sla),
+        tags=() if tags == "[]" else tuple(json.loads(tags)),
     )
 
 
@@ -157,6 +166,17 @@ def _summary(row: sqlite3.Row) -> ConversationSummary:
 COMMON_MATCHES = 5000
 _WALK_BATCH = 200
 _MATCH_CACHE = 4  # match sets kept per connection (a deck has a few text columns)
+MATCH_REBUILD_S = 60.0  # a kept match set is rebuilt from scratch at least this often
+
+
+@dataclass(frozen=True)
+class _Matches:
+    """A kept match set: its message ids, the newest message id it covers, when built."""
+
+    ids: set[int]  # grown in place by later writes; callers only read it
+    top: int
+    version: tuple[int, int]
+    built: float
 
 
 def _fetch_all(cursor: sqlite3.Cursor) -> Iterator[sqlite3.Row]:
@@ -184,11 +204,11 @@ def order_key(row: ConversationSummary, sort: str) -> OrderKey:
 
 def _row_key(row: sqlite3.Row, sort: str) -> OrderKey:
     """order_key of a raw row holding id, priority, sla_due_at and last_message_at."""
-    newest = -from_iso(row["last_message_at"]).timestamp()
+    newest = -_utc(row["last_message_at"]).timestamp()
     if sort == "newest":
         return (newest, -row["id"])
     sla = row["sla_due_at"]
-    due = _FAR_FUTURE if sla == "9999" else from_iso(sla).timestamp()
+    due = _FAR_FUTURE if sla == "9999" else _utc(sla).timestamp()
     return (-row["priority"], due, newest, -row["id"])
 
 
@@ -243,7 +263,7 @@ class ConversationQueries:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._match_cache: dict[tuple[str, tuple[int, int]], frozenset[int]] = {}
+        self._match_cache: dict[str, _Matches] = {}
 
     def page(
         self,
@@ -340,6 +360,9 @@ class ConversationQueries:
 
     def _common(self, query: str) -> bool:
         """Whether query matches so many messages that walking the column beats the set."""
+        known = self._match_cache.get(query)
+        if known is not None and len(known.ids) >= COMMON_MATCHES:
+            return True  # matches only grow between rebuilds
         rows = self._store.query(
             "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)",
             (query, COMMON_MATCHES),
@@ -386,23 +409,44 @@ class ConversationQueries:
                 found.extend(i for i in ids if i in hits)
         return found[:wanted]
 
-    def _matched(self, query: str) -> frozenset[int]:
-        """Ids of the messages matching query; the last few sets are reused until a write."""
+    def _matched(self, query: str) -> set[int]:
+        """Ids of the messages matching query; the last few sets are kept and brought up to date.
+
+        After a write only the messages stored since (rowid above the set's newest) are
+        matched and added: messages are appended, so a sync costs a match over its own
+        rows, not over the whole index (the first keyword page after a write went from
+        collecting every hit to a few ms). Messages are never edited or deleted today;
+        each set is still rebuilt from scratch after MATCH_REBUILD_S in case they are.
+        """
         # data_version moves on other connections' commits, total_changes on our own.
         conn = self._store.conn
         version = (int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes)
-        key = (query, version)
-        cached = self._match_cache.get(key)
-        if cached is None:
-            rows = self._store.conn.execute(
-                "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?", (query,)
-            )
-            cached = frozenset(r[0] for r in rows)
-            self._match_cache = {k: v for k, v in self._match_cache.items() if k[1] == version}
-            while len(self._match_cache) >= _MATCH_CACHE:
-                del self._match_cache[next(iter(self._match_cache))]
-            self._match_cache[key] = cached
-        return cached
+        entry = self._match_cache.get(query)
+        now = time.monotonic()
+        if entry is not None and entry.version == version:
+            return entry.ids
+        # The newest message first: a commit landing meanwhile is picked up next time.
+        top = int(conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0])
+        if entry is not None and now - entry.built < MATCH_REBUILD_S:
+            rows = conn.execute(
+                "SELECT rowid FROM messages_fts"
+                " WHERE messages_fts MATCH ? AND rowid > ? AND rowid <= ?",
+                (query, entry.top, top),
+            ).fetchall()
+            ids = entry.ids
+            ids.update(r[0] for r in rows)  # in place: a copy per write costs O(matches)
+            built = entry.built
+        else:
+            rows = conn.execute(
+                "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid <= ?",
+                (query, top),
+            ).fetchall()
+            ids, built = {r[0] for r in rows}, now
+        self._match_cache.pop(query, None)
+        while len(self._match_cache) >= _MATCH_CACHE:
+            del self._match_cache[next(iter(self._match_cache))]
+        self._match_cache[query] = _Matches(ids, top, version, built)
+        return ids
 
     def count(self, flt: ColumnFilter, unread_only: bool = False) -> int:
         where, params = where_clause(flt, self._store.now())

@@ -151,6 +151,13 @@ class Store:
 
     # -- sync cursors ----------------------------------------------------------
 
+    def last_synced(self, account_id: int) -> str | None:
+        """When a sync of the account last stored its position (UTC ISO), None: never."""
+        rows = self.query(
+            "SELECT max(updated_at) FROM sync_cursors WHERE account_id = ?", (account_id,)
+        )
+        return rows[0][0] if rows and rows[0][0] else None
+
     def cursor(self, account_id: int, stream: str) -> str | None:
         rows = self.query(
             "SELECT cursor FROM sync_cursors WHERE account_id = ? AND stream = ?",

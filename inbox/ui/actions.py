@@ -80,7 +80,21 @@ class KeyHint:
 ACTIONS: tuple[ActionSpec, ...] = (
     # File
     ActionSpec("add_account", "Add account…", "File", help="Sign in to a Mastodon account"),
+    ActionSpec(
+        "accounts",
+        "Accounts…",
+        "File",
+        help="Every account: status, last sync, rate limit, sign in again, remove",
+    ),
     ActionSpec("connectors", "Connectors…", "File", help="Service desks and knowledge bases"),
+    ActionSpec(
+        "preferences",
+        "Preferences…",
+        "File",
+        ("Ctrl+,",),
+        "Theme, notifications, quiet hours, time zone, start minimised",
+        section=1,
+    ),
     ActionSpec("quit", "Quit", "File", ("Ctrl+Q",), section=2),
     # View
     ActionSpec("search", "Search…", "View", ("/",), "Search every message"),

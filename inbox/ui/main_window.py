@@ -239,6 +239,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name: dict[str, QAction] = {}
         self._bound: dict[str, list[QAction]] = {}
         bind = self.bind
+        bind("preferences", self.show_preferences)
         bind("quit", self.close)
         bind("search", self.focus_search)
         bind("escape", self.go_back)
@@ -427,6 +428,11 @@ class MainWindow(QMainWindow):
         dialog.resize(max(520, text.sizeHint().width() + 60), min(760, self.height() - 40))
         dialog.show()
         return dialog
+
+    def show_preferences(self) -> QDialog:
+        from inbox.ui.preferences import open_preferences
+
+        return open_preferences(self)
 
     def show_about(self) -> QDialog:
         from inbox.ui.about import AboutDialog

@@ -119,8 +119,17 @@ def system_is_dark() -> bool:
     return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
 
+_preference = "system"  # Preferences → theme (ui.theme); the environment variable wins
+
+
+def set_preference(scheme: str) -> None:
+    """"system", "light" or "dark" from the profile's ui.theme setting."""
+    global _preference
+    _preference = scheme if scheme in ("light", "dark") else "system"
+
+
 def is_dark() -> bool:
-    forced = forced_scheme()
+    forced = forced_scheme() or (_preference if _preference != "system" else None)
     return forced == "dark" if forced else system_is_dark()
 
 

@@ -12,7 +12,7 @@ import webbrowser
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -208,6 +208,32 @@ def _start_syncing(engine: Engine) -> None:
 first_run.set_add_account_handler(add_account)
 
 
+async def remove_account(engine: Engine, account: Account) -> None:
+    """Stop syncing it (its loop ends without an adapter), then delete it and its token."""
+    old = engine.adapters.pop(account.id, None)
+    if old is not None:
+        await old.aclose()
+    engine_accounts.remove_account(engine.store, account)
+
+
+def open_accounts(window: MainWindow, engine: Engine, buttons: SignInButtons) -> QDialog:
+    from inbox.ui.accounts_window import AccountsWindow
+
+    dialog = AccountsWindow(
+        window.store,
+        window.bridge,
+        engine.clock.now,
+        buttons.sign_in,
+        remove_account,
+        lambda: first_run.add_account(window, engine),
+        window,
+    )
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
+
+
 def install(window: MainWindow, engine: Engine) -> None:
-    SignInButtons(window, engine)  # parented to the window, which keeps it alive
+    buttons = SignInButtons(window, engine)  # parented to the window, which keeps it alive
+    window.bind("accounts", lambda: open_accounts(window, engine, buttons))
     window.bridge.run(_start_syncing)

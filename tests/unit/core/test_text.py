@@ -182,3 +182,12 @@ def test_mention_at_cursor_for_completion() -> None:
     assert text.mention_at("hello @al", 9) == (6, "al")
     assert text.mention_at("mail a@b", 8) is None
     assert text.mention_at("nothing", 7) is None
+
+
+def test_warm_up_compiles_the_rules_off_the_calling_thread() -> None:
+    text.warm_up(delay=0)
+    text.warm_up(delay=0)  # once per process
+    [timer] = text._warming
+    timer.join(timeout=60)
+    assert text._tt.cache_info().currsize == 1
+    assert text._mastodon_url.cache_info().currsize == 1

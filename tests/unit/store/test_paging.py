@@ -103,3 +103,23 @@ def test_changed_rows_returns_the_changed_ones_up_to_the_last_loaded_row(
     assert [r.id for r in got] == [i for i in expected[:40] if i in ids]
     capped = column_store.conversations.changed_rows(flt, ids, None, 5)
     assert [r.id for r in capped] == [i for i in expected if i in ids][:5]
+
+
+def test_a_common_word_column_sees_messages_stored_after_its_match_set(
+    column_store: Store, make_message, monkeypatch
+) -> None:
+    from inbox.store import queries
+
+    monkeypatch.setattr(queries, "COMMON_MATCHES", 5)  # "refund" is common: the set is kept
+    flt = ColumnFilter(query="refund", statuses=(), include_hidden=True, sort="newest")
+    before = [r.id for r in column_store.conversations.page(flt, 500)]
+    assert before == _reference(column_store, flt)
+    account = column_store.accounts()[0].id
+    column_store.ingest.messages(
+        account,
+        [make_message(key="late", text="a refund, at last", minutes_ago=-10),
+         make_message(key="other", text="nothing to see", minutes_ago=-11)],
+    )  # fmt: skip
+    after = [r.id for r in column_store.conversations.page(flt, 500)]
+    assert after == _reference(column_store, flt)
+    assert len(after) == len(before) + 1
