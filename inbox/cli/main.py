@@ -13,7 +13,7 @@ from pathlib import Path
 
 import inbox.cli
 from inbox import __version__
-from inbox.core.errors import InboxError
+from inbox.core.errors import InboxError, user_words
 
 log = logging.getLogger("inbox")
 
@@ -57,9 +57,7 @@ def build_parser(with_verbs: bool = True) -> argparse.ArgumentParser:
         default="1600x1000",
         help="window size for --screenshot (default 1600x1000)",
     )
-    parser.add_argument(
-        "--compose", action="store_true", help="open the composer for a new post"
-    )
+    parser.add_argument("--compose", action="store_true", help="open the composer for a new post")
     parser.add_argument(
         "--open",
         metavar="LINK",
@@ -119,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
         return code
     except InboxError as exc:
-        print(f"social-inbox: {exc}", file=sys.stderr)
+        print(f"social-inbox: {user_words(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -191,3 +191,20 @@ def test_warm_up_compiles_the_rules_off_the_calling_thread() -> None:
     timer.join(timeout=60)
     assert text._tt.cache_info().currsize == 1
     assert text._mastodon_url.cache_info().currsize == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "weight"),
+    [
+        # The old counter's worst undercount: a URL glued to CJK took the CJK with it.
+        ("https://example.com/" + "日本語" * 67 + "で", 23 + 2 * 202),
+        # Hosts twitter-text does not accept are not URLs: they count as written.
+        ("http://" + "a" * 64 + ".com", len("http://" + "a" * 64 + ".com")),  # label > 63
+        ("http://foo_bar.com", 18),  # "_" in the domain
+        ("http://-foo.com", 15),  # leading "-"
+        ("http://foo", 10),  # no TLD
+        ("https://t.co/" + "a" * 41, len("https://t.co/") + 41),  # t.co slug > 40
+    ],
+)
+def test_x_regressions_of_the_hand_written_counter(value: str, weight: int) -> None:
+    assert text.x_length(value) == weight
