@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from inbox.cli import session
+from inbox.cli.main import hint
 from inbox.engine.replies import crowd_note, queue_reply
 
 
@@ -49,7 +50,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
     note = session.call(
         args, lambda e: crowd_note(e.store, args.conversation, args.visibility or "")
     )
-    print(f"Queued reply {item.id}; `social-inbox sync --once` sends it.")
+    print(f"Queued reply {item.id}; {hint(args, 'sync --once')} sends it.")
     if note:
         print(f"note: {note}", file=sys.stderr)
     return 0
