@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import inbox.cli
 from inbox import __version__
-from inbox.core.errors import InboxError
+from inbox.core.errors import InboxError, user_words
 
 log = logging.getLogger("inbox")
 
@@ -61,9 +61,7 @@ def build_parser(with_verbs: bool = True) -> argparse.ArgumentParser:
         default="deck",
         help="what --screenshot shows: the deck (default) or the publishing calendar",
     )
-    parser.add_argument(
-        "--compose", action="store_true", help="open the composer for a new post"
-    )
+    parser.add_argument("--compose", action="store_true", help="open the composer for a new post")
     parser.add_argument(
         "--open",
         metavar="LINK",
@@ -107,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_gui(args)
         return int(args.func(args) or 0)
     except InboxError as exc:
-        print(f"social-inbox: {exc}", file=sys.stderr)
+        print(f"social-inbox: {user_words(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -20,11 +20,11 @@ from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError
 from inbox.core.posts import ApprovalPolicy, Post
 from inbox.core.schedule import MissedPolicy, PostingSchedule, parse_local, utc_to_local
-from inbox.engine import Engine, accounts
+from inbox.engine import Engine, accounts, ops
 from inbox.engine import publishing as pub
 from inbox.networks import registry
 from inbox.profile import Profile
-from inbox.store import Store
+from inbox.store import Store, reading
 from inbox.store.posts import TeamPolicy
 
 log = logging.getLogger(__name__)
@@ -278,9 +278,24 @@ def cmd_policy(args: argparse.Namespace) -> int:
             grace_minutes=args.grace if args.grace is not None else policy.grace_minutes,
         )
         if changed != policy:
-            e.store.posts.set_team_policy(args.team, changed)
+            ops.run(
+                e,
+                "posts.set_team_policy",
+                initiator="cli",
+                team_id=args.team,
+                approval=str(changed.approval),
+                missed=str(changed.missed),
+                grace_minutes=changed.grace_minutes,
+            )
         if args.alt_text:
-            e.store.set_setting("publishing.require_alt_text", args.alt_text == "required")
+            required = args.alt_text == "required"
+            ops.run(
+                e,
+                "settings.set",
+                initiator="cli",
+                name="publishing.require_alt_text",
+                value=required,
+            )
         alt = "required" if e.store.posts.require_alt() else "optional"
         return (
             f"approval: {changed.approval}; missed posts: {changed.missed} "
@@ -303,14 +318,9 @@ def _pending(e: Engine) -> tuple[int, str | None]:
     """
     horizon = to_iso(e.clock.now() + IDLE_HORIZON)
     connected = list(e.adapters)
-    rows = e.store.query(
-        f"""SELECT count(*), min(due_at) FROM outbox WHERE kind = 'post'
-              AND status IN ('queued', 'sending') AND due_at <= ?
-              AND account_id IN ({",".join("?" * len(connected))})""",
-        (horizon, *connected),
-    )
+    count, first = reading.due_posts_in_outbox(e.store, horizon, connected)
     waiting = e.store.posts.due(e.clock.now())
-    return int(rows[0][0]) + len(waiting), rows[0][1]
+    return count + len(waiting), first
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -440,7 +440,7 @@ def install(window: MainWindow, profile: Profile) -> Desktop:
     bridge = window.bridge
 
     def save(name: str, value: Any) -> None:
-        bridge.run(lambda e: e.store.set_setting(name, value))
+        bridge.op("settings.set", name=name, value=value)
 
     if profile.demo:
         login_args = ["--demo"]

@@ -68,9 +68,7 @@ def test_badge_drawing() -> None:
     assert desktop.badge_text(150) == "99+"
 
 
-def test_tray_menu_new_post_and_open(
-    workspace: Path, open_profile: Opener, qtbot: QtBot
-) -> None:
+def test_tray_menu_new_post_and_open(workspace: Path, open_profile: Opener, qtbot: QtBot) -> None:
     session = open_profile(workspace)
     d = desktop.of(session.window)
     session.window.hide()
