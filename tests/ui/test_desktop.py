@@ -83,8 +83,9 @@ def test_tray_menu_new_post_and_open(workspace: Path, open_profile: Opener, qtbo
 
 
 def test_notification_without_tray_shows_in_the_window_and_opens_on_click(
-    workspace: Path, open_profile: Opener, qtbot: QtBot
+    workspace: Path, open_profile: Opener, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)  # no notification service
     session = open_profile(workspace)
     d = desktop.of(session.window)
     assert not d.tray_available  # offscreen: no tray, no notification service
