@@ -19,7 +19,7 @@ log = logging.getLogger("inbox")
 
 
 # Global options that take a value: what follows them is not a verb.
-_VALUED = frozenset({"--profile", "--screenshot", "--size", "--open"})
+_VALUED = frozenset({"--profile", "--screenshot", "--size", "--open", "--shot-of"})
 
 
 def wants_verbs(argv: Sequence[str]) -> bool:
@@ -56,6 +56,12 @@ def build_parser(with_verbs: bool = True) -> argparse.ArgumentParser:
         metavar="WxH",
         default="1600x1000",
         help="window size for --screenshot (default 1600x1000)",
+    )
+    parser.add_argument(
+        "--shot-of",
+        choices=("deck", "calendar"),
+        default="deck",
+        help="what --screenshot shows: the deck (default) or the publishing calendar",
     )
     parser.add_argument("--compose", action="store_true", help="open the composer for a new post")
     parser.add_argument(
