@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inbox.core import spoof
 from inbox.core.events import Changed
 from inbox.core.html import sanitize
 from inbox.core.models import ConversationSummary, Note
@@ -117,13 +119,21 @@ def thread_html(
         while pending and pending[0].at <= m.created_at:
             parts.append(note_html(pending.pop(0), now))
         out = m.direction == "out"
-        who = html.escape(m.author_name or m.author_handle or summary.account_handle)
-        handle = html.escape(m.author_handle or summary.account_handle)
+        who = html.escape(
+            spoof.cap(m.author_name or m.author_handle or summary.account_handle, spoof.MAX_NAME)
+        )
+        raw_handle = m.author_handle or summary.account_handle
+        handle = html.escape(spoof.visible(raw_handle))
+        if spoof.handle_warning(raw_handle):
+            handle = f"<span style='color:{c.urgent}'>⚠ {handle}</span>"
         if out:
             who = f"{who} <span style='color:{c.accent}'>(us)</span>"
         local = m.created_at.astimezone()  # the reader's own time zone
         when = html.escape(f"{fmt.relative_time(m.created_at, now)} · {local:%a %d %b %Y, %H:%M}")
-        body = sanitize(m.html) if m.html else html.escape(m.text).replace("\n", "<br>")
+        if m.html and len(m.text) <= spoof.MAX_BODY:
+            body = sanitize(m.html)
+        else:  # plain text, and a huge body shown capped (the stored message stays whole)
+            body = html.escape(spoof.cap_body(m.text)).replace("\n", "<br>")
         if m.spoiler_text:
             body = f"<p><b>CW: {html.escape(m.spoiler_text)}</b></p>{body}"
         for media in m.media:
@@ -154,6 +164,24 @@ def thread_html(
     return "".join(parts)
 
 
+MARK_STYLE = "background-color:#ffe066; color:#1f2328"
+
+
+def highlight(document: str, words: Sequence[str]) -> str:
+    """Wrap each word's occurrences (any case, as a word start) in the text of an HTML
+    document, never inside a tag or an entity."""
+    terms = [re.escape(w) for w in words if w.strip()]
+    if not terms:
+        return document
+    pattern = re.compile(r"(?<![\w&#])(" + "|".join(terms) + r")", re.IGNORECASE)
+    parts = re.split(r"(<[^>]*>)", document)
+    for n, part in enumerate(parts):
+        if part.startswith("<"):
+            continue
+        parts[n] = pattern.sub(lambda m: f"<span style='{MARK_STYLE}'>{m.group(1)}</span>", part)
+    return "".join(parts)
+
+
 class ConversationPane(QFrame):
     """Shows one conversation. Other features add their controls through its extension points.
 
@@ -180,6 +208,7 @@ class ConversationPane(QFrame):
         self._now = now
         self.conversation_id = NO_CONVERSATION
         self.summary: ConversationSummary | None = None
+        self.highlight_words: tuple[str, ...] = ()  # the search's words, marked in the thread
         self.setObjectName("conversationPane")
         self.setMinimumWidth(380)
 
@@ -284,6 +313,14 @@ class ConversationPane(QFrame):
             self._actions_scroll.show()
             self.thread_split.setSizes([550, 450])  # proportions: the splitter scales them
 
+    def set_highlight(self, words: Sequence[str]) -> None:
+        """Mark these words (the open search's) in the thread; () marks nothing."""
+        words = tuple(w for w in words if w)
+        if words != self.highlight_words:
+            self.highlight_words = words
+            if self.summary is not None:
+                self._render(self.summary, keep_scroll=True)
+
     def reveal(self, widget: QWidget) -> None:
         """Scroll the actions area so widget (a note box, the reply box) is in sight."""
         self._actions_scroll.ensureWidgetVisible(widget)
@@ -322,9 +359,14 @@ class ConversationPane(QFrame):
     def _render(self, s: ConversationSummary, keep_scroll: bool) -> None:
         c = theme.colours()
         self.avatar.set_person(s.contact_name, s.contact_handle)
-        self.name_label.setText(s.contact_name or s.contact_handle)
-        self.handle_label.setText(f"@{s.contact_handle}")
-        bits = [
+        self.name_label.setText(spoof.cap(s.contact_name or s.contact_handle, spoof.MAX_NAME))
+        warning = spoof.handle_warning(s.contact_handle)
+        shown = f"@{spoof.visible(s.contact_handle)}"
+        self.handle_label.setText(f"⚠ {shown}" if warning else shown)
+        self.handle_label.setToolTip(warning)
+        self.handle_label.setStyleSheet(f"color: {c.urgent}" if warning else "")
+        bits = [warning] if warning else []
+        bits += [
             f"{fmt.network_label(s.network)} · to @{s.account_handle}",
             s.kind.value,
             s.status.value,
@@ -352,7 +394,10 @@ class ConversationPane(QFrame):
             if r.kind == "reply" and r.status in ("queued", "sending", "failed")
         ]
         self.browser.setHtml(
-            thread_html(s, self.store.conversations.messages(s.id), self._now(), notes, unsent)
+            highlight(
+                thread_html(s, self.store.conversations.messages(s.id), self._now(), notes, unsent),
+                self.highlight_words,
+            )
         )
         scroll.setValue(keep)
 
