@@ -88,7 +88,7 @@ class BlueskyAdapter:
     # -- protocol ----------------------------------------------------------------------
 
     async def verify(self) -> AccountInfo:
-        profile = await self.xrpc.query("app.bsky.actor.getProfile", {"actor": self.me.did})
+        profile = await self.xrpc.get("app.bsky.actor.getProfile", {"actor": self.me.did})
         try:
             return mapping.account_info(profile, self.xrpc.service)
         except BadPayload as exc:
@@ -129,7 +129,7 @@ class BlueskyAdapter:
         server_cursor = state.get("back") or state.get("fwd")
         if server_cursor:
             params.append(("cursor", str(server_cursor)))
-        body = await self.xrpc.query("app.bsky.notification.listNotifications", params)
+        body = await self.xrpc.get("app.bsky.notification.listNotifications", params)
         raw = body.get("notifications") if isinstance(body, dict) else None
         raw = raw if isinstance(raw, list) else []
         next_server = body.get("cursor") if isinstance(body, dict) else None
@@ -191,7 +191,7 @@ class BlueskyAdapter:
         """
         state = _state(cursor)
         seen = state.get("newest")
-        body = await self.xrpc.query(
+        body = await self.xrpc.get(
             "com.atproto.repo.listRecords",
             {"repo": self.me.did, "collection": POST, "limit": str(self.page_size)},
         )
@@ -246,7 +246,7 @@ class BlueskyAdapter:
     async def _thread(self, uri: str) -> Any:
         """getPostThread's thread, or None when the post is gone (the notification is used)."""
         try:
-            body = await self.xrpc.query(
+            body = await self.xrpc.get(
                 "app.bsky.feed.getPostThread", {"uri": uri, "depth": "6", "parentHeight": "80"}
             )
         except XrpcFailed as exc:
@@ -289,8 +289,8 @@ class BlueskyAdapter:
 
     async def _chat(self, nsid: str, params: Any = None, body: Any = None) -> Any:
         if body is not None:
-            return await self.xrpc.procedure(nsid, body, proxy=self.chat_proxy)
-        return await self.xrpc.query(nsid, params, proxy=self.chat_proxy)
+            return await self.xrpc.post(nsid, body, proxy=self.chat_proxy)
+        return await self.xrpc.get(nsid, params, proxy=self.chat_proxy)
 
     async def _dm_first(self, state: dict[str, Any]) -> Page[Message]:
         body = await self._chat("chat.bsky.convo.listConvos", {"limit": str(CHAT_CONVOS)})
@@ -413,7 +413,7 @@ class BlueskyAdapter:
         """createRecord with a fixed rkey; on an unknown outcome getRecord decides."""
         body = {"repo": self.me.did, "collection": POST, "rkey": rkey, "record": record}
         try:
-            answer = await self.xrpc.procedure("com.atproto.repo.createRecord", body)
+            answer = await self.xrpc.post("com.atproto.repo.createRecord", body)
         except NetworkError as exc:
             if isinstance(exc, AuthExpired):
                 raise
@@ -433,7 +433,7 @@ class BlueskyAdapter:
 
     async def _existing(self, rkey: str) -> Sent | None:
         try:
-            body = await self.xrpc.query(
+            body = await self.xrpc.get(
                 "com.atproto.repo.getRecord",
                 {"repo": self.me.did, "collection": POST, "rkey": rkey},
             )
@@ -451,7 +451,7 @@ class BlueskyAdapter:
         dids: dict[str, str] = {}
         for handle in dict.fromkeys(richtext.mention_handles(text)):
             try:
-                body = await self.xrpc.query(
+                body = await self.xrpc.get(
                     "com.atproto.identity.resolveHandle", {"handle": handle}
                 )
             except XrpcFailed:
@@ -465,7 +465,7 @@ class BlueskyAdapter:
         """reply.root and reply.parent strong refs for an answer to target."""
         post = _json(target.raw)
         if not isinstance(post.get("cid"), str) or post.get("uri") != target.remote_id:
-            body = await self.xrpc.query("app.bsky.feed.getPosts", {"uris": target.remote_id})
+            body = await self.xrpc.get("app.bsky.feed.getPosts", {"uris": target.remote_id})
             posts = body.get("posts") if isinstance(body, dict) else None
             if not isinstance(posts, list) or not posts or not isinstance(posts[0], dict):
                 raise RemoteRejected("The post to answer is gone")
@@ -514,7 +514,7 @@ class BlueskyAdapter:
             raise RemoteRejected(
                 f"{path.name} is {len(data) / 1e6:.1f} MB; Bluesky takes images up to 2 MB"
             )
-        body = await self.xrpc.procedure(
+        body = await self.xrpc.post(
             "com.atproto.repo.uploadBlob", content=data, content_type=mime, repeatable=True
         )
         blob = body.get("blob") if isinstance(body, dict) else None

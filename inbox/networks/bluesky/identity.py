@@ -69,7 +69,7 @@ async def resolve_did(http: httpx.AsyncClient, handle: str, resolver: str = RESO
     except httpx.HTTPError:
         pass  # most handles are DNS TXT records: ask the resolver
     try:
-        body = await Xrpc(http, resolver).query(
+        body = await Xrpc(http, resolver).get(
             "com.atproto.identity.resolveHandle", {"handle": handle}, auth=False
         )
     except XrpcFailed as exc:
@@ -154,7 +154,7 @@ async def sign_in(
         base = await find_pds(http, identifier, resolver, plc)
     xrpc = Xrpc(http, base)
     try:
-        body = await xrpc.procedure(
+        body = await xrpc.post(
             "com.atproto.server.createSession",
             {"identifier": identifier, "password": password},
             auth=False,

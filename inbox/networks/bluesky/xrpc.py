@@ -142,13 +142,13 @@ class Xrpc:
 
     # -- calls ------------------------------------------------------------------------
 
-    async def query(
+    async def get(
         self, nsid: str, params: Any = None, *, auth: bool = True, proxy: str | None = None
     ) -> Any:
         """GET /xrpc/nsid (repeatable: retried on 5xx and timeouts)."""
         return await self.call("GET", nsid, params=params, auth=auth, proxy=proxy)
 
-    async def procedure(
+    async def post(
         self,
         nsid: str,
         body: Any = None,
