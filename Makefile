@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(BIN)/social-inbox $(ARGS)
 
 lint: $(TESTSTAMP)
-	$(BIN)/ruff check inbox tests
+	$(BIN)/ruff check inbox tests packaging
 	$(BIN)/mypy inbox
 	$(BIN)/lint-imports
 

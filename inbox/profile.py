@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
+log = logging.getLogger(__name__)
+
 DB_NAME = "inbox.db"
+PRIVATE_FOLDER = 0o700  # it holds DMs and customer data: the owner only
+
+
+def _tighten(folder: Path) -> None:
+    """Older profiles were made 0755: close them to other local users on open. A folder on
+    a read-only file system, or one the user does not own, is left as it is."""
+    try:
+        if stat.S_IMODE(folder.stat().st_mode) & 0o077:
+            folder.chmod(PRIVATE_FOLDER)
+    except OSError as exc:
+        log.info("cannot make %s private: %s", folder, exc)
 
 
 @dataclass(frozen=True)
@@ -31,5 +46,6 @@ class Profile:
             path = Path(tempfile.mkdtemp(prefix="social-inbox-demo-"))
         else:
             path = Path(platformdirs.user_data_dir("social-inbox", appauthor=False))
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+        _tighten(path)
         return cls(path, demo)

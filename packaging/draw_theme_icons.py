@@ -19,12 +19,17 @@ NETWORKS = {
 # name: (light, dark, svg body drawn on a 16 grid in `{c}`)
 STATUSES = {
     "new": ("#2f6fde", "#6ea1ff", '<circle cx="8" cy="8" r="5" fill="{c}"/>'),
-    "open": ("#2f6fde", "#6ea1ff", '<circle cx="8" cy="8" r="4.5" fill="none" stroke="{c}" stroke-width="2"/>'),
+    "open": (
+        "#2f6fde",
+        "#6ea1ff",
+        '<circle cx="8" cy="8" r="4.5" fill="none" stroke="{c}" stroke-width="2"/>',
+    ),
     "pending": (
         "#b7791f",
         "#f0b45a",
         '<circle cx="8" cy="8" r="5.5" fill="none" stroke="{c}" stroke-width="1.6"/>'
-        '<path d="M8 4.8 V8 L10.4 9.4" fill="none" stroke="{c}" stroke-width="1.6" stroke-linecap="round"/>',
+        '<path d="M8 4.8 V8 L10.4 9.4" fill="none" stroke="{c}" stroke-width="1.6" '
+        'stroke-linecap="round"/>',
     ),
     "resolved": (
         "#2e8540",
@@ -43,7 +48,8 @@ STATUSES = {
         "#c62828",
         "#ff6b6b",
         '<circle cx="8" cy="8" r="6" fill="{c}"/>'
-        '<path d="M8 4.6 V8.4 L10.4 9.8" fill="none" stroke="{bg}" stroke-width="1.6" stroke-linecap="round"/>',
+        '<path d="M8 4.6 V8.4 L10.4 9.8" fill="none" stroke="{bg}" stroke-width="1.6" '
+        'stroke-linecap="round"/>',
     ),
 }
 BACKGROUND = {"light": "#ffffff", "dark": "#202329"}

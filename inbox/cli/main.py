@@ -17,7 +17,7 @@ log = logging.getLogger("inbox")
 
 
 # Global options that take a value: what follows them is not a verb.
-_VALUED = frozenset({"--profile", "--screenshot", "--size"})
+_VALUED = frozenset({"--profile", "--screenshot", "--size", "--open"})
 
 
 def wants_verbs(argv: Sequence[str]) -> bool:
@@ -54,6 +54,15 @@ def build_parser(with_verbs: bool = True) -> argparse.ArgumentParser:
         metavar="WxH",
         default="1600x1000",
         help="window size for --screenshot (default 1600x1000)",
+    )
+    parser.add_argument(
+        "--compose", action="store_true", help="open the composer for a new post"
+    )
+    parser.add_argument(
+        "--open",
+        metavar="LINK",
+        help="open a conversation (social-inbox://conversation/ID or ID); with the app "
+        "already running on the profile, its window does it",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
     if not with_verbs:

@@ -24,6 +24,7 @@ from inbox.engine import Engine, accounts
 from inbox.engine import publishing as pub
 from inbox.networks import registry
 from inbox.profile import Profile
+from inbox.store import Store
 from inbox.store.posts import TeamPolicy
 
 log = logging.getLogger(__name__)
@@ -146,10 +147,10 @@ def cmd_post(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rows(e: Engine) -> list[dict[str, Any]]:
+def _rows(store: Store) -> list[dict[str, Any]]:
     result = []
-    for post in e.store.posts.find():
-        targets = e.store.posts.targets(post.id)
+    for post in store.posts.find():
+        targets = store.posts.targets(post.id)
         result.append(
             {
                 "id": post.id,
@@ -176,7 +177,15 @@ def _rows(e: Engine) -> list[dict[str, Any]]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = _call(args, _rows)
+    profile = Profile.resolve(getattr(args, "profile", None), getattr(args, "demo", False))
+    if profile.db_path.exists():  # read only: works on a read-only profile too
+        store = Store(profile.db_path, readonly=True)
+        try:
+            rows = _rows(store)
+        finally:
+            store.close()
+    else:
+        rows = _call(args, lambda e: _rows(e.store))
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0

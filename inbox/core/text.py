@@ -140,6 +140,25 @@ def _tt() -> Any:
     return twitter_text
 
 
+_warming: list[threading.Timer] = []
+
+
+def warm_up(delay: float = 3.0) -> None:
+    """Compile the X and Mastodon rules on a background thread after delay seconds.
+
+    The first count otherwise pays for it (0.3-2 s of regex compilation, more on a
+    busy machine) on whichever thread counts first: the GUI's, at the first key
+    typed in a reply box. Starts once per process; a daemon, so it never holds exit.
+    """
+    if _warming:
+        return
+    timer = threading.Timer(delay, lambda: (_tt(), _mastodon_url()))
+    timer.daemon = True
+    timer.name = "text-warm-up"
+    _warming.append(timer)
+    timer.start()
+
+
 def x_options(version: int = 3) -> dict[str, Any]:
     """twitter-text's counting config: version 3 (emoji count 2) is X's today."""
     options = {"emoji_parsing_enabled": False, **_tt().config.config[f"version{version}"]}

@@ -177,8 +177,9 @@ async def run_once(engine: Engine, deadline: float | None = None) -> tuple[int, 
             log.warning("account %s is offline for this run: %s", account_id, exc)
             engine.offline.add(account_id)
             failed += 1
-        except InboxError as exc:
+        except InboxError as exc:  # a store error (disk full), an unreadable answer
             log.warning("sync of account %s failed: %s", account_id, exc)
+            engine.publish(ErrorEvent(f"Account {account_id}: {exc}", account_id))
             failed += 1
         except Exception as exc:  # a bug must not stop the other accounts
             log.exception("sync of account %s failed unexpectedly", account_id)

@@ -51,12 +51,20 @@ async def deliver_due(engine: Engine, limit: int = 20, kinds: tuple[str, ...] = 
         if fn is None:
             store.outbox.fail(item.id, f"Nothing can deliver a {item.kind!r} item.")
             continue
+        window = _key_window(engine, item)
         try:
+            if window is not None and engine.clock.now() - store.outbox.first_try(item.id) > window:
+                raise InboxError(HELD)
             sent = await fn(engine, item)
         except RateLimited as exc:
+            if window is not None:  # refused before anything was done: not a real try
+                store.outbox.forget_first_try(item.id)
             when = engine.clock.now() + timedelta(seconds=max(exc.retry_after, 1))
             store.outbox.retry_later(item.id, str(exc), when)
         except NetworkError as exc:
+            if window is not None and _never_reached(exc):
+                # Nothing reached the network (offline): the window starts on a real try.
+                store.outbox.forget_first_try(item.id)
             store.outbox.retry_later(item.id, str(exc), engine.clock.now() + backoff(item.attempts))
         except AuthExpired as exc:
             store.outbox.fail(item.id, f"Sign in again: {exc}")
@@ -68,6 +76,21 @@ async def deliver_due(engine: Engine, limit: int = 20, kinds: tuple[str, ...] = 
         ids = frozenset({item.conversation_id}) if item.conversation_id else frozenset()
         engine.publish(Changed(conversations=ids, outbox=True))
     return delivered
+
+
+HELD = (
+    "Not sent again: the first try was too long ago for the network to recognise the retry, "
+    "so it may already be published. Check the account, then press Retry to send it anyway."
+)
+
+
+def _key_window(engine: Engine, item: OutboxItem) -> timedelta | None:
+    """How long the row's network remembers an idempotency key (None: not network-bound,
+    or the network has no such key and checks by other means)."""
+    adapters = getattr(engine, "adapters", {})  # connector work runs without any
+    adapter = adapters.get(item.account_id) if item.account_id is not None else None
+    caps = registry.find(adapter.network) if adapter is not None else None
+    return caps.idempotency_window if caps is not None else None
 
 
 @handler("reply")
@@ -106,18 +129,6 @@ async def _post(engine: Engine, item: OutboxItem) -> Sent:
         raise NetworkError("The account is not connected yet.")
     payload = item.payload
     adapter = engine.adapters[item.account_id]
-    caps = registry.find(adapter.network)
-    ttl = caps.idempotency_window if caps is not None else None
-    raw_id = payload.get("post_id")
-    post_id = raw_id if ttl is not None and isinstance(raw_id, int) else None
-    if ttl is not None and post_id is not None:
-        first = engine.store.posts.first_try(post_id, item.account_id)
-        if engine.clock.now() - first > ttl:
-            raise InboxError(
-                "Not sent again: the first try was over an hour ago and the network no longer "
-                "recognises the retry, so it may already be published. Check the account, "
-                "then press Retry to send it anyway."
-            )
     files = tuple(str(f) for f in payload.get("media_files", ()))
     alts = list(payload.get("media_alt", ())) + [""] * len(files)
     scheduled = payload.get("scheduled_at")
@@ -134,13 +145,7 @@ async def _post(engine: Engine, item: OutboxItem) -> Sent:
         scheduled_at=from_iso(str(scheduled)) if scheduled else None,
         extra={"attempt": str(item.attempts)},
     )
-    try:
-        return await adapter.send(outgoing)
-    except (RateLimited, NetworkError) as exc:
-        if post_id is not None and (isinstance(exc, RateLimited) or _never_reached(exc)):
-            # Nothing reached the network (offline, refused): the hour starts on a real try.
-            engine.store.posts.forget_first_try(post_id, item.account_id)
-        raise
+    return await adapter.send(outgoing)
 
 
 def _never_reached(exc: BaseException) -> bool:

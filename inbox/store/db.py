@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import re
+import shutil
 import sqlite3
+import stat
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from inbox.core.errors import StoreBug, StoreError, StoreKnown
 
+log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -41,13 +47,22 @@ def translate(exc: sqlite3.Error, path: Path | str = "") -> StoreError:
         return StoreKnown(
             f"The inbox database is busy in another program{where}. Close it and retry."
         )
-    if "disk is full" in lowered or "database or disk is full" in lowered:
+    if "disk is full" in lowered or ("disk i/o error" in lowered and _nearly_full(path)):
         return StoreKnown(f"The disk is full{where}. Free some space and retry.")
     if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
         return StoreKnown(f"The inbox database cannot be written{where}: {text}")
     if "not a database" in lowered or "malformed" in lowered:
         return StoreKnown(f"The inbox database is damaged{where}: {text}. Restore a backup.")
     return StoreBug(f"Store error{where}: {text}")
+
+
+def _nearly_full(path: Path | str) -> bool:
+    """SQLite reports a full disk met while growing its -shm or WAL as "disk I/O error"."""
+    folder = Path(path).parent if path else Path.cwd()
+    try:
+        return shutil.disk_usage(folder).free < 1024 * 1024
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
@@ -68,7 +83,7 @@ def check_version(path: Path) -> int:
     if not path.exists():
         return 0
     with translated(path):
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = connect_readonly(path)
         try:
             version = _version(conn)
         finally:
@@ -79,6 +94,28 @@ def check_version(path: Path) -> int:
             f"up to {SCHEMA_VERSION}). Update the app; the file was left untouched."
         )
     return version
+
+
+def connect_readonly(path: Path, **options: Any) -> sqlite3.Connection:
+    """A read-only connection. A WAL database on a read-only medium (a read-only mount,
+    a backup disk) cannot get its -shm file, so plain mode=ro fails there; nobody can
+    write such a file, so it is then opened immutable."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, **options)
+    try:
+        conn.execute("PRAGMA user_version").fetchone()
+    except sqlite3.OperationalError:
+        conn.close()
+        if os.access(path.parent, os.W_OK) and not _read_only_mount(path):
+            raise
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, **options)
+    return conn
+
+
+def _read_only_mount(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
@@ -109,11 +146,10 @@ def open_connection(
     check_version(path)
     try:
         if readonly:
-            conn = sqlite3.connect(
-                f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
-            )
+            conn = connect_readonly(path, check_same_thread=False, isolation_level=None)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA busy_timeout = 5000")
@@ -125,6 +161,36 @@ def open_connection(
             # cache made it re-read pages through syscalls (~20% of ingest CPU).
             conn.execute("PRAGMA cache_size = -32000")
             migrate(conn, migrate_to)
+        tighten(path)
     except sqlite3.Error as exc:
         raise translate(exc, path) from exc
     return conn
+
+
+PRIVATE_FILE = 0o600  # DMs and customer data: the owner only
+SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 before SQLite does (it would use the umask, 0644);
+    SQLite gives the -wal and -shm files the database file's mode."""
+    if path.exists():
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        pass
+    except OSError as exc:  # read-only folder: sqlite3 reports it in its own words
+        log.debug("cannot pre-create %s: %s", path, exc)
+
+
+def tighten(path: Path) -> None:
+    """The database and its -wal/-shm files readable by the owner only (older profiles
+    were created 0644). A read-only file system or someone else's file is left alone."""
+    for suffix in SUFFIXES:
+        file = path.with_name(path.name + suffix)
+        try:
+            if file.exists() and stat.S_IMODE(file.stat().st_mode) & 0o077:
+                file.chmod(PRIVATE_FILE)
+        except OSError as exc:
+            log.info("cannot make %s private: %s", file, exc)

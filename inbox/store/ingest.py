@@ -39,7 +39,8 @@ _INSERT_CONVERSATION = """INSERT INTO conversations (id, account_id, key, kind, 
 
 _UPDATE_CONVERSATION = """UPDATE conversations SET snippet = ?, unread = ?, message_count = ?,
     first_message_at = ?, last_message_at = ?, last_inbound_at = ?, first_response_at = ?,
-    last_inbound_id = ?, waiting_since = ?, sla_breaches = ?, sla_breached_at = ?
+    last_inbound_id = ?, waiting_since = ?, sla_breaches = ?, sla_breached_at = ?,
+    contact_id = coalesce(contact_id, ?)
     WHERE id = ?"""
 
 
@@ -141,6 +142,10 @@ class Ingest:
                 next_id += 1
             elif inbound:
                 reopen.add(conv.id)  # the customer wrote again
+            if inbound and conv.contact_id is None:
+                # Started by us (or our reply is the oldest message fetched): the
+                # customer's first message names who the conversation is with.
+                conv.contact_id = contact_id
             _add_message(conv, message, when, next_message)
             rows.append(_message_row(next_message, account_id, conv.id, contact_id, message, when))
             next_message += 1
@@ -346,6 +351,7 @@ def _update_row(c: _Conversation) -> tuple[Any, ...]:
         c.waiting_since,
         c.sla_breaches,
         c.sla_breached_at,
+        c.contact_id,
         c.id,
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from inbox.core.clock import to_iso
+from inbox.core.clock import from_iso, to_iso
 
 if TYPE_CHECKING:
     from inbox.store.store import Store
@@ -165,21 +165,44 @@ class OutboxRepo:
                 (error, self._store.now(), item_id),
             )
 
-    def retry(self, item_id: int) -> None:
-        """The user pressed Retry on a failed row."""
+    def first_try(self, item_id: int) -> datetime:
+        """When the row was first tried on its network, recording now if this is the first."""
         with self._store.transaction() as conn:
             conn.execute(
-                """UPDATE outbox SET status = 'queued', due_at = ?, updated_at = ?
+                "UPDATE outbox SET first_try_at = ? WHERE id = ? AND first_try_at IS NULL",
+                (self._store.now(), item_id),
+            )
+            row = conn.execute(
+                "SELECT first_try_at FROM outbox WHERE id = ?", (item_id,)
+            ).fetchone()
+        return from_iso(row[0]) if row and row[0] else self._store.clock.now()
+
+    def forget_first_try(self, item_id: int) -> None:
+        """The try never reached the network: the next one counts as the first."""
+        with self._store.transaction() as conn:
+            conn.execute("UPDATE outbox SET first_try_at = NULL WHERE id = ?", (item_id,))
+
+    def retry(self, item_id: int) -> None:
+        """The user pressed Retry on a failed row (a send held for an old key goes out too)."""
+        with self._store.transaction() as conn:
+            conn.execute(
+                """UPDATE outbox SET status = 'queued', due_at = ?, updated_at = ?,
+                       first_try_at = NULL
                    WHERE id = ? AND status = 'failed'""",
                 (self._store.now(), self._store.now(), item_id),
             )
 
     def retry_now(self, item_id: int) -> bool:
-        """The user asked to send a failed or waiting row now; False when it is not pending."""
+        """The user asked to send a failed or waiting row now; False when it is not pending.
+
+        A failed row's first try is forgotten (the user decided); a waiting row keeps it, so
+        the network's key window still guards it.
+        """
         now = self._store.now()
         with self._store.transaction() as conn:
             cur = conn.execute(
-                """UPDATE outbox SET status = 'queued', due_at = ?, updated_at = ?
+                """UPDATE outbox SET status = 'queued', due_at = ?, updated_at = ?,
+                       first_try_at = CASE WHEN status = 'failed' THEN NULL ELSE first_try_at END
                    WHERE id = ? AND status IN ('failed', 'queued')""",
                 (now, now, item_id),
             )

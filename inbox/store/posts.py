@@ -356,39 +356,12 @@ class PostRepo:
                     changed.add(post_id)
         return changed
 
-    def first_try(self, post_id: int, account_id: int) -> datetime:
-        """When the post was first sent to the account, recording now if this is the first."""
-        with self._store.transaction() as conn:
-            conn.execute(
-                """UPDATE post_targets SET first_try_at = ?
-                   WHERE post_id = ? AND account_id = ? AND first_try_at IS NULL""",
-                (self._store.now(), post_id, account_id),
-            )
-            row = conn.execute(
-                "SELECT first_try_at FROM post_targets WHERE post_id = ? AND account_id = ?",
-                (post_id, account_id),
-            ).fetchone()
-        return from_iso(row[0]) if row and row[0] else self._store.clock.now()
-
-    def forget_first_try(self, post_id: int, account_id: int) -> None:
-        """The try never reached the network: the next one counts as the first."""
-        with self._store.transaction() as conn:
-            conn.execute(
-                "UPDATE post_targets SET first_try_at = NULL WHERE post_id = ? AND account_id = ?",
-                (post_id, account_id),
-            )
-
     def retry(self, post_id: int) -> None:
         """Retry a failed post's failed accounts; delivered ones are not sent again.
 
         The user decided, so a send held back for an expired retry key goes out too.
         """
         with self._store.transaction() as conn:
-            conn.execute(
-                """UPDATE post_targets SET first_try_at = NULL WHERE post_id = ? AND outbox_id IN
-                       (SELECT id FROM outbox WHERE status = 'failed')""",
-                (post_id,),
-            )
             for (outbox_id,) in conn.execute(
                 """SELECT o.id FROM post_targets t JOIN outbox o ON o.id = t.outbox_id
                    WHERE t.post_id = ? AND o.status = 'failed'""",

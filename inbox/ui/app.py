@@ -11,6 +11,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
@@ -22,7 +23,7 @@ from inbox.core.events import ErrorEvent, Progress
 from inbox.engine import Engine
 from inbox.profile import Profile
 from inbox.store import Store
-from inbox.ui import desktop, first_run, theme
+from inbox.ui import desktop, first_run, single, theme
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.main_window import MainWindow
 
@@ -269,8 +270,20 @@ def run_gui(args: argparse.Namespace) -> int:
     demo = bool(getattr(args, "demo", False))
     if demo:
         secrets.use_memory_backend()
+    request: dict[str, Any] = {"compose": bool(getattr(args, "compose", False)), "open": None}
+    instance: single.Instance | None = None
     try:
+        if getattr(args, "open", None):
+            request["open"] = single.conversation_id(args.open)
         profile = Profile.resolve(getattr(args, "profile", None), demo)
+        if not demo and not screenshot:
+            name = single.server_name(profile.db_path)
+            if single.forward(name, request):
+                print("social-inbox: already running on this profile: its window came forward")
+                follower.deleteLater()
+                return 0
+            instance = single.Instance(name, app)
+            instance.listen()
         session = open_session(profile)
         if not demo and not screenshot and not session.store.accounts():
             session = _first_run(session)
@@ -284,10 +297,15 @@ def run_gui(args: argparse.Namespace) -> int:
         window.show()
     else:
         desktop.of(window).show_initial()  # or only the tray, when "start minimised" is on
+    if instance is not None:
+        instance.requested.connect(lambda r: desktop.of(window).handle(r, raise_window=True))
+    desktop.of(window).handle(request, raise_window=False)
     shot: Screenshot | None = None
     if screenshot:
         shot = Screenshot(app, window, screenshot, parse_size(getattr(args, "size", None)))
     code = app.exec()
+    if instance is not None:
+        instance.close()
     session.close()
     follower.deleteLater()
     return (shot.code if shot else 0) or code

@@ -328,6 +328,17 @@ class Desktop(QObject):
         if new_post is not None:
             new_post.trigger()
 
+    def handle(self, request: dict[str, Any], raise_window: bool = True) -> None:
+        """What a launch asked for: --compose, --open (from this or a second launch)."""
+        if raise_window:
+            self.bring_forward()
+        target = request.get("open")
+        if isinstance(target, int) and target > 0:
+            self.bring_forward()
+            self.window.open_conversation(target)
+        if request.get("compose"):
+            self.compose()
+
     def quit(self) -> None:
         self.quitting = True
         self.tray.hide()
@@ -448,3 +459,40 @@ def of(window: MainWindow) -> Desktop:
     found = window.findChild(Desktop)
     assert found is not None, "desktop.install(window, profile) was not called"
     return found
+
+
+def tray_preview(desktop: Desktop) -> QPixmap:
+    """A picture of the tray icon on a panel with its menu open and its tooltip: for the README
+    (packaging/tray_screenshot.py), drawn from the live icon, menu and tooltip."""
+    menu = desktop.menu
+    menu.ensurePolished()
+    menu.adjustSize()
+    shot = menu.grab()
+    panel_h, icon = 48, 36
+    big = 112  # the same icon up close, left of the menu
+    width = max(480, shot.width() + big + 80)
+    height = panel_h + max(shot.height(), big) + 48
+    out = QPixmap(width, height)
+    out.fill(QColor("#eef1f5"))
+    painter = QPainter(out)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.fillRect(0, 0, width, panel_h, QColor("#2b2e33"))
+    painter.setPen(QColor("#e8eaed"))
+    painter.drawText(QRect(width - 64, 0, 56, panel_h), Qt.AlignmentFlag.AlignCenter, "09:41")
+    x = width - 64 - icon - 8
+    painter.setBrush(QColor("#5f6368"))
+    painter.setPen(Qt.PenStyle.NoPen)
+    for n in (1, 2):  # other tray icons, greyed
+        painter.drawEllipse(x - n * (icon + 10), (panel_h - 16) // 2, 16, 16)
+    painter.drawPixmap(x, (panel_h - icon) // 2, desktop.tray.icon().pixmap(icon, icon))
+    menu_x = min(x, width - shot.width() - 8)
+    painter.drawPixmap(menu_x, panel_h + 2, shot)
+    painter.drawPixmap(24, panel_h + 12, badge_pixmap(*desktop.counts, size=big))
+    painter.setPen(QColor("#3c4043"))
+    painter.drawText(
+        QRect(8, panel_h + max(shot.height(), big) + 12, width - 16, 28),
+        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+        desktop.tray.toolTip(),
+    )
+    painter.end()
+    return out

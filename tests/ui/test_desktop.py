@@ -176,3 +176,14 @@ def test_start_at_login_writes_the_xdg_autostart_entry(
     qtbot.waitUntil(lambda: _setting(session, desktop.START_AT_LOGIN) is True)
     d.actions["login"].trigger()
     assert not entry.exists()
+
+
+def test_tray_preview_for_the_readme(workspace: Path, open_profile: Opener) -> None:
+    session = open_profile(workspace)
+    d = desktop.of(session.window)
+    picture = desktop.tray_preview(d).toImage()
+    assert picture.width() >= 480 and picture.height() > 150
+    # the badge up close, in the unread colour (nothing urgent in this workspace)
+    assert desktop.UNREAD_COLOUR in {
+        picture.pixelColor(x, y).name() for x in range(24, 136, 2) for y in range(60, 172, 2)
+    }

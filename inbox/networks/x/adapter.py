@@ -190,9 +190,9 @@ class XAdapter:
         first_sync = not state.get("since")
         if next_token and not (first_sync and count >= self.window_items):
             new = {"since": state.get("since"), "top": top, "next": next_token, "count": count}
-            return Page(tuple(items), json.dumps(new), more=True, rejected=tuple(rejected))
+            return Page(_oldest_first(items), json.dumps(new), more=True, rejected=tuple(rejected))
         done = {"since": top, "top": None, "next": None, "count": 0}
-        return Page(tuple(items), json.dumps(done), more=False, rejected=tuple(rejected))
+        return Page(_oldest_first(items), json.dumps(done), more=False, rejected=tuple(rejected))
 
     async def _dms(self, state: dict[str, Any]) -> Page[Message]:
         me = self.info.remote_id
@@ -237,9 +237,9 @@ class XAdapter:
         next_token = meta.get("next_token") if isinstance(meta.get("next_token"), str) else None
         if next_token and not reached_seen and count < self.window_items:
             new = {"seen": seen, "top": top, "next": next_token, "count": count}
-            return Page(tuple(items), json.dumps(new), more=True, rejected=tuple(rejected))
+            return Page(_oldest_first(items), json.dumps(new), more=True, rejected=tuple(rejected))
         done = {"seen": top, "top": None, "next": None, "count": 0}
-        return Page(tuple(items), json.dumps(done), more=False, rejected=tuple(rejected))
+        return Page(_oldest_first(items), json.dumps(done), more=False, rejected=tuple(rejected))
 
     # -- outbound ------------------------------------------------------------------
 
@@ -401,6 +401,12 @@ def _cursor(cursor: str | None) -> dict[str, Any]:
     except ValueError:
         return {"since": cursor, "seen": cursor}  # a bare id
     return state if isinstance(state, dict) else {}
+
+
+def _oldest_first(items: list[Message]) -> tuple[Message, ...]:
+    """X answers newest first; the store takes a conversation's contact and first
+    decision from its first inbound message, so hand it the page in time order."""
+    return tuple(sorted(items, key=lambda m: mapping.id_key(m.remote_id)))
 
 
 def _newest(*ids: Any) -> str | None:

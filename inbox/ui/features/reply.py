@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from inbox.core import templates as core_templates
+from inbox.core import text as core_text
 from inbox.core.events import Changed
 from inbox.core.models import ConversationSummary
 from inbox.core.templates import Template
@@ -289,6 +290,7 @@ class ReplyBox(QWidget):
 
 
 def install(window: MainWindow, engine: Engine) -> None:
+    core_text.warm_up()  # X's and Mastodon's URL rules compile off the GUI thread
     box = ReplyBox(window, engine)
     window.pane.add_action_widget(box)
     window.bind("reply", box.focus_reply)

@@ -214,9 +214,9 @@ async def test_first_then_incremental_mention_sync(make, fake):
     adapter = make()
     items, rejected, cursor = await _drain(adapter, MENTIONS, None)
     assert rejected == []
-    assert [m.remote_id for m in items] == [
-        "1860000000000000105",
+    assert [m.remote_id for m in items] == [  # each page in time order
         "1860000000000000103",
+        "1860000000000000105",
         "1860000000000000101",
     ]
     first, second = fake.to(f"/2/users/{ME}/mentions")
@@ -285,9 +285,9 @@ async def test_dm_sync_groups_by_conversation_and_stops_at_what_it_has(make, fak
     adapter = make()
     items, _, cursor = await _drain(adapter, DMS, None)
     assert [m.remote_id for m in items] == [
-        "1860000000000000705",
-        "1860000000000000704",
         "1860000000000000702",
+        "1860000000000000704",
+        "1860000000000000705",
         "1860000000000000701",
     ]
     keys = {m.remote_id: m.conversation_key for m in items}

@@ -182,3 +182,29 @@ def test_mention_at_cursor_for_completion() -> None:
     assert text.mention_at("hello @al", 9) == (6, "al")
     assert text.mention_at("mail a@b", 8) is None
     assert text.mention_at("nothing", 7) is None
+
+
+def test_warm_up_compiles_the_rules_off_the_calling_thread() -> None:
+    text.warm_up(delay=0)
+    text.warm_up(delay=0)  # once per process
+    [timer] = text._warming
+    timer.join(timeout=60)
+    assert text._tt.cache_info().currsize == 1
+    assert text._mastodon_url.cache_info().currsize == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "weight"),
+    [
+        # The old counter's worst undercount: a URL glued to CJK took the CJK with it.
+        ("https://example.com/" + "日本語" * 67 + "で", 23 + 2 * 202),
+        # Hosts twitter-text does not accept are not URLs: they count as written.
+        ("http://" + "a" * 64 + ".com", len("http://" + "a" * 64 + ".com")),  # label > 63
+        ("http://foo_bar.com", 18),  # "_" in the domain
+        ("http://-foo.com", 15),  # leading "-"
+        ("http://foo", 10),  # no TLD
+        ("https://t.co/" + "a" * 41, len("https://t.co/") + 41),  # t.co slug > 40
+    ],
+)
+def test_x_regressions_of_the_hand_written_counter(value: str, weight: int) -> None:
+    assert text.x_length(value) == weight
