@@ -38,9 +38,28 @@ class Field:
 
     @property
     def title(self) -> str:
-        return self.label or self.name.replace("_", " ").capitalize()
+        """The form's label: "URL", "API token", "SMTP host" (acronyms kept whole)."""
+        if self.label:
+            return self.label
+        words = self.name.split("_")
+        shown = [ACRONYMS.get(w.lower(), w.lower()) for w in words]
+        if shown and shown[0] == words[0].lower():
+            shown[0] = shown[0].capitalize()
+        return " ".join(shown)
 
 
+ACRONYMS = {
+    "url": "URL",
+    "api": "API",
+    "id": "ID",
+    "smtp": "SMTP",
+    "imap": "IMAP",
+    "hmac": "HMAC",
+    "tls": "TLS",
+    "ssl": "SSL",
+    "jql": "JQL",
+    "rt": "RT",
+}
 RATE = "requests_per_minute"
 
 

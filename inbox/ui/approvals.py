@@ -29,6 +29,13 @@ from inbox.ui.bridge import EngineBridge
 POST_ID = Qt.ItemDataRole.UserRole
 
 
+APPROVALS_EMPTY = (
+    "Nothing waits for approval. Posts a contributor submits land here for an approver "
+    "(Publishing → Publishing settings… sets who needs approval); a post whose time "
+    "passed while the app was closed also waits here for you to publish or skip it."
+)
+
+
 class ApprovalQueue(QDialog):
     """Lists posts awaiting approval or a missed-time decision."""
 
@@ -63,6 +70,10 @@ class ApprovalQueue(QDialog):
         for b in (self.approve_button, self.reject_button, self.publish_button, self.skip_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        self.empty = QLabel(APPROVALS_EMPTY)
+        self.empty.setObjectName("approvalsEmpty")
+        self.empty.setWordWrap(True)
+        layout.addWidget(self.empty)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.info)
         layout.addWidget(self.editor, 1)
@@ -87,13 +98,16 @@ class ApprovalQueue(QDialog):
                 self.list.setCurrentItem(item)
         if self.list.currentRow() < 0 and self.list.count():
             self.list.setCurrentRow(0)
+        self.empty.setVisible(self.list.count() == 0)
         self._selected(self.list.currentRow())
 
     def _author(self, post: Post) -> str:
         if post.author_id is None:
             return "local"
-        rows = self.store.query("SELECT name FROM members WHERE id = ?", (post.author_id,))
-        return str(rows[0][0]) if rows else f"member {post.author_id}"
+        try:
+            return self.store.teams.member(post.author_id).name
+        except KeyError:
+            return f"member {post.author_id}"
 
     def current(self) -> Post | None:
         item = self.list.currentItem()

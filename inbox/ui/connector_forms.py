@@ -48,13 +48,13 @@ class SchemaForm(QWidget):
         self.schema = schema
         self.inputs: dict[str, QWidget] = {}
         layout = QFormLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)  # its labels line up with the dialog's own
         values = values or {}
         for field in schema:
             widget = self._input(field, values.get(field.name, field.default), editing)
             widget.setObjectName(f"field_{field.name}")
             widget.setToolTip(field.help)
-            label = field.title + (" *" if field.required else "")
-            layout.addRow(label, widget)
+            layout.addRow(form_label(field.title, field.required), widget)
             self.inputs[field.name] = widget
 
     @staticmethod
@@ -90,6 +90,21 @@ class SchemaForm(QWidget):
         return found
 
 
+LABEL_WIDTH = 170  # the kind/name rows and the kind's form share one label column
+CHOOSE = "Choose your system…"
+
+
+def form_label(text: str, required: bool = False) -> QLabel:
+    """A right-aligned label of the shared width; a required field says so on hover."""
+    label = QLabel(text)
+    label.setFixedWidth(LABEL_WIDTH)
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if required:
+        label.setToolTip("Required")
+    return label
+
+
 class ConnectorEditor(QDialog):
     """Add or edit one connector; the form follows the chosen kind's schema."""
 
@@ -103,6 +118,8 @@ class ConnectorEditor(QDialog):
         self.setMinimumWidth(560)  # room for the help shown as placeholder text
         self.kind = QComboBox()
         self.kind.setObjectName("kind")
+        # No system is preselected: the form appears once the user picks theirs.
+        self.kind.addItem(CHOOSE, None)
         for kind, cls in sorted(base.load_all().items(), key=lambda kv: kv[1].title):
             self.kind.addItem(cls.title, kind)
         self.name = QLineEdit(row.name if row else "")
@@ -117,14 +134,15 @@ class ConnectorEditor(QDialog):
         self.error.setWordWrap(True)
         self.error.hide()
         head = QFormLayout()
-        head.addRow("Kind", self.kind)
-        head.addRow("Name", self.name)
+        head.addRow(form_label("System"), self.kind)
+        head.addRow(form_label("Name", True), self.name)
         self.form_box = QVBoxLayout()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addLayout(self.form_box)
@@ -137,14 +155,21 @@ class ConnectorEditor(QDialog):
         if self.form is not None:
             self.form.setParent(None)
             self.form.deleteLater()
-        cls = base.kind_class(str(self.kind.currentData()))
+        self.form = None
+        kind = self.kind.currentData()
+        self.save_button.setEnabled(kind is not None)
+        if kind is None:
+            return
+        cls = base.kind_class(str(kind))
         values = self.row.config if self.row else None
         self.form = SchemaForm(cls.schema, values, editing=self.row is not None)
         self.form_box.addWidget(self.form)
 
     def save(self) -> None:
         """Validate and store on the engine thread; close on success, show the reason if not."""
-        assert self.form is not None
+        if self.form is None:
+            self._failed(ValueError("Choose your system first."))
+            return
         name, kind, values = (
             self.name.text().strip(),
             str(self.kind.currentData()),
@@ -160,6 +185,13 @@ class ConnectorEditor(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.error.setText(str(exc))
         self.error.show()
+
+
+EMPTY_LIST = (
+    "No service desk or knowledge base yet. Press Add…, choose your system (Request "
+    "Tracker, Zendesk, Freshdesk, Jira, e-mail, a webhook, MediaWiki, Confluence, a "
+    "folder…) and fill in its address and token; Test connection then checks it."
+)
 
 
 class ConnectorsDialog(QDialog):
@@ -211,6 +243,12 @@ class ConnectorsDialog(QDialog):
             self.list.addItem(item)
         if self.list.count():
             self.list.setCurrentRow(0)
+            if self.outcome.text() == EMPTY_LIST:
+                self.outcome.setText("Select a connector and press Test connection.")
+        else:
+            self.outcome.setText(EMPTY_LIST)
+        for key in ("edit", "remove", "test"):
+            self.buttons[key].setEnabled(self.list.count() > 0)
 
     def selected(self) -> str:
         item = self.list.currentItem()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence, QResizeEvent
@@ -330,7 +331,7 @@ class MainWindow(QMainWindow):
         if view is not None:  # the pane may have taken room: keep the column in sight
             QTimer.singleShot(0, lambda: self.deck.ensureWidgetVisible(view))
         if self.pane.summary is not None and self.pane.summary.unread:
-            self.bridge.write(lambda s: mark_read(s, conversation_id))
+            self.bridge.op("conversations.mark_read", conversation_id=conversation_id)
 
     def focus_search(self) -> None:
         self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -342,6 +343,7 @@ class MainWindow(QMainWindow):
             self.search_field.clear()
             self._search_timer.stop()
             self.deck.close_search()
+            self.pane.set_highlight(())
             self.deck.focus_column(0)
             return
         if self.pane.conversation_id != NO_CONVERSATION:
@@ -353,7 +355,11 @@ class MainWindow(QMainWindow):
         self.deck.focus_column(0)
 
     def _run_search(self) -> None:
-        self.deck.show_search(self.search_field.text())
+        text, ignored = search_words(self.search_field.text(), self.store.accounts())
+        view = self.deck.show_search(text)
+        self.pane.set_highlight([w.strip('"*') for w in text.split() if w.upper() != "OR"])
+        if view is not None and ignored:
+            view.set_name(f"Search: {text}  (not {', '.join(ignored)}: in every mention)")
 
     def _pane_closed(self) -> None:
         view = self.deck.current_column()
@@ -460,8 +466,19 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def mark_read(store: Store, conversation_id: int) -> Changed:
-    """Runs on the engine thread with the writer store."""
-    from inbox.store.reading import set_unread
+def search_words(text: str, accounts: list[Any]) -> tuple[str, list[str]]:
+    """The search without our own handles, and the handles left out.
 
-    return set_unread(store, conversation_id, False)
+    Every mention of an account carries its handle, so searching it would match all
+    of them; with other words it is dropped, alone it is kept (the user asked for it).
+    """
+    own = set()
+    for account in accounts:
+        handle = account.handle.lstrip("@").lower()
+        own |= {handle, handle.split("@")[0], handle.split(".")[0]}
+    words = text.split()
+    kept = [w for w in words if w.lstrip("@").lower() not in own]
+    if not kept:
+        return text.strip(), []
+    ignored = [w for w in words if w not in kept]
+    return " ".join(kept), ignored

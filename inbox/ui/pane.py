@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -154,6 +155,24 @@ def thread_html(
     return "".join(parts)
 
 
+MARK_STYLE = "background-color:#ffe066; color:#1f2328"
+
+
+def highlight(document: str, words: Sequence[str]) -> str:
+    """Wrap each word's occurrences (any case, as a word start) in the text of an HTML
+    document, never inside a tag or an entity."""
+    terms = [re.escape(w) for w in words if w.strip()]
+    if not terms:
+        return document
+    pattern = re.compile(r"(?<![\w&#])(" + "|".join(terms) + r")", re.IGNORECASE)
+    parts = re.split(r"(<[^>]*>)", document)
+    for n, part in enumerate(parts):
+        if part.startswith("<"):
+            continue
+        parts[n] = pattern.sub(lambda m: f"<span style='{MARK_STYLE}'>{m.group(1)}</span>", part)
+    return "".join(parts)
+
+
 class ConversationPane(QFrame):
     """Shows one conversation. Other features add their controls through its extension points.
 
@@ -180,6 +199,7 @@ class ConversationPane(QFrame):
         self._now = now
         self.conversation_id = NO_CONVERSATION
         self.summary: ConversationSummary | None = None
+        self.highlight_words: tuple[str, ...] = ()  # the search's words, marked in the thread
         self.setObjectName("conversationPane")
         self.setMinimumWidth(380)
 
@@ -284,6 +304,14 @@ class ConversationPane(QFrame):
             self._actions_scroll.show()
             self.thread_split.setSizes([550, 450])  # proportions: the splitter scales them
 
+    def set_highlight(self, words: Sequence[str]) -> None:
+        """Mark these words (the open search's) in the thread; () marks nothing."""
+        words = tuple(w for w in words if w)
+        if words != self.highlight_words:
+            self.highlight_words = words
+            if self.summary is not None:
+                self._render(self.summary, keep_scroll=True)
+
     def reveal(self, widget: QWidget) -> None:
         """Scroll the actions area so widget (a note box, the reply box) is in sight."""
         self._actions_scroll.ensureWidgetVisible(widget)
@@ -352,7 +380,10 @@ class ConversationPane(QFrame):
             if r.kind == "reply" and r.status in ("queued", "sending", "failed")
         ]
         self.browser.setHtml(
-            thread_html(s, self.store.conversations.messages(s.id), self._now(), notes, unsent)
+            highlight(
+                thread_html(s, self.store.conversations.messages(s.id), self._now(), notes, unsent),
+                self.highlight_words,
+            )
         )
         scroll.setValue(keep)
 

@@ -9,8 +9,15 @@ import os
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleFactory,
+    QStyleOption,
+    QWidget,
+)
 
 THEME_ENV = "SOCIAL_INBOX_THEME"
 
@@ -123,7 +130,7 @@ _preference = "system"  # Preferences → theme (ui.theme); the environment vari
 
 
 def set_preference(scheme: str) -> None:
-    """"system", "light" or "dark" from the profile's ui.theme setting."""
+    """ "system", "light" or "dark" from the profile's ui.theme setting."""
     global _preference
     _preference = scheme if scheme in ("light", "dark") else "system"
 
@@ -138,8 +145,42 @@ def colours() -> Colours:
     return DARK if is_dark() else LIGHT
 
 
+class InboxStyle(QProxyStyle):
+    """Fusion, with tick boxes that stand out in the dark scheme.
+
+    Fusion outlines a tick box with the window colour darkened and fills it with the
+    base colour: on a dark window both vanish. Dark mode draws them on a lighter
+    box with a light outline; everything else is Fusion's.
+    """
+
+    BOXES = (
+        QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+        QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck,
+        QStyle.PrimitiveElement.PE_IndicatorRadioButton,
+    )
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        if element in self.BOXES and is_dark():
+            lighter = type(option)(option)
+            pal = QPalette(option.palette)
+            pal.setColor(QPalette.ColorRole.Base, QColor("#3a404a"))
+            pal.setColor(QPalette.ColorRole.Window, QColor("#c2c9d3"))  # outline: darker(140)
+            pal.setColor(QPalette.ColorRole.Text, QColor("#ffffff"))
+            lighter.palette = pal
+            super().drawPrimitive(element, lighter, painter, widget)
+            return
+        super().drawPrimitive(element, option, painter, widget)
+
+
 def apply(app: QApplication) -> None:
-    app.setStyle("Fusion")
+    if not isinstance(app.style(), InboxStyle):
+        app.setStyle(InboxStyle(QStyleFactory.create("Fusion")))
     app.setPalette(_palette(is_dark()))
 
 

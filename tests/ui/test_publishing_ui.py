@@ -151,18 +151,19 @@ def test_calendar_week_and_month_and_drag_to_reschedule(
     day = utc_to_local(post.scheduled_at, "UTC").date()
     view = CalendarView(session.store, session.window.bridge, day, "UTC")
     qtbot.addWidget(view)
-    assert view.items(day) == ["10:00 Tomorrow's post"]
+    entry = "10:00 · scheduled · @teashop\nTomorrow's post"
+    assert view.items(day) == [entry]
     assert len(view.visible_days()) == 7
     view.set_mode("month")
     assert len(view.visible_days()) == 42
-    assert view.items(day) == ["10:00 Tomorrow's post"]
+    assert view.items(day) == [entry]
 
     target = day + timedelta(days=2)
     if target not in view.days:
         view.set_mode("week")
         view.go_to(target)
     view.move_post(post.id, target)
-    qtbot.waitUntil(lambda: view.items(target) == ["10:00 Tomorrow's post"], timeout=5000)
+    qtbot.waitUntil(lambda: view.items(target) == [entry], timeout=5000)
     assert view.items(day) == []
     assert session.store.posts.get(post.id).scheduled_at.date() == target
 

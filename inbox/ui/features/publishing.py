@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QVBoxLayout
 
+from inbox.core.posts import Post
 from inbox.engine import Engine
 from inbox.ui.approvals import ApprovalQueue
 from inbox.ui.calendar import CalendarView
@@ -47,6 +48,10 @@ def open_calendar(window: MainWindow, engine: Engine) -> QDialog:
     view = CalendarView(window.store, window.bridge, today, zone, _member(window), dialog)
     view.open_post.connect(
         lambda post_id: open_composer(window, engine, window.store.posts.get(post_id))
+    )
+    # Double-click on an empty hour: a new post planned for it, in the calendar's zone.
+    view.compose_at.connect(
+        lambda when: open_composer(window, engine, Post("", scheduled_at=when, zone=zone))
     )
     QVBoxLayout(dialog).addWidget(view)
     dialog.show()
