@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from inbox.cli.main import hint
 from inbox.connectors import base
 from inbox.core.article import draft_article
 from inbox.core.errors import ConfigError
@@ -133,6 +134,8 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([{"name": r.name, "kind": r.kind, "config": r.config} for r in rows]))
         return 0
+    if not rows:
+        print(f"No connectors. Add one with: {hint(args, 'connectors add KIND --name NAME')}")
     for r in rows:
         settings = ", ".join(f"{k}={v}" for k, v in sorted(r.config.items()))
         print(f"{r.name}\t{r.kind}\t{settings}")

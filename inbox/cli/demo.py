@@ -13,7 +13,7 @@ from inbox.core.errors import ConfigError
 from inbox.demo import seed
 from inbox.engine import Engine
 from inbox.profile import Profile
-from inbox.store import Store
+from inbox.store import Store, reading
 
 
 def register(sub: Any) -> None:
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     profile = Profile.resolve(args.profile)
     seed_profile(profile)
     with contextlib.closing(Store(profile.db_path, readonly=True)) as store:
-        conversations = store.query("SELECT count(*) FROM conversations")[0][0]
+        conversations = reading.conversation_count(store)
         print(
             f"Seeded {profile.folder}: {len(store.accounts())} accounts, "
             f"{conversations} conversations, {len(store.columns.all())} columns."

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from inbox.cli import session
+from inbox.cli.main import hint
 from inbox.engine.replies import queue_reply
 
 
@@ -46,5 +47,5 @@ def cmd_reply(args: argparse.Namespace) -> int:
             actor="cli",
         ),
     )
-    print(f"Queued reply {item.id}; `social-inbox sync --once` sends it.")
+    print(f"Queued reply {item.id}; {hint(args, 'sync --once')} sends it.")
     return 0

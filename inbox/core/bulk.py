@@ -93,6 +93,17 @@ def parse_when(text: str, zone_name: str, date_order: str = "dmy") -> datetime |
     return None
 
 
+def _target(ref: str, by_handle: dict[str, Target], by_id: dict[int, Target]) -> Target | None:
+    """An account named by id, full handle, or handle without its instance when only one fits."""
+    if ref.isdigit() and int(ref) in by_id:
+        return by_id[int(ref)]
+    wanted = ref.lstrip("@").lower()
+    if wanted in by_handle:
+        return by_handle[wanted]
+    short = [t for h, t in by_handle.items() if h.split("@")[0] == wanted]
+    return short[0] if len(short) == 1 else None
+
+
 def preview(
     data: str,
     *,
@@ -145,7 +156,7 @@ def preview(
         handles = tuple(h.strip() for h in fields.get("account", "").split() if h.strip())
         ids: list[int] = []
         for handle in handles:
-            target = by_handle.get(handle.lstrip("@").lower())
+            target = _target(handle, by_handle, by_id)
             if target is None:
                 found.append(f"No account {handle}.")
             else:

@@ -78,3 +78,30 @@ class StoreBug(StoreError):
 
 class NotAllowed(InboxError):
     """The member's role or the item's state does not allow this action."""
+
+
+class NotFound(InboxError, KeyError):
+    """What was asked for does not exist (any more): a conversation, column, member, post.
+
+    Also a KeyError, so code written against the store's old bare KeyErrors keeps working.
+    """
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "Not found."
+
+
+class Conflict(InboxError):
+    """The change collides with the current state (a duplicate name, a stale edit)."""
+
+
+def user_words(exc: BaseException) -> str:
+    """The one sentence a person sees for exc, in the window and on the command line.
+
+    Our errors already speak to the user; anything else is a bug, said plainly
+    (its details go to the log, not to the person).
+    """
+    if isinstance(exc, InboxError):
+        return str(exc) or type(exc).__name__
+    if isinstance(exc, KeyError):
+        return "That item no longer exists; it may have been removed meanwhile."
+    return f"Something went wrong inside Social Inbox ({type(exc).__name__}); see the log."

@@ -16,6 +16,10 @@ class Changed:
     posts: bool = False
     rules: bool = False  # the triage rules were edited
     teams: bool = False  # teams, members or the current member changed
+    templates: bool = False  # saved replies
+    settings: bool = False  # a declared setting (core.settings)
+    # Who started it: "user" (the window), "cli", "engine" (loops, rules); "" unknown.
+    initiator: str = ""
 
     def __or__(self, other: Changed) -> Changed:
         return Changed(
@@ -26,11 +30,23 @@ class Changed:
             posts=self.posts or other.posts,
             rules=self.rules or other.rules,
             teams=self.teams or other.teams,
+            templates=self.templates or other.templates,
+            settings=self.settings or other.settings,
+            initiator=self.initiator or other.initiator,
         )
 
     def __bool__(self) -> bool:
         return bool(self.conversations) or any(
-            (self.columns, self.accounts, self.outbox, self.posts, self.rules, self.teams)
+            (
+                self.columns,
+                self.accounts,
+                self.outbox,
+                self.posts,
+                self.rules,
+                self.teams,
+                self.templates,
+                self.settings,
+            )
         )
 
 

@@ -80,6 +80,12 @@ _DECLARED = (
         None,
         "Time zone the calendar and schedule show (empty: the system's).",
     ),
+    Setting(
+        "deck.column_widths",
+        dict,
+        {},
+        "Each deck column's width (narrow, medium, wide) by column id.",
+    ),
     Setting("sla.default", (dict, str, NONE), None, "Response-time policy for no team."),
     Setting(
         "triage.rules_seeded",

@@ -175,6 +175,30 @@ def resolve_missed(engine: Engine, post_id: int, action: str, when: datetime | N
     return saved
 
 
+def cancel(engine: Engine, post_id: int, member_id: int | None = None) -> Post:
+    """Take a post off the schedule (or out of the approval queue): it stays as a draft.
+
+    Raises:
+        NotAllowed: it is being sent or was published, or one of its accounts already
+            holds it on the network's own scheduler (cancel it there).
+    """
+    store = engine.store
+    post = store.posts.get(post_id)
+    if post.state in (PostState.SENDING, PostState.PUBLISHED):
+        raise NotAllowed(f"Post {post_id} is {post.state}: it can no longer be cancelled.")
+    handed = [t.handle for t in store.posts.targets(post_id) if t.status in ("sending", "done")]
+    if handed:
+        raise NotAllowed(
+            f"Post {post_id} is already with the network for {', '.join(handed)}; cancel it there."
+        )
+    saved = store.posts.save(
+        replace(post, state=PostState.DRAFT, error="", note="Cancelled; kept as a draft.")
+    )
+    store.audit(_actor(member_id), "post.cancelled", post_id=post_id)
+    _changed(engine)
+    return saved
+
+
 def retry(engine: Engine, post_id: int) -> None:
     """Retry a failed post's failed accounts (delivered accounts are not sent again)."""
     engine.store.posts.retry(post_id)

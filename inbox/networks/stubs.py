@@ -26,12 +26,7 @@ def _stub(
     )
 
 
-STUBS = {
-    c.name: c
-    for c in (
-        _stub("bluesky", "Bluesky", "#1185fe", "#5aa9ff", 300),
-    )
-}
+STUBS = {c.name: c for c in (_stub("bluesky", "Bluesky", "#1185fe", "#5aa9ff", 300),)}
 
 
 def register_stub(name: str) -> None:

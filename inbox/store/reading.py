@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inbox.core.events import Changed
 
@@ -38,3 +38,53 @@ def unread_counts(store: Store) -> tuple[int, int]:
         (URGENT_POINTS,),
     )[0]
     return int(row[0]), int(row[1])
+
+
+# -- small reads the window and the CLI need (SQL stays in store/) ---------------------
+
+
+def suggested_template(store: Store, conversation_id: int) -> str | None:
+    """The saved reply the rules suggested for a conversation, if any."""
+    rows = store.query("SELECT template FROM conversations WHERE id = ?", (conversation_id,))
+    return rows[0][0] if rows else None
+
+
+def priority_facts(store: Store, conversation_id: int) -> dict[str, Any] | None:
+    """priority, priority_explain (JSON), sla_due_at, sla_breaches of a conversation."""
+    rows = store.query(
+        "SELECT priority, priority_explain, sla_due_at, sla_breaches FROM conversations"
+        " WHERE id = ?",
+        (conversation_id,),
+    )
+    return dict(rows[0]) if rows else None
+
+
+def newest_conversation_id(store: Store) -> int:
+    """The highest conversation id (0 when there is none): ids only grow."""
+    return int(store.query("SELECT coalesce(max(id), 0) FROM conversations")[0][0])
+
+
+def conversation_count(store: Store) -> int:
+    return int(store.query("SELECT count(*) FROM conversations")[0][0])
+
+
+def known_handles(store: Store, limit: int = 2000) -> list[str]:
+    """Contacts' handles for @ completion, the most followed first."""
+    rows = store.query(
+        "SELECT handle FROM contacts ORDER BY followers_count DESC NULLS LAST, handle LIMIT ?",
+        (limit,),
+    )
+    return [r[0] for r in rows]
+
+
+def due_posts_in_outbox(
+    store: Store, horizon: str, account_ids: list[int]
+) -> tuple[int, str | None]:
+    """(post rows queued or sending for account_ids due by horizon, the earliest due time)."""
+    rows = store.query(
+        f"""SELECT count(*), min(due_at) FROM outbox WHERE kind = 'post'
+              AND status IN ('queued', 'sending') AND due_at <= ?
+              AND account_id IN ({",".join("?" * len(account_ids))})""",
+        (horizon, *account_ids),
+    )
+    return int(rows[0][0]), rows[0][1]

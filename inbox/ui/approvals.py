@@ -104,8 +104,10 @@ class ApprovalQueue(QDialog):
     def _author(self, post: Post) -> str:
         if post.author_id is None:
             return "local"
-        rows = self.store.query("SELECT name FROM members WHERE id = ?", (post.author_id,))
-        return str(rows[0][0]) if rows else f"member {post.author_id}"
+        try:
+            return self.store.teams.member(post.author_id).name
+        except KeyError:
+            return f"member {post.author_id}"
 
     def current(self) -> Post | None:
         item = self.list.currentItem()

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from inbox.core.errors import InboxError
+from inbox.core.errors import InboxError, user_words
 from inbox.core.events import AccountStatus, Changed, ErrorEvent, Event, Progress
-from inbox.engine import Engine
-from inbox.store import Store
+from inbox.engine import Engine, ops
 from inbox.ui.reader import Done, Failed, ReaderThread, ReadFn, Ticket
+
+log = logging.getLogger(__name__)
 
 
 class EngineBridge(QObject):
@@ -100,29 +102,25 @@ class EngineBridge(QObject):
         future.add_done_callback(finished)
         return future
 
-    def write(
+    def op(
         self,
-        fn: Callable[[Store], Any],
-        changed: Changed | None = None,
+        name: str,
+        /,
         on_done: Done | None = None,
         on_error: Failed | None = None,
+        **args: Any,
     ) -> concurrent.futures.Future[Any]:
-        """Run fn(writer store) on the engine thread, then publish what changed.
+        """Run the operation name (engine.ops) with plain-data args, started by the user.
 
-        The published Changed is fn's result when it returns one, else `changed`.
+        The operation audits, records its undo and publishes what changed; on_done gets
+        its result on the GUI thread.
         """
-
-        def command(engine: Engine) -> Any:
-            result = fn(engine.store)
-            what = result if isinstance(result, Changed) else changed
-            if what:
-                engine.publish(what)
-            return result
-
-        return self.run(command, on_done, on_error)
+        return self.run(lambda e: ops.run(e, name, initiator="user", **args), on_done, on_error)
 
     def _report(self, exc: BaseException) -> None:
-        message = str(exc) if isinstance(exc, InboxError) else f"Internal error: {exc!r}"
+        if not isinstance(exc, InboxError):
+            log.error("operation failed", exc_info=exc)
+        message = user_words(exc)
         self.error.emit(ErrorEvent(message))
 
     def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:

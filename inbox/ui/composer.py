@@ -52,7 +52,7 @@ from inbox.core.schedule import zone as find_zone
 from inbox.engine import Engine
 from inbox.engine import publishing as pub
 from inbox.networks import registry
-from inbox.store import Store
+from inbox.store import Store, reading
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.template_picker import TemplatePicker, unresolved
 
@@ -174,13 +174,7 @@ class Composer(QDialog):
             t.account_id: t for t in store.posts.send_targets([a.id for a in self._accounts])
         }
         self._dirty = False
-        handles = [
-            r[0]
-            for r in store.query(
-                "SELECT handle FROM contacts"
-                " ORDER BY followers_count DESC NULLS LAST, handle LIMIT 2000"
-            )
-        ]
+        handles = reading.known_handles(store)
 
         layout = QVBoxLayout(self)
         self.account_list = QListWidget()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMessageBox, QScrollAre
 
 from inbox.core.events import Changed
 from inbox.core.models import Column, ColumnFilter
+from inbox.engine.ops.columns import filter_args
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.column_model import ColumnModel
@@ -184,15 +185,7 @@ class Deck(QScrollArea):
             return
         view.set_width(name)
         self.layout_changed.emit()
-        key = str(view.column_id)
-
-        def save(store: Store) -> None:
-            widths = store.setting(WIDTHS_SETTING)
-            widths = dict(widths) if isinstance(widths, dict) else {}
-            widths[key] = name
-            store.set_setting(WIDTHS_SETTING, widths)
-
-        self.bridge.write(save)
+        self.bridge.op("columns.set_width", column_id=view.column_id, width=name)
 
     def _wire(self, view: ColumnView) -> None:
         view.opened.connect(self.opened)
@@ -217,15 +210,15 @@ class Deck(QScrollArea):
         """Priority, direct messages, mentions: one write, one redraw."""
         team = self.shown_team()
 
-        def add(store: Store) -> None:
-            for name, flt in USUAL_COLUMNS:
-                store.columns.add(name, flt, team_id=team)
-
-        self.bridge.write(add, COLUMNS_CHANGED)
+        self.bridge.op(
+            "columns.add_many",
+            columns=[{"name": n, "filter": filter_args(f)} for n, f in USUAL_COLUMNS],
+            team_id=team,
+        )
 
     def add_column(self, name: str, flt: ColumnFilter) -> None:
         team = self.shown_team()
-        self.bridge.write(lambda s: s.columns.add(name, flt, team_id=team), COLUMNS_CHANGED)
+        self.bridge.op("columns.add", name=name, filter=filter_args(flt), team_id=team)
 
     def new_column(self) -> None:
         """Ask for a filter and a name, then add the column."""
@@ -243,7 +236,7 @@ class Deck(QScrollArea):
         dialog = FilterDialog(self.store.accounts(), flt_shown, view.name, self)
         if dialog.exec():
             name, flt = dialog.name(), dialog.result_filter()
-            self.bridge.write(lambda s: s.columns.update(cid, name=name, flt=flt), COLUMNS_CHANGED)
+            self.bridge.op("columns.update", column_id=cid, name=name, filter=filter_args(flt))
 
     def rename_column(self, view: ColumnView) -> None:
         if view.column_id is None:
@@ -253,7 +246,7 @@ class Deck(QScrollArea):
             self.rename(view.column_id, name.strip())
 
     def rename(self, column_id: int, name: str) -> None:
-        self.bridge.write(lambda s: s.columns.update(column_id, name=name), COLUMNS_CHANGED)
+        self.bridge.op("columns.update", column_id=column_id, name=name)
 
     def remove_column(self, view: ColumnView, confirm: bool = True) -> None:
         if view is self._search:
@@ -268,7 +261,7 @@ class Deck(QScrollArea):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         cid = view.column_id
-        self.bridge.write(lambda s: s.columns.remove(cid), COLUMNS_CHANGED)
+        self.bridge.op("columns.remove", column_id=cid)
 
     def move_column(self, view: ColumnView, delta: int) -> None:
         ids = [v.column_id for v in self._views if v.column_id is not None]
@@ -279,7 +272,7 @@ class Deck(QScrollArea):
         if to == at:
             return
         ids.insert(to, ids.pop(at))
-        self.bridge.write(lambda s: s.columns.reorder(ids), COLUMNS_CHANGED)
+        self.bridge.op("columns.reorder", column_ids=ids)
 
     # -- search -------------------------------------------------------------------
 

@@ -9,11 +9,14 @@ of them opens the conversation when clicked.
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import threading
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from PySide6.QtCore import SLOT, QEvent, QObject, QRect, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -132,69 +135,99 @@ class NotificationBar(QToolBar):
 
 
 class DesktopNotifications(QObject):
-    """org.freedesktop.Notifications over the session bus; `available` is False without one.
+    """org.freedesktop.Notifications on the session bus, through jeepney (pure Python D-Bus,
+    already installed with keyring on Linux; QtDBus cannot send the spec's uint argument).
+
+    `available` is False without a session bus or a notification service. Clicks arrive as
+    ActionInvoked signals on a second connection read by a daemon thread.
 
     Signals:
         clicked(int): the user clicked a notification about that conversation.
     """
 
     clicked = Signal(int)
+    _invoked = Signal(int, str)  # from the listening thread; queued to the GUI thread
     SERVICE = "org.freedesktop.Notifications"
     PATH = "/org/freedesktop/Notifications"
+    TIMEOUT_S = 2.0
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._targets: dict[int, int] = {}
+        self._lock = threading.Lock()
         self.available = False
+        self._invoked.connect(self._on_invoked)
+        if not sys.platform.startswith("linux") or not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+            return
         try:
-            from PySide6.QtDBus import QDBusConnection, QDBusInterface
-        except ImportError:  # Qt built without D-Bus (Windows, macOS)
-            return
-        bus = QDBusConnection.sessionBus()
-        if not bus.isConnected():
-            return
-        names = bus.interface()
-        if names is None or not names.isServiceRegistered(self.SERVICE).value():
-            return
-        self._interface = QDBusInterface(self.SERVICE, self.PATH, self.SERVICE, bus)
-        self.available = self._interface.isValid()
-        if self.available:
-            bus.connect(
-                self.SERVICE,
-                self.PATH,
-                self.SERVICE,
-                "ActionInvoked",
-                self,
-                SLOT("action_invoked(uint,QString)").encode(),
+            from jeepney import DBusAddress, MatchRule, message_bus
+            from jeepney.io.blocking import open_dbus_connection
+
+            self._address = DBusAddress(self.PATH, bus_name=self.SERVICE, interface=self.SERVICE)
+            self._conn = open_dbus_connection("SESSION")
+            owned = self._conn.send_and_get_reply(
+                message_bus.NameHasOwner(self.SERVICE), timeout=self.TIMEOUT_S
             )
+            if not owned.body[0]:
+                self._conn.close()
+                return
+            self._listen = open_dbus_connection("SESSION")
+            rule = MatchRule(
+                type="signal", interface=self.SERVICE, member="ActionInvoked", path=self.PATH
+            )
+            self._listen.send_and_get_reply(message_bus.AddMatch(rule), timeout=self.TIMEOUT_S)
+        except Exception as exc:  # no bus, refused, timed out: the window bar takes over
+            log.debug("no desktop notification service: %s", exc)
+            return
+        threading.Thread(target=self._read_signals, name="notifications", daemon=True).start()
+        self.available = True
+
+    def _read_signals(self) -> None:
+        from jeepney import HeaderFields
+
+        while True:
+            try:
+                message = self._listen.receive()
+            except Exception:  # the connection closed
+                return
+            if message.header.fields.get(HeaderFields.member) == "ActionInvoked":
+                notification_id, action = message.body
+                self._invoked.emit(int(notification_id), str(action))
 
     def show(self, notification: Notification) -> bool:
         if not self.available:
             return False
-        from PySide6.QtDBus import QDBus
+        from jeepney import new_method_call
 
-        reply = self._interface.call(
-            QDBus.CallMode.Block,
+        call = new_method_call(
+            self._address,
             "Notify",
-            assets.APP_NAME,
-            0,
-            assets.APP_ID,
-            notification.title,
-            notification.body,
-            ["default", "Open"],
-            {"desktop-entry": assets.APP_ID},
-            8000,
+            "susssasa{sv}i",
+            (
+                assets.APP_NAME,
+                0,
+                assets.APP_ID,
+                notification.title,
+                notification.body,
+                ["default", "Open"],
+                {"desktop-entry": ("s", assets.APP_ID)},
+                8000,
+            ),
         )
-        args = reply.arguments()
-        if not args:
+        try:
+            reply = self._conn.send_and_get_reply(call, timeout=self.TIMEOUT_S)
+            notification_id = int(reply.body[0])
+        except Exception as exc:
+            log.warning("desktop notification failed: %s", exc)
             return False
         if notification.conversation_ids:
-            self._targets[int(args[0])] = notification.conversation_ids[0]
+            with self._lock:
+                self._targets[notification_id] = notification.conversation_ids[0]
         return True
 
-    @Slot("uint", str)
-    def action_invoked(self, notification_id: int, action: str) -> None:
-        target = self._targets.pop(int(notification_id), 0)
+    def _on_invoked(self, notification_id: int, action: str) -> None:
+        with self._lock:
+            target = self._targets.pop(notification_id, 0)
         if target and action in ("default", "Open"):
             self.clicked.emit(target)
 
@@ -440,7 +473,7 @@ def install(window: MainWindow, profile: Profile) -> Desktop:
     bridge = window.bridge
 
     def save(name: str, value: Any) -> None:
-        bridge.run(lambda e: e.store.set_setting(name, value))
+        bridge.op("settings.set", name=name, value=value)
 
     if profile.demo:
         login_args = ["--demo"]

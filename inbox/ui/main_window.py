@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
         if view is not None:  # the pane may have taken room: keep the column in sight
             QTimer.singleShot(0, lambda: self.deck.ensureWidgetVisible(view))
         if self.pane.summary is not None and self.pane.summary.unread:
-            self.bridge.write(lambda s: mark_read(s, conversation_id))
+            self.bridge.op("conversations.mark_read", conversation_id=conversation_id)
 
     def focus_search(self) -> None:
         self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -482,10 +482,3 @@ def search_words(text: str, accounts: list[Any]) -> tuple[str, list[str]]:
         return text.strip(), []
     ignored = [w for w in words if w not in kept]
     return " ".join(kept), ignored
-
-
-def mark_read(store: Store, conversation_id: int) -> Changed:
-    """Runs on the engine thread with the writer store."""
-    from inbox.store.reading import set_unread
-
-    return set_unread(store, conversation_id, False)

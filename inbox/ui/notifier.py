@@ -13,7 +13,7 @@ from inbox.core.clock import to_iso
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.notify import Alert, AlertKind, Notification, NotifyPrefs, plan
-from inbox.store import Store
+from inbox.store import Store, reading
 from inbox.ui.reader import Reads
 
 
@@ -52,8 +52,7 @@ class Notifier(QObject):
 
         O(1) at start-up however large the store: ids only grow, due times are times.
         """
-        rows = self._store.query("SELECT coalesce(max(id), 0) FROM conversations")
-        self._floor_id = int(rows[0][0])
+        self._floor_id = reading.newest_conversation_id(self._store)
         self._since = to_iso(self._now())
 
     def _fresh(self, alert: Alert) -> bool:

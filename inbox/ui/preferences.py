@@ -246,7 +246,7 @@ def apply_changes(window: Any, changes: dict[str, Any]) -> None:
             if action.isChecked() != bool(value):
                 action.trigger()  # toggles, then saves and applies as the menu does
             continue
-        window.bridge.run(lambda e, n=name, v=value: e.store.set_setting(n, v))
+        window.bridge.op("settings.set", name=name, value=value)
         if name == "ui.theme":
             theme.set_preference(str(value))
             from PySide6.QtWidgets import QApplication

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from inbox.core.posts import ApprovalPolicy
 from inbox.core.schedule import MissedPolicy
+from inbox.engine import Engine, ops
 from inbox.store import Store
 from inbox.store.posts import TeamPolicy
 from inbox.ui.bridge import EngineBridge
@@ -41,14 +42,14 @@ class PublishingSettings(QDialog):
         self.bridge = bridge
         self.member = QComboBox()
         self.member.addItem("(nobody: a one-person install, acts as admin)", None)
-        for row in store.query("SELECT id, name, role FROM members ORDER BY name"):
-            self.member.addItem(f"{row[1]} ({row[2]})", row[0])
+        for m in sorted(store.teams.members(), key=lambda m: m.name):
+            self.member.addItem(f"{m.name} ({m.role})", m.id)
         current = store.teams.current()
         me = current.id if current is not None else None
         self.member.setCurrentIndex(max(0, self.member.findData(me)))
         self.team = QComboBox()
         self.team.addItem("Posts without a team", None)
-        for row in store.query("SELECT id, name FROM teams ORDER BY name"):
+        for row in sorted(store.teams.all().items(), key=lambda t: t[1]):
             self.team.addItem(row[1], row[0])
         self.approval = QComboBox()
         for key, label in APPROVAL_LABELS.items():
@@ -91,9 +92,16 @@ class PublishingSettings(QDialog):
         member = self.member.currentData()
         alt = self.alt.isChecked()
 
-        def write(store: Store) -> None:
-            store.posts.set_team_policy(team, policy)
-            store.teams.set_current(member)
-            store.set_setting("publishing.require_alt_text", alt)
+        def save(engine: Engine) -> None:
+            ops.run(
+                engine,
+                "posts.set_team_policy",
+                team_id=team,
+                approval=str(policy.approval),
+                missed=str(policy.missed),
+                grace_minutes=policy.grace_minutes,
+            )
+            ops.run(engine, "members.set_current", member_id=member)
+            ops.run(engine, "settings.set", name="publishing.require_alt_text", value=alt)
 
-        self.bridge.write(write, on_done=lambda _r: self.status.setText("Saved."))
+        self.bridge.run(save, on_done=lambda _r: self.status.setText("Saved."))

@@ -218,7 +218,10 @@ class SlotsDialog(QDialog):
         except ConfigError as exc:
             self.status.setText(str(exc))
             return
-        self.bridge.write(
-            lambda s: s.posts.set_posting_schedule(account_id, schedule),
+        self.bridge.op(
+            "posts.set_posting_schedule",
             on_done=lambda _r: self.status.setText("Saved."),
+            account_id=account_id,
+            zone=schedule.zone,
+            slots=schedule.format(),
         )

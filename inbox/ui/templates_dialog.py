@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from inbox.core import templates as core
 from inbox.core.errors import InboxError
 from inbox.core.templates import STANDARD_FIELDS, Template
+from inbox.engine.ops.templates import template_args
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 
@@ -117,10 +118,11 @@ class TemplatesDialog(QDialog):
             id=old.id if old and old.name == self.name.text().strip() else 0,
             custom_fields=odd,
         )
-        self.bridge.write(
-            lambda s: s.templates.save(template),
+        self.bridge.op(
+            "templates.save",
             on_done=lambda saved: self._saved(saved.name),
             on_error=self._failed,
+            template=template_args(template),
         )
 
     def _saved(self, name: str) -> None:
@@ -133,7 +135,7 @@ class TemplatesDialog(QDialog):
     def delete(self) -> None:
         t = self.current()
         if t is not None:
-            self.bridge.write(lambda s: s.templates.delete(t.id), on_done=lambda _r: self.reload())
+            self.bridge.op("templates.delete", on_done=lambda _r: self.reload(), template_id=t.id)
 
     def import_file(self, path: str = "") -> None:
         if not path:
@@ -145,10 +147,11 @@ class TemplatesDialog(QDialog):
         except (OSError, UnicodeDecodeError, InboxError) as exc:
             self.status.setText(str(exc))
             return
-        self.bridge.write(
-            lambda s: s.templates.import_all(items),
+        self.bridge.op(
+            "templates.import",
             on_done=self._imported,
             on_error=self._failed,
+            templates=[template_args(t) for t in items],
         )
 
     def _imported(self, count: int) -> None:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QTextBrowser, QVBoxLayout, QWid
 from inbox.core import history as words
 from inbox.core.events import Changed
 from inbox.engine import triage as ops
-from inbox.store import Store
+from inbox.store import Store, reading
 from inbox.ui.bridge import EngineBridge
 
 
@@ -69,10 +69,7 @@ class TriagePanel(QWidget):
             self.template.clear()
             return
         self.view.setHtml(history_html(self._store, conversation_id))
-        rows = self._store.query(
-            "SELECT template FROM conversations WHERE id = ?", (conversation_id,)
-        )
-        template = rows[0][0] if rows else None
+        template = reading.suggested_template(self._store, conversation_id)
         self.template.setText(
             f"Suggested template: <b>{html.escape(template)}</b>" if template else ""
         )

@@ -64,9 +64,12 @@ def test_a_wrong_value_is_shown_in_plain_words_and_secrets_go_to_the_keyring(
     editor.form.inputs["token"].setText("1-2-s3cret")
     with qtbot.waitSignal(editor.accepted, timeout=5000):
         editor.save()
-    assert secrets.get_secret(
-        secrets.connector_key(window.store.connectors.profile_id(), "desk", "token")
-    ) == "1-2-s3cret"
+    assert (
+        secrets.get_secret(
+            secrets.connector_key(window.store.connectors.profile_id(), "desk", "token")
+        )
+        == "1-2-s3cret"
+    )
     qtbot.waitUntil(lambda: bool(window.store.connectors.all()))
     assert "s3cret" not in str(window.store.connectors.get("desk").config)
     # Editing keeps the stored secret when the masked field is left empty.
@@ -75,9 +78,12 @@ def test_a_wrong_value_is_shown_in_plain_words_and_secrets_go_to_the_keyring(
     assert again.form.inputs["token"].text() == ""
     with qtbot.waitSignal(again.accepted, timeout=5000):
         again.save()
-    assert secrets.get_secret(
-        secrets.connector_key(window.store.connectors.profile_id(), "desk", "token")
-    ) == "1-2-s3cret"
+    assert (
+        secrets.get_secret(
+            secrets.connector_key(window.store.connectors.profile_id(), "desk", "token")
+        )
+        == "1-2-s3cret"
+    )
 
 
 def test_push_shows_the_pending_ticket_with_the_systems_error(

@@ -68,9 +68,7 @@ def test_badge_drawing() -> None:
     assert desktop.badge_text(150) == "99+"
 
 
-def test_tray_menu_new_post_and_open(
-    workspace: Path, open_profile: Opener, qtbot: QtBot
-) -> None:
+def test_tray_menu_new_post_and_open(workspace: Path, open_profile: Opener, qtbot: QtBot) -> None:
     session = open_profile(workspace)
     d = desktop.of(session.window)
     session.window.hide()
@@ -85,8 +83,9 @@ def test_tray_menu_new_post_and_open(
 
 
 def test_notification_without_tray_shows_in_the_window_and_opens_on_click(
-    workspace: Path, open_profile: Opener, qtbot: QtBot
+    workspace: Path, open_profile: Opener, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)  # no notification service
     session = open_profile(workspace)
     d = desktop.of(session.window)
     assert not d.tray_available  # offscreen: no tray, no notification service

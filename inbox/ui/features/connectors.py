@@ -108,7 +108,7 @@ class DeskActions:
     def _link(self, link: str) -> None:
         if link.startswith("retry:"):
             item_id = int(link.partition(":")[2])
-            self.bridge.write(lambda s: s.outbox.retry(item_id), Changed(outbox=True))
+            self.bridge.op("outbox.retry", item_id=item_id)
             self.bridge.run(ops.deliver_now)
 
     # -- push -----------------------------------------------------------------------

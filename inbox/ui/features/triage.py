@@ -30,7 +30,7 @@ from inbox.core.models import ColumnFilter, Status
 from inbox.core.notify import NotifyPrefs
 from inbox.engine import Engine
 from inbox.engine import triage as ops
-from inbox.store import Store
+from inbox.store import Store, reading
 from inbox.ui import fmt
 from inbox.ui.column_model import ID_ROLE
 from inbox.ui.main_window import MainWindow
@@ -61,14 +61,9 @@ def scope_of(key: str) -> tuple[str, int | None]:
 
 def explain_text(store: Store, conversation_id: int, now: datetime) -> str:
     """The priority badge's tooltip: the score, each rule that fired, the SLA."""
-    rows = store.query(
-        "SELECT priority, priority_explain, sla_due_at, sla_breaches FROM conversations"
-        " WHERE id = ?",
-        (conversation_id,),
-    )
-    if not rows:
+    row = reading.priority_facts(store, conversation_id)
+    if row is None:
         return ""
-    row = rows[0]
     lines = [f"Priority {row['priority']} ({rules.band(row['priority'])})"]
     for name, points in json.loads(row["priority_explain"]):
         lines.append(f"  {points:+d}  {name}")
