@@ -120,6 +120,8 @@ def _add(args: argparse.Namespace) -> int:
         ops.save_connector(store, args.name, args.kind, values)
     finally:
         store.close()
+    for warning in base.warnings(args.kind, base.validate(args.kind, values)[0]):
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"Saved connector {args.name!r} ({cls.title}).")
     print(f"Try it: social-inbox connectors test {args.name}")
     return 0

@@ -312,9 +312,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     try:
-        data = args.file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read {args.file}: {exc}") from exc
+        raw = args.file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {args.file}: {exc.strerror}") from exc
+    data, encoding = bulk.decode(raw, str(args.file))
+    if encoding != "UTF-8":
+        print(f"Read {args.file.name} as {encoding}.")
 
     zone = _zone(args)
 
