@@ -116,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if problem is not None:
                 print(problem.message, file=sys.stderr)
                 return 2
+            # Qt-free modules before Qt: once PySide6 is loaded it reads the source of
+            # every module imported after it (its __feature__ check), ~0.6 s at start-up.
+            import inbox.engine
+            import inbox.store  # noqa: F401
             from inbox.ui.app import run_gui  # Qt is imported only for the window
 
             return run_gui(args)
