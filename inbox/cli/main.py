@@ -19,7 +19,7 @@ log = logging.getLogger("inbox")
 
 
 # Global options that take a value: what follows them is not a verb.
-_VALUED = frozenset({"--profile", "--screenshot", "--size", "--open"})
+_VALUED = frozenset({"--profile", "--screenshot", "--size", "--open", "--shot-of"})
 
 
 def wants_verbs(argv: Sequence[str]) -> bool:
@@ -56,6 +56,12 @@ def build_parser(with_verbs: bool = True) -> argparse.ArgumentParser:
         metavar="WxH",
         default="1600x1000",
         help="window size for --screenshot (default 1600x1000)",
+    )
+    parser.add_argument(
+        "--shot-of",
+        choices=("deck", "calendar"),
+        default="deck",
+        help="what --screenshot shows: the deck (default) or the publishing calendar",
     )
     parser.add_argument("--compose", action="store_true", help="open the composer for a new post")
     parser.add_argument(
@@ -110,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if problem is not None:
                 print(problem.message, file=sys.stderr)
                 return 2
+            # Qt-free modules before Qt: once PySide6 is loaded it reads the source of
+            # every module imported after it (its __feature__ check), ~0.6 s at start-up.
+            import inbox.engine
+            import inbox.store  # noqa: F401
             from inbox.ui.app import run_gui  # Qt is imported only for the window
 
             return run_gui(args)

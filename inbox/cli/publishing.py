@@ -49,6 +49,12 @@ def register(sub: Any) -> None:
     p.add_argument("--zone", help="IANA time zone (default: this computer's)")
     p.add_argument("--member", type=int, help="act as this member id (roles, approval)")
     p.add_argument("--queue", action="store_true", help="take the account's next free slot")
+    p.add_argument(
+        "--network-scheduler",
+        action="store_true",
+        help="hand it to the network's own scheduler where it has one (Mastodon), so it goes "
+        "out even when this computer is off; reschedule and cancel still work",
+    )
     p.set_defaults(func=cmd_post)
 
     s = sub.add_parser("schedule", help="scheduled posts: list, import, export, run")
@@ -241,7 +247,9 @@ def cmd_post(args: argparse.Namespace) -> int:
     def run(e: Engine) -> Post:
         ids = tuple(_account_ids(e, args.account))
         when = parse_local(args.at, zone) if args.at else None
-        post = Post(text, ids, scheduled_at=when, zone=zone)
+        post = Post(
+            text, ids, scheduled_at=when, zone=zone, use_network_scheduler=args.network_scheduler
+        )
         if args.queue:
             return pub.add_to_queue(e, post, args.member)
         return pub.submit(e, post, args.member)
@@ -312,9 +320,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     try:
-        data = args.file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read {args.file}: {exc}") from exc
+        raw = args.file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {args.file}: {exc.strerror}") from exc
+    data, encoding = bulk.decode(raw, str(args.file))
+    if encoding != "UTF-8":
+        print(f"Read {args.file.name} as {encoding}.")
 
     zone = _zone(args)
 
