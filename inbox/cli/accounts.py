@@ -10,6 +10,7 @@ import webbrowser
 from typing import Any
 
 from inbox.cli.http import client as http_client
+from inbox.cli.main import hint
 from inbox.core.errors import ConfigError
 from inbox.engine import accounts
 from inbox.networks import registry
@@ -130,7 +131,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     if not rows:
         names = "|".join(c.name for c in registry.signing_in())
-        print(f"No accounts. Add one with: social-inbox accounts add {names} --instance HOST")
+        print(f"No accounts. Add one with: {hint(args, f'accounts add {names} --instance HOST')}")
     for a in rows:
         status = "" if a.status == "ok" else f"  [{a.status}]"
         print(f"{a.id:>3}  {a.network:<9} @{a.handle}  {a.display_name}{status}")

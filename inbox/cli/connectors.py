@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from inbox.cli.main import hint
 from inbox.connectors import base
 from inbox.core.article import draft_article
 from inbox.core.errors import ConfigError
@@ -119,6 +120,8 @@ def _add(args: argparse.Namespace) -> int:
         ops.save_connector(store, args.name, args.kind, values)
     finally:
         store.close()
+    for warning in base.warnings(args.kind, base.validate(args.kind, values)[0]):
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"Saved connector {args.name!r} ({cls.title}).")
     print(f"Try it: social-inbox connectors test {args.name}")
     return 0
@@ -133,6 +136,8 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([{"name": r.name, "kind": r.kind, "config": r.config} for r in rows]))
         return 0
+    if not rows:
+        print(f"No connectors. Add one with: {hint(args, 'connectors add KIND --name NAME')}")
     for r in rows:
         settings = ", ".join(f"{k}={v}" for k, v in sorted(r.config.items()))
         print(f"{r.name}\t{r.kind}\t{settings}")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import inbox.cli
 from inbox import __version__
@@ -17,7 +19,7 @@ log = logging.getLogger("inbox")
 
 
 # Global options that take a value: what follows them is not a verb.
-_VALUED = frozenset({"--profile", "--screenshot", "--size", "--open"})
+_VALUED = frozenset({"--profile", "--screenshot", "--size", "--open", "--shot-of"})
 
 
 def wants_verbs(argv: Sequence[str]) -> bool:
@@ -55,6 +57,12 @@ def build_parser(with_verbs: bool = True) -> argparse.ArgumentParser:
         default="1600x1000",
         help="window size for --screenshot (default 1600x1000)",
     )
+    parser.add_argument(
+        "--shot-of",
+        choices=("deck", "calendar"),
+        default="deck",
+        help="what --screenshot shows: the deck (default) or the publishing calendar",
+    )
     parser.add_argument("--compose", action="store_true", help="open the composer for a new post")
     parser.add_argument(
         "--open",
@@ -77,6 +85,16 @@ def build_parser(with_verbs: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
+def hint(args: argparse.Namespace, verb: str) -> str:
+    """A command line to suggest, keeping the --profile the user gave: `social-inbox … verb`."""
+    profile = getattr(args, "profile", None)
+    if profile:
+        import shlex
+
+        return f"`social-inbox --profile {shlex.quote(str(profile))} {verb}`"
+    return f"`social-inbox {verb}`"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(with_verbs=wants_verbs(argv))
@@ -85,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    profile = getattr(args, "profile", None)
+    if profile and not Path(profile).expanduser().exists():
+        note = f"social-inbox: {profile} does not exist; creating it as a new profile."
+        print(note, file=sys.stderr)
     try:
         if args.command is None:
             from inbox.cli import display_check
@@ -94,15 +116,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             if problem is not None:
                 print(problem.message, file=sys.stderr)
                 return 2
+            # Qt-free modules before Qt: once PySide6 is loaded it reads the source of
+            # every module imported after it (its __feature__ check), ~0.6 s at start-up.
+            import inbox.engine
+            import inbox.store  # noqa: F401
             from inbox.ui.app import run_gui  # Qt is imported only for the window
 
             return run_gui(args)
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        return code
     except InboxError as exc:
         print(f"social-inbox: {user_words(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `conversations list | head`: the reader left; end quietly, as cat does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from inbox.cli.main import hint
 from inbox.core.errors import ConfigError
 from inbox.profile import Profile
 from inbox.store import Store
@@ -77,7 +78,7 @@ def _retry(args: argparse.Namespace) -> int:
             store.audit("cli", "outbox.retry", outbox_id=item_id)
     finally:
         store.close()
-    print(f"Queued {len(args.ids)} row(s) again; `social-inbox sync --once` sends them.")
+    print(f"Queued {len(args.ids)} row(s) again; {hint(args, 'sync --once')} sends them.")
     return 0
 
 

@@ -14,12 +14,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from inbox.cli.http import client
+from inbox.cli.main import hint
 from inbox.core import bulk
 from inbox.core import templates as core_templates
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError
-from inbox.core.posts import ApprovalPolicy, Post
-from inbox.core.schedule import MissedPolicy, PostingSchedule, parse_local, utc_to_local
+from inbox.core.posts import ApprovalPolicy, Post, PostState
+from inbox.core.schedule import (
+    MissedPolicy,
+    PostingSchedule,
+    parse_local,
+    system_zone,
+    utc_to_local,
+)
+from inbox.core.schedule import zone as find_zone
 from inbox.engine import Engine, accounts, ops
 from inbox.engine import publishing as pub
 from inbox.networks import registry
@@ -33,12 +41,20 @@ T = TypeVar("T")
 
 def register(sub: Any) -> None:
     p = sub.add_parser("post", help="write a post (or schedule it with --at)")
-    p.add_argument("--account", action="append", required=True, metavar="HANDLE")
+    p.add_argument(
+        "--account", action="append", required=True, metavar="ID|HANDLE", help="repeatable"
+    )
     p.add_argument("--text-stdin", action="store_true", required=True, help="read the text")
     p.add_argument("--at", metavar="ISO8601", help="when; without an offset, in --zone")
-    p.add_argument("--zone", default="UTC", help="IANA time zone (default UTC)")
+    p.add_argument("--zone", help="IANA time zone (default: this computer's)")
     p.add_argument("--member", type=int, help="act as this member id (roles, approval)")
     p.add_argument("--queue", action="store_true", help="take the account's next free slot")
+    p.add_argument(
+        "--network-scheduler",
+        action="store_true",
+        help="hand it to the network's own scheduler where it has one (Mastodon), so it goes "
+        "out even when this computer is off; reschedule and cancel still work",
+    )
     p.set_defaults(func=cmd_post)
 
     s = sub.add_parser("schedule", help="scheduled posts: list, import, export, run")
@@ -52,10 +68,10 @@ def register(sub: Any) -> None:
         "--account",
         action="append",
         default=[],
-        metavar="HANDLE",
-        help="for rows without an account column",
+        metavar="ID|HANDLE",
+        help="for rows without an account column (which may name ids or handles too)",
     )
-    im.add_argument("--zone", default="UTC")
+    im.add_argument("--zone", help="IANA zone of the dates (default: this computer's)")
     im.add_argument("--date-order", choices=("dmy", "mdy"), default="dmy")
     im.add_argument("--member", type=int)
     im.add_argument("--dry-run", action="store_true", help="only show the preview")
@@ -65,9 +81,9 @@ def register(sub: Any) -> None:
     ex.add_argument("--output", "-o", type=Path, help="file (default: standard output)")
     ex.set_defaults(func=cmd_export)
     sl = ssub.add_parser("slots", help="show or set an account's weekly posting slots")
-    sl.add_argument("--account", required=True, metavar="HANDLE")
+    sl.add_argument("--account", required=True, metavar="ID|HANDLE")
     sl.add_argument("spec", nargs="?", help='e.g. "mon-fri 09:30,15:00; sat 11:00"')
-    sl.add_argument("--zone", default="UTC", help="IANA zone of the slots")
+    sl.add_argument("--zone", help="IANA zone of the slots (default: this computer's)")
     sl.set_defaults(func=cmd_slots)
     po = ssub.add_parser("policy", help="show or set a team's approval and missed-post policy")
     po.add_argument("--team", type=int, help="team id (default: posts without a team)")
@@ -76,6 +92,40 @@ def register(sub: Any) -> None:
     po.add_argument("--grace", type=int, metavar="MINUTES", help="late by more is missed")
     po.add_argument("--alt-text", choices=("required", "optional"), help="for every team")
     po.set_defaults(func=cmd_policy)
+    for name, text in (
+        ("cancel", "take a post off the schedule; it stays a draft"),
+        ("retry", "send a failed post again to the accounts that failed"),
+    ):
+        one = ssub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        one.add_argument("post", type=int, metavar="POST_ID")
+        one.add_argument("--member", type=int, help="act as this member id")
+        one.set_defaults(func=cmd_post_action, action=name)
+    rs = ssub.add_parser("reschedule", help="move a post to another time")
+    rs.add_argument("post", type=int, metavar="POST_ID")
+    rs.add_argument("--at", required=True, metavar="ISO8601", help="without an offset, in --zone")
+    rs.add_argument("--zone", help="IANA zone (default: the post's own zone)")
+    rs.add_argument("--member", type=int, help="act as this member id")
+    rs.set_defaults(func=cmd_post_action, action="reschedule")
+    ap = ssub.add_parser("approve", help="approve a post waiting for approval")
+    ap.add_argument("post", type=int, metavar="POST_ID")
+    ap.add_argument("--member", type=int, help="the approver's member id (default: current)")
+    ap.set_defaults(func=cmd_post_action, action="approve")
+    rj = ssub.add_parser("reject", help="send a post back to its author with a reason")
+    rj.add_argument("post", type=int, metavar="POST_ID")
+    rj.add_argument("--comment", required=True, help="why (the author sees it)")
+    rj.add_argument("--member", type=int, help="the approver's member id (default: current)")
+    rj.set_defaults(func=cmd_post_action, action="reject")
+    mi = ssub.add_parser(
+        "missed",
+        help="answer a post whose time passed: publish now, reschedule, or skip",
+        description="A post whose time passed while the app was closed waits for an answer: "
+        "publish it now, reschedule it (--at), or skip it.",
+    )
+    mi.add_argument("post", type=int, metavar="POST_ID")
+    mi.add_argument("answer", choices=("publish", "reschedule", "skip"))
+    mi.add_argument("--at", metavar="ISO8601", help="for reschedule; without an offset, in --zone")
+    mi.add_argument("--zone", help="IANA zone (default: the post's own zone)")
+    mi.set_defaults(func=cmd_post_action, action="missed")
     run = ssub.add_parser("run", help="publish due posts headless (the engine without a window)")
     run.add_argument(
         "--until-idle",
@@ -85,16 +135,23 @@ def register(sub: Any) -> None:
     run.add_argument("--interval", type=float, default=15.0, help="seconds between rounds")
     run.set_defaults(func=cmd_run)
 
-    t = sub.add_parser("templates", help="saved replies: list, import, export")
-    tsub = t.add_subparsers(dest="templates_command", metavar="ACTION", required=True)
-    tl = tsub.add_parser("list")
-    tl.add_argument("--json", action="store_true")
+    t = sub.add_parser(
+        "templates",
+        help="saved replies: list, import, export",
+        description="Saved replies ('/' in the reply box): list them, import a JSON file "
+        "(all or nothing), export them to JSON.",
+    )
+    tsub = t.add_subparsers(
+        dest="templates_command", metavar="ACTION", required=True, title="actions"
+    )
+    tl = tsub.add_parser("list", help="list saved replies (shortcut, name, team)")
+    tl.add_argument("--json", action="store_true", help="print the JSON file format")
     tl.set_defaults(func=cmd_templates_list)
-    ti = tsub.add_parser("import")
+    ti = tsub.add_parser("import", help="import saved replies from a JSON file")
     ti.add_argument("file", type=Path)
     ti.set_defaults(func=cmd_templates_import)
-    te = tsub.add_parser("export")
-    te.add_argument("--output", "-o", type=Path)
+    te = tsub.add_parser("export", help="export saved replies as JSON")
+    te.add_argument("--output", "-o", type=Path, help="file (default: standard output)")
     te.set_defaults(func=cmd_templates_export)
 
 
@@ -114,36 +171,91 @@ def _call(args: argparse.Namespace, fn: Callable[[Engine], T]) -> T:
         return engine.call(fn)
 
 
-def _account_ids(engine: Engine, handles: list[str]) -> list[int]:
-    accounts = engine.store.accounts()
-    ids = []
-    for handle in handles:
-        wanted = handle.lstrip("@").lower()
-        match = [a for a in accounts if a.handle.lstrip("@").lower() == wanted]
-        if not match:  # "teashop" for teashop@mastodon.example, when only one fits
-            short = [a for a in accounts if a.handle.lstrip("@").lower().split("@")[0] == wanted]
-            match = short if len(short) == 1 else []
-        if not match:
-            known = ", ".join(a.handle for a in accounts) or "none"
-            raise ConfigError(f"No account {handle!r} (accounts: {known}).")
-        ids.append(match[0].id)
-    return ids
+def _account_ids(engine: Engine, refs: list[str]) -> list[int]:
+    """Accounts by id or handle (with or without @ and instance), as `accounts list` shows."""
+    return [accounts.find_account(engine.store, ref).id for ref in refs]
+
+
+def _zone(args: argparse.Namespace) -> str:
+    """--zone, else this computer's zone; says which on stderr when it was not given."""
+    if args.zone:
+        find_zone(args.zone)  # an unknown name is refused before anything is read
+        return str(args.zone)
+    name = system_zone()
+    print(f"Times are in {name} (this computer's zone; --zone to choose).", file=sys.stderr)
+    return name
+
+
+def _current(e: Engine, member: int | None) -> int | None:
+    if member is not None:
+        return member
+    me = e.store.teams.current()
+    return me.id if me is not None else None
+
+
+def cmd_post_action(args: argparse.Namespace) -> int:
+    """cancel / retry / reschedule / approve / reject / missed on one post."""
+    zone = getattr(args, "zone", None)
+    if zone:
+        find_zone(zone)
+
+    def when(e: Engine) -> Any:
+        if not args.at:
+            return None
+        post_zone = zone or e.store.posts.get(args.post).zone
+        return parse_local(args.at, post_zone)
+
+    def run(e: Engine) -> Post:
+        member = _current(e, getattr(args, "member", None))
+        if args.action == "cancel":
+            return pub.cancel(e, args.post, member)
+        if args.action == "retry":
+            post = e.store.posts.get(args.post)
+            if post.state is not PostState.FAILED:
+                raise ConfigError(f"Post {args.post} has not failed (it is {post.state}).")
+            pub.retry(e, args.post)
+            return e.store.posts.get(args.post)
+        if args.action == "reschedule":
+            return pub.reschedule(e, args.post, when(e), member)
+        if args.action == "approve":
+            return pub.approve(e, args.post, member)
+        if args.action == "reject":
+            return pub.reject(e, args.post, member, args.comment)
+        if args.answer == "reschedule" and not args.at:
+            raise ConfigError("reschedule needs --at, the new time.")
+        return pub.resolve_missed(e, args.post, args.answer, when(e))
+
+    post = _call(args, run)
+    print(f"post {post.id}: {post.state}{_at(post)}")
+    if post.note:
+        print(f"    {post.note}")
+    return 0
+
+
+def _at(post: Post) -> str:
+    if post.scheduled_at is None:
+        return ""
+    local = utc_to_local(post.scheduled_at, post.zone)
+    return f" at {local:%Y-%m-%d %H:%M} {post.zone}"
 
 
 def cmd_post(args: argparse.Namespace) -> int:
     text = sys.stdin.read().rstrip("\n")
 
+    zone = _zone(args) if args.at or args.zone else system_zone()
+
     def run(e: Engine) -> Post:
         ids = tuple(_account_ids(e, args.account))
-        when = parse_local(args.at, args.zone) if args.at else None
-        post = Post(text, ids, scheduled_at=when, zone=args.zone)
+        when = parse_local(args.at, zone) if args.at else None
+        post = Post(
+            text, ids, scheduled_at=when, zone=zone, use_network_scheduler=args.network_scheduler
+        )
         if args.queue:
             return pub.add_to_queue(e, post, args.member)
         return pub.submit(e, post, args.member)
 
     post = _call(args, run)
-    when = to_iso(post.scheduled_at) if post.scheduled_at else "now"
-    print(f"post {post.id}: {post.state} at {when}")
+    print(f"post {post.id}: {post.state}{_at(post) or ' now'}")
     return 0
 
 
@@ -189,6 +301,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
+    if not rows:
+        print(f"No posts. Write one with: {hint(args, 'post --account HANDLE --text-stdin')}")
     for r in rows:
         when = "—"
         if r["scheduled_at"]:
@@ -206,9 +320,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     try:
-        data = args.file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read {args.file}: {exc}") from exc
+        raw = args.file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {args.file}: {exc.strerror}") from exc
+    data, encoding = bulk.decode(raw, str(args.file))
+    if encoding != "UTF-8":
+        print(f"Read {args.file.name} as {encoding}.")
+
+    zone = _zone(args)
 
     def run(e: Engine) -> tuple[list[bulk.Row], list[int]]:
         default = _account_ids(e, args.account)
@@ -216,7 +335,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             data,
             accounts=e.store.posts.send_targets([a.id for a in e.store.accounts()]),
             default_accounts=default,
-            zone_name=args.zone,
+            zone_name=zone,
             now=e.clock.now(),
             date_order=args.date_order,
             require_alt=e.store.posts.require_alt(),
@@ -224,7 +343,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
         if args.dry_run or any(r.problems for r in rows):
             return rows, []
-        return rows, pub.import_rows(e, rows, args.zone, args.member)
+        return rows, pub.import_rows(e, rows, zone, args.member)
 
     rows, ids = _call(args, run)
     for r in rows:
@@ -256,12 +375,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_slots(args: argparse.Namespace) -> int:
+    zone = _zone(args) if args.spec else ""
+
     def run(e: Engine) -> str:
         (account_id,) = _account_ids(e, [args.account])
         if args.spec:
-            e.store.posts.set_posting_schedule(
-                account_id, PostingSchedule.parse(args.zone, args.spec)
-            )
+            e.store.posts.set_posting_schedule(account_id, PostingSchedule.parse(zone, args.spec))
         schedule = e.store.posts.posting_schedule(account_id)
         return f"{schedule.format()} ({schedule.zone})" if schedule else "no slots"
 
@@ -323,6 +442,34 @@ def _pending(e: Engine) -> tuple[int, str | None]:
     return count + len(waiting), first
 
 
+def _stuck(e: Engine, args: argparse.Namespace) -> list[str]:
+    """Why due posts did not go out: failed, missed (waiting for an answer), or waiting
+    for an account this run could not connect. Empty when nothing due is left behind."""
+    reasons = []
+    for post in e.store.posts.find((PostState.FAILED, PostState.MISSED, PostState.SENDING)):
+        if post.state is PostState.FAILED:
+            why = post.error or "the network refused it"
+            reasons.append(
+                f"post {post.id} failed: {why} (retry: {hint(args, f'schedule retry {post.id}')})"
+            )
+        elif post.state is PostState.MISSED:
+            answer = hint(args, f"schedule missed {post.id} publish|reschedule|skip")
+            reasons.append(f"post {post.id} missed its time and waits for an answer: {answer}")
+        else:
+            waiting = [
+                t.handle
+                for t in e.store.posts.targets(post.id)
+                if t.status in ("queued", "pending") and t.account_id not in e.adapters
+            ]
+            if waiting:
+                names = ", ".join(f"@{h}" for h in waiting)
+                reasons.append(
+                    f"post {post.id} waits for {names}, which needs signing in again "
+                    f"({hint(args, 'accounts list')})"
+                )
+    return reasons
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     with _engine(args) as engine:
         engine.call(lambda e: accounts.connect_all(e, http=client()))
@@ -334,7 +481,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             engine.call(pub.tick)
             left, next_due = engine.call(_pending)
             if not left:
-                return 0
+                stuck = engine.call(lambda e: _stuck(e, args))
+                for reason in stuck:
+                    print(f"social-inbox: {reason}", file=sys.stderr)
+                return 1 if stuck else 0
             if next_due and from_iso(next_due) > engine.clock.now():
                 wait = (from_iso(next_due) - engine.clock.now()) / timedelta(seconds=1)
                 time.sleep(min(max(wait, 0.05), args.interval))
@@ -345,6 +495,8 @@ def cmd_templates_list(args: argparse.Namespace) -> int:
     if args.json:
         print(core_templates.dumps(items))
         return 0
+    if not items:
+        print(f"No saved replies. Import some with: {hint(args, 'templates import FILE.json')}")
     for t in items:
         scope = f"team {t.team_id}" if t.team_id is not None else "shared"
         print(f"{t.id:>4}  /{t.shortcut or '-':<12} {t.name:<30} {scope}")

@@ -8,7 +8,8 @@ import uuid
 from typing import Any
 
 from inbox.cli import session
-from inbox.engine.replies import queue_reply
+from inbox.cli.main import hint
+from inbox.engine.replies import crowd_note, queue_reply
 
 
 def register(sub: Any) -> None:
@@ -46,5 +47,10 @@ def cmd_reply(args: argparse.Namespace) -> int:
             actor="cli",
         ),
     )
-    print(f"Queued reply {item.id}; `social-inbox sync --once` sends it.")
+    note = session.call(
+        args, lambda e: crowd_note(e.store, args.conversation, args.visibility or "")
+    )
+    print(f"Queued reply {item.id}; {hint(args, 'sync --once')} sends it.")
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     return 0

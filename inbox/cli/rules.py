@@ -1,15 +1,23 @@
-"""`social-inbox rules list|reapply`: the triage rules, headless."""
+"""`social-inbox rules list|reapply|add|remove`: the triage rules, headless."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
 from inbox.cli.demo import add_profile_options, reader
+from inbox.core.errors import ConfigError
 from inbox.core.events import Event, Progress
-from inbox.core.rules import Rule, actions_to_json, conditions_to_json
+from inbox.core.rules import (
+    Rule,
+    actions_from_json,
+    actions_to_json,
+    conditions_from_json,
+    conditions_to_json,
+)
 from inbox.engine import Engine
 from inbox.engine import triage as ops
 from inbox.profile import Profile
@@ -25,6 +33,20 @@ def register(sub: Any) -> None:
     again = verbs.add_parser("reapply", help="re-run the rules over every conversation")
     add_profile_options(again)
     again.set_defaults(func=run_reapply)
+    add = verbs.add_parser(
+        "add",
+        help="add a rule (or replace the one of that name) from JSON on standard input, "
+        "in the shape `rules list --json` prints; then re-apply",
+    )
+    add.add_argument("--json-stdin", action="store_true", required=True)
+    add_profile_options(add)
+    add.set_defaults(func=run_add)
+    remove = verbs.add_parser(
+        "remove", help="remove a rule by name or id; re-applying takes back what it did"
+    )
+    remove.add_argument("rule", metavar="NAME_OR_ID")
+    add_profile_options(remove)
+    remove.set_defaults(func=run_remove)
 
 
 def as_json(rule: Rule, hits: int, seen: int) -> dict[str, Any]:
@@ -69,4 +91,69 @@ def run_reapply(args: argparse.Namespace) -> int:
     finally:
         engine.stop()
     print(f"\n{len(changed.conversations)} conversations changed", file=sys.stderr)
+    return 0
+
+
+def _rule_from_json(text: str) -> Rule:
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("expected one JSON object")
+        return Rule(
+            name=str(data["name"]).strip(),
+            conditions=conditions_from_json(json.dumps(data.get("conditions", []))),
+            actions=actions_from_json(json.dumps(data.get("actions", []))),
+            match=str(data.get("match", "all")),
+            enabled=bool(data.get("enabled", True)),
+            stop=bool(data.get("stop", False)),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"Not a rule: {exc}. Give one object like those `rules list --json` prints."
+        ) from None
+
+
+def _settled(engine: Engine, change: Any) -> None:
+    """Run the change, then wait for the re-apply it asked for, showing its progress."""
+
+    def show(event: Event) -> None:
+        if isinstance(event, Progress) and event.task == ops.REAPPLY_TASK:
+            print(f"\r{event.label:<60}", end="", file=sys.stderr, flush=True)
+
+    engine.subscribe(show)
+    engine.call(change)
+    engine.call(ops.reapply_settled, timeout=3600)
+    print(file=sys.stderr)
+
+
+def run_add(args: argparse.Namespace) -> int:
+    rule = _rule_from_json(sys.stdin.read())
+    if not rule.name:
+        raise ConfigError("A rule needs a name.")
+    engine = Engine(Profile.resolve(args.profile).db_path)
+    engine.start()
+    try:
+        same = [r for r in engine.call(lambda e: e.store.rules.all()) if r.name == rule.name]
+        if same:
+            rule = replace(rule, id=same[0].id, position=same[0].position)
+        _settled(engine, lambda e: ops.save_rule(e, rule))
+    finally:
+        engine.stop()
+    print(f"{'Replaced' if same else 'Added'} rule {rule.name!r}; the rules were re-applied.")
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    engine = Engine(Profile.resolve(args.profile).db_path)
+    engine.start()
+    try:
+        rules = engine.call(lambda e: e.store.rules.all())
+        found = [r for r in rules if args.rule in (r.name, str(r.id))]
+        if not found:
+            names = ", ".join(repr(r.name) for r in rules) or "none"
+            raise ConfigError(f"No rule {args.rule!r}. Rules: {names}.")
+        _settled(engine, lambda e: ops.remove_rule(e, found[0].id))
+    finally:
+        engine.stop()
+    print(f"Removed rule {found[0].name!r}; what it did was taken back.")
     return 0

@@ -205,6 +205,28 @@ def validate(kind: str, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict
     return config, secrets
 
 
+def warnings(kind: str, config: Mapping[str, Any]) -> list[str]:
+    """What to tell the user about a valid config: plain http to another machine."""
+    found = []
+    for field in kind_class(kind).schema:
+        value = config.get(field.name)
+        if field.type != "url" or not isinstance(value, str):
+            continue
+        parts = urlsplit(value)
+        if parts.scheme == "http" and not _loopback(parts.hostname or ""):
+            found.append(
+                f"{field.title} uses plain http:// to {parts.hostname}: tickets, customer "
+                "messages and the credentials travel unencrypted. Use https:// if the "
+                "server offers it."
+            )
+    return found
+
+
+def _loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
 def coerce(field: Field, raw: Any) -> Any:
     """One value as its declared type."""
     if field.type == "int":
@@ -226,6 +248,12 @@ def coerce(field: Field, raw: Any) -> Any:
         parts = urlsplit(text)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise ConfigError(f"{field.title} must be an http(s) URL, not {raw!r}.")
+        if "@" in parts.netloc:  # user:password@host would be stored and listed in clear
+            raise ConfigError(
+                f"{field.title} must not contain a user name or password "
+                f"({parts.scheme}://…@{parts.hostname}). Put the URL without them here and the "
+                "credentials in the connector's secret field (kept in the system keyring)."
+            )
         return text
     if field.type == "choice" and field.choices and str(raw) not in field.choices:
         raise ConfigError(f"{field.title} must be one of {', '.join(field.choices)}.")

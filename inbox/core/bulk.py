@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from inbox.core.errors import ConfigError
 from inbox.core.posts import Counter, Post, PostMedia, Target, problems
 from inbox.core.schedule import local_to_utc
 
@@ -93,6 +94,17 @@ def parse_when(text: str, zone_name: str, date_order: str = "dmy") -> datetime |
     return None
 
 
+def _target(ref: str, by_handle: dict[str, Target], by_id: dict[int, Target]) -> Target | None:
+    """An account named by id, full handle, or handle without its instance when only one fits."""
+    if ref.isdigit() and int(ref) in by_id:
+        return by_id[int(ref)]
+    wanted = ref.lstrip("@").lower()
+    if wanted in by_handle:
+        return by_handle[wanted]
+    short = [t for h, t in by_handle.items() if h.split("@")[0] == wanted]
+    return short[0] if len(short) == 1 else None
+
+
 def preview(
     data: str,
     *,
@@ -132,7 +144,7 @@ def preview(
         fields: dict[str, str] = {}
         for index, name in columns.items():
             if index < len(cells):
-                fields[name] = cells[index].strip()
+                fields[name] = _restore(cells[index].strip())
         found: list[str] = []
         if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) :]):
             found.append("More cells than columns (an unquoted comma?).")
@@ -145,7 +157,7 @@ def preview(
         handles = tuple(h.strip() for h in fields.get("account", "").split() if h.strip())
         ids: list[int] = []
         for handle in handles:
-            target = by_handle.get(handle.lstrip("@").lower())
+            target = _target(handle, by_handle, by_id)
             if target is None:
                 found.append(f"No account {handle}.")
             else:
@@ -204,15 +216,81 @@ class Entry:
 EXPORT_HEADER = ("date", "message", "link", "account", "state", "zone", "post_id", "url")
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV
+# injection"): =, +, -, @, and tab / carriage return / line feed in front of them.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralise(cell: str) -> str:
+    """OWASP's advice: a cell that would start a formula gets a leading single quote
+    (shown by spreadsheets as text, not run). `preview` takes it off again on import."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def _restore(cell: str) -> str:
+    """Undo neutralise() on import, so an exported schedule re-imports the user's text."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START) else cell
+
+
 def to_csv(entries: Iterable[Entry]) -> str:
-    """The schedule as CSV; the first four columns re-import as a bulk file."""
+    """The schedule as CSV; the first four columns re-import as a bulk file. Text cells
+    that a spreadsheet would run as a formula are neutralised (see neutralise)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_HEADER)
     for e in entries:
         at = e.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        writer.writerow([at, e.text, e.link, e.account, e.state, e.zone, e.post_id, e.url])
+        cells = [e.text, e.link, e.account, e.state, e.zone]
+        writer.writerow([at, *(neutralise(c) for c in cells), e.post_id, neutralise(e.url)])
     return out.getvalue()
+
+
+def decode(data: bytes, name: str = "the file") -> tuple[str, str]:
+    """(text, encoding) of a CSV file saved by any spreadsheet: UTF-8 (with or without
+    BOM), UTF-16 (Excel's "Unicode text"), or a legacy code page (Latin-1, cp1252, …)
+    guessed by charset-normalizer (imported only here: ~130 ms).
+
+    Raises:
+        ConfigError: the encoding cannot be told; the message says what to save as.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _decoded(data, "utf-16", name), "UTF-16"
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _decoded(data, "utf-8-sig", name), "UTF-8"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    results = from_bytes(data)
+    best = results.best()
+    if best is not None:
+        # Short files often tie between code pages (é è à read equally well as cp1250);
+        # a tie goes to cp1252, what Western spreadsheets save as "CSV".
+        for match in results:
+            if match.encoding == "cp1252" and (match.chaos, -match.coherence) <= (
+                best.chaos,
+                -best.coherence,
+            ):
+                best = match
+                break
+    if best is None:
+        raise ConfigError(
+            f"Cannot tell the text encoding of {name}. Save it from your spreadsheet as "
+            '"CSV UTF-8 (comma delimited)" and import that file.'
+        )
+    return str(best), best.encoding
+
+
+def _decoded(data: bytes, encoding: str, name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{name} says it is {encoding.upper()} but is not ({exc.reason} at byte "
+            f'{exc.start}). Save it as "CSV UTF-8 (comma delimited)" and import that file.'
+        ) from None
 
 
 def _ics_escape(text: str) -> str:

@@ -28,6 +28,14 @@ class NetworkError(InboxError):
     """Transient transport failure: offline, timeout, dropped connection, 5xx."""
 
 
+class Unreachable(NetworkError):
+    """The request never left: no connection was made (offline, refused, unknown host).
+
+    The network cannot have acted on it. Raised where the call is made (networks/,
+    connectors/), so the engine never looks at transport exceptions.
+    """
+
+
 class RateLimited(NetworkError):
     """The remote asked us to wait."""
 

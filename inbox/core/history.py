@@ -20,6 +20,8 @@ YOU = frozenset({"", "someone", "local", "user", "cli", "You"})
 PROGRAM = frozenset({"engine", "system", "sync"})
 
 Detail = Mapping[str, Any]
+# Audited, but not history a person reads (opening a conversation marks it read).
+QUIET = frozenset({"conversations.mark_read"})
 
 
 def _when(value: Any) -> str:
@@ -74,6 +76,7 @@ def _sentences(
         "note": lambda d: "added an internal note",
         "undo": lambda d: f"undid “{d.get('undid', 'the last change')}”",
         "reply.queue": lambda d: "wrote a reply",
+        "outbox.retry": lambda d: "sent it again",
         "reply.sent": lambda d: "replied",
         "reply.elsewhere": lambda d: "replied from another app",
         "ticket.created": lambda d: (
@@ -108,6 +111,8 @@ def lines(
     out = []
     for at, actor, action, detail in entries:
         if action == "reply.queue" and detail.get("outbox_id") in sent:
+            continue
+        if action in QUIET:
             continue
         out.append((at, describe(actor, action, detail, members, teams)))
     return out

@@ -380,6 +380,112 @@ def with_override(decision: Decision, override: int | None) -> Decision:
     return replace(decision, priority=override, explain=((OVERRIDE_RULE, override),))
 
 
+# -- what the rules decided, apart from what people decided ----------------------------
+
+SPAM_VETO = "spam"  # a person said "not spam": no rule hides or spam-tags it again
+
+
+def _tag_veto(tag: str) -> str:
+    return f"tag:{tag}"
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """A conversation's rule-made state after one pass: columns as stored."""
+
+    tags: str  # JSON list: the person's tags, then the rules'
+    team_id: int | None
+    assignee_id: int | None
+    hidden: bool
+    state: str  # rule_state JSON
+
+
+def merge_rule_state(
+    state: dict[str, Any],
+    decision: Decision,
+    *,
+    tags: str,
+    team_id: int | None,
+    assignee_id: int | None,
+    hidden: bool,
+    teams: frozenset[int],
+    members: frozenset[int],
+) -> Merged:
+    """Replace what the rules decided last time by what they decide now.
+
+    state lists what the rules put there (tags, team, assignee, hidden) and what a person
+    took away from them (veto). A person's tag, team, assignee or spam mark is not in the
+    state, so it stays; a rule's is replaced, so a removed or edited rule leaves no trace.
+    """
+    veto = set(state.get("veto", ()))
+    new: dict[str, Any] = {"veto": sorted(veto)} if veto else {}
+    ruled_tags = state.get("tags", [])
+    if decision.tags or ruled_tags:
+        current = json.loads(tags)
+        own = [t for t in current if t not in ruled_tags]
+        blocked = {SPAM_TAG} if SPAM_VETO in veto else set()
+        by_rules = [
+            t
+            for t in dict.fromkeys(decision.tags)
+            if t not in own and _tag_veto(t) not in veto and t not in blocked
+        ]
+        if by_rules:
+            new["tags"] = by_rules
+        if own + by_rules != current:
+            tags = json.dumps(own + by_rules)
+    if team_id is None or ("team" in state and state["team"] == team_id):
+        team_id = decision.team_id if decision.team_id in teams else None
+        if team_id is not None:
+            new["team"] = team_id
+    if assignee_id is None or ("assignee" in state and state["assignee"] == assignee_id):
+        assignee_id = decision.assignee_id if decision.assignee_id in members else None
+        if assignee_id is not None:
+            new["assignee"] = assignee_id
+    if not hidden or state.get("hidden"):
+        hidden = decision.hidden and SPAM_VETO not in veto
+        if hidden:
+            new["hidden"] = True
+    text = json.dumps(new, sort_keys=True) if new else "{}"
+    return Merged(tags, team_id, assignee_id, hidden, text)
+
+
+def person_decided(
+    state_json: str,
+    *,
+    tags_added: Iterable[str] = (),
+    tags_removed: Iterable[str] = (),
+    team: bool = False,
+    assignee: bool = False,
+    spam: bool | None = None,
+) -> str:
+    """rule_state after a person's choice: it is theirs now, and the rules leave it alone.
+
+    A tag the person adds is theirs (also one a rule had added: they confirmed it); one they
+    remove is vetoed for the rules; a team, assignee or spam mark they set is theirs; "not
+    spam" vetoes the spam rules for this conversation.
+    """
+    state: dict[str, Any] = json.loads(state_json or "{}")
+    veto = set(state.get("veto", ()))
+    added, removed = set(tags_added), set(tags_removed)
+    if spam is not None:
+        state.pop("hidden", None)
+        (removed if not spam else added).add(SPAM_TAG)
+        if spam:
+            veto.discard(SPAM_VETO)
+        else:
+            veto.add(SPAM_VETO)
+    ruled = [t for t in state.get("tags", []) if t not in added | removed]
+    veto |= {_tag_veto(t) for t in removed if t != SPAM_TAG}
+    veto -= {_tag_veto(t) for t in added}
+    state["tags"], state["veto"] = ruled, sorted(veto)
+    if team:
+        state.pop("team", None)
+    if assignee:
+        state.pop("assignee", None)
+    kept = {k: v for k, v in state.items() if v not in ([], None)}
+    return json.dumps(kept, sort_keys=True) if kept else "{}"
+
+
 # -- JSON as stored in the rules table ---------------------------------------------
 
 

@@ -38,7 +38,13 @@ def system_zone() -> str:
 
     Through tzlocal, imported on first use; a name zoneinfo does not know is "UTC".
     """
+    import os
+
+    tz = os.environ.get("TZ", "").lstrip(":")
     try:
+        if tz and "/" in tz:  # TZ=Europe/Berlin, read each time (tzlocal caches its answer)
+            zone(tz)
+            return tz
         import tzlocal
 
         name = tzlocal.get_localzone_name() or "UTC"

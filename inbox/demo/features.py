@@ -29,7 +29,8 @@ from inbox.core.models import Role
 from inbox.core.posts import Post
 from inbox.core.schedule import local_to_utc, system_zone
 from inbox.core.templates import Template
-from inbox.engine import connectors, publishing, triage
+from inbox.engine import connectors, ops, publishing, triage
+from inbox.engine.ops.templates import template_args
 from inbox.engine.outbox import deliver_due
 from inbox.engine.replies import queue_reply
 
@@ -122,9 +123,9 @@ async def seed_features(engine: Engine) -> Changed:
         engine, "Sam Okafor", Role.APPROVER, (teams["Support"], teams["Billing"])
     )
     jordan = triage.add_member(engine, "Jordan Lee", Role.CONTRIBUTOR, (teams["Community"],))
-    triage.set_current_member(engine, alex.id)
+    ops.run(engine, "members.set_current", initiator="engine", member_id=alex.id)
     for template in TEMPLATES:
-        store.templates.save(template)
+        ops.run(engine, "templates.save", initiator="engine", template=template_args(template))
 
     used: set[int] = set()
 

@@ -6,10 +6,8 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-import httpx
-
 from inbox.core.clock import from_iso
-from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
+from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited, Unreachable
 from inbox.core.events import Changed
 from inbox.core.models import Media
 from inbox.engine.replies import record_sent
@@ -62,7 +60,7 @@ async def deliver_due(engine: Engine, limit: int = 20, kinds: tuple[str, ...] = 
             when = engine.clock.now() + timedelta(seconds=max(exc.retry_after, 1))
             store.outbox.retry_later(item.id, str(exc), when)
         except NetworkError as exc:
-            if window is not None and _never_reached(exc):
+            if window is not None and isinstance(exc, Unreachable):
                 # Nothing reached the network (offline): the window starts on a real try.
                 store.outbox.forget_first_try(item.id)
             store.outbox.retry_later(item.id, str(exc), engine.clock.now() + backoff(item.attempts))
@@ -146,13 +144,3 @@ async def _post(engine: Engine, item: OutboxItem) -> Sent:
         extra={"attempt": str(item.attempts)},
     )
     return await adapter.send(outgoing)
-
-
-def _never_reached(exc: BaseException) -> bool:
-    """The connection was never made, so the request cannot have been received."""
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout):
-            return True
-        cause = cause.__cause__
-    return False

@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from inbox.core import posts as core
 from inbox.core.bulk import Row
-from inbox.core.clock import to_iso
-from inbox.core.errors import ConfigError, InboxError, NotAllowed
+from inbox.core.clock import from_iso, to_iso
+from inbox.core.errors import ConfigError, InboxError, NetworkError, NotAllowed, RemoteRejected
 from inbox.core.events import Changed
 from inbox.core.posts import Post, PostState
 from inbox.core.schedule import MissedPolicy, is_missed, next_free_slot, utc_to_local
-from inbox.engine.outbox import deliver_due
+from inbox.engine.outbox import deliver_due, handler
 from inbox.networks import registry
+from inbox.networks.base import Sent
+from inbox.store.outbox import OutboxItem
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
@@ -125,11 +127,49 @@ def reject(engine: Engine, post_id: int, member_id: int | None, comment: str) ->
     return saved
 
 
+# Outbox kinds that change a post the network's own scheduler already holds.
+MOVE_SCHEDULED, CANCEL_SCHEDULED = "scheduled.move", "scheduled.cancel"
+
+
+def _held_by_network(engine: Engine, post: Post) -> list[tuple[int, str]]:
+    """The accounts whose network scheduler holds the post (its time not come yet)."""
+    if post.scheduled_at is None or post.scheduled_at <= engine.clock.now():
+        return []
+    return engine.store.posts.handed_over(post.id)
+
+
 def reschedule(engine: Engine, post_id: int, when: datetime, member_id: int | None = None) -> Post:
-    """Move a post (calendar drag); a contributor's move of an approved post needs approval."""
+    """Move a post (calendar drag); a contributor's move of an approved post needs approval.
+
+    A post a network's own scheduler holds is moved there too, through the outbox (the
+    same exactly-once path as sending): the move is durable before anything is sent.
+    """
     store = engine.store
     post = store.posts.get(post_id)
     role = store.posts.member_role(member_id)
+    held = _held_by_network(engine, post)
+    if held:
+        if when < engine.clock.now() + HAND_OVER_LEAD:
+            raise ConfigError(
+                "The network's scheduler holds this post; move it to a time at least "
+                f"{HAND_OVER_LEAD.seconds // 60} minutes ahead, or cancel it."
+            )
+        if core.needs_approval(role, store.posts.team_policy(post.team_id).approval):
+            raise NotAllowed("Moving a post the network already holds needs an approver.")
+        with store.transaction():
+            saved = store.posts.save(replace(post, scheduled_at=when))
+            for account_id, scheduled_id in held:
+                store.outbox.enqueue(
+                    MOVE_SCHEDULED,
+                    f"{MOVE_SCHEDULED}:{post_id}:{account_id}:{to_iso(when)}",
+                    {"scheduled_id": scheduled_id, "scheduled_at": to_iso(when)},
+                    account_id=account_id,
+                    target=f"post:{post_id}",
+                )
+            store.posts.move_queued(post_id, when)
+            store.audit(_actor(member_id), "post.moved", post_id=post_id, to=to_iso(when))
+        engine.publish(Changed(posts=True, outbox=True))
+        return saved
     moved = core.edit(post, role, store.posts.team_policy(post.team_id).approval, scheduled_at=when)
     if moved.state is PostState.MISSED:
         moved = replace(moved, state=PostState.SCHEDULED, error="")
@@ -171,6 +211,53 @@ def resolve_missed(engine: Engine, post_id: int, action: str, when: datetime | N
     else:
         raise ConfigError(f"Unknown decision {action!r}: publish, reschedule or skip.")
     saved = store.posts.save(replace(post, error=""))
+    _changed(engine)
+    return saved
+
+
+def cancel(engine: Engine, post_id: int, member_id: int | None = None) -> Post:
+    """Take a post off the schedule (or out of the approval queue): it stays as a draft.
+
+    Raises:
+        NotAllowed: it is being sent or was published, or one of its accounts already
+            holds it on the network's own scheduler (cancel it there).
+    """
+    store = engine.store
+    post = store.posts.get(post_id)
+    held = _held_by_network(engine, post)
+    if held:
+        with store.transaction():
+            for account_id, scheduled_id in held:
+                store.outbox.enqueue(
+                    CANCEL_SCHEDULED,
+                    f"{CANCEL_SCHEDULED}:{post_id}:{account_id}:{scheduled_id}",
+                    {"scheduled_id": scheduled_id},
+                    account_id=account_id,
+                    target=f"post:{post_id}",
+                )
+            store.posts.withdraw(post_id)
+            saved = store.posts.save(
+                replace(
+                    post,
+                    state=PostState.DRAFT,
+                    error="",
+                    note="Cancelled; withdrawn from the network's scheduler; kept as a draft.",
+                )
+            )
+            store.audit(_actor(member_id), "post.cancelled", post_id=post_id)
+        engine.publish(Changed(posts=True, outbox=True))
+        return saved
+    if post.state in (PostState.SENDING, PostState.PUBLISHED):
+        raise NotAllowed(f"Post {post_id} is {post.state}: it can no longer be cancelled.")
+    handed = [t.handle for t in store.posts.targets(post_id) if t.status in ("sending", "done")]
+    if handed:
+        raise NotAllowed(
+            f"Post {post_id} is already with the network for {', '.join(handed)}; cancel it there."
+        )
+    saved = store.posts.save(
+        replace(post, state=PostState.DRAFT, error="", note="Cancelled; kept as a draft.")
+    )
+    store.audit(_actor(member_id), "post.cancelled", post_id=post_id)
     _changed(engine)
     return saved
 
@@ -304,3 +391,34 @@ async def run(engine: Engine, interval: float = 15.0) -> None:
 
 def _actor(member_id: int | None) -> str:
     return f"member:{member_id}" if member_id is not None else "local"
+
+
+@handler(MOVE_SCHEDULED)
+async def _move_scheduled(engine: Engine, item: OutboxItem) -> Sent:
+    """PUT the new time: the same request twice leaves the same state (safe to retry)."""
+    adapter = _scheduler(engine, item)
+    scheduled_id = str(item.payload["scheduled_id"])
+    await adapter.reschedule(scheduled_id, from_iso(str(item.payload["scheduled_at"])))
+    return Sent(scheduled_id, "")
+
+
+@handler(CANCEL_SCHEDULED)
+async def _cancel_scheduled(engine: Engine, item: OutboxItem) -> Sent:
+    """DELETE it; a retry after a lost answer finds it gone (404), which is the goal."""
+    adapter = _scheduler(engine, item)
+    scheduled_id = str(item.payload["scheduled_id"])
+    try:
+        await adapter.cancel_scheduled(scheduled_id)
+    except RemoteRejected as exc:
+        if exc.status != 404:
+            raise
+    return Sent(scheduled_id, "")
+
+
+def _scheduler(engine: Engine, item: OutboxItem) -> Any:
+    if item.account_id is None or item.account_id not in engine.adapters:
+        raise NetworkError("The account is not connected yet.")
+    adapter = engine.adapters[item.account_id]
+    if not hasattr(adapter, "reschedule") or not hasattr(adapter, "cancel_scheduled"):
+        raise InboxError(f"{adapter.network} has no scheduler to change.")
+    return adapter

@@ -23,6 +23,7 @@ from inbox.store.outbox import OutboxItem
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
+    from inbox.store import Store
 
 
 def actor_name(engine: Engine) -> str:
@@ -132,3 +133,20 @@ def retry_reply(engine: Engine, outbox_id: int) -> Changed:
     changed = Changed(conversations=conversations, outbox=True)
     engine.publish(changed)
     return changed
+
+
+def crowd_note(store: Store, conversation_id: int, visibility: str = "") -> str:
+    """What to tell the user when a reply cannot mention everyone: a DM with more
+    participants than a reply mentions (spoof.MAX_REPLY_MENTIONS). "" otherwise."""
+    from inbox.core.spoof import MAX_REPLY_MENTIONS
+
+    target = store.conversations.reply_target(conversation_id)
+    if target is None or (visibility or target.visibility) != "direct":
+        return ""
+    people = {target.author.handle.lower(), *(h.lower() for h in target.mentions)}
+    if len(people) <= MAX_REPLY_MENTIONS:
+        return ""
+    return (
+        f"This direct message has {len(people):,} participants; the reply mentions only "
+        f"{MAX_REPLY_MENTIONS} of them (the author first), so the others will not see it."
+    )

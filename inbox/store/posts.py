@@ -331,6 +331,43 @@ class PostRepo:
             )
         return items
 
+    def handed_over(self, post_id: int) -> list[tuple[int, str]]:
+        """(account id, the network's scheduled-status id) of the accounts whose own
+        scheduler holds this post: delivered with a scheduled_at, so not published yet."""
+        rows = self._store.query(
+            """SELECT t.account_id, o.remote_id FROM post_targets t
+               JOIN outbox o ON o.id = t.outbox_id
+               WHERE t.post_id = ? AND o.status = 'done' AND o.remote_id != ''
+                 AND json_extract(o.payload_json, '$.scheduled_at') IS NOT NULL
+               ORDER BY t.account_id""",
+            (post_id,),
+        )
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    def move_queued(self, post_id: int, when: datetime) -> None:
+        """Move the post's rows still waiting for their time (accounts we send ourselves)."""
+        with self._store.transaction() as conn:
+            conn.execute(
+                """UPDATE outbox SET due_at = ?, updated_at = ?
+                   WHERE status = 'queued' AND json_extract(payload_json, '$.scheduled_at') IS NULL
+                     AND id IN (SELECT outbox_id FROM post_targets WHERE post_id = ?)""",
+                (to_iso(when), self._store.now(), post_id),
+            )
+
+    def withdraw(self, post_id: int) -> None:
+        """Back to a draft: waiting rows cancelled, accounts unlinked from their rows, and a
+        new generation, so scheduling it again queues new rows with new keys."""
+        with self._store.transaction() as conn:
+            conn.execute(
+                """UPDATE outbox SET status = 'cancelled', last_error = 'Post cancelled',
+                       updated_at = ?
+                   WHERE status IN ('queued', 'failed')
+                     AND id IN (SELECT outbox_id FROM post_targets WHERE post_id = ?)""",
+                (self._store.now(), post_id),
+            )
+            conn.execute("UPDATE post_targets SET outbox_id = NULL WHERE post_id = ?", (post_id,))
+            conn.execute("UPDATE posts SET generation = generation + 1 WHERE id = ?", (post_id,))
+
     def refresh_states(self) -> set[int]:
         """Derive each sending/failed post's state from its outbox rows; returns changed ids."""
         rows = self._store.query(

@@ -23,6 +23,7 @@ from inbox.core.rules import (
     actions_to_json,
     conditions_from_json,
     conditions_to_json,
+    merge_rule_state,
     with_override,
 )
 from inbox.core.sla import NO_DUE, SlaPolicy, due_for
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 FACTS_SELECT = """
 SELECT c.id, c.account_id, c.kind, c.status, c.priority, c.priority_explain,
        c.priority_override, c.team_id, c.assignee_id, c.tags, c.hidden, c.template,
+       c.rule_state,
        c.waiting_since, c.first_response_at, c.sla_due_at, a.network,
        coalesce(m.text, '') AS text, coalesce(m.language, '') AS language,
        m.id AS message_id, CASE WHEN m.id IS NULL THEN 0.0 ELSE m.sentiment_score END
@@ -142,15 +144,22 @@ class Pass:
         if decision.sentiment is not None and row["message_id"] is not None:
             self.scores.append((decision.sentiment, row["message_id"]))
         decision = with_override(decision, row["priority_override"])
-        if team_id is None and decision.team_id in self.teams:
-            team_id = decision.team_id
+        # What the rules decided before is in rule_state; a person's choice never is, so it
+        # stays, and what no rule says any more goes (core.rules.merge_rule_state).
+        state_json = row["rule_state"]
+        merged = merge_rule_state(
+            json.loads(state_json) if state_json != "{}" else {},
+            decision,
+            tags=row["tags"],
+            team_id=team_id,
+            assignee_id=row["assignee_id"],
+            hidden=bool(row["hidden"]),
+            teams=self.teams,
+            members=self.members,
+        )
+        if merged.team_id != team_id:
+            team_id = merged.team_id
             due = self._due(row, team_id, status)
-        tags_json = row["tags"]
-        if decision.tags:  # most conversations get no tag: skip the JSON round trip
-            tags = json.loads(tags_json)
-            added = [t for t in decision.tags if t not in tags]
-            if added:
-                tags_json = json.dumps(tags + added)
         if status == Status.NEW.value and decision.status is not None:
             status = decision.status.value
             due = self._due(row, team_id, status)
@@ -158,12 +167,11 @@ class Pass:
             "priority": decision.priority,
             "priority_explain": self._explain(decision.explain),
             "template": decision.template,
-            "tags": tags_json,
+            "tags": merged.tags,
             "team_id": team_id,
-            "assignee_id": row["assignee_id"]
-            if row["assignee_id"] is not None or decision.assignee_id not in self.members
-            else decision.assignee_id,
-            "hidden": int(bool(row["hidden"]) or decision.hidden),
+            "assignee_id": merged.assignee_id,
+            "hidden": int(merged.hidden),
+            "rule_state": merged.state,
             "status": status,
             "sla_due_at": NO_DUE if due is None else to_iso(due),
         }

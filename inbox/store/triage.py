@@ -18,7 +18,7 @@ from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.models import Member, Note, Status
 from inbox.core.notify import Alert, AlertKind
-from inbox.core.rules import SPAM_TAG
+from inbox.core.rules import SPAM_TAG, person_decided
 from inbox.core.sla import NO_DUE
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ SNAPSHOT = (
     "priority_override",
     "sla_due_at",
     "waiting_since",
+    "rule_state",
 )
 UNDO_KEEP = 200  # per profile; older inverses are dropped
 
@@ -157,9 +158,10 @@ class TriageRepo:
         """Give conversations to a member (None: unassign)."""
 
         def edit(row: sqlite3.Row) -> dict[str, Any]:
+            state = person_decided(row["rule_state"], assignee=True)
             if row["assignee_id"] == member_id:
-                return {}
-            values: dict[str, Any] = {"assignee_id": member_id}
+                return {} if state == row["rule_state"] else {"rule_state": state}
+            values: dict[str, Any] = {"assignee_id": member_id, "rule_state": state}
             if row["status"] == Status.NEW.value and member_id is not None:
                 values["status"] = Status.OPEN.value  # someone is on it
             return values
@@ -170,7 +172,11 @@ class TriageRepo:
         """Route to a team; its SLA policy times the conversation from now on."""
 
         def edit(row: sqlite3.Row) -> dict[str, Any]:
-            return {} if row["team_id"] == team_id else {"team_id": team_id}
+            # Choosing the team a rule chose confirms it: the rules no longer take it back.
+            state = person_decided(row["rule_state"], team=True)
+            if row["team_id"] == team_id and state == row["rule_state"]:
+                return {}
+            return {"team_id": team_id, "rule_state": state}
 
         return self._edit(ids, actor, "team", edit, label="Route", rescore=True, team_id=team_id)
 
@@ -202,7 +208,10 @@ class TriageRepo:
         def edit(row: sqlite3.Row) -> dict[str, Any]:
             old = json.loads(row["tags"])
             new = [t for t in old if t not in drop] + [t for t in add if t not in old]
-            return {} if new == old else {"tags": json.dumps(new)}
+            state = person_decided(row["rule_state"], tags_added=add, tags_removed=drop)
+            if new == old and state == row["rule_state"]:
+                return {}
+            return {"tags": json.dumps(new), "rule_state": state}
 
         return self._edit(ids, actor, "tag", edit, label="Tag", add=add, remove=sorted(drop))
 
@@ -213,8 +222,12 @@ class TriageRepo:
             tags = [t for t in json.loads(row["tags"]) if t != SPAM_TAG]
             if spam:
                 tags.append(SPAM_TAG)
-            values = {"hidden": int(spam), "tags": json.dumps(tags)}
-            return {} if values == {"hidden": row["hidden"], "tags": row["tags"]} else values
+            values = {
+                "hidden": int(spam),
+                "tags": json.dumps(tags),
+                "rule_state": person_decided(row["rule_state"], spam=spam),
+            }
+            return {} if all(row[k] == v for k, v in values.items()) else values
 
         return self._edit(ids, actor, "spam" if spam else "not_spam", edit, label="Spam")
 

@@ -79,7 +79,7 @@ class KeyHint:
 
 ACTIONS: tuple[ActionSpec, ...] = (
     # File
-    ActionSpec("add_account", "Add account…", "File", help="Sign in to a Mastodon account"),
+    ActionSpec("add_account", "Add account…", "File", help="Sign in to a social media account"),
     ActionSpec(
         "accounts",
         "Accounts…",

@@ -215,10 +215,15 @@ class Screenshot(QObject):
     """Waits until every column shows its first page, opens the top conversation, shoots, quits."""
 
     def __init__(
-        self, app: QApplication, window: MainWindow, path: str, size: QSize = SCREENSHOT_SIZE
+        self,
+        app: QApplication,
+        window: MainWindow,
+        path: str,
+        size: QSize = SCREENSHOT_SIZE,
+        of: str = "deck",
     ) -> None:
         super().__init__(window)
-        self.app, self.window, self.path, self.size = app, window, path, size
+        self.app, self.window, self.path, self.size, self.of = app, window, path, size, of
         window.resize(size)  # the layout settles at this width before the shot
         self.code = 0
         self._done = False
@@ -240,8 +245,35 @@ class Screenshot(QObject):
         if first is not None and first.model.rowCount():
             first.focus_list()
             deck.open_current()
+        if self.of == "calendar" and "calendar" in self.window.bound():
+            self.window.bound()["calendar"].trigger()
+            QTimer.singleShot(300, self._grab_dialog)
+            return
         # One more turn of the loop: pending layout requests settle before the grab.
         QTimer.singleShot(0, self._grab)
+
+    def _grab_dialog(self) -> None:
+        """The newest dialog the window opened (the calendar), at the screenshot size."""
+        from PySide6.QtWidgets import QDialog
+
+        dialogs = [d for d in self.window.findChildren(QDialog) if d.isVisible()]
+        if not dialogs:
+            self._grab()
+            return
+        dialog = dialogs[-1]
+        dialog.resize(self.size)
+        from inbox.ui.calendar import CalendarView
+
+        view = dialog.findChild(CalendarView)
+        if view is not None and view.empty.isVisibleTo(view):
+            view.step(1)  # a quiet week (a Sunday): show the next, where the posts are
+        QTimer.singleShot(200, lambda: self._save(dialog.grab()))
+
+    def _save(self, pixmap: Any) -> None:
+        if not pixmap.save(self.path, "PNG"):
+            print(f"social-inbox: could not write {self.path}", file=sys.stderr)
+            self.code = 1
+        self.app.quit()
 
     def _grab(self) -> None:
         if not take_screenshot(self.window, self.path, self.size):
@@ -302,7 +334,13 @@ def run_gui(args: argparse.Namespace) -> int:
     desktop.of(window).handle(request, raise_window=False)
     shot: Screenshot | None = None
     if screenshot:
-        shot = Screenshot(app, window, screenshot, parse_size(getattr(args, "size", None)))
+        shot = Screenshot(
+            app,
+            window,
+            screenshot,
+            parse_size(getattr(args, "size", None)),
+            str(getattr(args, "shot_of", "deck") or "deck"),
+        )
     code = app.exec()
     if instance is not None:
         instance.close()

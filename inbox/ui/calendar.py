@@ -58,6 +58,7 @@ STATE_WORDS = {
     PostState.SKIPPED: "skipped",
 }
 HOUR_HEIGHT = 52
+HOUR_LABEL_WIDTH = 44
 EMPTY_TEXT = (
     "Nothing planned in this {span}. Double-click an hour to write a post for it, "
     "or press N for a new post."
@@ -186,6 +187,14 @@ class CalendarView(QWidget):
         self.empty.setObjectName("calendarEmpty")
         self.empty.setWordWrap(True)
         layout.addWidget(self.empty)
+        # The week's day names stay above the scrolling hours.
+        self.header_host = QWidget()
+        self.header = QGridLayout(self.header_host)
+        self.header.setContentsMargins(
+            0, 0, self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent) + 2, 0
+        )
+        self.header.setSpacing(2)
+        layout.addWidget(self.header_host)
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
         self.grid.setSpacing(2)
@@ -236,6 +245,14 @@ class CalendarView(QWidget):
         for row in range(self.grid.rowCount()):
             self.grid.setRowStretch(row, 0)
             self.grid.setRowMinimumHeight(row, 0)
+        for col in range(8):
+            self.grid.setColumnStretch(col, 0)
+            self.header.setColumnStretch(col, 0)
+        while self.header.count():
+            taken = self.header.takeAt(0)
+            widget = taken.widget() if taken is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.days = {}
         self.hours = {}
         days = self.visible_days()
@@ -254,7 +271,11 @@ class CalendarView(QWidget):
 
     def _build_month(self, days: list[date]) -> None:
         for n, name in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")):
-            self.grid.addWidget(QLabel(name), 0, n)
+            label = QLabel(name)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.header.addWidget(label, 0, n)
+            self.header.setColumnStretch(n, 1)
+            self.grid.setColumnStretch(n, 1)
         for index, day in enumerate(days):
             cell = QWidget()
             box = QVBoxLayout(cell)
@@ -274,14 +295,19 @@ class CalendarView(QWidget):
 
     def _build_week(self, days: list[date]) -> None:
         """Hours down, days across: each hour of each day is a drop target."""
+        corner = QLabel("")
+        corner.setFixedWidth(HOUR_LABEL_WIDTH)
+        self.header.addWidget(corner, 0, 0)
         for n, day in enumerate(days):
             text = day.strftime("%a %d %b")
             label = QLabel(f"<b>{text} · today</b>" if day == self.today else text)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.grid.addWidget(label, 0, n + 1)
+            self.header.addWidget(label, 0, n + 1)
+            self.header.setColumnStretch(n + 1, 1)
             self.grid.setColumnStretch(n + 1, 1)
         for hour in range(24):
             hour_label = QLabel(f"{hour:02d}:00")
+            hour_label.setFixedWidth(HOUR_LABEL_WIDTH)
             hour_label.setObjectName("calendarHour")
             hour_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             self.grid.addWidget(hour_label, hour + 1, 0)
@@ -290,6 +316,8 @@ class CalendarView(QWidget):
                 cell = DayList(day, hour=hour)
                 cell.setObjectName("calendarSlot")
                 cell.setMinimumHeight(HOUR_HEIGHT)
+                cell.setWordWrap(False)  # two lines, each cut with "…"; the tooltip has all
+                cell.setTextElideMode(Qt.TextElideMode.ElideRight)
                 cell.setToolTip(f"{day:%a %d %b} {hour:02d}:00 — double-click to write a post")
                 self._wire(cell)
                 self.grid.addWidget(cell, hour + 1, n + 1)
@@ -310,7 +338,7 @@ class CalendarView(QWidget):
         state = STATE_WORDS.get(post.state, str(post.state))
         if post.state is PostState.SCHEDULED and post.use_network_scheduler:
             state = "handed to the server" if post.note else "scheduled at the network"
-        return f"{local:%H:%M} {first}\n{who} · {state}"
+        return f"{local:%H:%M} · {state} · {who}\n{first}"
 
     def reload(self) -> None:
         """Re-read the visible range's posts from the read store."""

@@ -6,6 +6,7 @@ Signals:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,6 +31,8 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
     QFileDialog,
+    QFrame,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -37,11 +40,13 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from inbox.core import preview
 from inbox.core import templates as core_templates
 from inbox.core import text as core_text
 from inbox.core.errors import ConfigError
@@ -54,6 +59,7 @@ from inbox.engine import publishing as pub
 from inbox.networks import registry
 from inbox.store import Store, reading
 from inbox.ui.bridge import EngineBridge
+from inbox.ui.post_preview import PreviewPane
 from inbox.ui.template_picker import TemplatePicker, unresolved
 
 AUTOSAVE_MS = 800
@@ -164,7 +170,7 @@ class Composer(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("New post" if post is None or not post.id else f"Post {post.id}")
-        self.resize(760, 620)
+        self.resize(760, 760)
         self.store = store
         self.bridge = bridge
         self.member_id = member_id
@@ -213,6 +219,22 @@ class Composer(QDialog):
         self.counters.setObjectName("counters")
         self.counters.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.counters)
+
+        self.preview_box = QGroupBox("Preview")
+        self.preview_box.setCheckable(True)  # unticked: folded away, nothing is drawn
+        self.preview_box.setChecked(True)
+        self.preview = PreviewPane()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.preview)
+        scroll.setMinimumHeight(120)
+        box_layout = QVBoxLayout(self.preview_box)
+        box_layout.setContentsMargins(4, 4, 4, 4)
+        box_layout.addWidget(scroll)
+        self.preview_box.toggled.connect(scroll.setVisible)
+        self.preview_box.toggled.connect(lambda _on: self.refresh())
+        layout.addWidget(self.preview_box, 1)
 
         media_row = QHBoxLayout()
         self.media_list = QListWidget()
@@ -387,6 +409,29 @@ class Composer(QDialog):
             for t in self.targets(post)
         }
         self.remaining = {a: c.remaining for a, c in counts.items() if c is not None}
+        if self.preview_box.isChecked():
+            self.preview.show_previews(self.previews(post))
+
+    def previews(self, post: Post) -> list[preview.Preview]:
+        """The post as each selected account's network will show it."""
+        found = []
+        for target in self.targets(post):
+            caps = registry.find(target.network)
+            if caps is None:
+                continue
+            text = post.text_for(target.network)
+            found.append(
+                preview.build(
+                    text,
+                    network=target.network,
+                    handle=target.handle,
+                    label=caps.label,
+                    count=functools.partial(_count, caps, target.max_chars),
+                    spans=caps.spans(text),
+                    media=[m.path for m in post.media],
+                )
+            )
+        return found
 
     def _changed(self) -> None:
         self._dirty = True
@@ -489,6 +534,10 @@ class Composer(QDialog):
     def reject(self) -> None:
         self.save_draft()
         super().reject()
+
+
+def _count(caps: registry.Capabilities, limit: int | None, text: str) -> core_text.Count:
+    return caps.count(text, limit=limit)
 
 
 def system_zone() -> str:

@@ -270,13 +270,54 @@ class ConnectorsDialog(QDialog):
         name = self.selected()
         if not name:
             return
-        answer = QMessageBox.question(self, "Remove connector", f"Remove {name!r} and its secrets?")
-        if answer == QMessageBox.StandardButton.Yes:
-            self.bridge.run(
-                lambda e: ops.remove_connector(e.store, name),
-                on_done=lambda _r: self.refresh(),
-                on_error=self._show_error,
+        waiting = len(self.store.outbox.pending_for_target(name))
+        if waiting:
+            choice = self._ask_pending(name, waiting)
+            if choice is None:
+                return
+            pending, move_to = choice
+        else:
+            answer = QMessageBox.question(
+                self, "Remove connector", f"Remove {name!r} and its secrets?"
             )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            pending, move_to = None, None
+        self.bridge.run(
+            lambda e: ops.remove_connector(e.store, name, pending=pending, move_to=move_to),
+            on_done=lambda _r: self.refresh(),
+            on_error=self._show_error,
+        )
+
+    def _ask_pending(self, name: str, waiting: int) -> tuple[str, str | None] | None:
+        """Pushes not delivered yet: cancel them, move them to another connector, or keep
+        the connector. None: keep it."""
+        box = QMessageBox(self)
+        box.setObjectName("pendingChoice")
+        box.setWindowTitle("Remove connector")
+        box.setText(
+            f"{name!r} has {waiting} push(es), follow-up(s) or article(s) not delivered yet. "
+            "What should happen to them?"
+        )
+        cancel = box.addButton("Cancel them and remove", QMessageBox.ButtonRole.DestructiveRole)
+        cancel.setObjectName("cancelPending")
+        moves = {}
+        for row in self.store.connectors.all():
+            if row.name != name:
+                button = box.addButton(
+                    f"Move them to {row.name}", QMessageBox.ButtonRole.AcceptRole
+                )
+                button.setObjectName(f"moveTo:{row.name}")
+                moves[button] = row.name
+        keep = box.addButton("Keep the connector", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is cancel:
+            return "cancel", None
+        if clicked in moves:
+            return "move", moves[clicked]
+        return None
 
     def test(self) -> None:
         name = self.selected()

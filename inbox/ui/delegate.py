@@ -9,7 +9,7 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, Q
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QTextLayout
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from inbox.core import rules, sla
+from inbox.core import rules, sla, spoof
 from inbox.core.models import ConversationSummary
 from inbox.ui import fmt, theme
 from inbox.ui.column_model import SUMMARY_ROLE
@@ -135,17 +135,24 @@ class ConversationDelegate(QStyledItemDelegate):
             when,
         )
         avail = right - time_w - 8 - left
-        name = row.contact_name or row.contact_handle
+        name = spoof.cap(row.contact_name or row.contact_handle, spoof.MAX_NAME)
+        # A handle with invisible or bidi characters may pose as another account's: it is
+        # shown with a warning sign and its hidden characters spelled out, and it keeps
+        # its room on the line (the name gives way).
+        suspicious = bool(spoof.handle_warning(row.contact_handle))
+        shown = f"@{spoof.visible(row.contact_handle)}"
+        warned = fm_small.elidedText(f"⚠ {shown}", Qt.TextElideMode.ElideRight, avail * 2 // 3)
+        name_room = avail - fm_small.horizontalAdvance(warned) - 6 if suspicious else avail
         painter.setFont(bold if row.unread else semi)
-        name_text = fm_bold.elidedText(name, Qt.TextElideMode.ElideRight, avail)
+        name_text = fm_bold.elidedText(name, Qt.TextElideMode.ElideRight, name_room)
         painter.setPen(text_colour)
         painter.drawText(QRect(left, top, avail, line_h), Qt.AlignmentFlag.AlignVCenter, name_text)
         used = fm_bold.horizontalAdvance(name_text) + 6
         if used < avail:
             painter.setFont(small)
-            painter.setPen(muted)
+            painter.setPen(QColor(c.urgent) if suspicious else muted)
             handle = fm_small.elidedText(
-                f"@{row.contact_handle}", Qt.TextElideMode.ElideRight, avail - used
+                f"⚠ {shown}" if suspicious else shown, Qt.TextElideMode.ElideRight, avail - used
             )
             painter.drawText(
                 QRect(left + used, top, avail - used, line_h), Qt.AlignmentFlag.AlignVCenter, handle

@@ -17,10 +17,14 @@ AddAccount = Callable[[QWidget | None, Engine], bool]
 
 
 def _placeholder(parent: QWidget | None, engine: Engine) -> bool:
+    from inbox.networks import registry
+
+    names = [c.label for c in registry.known()]
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
     QMessageBox.information(
         parent,
         "Add an account",
-        "Signing in to Mastodon, Bluesky and X is on its way.\n"
+        f"Signing in to {listed} is on its way.\n"
         "Meanwhile, open the demo workspace to try the deck.",
     )
     return False

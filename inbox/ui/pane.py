@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inbox.core import spoof
 from inbox.core.events import Changed
 from inbox.core.html import sanitize
 from inbox.core.models import ConversationSummary, Note
@@ -118,13 +119,21 @@ def thread_html(
         while pending and pending[0].at <= m.created_at:
             parts.append(note_html(pending.pop(0), now))
         out = m.direction == "out"
-        who = html.escape(m.author_name or m.author_handle or summary.account_handle)
-        handle = html.escape(m.author_handle or summary.account_handle)
+        who = html.escape(
+            spoof.cap(m.author_name or m.author_handle or summary.account_handle, spoof.MAX_NAME)
+        )
+        raw_handle = m.author_handle or summary.account_handle
+        handle = html.escape(spoof.visible(raw_handle))
+        if spoof.handle_warning(raw_handle):
+            handle = f"<span style='color:{c.urgent}'>⚠ {handle}</span>"
         if out:
             who = f"{who} <span style='color:{c.accent}'>(us)</span>"
         local = m.created_at.astimezone()  # the reader's own time zone
         when = html.escape(f"{fmt.relative_time(m.created_at, now)} · {local:%a %d %b %Y, %H:%M}")
-        body = sanitize(m.html) if m.html else html.escape(m.text).replace("\n", "<br>")
+        if m.html and len(m.text) <= spoof.MAX_BODY:
+            body = sanitize(m.html)
+        else:  # plain text, and a huge body shown capped (the stored message stays whole)
+            body = html.escape(spoof.cap_body(m.text)).replace("\n", "<br>")
         if m.spoiler_text:
             body = f"<p><b>CW: {html.escape(m.spoiler_text)}</b></p>{body}"
         for media in m.media:
@@ -350,9 +359,14 @@ class ConversationPane(QFrame):
     def _render(self, s: ConversationSummary, keep_scroll: bool) -> None:
         c = theme.colours()
         self.avatar.set_person(s.contact_name, s.contact_handle)
-        self.name_label.setText(s.contact_name or s.contact_handle)
-        self.handle_label.setText(f"@{s.contact_handle}")
-        bits = [
+        self.name_label.setText(spoof.cap(s.contact_name or s.contact_handle, spoof.MAX_NAME))
+        warning = spoof.handle_warning(s.contact_handle)
+        shown = f"@{spoof.visible(s.contact_handle)}"
+        self.handle_label.setText(f"⚠ {shown}" if warning else shown)
+        self.handle_label.setToolTip(warning)
+        self.handle_label.setStyleSheet(f"color: {c.urgent}" if warning else "")
+        bits = [warning] if warning else []
+        bits += [
             f"{fmt.network_label(s.network)} · to @{s.account_handle}",
             s.kind.value,
             s.status.value,

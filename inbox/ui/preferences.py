@@ -41,6 +41,8 @@ TOGGLES = {
     "desktop.start_at_login": "start_at_login",
 }
 ZONE_HINT = "zone"  # a str setting whose name ends so is a time zone
+# Shown elsewhere: who is at the keyboard is the toolbar's "I am" box.
+ELSEWHERE = frozenset({"current_member"})
 
 
 def shown_settings() -> list[declared.Setting]:
@@ -48,7 +50,10 @@ def shown_settings() -> list[declared.Setting]:
     return [
         s
         for s in declared.SETTINGS.values()
-        if s.scope == "profile" and not s.internal and _editor_kind(s) != ""
+        if s.scope == "profile"
+        and not s.internal
+        and s.name not in ELSEWHERE
+        and _editor_kind(s) != ""
     ]
 
 
@@ -72,9 +77,9 @@ def _editor_kind(s: declared.Setting) -> str:
 
 
 def label_of(s: declared.Setting) -> str:
-    """The row's text: the description's first sentence."""
+    """The row's text: the description's first sentence, without its parenthesis."""
     first = s.description.split(". ")[0].rstrip(".")
-    return first
+    return first.split(" (")[0]
 
 
 class Editor:
@@ -170,18 +175,16 @@ class PreferencesDialog(QDialog):
         self._initial: dict[str, Any] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for setting in shown_settings():
             value = values(setting.name)
             editor = Editor(setting, value)
             self.editors.append(editor)
             self._initial[setting.name] = value
             if editor.kind == "bool":
-                form.addRow("", editor.widget)
+                form.addRow(editor.widget)  # a tick box carries its own words: the whole row
             else:
                 label = QLabel(label_of(setting))
-                label.setWordWrap(True)
-                label.setMaximumWidth(300)
+                label.setToolTip(setting.description)
                 form.addRow(label, editor.widget)
         self.problem = QLabel()
         self.problem.setObjectName("preferencesProblem")
@@ -193,6 +196,7 @@ class PreferencesDialog(QDialog):
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)  # never cut a row
         layout.addLayout(form)
         if open_notifications is not None:
             notify = QPushButton("Notifications and quiet hours…")

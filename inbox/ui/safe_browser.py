@@ -8,6 +8,8 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
+from inbox.core.html import safe_link
+
 SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
@@ -31,5 +33,7 @@ class SafeBrowser(QTextBrowser):
         return None
 
     def _open_link(self, url: QUrl) -> None:
-        if url.scheme().lower() in SAFE_LINK_SCHEMES:
-            QDesktopServices.openUrl(url)
+        # The same check as the sanitizer's: invisible characters cannot hide a scheme.
+        link = safe_link(url.toString())
+        if link is not None and url.scheme().lower() in SAFE_LINK_SCHEMES:
+            QDesktopServices.openUrl(QUrl(link))

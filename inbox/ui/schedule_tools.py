@@ -94,12 +94,17 @@ class ImportDialog(QDialog):
             self.load(Path(path))
 
     def load(self, path: Path) -> None:
+        note = error = ""
         try:
-            self.text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.summary.setText(f"Cannot read {path.name}: {exc}")
-            self.text = ""
+            self.text, encoding = bulk.decode(path.read_bytes(), path.name)
+            note = f"Read as {encoding}. " if encoding != "UTF-8" else ""
+        except OSError as exc:
+            error, self.text = f"Cannot read {path.name}: {exc.strerror}", ""
+        except ConfigError as exc:  # an encoding we cannot tell: says what to save as
+            error, self.text = str(exc), ""
         self.preview()
+        if error or note:
+            self.summary.setText(error or note + self.summary.text())
 
     def preview(self) -> None:
         """Check every row; nothing is stored."""

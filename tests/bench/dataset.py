@@ -192,7 +192,7 @@ def big_profile() -> Path:
     root = Path(
         os.environ.get("SOCIAL_INBOX_BENCH_CACHE", Path.home() / ".cache" / "social-inbox-bench")
     )
-    folder = root / _fingerprint()
+    folder = root / f"scale{SCALE:g}-{_fingerprint()}"
     if (folder / "inbox.db").exists():
         return folder
     building = root / f"{folder.name}.{os.getpid()}.tmp"
@@ -200,7 +200,8 @@ def big_profile() -> Path:
     building.mkdir(parents=True)
     build(building / "inbox.db", int(CONVERSATIONS * SCALE), int(MESSAGES * SCALE))
     for stale in root.iterdir():  # older fingerprints: 320 MB each
-        if stale.is_dir() and not stale.name.endswith(".tmp") and stale != folder:
+        same_scale = stale.name.split("-")[0] == folder.name.split("-")[0]
+        if same_scale and not stale.name.endswith(".tmp") and stale != folder:
             shutil.rmtree(stale, ignore_errors=True)
     building.rename(folder)
     return folder

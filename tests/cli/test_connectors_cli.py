@@ -64,7 +64,7 @@ def test_add_list_test_remove_markdown_and_publish_an_article(capsys, profile, t
 
     code, out, _ = run(capsys, "--profile", profile, "connectors", "remove", "kb")
     assert code == 0
-    assert run(capsys, "--profile", profile, "connectors", "list")[1] == ""
+    assert run(capsys, "--profile", profile, "connectors", "list")[1].startswith("No connectors.")
 
 
 def test_secrets_come_from_stdin_never_the_command_line(capsys, profile, monkeypatch):

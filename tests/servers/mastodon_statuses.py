@@ -1,25 +1,34 @@
-"""A local Mastodon stand-in for POST /api/v1/statuses with Idempotency-Key semantics.
+"""The shared fake Mastodon (tests/networks/mastodon/fake.py) on a real socket, counting posts.
 
-Real socket on 127.0.0.1. Like Mastodon, a repeated Idempotency-Key (per token)
-returns the status created the first time instead of creating another. It
-records every status it created and every request it saw, so a test can prove
-exactly-once delivery.
+Not a second fake: FakeMastodon answers every request (with Mastodon's
+Idempotency-Key semantics: a repeated key returns the status created the first
+time), tests/servers/loopback.py puts it behind 127.0.0.1, and this wrapper keeps
+the tallies the exactly-once and delivery tests read (statuses created, requests
+seen, replays answered from the idempotency cache) and lets a test wait for them.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import html
+import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from typing import Any
+
+import httpx
+
+from tests.networks.mastodon.fake import FakeMastodon
+from tests.servers.loopback import serve
+
+TOKEN = "test-token"
 
 
 @dataclass
 class Record:
     statuses: list[dict[str, str]] = field(default_factory=list)  # created, in order
-    by_key: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    by_key: dict[str, dict[str, str]] = field(default_factory=dict)
     requests: int = 0
     replays: int = 0  # requests answered from the idempotency cache
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -29,104 +38,53 @@ class Record:
         self.seen = threading.Condition(self.lock)
 
 
-class _QuietServer(ThreadingHTTPServer):
-    """A client killed mid-request resets its connection: expected here, not an error."""
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        import sys
-
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
-
-
 class StatusServer:
     """Start with start(); url is http://127.0.0.1:PORT; stop() shuts it down."""
 
-    def __init__(self, delay: float = 0.002) -> None:
+    def __init__(self, delay: float = 0.002, token: str = TOKEN) -> None:
+        self.fake = FakeMastodon(token=token, notifications=[])
         self.record = Record()
         self.delay = delay
-        record = self.record
-        server_self = self
+        self.url = ""
+        self._serving: contextlib.ExitStack | None = None
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        posting = request.method == "POST" and request.url.path == "/api/v1/statuses"
+        if posting:
+            time.sleep(self.delay)  # widen the window a kill can land in
+        with self.record.lock:  # the fake is not thread-safe; the server is threaded
+            before = len(self.fake.posts)
+            response = self.fake.handle(request)
+            self.record.requests += 1
+            if posting and response.status_code == 200:
+                self._tally(request, before)
+            self.record.seen.notify_all()
+        return response
 
-            def log_message(self, format: str, *args: object) -> None:  # quiet
-                return
-
-            def _reply(self, code: int, body: object) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self) -> None:
-                if self.path.startswith("/api/v1/accounts/verify_credentials"):
-                    self._reply(200, {"id": "1", "username": "shop", "acct": "shop"})
-                elif self.path.startswith("/api/v2/instance"):
-                    self._reply(200, {"configuration": {"statuses": {"max_characters": 500}}})
-                else:
-                    self._reply(404, {"error": "Record not found"})
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                if len(body) < length:
-                    # The client died mid-request: like a real server, act on nothing.
-                    self.close_connection = True
-                    return
-                raw = body.decode()
-                if not self.path.startswith("/api/v1/statuses"):
-                    self._reply(404, {"error": "Record not found"})
-                    return
-                if "json" in (self.headers.get("Content-Type") or ""):
-                    form = {k: str(v) for k, v in json.loads(raw or "{}").items()}
-                else:
-                    form = {k: v[0] for k, v in parse_qs(raw).items()}
-                if not form.get("status") and not form.get("media_ids[]"):
-                    self._reply(422, {"error": "Validation failed: Text can't be blank"})
-                    return
-                token = self.headers.get("Authorization", "")
-                key = self.headers.get("Idempotency-Key", "")
-                time.sleep(server_self.delay)  # widen the window a kill can land in
-                with record.lock:
-                    record.requests += 1
-                    cached = record.by_key.get((token, key)) if key else None
-                    if cached is not None:
-                        record.replays += 1
-                        status = cached
-                    else:
-                        status = {
-                            "id": str(len(record.statuses) + 1),
-                            "content": form.get("status", ""),
-                            "idempotency_key": key,
-                            "url": f"http://127.0.0.1/@shop/{len(record.statuses) + 1}",
-                        }
-                        record.statuses.append(status)
-                        if key:
-                            record.by_key[(token, key)] = status
-                    record.seen.notify_all()
-                self._reply(200, status)
-
-        self._server = _QuietServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+    def _tally(self, request: httpx.Request, before: int) -> None:
+        key = request.headers.get("Idempotency-Key", "")
+        if len(self.fake.posts) == before:
+            self.record.replays += 1
+            return
+        body: dict[str, Any] = self.fake.posts[-1]["body"]
+        status = {
+            "id": str(body["id"]),
+            "content": html.unescape(re.sub(r"^<p>|</p>$", "", str(body.get("content", "")))),
+            "idempotency_key": key,
+        }
+        self.record.statuses.append(status)
+        if key:
+            self.record.by_key[key] = status
 
     def start(self) -> StatusServer:
-        self._thread.start()
+        self._serving = contextlib.ExitStack()
+        self.url = self._serving.enter_context(serve(self.handle))
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        if self._serving is not None:
+            self._serving.close()
+            self._serving = None
 
     def wait_for_requests(self, count: int, timeout: float) -> bool:
         """Block until the server has seen count requests in total (or timeout)."""

@@ -41,8 +41,8 @@ def test_week_is_an_hour_grid_with_network_account_and_state(
     assert cell.count() == 1
     item = cell.item(0)
     first, second = item.text().split("\n")
-    assert first.startswith("10:30 Our spring tea tasting") and first.endswith("…")
-    assert second == "@teashop · scheduled"
+    assert first == "10:30 · scheduled · @teashop"
+    assert second.startswith("Our spring tea tasting") and second.endswith("…")
     assert not item.icon().isNull()  # the network's icon
     assert long_text in item.toolTip()  # the whole text on hover
     assert all(view.hours[(day, h)].count() == 0 for h in range(24) if h != 10)

@@ -164,3 +164,40 @@ def test_publishing_from_the_editor_puts_the_article_link_on_the_pane(
     qtbot.waitUntil(lambda: "Article in kb" in status.text(), timeout=10000)
     assert "parcel-tracking.md" in status.text()
     assert (kb / "parcel-tracking.md").exists()
+
+
+def test_removing_a_connector_with_pending_pushes_asks_and_moves_them(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+
+    session = open_profile(workspace)
+    window = session.window
+    for name in ("hook", "other"):
+        session.engine.call(
+            lambda e, n=name: ops.save_connector(
+                e.store, n, "webhook", {"url": "http://127.0.0.1:9/hook", "secret": "s"}
+            )
+        )
+    conversation = _open_first(window)
+    session.engine.call(lambda e: ops.queue_push(e.store, conversation, "hook"))
+    dialog = ConnectorsDialog(window.store, window.bridge, window)
+    qtbot.addWidget(dialog)
+    dialog.list.setCurrentRow(0)  # "hook"
+    seen: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen.append(box.text())
+        button = box.findChild(QPushButton, "moveTo:other")
+        assert button is not None
+        button.click()
+
+    QTimer.singleShot(200, answer)
+    dialog.remove()
+    qtbot.waitUntil(lambda: dialog.list.count() == 1)
+    assert "'hook' has 1 push(es)" in seen[0]
+    rows = session.engine.call(lambda e: e.store.outbox.all(include_finished=True))
+    assert [(r.target, r.status) for r in rows] == [("hook", "cancelled"), ("other", "queued")]

@@ -151,7 +151,7 @@ def test_calendar_week_and_month_and_drag_to_reschedule(
     day = utc_to_local(post.scheduled_at, "UTC").date()
     view = CalendarView(session.store, session.window.bridge, day, "UTC")
     qtbot.addWidget(view)
-    entry = "10:00 Tomorrow's post\n@teashop · scheduled"
+    entry = "10:00 · scheduled · @teashop\nTomorrow's post"
     assert view.items(day) == [entry]
     assert len(view.visible_days()) == 7
     view.set_mode("month")

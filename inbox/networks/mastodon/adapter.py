@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from inbox.core import spoof
 from inbox.core.clock import Clock, SystemClock, from_iso, to_iso
 from inbox.core.errors import BadPayload, NetworkError, NotSupported, RemoteRejected
 from inbox.core.models import AccountInfo, Kind, Message, reply_key
@@ -277,7 +278,8 @@ class MastodonAdapter:
         return Sent(remote_id=body["id"], url=str(body.get("url") or ""), message=message)
 
     def mention_prefix(self, target: Message, visibility: str, text: str) -> str:
-        """@-mentions a reply needs: every participant of a DM, else the author."""
+        """@-mentions a reply needs: every participant of a DM (at most
+        spoof.MAX_REPLY_MENTIONS, the author first), else the author."""
         handles = [target.author.handle]
         if visibility == "direct":
             handles += list(target.mentions)
@@ -295,6 +297,8 @@ class MastodonAdapter:
             if f"@{handle}".lower() in lowered:
                 continue
             out.append(written)
+            if len(out) >= spoof.MAX_REPLY_MENTIONS:  # a crowded DM: the author first, capped
+                break
         return " ".join(out) + " " if out else ""
 
     async def _upload_all(self, outgoing: Outgoing) -> list[str]:

@@ -26,6 +26,7 @@ from inbox.core.errors import (
     NetworkError,
     RateLimited,
     RemoteRejected,
+    Unreachable,
 )
 from inbox.networks import bounded
 
@@ -204,7 +205,7 @@ class MastodonApi:
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 # Nothing listens there (offline, wrong port): waiting 1+2+4 s will not
                 # change that; the caller's loop tries again later.
-                raise NetworkError(f"Cannot reach {self._host()}: {_reason(exc)}") from exc
+                raise Unreachable(f"Cannot reach {self._host()}: {_reason(exc)}") from exc
             except httpx.TimeoutException as exc:
                 error: NetworkError = NetworkError(f"{self._host()} timed out")
                 cause: Exception = exc

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from inbox.core.clock import Clock, SystemClock
-from inbox.core.errors import AuthExpired, NetworkError, RateLimited, RemoteRejected
+from inbox.core.errors import AuthExpired, NetworkError, RateLimited, RemoteRejected, Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -289,10 +289,12 @@ class XApi:
                     headers=headers,
                 )
             except httpx.TimeoutException as exc:
-                error: NetworkError = NetworkError(f"{self._host()} timed out")
+                kind = Unreachable if isinstance(exc, httpx.ConnectTimeout) else NetworkError
+                error: NetworkError = kind(f"{self._host()} timed out")
                 cause: Exception = exc
             except httpx.TransportError as exc:
-                error = NetworkError(f"Cannot reach {self._host()}: {type(exc).__name__}")
+                kind = Unreachable if isinstance(exc, httpx.ConnectError) else NetworkError
+                error = kind(f"Cannot reach {self._host()}: {type(exc).__name__}")
                 cause = exc
             else:
                 self._read_budget(endpoint, response)

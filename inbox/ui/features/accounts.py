@@ -12,7 +12,7 @@ import webbrowser
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -236,4 +236,6 @@ def open_accounts(window: MainWindow, engine: Engine, buttons: SignInButtons) ->
 def install(window: MainWindow, engine: Engine) -> None:
     buttons = SignInButtons(window, engine)  # parented to the window, which keeps it alive
     window.bind("accounts", lambda: open_accounts(window, engine, buttons))
-    window.bridge.run(_start_syncing)
+    # After the first paint: adapters pull in httpx, the keyring, websockets (~1 s on a
+    # busy machine) on the engine thread, which would compete with the window's start.
+    QTimer.singleShot(0, lambda: window.bridge.run(_start_syncing))

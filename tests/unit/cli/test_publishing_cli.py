@@ -46,7 +46,8 @@ def test_post_list_and_export(profile, monkeypatch, capsys) -> None:
         )
         == 0
     )
-    assert "scheduled at 2099-03-29T01:30" in capsys.readouterr().out  # the DST gap rule
+    # The DST gap rule: 02:30 does not exist that night, so 03:30 local (01:30 UTC).
+    assert "scheduled at 2099-03-29 03:30 Europe/Berlin" in capsys.readouterr().out
     assert _run(profile, "schedule", "list", "--json") == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["text"] == "Hi" and rows[0]["accounts"][0]["handle"] == "shop"
@@ -148,7 +149,7 @@ def test_slots_then_queue(profile, monkeypatch, capsys) -> None:
         == 0
     )
     out = capsys.readouterr().out
-    assert "scheduled at" in out and ":30:00" in out
+    assert "scheduled at" in out and ":30 Europe/Berlin" in out
     assert _run(profile, "schedule", "slots", "--account", "shop", "mon 25:00") == 2
 
 
@@ -178,9 +179,11 @@ def test_policy(profile, capsys) -> None:
 
 def test_run_until_idle_returns_when_accounts_need_sign_in(profile, monkeypatch, capsys) -> None:
     _run(profile, "post", "--account", "shop", "--text-stdin", stdin="hi", monkeypatch=monkeypatch)
-    assert _run(profile, "schedule", "run", "--until-idle") == 0
+    capsys.readouterr()
+    assert _run(profile, "schedule", "run", "--until-idle") == 1  # stuck: it says why
+    assert "waits for @shop, which needs signing in again" in capsys.readouterr().err
     _run(profile, "schedule", "list", "--json")
-    rows = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    rows = json.loads(capsys.readouterr().out)
     assert rows[0]["state"] == "sending"
     assert rows[0]["accounts"][0]["status"] == "queued"
     assert "not connected" in rows[0]["accounts"][0]["error"]

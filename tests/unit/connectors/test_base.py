@@ -52,7 +52,7 @@ def test_validate_splits_secrets_and_applies_defaults() -> None:
     [
         ({"url": "rt.example", "queue": "Q"}, "must be an http(s) URL"),
         ({"url": "https://rt.example", "queue": "Q", "tokn": "x"}, "has no setting tokn"),
-        ({"queue": "Q"}, "Url is required"),
+        ({"queue": "Q"}, "URL is required"),
     ],
 )
 def test_bad_input_is_a_plain_config_error(values, words) -> None:

@@ -1,8 +1,9 @@
 """One delivery loop, woken on enqueue: a reply queued while online leaves at once.
 
 The real engine, its real delivery loop (loops.start) and the real Mastodon adapter
-send to a loopback HTTP server on a random port. The loop's own round is set to an
-hour, so the reply can only arrive within the wait below if queueing woke the loop.
+send to the shared fake Mastodon on a loopback socket (a random port). The loop's own
+round is set to an hour, so the reply can only arrive within the wait below if
+queueing woke the loop.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from inbox.core.models import AccountInfo
 from inbox.engine import Engine, loops
 from inbox.engine.replies import queue_reply
 from inbox.networks import registry
-from tests.servers.mastodon_statuses import StatusServer
+from tests.servers.mastodon_statuses import TOKEN, StatusServer
 
 
 def sent(server: StatusServer, timeout: float) -> bool:
@@ -45,7 +46,7 @@ def test_a_reply_queued_while_online_is_sent_without_waiting_for_a_round(
             account = e.store.add_account(AccountInfo("mastodon", server.url, "1", "shop"))
             changed = e.store.ingest.messages(account.id, [make_message()], e.decide)
             factory = registry.adapter_factory("mastodon")
-            e.adapters[account.id] = factory(account, "token", clock=e.clock)
+            e.adapters[account.id] = factory(account, TOKEN, clock=e.clock)
             return next(iter(changed.conversations))
 
         conversation = engine.call(setup)

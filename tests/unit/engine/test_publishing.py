@@ -396,7 +396,7 @@ def test_a_quick_retry_goes_out_with_the_same_key(engine, setup, clock) -> None:
 def test_hours_offline_do_not_hold_the_post(engine, setup, clock) -> None:
     import httpx
 
-    from inbox.core.errors import NetworkError
+    from inbox.core.errors import Unreachable
 
     masto, _, _ = setup
 
@@ -408,8 +408,9 @@ def test_hours_offline_do_not_hold_the_post(engine, setup, clock) -> None:
 
         async def send(self, outgoing: Outgoing) -> Sent:
             if not self.online:
+                # The adapter's boundary says "nothing left" (core.errors.Unreachable).
                 cause = httpx.ConnectError("no route to host")
-                raise NetworkError("Cannot reach m.test: ConnectError") from cause
+                raise Unreachable("Cannot reach m.test: ConnectError") from cause
             return await super().send(outgoing)
 
     def swap(e: Engine) -> Offline:
