@@ -52,9 +52,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--network-scheduler",
         action="store_true",
-        help="hand it to the network's own scheduler where it has one ("
-        + ", ".join(c.label for c in registry.known() if c.server_scheduling)
-        + "), so it goes out even when this computer is off; reschedule and cancel still work",
+        help="hand it to the network's own scheduler where it has one, so it goes "
+        "out even when this computer is off; reschedule and cancel still work",
     )
     p.set_defaults(func=cmd_post)
 
