@@ -9,10 +9,12 @@ import sys
 import webbrowser
 from typing import Any
 
+from inbox.cli import session
 from inbox.cli.http import client as http_client
 from inbox.cli.main import hint
 from inbox.core.errors import ConfigError
-from inbox.engine import accounts
+from inbox.core.models import Account
+from inbox.engine import Engine, accounts, ops
 from inbox.networks import registry
 from inbox.networks.base import AppCredentials
 from inbox.profile import Profile
@@ -168,11 +170,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
-        account = accounts.find_account(store, args.account)
-        accounts.remove_account(store, account)
-    finally:
-        store.close()
+    def remove(e: Engine) -> Account:
+        found = accounts.find_account(e.store, args.account)
+        removed: Account = ops.run(e, "accounts.remove", initiator="cli", account_id=found.id)
+        return removed
+
+    account = session.call(args, remove)
     print(f"Removed account {account.id}: @{account.handle}")
     return 0

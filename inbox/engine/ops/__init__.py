@@ -159,4 +159,11 @@ def undo(engine: Engine, *, initiator: str = "user") -> str:
 
 
 # Register every operation (each module calls @operation at import).
-from inbox.engine.ops import columns, conversations, outbox, settings, templates  # noqa: E402,F401
+from inbox.engine.ops import (  # noqa: E402,F401
+    accounts,
+    columns,
+    conversations,
+    outbox,
+    settings,
+    templates,
+)
