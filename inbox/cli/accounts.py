@@ -27,7 +27,14 @@ def register(sub: Any) -> None:
     networks = registry.signing_in()
     add.add_argument("network", choices=[c.name for c in networks])
     example = networks[0].sign_in_example if networks else "HOST"
-    add.add_argument("--instance", required=True, help=f"server, e.g. {example}")
+    add.add_argument("--instance", help=f"server, e.g. {example}")
+    add.add_argument("--handle", help="handle or e-mail, for networks signed in with a password")
+    add.add_argument(
+        "--service", help="the account's server URL, kept exactly (default: found from the handle)"
+    )
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the app password from standard input"
+    )
     add.add_argument(
         "--client-id",
         default="",
@@ -73,7 +80,10 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 async def _sign_in(store: Store, args: argparse.Namespace) -> tuple[Any, str]:
-    instance = args.instance.strip()
+    caps = registry.capabilities(args.network)
+    if caps.password_sign_in is not None:
+        return await _password_sign_in(args, caps.label)
+    instance = (args.instance or "").strip()
     if not instance:
         raise ConfigError("--instance is empty")
     if args.client_id.strip():  # an app the user registered themselves (X)
@@ -95,6 +105,25 @@ async def _sign_in(store: Store, args: argparse.Namespace) -> tuple[Any, str]:
             (lambda url: False) if args.oob else _open_browser,
             ask_code=_ask_code,
             token=token,
+        )
+
+
+async def _password_sign_in(args: argparse.Namespace, label: str) -> tuple[Any, str]:
+    handle = (args.handle or "").strip()
+    if not handle:
+        raise ConfigError(f"--handle is required for {label} (your handle or e-mail)")
+    if args.password_stdin:
+        password = sys.stdin.readline().strip()
+    else:
+        from getpass import getpass
+
+        print(f"Use an app password made in {label}'s settings.", file=sys.stderr)
+        password = await asyncio.to_thread(getpass, "App password: ")
+    if not password:
+        raise ConfigError("No app password given")
+    async with http_client() as http:
+        return await accounts.sign_in_with_password(
+            http, args.network, handle, password, args.service or args.instance
         )
 
 

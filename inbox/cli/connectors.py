@@ -134,14 +134,31 @@ def _list(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        print(json.dumps([{"name": r.name, "kind": r.kind, "config": r.config} for r in rows]))
+        print(
+            json.dumps(
+                [{"name": r.name, "kind": r.kind, "config": _masked(r.config)} for r in rows]
+            )
+        )
         return 0
     if not rows:
         print(f"No connectors. Add one with: {hint(args, 'connectors add KIND --name NAME')}")
     for r in rows:
-        settings = ", ".join(f"{k}={v}" for k, v in sorted(r.config.items()))
+        settings = ", ".join(f"{k}={v}" for k, v in sorted(_masked(r.config).items()))
         print(f"{r.name}\t{r.kind}\t{settings}")
     return 0
+
+
+def _masked(config: dict[str, Any]) -> dict[str, Any]:
+    """A URL saved with user:password@ (before such URLs were refused) is never printed."""
+    out = {}
+    for key, value in config.items():
+        if isinstance(value, str) and "://" in value:
+            scheme, _, rest = value.partition("://")
+            host, slash, path = rest.partition("/")
+            if "@" in host:
+                value = f"{scheme}://***@{host.rsplit('@', 1)[1]}{slash}{path}"
+        out[key] = value
+    return out
 
 
 def _pending(args: argparse.Namespace) -> int:

@@ -157,6 +157,59 @@ async def add_account(
     return account
 
 
+async def sign_in_with_password(
+    http: httpx.AsyncClient,
+    network: str,
+    identifier: str,
+    password: str,
+    service: str | None = None,
+    **resolve: str,
+) -> tuple[AccountInfo, str]:
+    """Sign in with a handle and an app password (networks that offer it, e.g. Bluesky).
+
+    The password is used once and never kept: only the session the network returns is.
+
+    Raises:
+        NotSupported: the network has no password sign-in.
+    """
+    caps = registry.capabilities(network)
+    if caps.password_sign_in is None:
+        raise NotSupported(f"{caps.label} accounts are not added with a password.")
+    return await caps.password_sign_in(http, identifier, password, service, **resolve)
+
+
+async def add_account_with_password(
+    engine: Engine,
+    network: str,
+    identifier: str,
+    password: str,
+    service: str | None = None,
+    **options: Any,
+) -> Account:
+    """The window's password sign-in page and its "Sign in again": save, connect, sync."""
+    from inbox.engine import loops
+
+    http = options.pop("http", None)
+    async with httpx.AsyncClient(
+        transport=options.pop("transport", None), timeout=httpx.Timeout(30.0, connect=10.0)
+    ) as own:
+        info, token = await sign_in_with_password(
+            http or own, network, identifier, password, service
+        )
+    account = save_account(engine.store, info, token)
+    old = engine.adapters.pop(account.id, None)
+    if old is not None:
+        await old.aclose()
+    if http is not None:
+        options["http"] = http
+    connect(engine, account, **options)
+    engine.publish(AccountStatus(account.id, "ok"))
+    engine.publish(Changed(accounts=True))
+    if loops.running(engine):
+        loops.start_account(engine, account.id)
+    return account
+
+
 async def remember_limits(store: Store, account: Account, adapter: NetworkAdapter) -> None:
     """Keep the server's post length limit from sign-in on (a Mastodon instance's
     configuration.statuses.max_characters), not the default until the first refresh."""

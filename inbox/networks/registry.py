@@ -44,6 +44,8 @@ LengthRule = Callable[[str, str, int], Count]
 SpanRule = Callable[[str], list[Span]]
 # sign_in(http, instance, open_browser, *, apps, ask_code=None, token=None) -> (info, token)
 SignIn = Callable[..., Awaitable[tuple["AccountInfo", str]]]
+# password_sign_in(http, identifier, password, service) -> (info, session token JSON)
+PasswordSignIn = Callable[..., Awaitable[tuple["AccountInfo", str]]]
 DemoReplay = Callable[[dict[str, Any], "Clock"], tuple["AccountInfo", "NetworkAdapter"]]
 
 
@@ -71,6 +73,9 @@ class Capabilities:
     # How to sign in from the accounts dialog and `accounts add`; None: not from the app.
     sign_in: SignIn | None = None
     sign_in_example: str = ""  # placeholder for where to sign in ("mastodon.social")
+    # Sign-in with a handle and an (app) password instead of a browser; None: not offered.
+    password_sign_in: PasswordSignIn | None = None
+    sign_in_help: str = ""  # rich text the password sign-in page shows (where to get one)
     # demo(recording JSON, clock) -> (info, adapter) replaying a demo recording in the
     # network's own payload shape; None: the demo replays the normalized recording.
     demo: DemoReplay | None = None
@@ -165,8 +170,10 @@ def adapter_factory(name: str) -> AdapterFactory:
 
 
 def signing_in() -> tuple[Capabilities, ...]:
-    """The networks the app can sign in to itself."""
-    return tuple(c for c in known() if c.sign_in is not None)
+    """The networks the app can sign in to itself (browser/token or password)."""
+    return tuple(
+        c for c in known() if c.sign_in is not None or c.password_sign_in is not None
+    )
 
 
 def label(name: str) -> str:

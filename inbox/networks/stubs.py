@@ -26,7 +26,9 @@ def _stub(
     )
 
 
-STUBS = {c.name: c for c in (_stub("bluesky", "Bluesky", "#1185fe", "#5aa9ff", 300),)}
+# Every shipped network has its own package now (Mastodon, Bluesky, X); a new network
+# starts here as _stub(name, label, colour, colour_dark, max_chars) until it has one.
+STUBS: dict[str, registry.Capabilities] = {}
 
 
 def register_stub(name: str) -> None:

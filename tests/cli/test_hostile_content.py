@@ -159,3 +159,14 @@ def test_articles_remove_international_addresses_and_phone_numbers(profile, fake
                    "98765 43210"):  # fmt: skip
         assert secret not in out.split("Removed:")[0], secret
     assert "Order 2026-03-01 #4512 is late." in out
+
+
+def test_a_url_with_credentials_saved_by_an_older_version_is_never_printed(profile, capsys):
+    store = Store(profile / "inbox.db")
+    store.connectors.add("old", "rt", {"url": "https://agent:hunter2@rt.example/rt"})
+    store.close()
+    capsys.readouterr()
+    assert run(profile, "connectors", "list") == 0
+    assert run(profile, "connectors", "list", "--json") == 0
+    out = capsys.readouterr().out
+    assert "hunter2" not in out and "https://***@rt.example/rt" in out

@@ -22,7 +22,13 @@ SERVERS = Path(__file__).parent.parent / "servers"
 _SLOT = zlib.crc32(str(SERVERS.resolve()).encode()) % 40
 STATE = Path(os.environ.get("SOCIAL_INBOX_TEST_SERVERS", f"/tmp/social-inbox-tests/{_SLOT:02d}"))
 _PORT = int(os.environ.get("SOCIAL_INBOX_TEST_PORT", str(18400 + 2 * _SLOT)))
-PORTS = {"rt": {"RT_PORT": str(_PORT)}, "mediawiki": {"MW_PORT": str(_PORT + 1)}}
+_BSKY_PORT = os.environ.get("SOCIAL_INBOX_TEST_BSKY_PORT", str(19000 + 20 * _SLOT))
+PORTS = {
+    "rt": {"RT_PORT": str(_PORT)},
+    "mediawiki": {"MW_PORT": str(_PORT + 1)},
+    # PostgreSQL, Redis, PLC, PDS, AppView, Ozone and dev-env's helpers: 20 ports each.
+    "bsky": {"BSKY_PORT_BASE": _BSKY_PORT},
+}
 START_TIMES: dict[str, float] = {}
 
 
@@ -71,6 +77,17 @@ def rt_server() -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="session")
 def mediawiki_server() -> Iterator[dict[str, str]]:
     yield from start_server("mediawiki")
+
+
+@pytest.fixture(scope="session")
+def bsky_network() -> Iterator[dict[str, str]]:
+    """A local AT Protocol network (PLC, PDS, AppView) from npm @atproto/dev-env.
+
+    The npm install is shared by every checkout in /tmp/social-inbox-tests/bsky-npm-<version>;
+    a cold start (Node 22 and npm install with a native compile) takes minutes, a warm one
+    seconds. Tests make accounts of their own on it (see tests/integration/bsky.py).
+    """
+    yield from start_server("bsky")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

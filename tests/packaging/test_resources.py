@@ -50,3 +50,29 @@ def test_desktop_entry_and_metainfo_name_the_app() -> None:
     assert f"Icon={assets.APP_ID}\n" in entry
     assert "Exec=social-inbox" in entry
     assert f"<id>{assets.APP_ID}</id>" in assets.read_text(assets.metainfo())
+
+
+def test_committed_pngs_are_renderings_of_the_svg(qapp: object) -> None:
+    """Rerun packaging/render_icons.py after changing the SVG (this fails until then)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    renderer = QSvgRenderer(assets.read_bytes(assets.app_icon_svg()))
+    for size in (16, 64, 256):
+        fresh = QImage(size, size, QImage.Format.Format_ARGB32)
+        fresh.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(fresh)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        renderer.render(painter)
+        painter.end()
+        committed = QImage.fromData(assets.read_bytes(assets.app_icon_png(size)), "PNG")
+        committed = committed.convertToFormat(QImage.Format.Format_ARGB32)
+        step = max(1, size // 32)
+        worst = max(
+            abs(fresh.pixelColor(x, y).red() - committed.pixelColor(x, y).red())
+            + abs(fresh.pixelColor(x, y).alpha() - committed.pixelColor(x, y).alpha())
+            for x in range(0, size, step)
+            for y in range(0, size, step)
+        )
+        assert worst <= 16, f"{size}px PNG differs from the SVG"

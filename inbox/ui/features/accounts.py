@@ -147,9 +147,62 @@ class AddAccountDialog(QDialog):
         super().reject()
 
 
+class ChooseNetworkDialog(QDialog):
+    """Which network to add: `choice` is a network name, or "" (closed)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add an account")
+        self.choice = ""
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Which network is the account on?"))
+        self.buttons: dict[str, QPushButton] = {}
+        for caps in registry.signing_in():
+            button = QPushButton(f"{caps.label}…")
+            button.setMinimumHeight(36)
+            button.clicked.connect(lambda _=False, n=caps.name: self._choose(n))
+            layout.addWidget(button)
+            self.buttons[caps.name] = button
+        cancel = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        cancel.rejected.connect(self.reject)
+        layout.addWidget(cancel)
+
+    def _choose(self, network: str) -> None:
+        self.choice = network
+        self.accept()
+
+
+def sign_in_dialog(
+    engine: Engine, parent: QWidget | None, network: str, account: Account | None = None
+) -> QDialog:
+    """The sign-in page the network asks for: browser/token, or handle and app password."""
+    caps = registry.capabilities(network)
+    if caps.password_sign_in is not None:
+        from inbox.ui.features.password_account import PasswordAccountDialog
+
+        return PasswordAccountDialog(
+            engine,
+            parent,
+            network=network,
+            handle=account.handle if account else "",
+            service=account.instance if account else "",
+        )
+    return AddAccountDialog(
+        engine, parent, instance=account.instance if account else "", network=network
+    )
+
+
 def add_account(parent: QWidget | None, engine: Engine) -> bool:
-    """The add-account flow (first run, File → Add account…)."""
-    return AddAccountDialog(engine, parent).exec() == QDialog.DialogCode.Accepted
+    """The add-account flow (first run, File → Add account…): pick a network, sign in."""
+    choices = registry.signing_in()
+    network = choices[0].name if choices else ""
+    if len(choices) > 1:
+        chooser = ChooseNetworkDialog(parent)
+        if chooser.exec() != QDialog.DialogCode.Accepted:
+            return False
+        network = chooser.choice
+    dialog = sign_in_dialog(engine, parent, network)
+    return dialog.exec() == QDialog.DialogCode.Accepted
 
 
 class SignInButtons(QObject):
@@ -179,7 +232,7 @@ class SignInButtons(QObject):
         except KeyError:
             return
         caps = registry.find(account.network)
-        if caps is None or caps.sign_in is None:
+        if caps is None or (caps.sign_in is None and caps.password_sign_in is None):
             return  # other networks bring their own sign-in
         button = QPushButton(f"Sign in again: @{account.handle}")
         button.setObjectName("signInAgain")
@@ -188,9 +241,7 @@ class SignInButtons(QObject):
         self.buttons[account_id] = button
 
     def sign_in(self, account: Account) -> bool:
-        dialog = AddAccountDialog(
-            self.engine, self.window, instance=account.instance, network=account.network
-        )
+        dialog = sign_in_dialog(self.engine, self.window, account.network, account)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         button = self.buttons.pop(account.id, None)

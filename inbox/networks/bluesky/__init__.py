@@ -1,0 +1,65 @@
+"""Bluesky (AT Protocol): xrpc (calls, session, errors), identity (sign-in, PDS discovery),
+mapping (JSON -> models), richtext (facets), records (rkeys, images), adapter, demo.
+
+Plain httpx, not the `atproto` SDK: importing the SDK takes seconds (pydantic models
+of every lexicon, cryptography, dnspython), and the adapter needs a dozen endpoints.
+"""
+
+from typing import Any
+
+from inbox.core import text as core_text
+from inbox.core.clock import Clock
+from inbox.core.models import AccountInfo
+from inbox.networks import registry
+from inbox.networks.bluesky.adapter import BlueskyAdapter, create
+
+NAME = "bluesky"
+
+SIGN_IN_HELP = (
+    "<p>Use an <b>app password</b>, never your account password. Make one in Bluesky: "
+    "<i>Settings → Privacy and security → App passwords → Add App Password</i>.</p>"
+    "<p>To see <b>direct messages</b> here, tick <i>“Allow access to your direct "
+    "messages”</i> when you make it; without it, mentions and replies still work.</p>"
+)
+
+
+async def _sign_in(
+    http: Any, identifier: str, password: str, service: str | None = None, **resolve: str
+) -> tuple[AccountInfo, str]:
+    from inbox.networks.bluesky import identity
+
+    return await identity.sign_in_account(http, identifier, password, service, **resolve)
+
+
+def _demo(data: Any, clock: Clock) -> tuple[AccountInfo, BlueskyAdapter]:
+    from inbox.networks.bluesky import demo
+
+    return demo.adapter(data, clock)
+
+
+CAPABILITIES = registry.Capabilities(
+    name=NAME,
+    label="Bluesky",
+    colour="#1185fe",
+    colour_dark="#5aa9ff",
+    max_chars=300,  # graphemes; also at most 3000 UTF-8 bytes (Count.bytes_over)
+    length=lambda text, spoiler, limit: core_text.count(NAME, text, limit=limit),
+    spans=lambda text: core_text.spans(NAME, text),
+    visibilities=(),  # every post is public
+    content_warning=False,  # self-labels exist, but not as a spoiler text
+    direct_messages=True,  # chat.bsky.convo through the PDS, with a privileged app password
+    # No idempotency key, but the rkey (a TID made once per outbox row) and getRecord make
+    # every retry safe for as long as the row lives: no window to expire.
+    idempotency_window=None,
+    backfill={"window_days": 7.0, "window_items": 800.0},
+    server_scheduling=False,
+    password_sign_in=_sign_in,
+    sign_in_help=SIGN_IN_HELP,
+    sign_in_example="alice.bsky.social",
+    rotates_tokens=True,  # refreshSession rotates the refresh JWT
+    demo=_demo,
+)
+
+registry.register(CAPABILITIES, create)
+
+__all__ = ["CAPABILITIES", "BlueskyAdapter", "create"]

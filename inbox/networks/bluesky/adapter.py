@@ -1,0 +1,582 @@
+"""The Bluesky adapter: the network protocol built from xrpc (calls), mapping and richtext.
+
+Mentions cursor (opaque to the engine), JSON:
+    {"hw": indexedAt of the newest notification stored, "back": server cursor while
+     back-filling, "fwd": server cursor while catching up, "top": newest seen while
+     catching up, "count": items back-filled}
+listNotifications has no `since`: every sync reads from the newest page down to
+the high-water mark. The first sync back-fills a bounded window (days or items).
+
+DMs cursor, JSON: {"log": getLog cursor, "until": ISO time before which chat is
+not asked again, "notice": the last problem reported}. The first sync reads the
+newest messages of the newest conversations; later ones follow chat.bsky.convo.getLog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import mimetypes
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from inbox.core.clock import Clock, SystemClock, from_iso, to_iso
+from inbox.core.errors import AuthExpired, BadPayload, NetworkError, NotSupported, RemoteRejected
+from inbox.core.models import AccountInfo, Contact, Kind, Message, reply_key
+from inbox.networks.base import DMS, MENTIONS, OWN, Limits, Outgoing, Page, Sent
+from inbox.networks.bluesky import mapping, records, richtext
+from inbox.networks.bluesky.mapping import Me
+from inbox.networks.bluesky.xrpc import CHAT_PROXY, Session, Sleep, Xrpc, XrpcFailed
+
+PAGE_SIZE = 50
+CHAT_PAGE = 50
+CHAT_CONVOS = 20  # conversations read on the first DM sync
+CHAT_PAUSE = timedelta(minutes=15)  # after the chat service failed
+DENIED_PAUSE = timedelta(hours=24)  # after the app password turned out not to allow DMs
+NO_DMS = (
+    "This app password cannot read direct messages. To see DMs here, make a new app "
+    'password with "Allow access to your direct messages" ticked and sign in again.'
+)
+POST = "app.bsky.feed.post"
+
+
+class BlueskyAdapter:
+    """One signed-in Bluesky account (an app-password session)."""
+
+    network = "bluesky"
+
+    def __init__(
+        self,
+        info: AccountInfo,
+        token: str,
+        *,
+        http: httpx.AsyncClient | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+        save_token: Callable[[str], None] | None = None,
+        window_days: float = 7,
+        window_items: int = 800,
+        page_size: int = PAGE_SIZE,
+        chat_proxy: str = CHAT_PROXY,
+    ) -> None:
+        self.info = info
+        session = Session.loads(token)
+        self._own_http = http is None
+        self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
+        self.clock: Clock = clock or SystemClock()
+        self.sleep = sleep
+        save = save_token
+        self.xrpc = Xrpc(
+            self.http,
+            info.instance or session.service,
+            session,
+            on_session=(lambda s: save(s.dumps())) if save else None,
+            clock=self.clock,
+            sleep=sleep,
+        )
+        self.me = Me(session.did, session.handle)
+        self.window = timedelta(days=window_days)
+        self.window_items = window_items
+        self.page_size = page_size
+        self.chat_proxy = chat_proxy
+        self._chat_people: dict[str, dict[str, Contact]] = {}
+
+    # -- protocol ----------------------------------------------------------------------
+
+    async def verify(self) -> AccountInfo:
+        profile = await self.xrpc.get("app.bsky.actor.getProfile", {"actor": self.me.did})
+        try:
+            return mapping.account_info(profile, self.xrpc.service)
+        except BadPayload as exc:
+            raise NetworkError(f"{self.xrpc.host} sent an unreadable profile: {exc}") from exc
+
+    async def limits(self) -> Limits:
+        return Limits(
+            max_chars=300,
+            url_weight=0,  # links count in full
+            max_media=records.MAX_IMAGES,
+            max_media_bytes=records.MAX_IMAGE_BYTES,
+            alt_text_max=2000,
+        )
+
+    def status_detail(self) -> str:
+        """What the account status line shows after a good sync (the rate budget)."""
+        return self.xrpc.budget.describe()
+
+    async def aclose(self) -> None:
+        if self._own_http:
+            await self.http.aclose()
+
+    # -- ingest: notifications ---------------------------------------------------------
+
+    async def fetch(self, stream: str, cursor: str | None) -> Page[Message]:
+        if stream == MENTIONS:
+            return await self._mentions(cursor)
+        if stream == DMS:
+            return await self._dms(cursor)
+        if stream == OWN:
+            return await self._own(cursor)
+        raise NotSupported(f"Bluesky has no {stream!r} stream")
+
+    async def _mentions(self, cursor: str | None) -> Page[Message]:
+        state = _state(cursor)
+        params: list[tuple[str, str]] = [("reasons", r) for r in mapping.REASONS]
+        params.append(("limit", str(self.page_size)))
+        server_cursor = state.get("back") or state.get("fwd")
+        if server_cursor:
+            params.append(("cursor", str(server_cursor)))
+        body = await self.xrpc.get("app.bsky.notification.listNotifications", params)
+        raw = body.get("notifications") if isinstance(body, dict) else None
+        raw = raw if isinstance(raw, list) else []
+        next_server = body.get("cursor") if isinstance(body, dict) else None
+        next_server = next_server if isinstance(next_server, str) and next_server else None
+        notes: list[mapping.Notification] = []
+        rejected: list[tuple[str, str]] = []
+        newest: datetime | None = None
+        for n in raw:
+            try:
+                note = mapping.notification(n)
+            except BadPayload as exc:
+                if isinstance(n, dict) and n.get("reason") not in mapping.KINDS and "reason" in n:
+                    continue  # a like or follow slipped through the filter: not an error
+                rejected.append((str(exc), mapping.dump(n)))
+                continue
+            notes.append(note)
+            at = from_iso(note.indexed_at)
+            newest = at if newest is None or at > newest else newest
+        hw = _when(state.get("hw"))
+        mode = "back" if state.get("back") or "hw" not in state else "fwd"
+        cutoff = self.clock.now() - self.window
+        keep: list[mapping.Notification] = []
+        reached = False  # forward: met what the last sync stored; back: the window is full
+        for note in notes:
+            at = from_iso(note.indexed_at)
+            if mode == "fwd" and hw is not None and at <= hw:
+                reached = True
+                continue
+            if mode == "back" and at < cutoff:
+                reached = True
+                continue
+            keep.append(note)
+        items, bad = await self._threads(keep)
+        rejected += bad
+        if mode == "back":
+            top = state.get("hw") if "hw" in state else (to_iso(newest) if newest else None)
+            count = int(state.get("count") or 0) + len(keep)
+            full = reached or next_server is None or count >= self.window_items
+            new_state = {"hw": top, "back": None if full else next_server, "count": count}
+            if top is None:
+                new_state.pop("hw")
+                new_state["hw"] = to_iso(self.clock.now() - self.window)
+            # After the back-fill, one forward pass picks up what arrived meanwhile.
+            return Page(tuple(items), json.dumps(new_state), more=True, rejected=tuple(rejected))
+        top = _later(state.get("top"), newest)
+        if reached or next_server is None or not notes:
+            new_hw = _later(state.get("hw"), _when(top))
+            new_state = {"hw": new_hw, "count": state.get("count", 0)}
+            return Page(tuple(items), json.dumps(new_state), more=False, rejected=tuple(rejected))
+        new_state = {"hw": state.get("hw"), "fwd": next_server, "top": top, "count": 0}
+        return Page(tuple(items), json.dumps(new_state), more=True, rejected=tuple(rejected))
+
+    async def _own(self, cursor: str | None) -> Page[Message]:
+        """Our own replies from any client: listRecords of our posts on the PDS.
+
+        Read straight from our repository (no AppView delay), newest first; a page
+        stops at the newest record key seen before. The first sync takes one page:
+        older answers came with their threads. Posts that answer nothing are skipped.
+        """
+        state = _state(cursor)
+        seen = state.get("newest")
+        body = await self.xrpc.get(
+            "com.atproto.repo.listRecords",
+            {"repo": self.me.did, "collection": POST, "limit": str(self.page_size)},
+        )
+        raw = body.get("records") if isinstance(body, dict) else None
+        records_ = [r for r in (raw if isinstance(raw, list) else []) if isinstance(r, dict)]
+        items: list[Message] = []
+        rejected: list[tuple[str, str]] = []
+        keys: list[str] = []
+        for record in records_:
+            uri = record.get("uri")
+            if not isinstance(uri, str):
+                rejected.append(("own record has no uri", mapping.dump(record)))
+                continue
+            rkey = mapping.rkey_of(uri)
+            if isinstance(seen, str) and rkey <= seen:
+                continue
+            keys.append(rkey)
+            _, parent = mapping.reply_refs(record.get("value"))
+            if parent is None:
+                continue
+            view = {
+                "uri": uri,
+                "cid": record.get("cid"),
+                "author": {"did": self.me.did, "handle": self.me.handle},
+                "record": record.get("value"),
+            }
+            try:
+                items.append(mapping.post_message(view, self.me, Kind.REPLY, reply_key(parent)))
+            except BadPayload as exc:
+                rejected.append((str(exc), mapping.dump(record)))
+        newest = max([*keys, *([seen] if isinstance(seen, str) else [])], default=None)
+        return Page(
+            tuple(reversed(items)), json.dumps({"newest": newest}), rejected=tuple(rejected)
+        )
+
+    async def _threads(
+        self, notes: list[mapping.Notification]
+    ) -> tuple[list[Message], list[tuple[str, str]]]:
+        items: list[Message] = []
+        rejected: list[tuple[str, str]] = []
+        for note in notes:
+            thread = await self._thread(note.uri)
+            try:
+                messages, bad = mapping.thread_messages(note, thread, self.me)
+            except BadPayload as exc:
+                rejected.append((str(exc), mapping.dump(note.view)))
+                continue
+            items.extend(messages)
+            rejected.extend(bad)
+        return items, rejected
+
+    async def _thread(self, uri: str) -> Any:
+        """getPostThread's thread, or None when the post is gone (the notification is used)."""
+        try:
+            body = await self.xrpc.get(
+                "app.bsky.feed.getPostThread", {"uri": uri, "depth": "6", "parentHeight": "80"}
+            )
+        except XrpcFailed as exc:
+            if exc.error in ("NotFound", "InvalidRequest") or exc.status == 404:
+                return None
+            raise
+        return body.get("thread") if isinstance(body, dict) else None
+
+    # -- ingest: direct messages -------------------------------------------------------
+
+    async def _dms(self, cursor: str | None) -> Page[Message]:
+        state = _state(cursor)
+        until = _when(state.get("until"))
+        if until is not None and self.clock.now() < until:
+            return Page((), cursor)
+        try:
+            if state.get("log"):
+                return await self._dm_log(state)
+            return await self._dm_first(state)
+        except XrpcFailed as exc:
+            if exc.error == "InvalidToken" or "method" in str(exc).lower():
+                return self._dm_pause(state, NO_DMS, DENIED_PAUSE)
+            if exc.error in ("MethodNotImplemented",) or exc.status in (404, 501):
+                return self._dm_pause(
+                    state, f"Direct messages are not available: {exc}", CHAT_PAUSE
+                )
+            raise
+        except NetworkError as exc:
+            if isinstance(exc, AuthExpired):
+                raise
+            # The chat service failing must not stop mentions: try again later, skip nothing.
+            return self._dm_pause(state, f"Direct messages could not be read: {exc}", CHAT_PAUSE)
+
+    def _dm_pause(self, state: dict[str, Any], notice: str, pause: timedelta) -> Page[Message]:
+        """Wait before asking chat again; report the problem once, not on every sync."""
+        repeat = state.get("notice") == notice
+        new = {**state, "until": to_iso(self.clock.now() + pause), "notice": notice}
+        rejected = () if repeat else ((notice, ""),)
+        return Page((), json.dumps(new), more=False, rejected=rejected)
+
+    async def _chat(self, nsid: str, params: Any = None, body: Any = None) -> Any:
+        if body is not None:
+            return await self.xrpc.post(nsid, body, proxy=self.chat_proxy)
+        return await self.xrpc.get(nsid, params, proxy=self.chat_proxy)
+
+    async def _dm_first(self, state: dict[str, Any]) -> Page[Message]:
+        body = await self._chat("chat.bsky.convo.listConvos", {"limit": str(CHAT_CONVOS)})
+        convos = body.get("convos") if isinstance(body, dict) else None
+        items: list[Message] = []
+        rejected: list[tuple[str, str]] = []
+        revs: list[str] = []
+        for convo in convos if isinstance(convos, list) else []:
+            try:
+                convo_id = mapping._str(mapping._dict(convo, "convo"), "id")
+                people = mapping.members(convo)
+            except BadPayload as exc:
+                rejected.append((str(exc), mapping.dump(convo)))
+                continue
+            self._chat_people[convo_id] = people
+            if isinstance(convo.get("rev"), str):
+                revs.append(convo["rev"])
+            got = await self._chat(
+                "chat.bsky.convo.getMessages", {"convoId": convo_id, "limit": str(CHAT_PAGE)}
+            )
+            bad = self._chat_items(
+                got.get("messages") if isinstance(got, dict) else None, convo_id, people, items
+            )
+            rejected += bad
+        log = max(revs) if revs else None
+        if log is None:  # no conversation yet: start the log from its current end
+            log = await self._log_end()
+        new = {k: v for k, v in state.items() if k not in ("until", "notice")}
+        new["log"] = log
+        return Page(tuple(items), json.dumps(new), more=False, rejected=tuple(rejected))
+
+    async def _log_end(self) -> str | None:
+        body = await self._chat("chat.bsky.convo.getLog", {})
+        cursor = body.get("cursor") if isinstance(body, dict) else None
+        return cursor if isinstance(cursor, str) and cursor else None
+
+    def _chat_items(
+        self,
+        messages: Any,
+        convo_id: str,
+        people: dict[str, Contact],
+        items: list[Message],
+    ) -> list[tuple[str, str]]:
+        rejected: list[tuple[str, str]] = []
+        for m in messages if isinstance(messages, list) else []:
+            try:
+                msg = mapping.chat_message(m, convo_id, people, self.me)
+            except BadPayload as exc:
+                rejected.append((str(exc), mapping.dump(m)))
+                continue
+            if msg is not None:
+                items.append(msg)
+        return rejected
+
+    async def _dm_log(self, state: dict[str, Any]) -> Page[Message]:
+        body = await self._chat("chat.bsky.convo.getLog", {"cursor": str(state["log"])})
+        logs = body.get("logs") if isinstance(body, dict) else None
+        logs = logs if isinstance(logs, list) else []
+        items: list[Message] = []
+        rejected: list[tuple[str, str]] = []
+        last = state["log"]
+        for entry in logs:
+            if not isinstance(entry, dict):
+                rejected.append(("chat log entry is not an object", mapping.dump(entry)))
+                continue
+            if isinstance(entry.get("rev"), str) and entry["rev"] > last:
+                last = entry["rev"]
+            if not str(entry.get("$type", "")).endswith("#logCreateMessage"):
+                continue
+            convo_id = entry.get("convoId")
+            if not isinstance(convo_id, str):
+                rejected.append(("chat log entry has no convoId", mapping.dump(entry)))
+                continue
+            people = await self._people(convo_id)
+            rejected += self._chat_items([entry.get("message")], convo_id, people, items)
+        cursor = body.get("cursor") if isinstance(body, dict) else None
+        new_log = cursor if isinstance(cursor, str) and cursor else last
+        new = {k: v for k, v in state.items() if k not in ("until", "notice")}
+        new["log"] = new_log
+        more = bool(logs) and new_log != state["log"]
+        return Page(tuple(items), json.dumps(new), more=more, rejected=tuple(rejected))
+
+    async def _people(self, convo_id: str) -> dict[str, Contact]:
+        if convo_id not in self._chat_people:
+            body = await self._chat("chat.bsky.convo.getConvo", {"convoId": convo_id})
+            try:
+                self._chat_people[convo_id] = mapping.members(
+                    body.get("convo") if isinstance(body, dict) else None
+                )
+            except BadPayload:
+                self._chat_people[convo_id] = {}
+        return self._chat_people[convo_id]
+
+    # -- outbound ----------------------------------------------------------------------
+
+    async def send(self, outgoing: Outgoing) -> Sent:
+        target = outgoing.in_reply_to
+        if target is not None and target.conversation_key.startswith("dm:"):
+            return await self._send_dm(target.conversation_key[3:], outgoing)
+        text = outgoing.text
+        record: dict[str, Any] = {
+            "$type": POST,
+            "text": text,
+            "createdAt": to_iso(self.clock.now()).replace("+00:00", "Z"),
+        }
+        found = await self.facets(text)
+        if found:
+            record["facets"] = found
+        if outgoing.language:
+            record["langs"] = [outgoing.language]
+        if target is not None:
+            record["reply"] = await self.reply_refs(target)
+        embed = await self._images(outgoing)
+        if embed is not None:
+            record["embed"] = embed
+        rkey = outgoing.extra.get("rkey") or records.rkey_for(outgoing.idempotency_key)
+        return await self.create_post(record, rkey)
+
+    async def create_post(self, record: dict[str, Any], rkey: str) -> Sent:
+        """createRecord with a fixed rkey; on an unknown outcome getRecord decides."""
+        body = {"repo": self.me.did, "collection": POST, "rkey": rkey, "record": record}
+        try:
+            answer = await self.xrpc.post("com.atproto.repo.createRecord", body)
+        except NetworkError as exc:
+            if isinstance(exc, AuthExpired):
+                raise
+            existing = await self._existing(rkey)
+            if existing is None:
+                raise  # not written: the outbox retries with the same rkey
+            return existing
+        except XrpcFailed:
+            existing = await self._existing(rkey)
+            if existing is None:
+                raise
+            return existing  # an earlier try landed ("record already exists")
+        uri = answer.get("uri") if isinstance(answer, dict) else None
+        if not isinstance(uri, str):
+            raise RemoteRejected("The PDS did not return the new post")
+        return Sent(remote_id=uri, url=mapping.post_url(uri, self.me.handle))
+
+    async def _existing(self, rkey: str) -> Sent | None:
+        try:
+            body = await self.xrpc.get(
+                "com.atproto.repo.getRecord",
+                {"repo": self.me.did, "collection": POST, "rkey": rkey},
+            )
+        except XrpcFailed as exc:
+            if exc.error in ("RecordNotFound", "NotFound") or exc.status in (400, 404):
+                return None
+            raise
+        uri = body.get("uri") if isinstance(body, dict) else None
+        if not isinstance(uri, str):
+            return None
+        return Sent(remote_id=uri, url=mapping.post_url(uri, self.me.handle))
+
+    async def facets(self, text: str) -> list[dict[str, Any]]:
+        """Facets with every @handle resolved to its DID (unknown handles stay plain text)."""
+        dids: dict[str, str] = {}
+        for handle in dict.fromkeys(richtext.mention_handles(text)):
+            try:
+                body = await self.xrpc.get(
+                    "com.atproto.identity.resolveHandle", {"handle": handle}
+                )
+            except XrpcFailed:
+                continue
+            did = body.get("did") if isinstance(body, dict) else None
+            if isinstance(did, str):
+                dids[handle] = did
+        return richtext.facets(text, dids)
+
+    async def reply_refs(self, target: Message) -> dict[str, Any]:
+        """reply.root and reply.parent strong refs for an answer to target."""
+        post = _json(target.raw)
+        if not isinstance(post.get("cid"), str) or post.get("uri") != target.remote_id:
+            body = await self.xrpc.get("app.bsky.feed.getPosts", {"uris": target.remote_id})
+            posts = body.get("posts") if isinstance(body, dict) else None
+            if not isinstance(posts, list) or not posts or not isinstance(posts[0], dict):
+                raise RemoteRejected("The post to answer is gone")
+            post = posts[0]
+        cid = post.get("cid")
+        if not isinstance(cid, str):
+            raise RemoteRejected("The post to answer has no content id")
+        parent = {"uri": target.remote_id, "cid": cid}
+        record = post.get("record")
+        reply = record.get("reply") if isinstance(record, dict) else None
+        root = reply.get("root") if isinstance(reply, dict) else None
+        if (
+            isinstance(root, dict)
+            and isinstance(root.get("uri"), str)
+            and isinstance(root.get("cid"), str)
+        ):
+            return {"root": {"uri": root["uri"], "cid": root["cid"]}, "parent": parent}
+        return {"root": parent, "parent": parent}
+
+    async def _images(self, outgoing: Outgoing) -> dict[str, Any] | None:
+        if not outgoing.media_files:
+            return None
+        if len(outgoing.media_files) > records.MAX_IMAGES:
+            raise RemoteRejected(f"Bluesky takes at most {records.MAX_IMAGES} images per post")
+        images = []
+        for index, path in enumerate(outgoing.media_files):
+            meta = outgoing.media[index] if index < len(outgoing.media) else None
+            blob, size = await self.upload(Path(path))
+            image: dict[str, Any] = {"image": blob, "alt": meta.description if meta else ""}
+            if size is not None:
+                image["aspectRatio"] = {"width": size[0], "height": size[1]}
+            images.append(image)
+        return {"$type": "app.bsky.embed.images", "images": images}
+
+    async def upload(self, path: Path) -> tuple[dict[str, Any], tuple[int, int] | None]:
+        """uploadBlob one image without its metadata; (blob, (width, height))."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise RemoteRejected(f"Cannot read {path.name}: {exc.strerror}") from exc
+        mime = records.image_mime(data) or mimetypes.guess_type(path.name)[0] or ""
+        if not mime.startswith("image/"):
+            raise RemoteRejected(f"{path.name} is not an image Bluesky accepts")
+        data = records.strip_metadata(data)
+        if len(data) > records.MAX_IMAGE_BYTES:
+            raise RemoteRejected(
+                f"{path.name} is {len(data) / 1e6:.1f} MB; Bluesky takes images up to 2 MB"
+            )
+        body = await self.xrpc.post(
+            "com.atproto.repo.uploadBlob", content=data, content_type=mime, repeatable=True
+        )
+        blob = body.get("blob") if isinstance(body, dict) else None
+        if not isinstance(blob, dict):
+            raise RemoteRejected("The PDS did not return the uploaded image")
+        return blob, records.image_size(data)
+
+    async def _send_dm(self, convo_id: str, outgoing: Outgoing) -> Sent:
+        message: dict[str, Any] = {"text": outgoing.text}
+        found = await self.facets(outgoing.text)
+        if found:
+            message["facets"] = found
+        try:
+            body = await self._chat(
+                "chat.bsky.convo.sendMessage", body={"convoId": convo_id, "message": message}
+            )
+        except XrpcFailed as exc:
+            if exc.error == "InvalidToken" or "method" in str(exc).lower():
+                raise RemoteRejected(NO_DMS) from exc
+            raise
+        msg_id = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(msg_id, str):
+            raise RemoteRejected("The chat service did not return the message")
+        return Sent(remote_id=msg_id)
+
+
+def _state(cursor: str | None) -> dict[str, Any]:
+    if not cursor:
+        return {}
+    try:
+        state = json.loads(cursor)
+    except ValueError:
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _when(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return from_iso(value)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _later(a: Any, b: datetime | None) -> str | None:
+    first = _when(a)
+    if first is None:
+        return to_iso(b) if b else None
+    if b is None or first >= b:
+        return to_iso(first)
+    return to_iso(b)
+
+
+def _json(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def create(info: AccountInfo, token: str, **options: Any) -> BlueskyAdapter:
+    """Registry factory."""
+    return BlueskyAdapter(info, token, **options)

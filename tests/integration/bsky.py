@@ -1,0 +1,130 @@
+"""Driving the local AT Protocol network from tests, the way another user would.
+
+Every test makes accounts of its own (random handles), so tests and sessions that
+share one running network never see each other's posts.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+T = TypeVar("T")
+
+
+@dataclass
+class Person:
+    pds: str
+    handle: str
+    did: str
+    password: str
+    access: str
+
+    def call(self, method: str, nsid: str, **kw: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.access}"}
+        response = httpx.request(
+            method, f"{self.pds}/xrpc/{nsid}", headers=headers, timeout=30, **kw
+        )
+        if response.status_code >= 400:
+            raise AssertionError(f"{nsid}: {response.status_code} {response.text}")
+        return response.json() if response.content else None
+
+    def app_password(self, privileged: bool = False) -> str:
+        name = f"inbox-{secrets.token_hex(3)}"
+        body = {"name": name, "privileged": privileged}
+        return str(self.call("POST", "com.atproto.server.createAppPassword", json=body)["password"])
+
+    def revoke_app_passwords(self) -> None:
+        for item in self.call("GET", "com.atproto.server.listAppPasswords")["passwords"]:
+            self.call("POST", "com.atproto.server.revokeAppPassword", json={"name": item["name"]})
+
+    def post(self, text: str, facets: list[Any] | None = None, reply: Any = None) -> dict[str, str]:
+        record: dict[str, Any] = {
+            "$type": "app.bsky.feed.post",
+            "text": text,
+            "createdAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+        }
+        if facets:
+            record["facets"] = facets
+        if reply:
+            record["reply"] = reply
+        body = {"repo": self.did, "collection": "app.bsky.feed.post", "record": record}
+        return dict(self.call("POST", "com.atproto.repo.createRecord", json=body))
+
+    def mention(
+        self, other: Person, text_before: str = "Hey ", text_after: str = " help?"
+    ) -> dict[str, str]:
+        """A post that mentions other with a real mention facet."""
+        text = f"{text_before}@{other.handle}{text_after}"
+        start = len(text_before.encode())
+        end = start + len(f"@{other.handle}".encode())
+        facet = {
+            "index": {"byteStart": start, "byteEnd": end},
+            "features": [{"$type": "app.bsky.richtext.facet#mention", "did": other.did}],
+        }
+        return self.post(text, [facet])
+
+    def indexed(self, uri: str) -> None:
+        """Wait until the AppView has indexed uri. A reply indexed before its parent
+        notifies nobody (the AppView finds the parent's author in its own tables, and
+        it indexes each repository on its own queue), so tests wait before replying."""
+
+        def found() -> bool:
+            body = self.call("GET", "app.bsky.feed.getPosts", params={"uris": uri})
+            return bool(body["posts"])
+
+        wait_for(f"the AppView to index {uri}", found)
+
+    def record(self, uri: str) -> dict[str, Any]:
+        did, collection, rkey = uri.removeprefix("at://").split("/")
+        return dict(
+            self.call(
+                "GET",
+                "com.atproto.repo.getRecord",
+                params={"repo": did, "collection": collection, "rkey": rkey},
+            )
+        )
+
+    def posts(self) -> list[dict[str, Any]]:
+        body = self.call(
+            "GET",
+            "com.atproto.repo.listRecords",
+            params={"repo": self.did, "collection": "app.bsky.feed.post", "limit": 100},
+        )
+        return list(body["records"])
+
+
+def new_person(env: dict[str, str], name: str = "u") -> Person:
+    pds = env["BSKY_PDS_URL"].replace("localhost", "127.0.0.1")
+    handle = f"{name}{secrets.token_hex(4)}.test"
+    password = secrets.token_urlsafe(12)
+    response = httpx.post(
+        f"{pds}/xrpc/com.atproto.server.createAccount",
+        json={"handle": handle, "password": password, "email": f"{handle}@example.com"},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return Person(pds, handle, body["did"], password, body["accessJwt"])
+
+
+def pds_url(env: dict[str, str]) -> str:
+    """The PDS URL as a user types it (127.0.0.1, since the servers bind only there)."""
+    return env["BSKY_PDS_URL"].replace("localhost", "127.0.0.1")
+
+
+def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 90.0) -> T:
+    """Poll probe until it returns something (the AppView indexes asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.3)

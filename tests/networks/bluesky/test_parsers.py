@@ -1,0 +1,228 @@
+"""Facets, TIDs, image metadata, and hypothesis fuzzing of every Bluesky parser.
+
+A parser either returns models or raises BadPayload (the item is quarantined);
+nothing else escapes, whatever the JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import struct
+import zlib
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from inbox.core.errors import AuthExpired, BadPayload
+from inbox.networks.bluesky import mapping, records, richtext
+from inbox.networks.bluesky.identity import normalize_handle, pds_of, service_url
+from inbox.networks.bluesky.mapping import Me
+from inbox.networks.bluesky.xrpc import Session
+
+ME = Me("did:plc:shop", "teashop.test")
+
+
+def test_facets_use_utf8_byte_offsets_the_api_notes_example() -> None:
+    text = "Héllo @alice.test, see https://example.com/x #help"
+    found = richtext.facets(text, {"alice.test": "did:plc:alice"})
+    spans = [(f["index"]["byteStart"], f["index"]["byteEnd"], f["features"][0]) for f in found]
+    assert spans == [
+        (7, 18, {"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:alice"}),
+        (24, 45, {"$type": "app.bsky.richtext.facet#link", "uri": "https://example.com/x"}),
+        (46, 51, {"$type": "app.bsky.richtext.facet#tag", "tag": "help"}),
+    ]
+
+
+def test_an_unresolved_mention_stays_plain_text() -> None:
+    assert richtext.facets("hi @nobody.test", {}) == []
+
+
+def test_render_uses_facets_not_patterns() -> None:
+    text = "🍵 @bob.test and www.example.com"
+    data = text.encode()
+    start = data.index(b"@")
+    facets = [
+        {
+            "index": {"byteStart": start, "byteEnd": start + 9},
+            "features": [{"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:bob"}],
+        },
+        {"index": {"byteStart": 1, "byteEnd": 2}, "features": [{"$type": "x#link", "uri": "b"}]},
+    ]
+    plain, html, mentions = richtext.render(text, facets)
+    assert plain == text and mentions == ("bob.test",)
+    assert 'href="https://bsky.app/profile/did:plc:bob"' in html
+    assert "www.example.com</a>" not in html  # no facet, no link
+
+
+def test_tids_are_stable_per_key_and_valid() -> None:
+    a, b = records.rkey_for("row-1"), records.rkey_for("row-2")
+    assert a == records.rkey_for("row-1") and a != b
+    assert records.is_tid(a) and records.is_tid(b)
+    assert records.rkey_for(a) == a  # a key that already is a TID is kept
+
+
+def _png_with_text() -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    ihdr = struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"eXIf", b"MM\x00*GPS")
+        + chunk(b"IDAT", zlib.compress(b"\x00" + b"\x00" * 6))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_metadata_is_stripped_from_png_and_jpeg() -> None:
+    png = records.strip_metadata(_png_with_text())
+    assert b"eXIf" not in png and b"IDAT" in png and records.image_size(png) == (2, 1)
+    exif = b"\xff\xe1" + struct.pack(">H", 10) + b"Exif\x00\x00GP"
+    sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, 3, 4, 1) + b"\x00\x00\x00"
+    jpeg = b"\xff\xd8" + exif + sof + b"\xff\xda\x00\x02DATA\xff\xd9"
+    out = records.strip_metadata(jpeg)
+    assert b"Exif" not in out and out.endswith(b"DATA\xff\xd9")
+    assert records.image_size(out) == (4, 3)
+
+
+def test_service_urls_keep_scheme_host_and_port() -> None:
+    assert service_url("http://127.0.0.1:2583/") == "http://127.0.0.1:2583"
+    assert service_url("pds.example.org") == "https://pds.example.org"
+    assert normalize_handle(" @Alice.BSKY.social ") == "alice.bsky.social"
+    doc = {"service": [{"id": "#atproto_pds", "serviceEndpoint": "https://pds.example:8443/"}]}
+    assert pds_of(doc) == "https://pds.example:8443"
+
+
+def test_an_unreadable_saved_session_needs_sign_in() -> None:
+    with pytest.raises(AuthExpired):
+        Session.loads("not json")
+
+
+# -- fuzzing ---------------------------------------------------------------------------
+
+KEYS = [
+    "uri",
+    "cid",
+    "author",
+    "record",
+    "reason",
+    "indexedAt",
+    "did",
+    "handle",
+    "text",
+    "facets",
+    "index",
+    "byteStart",
+    "byteEnd",
+    "features",
+    "$type",
+    "embed",
+    "images",
+    "reply",
+    "root",
+    "parent",
+    "post",
+    "createdAt",
+    "id",
+    "sender",
+    "sentAt",
+    "members",
+    "notFound",
+    "blocked",
+    "replies",
+]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(KEYS),
+            children,
+            max_size=6,
+        )
+    ),
+    max_leaves=25,
+)
+
+FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FUZZ
+@given(json_values)
+def test_notifications_and_threads_never_crash(value: Any) -> None:
+    try:
+        note = mapping.notification(value)
+    except BadPayload:
+        return
+    try:
+        messages, _ = mapping.thread_messages(note, value, ME)
+    except BadPayload:
+        return
+    for m in messages:
+        json.loads(m.raw) if m.raw.startswith(("{", "[")) else None
+
+
+@FUZZ
+@given(json_values, json_values)
+def test_thread_parents_and_embeds_never_crash(thread: Any, embed: Any) -> None:
+    note = mapping.notification(
+        {
+            "uri": "at://did:plc:a/app.bsky.feed.post/1",
+            "cid": "c",
+            "reason": "mention",
+            "author": {"did": "did:plc:a"},
+            "record": {"text": "hi", "createdAt": "2026-03-02T08:00:00Z"},
+            "indexedAt": "2026-03-02T08:00:01Z",
+        }
+    )
+    with contextlib.suppress(BadPayload):
+        mapping.thread_messages(note, thread, ME)
+    mapping.embed_parts(embed)
+
+
+@FUZZ
+@given(st.text(), json_values)
+def test_render_never_crashes_and_keeps_the_text(text: str, facets: Any) -> None:
+    plain, html, _ = richtext.render(text, facets)
+    assert plain == text.encode("utf-8", "replace").decode("utf-8")
+    assert isinstance(html, str)
+
+
+@FUZZ
+@given(st.text())
+def test_outbound_facets_are_on_character_boundaries(text: str) -> None:
+    data = text.encode("utf-8", "replace")
+    text = data.decode()
+    for facet in richtext.facets(text, {h: "did:plc:x" for h in richtext.mention_handles(text)}):
+        start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
+        assert 0 <= start < end <= len(data)
+        data[start:end].decode("utf-8")
+
+
+@FUZZ
+@given(json_values, json_values)
+def test_chat_parsers_never_crash(convo: Any, message: Any) -> None:
+    try:
+        people = mapping.members(convo)
+    except BadPayload:
+        people = {}
+    with contextlib.suppress(BadPayload):
+        mapping.chat_message(message, "c1", people, ME)
+
+
+@FUZZ
+@given(st.binary(max_size=300))
+def test_image_stripping_never_crashes(data: bytes) -> None:
+    from inbox.core.errors import RemoteRejected
+
+    try:
+        records.strip_metadata(b"\xff\xd8\xff" + data)
+        records.strip_metadata(b"\x89PNG\r\n\x1a\n" + data)
+    except RemoteRejected:
+        pass
+    records.image_size(b"\xff\xd8\xff" + data)
