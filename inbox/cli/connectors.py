@@ -60,8 +60,12 @@ def register(sub: Any) -> None:
     kinds = verbs.add_parser("kinds", help="the connector kinds and their settings")
     kinds.set_defaults(func=_kinds)
 
-    push = sub.add_parser("push", help="push a conversation to a service desk as a ticket")
-    push.add_argument("conversation_id", type=int)
+    push = sub.add_parser(
+        "push",
+        help="push conversations to a service desk as tickets (many at once are paced to "
+        "the desk's rate limit)",
+    )
+    push.add_argument("conversation_ids", type=int, nargs="+", metavar="CONVERSATION_ID")
     push.add_argument("--connector", required=True)
     push.set_defaults(func=_push)
 
@@ -236,15 +240,23 @@ def _remove(args: argparse.Namespace) -> int:
 
 def _deliver(args: argparse.Namespace, queue: Any) -> OutboxItem:
     """Queue through the engine, deliver connector work once, report the row's state."""
+    return _deliver_all(args, lambda store: [queue(store)])[0]
+
+
+def _deliver_all(args: argparse.Namespace, queue: Any) -> list[OutboxItem]:
+    """Queue rows through the engine, deliver until nothing due is left (paced by each
+    desk's limit, so a bulk push takes the time the desk allows), report their states."""
     engine = Engine(Profile.resolve(args.profile, args.demo).db_path)
     engine.start()
     try:
-        item: OutboxItem = engine.call(lambda e: queue(e.store))
-        engine.call(ops.deliver_now)
-        final = engine.call(lambda e: e.store.outbox.get(item.id))
+        items: list[OutboxItem] = engine.call(lambda e: queue(e.store))
+        while engine.submit(ops.deliver_now).result():
+            pass
+        ids = [i.id for i in items]
+        final = engine.call(lambda e: [e.store.outbox.get(i) for i in ids])
     finally:
         engine.stop()
-    return final or item
+    return [f or i for f, i in zip(final, items, strict=True)]
 
 
 def _report(item: OutboxItem, what: str) -> int:
@@ -260,8 +272,12 @@ def _report(item: OutboxItem, what: str) -> int:
 
 
 def _push(args: argparse.Namespace) -> int:
-    item = _deliver(args, lambda s: ops.queue_push(s, args.conversation_id, args.connector))
-    return _report(item, "Ticket")
+    ids = list(dict.fromkeys(args.conversation_ids))
+    items = _deliver_all(args, lambda s: [ops.queue_push(s, c, args.connector) for c in ids])
+    if len(items) == 1:
+        return _report(items[0], "Ticket")
+    codes = [_report(i, f"Conversation {i.conversation_id}: ticket") for i in items]
+    return 1 if 1 in codes else max(codes)
 
 
 def _article(args: argparse.Namespace) -> int:

@@ -52,7 +52,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--network-scheduler",
         action="store_true",
-        help="hand it to the network's own scheduler where it has one (Mastodon), so it goes "
+        help="hand it to the network's own scheduler where it has one, so it goes "
         "out even when this computer is off; reschedule and cancel still work",
     )
     p.set_defaults(func=cmd_post)

@@ -218,9 +218,10 @@ def resolve_missed(engine: Engine, post_id: int, action: str, when: datetime | N
 def cancel(engine: Engine, post_id: int, member_id: int | None = None) -> Post:
     """Take a post off the schedule (or out of the approval queue): it stays as a draft.
 
+    A post the network's own scheduler holds is withdrawn there through the outbox.
+
     Raises:
-        NotAllowed: it is being sent or was published, or one of its accounts already
-            holds it on the network's own scheduler (cancel it there).
+        NotAllowed: it is being sent or was published.
     """
     store = engine.store
     post = store.posts.get(post_id)

@@ -128,7 +128,9 @@ def retry_reply(engine: Engine, outbox_id: int) -> Changed:
     item = store.outbox.get(outbox_id)
     if item is None or item.kind != "reply":
         raise ConfigError(f"No reply {outbox_id} to retry.")
-    store.outbox.retry(outbox_id)
+    from inbox.engine import ops  # ops imports the engine's modules; this one is among them
+
+    ops.run(engine, "outbox.retry", item_id=outbox_id)  # audited, wakes the delivery loop
     conversations = frozenset({item.conversation_id}) if item.conversation_id else frozenset()
     changed = Changed(conversations=conversations, outbox=True)
     engine.publish(changed)

@@ -331,6 +331,8 @@ class Desktop(QObject):
         self.actions["login"] = toggle(
             "start_at_login", desktop_entry.autostart_enabled(), self.set_start_at_login
         )
+        if not sys.platform.startswith("linux"):  # XDG autostart only; macOS/Windows: not yet
+            self.actions["login"].setEnabled(False)
 
     def set_start_at_login(self, enabled: bool) -> None:
         desktop_entry.set_autostart(enabled, self._login_args)
