@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from inbox.core.clock import from_iso, to_iso
-from inbox.core.errors import ConfigError
+from inbox.core.errors import ConfigError, NotFound
 from inbox.core.models import Kind, Status
 from inbox.core.rules import (
     DEFAULT_RULES,
@@ -260,7 +260,7 @@ class RuleRepo:
                     (*values, rule.id),
                 ).fetchone()
                 if row is None:
-                    raise KeyError(rule.id)
+                    raise NotFound(f"Rule {rule.id} no longer exists.")
             else:
                 row = conn.execute(
                     "INSERT INTO rules (name, enabled, match, stop, conditions_json,"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from inbox.core import settings as core_settings
 from inbox.core.clock import Clock, SystemClock, to_iso
+from inbox.core.errors import NotFound
 from inbox.core.models import Account, AccountInfo
 from inbox.store.columns import ColumnRepo
 from inbox.store.connectors import ConnectorRepo
@@ -135,7 +136,7 @@ class Store:
     def account(self, account_id: int) -> Account:
         rows = self.query("SELECT * FROM accounts WHERE id = ?", (account_id,))
         if not rows:
-            raise KeyError(account_id)
+            raise NotFound(f"Account {account_id} no longer exists.")
         return _account(rows[0])
 
     def remove_account(self, account_id: int) -> None:

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from inbox.core.errors import ConfigError
+from inbox.core.errors import ConfigError, NotFound
 from inbox.core.models import Member, Role, Team
 from inbox.core.sla import SlaPolicy
 
@@ -46,7 +46,7 @@ class TeamRepo:
     def get(self, team_id: int) -> Team:
         rows = self._store.query("SELECT * FROM teams WHERE id = ?", (team_id,))
         if not rows:
-            raise KeyError(team_id)
+            raise NotFound(f"Team {team_id} no longer exists.")
         return _team(rows[0])
 
     def add(self, name: str) -> int:
@@ -94,7 +94,7 @@ class TeamRepo:
             row = conn.execute("SELECT settings_json FROM teams WHERE id = ?", (team_id,))
             found = row.fetchone()
             if found is None:
-                raise KeyError(team_id)
+                raise NotFound(f"Team {team_id} no longer exists.")
             settings: dict[str, Any] = json.loads(found[0] or "{}")
             settings["sla"] = policy.to_json()
             conn.execute(
@@ -137,7 +137,7 @@ class TeamRepo:
         for m in self.members():
             if m.id == member_id:
                 return m
-        raise KeyError(member_id)
+        raise NotFound(f"Member {member_id} no longer exists.")
 
     def add_member(
         self, name: str, role: Role = Role.CONTRIBUTOR, email: str = "", teams: tuple[int, ...] = ()

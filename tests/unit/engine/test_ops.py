@@ -78,3 +78,13 @@ def test_not_found_reads_as_words_not_as_a_key_error() -> None:
     assert user_words(NotFound("Column 3 no longer exists.")) == "Column 3 no longer exists."
     # A bare KeyError (a bug) still reads as words, never "Internal error: KeyError(3)".
     assert user_words(KeyError(3)).startswith("That item no longer exists")
+
+
+def test_the_store_says_what_is_missing(engine) -> None:
+    from inbox.core.errors import user_words
+
+    with pytest.raises(NotFound) as caught:
+        engine.call(lambda e: e.store.account(999))
+    assert user_words(caught.value) == "Account 999 no longer exists."
+    with pytest.raises(KeyError):  # still a KeyError for code written against the old one
+        engine.call(lambda e: e.store.teams.member(999))
