@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -113,17 +114,13 @@ class SlaPolicy:
                 raise ConfigError("Business hours need at least one weekday (0-6)")
 
 
-def add_minutes(start: datetime, minutes: float, hours: BusinessHours | None) -> datetime:
-    """start plus minutes of open time (plain minutes without business hours), in UTC.
+def _open_windows(start: datetime, hours: BusinessHours) -> Iterator[tuple[datetime, datetime]]:
+    """The open (begin, close) windows in UTC from start on, at most _MAX_DAYS days of them.
 
     Windows are built from local wall-clock times in the zone and compared in UTC,
     so a day that springs forward is an hour shorter and one that falls back is
     not counted twice.
     """
-    start = start.astimezone(UTC)
-    remaining = timedelta(minutes=minutes)
-    if hours is None:
-        return start + remaining
     zone = hours.zone()
     day: date = start.astimezone(zone).date()
     for _ in range(_MAX_DAYS):
@@ -132,12 +129,41 @@ def add_minutes(start: datetime, minutes: float, hours: BusinessHours | None) ->
             closes = datetime.combine(day, hours.end, tzinfo=zone).astimezone(UTC)
             begin = max(opens, start)
             if begin < closes:
-                open_for = closes - begin
-                if remaining <= open_for:
-                    return begin + remaining
-                remaining -= open_for
+                yield begin, closes
         day += timedelta(days=1)
+
+
+def add_minutes(start: datetime, minutes: float, hours: BusinessHours | None) -> datetime:
+    """start plus minutes of open time (plain minutes without business hours), in UTC."""
+    start = start.astimezone(UTC)
+    remaining = timedelta(minutes=minutes)
+    if hours is None:
+        return start + remaining
+    for begin, closes in _open_windows(start, hours):
+        open_for = closes - begin
+        if remaining <= open_for:
+            return begin + remaining
+        remaining -= open_for
     raise ConfigError(f"An SLA target of {minutes:.0f} minutes never falls due")
+
+
+def business_minutes(start: datetime, end: datetime, hours: BusinessHours | None) -> float:
+    """Minutes of open time between start and end (plain minutes without business hours).
+
+    The same calendar as add_minutes: add_minutes(start, business_minutes(start, end)) is
+    end whenever end falls inside open time. end before start counts 0.
+    """
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    if end <= start:
+        return 0.0
+    if hours is None:
+        return (end - start).total_seconds() / 60
+    total = timedelta()
+    for begin, closes in _open_windows(start, hours):
+        if begin >= end:
+            break
+        total += min(closes, end) - begin
+    return total.total_seconds() / 60
 
 
 def first_response_due(first_inbound: datetime, policy: SlaPolicy) -> datetime:
