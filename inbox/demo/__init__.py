@@ -40,7 +40,7 @@ class DemoColumn:
 
 # The deck opens on the first team with columns (Support), so it gets three.
 COLUMNS = (
-    DemoColumn("Support", "Support – urgent", ColumnFilter(min_priority=10)),
+    DemoColumn("Support", "Support – urgent", ColumnFilter(min_priority=50)),
     DemoColumn("Support", "Direct messages", ColumnFilter(kinds=(Kind.DM,))),
     DemoColumn("Support", "Everything newest", ColumnFilter(sort="newest")),
     DemoColumn(
