@@ -110,6 +110,19 @@ def new_person(env: dict[str, str], name: str = "u") -> Person:
     )
     assert response.status_code == 200, response.text
     body = response.json()
+
+    def indexed() -> bool:
+        """The AppView indexes a new account on its own queue, behind other tests' posts;
+        until then reading its profile (as signing in does) answers "Profile not found"."""
+        profile = httpx.get(
+            f"{pds}/xrpc/app.bsky.actor.getProfile",
+            params={"actor": body["did"]},
+            headers={"Authorization": f"Bearer {body['accessJwt']}"},
+            timeout=30,
+        )
+        return profile.status_code == 200
+
+    wait_for(f"the AppView to index the new account {handle}", indexed)
     return Person(pds, handle, body["did"], password, body["accessJwt"])
 
 
