@@ -58,7 +58,7 @@ class PreviewCard(QFrame):
         layout.addWidget(self.body)
         if preview.card:
             self.card = QLabel(
-                f"🔗 <b>{html.escape(preview.card)}</b><br>"
+                f"Link card: <b>{html.escape(preview.card)}</b><br>"
                 "<small>The network shows this page's title and picture here.</small>"
             )
             self.card.setObjectName("previewLinkCard")
@@ -116,6 +116,7 @@ class PreviewPane(QWidget):
     def show_previews(self, previews: Sequence[Preview]) -> None:
         for card in self.cards:
             self._layout.removeWidget(card)
+            card.hide()  # deleteLater waits for the event loop; a stale card must not show
             card.deleteLater()
         self.cards = [PreviewCard(p, self) for p in previews]
         for i, card in enumerate(self.cards):
