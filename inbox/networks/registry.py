@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -83,6 +83,18 @@ class Capabilities:
     # The token is a bundle whose refresh token rotates: the engine hands the adapter
     # save_token(bundle) (the keyring) and the app's client_secret, if it has one.
     rotates_tokens: bool = False
+    # Moderation actions (core.moderation names) the adapter's moderate() carries out, and
+    # for actions it does not, the words saying why (the window and the CLI show them).
+    moderation: frozenset[str] = frozenset()
+    moderation_unavailable: Mapping[str, str] = field(default_factory=dict)
+
+    def moderation_refusal(self, action: str) -> str:
+        """Why action cannot be done on this network ("" when it can)."""
+        if action in self.moderation:
+            return ""
+        return self.moderation_unavailable.get(action) or (
+            f"{self.label} does not offer this through its API."
+        )
 
     def count(self, text: str, *, spoiler: str = "", limit: int | None = None) -> Count:
         return self.length(text, spoiler if self.content_warning else "", limit or self.max_chars)
@@ -171,9 +183,7 @@ def adapter_factory(name: str) -> AdapterFactory:
 
 def signing_in() -> tuple[Capabilities, ...]:
     """The networks the app can sign in to itself (browser/token or password)."""
-    return tuple(
-        c for c in known() if c.sign_in is not None or c.password_sign_in is not None
-    )
+    return tuple(c for c in known() if c.sign_in is not None or c.password_sign_in is not None)
 
 
 def label(name: str) -> str:
