@@ -71,7 +71,9 @@ def test_block_from_the_cli_with_a_guideline(fake, profile, capsys) -> None:
     assert len(fake.calls("POST", f"/api/v1/accounts/{ALICE}/block")) == 1
     assert fake.relationships[ALICE]["blocking"] is True
     store = Store(profile / "inbox.db")
-    [row] = store.query("SELECT actor, detail_json FROM audit_log WHERE action = 'moderation.block'")
+    [row] = store.query(
+        "SELECT actor, detail_json FROM audit_log WHERE action = 'moderation.block'"
+    )
     store.close()
     detail = json.loads(row[1])
     assert detail["guideline"] == "No spam" and detail["reason"] == "sells followers"

@@ -522,8 +522,8 @@ class BlueskyAdapter:
                 if isinstance(value, dict) and value.get("subject") == did and isinstance(uri, str):
                     found.append(uri.rsplit("/", 1)[-1])
             cursor = body.get("cursor") if isinstance(body, dict) else None
-            if not isinstance(cursor, str) or not items:
-                break
+            if not isinstance(cursor, str) or not isinstance(items, list) or len(items) < 100:
+                break  # the PDS gives a cursor even with the last page: a short page ends
         return found
 
     async def _report(self, request: Moderation) -> Sent:

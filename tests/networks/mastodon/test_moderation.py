@@ -57,9 +57,7 @@ def test_block_goes_out_once_with_its_guideline_and_undo_unblocks(engine, attach
         )
     )  # fmt: skip
     again = engine.call(
-        lambda e: ops.run(
-            e, "moderation.act", action="block", conversation_id=cid, key="dialog-1"
-        )
+        lambda e: ops.run(e, "moderation.act", action="block", conversation_id=cid, key="dialog-1")
     )
     assert again == item_id  # one confirm dialog, one row
     assert fake.calls("POST", f"/api/v1/accounts/{ALICE}/block") == []  # queued, not sent

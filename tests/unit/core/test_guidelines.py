@@ -36,7 +36,9 @@ def test_a_disclosure_tag_is_required_only_when_a_trigger_appears() -> None:
 
 
 def test_links_outside_the_allowed_domains_are_named() -> None:
-    found = names("See https://shop.leafandkettle.example/x and http://evil.example/y www.b.example")
+    found = names(
+        "See https://shop.leafandkettle.example/x and http://evil.example/y www.b.example"
+    )
     assert found == [("Our sites only", ("evil.example", "b.example"))]
     assert names("mail me at a@evil.example") == []  # an address is not a link
     assert links("go to LeafAndKettle.example/tea, now") == ["leafandkettle.example"]
