@@ -166,5 +166,6 @@ from inbox.engine.ops import (  # noqa: E402,F401
     monitoring,
     outbox,
     settings,
+    suggest,
     templates,
 )
