@@ -34,7 +34,7 @@ def _search(row: sqlite3.Row) -> Search:
 
 
 class SearchRepo:
-    """searches + search_hits (migration 0015)."""
+    """searches + search_hits (migration 0016)."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
