@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from inbox.core import reports
-from inbox.core.models import Kind
 from inbox.core.clock import to_iso
 from inbox.core.errors import ConfigError
+from inbox.core.models import Kind
 
 if TYPE_CHECKING:
     from inbox.store.store import Store
