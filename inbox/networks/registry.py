@@ -96,6 +96,13 @@ class Capabilities:
             f"{self.label} does not offer this through its API."
         )
 
+    # What a monitoring search covers on this network (shown in the search column
+    # dialog); empty: the adapter cannot search.
+    search: str = ""
+    # Post ids are the same on every server of the network (not per instance), so
+    # a post found through one account is the same item under another.
+    global_ids: bool = True
+
     def count(self, text: str, *, spoiler: str = "", limit: int | None = None) -> Count:
         return self.length(text, spoiler if self.content_warning else "", limit or self.max_chars)
 
@@ -213,6 +220,11 @@ def counter(name: str, text: str, limit: int | None) -> Count | None:
 def spans(name: str, text: str) -> list[Span]:
     caps = find(name)
     return [] if caps is None else caps.spans(text)
+
+
+def searching() -> tuple[Capabilities, ...]:
+    """The networks a monitoring column can search."""
+    return tuple(c for c in known() if c.search)
 
 
 def option_defaults(name: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from inbox.store.connectors import ConnectorRepo
 from inbox.store.db import open_connection, translated
 from inbox.store.guidelines import GuidelineRepo, HeldReplyRepo
 from inbox.store.ingest import Ingest
+from inbox.store.monitoring import SearchRepo
 from inbox.store.outbox import OutboxRepo
 from inbox.store.posts import PostRepo
 from inbox.store.queries import ConversationQueries
@@ -37,7 +38,8 @@ class Store:
 
     Repositories: columns, conversations (read queries), ingest, outbox, teams (and
     members), posts, templates, rules, triage (working conversations, notes, undo),
-    connectors (configured systems and the tickets/articles made from conversations).
+    connectors (configured systems and the tickets/articles made from conversations),
+    searches (monitoring columns: what each looks for, its fetch state, its hits).
     """
 
     def __init__(
@@ -60,6 +62,7 @@ class Store:
         self.connectors = ConnectorRepo(self)
         self.guidelines = GuidelineRepo(self)
         self.held_replies = HeldReplyRepo(self)
+        self.searches = SearchRepo(self)
         if not readonly:
             self.rules.seed_defaults()
 

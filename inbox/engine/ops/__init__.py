@@ -164,7 +164,9 @@ from inbox.engine.ops import (  # noqa: E402,F401
     columns,
     conversations,
     moderation,
+    monitoring,
     outbox,
     settings,
+    suggest,
     templates,
 )

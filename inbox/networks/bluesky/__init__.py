@@ -63,6 +63,7 @@ CAPABILITIES = registry.Capabilities(
     moderation=frozenset(
         {"block", "unblock", "mute", "unmute", "report", "hide_reply", "unhide_reply"}
     ),
+    search="posts, words and #hashtags across the whole network (the AppView's search)",
 )
 
 registry.register(CAPABILITIES, create)

@@ -42,6 +42,7 @@ CAPABILITIES = registry.Capabilities(
         "unblock on x.com.",
         "report": "X has no API for reports: report the post on x.com.",
     },
+    search="recent posts (the last 7 days), where the X plan includes search",
 )
 
 registry.register(CAPABILITIES, create)
