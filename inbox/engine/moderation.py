@@ -75,9 +75,8 @@ async def _moderate(engine: Engine, item: OutboxItem) -> Sent:
             attempt=item.attempts,
         )
     )
-    actor = str(payload.get("actor") or "engine")
     engine.store.audit(
-        actor,
+        "engine",  # the history reads "Block of @x went through", without a subject
         f"moderation.{action}.done",
         item.conversation_id,
         outbox_id=item.id,

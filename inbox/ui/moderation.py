@@ -51,12 +51,14 @@ class ModerateDialog(QDialog):
         who = summary.contact_handle.lstrip("@")
         network = registry.label(summary.network)
         self.setWindowTitle(f"{label} @{who}")
+        self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         caps = registry.find(summary.network)
         self.refusal = (
             caps.moderation_refusal(action) if caps is not None else f"Unknown network {network}."
         )
         head = QLabel(f"<b>{label} @{who}</b> on {network} ({summary.account_handle})")
+        head.setWordWrap(True)
         layout.addWidget(head)
         explain = QLabel(self.refusal or WHAT[action])
         explain.setObjectName("moderateRefusal" if self.refusal else "moderateWhat")

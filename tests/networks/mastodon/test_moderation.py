@@ -10,6 +10,7 @@ import pytest
 
 from inbox.core.errors import NotSupported
 from inbox.core.guidelines import Guideline
+from inbox.core.history import describe
 from inbox.engine import ops
 from inbox.engine.ops.moderation import guideline_args
 from inbox.engine.outbox import deliver_due
@@ -74,6 +75,9 @@ def test_block_goes_out_once_with_its_guideline_and_undo_unblocks(engine, attach
     assert [d["remote_id"] for _, d in audit(engine, "moderation.block.done")] == [ALICE]
     history = engine.call(lambda e: e.store.triage.history(cid))
     assert ("You", "moderation.block") in [(h.actor, h.action) for h in history]
+    words = [describe(h.actor, h.action, h.detail) for h in history]
+    assert "You blocked @alice@mastodon.test (No spam: sells followers)" in words
+    assert "Block of @alice@mastodon.test went through" in words
 
     assert engine.call(lambda e: ops.undo_label(e)) == "Undo moderation"
     engine.call(lambda e: ops.undo(e))
