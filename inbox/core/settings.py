@@ -133,6 +133,19 @@ _DECLARED = (
         False,
         "Start with the desktop session (an XDG autostart entry opens this profile).",
     ),
+    Setting(
+        "suggest.article_after",
+        int,
+        5,
+        "Offer to write a knowledge-base article when this many solved conversations were "
+        "answered alike within suggest.article_days and no article covers them (0: never).",
+    ),
+    Setting(
+        "suggest.article_days",
+        int,
+        14,
+        "The period, in days, in which alike answers are counted for suggest.article_after.",
+    ),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _DECLARED}

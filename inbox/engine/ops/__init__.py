@@ -165,5 +165,6 @@ from inbox.engine.ops import (  # noqa: E402,F401
     conversations,
     outbox,
     settings,
+    suggest,
     templates,
 )
