@@ -31,6 +31,7 @@ SNIPPET_LINES = 2
 MARK = 14  # the network's lettered square
 ASSIGNEE = 18  # the assignee's initials circle
 
+BLIT_ROWS = 90  # Qt copies up to 95 rows of pixels on the calling thread
 AnyIndex = QModelIndex | QPersistentModelIndex
 SLA_BADGE = sla.SlaPolicy()  # its amber window: the badge turns amber 15 minutes before due
 
@@ -104,19 +105,35 @@ class ConversationDelegate(QStyledItemDelegate):
         row: ConversationSummary | None = index.data(SUMMARY_ROLE)
         if row is None:
             return
-        rect: QRect = option.rect
         state = option.state
-        pal: QPalette = option.palette
-        font: QFont = option.font
-        selected = bool(state & QStyle.StateFlag.State_Selected)
-        hovered = bool(state & QStyle.StateFlag.State_MouseOver)
+        self.paint_card(
+            painter,
+            option.rect,
+            option.palette,
+            option.font,
+            row,
+            selected=bool(state & QStyle.StateFlag.State_Selected),
+            hovered=bool(state & QStyle.StateFlag.State_MouseOver),
+        )
+
+    def paint_card(
+        self,
+        painter: QPainter,
+        rect: QRect,
+        pal: QPalette,
+        font: QFont,
+        row: ConversationSummary,
+        *,
+        selected: bool = False,
+        hovered: bool = False,
+    ) -> None:
+        """Copy the row's card into rect, drawing it first when it is not cached."""
         c = theme.colours()
         now = self._now()
-        when = fmt.relative_time(row.last_message_at, now)
         ratio = painter.device().devicePixelRatioF()
         key = (
             row,
-            when,
+            fmt.relative_time(row.last_message_at, now),
             sla_badge(row.sla_due_at, now, c),
             rect.width(),
             rect.height(),
@@ -141,7 +158,17 @@ class ConversationDelegate(QStyledItemDelegate):
                 self._cards.popitem(last=False)
         else:
             self._cards.move_to_end(key)
-        painter.drawPixmap(rect.topLeft(), card)
+        # In bands of at most BLIT_ROWS device pixels: Qt's raster engine splits a taller
+        # copy across its thread pool and waits for those threads, which on a busy
+        # machine stalls the GUI thread (while it holds the interpreter lock).
+        band = max(1, int(BLIT_ROWS / ratio))
+        for y in range(0, rect.height(), band):
+            h = min(band, rect.height() - y)
+            painter.drawPixmap(
+                QRect(rect.left(), rect.top() + y, rect.width(), h),
+                card,
+                QRect(0, round(y * ratio), card.width(), round(h * ratio)),
+            )
 
     def draw(
         self,

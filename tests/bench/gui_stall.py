@@ -77,17 +77,32 @@ class Tracer:
         self.last = time.perf_counter()
         self.gui = threading.get_ident()
         self.samples: list[str] = []
+        self.dumps = 0
+        self.active = False
         if self.on:
             threading.Thread(target=self._watch, daemon=True, name="stall-trace").start()
 
     def _watch(self) -> None:
         import collections
+        import os
+        import subprocess
         import threading
         import traceback
 
+        spy: subprocess.Popen[bytes] | None = None
         while True:
             time.sleep(0.01)
             late = time.perf_counter() - self.last
+            if not self.active:
+                continue
+            dump = os.environ.get("STALL_DUMP")
+            if late > 0.08 and dump and self.dumps < 8 and (spy is None or spy.poll() is not None):
+                self.dumps += 1  # where every thread is, natively (py-spy, pip install py-spy)
+                spy = subprocess.Popen(
+                    ["py-spy", "dump", "--native", "--pid", str(os.getpid())],
+                    stdout=open(f"{dump}.{self.dumps}", "w"),  # noqa: SIM115 (the child writes it)
+                    stderr=subprocess.STDOUT,
+                )
             if late > 0.06:
                 frames = sys._current_frames()
                 names = {t.ident: t.name for t in threading.enumerate()}
@@ -120,6 +135,8 @@ class Probe:
         self._last = 0
 
     def start(self) -> None:
+        if TRACER is not None:
+            TRACER.last, TRACER.active = time.perf_counter(), True
         self.late = []
         self.clock.start()
         self._last = 0
@@ -133,6 +150,8 @@ class Probe:
         self._last = now
 
     def stop(self) -> list[float]:
+        if TRACER is not None:
+            TRACER.active = False
         self.timer.stop()
         return self.late
 
