@@ -166,4 +166,5 @@ from inbox.engine.ops import (  # noqa: E402,F401
     outbox,
     settings,
     templates,
+    triage,
 )
