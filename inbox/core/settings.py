@@ -47,9 +47,10 @@ _DECLARED = (
     ),
     Setting(
         "sync.poll_interval_s",
-        (int, float),
-        60.0,
-        "Seconds between checks for new messages when a network does not stream.",
+        (int, float, NONE),
+        None,
+        "Seconds between checks for new messages when a network does not stream (empty: "
+        "the network's own default, e.g. 30 s for Bluesky, 60 s for the others).",
     ),
     Setting("sync.streaming", bool, True, "Use the network's streaming API where it has one."),
     Setting(

@@ -70,6 +70,8 @@ class Capabilities:
     backfill: dict[str, float] = field(default_factory=dict)
     # The server can hold a post and publish it at scheduled_at itself.
     server_scheduling: bool = False
+    # Seconds between polls when nothing streams; settings sync.poll_interval_s overrides.
+    poll_interval: float = 60.0
     # How to sign in from the accounts dialog and `accounts add`; None: not from the app.
     sign_in: SignIn | None = None
     sign_in_example: str = ""  # placeholder for where to sign in ("mastodon.social")
