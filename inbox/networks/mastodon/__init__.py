@@ -38,6 +38,7 @@ CAPABILITIES = registry.Capabilities(
     sign_in=oauth.sign_in_account,
     demo=_demo,
     sign_in_example="mastodon.social",
+    token_hint="Access token from Preferences → Development",
 )
 
 registry.register(CAPABILITIES, create)
