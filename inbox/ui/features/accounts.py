@@ -114,6 +114,7 @@ class AddAccountDialog(QDialog):
             app_layout.addRow("Client ID", self.client_id)
             app_layout.addRow("Client secret", self.client_secret)
             self._fill_saved_app(instance)
+            self.client_id.setFocus()
         token_box = QGroupBox("Or use an access token")
         token_layout = QFormLayout(token_box)
         token_layout.addRow("Token", self.token)
