@@ -67,6 +67,6 @@ def test_screenshot_of_a_reply_just_sent_goes_through_the_reply_box(tmp_path: Pa
     ).fetchall()
     conn.close()
     assert len(rows) == 1
-    status, payload, text = rows[0]
+    status, _payload, text = rows[0]
     assert status == "done"
     assert "{" not in text and "— Alex Rivera" in text  # placeholders filled for this customer
