@@ -34,6 +34,7 @@ CAPABILITIES = registry.Capabilities(
     token_hint='JSON bundle {"access_token": …, "refresh_token": …}',
     rotates_tokens=True,
     demo=_demo,
+    search="recent posts (the last 7 days), where the X plan includes search",
 )
 
 registry.register(CAPABILITIES, create)
