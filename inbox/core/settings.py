@@ -50,7 +50,7 @@ _DECLARED = (
         (int, float, NONE),
         None,
         "Seconds between checks for new messages when a network does not stream (empty: "
-        "the network's own default, e.g. 30 s for Bluesky, 60 s for the others).",
+        "each network's own pace, 30 to 60 s).",
     ),
     Setting("sync.streaming", bool, True, "Use the network's streaming API where it has one."),
     Setting(
