@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from inbox import secrets
+from inbox.engine.accounts import token_key
 from inbox.ui.features import accounts as accounts_feature
 from tests.networks.x.fake import CLIENT_ID, HOST, FakeX
 from tests.ui.conftest import Opener
@@ -65,7 +66,7 @@ def test_the_client_id_typed_in_the_dialog_signs_in_through_the_browser(
     assert parse_qs(exchange.content.decode())["client_id"] == [CLIENT_ID]
     account = dialog.account
     assert account is not None and account.network == "x" and account.handle == "LeafKettleTea"
-    assert secrets.get_secret(secrets.account_key("x", HOST, account.remote_id))
+    assert secrets.get_secret(token_key(session.store, account))
     qtbot.waitUntil(lambda: [a.handle for a in session.store.accounts()] == ["LeafKettleTea"])
 
     # Signing in again later: the Client ID is filled in from where it was kept.
