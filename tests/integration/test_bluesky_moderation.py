@@ -93,7 +93,7 @@ def test_block_survives_a_crash_once_and_undo_unblocks(bsky_network, engine) -> 
     item = engine.call(lambda e: e.store.outbox.get(item_id))
     assert item.status == "done" and item.remote_id == record["uri"] and item.attempts == 2
 
-    assert engine.call(lambda e: ops.undo(e)) == "moderation"
+    assert engine.call(lambda e: ops.undo(e)) == "moderation action"
     assert engine.call(deliver_due) == 1
     assert blocks(shop) == []
 

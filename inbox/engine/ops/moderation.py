@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
 
 
-@operation("moderation.act", label="moderation", audited=True)
+@operation("moderation.act", label="moderation action", audited=True)
 def act(
     engine: Engine,
     action: str,

@@ -44,6 +44,7 @@ CAPABILITIES = registry.Capabilities(
         "the account instead.",
         "unhide_reply": "Mastodon cannot hide replies, so there is none to show again.",
     },
+    token_hint="Access token from Preferences → Development",
     search="#hashtags on every server; words and names only where the server offers "
     "full-text search (and only posts whose authors allow it)",
     global_ids=False,  # status ids are per server

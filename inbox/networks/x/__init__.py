@@ -30,6 +30,8 @@ CAPABILITIES = registry.Capabilities(
     idempotency_window=None,  # no idempotency key: the adapter looks before it re-sends
     sign_in=oauth.sign_in_account,
     sign_in_example="api.x.com",
+    own_app_help=oauth.OWN_APP_HELP,
+    token_hint='JSON bundle {"access_token": …, "refresh_token": …}',
     rotates_tokens=True,
     demo=_demo,
     # Muting and hiding replies are in every paid tier (scopes mute.write and

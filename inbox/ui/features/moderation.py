@@ -55,8 +55,9 @@ class Moderation:
 
         def done(_item_id: object) -> None:
             words = moderation.DONE[action]
+            back = " Ctrl+Z takes it back." if action in moderation.UNDO else ""
             self.window.statusBar().showMessage(
-                f"{words} @{who} (queued to {summary.account_handle}).", 8000
+                f"{words} @{who} (queued to {summary.account_handle}).{back}", 8000
             )
 
         def go() -> None:

@@ -79,7 +79,7 @@ def test_block_goes_out_once_with_its_guideline_and_undo_unblocks(engine, attach
     assert "You blocked @alice@mastodon.test (No spam: sells followers)" in words
     assert "Block of @alice@mastodon.test went through" in words
 
-    assert engine.call(lambda e: ops.undo_label(e)) == "Undo moderation"
+    assert engine.call(lambda e: ops.undo_label(e)) == "Undo moderation action"
     engine.call(lambda e: ops.undo(e))
     assert engine.call(deliver_due) == 1
     assert len(fake.calls("POST", f"/api/v1/accounts/{ALICE}/unblock")) == 1
@@ -126,7 +126,7 @@ def test_mute_and_report_reach_the_documented_endpoints(engine, attach, fake) ->
     rows = engine.call(lambda e: e.store.outbox.all(include_finished=True))
     assert [r.remote_id for r in rows if r.kind == "moderate"] == [ALICE, "48915"]
     # A report cannot be taken back: nothing to undo after it.
-    assert engine.call(lambda e: ops.undo_label(e)) == "Undo moderation"  # the mute's
+    assert engine.call(lambda e: ops.undo_label(e)) == "Undo moderation action"  # the mute's
     engine.call(lambda e: ops.undo(e))
     assert engine.call(lambda e: ops.undo_label(e)) == ""
 
