@@ -98,3 +98,11 @@ def test_reply_times_follow_the_clock(seeded) -> None:
     store, now, _folder = seeded
     rows = store.query("SELECT max(created_at) FROM messages WHERE direction = 'out'")
     assert abs(from_iso(rows[0][0]) - now) < timedelta(minutes=10)
+
+
+def test_the_teams_guidelines_are_there_and_nothing_of_the_day_broke_them(seeded) -> None:
+    store, _now, _folder = seeded
+    rules = {g.name: g for g in store.guidelines.all()}
+    assert {"No spam", "No promises", "Disclose ads", "Health claims"} <= set(rules)
+    assert rules["No promises"].severity.value == "approval"
+    assert store.held_replies.waiting() == []  # the day's replies all went out
