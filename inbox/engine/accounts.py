@@ -26,21 +26,37 @@ if TYPE_CHECKING:
 NEEDS_SIGNIN = "needs_signin"
 
 
-def token_key(account: AccountInfo) -> str:
-    return secrets.account_key(account.network, account.instance, account.remote_id)
+def token_key(store: Store, account: AccountInfo) -> str:
+    """This profile's keyring entry for the account's token (per profile, per account)."""
+    profile = store.connectors.profile_id()
+    return secrets.account_key(profile, account.network, account.instance, account.remote_id)
+
+
+def get_token(store: Store, account: AccountInfo) -> str | None:
+    """This profile's token; one from before tokens were per profile is copied into this
+    profile's entry the first time (the old shared entry is left for the other profiles)."""
+    key = token_key(store, account)
+    token = secrets.get_secret(key)
+    if token is None:
+        legacy = secrets.legacy_account_key(account.network, account.instance, account.remote_id)
+        token = secrets.get_secret(legacy)
+        if token is not None:
+            secrets.set_secret(key, token)
+    return token
 
 
 def save_account(store: Store, info: AccountInfo, token: str) -> Account:
     """Keep the token in the keyring first, then the row (a row without a token needs sign-in)."""
-    secrets.set_secret(token_key(info), token)
+    secrets.set_secret(token_key(store, info), token)
     account = store.add_account(info)
     store.audit("user", "account.add", network=info.network, handle=info.handle)
     return account
 
 
 def remove_account(store: Store, account: Account) -> None:
-    """Delete the account row (its conversations cascade) and its token."""
-    secrets.delete_secret(token_key(account))
+    """Delete the account row (its conversations cascade) and this profile's token (another
+    profile signed in to the same account keeps its own)."""
+    secrets.delete_secret(token_key(store, account))
     store.remove_account(account.id)
     store.audit("user", "account.remove", network=account.network, handle=account.handle)
 
@@ -233,7 +249,7 @@ def connect(
 
     mark_missing: set needs_signin when the keyring has no token for the account.
     """
-    token = secrets.get_secret(token_key(account))
+    token = get_token(engine.store, account)
     if token is None:
         if not mark_missing:
             return None
@@ -250,7 +266,7 @@ def connect(
         options.setdefault("window_items", int(items))
     caps = registry.find(account.network)
     if caps is not None and caps.rotates_tokens:  # each refresh's new pair goes to the keyring
-        key = token_key(account)
+        key = token_key(engine.store, account)
         options.setdefault("save_token", lambda bundle: secrets.set_secret(key, bundle))
         app = StoreApps(engine.store, account.network).load(account.instance)
         if app is not None and app.client_secret:
