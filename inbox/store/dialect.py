@@ -15,6 +15,7 @@ which rewrites it once (cached) into PostgreSQL's words:
 | `messages_fts MATCH ?` (FTS5 query)    | `messages_fts @@ inbox_fts_query(%s)` (1)         |
 | `CROSS JOIN t ON …` (join order)     | `JOIN t ON …`                                     |
 | `LIKE` (ASCII case-insensitive)        | `ILIKE`                                           |
+| `group_concat(x, char(10))`           | `string_agg(x, chr(10))`                          |
 | `BEGIN IMMEDIATE`                      | `BEGIN`                                           |
 | `PRAGMA user_version`                  | the `schema_version` table                        |
 | `max(id) + 1` ids handed out by ingest | `nextval()` of the identity sequence (`next_ids`) |
@@ -93,6 +94,8 @@ _REWRITES = [
     (re.compile(r"\bNOT\s+LIKE\b"), "NOT ILIKE"),
     (re.compile(r"(?<!NOT )\bLIKE\b"), "ILIKE"),
     (re.compile(r"\bBEGIN\s+IMMEDIATE\b", re.I), "BEGIN"),
+    (re.compile(r"\bgroup_concat\s*\(", re.I), "string_agg("),  # always with a separator
+    (re.compile(r"\bchar\s*\(\s*10\s*\)", re.I), "chr(10)"),
 ]
 _DDL = [
     (re.compile(r"\)\s*WITHOUT\s+ROWID\b", re.I), ")"),

@@ -94,7 +94,7 @@ def solved(store: Store, query: core.Query) -> list[core.Candidate]:
         hits = store.query(
             """SELECT id, score FROM (
                    SELECT rowid AS id, bm25(answered_fts) AS score FROM answered_fts
-                   WHERE answered_fts MATCH ? ORDER BY rowid DESC LIMIT ?)
+                   WHERE answered_fts MATCH ? ORDER BY rowid DESC LIMIT ?) AS newest
                WHERE id <> ? ORDER BY score LIMIT ?""",
             (match, WINDOW, query.conversation_id, CANDIDATES),
         )
@@ -405,7 +405,7 @@ def rebuild(store: Store) -> int:
             """INSERT INTO answered (conversation_id, question)
                SELECT c.id, (SELECT group_concat(text, char(10)) FROM (
                    SELECT text FROM messages WHERE conversation_id = c.id AND direction = 'in'
-                   ORDER BY created_at, id LIMIT 20))
+                   ORDER BY created_at, id LIMIT 20) AS first_ones)
                FROM conversations c
                WHERE c.status = 'resolved' AND c.first_response_at IS NOT NULL
                  AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
