@@ -59,12 +59,13 @@ def test_a_demo_profile_moves_to_the_team_server_and_reads_back_the_same(
         for line in out.splitlines()
         if line.startswith("  ")
     }
-    assert counts["conversations"] == (335, 335)
-    assert counts["messages"][0] > 335 and counts["audit_log"][0] > 0
+    total = counts["conversations"][0]
+    assert total > 300 and counts["conversations"] == (total, total)
+    assert counts["messages"][0] > total and counts["audit_log"][0] > 0
     assert all(here == there for here, there in counts.values()), counts
     # What the server received, read with a client of its own.
     with psycopg.connect(dsn) as conn:
-        assert conn.execute("SELECT count(*) FROM conversations").fetchone() == (335,)
+        assert conn.execute("SELECT count(*) FROM conversations").fetchone() == (total,)
         for table, (here, _) in counts.items():
             assert conn.execute(f'SELECT count(*) FROM "{table}"').fetchone() == (here,), table
 
@@ -86,7 +87,7 @@ def test_a_demo_profile_moves_to_the_team_server_and_reads_back_the_same(
     assert local_rows[0]["snippet"][:30] in shown
 
     code, out, _ = run(capsys, "--profile", str(laptop), "team", "status")
-    assert code == 0 and "Team profile on" in out and "335 conversations" in out
+    assert code == 0 and "Team profile on" in out and f"{total} conversations" in out
     assert pg_server.password not in out
 
     # A second laptop joins the same team database and sees the same deck.
