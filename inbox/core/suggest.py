@@ -417,7 +417,7 @@ class Repeated:
     """N solved cases answered alike with no article covering them: an article to write."""
 
     conversation_ids: tuple[int, ...]
-    best: int  # the conversation whose answer the draft takes
+    best: int  # the most typical case: the draft takes its question and answer
     question: str  # the commonest question, as the draft's question
 
 
@@ -455,11 +455,10 @@ def repeated(
         )
         if any(questions.score(best_q.question, a) >= covered_at for a in articles):
             continue
-        newest = max(members, key=lambda m: (m.at, m.conversation_id))
         out.append(
             Repeated(
                 tuple(sorted(m.conversation_id for m in members)),
-                newest.conversation_id,
+                best_q.conversation_id,  # its question is the common one, its answer alike
                 best_q.question,
             )
         )

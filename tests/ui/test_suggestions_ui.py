@@ -101,3 +101,33 @@ def test_bad_questions_and_a_profile_without_solved_cases_say_so(
         assert pane.note.isVisible() and not any(c.isVisible() for c in pane.cards)
         qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
         assert pane.box.editor.toPlainText() == ""  # nothing to use, nothing happens
+
+
+def test_repeated_answers_offer_an_article_through_the_article_path(
+    tmp_path: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from inbox.ui.features.connectors import ArticleEditor
+
+    folder = tmp_path / "demo"
+    window = open_profile(folder, demo=True).window
+    offer = window.repeated_offer
+    # The demo's three refund answers by Sam (suggest.article_after is 3 by default).
+    qtbot.waitUntil(offer.isVisible, timeout=WAIT)
+    assert offer.text() == "💡 3 conversations answered alike: Write article from these"
+    group = offer.groups[0]
+    qtbot.mouseClick(offer, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.findChild(ArticleEditor) is not None, timeout=WAIT)
+    editor = window.findChild(ArticleEditor)
+    assert window.pane.conversation_id == group.best
+    question, answer = editor.question.toPlainText(), editor.answer.toPlainText()
+    assert "charge" in question.lower() and "refunded the duplicate payment" in answer
+    customer = window.pane.summary.contact_name.split()[0]
+    assert customer not in question and customer not in answer  # redacted by default
+    editor.title_edit.setText("Charged twice? How refunds work")
+    editor.connector.setCurrentText("Knowledge base")
+    editor.accept()
+    kb = folder / "knowledge-base"
+    qtbot.waitUntil(lambda: len(list(kb.glob("*.md"))) == 2, timeout=WAIT)
+    assert "Charged twice? How refunds work" in "".join(p.read_text() for p in kb.glob("*.md"))
+    # An article now covers them: the offer goes.
+    qtbot.waitUntil(lambda: not offer.isVisible(), timeout=WAIT)
