@@ -53,6 +53,12 @@ _DECLARED = (
     ),
     Setting("sync.streaming", bool, True, "Use the network's streaming API where it has one."),
     Setting(
+        "monitoring.poll_interval_s",
+        (int, float),
+        300.0,
+        "Seconds between fetches of each search column (X is asked at most every 15 minutes).",
+    ),
+    Setting(
         "sync.backfill_days",
         (int, float, NONE),
         None,

@@ -26,7 +26,7 @@ KIND_LABELS = {
     Kind.DM: "Direct messages",
     Kind.REPLY: "Replies",
     Kind.QUOTE: "Quotes",
-    Kind.KEYWORD: "Keyword matches",
+    Kind.MONITORING: "Monitoring (found by a search)",
 }
 STATUS_LABELS = {
     Status.NEW: "New",
