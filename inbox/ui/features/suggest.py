@@ -314,8 +314,6 @@ def install(window: MainWindow, engine: Engine) -> None:
         return
     pane = SuggestionPane(window, box, engine.clock.now)
     window.pane.add_action_widget(pane, before=box)
-    # The cards and the reply box share the pane's lower part: give it a little more room.
-    window.pane.thread_split.setSizes([450, 550])
     window.bind("use_suggestion", pane.use)
     offer = RepeatedOffer(window)
     window.bind("write_repeated_article", offer.write)
