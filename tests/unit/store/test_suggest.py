@@ -114,3 +114,29 @@ def test_rebuild_indexes_what_the_triggers_would(world) -> None:
     store.query("DELETE FROM answered")
     assert suggest.rebuild(store) == 1
     assert json.dumps(sorted(indexed(store))) == json.dumps([ids["refund"]])
+
+
+def test_the_report_compares_first_responses_with_and_without_a_suggestion(
+    world, account_info, make_message, clock
+) -> None:
+    from inbox.core import reports
+    from inbox.store.reports import period_report
+
+    store, ann, ids = world
+    account = store.accounts()[0]
+    # "open" gets a suggestion, then our answer 5 minutes later; "refund" and "parcel"
+    # were answered without one.
+    suggest.record_use(store, ids["open"], core.CONVERSATION, ids["refund"], 1, "Ann")
+    clock.advance(minutes=5)
+    store.ingest.messages(
+        account.id,
+        [make_message(key="open", text="Refunded!", author="shop", direction=Direction.OUT)],
+    )
+    day = clock.now().date().isoformat()
+    report = period_report(store, reports.parse_period(day, day), None, clock.now())
+    assert report.suggestions_used == 1 and report.suggestions_by_source == {"conversation": 1}
+    assert report.with_suggestion.answered == 1
+    assert report.without_suggestion.answered == 2
+    data = report.to_json()
+    assert data["answered_with_suggestion"] == 1
+    assert data["first_response_median_with_suggestion_business_minutes"] == 15.0
