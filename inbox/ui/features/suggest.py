@@ -20,7 +20,7 @@ import html
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
@@ -171,9 +171,8 @@ class SuggestionPane(QWidget):
                 continue
             card.set_rows(*self.card_rows(n, found.items[n], now))
             card.show()
-        layout = self.layout()
-        if layout is not None:
-            layout.activate()  # settle the cards' heights now, not on a later event
+        # Settle the cards' heights now (the pane's scrolled part too), not on a later turn.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
     def card_rows(self, n: int, s: core.Suggestion, now: datetime) -> tuple[str, str, str, str]:
         """(head, question, answer, tooltip) of suggestion n."""
