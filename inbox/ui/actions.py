@@ -207,7 +207,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "note", "Add internal note", "Triage", ("Shift+N",), "Write an internal note (never sent)"
     ),
-    ActionSpec("undo", "Undo last triage action", "Triage", ("Ctrl+Z",)),
+    ActionSpec("undo", "Undo (triage, columns, …)", "Triage", ("Ctrl+Z",)),
     ActionSpec("rules", "Rules…", "Triage", help="Triage rules", section=1),
     ActionSpec("new_team", "New team…", "Triage", section=1),
     ActionSpec("new_member", "New member…", "Triage", section=1),

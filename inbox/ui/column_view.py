@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QFocusEvent
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QCursor, QFocusEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -44,6 +44,52 @@ class ColumnList(QListView):
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
         self.focused.emit()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Copy the visible cards in one call from Qt into Python.
+
+        QListView's own paintEvent calls the delegate once per visible row, and each call
+        from Qt into Python waits for the interpreter lock; while a sync keeps the engine
+        thread busy, a repaint of 8 columns so waited ~70 times. Here a column's repaint is
+        one wait. Rows, selection and hover are the view's own; the cards are the
+        delegate's cached pixmaps.
+        """
+        delegate = self.itemDelegate()
+        model = self.model()
+        if not isinstance(delegate, ConversationDelegate) or not isinstance(model, ColumnModel):
+            super().paintEvent(event)
+            return
+        viewport = self.viewport()
+        first = self.indexAt(QPoint(0, 0))
+        if not first.isValid():
+            return
+        area = event.rect()
+        pal, font = self.palette(), self.font()
+        selection = self.selectionModel()
+        hover = QModelIndex()
+        if viewport.underMouse():
+            hover = self.indexAt(viewport.mapFromGlobal(QCursor.pos()))
+        painter = QPainter(viewport)
+        rect = self.visualRect(first)
+        row = first.row()
+        while rect.top() < viewport.height():
+            summary = model.summary(row)
+            if summary is None:
+                break
+            if rect.intersects(area):
+                index = model.index(row, 0)
+                delegate.paint_card(
+                    painter,
+                    rect,
+                    pal,
+                    font,
+                    summary,
+                    selected=selection.isSelected(index),
+                    hovered=index == hover,
+                )
+            row += 1
+            rect = rect.translated(0, rect.height())
+        painter.end()
 
 
 class ColumnView(QFrame):
