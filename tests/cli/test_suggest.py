@@ -92,7 +92,9 @@ def test_use_records_it_and_the_reply_box_path_gets_this_customer(
     assert len(audit) == 1 and json.loads(audit[0][1])["source"] == "conversation"
     # The report counts the use.
     today = datetime.now(UTC).date().isoformat()
-    code, out, _ = run(capsys, profile, "report", "--from", today, "--to", today, "--format", "json")
+    code, out, _ = run(
+        capsys, profile, "report", "--from", today, "--to", today, "--format", "json"
+    )
     period = json.loads(out)["period"]
     assert code == 0 and period["suggestions_used"] == 1
     assert period["suggestions_used_by_source"] == {"conversation": 1}
