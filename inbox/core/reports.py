@@ -68,6 +68,41 @@ def parse_period(first: str, last: str, tz: str = "UTC") -> Period:
     return Period(days[0], days[1], tz)
 
 
+# The periods the Reports window offers, by id: label. Each ends today (or at the end of the
+# last whole week/month) in the report's time zone.
+PRESETS = {
+    "last_7_days": "Last 7 days",
+    "last_week": "Last week (Mon–Sun)",
+    "last_30_days": "Last 30 days",
+    "this_month": "This month",
+    "last_month": "Last month",
+    "last_90_days": "Last 90 days",
+}
+
+
+def preset(name: str, today: date) -> tuple[date, date]:
+    """(first, last) day of a preset period seen on the day today.
+
+    Raises:
+        ConfigError: not one of PRESETS.
+    """
+    if name == "last_7_days":
+        return today - timedelta(days=6), today
+    if name == "last_30_days":
+        return today - timedelta(days=29), today
+    if name == "last_90_days":
+        return today - timedelta(days=89), today
+    if name == "last_week":
+        monday = today - timedelta(days=today.weekday() + 7)
+        return monday, monday + timedelta(days=6)
+    if name == "this_month":
+        return today.replace(day=1), today
+    if name == "last_month":
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    raise ConfigError(f"Unknown period {name!r}; choose one of {', '.join(PRESETS)}")
+
+
 BUCKET_MINUTES = 15  # every zone's offset is a whole number of quarter hours
 
 
