@@ -142,6 +142,7 @@ class TriageRepo:
             values: dict[str, Any] = {"status": status.value}
             if status is Status.RESOLVED:
                 values.update(sla_due_at=NO_DUE, waiting_since=None, snoozed_until=None)
+                values["resolved_at"] = self._store.now()  # reports: time to resolution
             return values
 
         return self._edit(

@@ -13,7 +13,8 @@ import pytest
 
 from inbox.cli.main import main
 from inbox.core import reports, sla
-from inbox.core.models import AccountInfo
+from inbox.core.clock import FakeClock
+from inbox.core.models import AccountInfo, Status
 from inbox.profile import Profile
 from inbox.store import Store
 
@@ -62,19 +63,21 @@ def _message(
     return int(row[0])
 
 
-def _audit_status(store: Store, conv: int, status: str, at: str) -> None:
-    store.conn.execute(
-        "INSERT INTO audit_log (at, actor, action, conversation_id, detail_json)"
-        " VALUES (?, 'Alex', 'status', ?, ?)",
-        (at, conv, json.dumps({"status": status, "member_id": 1})),
-    )
+def _status_changes(store: Store, clock: FakeClock, changes: list[tuple[int, str, str]]) -> None:
+    """Resolve and reopen through the triage store (what the window and CLI call), each at
+    its time on the store's clock."""
+    for conv, status, at in changes:
+        clock.set(datetime.fromisoformat(at))
+        store.triage.set_status([conv], Status(status), None)
 
 
 @pytest.fixture
 def profile(tmp_path: Path) -> tuple[Path, int]:
     """The profile folder and the Berlin team's id."""
     folder = tmp_path / "profile"
-    store = Store(Profile.resolve(folder).db_path)
+    clock = FakeClock()
+    store = Store(Profile.resolve(folder).db_path, clock=clock)
+    changes: list[tuple[int, str, str]] = []
     try:
         masto = store.add_account(AccountInfo("mastodon", "social.test", "1", "shop")).id
         sky = store.add_account(AccountInfo("bluesky", "bsky.test", "2", "shop")).id
@@ -93,11 +96,10 @@ def profile(tmp_path: Path) -> tuple[Path, int]:
                 "2026-03-23T09:00:00.000000Z",
                 "2026-03-23T09:20:00.000000Z",
                 team,
-                status="resolved",
                 assignee=alex,
                 sentiment=0.6,
             )
-            _audit_status(store, c1, "resolved", "2026-03-30T08:00:00.000000Z")
+            changes.append((c1, "resolved", "2026-03-30T08:00:00.000000Z"))
             # Tue 16:30 -> Wed 09:30: 30 + 30 = 60 across closing time; due exactly then, met.
             _conv(
                 store,
@@ -129,13 +131,14 @@ def profile(tmp_path: Path) -> tuple[Path, int]:
                 "2026-03-25T10:00:00.000000Z",
                 "2026-03-25T13:00:00.000000Z",
                 team,
-                status="resolved",
                 assignee=sam,
                 sentiment=-0.3,
             )
-            _audit_status(store, c4, "resolved", "2026-03-25T14:00:00.000000Z")
-            _audit_status(store, c4, "open", "2026-03-25T15:00:00.000000Z")
-            _audit_status(store, c4, "resolved", "2026-03-26T09:00:00.000000Z")
+            changes += [
+                (c4, "resolved", "2026-03-25T14:00:00.000000Z"),
+                (c4, "open", "2026-03-25T15:00:00.000000Z"),
+                (c4, "resolved", "2026-03-26T09:00:00.000000Z"),
+            ]
             # Sun 29th 00:30 CET (Sat 23:30Z): a local Sunday; never answered, breached; its
             # message was never scored (sentiment is lazy).
             _conv(store, masto, "c5", "2026-03-28T23:30:00.000000Z", None, team)
@@ -204,6 +207,7 @@ def profile(tmp_path: Path) -> tuple[Path, int]:
                 _message(
                     store, account, c6, remote, "2026-03-26T12:00:00.000000Z", in_reply_to=parent
                 )
+        _status_changes(store, clock, changes)
     finally:
         store.close()
     return folder, team
