@@ -102,6 +102,7 @@ def text(current: reports.PeriodReport, previous: reports.PeriodReport) -> str:
             current.by_network.get(network, 0),
             previous.by_network.get(network, 0),
         )
+    line("Found by search columns", current.monitoring, previous.monitoring)
     line(
         "First response, median (bus. hrs)",
         reports.duration(a.median_minutes),

@@ -379,11 +379,18 @@ class PeriodReport:
     articles_published: int = 0
     posts_published: int = 0
     post_replies: int = 0
+    # Found by search columns (nobody asked us): counted apart from what was received.
+    monitoring: int = 0
+    monitoring_by_network: dict[str, int] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         return not (
-            self.received or self.tickets_pushed or self.articles_published or self.posts_published
+            self.received
+            or self.monitoring
+            or self.tickets_pushed
+            or self.articles_published
+            or self.posts_published
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -414,6 +421,8 @@ class PeriodReport:
             "articles_published": self.articles_published,
             "posts_published": self.posts_published,
             "post_replies": self.post_replies,
+            "monitoring": self.monitoring,
+            "monitoring_by_network": dict(sorted(self.monitoring_by_network.items())),
         }
 
 
@@ -436,6 +445,7 @@ SCALARS = (
     "articles_published",
     "posts_published",
     "post_replies",
+    "monitoring",
 )
 BREAKDOWNS = (
     "received_by_network",
@@ -446,6 +456,7 @@ BREAKDOWNS = (
     "assigned_by_member",
     "resolved_by_member",
     "backlog_by_day",
+    "monitoring_by_network",
 )
 
 

@@ -134,6 +134,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     # Column
     ActionSpec("new_column", "New column…", "Column", ("Ctrl+Shift+N",)),
+    ActionSpec(
+        "new_search_column",
+        "New search column…",
+        "Column",
+        help="A column that listens beyond your mentions: keywords, #hashtags, names",
+    ),
     ActionSpec("edit_column", "Edit filter…", "Column", help="Edit the current column's filter"),
     ActionSpec("rename_column", "Rename…", "Column", ("F2",), "Rename the current column"),
     ActionSpec("move_left", "Move left", "Column", ("Ctrl+Shift+Left",), "Move the column left", 1),
@@ -196,7 +202,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "note", "Add internal note", "Triage", ("Shift+N",), "Write an internal note (never sent)"
     ),
-    ActionSpec("undo", "Undo last triage action", "Triage", ("Ctrl+Z",)),
+    ActionSpec("undo", "Undo (triage, columns, …)", "Triage", ("Ctrl+Z",)),
     ActionSpec("rules", "Rules…", "Triage", help="Triage rules", section=1),
     ActionSpec("new_team", "New team…", "Triage", section=1),
     ActionSpec("new_member", "New member…", "Triage", section=1),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from inbox.cli.main import main
-from inbox.core import reports, sla
+from inbox.core import reports, sla, triage
 from inbox.core.clock import FakeClock
 from inbox.core.models import AccountInfo, Status
 from inbox.profile import Profile
@@ -68,7 +68,9 @@ def _status_changes(store: Store, clock: FakeClock, changes: list[tuple[int, str
     its time on the store's clock."""
     for conv, status, at in changes:
         clock.set(datetime.fromisoformat(at))
-        store.triage.set_status([conv], Status(status), None)
+        new = Status(status)
+        edit = triage.status(new, store.now())  # what the conversations.set_status op runs
+        store.triage.edit([conv], None, "status", edit, rescore=True, status=new.value)
 
 
 @pytest.fixture

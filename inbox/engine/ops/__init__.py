@@ -168,4 +168,5 @@ from inbox.engine.ops import (  # noqa: E402,F401
     settings,
     suggest,
     templates,
+    triage,
 )
