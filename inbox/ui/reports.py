@@ -174,10 +174,7 @@ class ChartCard(QFrame):
         bold = self.heading.font()
         bold.setBold(True)
         self.heading.setFont(bold)
-        top.addWidget(self.heading)
-        self.legend = QLabel("")
-        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        top.addWidget(self.legend, 1)
+        top.addWidget(self.heading, 1)
         self.csv_button = QToolButton()
         self.csv_button.setText("CSV")
         self.csv_button.setObjectName(f"csv-{key}")
@@ -189,11 +186,19 @@ class ChartCard(QFrame):
         top.addWidget(self.csv_button)
         top.addWidget(self.png_button)
         box.addLayout(top)
+        self.legend = QLabel("")  # what the colours mean, where the page-wide key does not say
+        self.legend.setWordWrap(True)
+        self.legend.hide()
+        box.addWidget(self.legend)
         self.plot: Any = None
         self.body = box
 
+    def set_legend(self, text: str) -> None:
+        self.legend.setText(text)
+        self.legend.setVisible(bool(text))
+
     def set_plot(self, plot: QWidget) -> None:
-        plot.setMinimumHeight(CHART_HEIGHT)
+        plot.setFixedHeight(CHART_HEIGHT)
         self.plot = plot
         self.body.addWidget(plot, 1)
 
@@ -537,6 +542,11 @@ class ReportsWindow(QDialog):
         card.rows = [
             (k, v, before.by_hour_of_week.get(k, 0)) for k, v in now.by_hour_of_week.items()
         ]
+        busiest = max(now.by_hour_of_week.items(), key=lambda kv: kv[1], default=("", 0))
+        if busiest[1]:
+            card.set_legend(
+                f"Brighter is busier; the busiest hour was {busiest[0]}:00 ({busiest[1]})"
+            )
         card.set_plot(painter.heatmap(now.by_hour_of_week))
         out.append(card)
 
@@ -546,9 +556,7 @@ class ReportsWindow(QDialog):
             (day, row["positive"], row["neutral"], row["negative"], row["mean"])
             for day, row in now.sentiment_by_day.items()
         ]
-        card.legend.setText(
-            _Painter.key_of([(n, painter.sentiment(n)) for n in reports.SENTIMENTS])
-        )
+        card.set_legend(_Painter.key_of([(n, painter.sentiment(n)) for n in reports.SENTIMENTS]))
         card.set_plot(painter.stacked(labels, [now.sentiment_by_day[d] for d in days]))
         out.append(card)
 
@@ -797,7 +805,7 @@ class _Painter:
             axis = item.getAxis(name)
             axis.setPen(pg.mkPen(self.grid))
             axis.setTextPen(pg.mkPen(self.text))
-            axis.setStyle(tickFont=small)
+            axis.setStyle(tickFont=small, maxTickLevel=0)  # no minor ticks: a calm grid
         item.showGrid(x=False, y=True, alpha=0.25)
         if unit:
             item.getAxis("left").setLabel(unit, color=self.text.name())

@@ -386,3 +386,27 @@ def test_business_minutes_agrees_with_add_minutes_across_dst() -> None:
         end = sla.add_minutes(start, minutes, hours)
         assert sla.business_minutes(start, end, hours) == pytest.approx(minutes)
     assert reports.percentile([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.9) == 9.0
+
+
+def test_resolving_from_the_cli_counts_its_resolution_time(profile, capsys) -> None:
+    """`conversations resolve` (the window's operation) records when; the report reads it."""
+    folder, team = profile
+    store = Store(Profile.resolve(folder).db_path, readonly=True)
+    try:
+        c2 = int(store.query("SELECT id FROM conversations WHERE key = 'c2'")[0][0])
+    finally:
+        store.close()
+    assert main(["conversations", "resolve", str(c2), "--profile", str(folder)]) == 0
+    capsys.readouterr()
+    code, out, _ = _run(capsys, folder, *WEEK, "--team", str(team), "--format", "json")
+    assert code == 0
+    now = json.loads(out)["period"]
+    assert now["resolved"] == 3
+    # Resolved today, months after it came in: the slowest of the three.
+    assert now["resolution_p90_business_minutes"] > 2400
+    store = Store(Profile.resolve(folder).db_path, readonly=True)
+    try:
+        (at,) = store.query("SELECT resolved_at FROM conversations WHERE id = ?", (c2,))[0]
+    finally:
+        store.close()
+    assert at is not None and at > "2026-04"
