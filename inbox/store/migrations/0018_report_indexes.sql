@@ -10,12 +10,12 @@ UPDATE conversations SET resolved_at = (
 
 -- Reports (store/reports.py) read a period's conversations by when they came in. This index
 -- holds every column those counts group by, so a week is a short range walk and a year a
--- scan of a narrow index instead of the wide conversation rows. first_message_at and
+-- scan of a narrow index instead of the wide conversation rows. first_message_at, kind and
 -- account_id never change; team, assignee, status, hidden and first_response_at change on
 -- triage, resolving and the first reply; last_inbound_id (the message whose sentiment the report
 -- reads) changes with each new customer message of a conversation: one index entry rewritten.
 CREATE INDEX conversations_received ON conversations
-    (first_message_at, team_id, account_id, assignee_id, status, hidden, first_response_at,
+    (first_message_at, team_id, kind, account_id, assignee_id, status, hidden, first_response_at,
      last_inbound_id, resolved_at);
 
 -- The sentiment the rules computed, by message id: the report looks up 100,000 scores in a
