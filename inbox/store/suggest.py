@@ -96,7 +96,8 @@ def distinctive(store: Store, found: Sequence[str]) -> list[str]:
     keep = []
     for term in found:
         n = store.query(
-            "SELECT count(*) FROM (SELECT 1 FROM answered_fts WHERE answered_fts MATCH ? LIMIT ?)",
+            "SELECT count(*) FROM (SELECT 1 FROM answered_fts WHERE answered_fts MATCH ? LIMIT ?)"
+            " AS hits",
             (core.fts_query([term]), COMMON),
         )[0][0]
         if 0 < n < COMMON:
@@ -117,7 +118,7 @@ def solved(store: Store, query: core.Query) -> list[core.Candidate]:
             hits = store.query(
                 """SELECT id, score FROM (
                        SELECT rowid AS id, bm25(answered_fts) AS score FROM answered_fts
-                       WHERE answered_fts MATCH ? ORDER BY rowid DESC LIMIT ?)
+                       WHERE answered_fts MATCH ? ORDER BY rowid DESC LIMIT ?) AS newest
                    WHERE id <> ? ORDER BY score LIMIT ?""",
                 (core.fts_query(keep), WINDOW, query.conversation_id, CANDIDATES),
             )
@@ -435,7 +436,7 @@ def rebuild(store: Store) -> int:
             """INSERT INTO answered (conversation_id, question)
                SELECT c.id, (SELECT group_concat(text, char(10)) FROM (
                    SELECT text FROM messages WHERE conversation_id = c.id AND direction = 'in'
-                   ORDER BY created_at, id LIMIT 20))
+                   ORDER BY created_at, id LIMIT 20) AS first_ones)
                FROM conversations c
                WHERE c.status = 'resolved' AND c.first_response_at IS NOT NULL
                  AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id
