@@ -210,10 +210,27 @@ class ColumnView(QFrame):
         self.stack.addWidget(self.list)
         self.stack.addWidget(self.empty)
 
+        # A search column says what it listens for and where its last fetch stands.
+        self.search_id: int | None = None
+        self.source = QLabel()
+        self.source.setObjectName("columnSource")
+        self.source.setWordWrap(True)
+        self.source.setContentsMargins(14, 0, 8, 6)
+        self.source.setTextFormat(Qt.TextFormat.PlainText)
+        self.source.setVisible(False)
+        self.fetch_state = QLabel()
+        self.fetch_state.setObjectName("columnFetchState")
+        self.fetch_state.setWordWrap(True)
+        self.fetch_state.setContentsMargins(14, 0, 8, 6)
+        self.fetch_state.setTextFormat(Qt.TextFormat.PlainText)
+        self.fetch_state.setVisible(False)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(header)
+        layout.addWidget(self.source)
+        layout.addWidget(self.fetch_state)
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         line.setObjectName("columnRule")
@@ -238,6 +255,18 @@ class ColumnView(QFrame):
         """Take a stored column's name and filter (after an edit or a restart)."""
         self.set_name(column.name)
         self.model.set_filter(column.filter)
+
+    def set_source(self, source: str, state: str = "", error: bool = False) -> None:
+        """Under the name: what a search column listens for, and its fetch state in words
+        ("fetching…", "fetched 5m ago", "⚠ X: your X plan does not include search").
+        An empty source hides both (an ordinary column)."""
+        self.source.setText(source)
+        self.source.setVisible(bool(source))
+        self.fetch_state.setText(f"⚠ {state}" if error and state else state)
+        self.fetch_state.setVisible(bool(source) and bool(state))
+        self.fetch_state.setEnabled(error)  # muted unless something is wrong
+        self.source.setEnabled(False)  # muted text colour
+        self.setToolTip(f"{source}\n{state}" if source else "")
 
     def set_width(self, name: str) -> None:
         """narrow / medium / wide: the column's least width; it may grow by GROW."""
