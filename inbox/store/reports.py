@@ -129,13 +129,43 @@ def period_report(
 
     # How fast: first response and resolution in business hours.
     out.responses = reports.response_figures(
-        (
-            (r[0], r[1], r[2])
-            for r in _timed(store, "c.first_response_at", received, params)
-        ),
+        ((r[0], r[1], r[2]) for r in _timed(store, "c.first_response_at", received, params)),
         calendars,
         now.timestamp(),
     )
+    # Suggested answers: used before the first response, or not (store.suggest records uses).
+    used = (
+        "EXISTS (SELECT 1 FROM suggestion_uses u WHERE u.conversation_id = c.id"
+        " AND u.at <= c.first_response_at)"
+    )
+    answered = f"{received} AND c.first_response_at IS NOT NULL"
+    for suggested in (True, False):
+        figures = reports.response_figures(
+            (
+                (r[0], r[1], r[2])
+                for r in _timed(
+                    store,
+                    "c.first_response_at",
+                    f"{answered} AND {'' if suggested else 'NOT '}{used}",
+                    params,
+                )
+            ),
+            calendars,
+            now.timestamp(),
+        )
+        if suggested:
+            out.with_suggestion = figures
+        else:
+            out.without_suggestion = figures
+    out.suggestions_by_source = {
+        str(r[0]): int(r[1])
+        for r in store.query(
+            "SELECT u.source, count(*) FROM suggestion_uses u"
+            " LEFT JOIN conversations c ON c.id = u.conversation_id"
+            f" WHERE u.at >= ? AND u.at < ?{team} GROUP BY u.source",
+            params,
+        )
+    }
     out.resolution = reports.resolution_figures(
         (
             (r[0], r[1], r[2])
@@ -193,9 +223,8 @@ def period_report(
     }
     out.tickets_pushed = int(refs.get("ticket", 0))
     out.articles_published = int(refs.get("article", 0))
-    published = (
-        "p.state = 'published' AND p.updated_at >= ? AND p.updated_at < ?"
-        + ("" if team_id is None else " AND p.team_id = ?")
+    published = "p.state = 'published' AND p.updated_at >= ? AND p.updated_at < ?" + (
+        "" if team_id is None else " AND p.team_id = ?"
     )
     out.posts_published = int(
         store.query(f"SELECT count(*) FROM posts p WHERE {published}", params)[0][0]

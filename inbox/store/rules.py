@@ -189,6 +189,8 @@ class Pass:
         waiting = row["waiting_since"]
         if status == Status.RESOLVED.value or not waiting:
             return None
+        if row["kind"] == Kind.MONITORING.value:
+            return None  # found by a search: nobody asked us, no reply is due
         policy = self.policies.get(team_id) or self.policies[None]
         return due_for(from_iso(waiting), row["first_response_at"] is not None, policy)
 
@@ -329,7 +331,7 @@ class RuleRepo:
         decide: Decide | None = None,
         *,
         batch: int = 5000,
-        where: str = "1",
+        where: str = "1 = 1",
         params: Sequence[Any] = (),
     ) -> Iterable[tuple[int, int, set[int]]]:
         """Re-decide every conversation (or those matching where), one batch per transaction.

@@ -31,8 +31,8 @@ from inbox.core.errors import ConfigError
 if TYPE_CHECKING:
     from inbox.store.store import Store
 
-WINDOW = 2000  # newest FTS matches scored by bm25
-CANDIDATES = 40  # solved cases handed to the re-ranking
+WINDOW = 500  # newest FTS matches scored by bm25
+CANDIDATES = 20  # solved cases handed to the re-ranking
 ARTICLES = 200  # newest published articles considered
 QUESTION_CHARS = 2000
 
@@ -94,7 +94,7 @@ def solved(store: Store, query: core.Query) -> list[core.Candidate]:
         hits = store.query(
             """SELECT id, score FROM (
                    SELECT rowid AS id, bm25(answered_fts) AS score FROM answered_fts
-                   WHERE answered_fts MATCH ? ORDER BY rowid DESC LIMIT ?)
+                   WHERE answered_fts MATCH ? ORDER BY rowid DESC LIMIT ?) AS newest
                WHERE id <> ? ORDER BY score LIMIT ?""",
             (match, WINDOW, query.conversation_id, CANDIDATES),
         )
@@ -156,7 +156,8 @@ def cases(store: Store, scores: dict[int, float]) -> list[core.Candidate]:
         for m in thread:
             if m["direction"] == "in":
                 personal.update((m["author_name"], m["author_handle"]))
-                personal.update(_json_list(m["mentions_json"]))
+                if m["mentions_json"] != "[]":
+                    personal.update(_json_list(m["mentions_json"]))
         out.append(
             core.Candidate(
                 source=core.CONVERSATION,
@@ -405,7 +406,7 @@ def rebuild(store: Store) -> int:
             """INSERT INTO answered (conversation_id, question)
                SELECT c.id, (SELECT group_concat(text, char(10)) FROM (
                    SELECT text FROM messages WHERE conversation_id = c.id AND direction = 'in'
-                   ORDER BY created_at, id LIMIT 20))
+                   ORDER BY created_at, id LIMIT 20) AS first_ones)
                FROM conversations c
                WHERE c.status = 'resolved' AND c.first_response_at IS NOT NULL
                  AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id

@@ -163,6 +163,7 @@ from inbox.engine.ops import (  # noqa: E402,F401
     accounts,
     columns,
     conversations,
+    moderation,
     monitoring,
     outbox,
     settings,

@@ -8,7 +8,7 @@ from inbox.core import text as core_text
 from inbox.core.clock import Clock
 from inbox.core.models import AccountInfo
 from inbox.networks import registry
-from inbox.networks.x.help import OWN_APP_HELP
+from inbox.networks.x.help import OWN_APP_HELP, POLL_INTERVAL
 
 if TYPE_CHECKING:
     from inbox.networks.x.adapter import XAdapter
@@ -58,7 +58,19 @@ CAPABILITIES = registry.Capabilities(
     own_app_help=OWN_APP_HELP,
     token_hint='JSON bundle {"access_token": …, "refresh_token": …}',
     rotates_tokens=True,
+    # Polling only: every 15 min keeps a Basic-tier account inside its monthly read cap.
+    poll_interval=POLL_INTERVAL,
     demo=_demo,
+    # Muting and hiding replies are in every paid tier (scopes mute.write and
+    # tweet.moderate.write); blocking is Enterprise-only, reports are not in the API.
+    moderation=frozenset({"mute", "unmute", "hide_reply", "unhide_reply"}),
+    moderation_unavailable={
+        "block": "X offers blocking through its API only on the Enterprise plan: block on "
+        "x.com, or mute here.",
+        "unblock": "X offers unblocking through its API only on the Enterprise plan: "
+        "unblock on x.com.",
+        "report": "X has no API for reports: report the post on x.com.",
+    },
     search="recent posts (the last 7 days), where the X plan includes search",
 )
 

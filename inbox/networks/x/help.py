@@ -1,4 +1,6 @@
-"""Words about signing in to X, kept apart from oauth.py so the package loads without httpx."""
+"""What the X package registers without loading its adapter and oauth (which import httpx)."""
+
+POLL_INTERVAL = 15 * 60.0  # the adapter's default
 
 DEFAULT_PORT = 8723
 OWN_APP_HELP = (

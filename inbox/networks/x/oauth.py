@@ -25,7 +25,10 @@ from inbox.networks.mastodon.oauth import LoopbackReceiver, pkce_pair
 from inbox.networks.x.api import API_HOST, Tokens, XApi
 from inbox.networks.x.help import DEFAULT_PORT, OWN_APP_HELP  # noqa: F401 (re-exported)
 
-SCOPES = "tweet.read users.read tweet.write dm.read dm.write offline.access media.write"
+SCOPES = (
+    "tweet.read users.read tweet.write dm.read dm.write offline.access media.write"
+    " mute.write tweet.moderate.write"
+)
 AUTHORIZE = "https://x.com/i/oauth2/authorize"
 
 
