@@ -66,6 +66,11 @@ def legacy_connector_key(name: str, field: str) -> str:
     return f"connector:{name}:{field}"
 
 
+def team_key(dsn: str) -> str:
+    """A team server's password, by its DSN without the password (user@host:port/db)."""
+    return f"team:{dsn}"
+
+
 def set_secret(key: str, value: str) -> None:
     """Store a secret and read it back.
 

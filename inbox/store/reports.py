@@ -133,6 +133,39 @@ def period_report(
         calendars,
         now.timestamp(),
     )
+    # Suggested answers: used before the first response, or not (store.suggest records uses).
+    used = (
+        "EXISTS (SELECT 1 FROM suggestion_uses u WHERE u.conversation_id = c.id"
+        " AND u.at <= c.first_response_at)"
+    )
+    answered = f"{received} AND c.first_response_at IS NOT NULL"
+    for suggested in (True, False):
+        figures = reports.response_figures(
+            (
+                (r[0], r[1], r[2])
+                for r in _timed(
+                    store,
+                    "c.first_response_at",
+                    f"{answered} AND {'' if suggested else 'NOT '}{used}",
+                    params,
+                )
+            ),
+            calendars,
+            now.timestamp(),
+        )
+        if suggested:
+            out.with_suggestion = figures
+        else:
+            out.without_suggestion = figures
+    out.suggestions_by_source = {
+        str(r[0]): int(r[1])
+        for r in store.query(
+            "SELECT u.source, count(*) FROM suggestion_uses u"
+            " LEFT JOIN conversations c ON c.id = u.conversation_id"
+            f" WHERE u.at >= ? AND u.at < ?{team} GROUP BY u.source",
+            params,
+        )
+    }
     out.resolution = reports.resolution_figures(
         (
             (r[0], r[1], r[2])

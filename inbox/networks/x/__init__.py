@@ -7,7 +7,7 @@ from inbox.core.clock import Clock
 from inbox.core.models import AccountInfo
 from inbox.networks import registry
 from inbox.networks.x import oauth
-from inbox.networks.x.adapter import XAdapter, create
+from inbox.networks.x.adapter import POLL_INTERVAL, XAdapter, create
 
 NAME = "x"
 
@@ -33,6 +33,8 @@ CAPABILITIES = registry.Capabilities(
     own_app_help=oauth.OWN_APP_HELP,
     token_hint='JSON bundle {"access_token": …, "refresh_token": …}',
     rotates_tokens=True,
+    # Polling only: every 15 min keeps a Basic-tier account inside its monthly read cap.
+    poll_interval=POLL_INTERVAL,
     demo=_demo,
     # Muting and hiding replies are in every paid tier (scopes mute.write and
     # tweet.moderate.write); blocking is Enterprise-only, reports are not in the API.
