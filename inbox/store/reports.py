@@ -182,7 +182,7 @@ def period_report(
         " sum(f < ? AND (r IS NULL OR r >= ?)), count(*) FROM ("
         f"  SELECT c.first_message_at AS f,"
         f"   CASE WHEN c.status = 'resolved' THEN {RESOLVED_AT} END AS r"
-        f"  FROM conversations c WHERE c.hidden = 0 AND c.first_message_at < ?{team})"
+        f"  FROM conversations c WHERE c.hidden = 0 AND c.first_message_at < ?{team}) AS o"
         " GROUP BY k",
         (lo, hi, lo, lo, hi, *by_team),
     ):
