@@ -171,6 +171,9 @@ $$;
 CREATE FUNCTION julianday(iso text) RETURNS double precision LANGUAGE sql STABLE AS $$
     SELECT extract(epoch FROM iso::timestamptz)::double precision / 86400.0 + 2440587.5
 $$;
+CREATE FUNCTION instr(haystack text, needle text) RETURNS integer LANGUAGE sql IMMUTABLE AS $$
+    SELECT strpos(haystack, needle)
+$$;
 -- sum(a = b): SQLite counts true comparisons as 1.
 CREATE FUNCTION inbox_add_bool(acc bigint, b boolean) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
     SELECT acc + CASE WHEN b THEN 1 ELSE 0 END
