@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from inbox import secrets
 from inbox.core.errors import ConfigError, StoreKnown
 from inbox.profile import TEAM_FILE
 
@@ -74,6 +73,8 @@ def split_password(dsn: str) -> tuple[str, str | None]:
 
 def save(db_path: Path, dsn: str, password: str | None) -> None:
     """Make the profile a team profile: the DSN into team.json, the password into the keyring."""
+    from inbox import secrets  # keyring: ~0.3 s, only when a team profile needs it
+
     clean, inline = split_password(dsn)
     secret = password if password is not None else inline
     if secret:
@@ -88,6 +89,8 @@ def save(db_path: Path, dsn: str, password: str | None) -> None:
 
 def forget(db_path: Path) -> str | None:
     """Make the profile local again; returns the DSN it pointed at."""
+    from inbox import secrets  # keyring: ~0.3 s, only when a team profile needs it
+
     dsn = dsn_of(db_path)
     if dsn is not None:
         secrets.delete_secret(secrets.team_key(dsn))
@@ -104,6 +107,7 @@ def open_connection(
 ) -> PgConnection:
     """Connect to the team server (password: given, else in the DSN, else the keyring),
     refuse a newer schema, and (for a writer) migrate it to the app's schema."""
+    from inbox import secrets  # keyring: ~0.3 s, only when a team profile needs it
     from inbox.store import pg
     from inbox.store.db import MIGRATIONS, SCHEMA_VERSION
 
