@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from inbox import secrets
 from inbox.core.clock import from_iso
 from inbox.core.history import lines
 from inbox.core.models import ColumnFilter
@@ -18,6 +19,7 @@ from inbox.store import Store
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory):
+    secrets.use_memory_backend()  # module scope: before the autouse per-test keyring
     folder: Path = tmp_path_factory.mktemp("demo")
     engine = Engine(folder / "inbox.db")
     engine.start()
