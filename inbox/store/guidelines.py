@@ -188,6 +188,15 @@ class HeldReplyRepo:
         )
         return [_held(r) for r in rows]
 
+    def waiting_for(self, conversation_id: int) -> list[HeldReply]:
+        """A conversation's replies still waiting for an approver."""
+        rows = self._store.query(
+            """SELECT * FROM held_replies WHERE conversation_id = ? AND state = 'awaiting'
+               ORDER BY id""",
+            (conversation_id,),
+        )
+        return [_held(r) for r in rows]
+
     def for_conversation(self, conversation_id: int) -> list[HeldReply]:
         rows = self._store.query(
             "SELECT * FROM held_replies WHERE conversation_id = ? ORDER BY id", (conversation_id,)

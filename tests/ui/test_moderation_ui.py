@@ -179,6 +179,9 @@ def test_the_reply_box_warns_as_you_type_and_holds_the_reply(
     [held] = session.store.held_replies.waiting()
     assert held.conversation_id == cid and held.text == "Sure, a Guaranteed Refund"
     assert session.store.outbox.for_conversation(cid) == []
+    box.open(0)  # another day: the conversation opened again still says so
+    box.open(cid)
+    assert box.problem.text().startswith("Held for approval (1)")
 
     queue = ApprovalQueue(session.store, session.bridge, None, window)
     qtbot.addWidget(queue)
@@ -187,4 +190,5 @@ def test_the_reply_box_warns_as_you_type_and_holds_the_reply(
     assert "No promises" in queue.info.text()
     qtbot.mouseClick(queue.approve_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(server.fake.posts) == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: not box.problem.text().startswith("Held"), timeout=WAIT)
     assert server.fake.posts[0]["form"]["status"][0].endswith("Sure, a Guaranteed Refund")

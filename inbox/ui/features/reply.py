@@ -242,11 +242,7 @@ class ReplyBox(QWidget):
             self._key = str(uuid.uuid4())
             self.queued.emit(item)
             if isinstance(item, HeldReply) and self.conversation_id == conversation_id:
-                self._show_problem(
-                    "Held for approval: it breaks the team's guidelines; an approver sends "
-                    "it from Publishing → Approval queue.",
-                    0,
-                )
+                self.refresh_outbox()
 
         def failed(exc: BaseException) -> None:
             self._show_problem(str(exc), 0)
@@ -263,8 +259,8 @@ class ReplyBox(QWidget):
         if changed.teams and self.conversation_id:  # the guidelines were edited
             self.rules = self.store.guidelines.for_conversation(self.conversation_id)
             self.update_count()
-        if changed.outbox and self.conversation_id:
-            self.refresh_outbox()
+        if (changed.outbox or changed.posts) and self.conversation_id:
+            self.refresh_outbox()  # posts: a held reply was approved or sent back
 
     def refresh_outbox(self) -> None:
         """Show the newest unsent reply's state: queued, or failed with the server's message."""
@@ -273,6 +269,14 @@ class ReplyBox(QWidget):
             return
         rows = [r for r in self.store.outbox.for_conversation(self.conversation_id)]
         pending = [r for r in rows if r.status in ("queued", "sending", "failed")]
+        held = self.store.held_replies.waiting_for(self.conversation_id)
+        if not pending and held:
+            self._show_problem(
+                f"Held for approval ({len(held)}): it breaks the team's guidelines; an "
+                "approver sends it from Publishing → Approval queue.",
+                0,
+            )
+            return
         if not pending:
             self._show_problem("", 0)
             return
