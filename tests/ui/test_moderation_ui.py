@@ -192,3 +192,26 @@ def test_the_reply_box_warns_as_you_type_and_holds_the_reply(
     qtbot.waitUntil(lambda: len(server.fake.posts) == 1, timeout=WAIT)
     qtbot.waitUntil(lambda: not box.problem.text().startswith("Held"), timeout=WAIT)
     assert server.fake.posts[0]["form"]["status"][0].endswith("Sure, a Guaranteed Refund")
+
+
+def test_a_block_the_server_refuses_says_so_under_the_conversation(
+    profile: Path, server: LoopbackMastodon, open_profile: Opener, qtbot: QtBot
+) -> None:
+    server.fake.scopes = "read write:statuses write:media"  # signed in before moderation
+    session = open_profile(profile)
+    window = session.window
+    column = window.deck.columns()[0]
+    column.focus_list()
+    with qtbot.waitSignal(window.pane.conversation_changed):
+        qtbot.keyClick(column.list, Qt.Key.Key_Return)
+    box = window.pane.findChild(ReplyBox)
+    qtbot.waitUntil(box.isEnabled)
+    column.focus_list()
+    qtbot.keyClick(column.list, Qt.Key.Key_B)
+    dialog = window.moderation.dialog  # type: ignore[attr-defined]
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "did not go through" in box.problem.text(), timeout=WAIT)
+    assert "outside the authorized scopes" in box.problem.text()
+    assert box.problem.text().startswith("⚠ Block @")
+    assert box.retry_button.isHidden()  # Retry there sends replies; this says how instead

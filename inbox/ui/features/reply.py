@@ -29,12 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from inbox.core import guidelines as core_guidelines
+from inbox.core import moderation
 from inbox.core import templates as core_templates
 from inbox.core import text as core_text
 from inbox.core.events import Changed
 from inbox.core.models import ConversationSummary
 from inbox.core.templates import Template
 from inbox.engine import Engine
+from inbox.engine.moderation import KIND as MODERATE
 from inbox.engine.replies import queue_reply, retry_reply
 from inbox.networks import registry
 from inbox.store import Store
@@ -268,8 +270,21 @@ class ReplyBox(QWidget):
             self._show_problem("", 0)
             return
         rows = [r for r in self.store.outbox.for_conversation(self.conversation_id)]
+        # A moderation action (block, report…) is not a reply: only its failure is said here.
+        actions = [r for r in rows if r.kind == MODERATE]
+        rows = [r for r in rows if r.kind != MODERATE]
         pending = [r for r in rows if r.status in ("queued", "sending", "failed")]
         held = self.store.held_replies.waiting_for(self.conversation_id)
+        if not pending and actions and actions[-1].status == "failed":
+            last = actions[-1]
+            what = moderation.LABELS.get(str(last.payload.get("action")), "Moderation")
+            who = str(last.payload.get("handle", ""))
+            self._show_problem(
+                f"⚠ {what} @{who} did not go through: {last.last_error} "
+                f"(`social-inbox outbox retry {last.id}` tries again)",
+                0,
+            )
+            return
         if not pending and held:
             self._show_problem(
                 f"Held for approval ({len(held)}): it breaks the team's guidelines; an "
