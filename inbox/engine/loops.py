@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
 from inbox.core.events import AccountStatus, ErrorEvent
-from inbox.engine import publishing
+from inbox.engine import publishing, team
 from inbox.engine.sync import sync_account
 from inbox.networks.base import LiveAdapter
 
@@ -73,6 +73,12 @@ async def account_loop(
         adapter = engine.adapters.get(account_id)
         if adapter is None:
             return
+        if not _elected(engine, account_id):
+            # Another laptop fetches this account: look again soon, take over when its
+            # lease ends (it stopped, or vanished and stopped renewing).
+            polls_since_stream = cfg.stream_retry_polls
+            await sleep(min(team.FOLLOW, interval))
+            continue
         try:
             if (
                 cfg.stream
@@ -85,6 +91,10 @@ async def account_loop(
             failures = 0
             interval = cfg.poll_interval if got_new else min(interval * 1.5, cfg.max_poll_interval)
             delay = interval
+        except team.NotFetcher:
+            log.info("account %s is fetched by another laptop now", account_id)
+            engine.fetching.discard(account_id)
+            delay = 0.0
         except AuthExpired:
             log.info("account %s needs sign-in; its loop stops", account_id)
             return
@@ -99,6 +109,17 @@ async def account_loop(
             delay = min(cfg.poll_interval * 2 ** (failures - 1), cfg.error_backoff_max)
         polls_since_stream += 1
         await sleep(delay)
+
+
+def _elected(engine: Engine, account_id: int) -> bool:
+    """Whether this engine is (or just became) the one fetcher of the account."""
+    if not hasattr(engine, "holder"):  # a test's stand-in engine: alone, always fetches
+        return True
+    try:
+        return team.may_fetch(engine, account_id)
+    except InboxError as exc:  # a busy database: fetch anyway, the fence guards the commit
+        log.warning("fetch election for account %s failed: %s", account_id, exc)
+        return account_id in engine.fetching
 
 
 async def _listen(engine: Engine, account_id: int, adapter: LiveAdapter) -> None:
@@ -229,4 +250,6 @@ def start(engine: Engine, settings: LoopSettings | None = None) -> list[asyncio.
     if not _running(OUTBOX_TASK):
         worker = outbox_loop(engine, cfg, wake=engine.delivery_wake)
         started.append(engine.spawn(worker, name=OUTBOX_TASK))
+    if not _running(team.HEARTBEAT_TASK):  # keeps this engine's leases and presence alive
+        started.append(engine.spawn(team.heartbeat(engine), name=team.HEARTBEAT_TASK))
     return started

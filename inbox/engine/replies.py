@@ -18,6 +18,7 @@ from inbox.core import templates
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.models import Contact, Direction, Kind, Message
+from inbox.engine import team
 from inbox.networks.base import Sent
 from inbox.store.outbox import OutboxItem
 
@@ -41,15 +42,20 @@ def queue_reply(
     visibility: str = "",
     spoiler_text: str = "",
     actor: str = "",
+    seen: dict[str, int | str] | None = None,
+    force: bool = False,
 ) -> OutboxItem:
     """Queue text as a reply; key is the draft's idempotency key (same key, same row).
 
     visibility "" keeps the visibility of the message replied to (a DM stays direct).
-    actor "" is the current member.
+    actor "" is the current member. seen turns on the collision guard
+    (engine.team.guard): the mark the window took when it opened the conversation, or
+    {} for "since the customer's last message" (the CLI); force sends anyway (audited).
 
     Raises:
         ConfigError: the reply is empty, still holds template placeholders, or the
             conversation is gone.
+        AnsweredMeanwhile: someone else answered since seen (unless force).
     """
     text = text.strip()
     if not text:
@@ -62,13 +68,22 @@ def queue_reply(
     if conversation is None:
         raise ConfigError(f"No conversation {conversation_id}.")
     actor = actor or actor_name(engine)
+    answers = team.guard(engine, conversation_id, seen, force=force)
     payload: dict[str, Any] = {"text": text, "spoiler_text": spoiler_text.strip(), "actor": actor}
     if visibility:  # else the reply keeps the visibility of the message it answers
         payload["visibility"] = visibility
     item = store.outbox.enqueue(
-        "reply", key, payload, account_id=conversation.account_id, conversation_id=conversation_id
+        "reply",
+        key,
+        payload,
+        account_id=conversation.account_id,
+        conversation_id=conversation_id,
+        queued_by=str(getattr(engine, "holder", "")),
     )
     store.audit(actor, "reply.queue", conversation_id, outbox_id=item.id)
+    if answers:  # sent although someone else had answered: say so in the history
+        who = sorted({a.who for a in answers})
+        store.audit(actor, "reply.despite_answer", conversation_id, outbox_id=item.id, by=who)
     engine.publish(Changed(conversations=frozenset({conversation_id}), outbox=True))
     return item
 

@@ -19,8 +19,10 @@ from inbox.store.columns import ColumnRepo
 from inbox.store.connectors import ConnectorRepo
 from inbox.store.db import open_connection, translated
 from inbox.store.ingest import Ingest
+from inbox.store.leases import LeaseRepo
 from inbox.store.outbox import OutboxRepo
 from inbox.store.posts import PostRepo
+from inbox.store.presence import PresenceRepo
 from inbox.store.queries import ConversationQueries
 from inbox.store.rules import RuleRepo
 from inbox.store.teams import TeamRepo
@@ -57,6 +59,8 @@ class Store:
         self.rules = RuleRepo(self)
         self.triage = TriageRepo(self)
         self.connectors = ConnectorRepo(self)
+        self.leases = LeaseRepo(self)
+        self.presence = PresenceRepo(self)
         if not readonly:
             self.rules.seed_defaults()
 
