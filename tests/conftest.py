@@ -13,6 +13,7 @@ from inbox import secrets
 from inbox.core.clock import FakeClock
 from inbox.core.models import AccountInfo, Contact, Direction, Kind, Message
 from inbox.store import Store
+from tests.pg import PgServer, PgStartError
 
 DATA = Path(__file__).parent / "data"
 
@@ -143,3 +144,30 @@ def add_followup(store: Store, clock: FakeClock) -> Callable[[str], None]:
         )
 
     return add
+
+
+# -- PostgreSQL (team profiles): one throwaway cluster per session, a fresh database per test --
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A PostgreSQL cluster on a random loopback port (tests/servers/pg.sh), started on first
+    use, stopped at the end of the session. It installs Debian's postgresql when missing; if
+    it cannot start, every test that asks for it FAILS with pg.sh's reason."""
+    try:
+        server = PgServer.start()
+    except PgStartError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_dsn(pg_server: PgServer) -> Iterator[str]:
+    """A DSN (with the password) of a new, empty database on the session's cluster; dropped
+    after the test. Two Stores opened on it are two laptops of one team."""
+    dsn = pg_server.fresh_database()
+    yield dsn
+    pg_server.drop_database(dsn)

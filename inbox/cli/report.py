@@ -16,11 +16,13 @@ from inbox.store import reports as report_store
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "report",
-        help="volume, first-response times and SLA of a period, against the period before",
-        description="Conversations received (by network and by day), first-response median "
-        "and p90 in business hours, SLA met/breached, resolved, tickets pushed, articles and "
-        "posts published, for whole days --from..--to (in the team's business-hours time "
-        "zone, else UTC) and for the period of the same length before it.",
+        help="volume, response and resolution times, SLA of a period, against the period before",
+        description="Conversations received (by network, account, team, day and hour of the "
+        "week), first-response and resolution median and p90 in business hours, SLA "
+        "met/breached, assigned and resolved per member, backlog and sentiment per day, "
+        "tickets pushed, articles and posts published and the replies the posts got, for "
+        "whole days --from..--to (in the team's business-hours time zone, else UTC), for the "
+        "period of the same length before it, and the change.",
     )
     parser.add_argument("--from", dest="first", metavar="YYYY-MM-DD", required=True)
     parser.add_argument("--to", dest="last", metavar="YYYY-MM-DD", required=True)
@@ -54,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
                     "empty": current.empty,
                     "period": current.to_json(),
                     "previous": previous.to_json(),
+                    "change": reports.compare(current, previous),
                 },
                 indent=2,
                 ensure_ascii=False,
@@ -69,13 +72,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_csv(current: reports.PeriodReport, previous: reports.PeriodReport) -> None:
-    """Long format: period,from,to,metric,key,value; one row per figure of each period."""
-    out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(["period", "from", "to", "metric", "key", "value"])
-    for name, report in (("current", current), ("previous", previous)):
-        first, last = report.period.first.isoformat(), report.period.last.isoformat()
-        for metric, key, value in reports.rows(report):
-            out.writerow([name, first, last, metric, key, "" if value is None else value])
+    """Long format: period,from,to,metric,key,value (see reports.csv_rows)."""
+    csv.writer(sys.stdout, lineterminator="\n").writerows(reports.csv_rows(current, previous))
 
 
 def _nothing(period: reports.Period) -> str:
@@ -118,9 +116,41 @@ def text(current: reports.PeriodReport, previous: reports.PeriodReport) -> str:
     line("SLA met", a.sla_met, b.sla_met)
     line("SLA breached", a.sla_breached, b.sla_breached)
     line("Resolved", current.resolved, previous.resolved)
+    c, d = current.resolution, previous.resolution
+    line(
+        "Resolution, median (bus. hrs)",
+        reports.duration(c.median_minutes),
+        reports.duration(d.median_minutes),
+    )
+    line(
+        "Resolution, p90 (bus. hrs)",
+        reports.duration(c.p90_minutes),
+        reports.duration(d.p90_minutes),
+    )
     line("Tickets pushed", current.tickets_pushed, previous.tickets_pushed)
     line("Articles published", current.articles_published, previous.articles_published)
     line("Posts published", current.posts_published, previous.posts_published)
-    lines.append("  By day:")
-    lines += [f"    {day}  {count}" for day, count in current.by_day.items()]
+    line("  replies they got", current.post_replies, previous.post_replies)
+    for title, now_by, before_by in (
+        ("By account:", current.by_account, previous.by_account),
+        ("By team:", current.by_team, previous.by_team),
+        ("Assigned per member:", current.assigned_by_member, previous.assigned_by_member),
+        ("Resolved per member:", current.resolved_by_member, previous.resolved_by_member),
+    ):
+        if now_by or before_by:
+            lines.append(f"  {title}")
+            for key in sorted(set(now_by) | set(before_by)):
+                line(f"  {key}", now_by.get(key, 0), before_by.get(key, 0))
+    lines.append("  By day:                received  backlog  sentiment (+ / = / -)")
+    for day, count in current.by_day.items():
+        mood = current.sentiment_by_day.get(day, {})
+        lines.append(
+            f"    {day}  {count:>10}  {current.backlog_by_day.get(day, 0):>7}"
+            f"  {mood.get('positive', 0)} / {mood.get('neutral', 0)} / {mood.get('negative', 0)}"
+        )
+    busiest = sorted(current.by_hour_of_week.items(), key=lambda kv: -kv[1])[:3]
+    if busiest and busiest[0][1]:
+        lines.append(
+            "  Busiest hours: " + ", ".join(f"{k}:00 ({v})" for k, v in busiest if v)
+        )
     return "\n".join(lines)

@@ -79,4 +79,15 @@ class AccountStatus:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-Event = Changed | Progress | ErrorEvent | AccountStatus
+@dataclass(frozen=True)
+class SearchStatus:
+    """A monitoring search's fetch state changed (new, fetching, ok, error); its column
+    header shows it. detail: what the networks said, in words."""
+
+    search_id: int
+    state: str
+    detail: str = ""
+    fetched_at: str | None = None
+
+
+Event = Changed | Progress | ErrorEvent | AccountStatus | SearchStatus

@@ -16,7 +16,9 @@ class Kind(StrEnum):
     DM = "dm"
     REPLY = "reply"
     QUOTE = "quote"
-    KEYWORD = "keyword"
+    KEYWORD = "keyword"  # never produced; kept so old saved filters still load
+    # Found by one of our searches (a monitoring column): nobody asked us.
+    MONITORING = "monitoring"
 
 
 class Direction(StrEnum):
@@ -126,6 +128,8 @@ class ColumnFilter:
     query: str = ""  # full-text, FTS5 syntax escaped by the store
     include_hidden: bool = False
     sort: str = "priority"  # priority (then SLA due, then newest) or newest
+    # A monitoring column: the conversations its search (store.monitoring) found.
+    search_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,12 @@
-"""Reports: the period arithmetic and first-response figures, pure (the counts come from SQL)."""
+"""Reports: the period arithmetic, the business-hours figures and the comparison with the
+period before, pure (the counts come from SQL grouped by UTC quarter hour)."""
 
 from __future__ import annotations
 
 import bisect
 import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -70,30 +71,169 @@ def parse_period(first: str, last: str, tz: str = "UTC") -> Period:
 BUCKET_MINUTES = 15  # every zone's offset is a whole number of quarter hours
 
 
-def days_from_buckets(period: Period, buckets: Iterable[tuple[str, int]]) -> dict[str, int]:
-    """Counts per local day of the period from counts per UTC quarter hour.
-
-    buckets: ("YYYY-MM-DDTHH:MM", count) with MM a multiple of 15, as SQL groups them; the
-    quarter hour's start decides its local day, so a DST day (23 or 25 h) is counted right.
-    """
+def day_index(period: Period) -> Callable[[str], str | None]:
+    """key -> the local day (YYYY-MM-DD) a UTC quarter hour "YYYY-MM-DDTHH:MM" falls in, or
+    None outside the period: the quarter's start decides, so a 23 or 25 h DST day is right."""
     bounds = period.day_bounds()
-    out = {day: 0 for day, _, _ in bounds}
     starts = [start for _, start, _ in bounds]
-    for key, count in buckets:
+
+    def day_of(key: str) -> str | None:
         at = datetime.fromisoformat(key).replace(tzinfo=UTC)
         index = bisect.bisect_right(starts, at) - 1
         if index >= 0 and at < bounds[index][2]:
-            out[bounds[index][0]] += int(count)
+            return bounds[index][0]
+        return None
+
+    return day_of
+
+
+def days_from_buckets(period: Period, buckets: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Counts per local day of the period from counts per UTC quarter hour.
+
+    buckets: ("YYYY-MM-DDTHH:MM", count) with MM a multiple of 15, as SQL groups them.
+    """
+    out = {day: 0 for day, _, _ in period.day_bounds()}
+    day_of = day_index(period)
+    for key, count in buckets:
+        day = day_of(key)
+        if day is not None:
+            out[day] += int(count)
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
-    """One conversation received in the period: when, its first reply (if any), its team."""
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
-    received: datetime
-    first_response: datetime | None
-    team_id: int | None
+
+def hour_of_week_key(weekday: int, hour: int) -> str:
+    """ "Mon 09": one hour of the week, local time."""
+    return f"{WEEKDAYS[weekday]} {hour:02d}"
+
+
+def hours_of_week_from_buckets(tz: str, buckets: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Counts per local hour of the week (168 keys, "Mon 00" .. "Sun 23") from UTC quarter
+    hours: each quarter is read on the wall clock of tz, so a DST change is followed."""
+    zone = ZoneInfo(tz)
+    out = {hour_of_week_key(d, h): 0 for d in range(7) for h in range(24)}
+    for key, count in buckets:
+        at = datetime.fromisoformat(key).replace(tzinfo=UTC).astimezone(zone)
+        out[hour_of_week_key(at.weekday(), at.hour)] += int(count)
+    return out
+
+
+def backlog_by_day(
+    period: Period,
+    open_before: int,
+    received: Iterable[tuple[str, int]],
+    resolved: Iterable[tuple[str, int]],
+) -> dict[str, int]:
+    """Conversations open at the end of each local day: open_before (open when the period
+    starts) plus those received, less those resolved, up to the day's end (per quarter hour)."""
+    came = days_from_buckets(period, received)
+    went = days_from_buckets(period, resolved)
+    out = {}
+    level = open_before
+    for day, count in came.items():
+        level += count - went[day]
+        out[day] = level
+    return out
+
+
+SENTIMENTS = ("positive", "neutral", "negative")
+
+
+def sentiment_by_day(
+    period: Period, buckets: Iterable[tuple[str, str, int, float]]
+) -> dict[str, dict[str, Any]]:
+    """Per local day: scored messages that were positive, neutral, negative, and their mean
+    VADER score (None on a day with none). buckets: (quarter, label, count, sum of scores)."""
+    day_of = day_index(period)
+    days = [day for day, _, _ in period.day_bounds()]
+    out: dict[str, dict[str, Any]] = {day: {s: 0 for s in SENTIMENTS} for day in days}
+    sums = dict.fromkeys(days, 0.0)
+    for quarter, label, count, total in buckets:
+        day = day_of(quarter)
+        if day is None or label not in SENTIMENTS:
+            continue
+        out[day][label] += int(count)
+        sums[day] += float(total)
+    for day, row in out.items():
+        scored = sum(row[s] for s in SENTIMENTS)
+        row["mean"] = round(sums[day] / scored, 3) if scored else None
+    return out
+
+
+class Calendar:
+    """Open time of one set of business hours as a running total, for many look-ups: the
+    windows of sla.open_windows (the same calendar as add_minutes) from start to end, in
+    epoch seconds, with the open seconds before each. None hours: every second is open."""
+
+    def __init__(self, hours: sla.BusinessHours | None, start: float, end: float) -> None:
+        self.hours = hours
+        self._starts: list[float] = []
+        self._ends: list[float] = []
+        self._before: list[float] = []
+        self._cum_end: list[float] = []
+        if hours is None:
+            return
+        total = 0.0
+        first = datetime.fromtimestamp(start, UTC) - timedelta(days=1)
+        for begin, closes in sla.open_windows(first, hours):
+            b, e = begin.timestamp(), closes.timestamp()
+            if b > end:
+                break
+            self._starts.append(b)
+            self._ends.append(e)
+            self._before.append(total)
+            total += e - b
+            self._cum_end.append(total)
+
+    def open_until(self, at: float) -> float:
+        """Open seconds from the calendar's start up to at."""
+        i = bisect.bisect_right(self._starts, at) - 1
+        if i < 0:
+            return 0.0
+        return self._before[i] + min(at, self._ends[i]) - self._starts[i]
+
+    def minutes(self, start: float, end: float) -> float:
+        """Open minutes between start and end (0 when end is not after start)."""
+        if end <= start:
+            return 0.0
+        if self.hours is None:
+            return (end - start) / 60
+        return (self.open_until(end) - self.open_until(start)) / 60
+
+    def due(self, start: float, minutes: float) -> float:
+        """start plus minutes of open time (sla.add_minutes); inf past the calendar's end."""
+        if self.hours is None:
+            return start + minutes * 60
+        target = self.open_until(start) + minutes * 60
+        i = bisect.bisect_left(self._cum_end, target)
+        while i < len(self._ends) and self._ends[i] <= start:
+            i += 1
+        if i >= len(self._starts):
+            return math.inf
+        return self._starts[i] + (target - self._before[i])
+
+
+class Calendars:
+    """One Calendar per distinct business hours of the teams' policies, made when first asked."""
+
+    def __init__(
+        self, policies: Mapping[int | None, sla.SlaPolicy], start: float, end: float
+    ) -> None:
+        self._policies = policies
+        self._span = (start, end)
+        self._made: dict[sla.BusinessHours | None, Calendar] = {}
+
+    def policy(self, team_id: int | None) -> sla.SlaPolicy:
+        return self._policies.get(team_id, self._policies.get(None, sla.SlaPolicy()))
+
+    def of(self, team_id: int | None) -> Calendar:
+        hours = self.policy(team_id).hours
+        made = self._made.get(hours)
+        if made is None:
+            made = self._made[hours] = Calendar(hours, *self._span)
+        return made
 
 
 @dataclass(slots=True)
@@ -105,7 +245,15 @@ class ResponseFigures:
     p90_minutes: float | None = None
     sla_met: int = 0
     sla_breached: int = 0
-    minutes: list[float] = field(default_factory=list, repr=False)
+
+
+@dataclass(slots=True)
+class DurationFigures:
+    """Times to resolution in business minutes."""
+
+    count: int = 0
+    median_minutes: float | None = None
+    p90_minutes: float | None = None
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -117,31 +265,52 @@ def percentile(values: list[float], share: float) -> float | None:
     return ordered[rank - 1]
 
 
-def response_figures(
-    rows: Iterable[Response], policies: Mapping[int | None, sla.SlaPolicy], now: datetime
-) -> ResponseFigures:
+def _median_p90(values: list[float]) -> tuple[float | None, float | None]:
+    if not values:
+        return None, None
+    values.sort()
+    return float(statistics.median(values)), values[max(1, math.ceil(0.9 * len(values))) - 1]
+
+
+# One conversation: received, first response or resolution (None: not yet), team; epoch s.
+Times = tuple[float, float | None, int | None]
+
+
+def response_figures(rows: Iterable[Times], calendars: Calendars, now: float) -> ResponseFigures:
     """Median and p90 first-response time counted in each team's business hours; SLA met
     (answered by the due time) and breached (answered late, or unanswered past due).
     Conversations whose team times nothing count for the times but not for the SLA."""
     out = ResponseFigures()
-    for row in rows:
-        policy = policies.get(row.team_id, policies.get(None, sla.SlaPolicy()))
-        if row.first_response is not None:
-            out.minutes.append(sla.business_minutes(row.received, row.first_response, policy.hours))
+    minutes: list[float] = []
+    for received, answered, team_id in rows:
+        calendar = calendars.of(team_id)
+        if answered is not None:
+            minutes.append(calendar.minutes(received, answered))
+        policy = calendars.policy(team_id)
         if not policy.enabled:
             continue
-        due = sla.first_response_due(row.received, policy)
-        if row.first_response is not None:
-            if row.first_response <= due:
+        due = calendar.due(received, policy.first_response_minutes)
+        if answered is not None:
+            if answered <= due:
                 out.sla_met += 1
             else:
                 out.sla_breached += 1
         elif now >= due:
             out.sla_breached += 1
-    out.answered = len(out.minutes)
-    if out.minutes:
-        out.median_minutes = float(statistics.median(out.minutes))
-        out.p90_minutes = percentile(out.minutes, 0.9)
+    out.answered = len(minutes)
+    out.median_minutes, out.p90_minutes = _median_p90(minutes)
+    return out
+
+
+def resolution_figures(rows: Iterable[Times], calendars: Calendars) -> DurationFigures:
+    """Median and p90 of received -> resolved, in each team's business hours."""
+    minutes = [
+        calendars.of(team_id).minutes(received, resolved)
+        for received, resolved, team_id in rows
+        if resolved is not None
+    ]
+    out = DurationFigures(len(minutes))
+    out.median_minutes, out.p90_minutes = _median_p90(minutes)
     return out
 
 
@@ -152,12 +321,21 @@ class PeriodReport:
     period: Period
     received: int = 0
     by_network: dict[str, int] = field(default_factory=dict)
+    by_account: dict[str, int] = field(default_factory=dict)
+    by_team: dict[str, int] = field(default_factory=dict)
     by_day: dict[str, int] = field(default_factory=dict)
+    by_hour_of_week: dict[str, int] = field(default_factory=dict)
+    assigned_by_member: dict[str, int] = field(default_factory=dict)
+    resolved_by_member: dict[str, int] = field(default_factory=dict)
     responses: ResponseFigures = field(default_factory=ResponseFigures)
+    resolution: DurationFigures = field(default_factory=DurationFigures)
     resolved: int = 0
+    backlog_by_day: dict[str, int] = field(default_factory=dict)
+    sentiment_by_day: dict[str, dict[str, Any]] = field(default_factory=dict)
     tickets_pushed: int = 0
     articles_published: int = 0
     posts_published: int = 0
+    post_replies: int = 0
 
     @property
     def empty(self) -> bool:
@@ -166,23 +344,33 @@ class PeriodReport:
         )
 
     def to_json(self) -> dict[str, Any]:
-        r = self.responses
+        r, d = self.responses, self.resolution
         return {
             "from": self.period.first.isoformat(),
             "to": self.period.last.isoformat(),
             "time_zone": self.period.tz,
             "received": self.received,
             "received_by_network": dict(sorted(self.by_network.items())),
+            "received_by_account": dict(sorted(self.by_account.items())),
+            "received_by_team": dict(sorted(self.by_team.items())),
             "received_by_day": self.by_day,
+            "received_by_hour_of_week": self.by_hour_of_week,
             "answered": r.answered,
             "first_response_median_business_minutes": _round(r.median_minutes),
             "first_response_p90_business_minutes": _round(r.p90_minutes),
             "sla_met": r.sla_met,
             "sla_breached": r.sla_breached,
             "resolved": self.resolved,
+            "resolution_median_business_minutes": _round(d.median_minutes),
+            "resolution_p90_business_minutes": _round(d.p90_minutes),
+            "assigned_by_member": dict(sorted(self.assigned_by_member.items())),
+            "resolved_by_member": dict(sorted(self.resolved_by_member.items())),
+            "backlog_by_day": self.backlog_by_day,
+            "sentiment_by_day": self.sentiment_by_day,
             "tickets_pushed": self.tickets_pushed,
             "articles_published": self.articles_published,
             "posts_published": self.posts_published,
+            "post_replies": self.post_replies,
         }
 
 
@@ -190,24 +378,75 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+# The single-number figures, in the order they are printed and compared.
+SCALARS = (
+    "received",
+    "answered",
+    "first_response_median_business_minutes",
+    "first_response_p90_business_minutes",
+    "sla_met",
+    "sla_breached",
+    "resolved",
+    "resolution_median_business_minutes",
+    "resolution_p90_business_minutes",
+    "tickets_pushed",
+    "articles_published",
+    "posts_published",
+    "post_replies",
+)
+BREAKDOWNS = (
+    "received_by_network",
+    "received_by_account",
+    "received_by_team",
+    "received_by_day",
+    "received_by_hour_of_week",
+    "assigned_by_member",
+    "resolved_by_member",
+    "backlog_by_day",
+)
+
+
 def rows(report: PeriodReport) -> list[tuple[str, str, Any]]:
     """(metric, key, value) rows of a period, in a stable order: what CSV and text print."""
     data = report.to_json()
-    out: list[tuple[str, str, Any]] = [("received", "", data["received"])]
-    out += [("received_by_network", k, v) for k, v in data["received_by_network"].items()]
-    out += [("received_by_day", k, v) for k, v in data["received_by_day"].items()]
-    for name in (
-        "answered",
-        "first_response_median_business_minutes",
-        "first_response_p90_business_minutes",
-        "sla_met",
-        "sla_breached",
-        "resolved",
-        "tickets_pushed",
-        "articles_published",
-        "posts_published",
-    ):
-        out.append((name, "", data[name]))
+    out: list[tuple[str, str, Any]] = [(name, "", data[name]) for name in SCALARS]
+    for name in BREAKDOWNS:
+        out += [(name, k, v) for k, v in data[name].items()]
+    for day, row in data["sentiment_by_day"].items():
+        out += [(f"sentiment_{label}_by_day", day, row[label]) for label in (*SENTIMENTS, "mean")]
+    return out
+
+
+CSV_HEADER = ("period", "from", "to", "metric", "key", "value")
+
+
+def csv_rows(current: PeriodReport, previous: PeriodReport) -> list[list[Any]]:
+    """The long CSV: a header, then one row per figure of the period ("current") and of the
+    one before ("previous"), then each single-number figure's "change" and "change_percent"."""
+    out: list[list[Any]] = [list(CSV_HEADER)]
+    for name, report in (("current", current), ("previous", previous)):
+        first, last = report.period.first.isoformat(), report.period.last.isoformat()
+        for metric, key, value in rows(report):
+            out.append([name, first, last, metric, key, "" if value is None else value])
+    first, last = current.period.first.isoformat(), current.period.last.isoformat()
+    for metric, figures in compare(current, previous).items():
+        for name in ("change", "percent"):
+            value = figures[name]
+            period = "change" if name == "change" else "change_percent"
+            out.append([period, first, last, metric, "", "" if value is None else value])
+    return out
+
+
+def compare(current: PeriodReport, previous: PeriodReport) -> dict[str, dict[str, Any]]:
+    """Each single-number figure now, before, the change and the change in percent (None
+    when there is nothing to compare with)."""
+    now, before = current.to_json(), previous.to_json()
+    out = {}
+    for name in SCALARS:
+        a, b = now[name], before[name]
+        change = None if a is None or b is None else round(a - b, 1)
+        percent = None if change is None or not b else round(100 * change / b, 1)
+        out[name] = {"now": a, "before": b, "change": change, "percent": percent}
     return out
 
 

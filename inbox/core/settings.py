@@ -53,6 +53,12 @@ _DECLARED = (
     ),
     Setting("sync.streaming", bool, True, "Use the network's streaming API where it has one."),
     Setting(
+        "monitoring.poll_interval_s",
+        (int, float),
+        300.0,
+        "Seconds between fetches of each search column (X is asked at most every 15 minutes).",
+    ),
+    Setting(
         "sync.backfill_days",
         (int, float, NONE),
         None,
@@ -132,6 +138,19 @@ _DECLARED = (
         bool,
         False,
         "Start with the desktop session (an XDG autostart entry opens this profile).",
+    ),
+    Setting(
+        "suggest.article_after",
+        int,
+        5,
+        "Offer to write a knowledge-base article when this many solved conversations were "
+        "answered alike within suggest.article_days and no article covers them (0: never).",
+    ),
+    Setting(
+        "suggest.article_days",
+        int,
+        14,
+        "The period, in days, in which alike answers are counted for suggest.article_after.",
     ),
 )
 

@@ -114,7 +114,7 @@ class SlaPolicy:
                 raise ConfigError("Business hours need at least one weekday (0-6)")
 
 
-def _open_windows(start: datetime, hours: BusinessHours) -> Iterator[tuple[datetime, datetime]]:
+def open_windows(start: datetime, hours: BusinessHours) -> Iterator[tuple[datetime, datetime]]:
     """The open (begin, close) windows in UTC from start on, at most _MAX_DAYS days of them.
 
     Windows are built from local wall-clock times in the zone and compared in UTC,
@@ -139,7 +139,7 @@ def add_minutes(start: datetime, minutes: float, hours: BusinessHours | None) ->
     remaining = timedelta(minutes=minutes)
     if hours is None:
         return start + remaining
-    for begin, closes in _open_windows(start, hours):
+    for begin, closes in open_windows(start, hours):
         open_for = closes - begin
         if remaining <= open_for:
             return begin + remaining
@@ -159,7 +159,7 @@ def business_minutes(start: datetime, end: datetime, hours: BusinessHours | None
     if hours is None:
         return (end - start).total_seconds() / 60
     total = timedelta()
-    for begin, closes in _open_windows(start, hours):
+    for begin, closes in open_windows(start, hours):
         if begin >= end:
             break
         total += min(closes, end) - begin

@@ -18,6 +18,7 @@ profile has no team member yet.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -111,6 +112,57 @@ def _at(engine: Engine, days: int, hour: int, minute: int, zone: str) -> datetim
     return local_to_utc(datetime.combine(today + timedelta(days=days), time(hour, minute)), zone)
 
 
+SOLVED = (
+    # (search, how many, who answers, the answer: {first} {order} {product} from the question)
+    (
+        "charged twice OR double charge",
+        3,
+        "Sam",
+        "Hi {first}, so sorry about the double charge{on_order}! We've refunded the duplicate "
+        "payment; it shows on your card in 3-5 business days. — Sam",
+    ),
+    (
+        "parcel OR tracking",
+        2,
+        "Alex",
+        "Hi {first}, we checked with the courier: your parcel{on_order} is on its way and "
+        "should arrive within 2-3 days. If it hasn't by Friday, we'll send a new one. — Alex",
+    ),
+    (
+        "back in stock",
+        2,
+        "Jordan",
+        "Hi {first}, the {product} is back in stock next Tuesday. Tap 'notify me' on its "
+        "page and we'll e-mail you the moment it's in. — Jordan",
+    ),
+)
+
+
+async def _solved_cases(engine: Engine, used: set[int], names: dict[str, str]) -> None:
+    store = engine.store
+    answered: list[int] = []
+    for search, count, who, answer in SOLVED:
+        found = [
+            s
+            for s in store.conversations.search(search, limit=50)
+            if s.id not in used and "spam" not in s.tags and s.message_count == 1
+        ]
+        for summary in sorted(found, key=lambda s: s.id)[:count]:
+            used.add(summary.id)
+            question = " ".join(m.text for m in store.conversations.messages(summary.id))
+            order = re.search(r"#(\d{3,})", question)
+            product = re.search(r"the (.+?) be back in stock", question)
+            text = answer.format(
+                first=(summary.contact_name or summary.contact_handle).split()[0],
+                on_order=f" on order #{order.group(1)}" if order else "",
+                product=product.group(1) if product else "tea",
+            )
+            queue_reply(engine, summary.id, text, f"demo-solved-{summary.id}", actor=names[who])
+            answered.append(summary.id)
+    await deliver_due(engine, kinds=("reply",))
+    triage.resolve(engine, answered)
+
+
 async def seed_features(engine: Engine) -> Changed:
     """Make the demo's day of work once; returns what changed."""
     store = engine.store
@@ -192,6 +244,12 @@ async def seed_features(engine: Engine) -> Changed:
         )
         connectors.queue_article(store, article, KB)
         await deliver_due(engine, kinds=("article",))
+
+    # Solved cases answered by colleagues: what the pane's suggested answers draw on. Three
+    # "charged twice" complaints answered alike by Sam (so a fourth shows Sam's refund
+    # answer first, and the deck offers to write an article from them), parcels by Alex,
+    # stock questions by Jordan. Each through the outbox, then resolved.
+    await _solved_cases(engine, used, {"Sam": sam.name, "Alex": alex.name, "Jordan": jordan.name})
 
     # Posts: scheduled by an admin, waiting for approval from a contributor, a draft.
     zone = system_zone()

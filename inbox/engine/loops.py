@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
 from inbox.core.events import AccountStatus, ErrorEvent
-from inbox.engine import publishing, team
+from inbox.engine import monitoring, publishing, team
 from inbox.engine.sync import sync_account
 from inbox.networks.base import LiveAdapter
 
@@ -206,6 +206,13 @@ async def run_once(engine: Engine, deadline: float | None = None) -> tuple[int, 
             log.exception("sync of account %s failed unexpectedly", account_id)
             engine.publish(ErrorEvent(f"Account {account_id}: unexpected error: {exc!r}"))
             failed += 1
+    try:  # the search columns, once (their words go to each search's state)
+        async with asyncio.timeout(left()):
+            await monitoring.fetch_all(engine)
+    except TimeoutError:
+        engine.publish(ErrorEvent(f"Searches stopped: the run's deadline of {deadline:g} s passed"))
+    except InboxError as exc:
+        engine.publish(ErrorEvent(f"Searches: {exc}"))
     delivered = 0
     try:
         async with asyncio.timeout(left()):
@@ -252,4 +259,5 @@ def start(engine: Engine, settings: LoopSettings | None = None) -> list[asyncio.
         started.append(engine.spawn(worker, name=OUTBOX_TASK))
     if not _running(team.HEARTBEAT_TASK):  # keeps this engine's leases and presence alive
         started.append(engine.spawn(team.heartbeat(engine), name=team.HEARTBEAT_TASK))
+    monitoring.start(engine)
     return started

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, runtime_checkable
 from inbox.core.models import AccountInfo, Media, Message
 
 if TYPE_CHECKING:
+    from inbox.core.monitoring import SearchSpec
     from inbox.networks.registry import AdapterFactory
 
 T = TypeVar("T")
@@ -28,6 +29,8 @@ DMS = "dms"
 # under the conversation of the message it answers. An adapter without it raises
 # NotSupported, and sync skips the stream.
 OWN = "own"
+# A monitoring search's cursor is kept like a stream's: sync_cursors(account, "search:<id>").
+SEARCH_STREAM = "search:"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Page(Generic[T]):
     next_cursor: str | None
     more: bool = False
     rejected: tuple[tuple[str, str], ...] = ()  # (reason, raw) of items that failed to parse
+    note: str = ""  # something the user should know about this fetch (a search's limits)
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,21 @@ class LiveAdapter(Protocol):
         """Yield "open" once connected, then an event name whenever something new may wait.
 
         Raises NetworkError when the stream drops; the caller falls back to polling.
+        """
+        ...
+
+
+@runtime_checkable
+class SearchAdapter(Protocol):
+    """An adapter that can search the network (a monitoring column); see Capabilities.search."""
+
+    async def search(self, spec: SearchSpec, cursor: str | None) -> Page[Message]:
+        """Posts matching spec newer than cursor (None: the newest page only), as
+        Kind.MONITORING messages; our own posts are left out. more=True: call again.
+
+        Raises:
+            RemoteRejected: the network refuses (X's TierRequired: the plan has no search);
+                its words are shown on the column.
         """
         ...
 

@@ -83,6 +83,12 @@ class Capabilities:
     # The token is a bundle whose refresh token rotates: the engine hands the adapter
     # save_token(bundle) (the keyring) and the app's client_secret, if it has one.
     rotates_tokens: bool = False
+    # What a monitoring search covers on this network (shown in the search column
+    # dialog); empty: the adapter cannot search.
+    search: str = ""
+    # Post ids are the same on every server of the network (not per instance), so
+    # a post found through one account is the same item under another.
+    global_ids: bool = True
 
     def count(self, text: str, *, spoiler: str = "", limit: int | None = None) -> Count:
         return self.length(text, spoiler if self.content_warning else "", limit or self.max_chars)
@@ -171,9 +177,7 @@ def adapter_factory(name: str) -> AdapterFactory:
 
 def signing_in() -> tuple[Capabilities, ...]:
     """The networks the app can sign in to itself (browser/token or password)."""
-    return tuple(
-        c for c in known() if c.sign_in is not None or c.password_sign_in is not None
-    )
+    return tuple(c for c in known() if c.sign_in is not None or c.password_sign_in is not None)
 
 
 def label(name: str) -> str:
@@ -203,6 +207,11 @@ def counter(name: str, text: str, limit: int | None) -> Count | None:
 def spans(name: str, text: str) -> list[Span]:
     caps = find(name)
     return [] if caps is None else caps.spans(text)
+
+
+def searching() -> tuple[Capabilities, ...]:
+    """The networks a monitoring column can search."""
+    return tuple(c for c in known() if c.search)
 
 
 def option_defaults(name: str) -> dict[str, Any]:

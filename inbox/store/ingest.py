@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from inbox.core.clock import to_iso
 from inbox.core.events import Changed
-from inbox.core.models import REPLY_KEY, Contact, Direction, Message, Status
+from inbox.core.models import REPLY_KEY, Contact, Direction, Kind, Message, Status
 from inbox.core.rules import Decide
 
 if TYPE_CHECKING:
     from inbox.store.store import Store
 
 SNIPPET_CHARS = 240
+_MONITORING = Kind.MONITORING.value
 _CHUNK = 500  # bound parameters per IN (...) list
 _CONTACT_CACHE = 50_000
 
@@ -109,6 +110,8 @@ class Ingest:
             account_id,
             [m.remote_id for m in batch],
         )
+        # Someone asked us after all: a post a search found comes again as a mention.
+        promoted = _promote(conn, account_id, [m for m in batch if m.remote_id in known])
         fresh: list[Message] = []
         for message in batch:
             if message.remote_id not in known:
@@ -117,7 +120,9 @@ class Ingest:
         if any(m.conversation_key.startswith(REPLY_KEY) for m in fresh):
             fresh = _file_replies(conn, account_id, fresh)
         if not fresh:
-            return Changed()
+            if promoted:
+                self._store.rules.refresh(promoted, decide)
+            return Changed(conversations=frozenset(promoted))
         conversations = self._load_conversations(
             conn, account_id, list(dict.fromkeys(m.conversation_key for m in fresh))
         )
@@ -131,6 +136,7 @@ class Ingest:
         ).fetchone()[0]
         rows: list[tuple[Any, ...]] = []
         reopen: set[int] = set()
+        promote: dict[int, str] = {}  # monitoring conversations a mention now joins
         for message in fresh:
             contact_id = self._contact(conn, message.author)
             inbound = message.direction is Direction.IN
@@ -146,6 +152,8 @@ class Ingest:
                 # Started by us (or our reply is the oldest message fetched): the
                 # customer's first message names who the conversation is with.
                 conv.contact_id = contact_id
+            if not conv.new and inbound and message.kind is not Kind.MONITORING:
+                promote[conv.id] = message.kind.value
             _add_message(conv, message, when, next_message)
             rows.append(_message_row(next_message, account_id, conv.id, contact_id, message, when))
             next_message += 1
@@ -155,7 +163,12 @@ class Ingest:
         )
         conn.executemany(_UPDATE_CONVERSATION, [_update_row(c) for c in touched if not c.new])
         conn.executemany(_INSERT_MESSAGE, rows)
-        ids = {c.id for c in touched}
+        if promote:
+            conn.executemany(
+                f"UPDATE conversations SET kind = ? WHERE id = ? AND kind = '{_MONITORING}'",
+                [(kind, cid) for cid, kind in promote.items()],
+            )
+        ids = {c.id for c in touched} | promoted
         self._store.rules.refresh(ids, decide, reopened=reopen)  # one pass, one read
         answered = [c.id for c in touched if c.answered]
         for start in range(0, len(answered), _CHUNK):
@@ -394,3 +407,33 @@ def _message_row(
         when,
         message.raw,
     )  # sentiment_score stays NULL: the rules compute it if one needs it
+
+
+def _promote(conn: sqlite3.Connection, account_id: int, repeats: list[Message]) -> set[int]:
+    """Stored monitoring messages that arrive again as something addressed to us (a
+    mention, a reply) take that kind, and so does their conversation. Returns the
+    conversations changed. Costs nothing when no repeat is such a message."""
+    asked = [
+        (m.kind.value, account_id, m.remote_id) for m in repeats if m.kind is not Kind.MONITORING
+    ]
+    changed: set[int] = set()
+    if (
+        not asked
+        or not conn.execute(
+            f"SELECT 1 FROM conversations WHERE kind = '{_MONITORING}' LIMIT 1"
+        ).fetchone()
+    ):
+        return changed  # no monitoring in this profile: one index probe per page
+    for kind, account, remote_id in asked:
+        row = conn.execute(
+            f"UPDATE messages SET kind = ? WHERE account_id = ? AND remote_id = ?"
+            f" AND kind = '{_MONITORING}' RETURNING conversation_id",
+            (kind, account, remote_id),
+        ).fetchone()
+        if row is not None:
+            conn.execute(
+                f"UPDATE conversations SET kind = ? WHERE id = ? AND kind = '{_MONITORING}'",
+                (kind, row[0]),
+            )
+            changed.add(int(row[0]))
+    return changed

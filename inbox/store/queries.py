@@ -117,6 +117,12 @@ def where_clause(flt: ColumnFilter, now: str) -> tuple[str, list[Any]]:
     if flt.min_priority is not None:
         clauses.append("c.priority >= ?")
         params.append(flt.min_priority)
+    if flt.search_id is not None:
+        # A monitoring column: what its search found (search_hits' primary key).
+        clauses.append(
+            "c.id IN (SELECT h.conversation_id FROM search_hits h WHERE h.search_id = ?)"
+        )
+        params.append(flt.search_id)
     query = fts_query(flt.query)
     if query:
         # A join, not nested IN lists: one pass from the index hits to their conversations.

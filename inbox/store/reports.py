@@ -1,27 +1,44 @@
-"""Reports: the counts of a period by SQL over conversations, external refs and posts.
+"""Reports: the figures of a period by SQL over conversations, audit, refs and posts.
 
-Message rows are never read: volume and response times come from the conversation
-rows (first_message_at, first_response_at), grouped in SQL; only the per-conversation
-(received, first response, team) pairs go to core.reports for the business-hours median.
+Message rows are never listed: volume, breakdowns, backlog and sentiment are counts grouped
+in SQL (by UTC quarter hour, by account/team/assignee); only two columns per conversation
+(received and first response or resolution, as numbers) go to core.reports for the
+business-hours medians, which need each team's calendar.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from inbox.core import reports
-from inbox.core.clock import from_iso, to_iso
+from inbox.core.clock import to_iso
 from inbox.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from inbox.store.store import Store
 
-# The UTC quarter hour a stored time falls in: "YYYY-MM-DDTHH:" and 00, 15, 30 or 45.
-_QUARTER = (
-    "substr(c.first_message_at, 1, 14) ||"
-    " printf('%02d', (CAST(substr(c.first_message_at, 15, 2) AS INTEGER) / 15) * 15)"
+
+def _quarter(column: str) -> str:
+    """SQL for the UTC quarter hour a stored time falls in: "YYYY-MM-DDTHH:" and 00..45."""
+    return (
+        f"substr({column}, 1, 14) ||"
+        f" printf('%02d', (CAST(substr({column}, 15, 2) AS INTEGER) / 15) * 15)"
+    )
+
+
+# When a resolved conversation was resolved: the newest audited "status -> resolved"
+# (store.triage audits every change); one resolved without an audit row (imported, or by a
+# rule) counts as resolved at its last message.
+RESOLVED_AT = (
+    "coalesce((SELECT max(a.at) FROM audit_log a WHERE a.conversation_id = c.id"
+    " AND a.action = 'status' AND json_extract(a.detail_json, '$.status') = 'resolved'),"
+    " c.last_message_at)"
 )
+NO_TEAM = "(no team)"
+UNASSIGNED = "(unassigned)"
+# How far past the period (or now) a team calendar reaches: first-response due times.
+_CALENDAR_MARGIN = timedelta(days=60)
 
 
 def report_zone(store: Store, team_id: int | None) -> str:
@@ -38,46 +55,122 @@ def report_zone(store: Store, team_id: int | None) -> str:
     return policy.hours.tz if policy.hours is not None else "UTC"
 
 
+def _names(store: Store) -> tuple[dict[int, tuple[str, str]], dict[int, str], dict[int, str]]:
+    """Accounts (network, "handle (network)"), teams and members by id."""
+    accounts = {
+        int(r[0]): (str(r[1]), f"{r[2]} ({r[1]})")
+        for r in store.query("SELECT id, network, handle FROM accounts")
+    }
+    teams = {int(r[0]): str(r[1]) for r in store.query("SELECT id, name FROM teams")}
+    members = {int(r[0]): str(r[1]) for r in store.query("SELECT id, name FROM members")}
+    return accounts, teams, members
+
+
+def _add(into: dict[str, int], key: str, count: int) -> None:
+    if count:
+        into[key] = into.get(key, 0) + count
+
+
 def period_report(
     store: Store, period: reports.Period, team_id: int | None, now: datetime
 ) -> reports.PeriodReport:
     """Every figure of period (conversations of team_id only, when given)."""
-    lo, hi = (to_iso(t) for t in period.bounds())
+    start, end = period.bounds()
+    lo, hi = to_iso(start), to_iso(end)
     team = "" if team_id is None else " AND c.team_id = ?"
-    params: tuple[Any, ...] = (lo, hi) if team_id is None else (lo, hi, team_id)
+    by_team: tuple[Any, ...] = () if team_id is None else (team_id,)
+    params: tuple[Any, ...] = (lo, hi, *by_team)
     received = f"c.first_message_at >= ? AND c.first_message_at < ?{team}"
     out = reports.PeriodReport(period)
-    out.by_network = {
-        r[0]: int(r[1])
-        for r in store.query(
-            "SELECT a.network, count(*) FROM conversations c"
-            f" JOIN accounts a ON a.id = c.account_id WHERE {received} GROUP BY a.network",
-            params,
-        )
-    }
-    out.received = sum(out.by_network.values())
+    calendars = reports.Calendars(
+        store.teams.policies(),
+        start.timestamp(),
+        (max(end, now) + _CALENDAR_MARGIN).timestamp(),
+    )
+
+    # Who and where: one scan grouped by account, team and assignee.
+    accounts, teams, members = _names(store)
+    for account, team_of, assignee, count, resolved in store.query(
+        "SELECT c.account_id, c.team_id, c.assignee_id, count(*), sum(c.status = 'resolved')"
+        f" FROM conversations c WHERE {received} GROUP BY 1, 2, 3",
+        params,
+    ):
+        network, label = accounts.get(account, ("?", f"account {account}"))
+        _add(out.by_network, network, count)
+        _add(out.by_account, label, count)
+        _add(out.by_team, teams.get(team_of, NO_TEAM) if team_of else NO_TEAM, count)
+        who = members.get(assignee, UNASSIGNED) if assignee else UNASSIGNED
+        _add(out.assigned_by_member, who, count)
+        _add(out.resolved_by_member, who, int(resolved))
+        out.received += count
+        out.resolved += int(resolved)
+
+    # When: per UTC quarter hour, folded into local days and hours of the week.
     buckets = store.query(
-        f"SELECT {_QUARTER} AS quarter, count(*) FROM conversations c WHERE {received}"
-        " GROUP BY quarter",
+        f"SELECT {_quarter('c.first_message_at')} AS quarter, count(*), sum(c.hidden = 0)"
+        f" FROM conversations c WHERE {received} GROUP BY quarter",
         params,
     )
     out.by_day = reports.days_from_buckets(period, ((r[0], r[1]) for r in buckets))
-    out.resolved = int(
-        store.query(
-            f"SELECT count(*) FROM conversations c WHERE {received} AND c.status = 'resolved'",
-            params,
-        )[0][0]
+    out.by_hour_of_week = reports.hours_of_week_from_buckets(
+        period.tz, ((r[0], r[1]) for r in buckets)
     )
-    pairs = store.query(
-        f"SELECT c.first_message_at, c.first_response_at, c.team_id FROM conversations c"
-        f" WHERE {received}",
-        params,
-    )
+
+    # How fast: first response and resolution in business hours.
     out.responses = reports.response_figures(
-        (reports.Response(from_iso(r[0]), from_iso(r[1]) if r[1] else None, r[2]) for r in pairs),
-        store.teams.policies(),
-        now,
+        (
+            (r[0], r[1], r[2])
+            for r in _timed(store, "c.first_response_at", received, params)
+        ),
+        calendars,
+        now.timestamp(),
     )
+    out.resolution = reports.resolution_figures(
+        (
+            (r[0], r[1], r[2])
+            for r in _timed(store, RESOLVED_AT, f"{received} AND c.status = 'resolved'", params)
+        ),
+        calendars,
+    )
+
+    # Backlog: open (not hidden as spam) at the end of each day.
+    open_before = 0
+    gone: list[tuple[str, int]] = []
+    for key, before, count in store.query(
+        "SELECT CASE WHEN r >= ? AND r < ? THEN " + _quarter("r") + " ELSE '' END AS k,"
+        " sum(f < ? AND (r IS NULL OR r >= ?)), count(*) FROM ("
+        f"  SELECT c.first_message_at AS f,"
+        f"   CASE WHEN c.status = 'resolved' THEN {RESOLVED_AT} END AS r"
+        f"  FROM conversations c WHERE c.hidden = 0 AND c.first_message_at < ?{team})"
+        " GROUP BY k",
+        (lo, hi, lo, lo, hi, *by_team),
+    ):
+        open_before += int(before)
+        if key:
+            gone.append((key, int(count)))
+    out.backlog_by_day = reports.backlog_by_day(
+        period, open_before, ((r[0], r[2]) for r in buckets), gone
+    )
+
+    # Mood: the VADER score of each conversation's newest inbound message, where the rules
+    # computed one (sentiment is lazy), by the day the conversation came in.
+    out.sentiment_by_day = reports.sentiment_by_day(
+        period,
+        (
+            (r[0], r[1], int(r[2]), float(r[3]))
+            for r in store.query(
+                f"SELECT {_quarter('c.first_message_at')} AS quarter,"
+                " CASE WHEN m.sentiment_score >= 0.05 THEN 'positive'"
+                " WHEN m.sentiment_score <= -0.05 THEN 'negative' ELSE 'neutral' END AS label,"
+                " count(*), sum(m.sentiment_score)"
+                " FROM conversations c JOIN messages m ON m.id = c.last_inbound_id"
+                f" WHERE {received} AND m.sentiment_score IS NOT NULL GROUP BY quarter, label",
+                params,
+            )
+        ),
+    )
+
+    # What we handed on and put out.
     refs: dict[str, int] = {
         r[0]: int(r[1])
         for r in store.query(
@@ -89,12 +182,36 @@ def period_report(
     }
     out.tickets_pushed = int(refs.get("ticket", 0))
     out.articles_published = int(refs.get("article", 0))
-    post_team = "" if team_id is None else " AND team_id = ?"
+    published = (
+        "p.state = 'published' AND p.updated_at >= ? AND p.updated_at < ?"
+        + ("" if team_id is None else " AND p.team_id = ?")
+    )
     out.posts_published = int(
+        store.query(f"SELECT count(*) FROM posts p WHERE {published}", params)[0][0]
+    )
+    # Replies to those posts: messages on the same account answering the remote id the
+    # post got when it went out (its outbox row).
+    out.post_replies = int(
         store.query(
-            "SELECT count(*) FROM posts WHERE state = 'published'"
-            f" AND updated_at >= ? AND updated_at < ?{post_team}",
+            "SELECT count(*) FROM posts p JOIN post_targets t ON t.post_id = p.id"
+            " JOIN outbox o ON o.id = t.outbox_id AND o.remote_id != ''"
+            " JOIN messages m ON m.account_id = t.account_id AND m.in_reply_to = o.remote_id"
+            f" WHERE {published}",
             params,
         )[0][0]
     )
     return out
+
+
+def _seconds(column: str) -> str:
+    """SQL for a stored time as epoch seconds, to the millisecond (NULL stays NULL)."""
+    return f"round((julianday({column}) - 2440587.5) * 86400.0, 3)"
+
+
+def _timed(store: Store, then: str, where: str, params: tuple[Any, ...]) -> list[Any]:
+    """(received, then, team) of each conversation, times as epoch seconds."""
+    return store.query(
+        f"SELECT {_seconds('c.first_message_at')}, {_seconds(then)}, c.team_id"
+        f" FROM conversations c WHERE {where}",
+        params,
+    )

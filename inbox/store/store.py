@@ -20,6 +20,7 @@ from inbox.store.connectors import ConnectorRepo
 from inbox.store.db import open_connection, translated
 from inbox.store.ingest import Ingest
 from inbox.store.leases import LeaseRepo
+from inbox.store.monitoring import SearchRepo
 from inbox.store.outbox import OutboxRepo
 from inbox.store.posts import PostRepo
 from inbox.store.presence import PresenceRepo
@@ -38,7 +39,8 @@ class Store:
 
     Repositories: columns, conversations (read queries), ingest, outbox, teams (and
     members), posts, templates, rules, triage (working conversations, notes, undo),
-    connectors (configured systems and the tickets/articles made from conversations).
+    connectors (configured systems and the tickets/articles made from conversations),
+    searches (monitoring columns: what each looks for, its fetch state, its hits).
     """
 
     def __init__(
@@ -59,6 +61,7 @@ class Store:
         self.rules = RuleRepo(self)
         self.triage = TriageRepo(self)
         self.connectors = ConnectorRepo(self)
+        self.searches = SearchRepo(self)
         self.leases = LeaseRepo(self)
         self.presence = PresenceRepo(self)
         if not readonly:

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from inbox.core.errors import InboxError, user_words
-from inbox.core.events import AccountStatus, Changed, ErrorEvent, Event, Progress
+from inbox.core.events import AccountStatus, Changed, ErrorEvent, Event, Progress, SearchStatus
 from inbox.engine import Engine, ops
 from inbox.ui.reader import Done, Failed, ReaderThread, ReadFn, Ticket
 
@@ -27,6 +27,7 @@ class EngineBridge(QObject):
         progress: a core.events.Progress of long work.
         error: a core.events.ErrorEvent to show the user.
         account_status: a core.events.AccountStatus (sync state of one account).
+        search_status: a core.events.SearchStatus (fetch state of a monitoring search).
         _finished: internal; carries a command's or a read's callback and result to the
             GUI thread.
         _event: internal; carries an engine event to the GUI thread, where it is re-emitted
@@ -37,6 +38,7 @@ class EngineBridge(QObject):
     progress = Signal(object)
     error = Signal(object)
     account_status = Signal(object)
+    search_status = Signal(object)
     _finished = Signal(object, object)
     _event = Signal(object)
 
@@ -77,6 +79,8 @@ class EngineBridge(QObject):
             self.error.emit(event)
         elif isinstance(event, AccountStatus):
             self.account_status.emit(event)
+        elif isinstance(event, SearchStatus):
+            self.search_status.emit(event)
 
     # -- commands ---------------------------------------------------------------
 

@@ -163,7 +163,9 @@ from inbox.engine.ops import (  # noqa: E402,F401
     accounts,
     columns,
     conversations,
+    monitoring,
     outbox,
     settings,
+    suggest,
     templates,
 )

@@ -58,6 +58,7 @@ CAPABILITIES = registry.Capabilities(
     sign_in_example="alice.bsky.social",
     rotates_tokens=True,  # refreshSession rotates the refresh JWT
     demo=_demo,
+    search="posts, words and #hashtags across the whole network (the AppView's search)",
 )
 
 registry.register(CAPABILITIES, create)

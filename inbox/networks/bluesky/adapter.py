@@ -20,7 +20,7 @@ import mimetypes
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -29,8 +29,12 @@ from inbox.core.errors import AuthExpired, BadPayload, NetworkError, NotSupporte
 from inbox.core.models import AccountInfo, Contact, Kind, Message, reply_key
 from inbox.networks.base import DMS, MENTIONS, OWN, Limits, Outgoing, Page, Sent
 from inbox.networks.bluesky import mapping, records, richtext
+from inbox.networks.bluesky import search as monitor
 from inbox.networks.bluesky.mapping import Me
 from inbox.networks.bluesky.xrpc import CHAT_PROXY, Session, Sleep, Xrpc, XrpcFailed
+
+if TYPE_CHECKING:
+    from inbox.core.monitoring import SearchSpec
 
 PAGE_SIZE = 50
 CHAT_PAGE = 50
@@ -121,6 +125,10 @@ class BlueskyAdapter:
         if stream == OWN:
             return await self._own(cursor)
         raise NotSupported(f"Bluesky has no {stream!r} stream")
+
+    async def search(self, spec: SearchSpec, cursor: str | None) -> Page[Message]:
+        """A monitoring column's search: see networks/bluesky/search.py."""
+        return await monitor.search(self, spec, cursor)
 
     async def _mentions(self, cursor: str | None) -> Page[Message]:
         state = _state(cursor)
@@ -451,9 +459,7 @@ class BlueskyAdapter:
         dids: dict[str, str] = {}
         for handle in dict.fromkeys(richtext.mention_handles(text)):
             try:
-                body = await self.xrpc.get(
-                    "com.atproto.identity.resolveHandle", {"handle": handle}
-                )
+                body = await self.xrpc.get("com.atproto.identity.resolveHandle", {"handle": handle})
             except XrpcFailed:
                 continue
             did = body.get("did") if isinstance(body, dict) else None

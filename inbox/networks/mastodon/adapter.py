@@ -15,7 +15,7 @@ import mimetypes
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -25,8 +25,12 @@ from inbox.core.errors import BadPayload, NetworkError, NotSupported, RemoteReje
 from inbox.core.models import AccountInfo, Kind, Message, reply_key
 from inbox.networks.base import DMS, MENTIONS, OWN, Limits, Outgoing, Page, Sent
 from inbox.networks.mastodon import mapping, streaming
+from inbox.networks.mastodon import search as monitor
 from inbox.networks.mastodon.api import MastodonApi, Sleep, domain_of
 from inbox.networks.mastodon.mapping import Me, MentionItem
+
+if TYPE_CHECKING:
+    from inbox.core.monitoring import SearchSpec
 
 PAGE_SIZE = 40
 QUOTES_API_VERSION = 7  # api_versions.mastodon of 4.5, which added quote notifications
@@ -230,6 +234,10 @@ class MastodonAdapter:
             ancestors, descendants = (p if isinstance(p, list) else [] for p in parts)
             cache[item.status_id] = (ancestors, descendants)
         return cache[item.status_id]
+
+    async def search(self, spec: SearchSpec, cursor: str | None) -> Page[Message]:
+        """A monitoring column's search: see networks/mastodon/search.py."""
+        return await monitor.search(self, spec, cursor)
 
     # -- live ----------------------------------------------------------------------
 

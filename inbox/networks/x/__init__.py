@@ -32,6 +32,7 @@ CAPABILITIES = registry.Capabilities(
     sign_in_example="api.x.com",
     rotates_tokens=True,
     demo=_demo,
+    search="recent posts (the last 7 days), where the X plan includes search",
 )
 
 registry.register(CAPABILITIES, create)

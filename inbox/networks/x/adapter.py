@@ -22,7 +22,7 @@ import asyncio
 import json
 import mimetypes
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -32,8 +32,12 @@ from inbox.core.models import AccountInfo, Kind, Message
 from inbox.core.text import DEFAULT_LIMITS
 from inbox.networks.base import DMS, MENTIONS, Limits, Outgoing, Page, Sent
 from inbox.networks.x import mapping
+from inbox.networks.x import search as monitor
 from inbox.networks.x.api import API_HOST, SaveTokens, Sleep, TierRequired, Tokens, XApi
 from inbox.networks.x.mapping import Includes
+
+if TYPE_CHECKING:
+    from inbox.core.monitoring import SearchSpec
 
 PAGE_SIZE = 100
 POLL_INTERVAL = 15 * 60.0
@@ -100,6 +104,8 @@ class XAdapter:
         self.window_items = window_items
         self.page_size = page_size
         self._last_poll: dict[str, float] = {}
+        self.polled: dict[str, float] = {}  # monitoring search: when it was last asked
+        self.search_off_until = 0.0  # the plan refused search: not asked again before this
         self._unknown: set[str] = set()  # idempotency keys whose send ended without an answer
         self.notices: dict[str, str] = {}
 
@@ -155,6 +161,10 @@ class XAdapter:
             why = f"{TIER_NEEDED[stream]}; this feed is off for the account ({exc})"
             self.notices[stream] = why
             return Page((), json.dumps({"off": why}), more=False)
+
+    async def search(self, spec: SearchSpec, cursor: str | None) -> Page[Message]:
+        """A monitoring column's search: see networks/x/search.py."""
+        return await monitor.search(self, spec, cursor)
 
     async def _mentions(self, state: dict[str, Any]) -> Page[Message]:
         me = self.info.remote_id

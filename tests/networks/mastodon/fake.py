@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
@@ -54,6 +55,10 @@ class FakeMastodon:
     rate_headers: dict[str, str] = field(default_factory=dict)
     timeout_after_post: int = 0  # the next N answers to POST /statuses are lost
     own: list[dict[str, Any]] = field(default_factory=list)  # our statuses, newest first
+    # Public posts the server knows (hashtag timelines, full-text search), newest first;
+    # the statuses of the notifications are searchable too.
+    public: list[dict[str, Any]] = field(default_factory=lambda: load("search_statuses.json"))
+    full_text: bool = True  # False: a server without Elasticsearch (no status results)
 
     def reply_elsewhere(self, in_reply_to: str, text: str, created_at: str) -> dict[str, Any]:
         """A reply made in the network's own web app: only GET .../statuses shows it."""
@@ -123,6 +128,10 @@ class FakeMastodon:
             return self._json(self.contexts[status_id])
         if path == "/api/v1/statuses" and request.method == "POST":
             return self._post(request)
+        if path.startswith("/api/v1/timelines/tag/"):
+            return self._tag(request, unquote(path.rsplit("/", 1)[1]))
+        if path == "/api/v2/search":
+            return self._search(request)
         if path == "/api/v2/media" and request.method == "POST":
             return self._json(load("media_processing.json"), 202)
         if path.startswith("/api/v1/media/"):
@@ -180,6 +189,53 @@ class FakeMastodon:
                 f'<{base}?min_id={items[0]["id"]}>; rel="prev"'
             )
         return self._json(copy.deepcopy(items), headers=headers)
+
+    def _known(self) -> list[dict[str, Any]]:
+        statuses = {s["id"]: s for s in self.public}
+        for n in self.notifications:
+            status = n.get("status")
+            if isinstance(status, dict) and status.get("visibility") == "public":
+                statuses.setdefault(status["id"], status)
+        return sorted(statuses.values(), key=lambda s: id_key(s["id"]), reverse=True)
+
+    def _page(self, request: httpx.Request, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """max_id / since_id / min_id / limit as every timeline pages (newest first)."""
+        q = request.url.params
+        limit = min(int(q.get("limit", "20")), 40)
+        if "max_id" in q:
+            items = [s for s in items if id_key(s["id"]) < id_key(q["max_id"])]
+        if "since_id" in q:
+            items = [s for s in items if id_key(s["id"]) > id_key(q["since_id"])]
+        if "min_id" in q:
+            items = [s for s in items if id_key(s["id"]) > id_key(q["min_id"])]
+            items = sorted(items, key=lambda s: id_key(s["id"]))[:limit]
+            items.sort(key=lambda s: id_key(s["id"]), reverse=True)
+        return copy.deepcopy(items[:limit])
+
+    def _tag(self, request: httpx.Request, tag: str) -> httpx.Response:
+        """GET /api/v1/timelines/tag/:hashtag: public posts carrying the tag."""
+        tagged = [
+            s
+            for s in self._known()
+            if any(t.get("name", "").lower() == tag.lower() for t in s.get("tags") or [])
+        ]
+        if not tagged and not any(tag.lower() in str(s.get("tags")).lower() for s in self._known()):
+            return httpx.Response(404, json={"error": "Record not found"})
+        return self._json(self._page(request, tagged))
+
+    def _search(self, request: httpx.Request) -> httpx.Response:
+        """GET /api/v2/search?type=statuses: words in the text (with Elasticsearch only)."""
+        q = request.url.params
+        empty: dict[str, Any] = {"accounts": [], "statuses": [], "hashtags": []}
+        if q.get("type") != "statuses" or not self.full_text:
+            return self._json(empty)
+        words = q.get("q", "").lower()
+        hits = [
+            s
+            for s in self._known()
+            if words in s.get("content", "").lower() and not s.get("reblog")
+        ]
+        return self._json({**empty, "statuses": self._page(request, hits)})
 
     def _own(self, request: httpx.Request) -> httpx.Response:
         q = request.url.params

@@ -63,6 +63,8 @@ class FakeX:
     media: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     new_mentions: bool = False
+    search_allowed: bool = True  # False: a plan without recent search (403 client-forbidden)
+    new_search_hits: bool = False
     lose_next_answers: int = 0  # the next N POST answers are lost after the server acted
     remaining: int = 9
     _ids: Any = field(default_factory=lambda: itertools.count(1860000000000000900))
@@ -170,6 +172,15 @@ class FakeX:
             return httpx.Response(
                 200, json=load("mentions_page2.json" if token else "mentions_page1.json")
             )
+        if path == "/2/tweets/search/recent":
+            if not self.search_allowed:
+                return httpx.Response(403, json=load("problem_client_forbidden.json"))
+            if q.get("next_token"):
+                return httpx.Response(200, json=load("search_recent_page2.json"))
+            if q.get("since_id"):
+                name = "search_recent_new.json" if self.new_search_hits else "mentions_empty.json"
+                return httpx.Response(200, json=load(name))
+            return httpx.Response(200, json=load("search_recent.json"))
         if path == "/2/dm_events":
             token = q.get("pagination_token")
             return httpx.Response(

@@ -1,0 +1,467 @@
+"""Suggested answers from the team's own solved cases, saved replies and articles (pure).
+
+store/suggest.py gathers a bounded set of candidates (FTS5 bm25 over the question's
+distinctive terms in the index of solved questions, plus the saved replies and the
+published articles); this module ranks them, removes near-identical answers, and
+turns the chosen answer into text for THIS customer:
+
+    reusable(answer, ...)  the earlier customer's names, handles, order numbers,
+                           e-mail addresses, phone numbers and links become
+                           placeholders ({author.name}, {order.number}, …), the
+                           earlier agent's name becomes {agent.name}
+    fill(text, values)     the placeholders this conversation can fill are filled;
+                           the rest stay, and the reply box refuses to send them
+
+Ranking is text similarity (IDF-weighted word cosine with light stemming, plus a
+character-trigram cosine that forgives typos) with bm25, tags, the rules that
+fired, the network, reuse and recency as features. No model, nothing leaves the
+laptop.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from inbox.core import templates as core_templates
+from inbox.core.redact import redact
+from inbox.core.textfacts import fold
+
+SHOWN = 3  # suggestions the pane shows
+MAX_QUESTION_CHARS = 2000  # a 5,000-character question is ranked on its first 2,000
+MAX_TERMS = 12  # distinctive terms handed to the FTS query
+MIN_SCORE = 0.12  # below this a candidate is not worth showing
+SAME_ANSWER = 0.8  # answers this similar are one suggestion ("answered like this N times")
+
+CONVERSATION = "conversation"
+TEMPLATE = "template"
+ARTICLE = "article"
+SOURCES = (CONVERSATION, TEMPLATE, ARTICLE)
+
+# Words that say nothing about what a question is about (English, and the commonest of
+# the other languages the demo has). Kept short on purpose: bm25's IDF does the rest.
+_STOPWORDS = """
+a an and are as at be been but by can could did do does doing for from had has have
+hello hey hi how i i'm im if in into is it its it's just me my no not of on or our
+please so than thanks thank that the their them then there these they this to too
+was we were what when where which who why will with would you your yours us any
+anyone some still get got one two also about again very really here der die das und
+ist ich nicht ein eine le la les et est je pas un une des du de el los las y es no
+en que por para o um uma os as e pelo pela do da
+"""
+STOPWORDS = frozenset(_STOPWORDS.split())
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+_ORDER = re.compile(
+    r"(?i)(?:(?<=order )|(?<=order no\. )|(?<=order number )|(?<=bestellung )"
+    r"|(?<=commande )|(?<=pedido ))#?\s?\d{3,}|#\d{3,}"
+)
+_SUFFIXES = ("ing", "edly", "ed", "es", "e", "s", "ly")
+
+# What redaction leaves, as the placeholder the reply box fills or asks for.
+_PLACEHOLDERS = {
+    "[name]": "{author.name}",
+    "[handle]": "{author.handle}",
+    "[email]": "{author.email}",
+    "[phone]": "{author.phone}",
+    "[link]": "{link}",
+}
+ORDER_FIELD = "order.number"
+
+
+@dataclass(frozen=True)
+class Query:
+    """The conversation asking: its customer's words and what the rules said about it."""
+
+    conversation_id: int
+    text: str
+    network: str = ""
+    tags: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()  # names of the rules that fired on it
+    template: str = ""  # the saved reply a rule suggested, by name
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Something that may answer the query.
+
+    source: "conversation" (a solved case: question = the customer's words, answer = our
+    last reply), "template" (a saved reply: question = its name, answer = its body) or
+    "article" (published: question = title + question, answer = its answer, url).
+    personal: names and handles of the earlier customer, removed from the answer.
+    """
+
+    source: str
+    source_id: int
+    question: str
+    answer: str
+    bm25: float = 0.0  # FTS5's score (more negative is better); 0 when not from FTS
+    at: datetime | None = None
+    by: str = ""
+    network: str = ""
+    tags: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    title: str = ""
+    url: str = ""
+    uses: int = 0
+    personal: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One ranked suggestion: the candidate, its score, and its reusable text."""
+
+    candidate: Candidate
+    score: float
+    text: str  # the answer with the earlier customer taken out ({author.name} …)
+    alike: int = 1  # how many solved cases were answered like this
+
+    @property
+    def source(self) -> str:
+        return self.candidate.source
+
+    @property
+    def source_id(self) -> int:
+        return self.candidate.source_id
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """What the pane shows: up to SHOWN suggestions, or why there are none (note)."""
+
+    items: tuple[Suggestion, ...] = ()
+    note: str = ""
+    terms: tuple[str, ...] = field(default=())
+
+
+NO_WORDS = "No suggestions: the customer's message has no words to match (empty or only emoji)."
+NO_SOLVED = (
+    "No suggestions yet: answered and resolved conversations, saved replies and published "
+    "articles become suggestions."
+)
+NOTHING_CLOSE = "No suggestions: nothing answered before is close to this question."
+
+
+# -- words ---------------------------------------------------------------------------------
+
+
+def _stem(word: str) -> str:
+    """charged, charges, charge -> charg; shipping -> ship (light, English-only)."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            if len(stem) >= 4 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
+                stem = stem[:-1]  # shipp -> ship
+            return stem
+    return word
+
+
+def _cjk(word: str) -> bool:
+    return any(unicodedata.name(ch, "").startswith(("CJK", "HIRAGANA", "KATAKANA")) for ch in word)
+
+
+def words(text: str) -> list[str]:
+    """The folded, lightly stemmed content words of text (stopwords, numbers, handles out)."""
+    text = re.sub(r"(?<!\w)@[\w.@\-]+|https?://\S+", " ", text[:MAX_QUESTION_CHARS])
+    out = []
+    for token in _WORD.findall(fold(text)):
+        if token in STOPWORDS or token.isdigit():
+            continue
+        if len(token) < 3 and not _cjk(token):
+            continue
+        out.append(_stem(token))
+    return out
+
+
+def terms(text: str, limit: int = MAX_TERMS) -> list[str]:
+    """The question's distinctive terms for the FTS query: content words, longest first
+    (long words are the rare ones), each once; numbers, handles and links left out."""
+    text = re.sub(r"(?<!\w)@[\w.@\-]+|https?://\S+", " ", text[:MAX_QUESTION_CHARS])
+    seen: dict[str, None] = {}
+    for token in _WORD.findall(fold(text)):
+        if token in STOPWORDS or token.isdigit() or (len(token) < 3 and not _cjk(token)):
+            continue
+        seen.setdefault(token.replace("'", " ").split()[0], None)
+    return sorted(seen, key=len, reverse=True)[:limit]
+
+
+def fts_query(found: Sequence[str]) -> str:
+    """An FTS5 OR query over terms (quoted: nothing the customer typed is syntax)."""
+    return " OR ".join('"' + t.replace('"', "") + '"' for t in found if t.replace('"', ""))
+
+
+def problem(text: str) -> str:
+    """Why a question cannot be matched ("" when it can): empty or emoji-only."""
+    return "" if terms(text) else NO_WORDS
+
+
+# -- similarity ----------------------------------------------------------------------------
+
+
+def _trigrams(text: str) -> Counter[str]:
+    grams: Counter[str] = Counter()
+    for w in words(text):
+        padded = f" {w} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    if not a or not b:
+        return 0.0
+    small, big = (a, b) if len(a) < len(b) else (b, a)
+    dot = sum(v * big.get(k, 0.0) for k, v in small.items())
+    na = math.sqrt(sum(v * v for v in a.values()))
+    nb = math.sqrt(sum(v * v for v in b.values()))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+class Similarity:
+    """Text similarity within one pool of texts: IDF learnt from the pool itself."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        docs = [set(words(t)) for t in texts]
+        df: Counter[str] = Counter()
+        for d in docs:
+            df.update(d)
+        n = max(len(docs), 1)
+        self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        self.default_idf = math.log(1 + n)
+
+    def vector(self, text: str) -> dict[str, float]:
+        counts = Counter(words(text))
+        return {w: (1 + math.log(c)) * self.idf.get(w, self.default_idf) for w, c in counts.items()}
+
+    def score(self, a: str, b: str) -> float:
+        """0..1: 0.65 word cosine (IDF, stems) + 0.35 character-trigram cosine (typos)."""
+        word = _cosine(self.vector(a), self.vector(b))
+        tri = _cosine(_trigrams(a), _trigrams(b))
+        return 0.65 * word + 0.35 * tri
+
+
+def _overlap(a: Sequence[str], b: Sequence[str]) -> float:
+    if not a or not b:
+        return 0.0
+    sa, sb = set(a), set(b)
+    return len(sa & sb) / len(sa | sb)
+
+
+# -- ranking -------------------------------------------------------------------------------
+
+
+def rank(
+    query: Query,
+    candidates: Sequence[Candidate],
+    *,
+    now: datetime | None = None,
+    limit: int = SHOWN,
+    agents: Sequence[str] = (),
+) -> Suggestions:
+    """The best `limit` candidates for query, near-identical answers merged, or a note."""
+    found = terms(query.text)
+    if not found:
+        return Suggestions(note=NO_WORDS)
+    if not candidates:
+        return Suggestions(note=NO_SOLVED, terms=tuple(found))
+    sim = Similarity([query.text, *(c.question for c in candidates)])
+    best_bm25 = min((c.bm25 for c in candidates if c.bm25 < 0), default=0.0)
+    scored: list[tuple[float, Candidate]] = []
+    for c in candidates:
+        if c.source == TEMPLATE:
+            text_score = 0.8 * sim.score(query.text, f"{c.question}\n{c.answer}")
+            if query.template and query.template == c.question:
+                text_score += 0.3  # the rule that fired suggests this saved reply
+        elif c.source == ARTICLE:
+            text_score = 0.95 * sim.score(query.text, c.question)
+        else:
+            text_score = sim.score(query.text, c.question)
+        if text_score <= 0.0:
+            continue
+        score = text_score
+        if best_bm25 < 0 and c.bm25 < 0:
+            score += 0.1 * (c.bm25 / best_bm25)
+        score += 0.1 * _overlap(query.tags, c.tags) + 0.1 * _overlap(query.rules, c.rules)
+        if query.network and c.network == query.network:
+            score += 0.02
+        score += 0.04 * min(c.uses, 10) / 10
+        if now is not None and c.at is not None:
+            days = max((now - c.at).total_seconds() / 86400, 0.0)
+            score += 0.03 / (1 + days / 30)
+        scored.append((score, c))
+    scored.sort(key=lambda s: (-s[0], s[1].source, -s[1].source_id))
+    chosen: list[Suggestion] = []
+    answers = Similarity([c.answer for _, c in scored[: limit * 8]])
+    for score, c in scored:
+        if score < MIN_SCORE:
+            break
+        text = (
+            c.answer  # a saved reply is a template already
+            if c.source == TEMPLATE
+            else reusable(c.answer, personal=c.personal, links=c.links, agents=agents)
+        )
+        same = next(
+            (i for i, s in enumerate(chosen) if answers.score(s.text, text) >= SAME_ANSWER), None
+        )
+        if same is not None:
+            chosen[same] = replace(chosen[same], alike=chosen[same].alike + 1)
+            continue
+        if len(chosen) < limit:
+            chosen.append(Suggestion(c, round(score, 4), text))
+        elif len(chosen) >= limit and score < chosen[-1].score * 0.5:
+            break
+    if not chosen:
+        return Suggestions(note=NOTHING_CLOSE, terms=tuple(found))
+    return Suggestions(tuple(chosen), terms=tuple(found))
+
+
+def newest_first(candidates: Sequence[Candidate], limit: int = SHOWN) -> list[Candidate]:
+    """The baseline the bench compares with: the newest solved cases, whatever they say."""
+    solved = [c for c in candidates if c.source == CONVERSATION and c.at is not None]
+    solved.sort(key=lambda c: (c.at, c.source_id), reverse=True)
+    return solved[:limit]
+
+
+# -- the answer for this customer ----------------------------------------------------------
+
+
+def order_numbers(text: str) -> list[str]:
+    """Order numbers written in text ("order #41234", "#41234"), digits only, in order."""
+    found: dict[str, None] = {}
+    for m in _ORDER.finditer(text):
+        found.setdefault(re.sub(r"\D", "", m.group(0)), None)
+    return list(found)
+
+
+def reusable(
+    answer: str,
+    *,
+    personal: Iterable[str] = (),
+    links: Iterable[str] = (),
+    agents: Iterable[str] = (),
+) -> str:
+    """answer with nothing of the earlier customer left, as a template.
+
+    The earlier customer's names and handles (personal), any handle, e-mail address,
+    phone number, profile link (core.redact, the article path's redaction) and order
+    number become placeholders; our agents' names become {agent.name}. Braces the
+    answer had are kept as literal braces.
+    """
+    text = answer.replace("{", "{{").replace("}", "}}")
+    text = _names(text, agents, "agent")
+    text = _names(
+        text, [p.strip().lstrip("@") for p in personal if "@" not in p.strip()[1:]], "author"
+    )
+    text = _ORDER.sub("#{" + ORDER_FIELD + "}", text)
+    cleaned = redact(text, names=[p for p in personal if p], links=[u for u in links if u])
+    text = cleaned.text
+    for mark, placeholder in _PLACEHOLDERS.items():
+        text = text.replace(mark, placeholder)
+    # A reply opening with the customer's handle only addresses them: the network adds
+    # the mention itself, so it goes.
+    text = re.sub(r"^(?:\s*\{author\.handle\}[ ,:]*)+", "", text)
+    return text
+
+
+def _names(text: str, names: Iterable[str], who: str) -> str:
+    """Full names -> {who.name}, then first names alone -> {who.first_name}."""
+    full = sorted({n.strip() for n in names if len(n.strip()) >= 2}, key=len, reverse=True)
+    for name in full:
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", "{" + who + ".name}", text)
+    firsts = {n.split()[0] for n in full if " " in n and len(n.split()[0]) >= 2}
+    for first in sorted(firsts, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w{{.]){re.escape(first)}(?!\w)", "{" + who + ".first_name}", text)
+    return text
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """Placeholders this conversation knows, filled; unknown ones stay for the user to fill."""
+    return core_templates.render(text, {k: v for k, v in values.items() if v}).text
+
+
+def values_for(customer_text: str, values: Mapping[str, str]) -> dict[str, str]:
+    """The reply box's template values plus what the customer wrote: their order number
+    when they gave exactly one."""
+    out = dict(values)
+    for who in ("author", "agent"):
+        name = out.get(f"{who}.name", "").strip()
+        if name and f"{who}.first_name" not in out:
+            out[f"{who}.first_name"] = name.split()[0]
+    orders = order_numbers(customer_text)
+    if len(orders) == 1:
+        out[ORDER_FIELD] = orders[0]
+    return out
+
+
+# -- repeated questions --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A solved case for the repeated-question check."""
+
+    conversation_id: int
+    question: str
+    answer: str
+    at: datetime
+    personal: tuple[str, ...] = ()  # the customer's names and handles
+
+
+@dataclass(frozen=True)
+class Repeated:
+    """N solved cases answered alike with no article covering them: an article to write."""
+
+    conversation_ids: tuple[int, ...]
+    best: int  # the conversation whose answer the draft takes
+    question: str  # the commonest question, as the draft's question
+
+
+def repeated(
+    cases: Sequence[Answered],
+    articles: Sequence[str],
+    *,
+    at_least: int,
+    covered_at: float = 0.45,
+) -> list[Repeated]:
+    """Groups of at least `at_least` cases answered with near-identical replies that no
+    published article (title + question text in `articles`) already covers."""
+    if at_least < 2 or len(cases) < at_least:
+        return []
+    reusable_answers = [reusable(c.answer, personal=c.personal) for c in cases]
+    answers = Similarity(reusable_answers)
+    groups: list[list[int]] = []
+    for i, _ in enumerate(cases):
+        for group in groups:
+            if answers.score(reusable_answers[group[0]], reusable_answers[i]) >= SAME_ANSWER:
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    questions = Similarity([c.question for c in cases] + list(articles))
+    out = []
+    for group in groups:
+        if len(group) < at_least:
+            continue
+        members = [cases[i] for i in group]
+        # The question most like the others is the common one.
+        best_q = max(
+            members,
+            key=lambda m: sum(questions.score(m.question, o.question) for o in members),
+        )
+        if any(questions.score(best_q.question, a) >= covered_at for a in articles):
+            continue
+        newest = max(members, key=lambda m: (m.at, m.conversation_id))
+        out.append(
+            Repeated(
+                tuple(sorted(m.conversation_id for m in members)),
+                newest.conversation_id,
+                best_q.question,
+            )
+        )
+    out.sort(key=lambda r: -len(r.conversation_ids))
+    return out

@@ -1,0 +1,116 @@
+"""store.suggest: the index of solved questions follows resolve/reopen, candidates come from
+it, the saved replies and published articles, and uses are counted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inbox.core import suggest as core
+from inbox.core.errors import ConfigError
+from inbox.core.models import Direction, Role, Status
+from inbox.core.templates import Template
+from inbox.store import suggest
+
+
+@pytest.fixture
+def world(store, account_info, make_message):
+    account = store.add_account(account_info)
+    ann = store.teams.add_member("Ann Lee", Role.ADMIN)
+    store.teams.set_current(ann.id)
+    cases = {
+        "refund": (
+            "I was charged twice for order #41234, please refund",
+            "Hi Mia, refunded! — Ann",
+        ),
+        "parcel": ("Where is my parcel? It has not moved", "Hi Bo, it is with the courier."),
+        "open": ("I was charged twice for order #50000, refund please", None),
+    }
+    for key, (question, answer) in cases.items():
+        author = {"refund": "mia", "parcel": "bo", "open": "sofia"}[key]
+        items = [make_message(key=key, text=question, author=author, minutes_ago=10)]
+        if answer:
+            items.append(
+                make_message(
+                    key=key, text=answer, author="shop", direction=Direction.OUT, minutes_ago=5
+                )
+            )
+        store.ingest.messages(account.id, items)
+    ids = {r[0]: r[1] for r in store.query("SELECT key, id FROM conversations")}
+    return store, ann, ids
+
+
+def indexed(store) -> set[int]:
+    return {r[0] for r in store.query("SELECT conversation_id FROM answered")}
+
+
+def test_resolving_an_answered_conversation_indexes_it_and_reopening_takes_it_out(world) -> None:
+    store, ann, ids = world
+    assert indexed(store) == set()
+    store.triage.set_status([ids["refund"], ids["parcel"], ids["open"]], Status.RESOLVED, ann)
+    # "open" has no answer of ours: not a solved case.
+    assert indexed(store) == {ids["refund"], ids["parcel"]}
+    store.triage.set_status([ids["parcel"]], Status.OPEN, ann)
+    assert indexed(store) == {ids["refund"]}
+    hits = store.query(
+        "SELECT rowid FROM answered_fts WHERE answered_fts MATCH 'refunds'"  # porter: refund
+    )
+    assert [h[0] for h in hits] == [ids["refund"]]
+
+
+def test_suggest_finds_the_solved_case_and_the_saved_reply(world) -> None:
+    store, ann, ids = world
+    store.triage.set_status([ids["refund"], ids["parcel"]], Status.RESOLVED, ann)
+    store.templates.save(Template("Refund on its way", "Hi {author.name}, refunded.", "refund"))
+    found = suggest.suggest(store, ids["open"])
+    first = found.items[0]
+    assert (first.source, first.source_id) == (core.CONVERSATION, ids["refund"])
+    assert first.candidate.by == "@shop"  # no reply.sent audit: the account answered
+    assert "Mia" not in first.text and "41234" not in first.text
+    assert first.text == "Hi {author.name}, refunded! — {agent.first_name}"  # she is "Mia"
+    assert core.TEMPLATE in {s.source for s in found.items}
+    assert ids["parcel"] not in [s.source_id for s in found.items[:1]]
+
+
+def test_uses_are_counted_per_source(world) -> None:
+    store, _ann, ids = world
+    assert suggest.record_use(store, ids["open"], core.CONVERSATION, ids["refund"], 1, "Ann") == 1
+    assert suggest.record_use(store, ids["open"], core.CONVERSATION, ids["refund"], 1, "Ann") == 2
+    assert suggest.uses(store, core.CONVERSATION, [ids["refund"], 999]) == {ids["refund"]: 2}
+    with pytest.raises(ConfigError):
+        suggest.record_use(store, ids["open"], "gossip", 1, 1, "Ann")
+    with pytest.raises(ConfigError):
+        suggest.record_use(store, 999, core.TEMPLATE, 1, 1, "Ann")
+
+
+def test_published_articles_are_candidates(world) -> None:
+    store, _ann, _ids = world
+    article = {
+        "title": "Charged twice",
+        "question": "Charged twice for an order",
+        "answer": "We refund it.",
+    }
+    item = store.outbox.enqueue("article", "a1", {"connector": "kb", "article": article})
+    store.outbox.complete(item.id, "x", "https://kb.example/charged-twice")
+    found = suggest.articles(store)
+    assert [(a.title, a.url) for a in found] == [
+        ("Charged twice", "https://kb.example/charged-twice")
+    ]
+    assert found[0].answer.endswith("More: https://kb.example/charged-twice")
+
+
+def test_a_profile_without_solved_cases_says_so(world) -> None:
+    store, _, ids = world
+    found = suggest.suggest(store, ids["open"])
+    assert found.items == () and found.note == core.NO_SOLVED
+    with pytest.raises(ConfigError):
+        suggest.suggest(store, 12345)
+
+
+def test_rebuild_indexes_what_the_triggers_would(world) -> None:
+    store, ann, ids = world
+    store.triage.set_status([ids["refund"]], Status.RESOLVED, ann)
+    store.query("DELETE FROM answered")
+    assert suggest.rebuild(store) == 1
+    assert json.dumps(sorted(indexed(store))) == json.dumps([ids["refund"]])
