@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
 from inbox.core.events import AccountStatus, ErrorEvent
-from inbox.engine import monitoring, publishing, team
+from inbox.engine import live, monitoring, publishing, team
 from inbox.engine.sync import sync_account
 from inbox.networks.base import LiveAdapter
 
@@ -259,5 +259,8 @@ def start(engine: Engine, settings: LoopSettings | None = None) -> list[asyncio.
         started.append(engine.spawn(worker, name=OUTBOX_TASK))
     if not _running(team.HEARTBEAT_TASK):  # keeps this engine's leases and presence alive
         started.append(engine.spawn(team.heartbeat(engine), name=team.HEARTBEAT_TASK))
+    watcher = live.start(engine)  # the other laptops' changes reach this deck
+    if watcher is not None:
+        started.append(watcher)
     monitoring.start(engine)
     return started

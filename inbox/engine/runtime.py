@@ -20,7 +20,7 @@ from inbox.core.clock import Clock, SystemClock
 from inbox.core.errors import InboxError
 from inbox.core.events import Changed, ErrorEvent, Event
 from inbox.core.rules import Decide
-from inbox.engine import connectors
+from inbox.engine import connectors, live
 from inbox.networks.base import NetworkAdapter
 from inbox.store import Store
 from inbox.store.leases import new_holder
@@ -65,6 +65,8 @@ class Engine:
         self.delivery_wake = asyncio.Event()
         # New messages on a conversation that has a ticket become follow-ups on it.
         self.subscribe(connectors.follow_ups(self))
+        # What changes here is logged for the other laptops' decks (engine/live.py).
+        self.subscribe(live.recorder(self))
 
     # -- lifecycle ---------------------------------------------------------------
 

@@ -137,9 +137,8 @@ class OutboxRepo:
                     "SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending'"
                 ).fetchall()
             ]
-            gone = [h for h in holders if h != holder and leases.dead(h)]
-            if not gone:
-                return 0
+            # Always one UPDATE, even of no row: a read-only profile says so here, at start.
+            gone = [h for h in holders if h != holder and leases.dead(h)] or ["\x00"]
             marks = ",".join("?" * len(gone))
             cur = conn.execute(
                 f"""UPDATE outbox SET status = 'queued', lease_until = '', updated_at = ?

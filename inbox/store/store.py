@@ -15,6 +15,7 @@ from inbox.core import settings as core_settings
 from inbox.core.clock import Clock, SystemClock, to_iso
 from inbox.core.errors import NotFound
 from inbox.core.models import Account, AccountInfo
+from inbox.store.changes import ChangeRepo
 from inbox.store.columns import ColumnRepo
 from inbox.store.connectors import ConnectorRepo
 from inbox.store.db import open_connection, translated
@@ -64,6 +65,7 @@ class Store:
         self.searches = SearchRepo(self)
         self.leases = LeaseRepo(self)
         self.presence = PresenceRepo(self)
+        self.changes = ChangeRepo(self)
         if not readonly:
             self.rules.seed_defaults()
 

@@ -27,3 +27,13 @@ CREATE TABLE presence (
     seen_at TEXT NOT NULL
 );
 CREATE INDEX presence_conversation ON presence (conversation_id, seen_at);
+
+-- Live: what each engine changed, so the other laptops' open decks re-read those
+-- conversations (engine/live.py; on PostgreSQL a NOTIFY carries the same ids at once).
+-- Pruned after a few minutes.
+CREATE TABLE change_log (
+    id INTEGER PRIMARY KEY,
+    holder TEXT NOT NULL,
+    conversations TEXT NOT NULL,
+    at TEXT NOT NULL
+);

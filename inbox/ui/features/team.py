@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QTimer
 
+from inbox.core.errors import InboxError
 from inbox.engine import Engine, team
 from inbox.store.presence import Presence
 from inbox.ui import theme
@@ -69,7 +70,12 @@ class PresenceView:
         )
 
     def refresh(self) -> None:
-        others = self.window.store.presence.others(self.engine.holder)
+        if not self.window.isVisible() or not self.engine.running:
+            return  # hidden in the tray, or the session is closing (its store goes first)
+        try:
+            others = self.window.store.presence.others(self.engine.holder)
+        except InboxError:  # a busy or closed database: the next look will do
+            return
         shown = {cid: words(people) for cid, people in others.items()}
         pane = self.window.pane
         text = shown.get(pane.conversation_id or 0, "")
