@@ -7,8 +7,8 @@ and publishes them here as ``Changed(initiator="remote")``: the window's bridge 
 column models take them like any other change and re-read just those conversations.
 
 How fast: on SQLite the watcher looks every ``POLL`` seconds (a primary-key range
-read). On PostgreSQL a listener thread (``_listen``) holds its own connection with
-``LISTEN inbox_changes``; each record's ``NOTIFY`` (sent at its commit) wakes the
+read). On PostgreSQL a listener thread (``store.changes.listen``) holds its own
+connection with ``LISTEN inbox_changes``; each record's ``NOTIFY`` (sent at its commit) wakes the
 watcher at once, and the poll is only the fallback.
 """
 
@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from inbox.core.errors import InboxError
 from inbox.core.events import Changed, Event
-from inbox.store import leases
-from inbox.store.changes import CHANNEL
+from inbox.store import changes, leases
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
@@ -98,35 +97,19 @@ async def watch(engine: Engine, poll: float | None = None) -> None:
 
 def _start_listener(engine: Engine, wake: asyncio.Event, stop: threading.Event) -> None:
     """PostgreSQL: a thread LISTENs on its own connection and wakes the watcher."""
-    dsn = getattr(engine.store, "dsn", "")
-    if not dsn:
-        log.info("no DSN for LISTEN: live changes are polled")
+    connect = changes.listener_connect(engine.store)
+    if connect is None:
         return
     loop = asyncio.get_running_loop()
+
+    def woken() -> None:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(wake.set)
+
     thread = threading.Thread(
-        target=_listen, args=(str(dsn), loop, wake, stop), name="inbox-listen", daemon=True
+        target=changes.listen, args=(connect, woken, stop), name="inbox-listen", daemon=True
     )
     thread.start()
-
-
-def _listen(
-    dsn: str, loop: asyncio.AbstractEventLoop, wake: asyncio.Event, stop: threading.Event
-) -> None:
-    import psycopg
-
-    while not stop.is_set():
-        try:
-            with psycopg.connect(dsn, autocommit=True) as conn:
-                conn.execute(f"LISTEN {CHANNEL}")
-                loop.call_soon_threadsafe(wake.set)  # catch up on what came before
-                while not stop.is_set():
-                    for _note in conn.notifies(timeout=1.0, stop_after=1):
-                        loop.call_soon_threadsafe(wake.set)
-        except Exception as exc:  # the server went away: try again in a moment
-            if stop.is_set() or loop.is_closed():
-                return
-            log.info("live listener lost its connection: %s", exc)
-            stop.wait(2.0)
 
 
 def start(engine: Engine) -> asyncio.Task[None] | None:

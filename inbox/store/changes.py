@@ -11,7 +11,10 @@ the row's id, so the others' listeners wake at once instead of at their next loo
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from inbox.core.clock import to_iso
@@ -20,8 +23,12 @@ from inbox.store import leases
 if TYPE_CHECKING:
     from inbox.store.store import Store
 
+log = logging.getLogger(__name__)
+
 CHANNEL = "inbox_changes"
 MAX_IDS = 2000  # a bigger change (a first sync) is sent as "everything changed"
+KEEP = timedelta(minutes=10)  # rows older than this are pruned (every PRUNE_EVERY records)
+PRUNE_EVERY = 200
 
 
 class ChangeRepo:
@@ -43,6 +50,11 @@ class ChangeRepo:
             ).fetchone()
             if leases.is_postgres(self._store):  # delivered when this transaction commits
                 conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(row[0])))
+            if int(row[0]) % PRUNE_EVERY == 0:  # nobody may watch (CLI only): keep it short
+                conn.execute(
+                    "DELETE FROM change_log WHERE at < ?",
+                    (to_iso(self._store.clock.now() - KEEP),),
+                )
         return int(row[0])
 
     def latest(self) -> int:
@@ -63,3 +75,42 @@ class ChangeRepo:
     def prune(self, before: datetime) -> None:
         with self._store.transaction() as conn:
             conn.execute("DELETE FROM change_log WHERE at < ?", (to_iso(before),))
+
+
+Connect = Callable[[], Any]  # -> an autocommit psycopg.Connection
+
+
+def listener_connect(store: Store) -> Connect | None:
+    """How to open a second connection to store's PostgreSQL database for LISTEN (the
+    same server, database, user and password as the store's own); None on SQLite."""
+    raw = getattr(store.conn, "raw", None)
+    if raw is None or not leases.is_postgres(store):
+        return None
+    info = raw.info
+    params = info.get_parameters()  # host, port, dbname, user (no password)
+    password = info.password
+
+    def connect() -> Any:
+        import psycopg
+
+        return psycopg.connect(autocommit=True, password=password, **params)
+
+    return connect
+
+
+def listen(connect: Connect, on_notify: Callable[[], None], stop: threading.Event) -> None:
+    """Block until stop: LISTEN on the channel and call on_notify for every NOTIFY (and once
+    on each (re)connect, to catch up). A lost connection is opened again after 2 s."""
+    while not stop.is_set():
+        try:
+            with connect() as conn:
+                conn.execute(f"LISTEN {CHANNEL}")
+                on_notify()
+                while not stop.is_set():
+                    for _note in conn.notifies(timeout=1.0, stop_after=1):
+                        on_notify()
+        except Exception as exc:  # the server went away: try again in a moment
+            if stop.is_set():
+                return
+            log.info("live listener lost its connection: %s", exc)
+            stop.wait(2.0)

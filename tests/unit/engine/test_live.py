@@ -18,6 +18,7 @@ from inbox.core.clock import SystemClock
 from inbox.core.events import Changed, Event
 from inbox.core.models import AccountInfo, Contact, Kind, Message
 from inbox.engine import Engine, live, triage
+from inbox.store import changes
 from inbox.store.changes import CHANNEL
 
 
@@ -70,7 +71,13 @@ def test_a_notify_on_the_channel_wakes_the_postgresql_listener(pg_dsn: str) -> N
     runner.start()
     wake = asyncio.Event()
     stop = threading.Event()
-    listener = threading.Thread(target=live._listen, args=(pg_dsn, loop, wake, stop), daemon=True)
+    def connect() -> psycopg.Connection:
+        return psycopg.connect(pg_dsn, autocommit=True)
+
+    def woken() -> None:
+        loop.call_soon_threadsafe(wake.set)
+
+    listener = threading.Thread(target=changes.listen, args=(connect, woken, stop), daemon=True)
     try:
         first = asyncio.run_coroutine_threadsafe(_woken(wake), loop)
         listener.start()
