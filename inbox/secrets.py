@@ -40,7 +40,14 @@ def use_memory_backend() -> MemoryKeyring:
     return backend
 
 
-def account_key(network: str, instance: str, remote_id: str) -> str:
+def account_key(profile: str, network: str, instance: str, remote_id: str) -> str:
+    """A network account's token in one profile: two profiles on the same account each
+    keep theirs, so removing the account from one leaves the other signed in."""
+    return f"account:{profile}:{network}:{instance}:{remote_id}"
+
+
+def legacy_account_key(network: str, instance: str, remote_id: str) -> str:
+    """Before profiles kept their own: one entry shared by every profile (read to migrate)."""
     return f"account:{network}:{instance}:{remote_id}"
 
 

@@ -16,7 +16,7 @@ from inbox.core.clock import to_iso
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.models import Column, ColumnFilter, ConversationSummary, Status
-from inbox.engine import Engine, triage
+from inbox.engine import Engine, ops
 from inbox.store import Store
 
 SNIPPET_WIDTH = 60
@@ -238,7 +238,10 @@ def run_status(args: argparse.Namespace) -> int:
         missing = [i for i in args.ids if e.store.conversations.get(i) is None]
         if missing:
             raise ConfigError(f"No conversation {', '.join(map(str, missing))}.")
-        return triage.set_status(e, args.ids, status)
+        changed: Changed = ops.run(
+            e, "conversations.set_status", initiator="cli", ids=args.ids, status=status.value
+        )
+        return changed
 
     changed = session.call(args, change)
     done = len(changed.conversations)
@@ -258,7 +261,10 @@ def run_note(args: argparse.Namespace) -> int:
 
     def add(e: Engine) -> Changed:
         _conversation(e.store, args.id)
-        return triage.add_note(e, args.id, text.strip())
+        changed: Changed = ops.run(
+            e, "conversations.add_note", initiator="cli", conversation_id=args.id, text=text
+        )
+        return changed
 
     session.call(args, add)
     print(f"Added an internal note to conversation {args.id} (never sent).")

@@ -336,11 +336,27 @@ class PeriodReport:
     articles_published: int = 0
     posts_published: int = 0
     post_replies: int = 0
+    # Found by search columns (nobody asked us): counted apart from what was received.
+    monitoring: int = 0
+    monitoring_by_network: dict[str, int] = field(default_factory=dict)
+    # Suggested answers: uses in the period by source, and first responses of the
+    # conversations received in it, with a suggestion used before the response or without.
+    suggestions_by_source: dict[str, int] = field(default_factory=dict)
+    with_suggestion: ResponseFigures = field(default_factory=ResponseFigures)
+    without_suggestion: ResponseFigures = field(default_factory=ResponseFigures)
+
+    @property
+    def suggestions_used(self) -> int:
+        return sum(self.suggestions_by_source.values())
 
     @property
     def empty(self) -> bool:
         return not (
-            self.received or self.tickets_pushed or self.articles_published or self.posts_published
+            self.received
+            or self.monitoring
+            or self.tickets_pushed
+            or self.articles_published
+            or self.posts_published
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -371,6 +387,18 @@ class PeriodReport:
             "articles_published": self.articles_published,
             "posts_published": self.posts_published,
             "post_replies": self.post_replies,
+            "monitoring": self.monitoring,
+            "monitoring_by_network": dict(sorted(self.monitoring_by_network.items())),
+            "suggestions_used": self.suggestions_used,
+            "suggestions_used_by_source": dict(sorted(self.suggestions_by_source.items())),
+            "answered_with_suggestion": self.with_suggestion.answered,
+            "first_response_median_with_suggestion_business_minutes": _round(
+                self.with_suggestion.median_minutes
+            ),
+            "answered_without_suggestion": self.without_suggestion.answered,
+            "first_response_median_without_suggestion_business_minutes": _round(
+                self.without_suggestion.median_minutes
+            ),
         }
 
 
@@ -393,6 +421,12 @@ SCALARS = (
     "articles_published",
     "posts_published",
     "post_replies",
+    "monitoring",
+    "suggestions_used",
+    "answered_with_suggestion",
+    "first_response_median_with_suggestion_business_minutes",
+    "answered_without_suggestion",
+    "first_response_median_without_suggestion_business_minutes",
 )
 BREAKDOWNS = (
     "received_by_network",
@@ -403,6 +437,8 @@ BREAKDOWNS = (
     "assigned_by_member",
     "resolved_by_member",
     "backlog_by_day",
+    "monitoring_by_network",
+    "suggestions_used_by_source",
 )
 
 

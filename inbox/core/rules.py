@@ -50,7 +50,7 @@ SPAM_TAG = "spam"
 class When(StrEnum):
     """What a condition tests."""
 
-    KIND = "kind"  # value: kinds (mention, dm, reply, quote, keyword)
+    KIND = "kind"  # value: kinds (mention, dm, reply, quote, monitoring: found by a search)
     ACCOUNT = "account"  # value: account ids
     NETWORK = "network"  # value: network names
     KEYWORDS = "keywords"  # value: words or phrases, whole words, any case or accent

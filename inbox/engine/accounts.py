@@ -26,21 +26,37 @@ if TYPE_CHECKING:
 NEEDS_SIGNIN = "needs_signin"
 
 
-def token_key(account: AccountInfo) -> str:
-    return secrets.account_key(account.network, account.instance, account.remote_id)
+def token_key(store: Store, account: AccountInfo) -> str:
+    """This profile's keyring entry for the account's token (per profile, per account)."""
+    profile = store.connectors.profile_id()
+    return secrets.account_key(profile, account.network, account.instance, account.remote_id)
+
+
+def get_token(store: Store, account: AccountInfo) -> str | None:
+    """This profile's token; one from before tokens were per profile is copied into this
+    profile's entry the first time (the old shared entry is left for the other profiles)."""
+    key = token_key(store, account)
+    token = secrets.get_secret(key)
+    if token is None:
+        legacy = secrets.legacy_account_key(account.network, account.instance, account.remote_id)
+        token = secrets.get_secret(legacy)
+        if token is not None:
+            secrets.set_secret(key, token)
+    return token
 
 
 def save_account(store: Store, info: AccountInfo, token: str) -> Account:
     """Keep the token in the keyring first, then the row (a row without a token needs sign-in)."""
-    secrets.set_secret(token_key(info), token)
+    secrets.set_secret(token_key(store, info), token)
     account = store.add_account(info)
     store.audit("user", "account.add", network=info.network, handle=info.handle)
     return account
 
 
 def remove_account(store: Store, account: Account) -> None:
-    """Delete the account row (its conversations cascade) and its token."""
-    secrets.delete_secret(token_key(account))
+    """Delete the account row (its conversations cascade) and this profile's token (another
+    profile signed in to the same account keeps its own)."""
+    secrets.delete_secret(token_key(store, account))
     store.remove_account(account.id)
     store.audit("user", "account.remove", network=account.network, handle=account.handle)
 
@@ -100,8 +116,11 @@ async def sign_in(
     open_browser: Callable[[str], object],
     ask_code: Callable[[str], Awaitable[str]] | None = None,
     token: str | None = None,
+    **sign_in_options: Any,
 ) -> tuple[AccountInfo, str]:
     """Sign in to network at instance the network's way; returns who it is and the token.
+
+    sign_in_options: extra arguments of the network's sign-in (tests: X's redirect port).
 
     Raises:
         NotSupported: the network cannot be signed in to from the app.
@@ -116,7 +135,24 @@ async def sign_in(
         apps=StoreApps(store, network),
         ask_code=ask_code,
         token=token,
+        **sign_in_options,
     )
+
+
+def remember_own_app(
+    store: Store, network: str, instance: str, client_id: str, secret: str
+) -> None:
+    """Keep the Client ID of an app the user registered (X) for this and later sign-ins;
+    a confidential client's secret goes to the keyring with it, never to the store."""
+    client_id = client_id.strip()
+    if not client_id:
+        raise ConfigError(f"Enter your {registry.label(network)} app's Client ID first")
+    StoreApps(store, network).save(AppCredentials(instance, client_id, secret.strip()))
+
+
+def own_app(store: Store, network: str, instance: str) -> AppCredentials | None:
+    """The app the user registered for network at instance, if any (for the form)."""
+    return StoreApps(store, network).load(instance)
 
 
 async def add_account(
@@ -126,20 +162,32 @@ async def add_account(
     open_browser: Callable[[str], object],
     ask_code: Callable[[str], Awaitable[str]] | None = None,
     token: str | None = None,
+    app: tuple[str, str] | None = None,
+    sign_in_options: dict[str, Any] | None = None,
     **options: Any,
 ) -> Account:
     """The window's "Add account" and "Sign in again": sign in, save, connect, start syncing.
 
+    app: (Client ID, secret) of the user's own app, for networks that take one (X).
     Runs on the engine thread (engine.submit); the browser opens from there.
     """
     from inbox.engine import loops
 
+    if app is not None:
+        remember_own_app(engine.store, network, instance, *app)
     http = options.pop("http", None)
     async with httpx.AsyncClient(
         transport=options.pop("transport", None), timeout=httpx.Timeout(30.0, connect=10.0)
     ) as own:
         info, token = await sign_in(
-            engine.store, http or own, network, instance, open_browser, ask_code, token
+            engine.store,
+            http or own,
+            network,
+            instance,
+            open_browser,
+            ask_code,
+            token,
+            **(sign_in_options or {}),
         )
     account = save_account(engine.store, info, token)
     old = engine.adapters.pop(account.id, None)
@@ -233,7 +281,7 @@ def connect(
 
     mark_missing: set needs_signin when the keyring has no token for the account.
     """
-    token = secrets.get_secret(token_key(account))
+    token = get_token(engine.store, account)
     if token is None:
         if not mark_missing:
             return None
@@ -250,7 +298,7 @@ def connect(
         options.setdefault("window_items", int(items))
     caps = registry.find(account.network)
     if caps is not None and caps.rotates_tokens:  # each refresh's new pair goes to the keyring
-        key = token_key(account)
+        key = token_key(engine.store, account)
         options.setdefault("save_token", lambda bundle: secrets.set_secret(key, bundle))
         app = StoreApps(engine.store, account.network).load(account.instance)
         if app is not None and app.client_secret:

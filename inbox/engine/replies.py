@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from inbox.core import templates
+from inbox.core import guidelines, templates
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.models import Contact, Direction, Kind, Message
@@ -25,6 +25,7 @@ from inbox.store.outbox import OutboxItem
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
     from inbox.store import Store
+    from inbox.store.guidelines import HeldReply
 
 
 def actor_name(engine: Engine) -> str:
@@ -44,13 +45,16 @@ def queue_reply(
     actor: str = "",
     seen: dict[str, int | str] | None = None,
     force: bool = False,
-) -> OutboxItem:
+) -> OutboxItem | HeldReply:
     """Queue text as a reply; key is the draft's idempotency key (same key, same row).
 
     visibility "" keeps the visibility of the message replied to (a DM stays direct).
-    actor "" is the current member. seen turns on the collision guard
-    (engine.team.guard): the mark the window took when it opened the conversation, or
-    {} for "since the customer's last message" (the CLI); force sends anyway (audited).
+    actor "" is the current member. A reply that breaks one of the team's guidelines
+    of severity "approval" is held for an approver instead (the HeldReply is returned;
+    engine.moderation.approve_held queues it later with the same key). seen turns on
+    the collision guard (engine.team.guard): the mark the window took when it opened
+    the conversation, or {} for "since the customer's last message" (the CLI); force
+    sends anyway (audited).
 
     Raises:
         ConfigError: the reply is empty, still holds template placeholders, or the
@@ -64,11 +68,51 @@ def queue_reply(
     if problem:
         raise ConfigError(problem)
     store = engine.store
-    conversation = store.conversations.get(conversation_id)
-    if conversation is None:
+    if store.conversations.get(conversation_id) is None:
         raise ConfigError(f"No conversation {conversation_id}.")
     actor = actor or actor_name(engine)
     answers = team.guard(engine, conversation_id, seen, force=force)
+    breaches = guidelines.check(text, store.guidelines.for_conversation(conversation_id))
+    if guidelines.holds(breaches):
+        me = store.teams.current()
+        options = {"visibility": visibility, "spoiler_text": spoiler_text.strip()}
+        with store.transaction():
+            held = store.held_replies.hold(
+                conversation_id, key, text, options, author=actor,
+                member_id=me.id if me is not None else None,
+                reasons=guidelines.summary(breaches),
+            )  # fmt: skip
+            store.audit(
+                actor, "reply.held", conversation_id, held_id=held.id,
+                guidelines=[b.guideline.name for b in breaches if b.holds],
+            )  # fmt: skip
+        engine.publish(Changed(conversations=frozenset({conversation_id}), posts=True))
+        return held
+    item = enqueue_reply(
+        engine, conversation_id, text, key, visibility=visibility,
+        spoiler_text=spoiler_text, actor=actor,
+    )  # fmt: skip
+    if answers:  # sent although someone else had answered: say so in the history
+        who = sorted({a.who for a in answers})
+        store.audit(actor, "reply.despite_answer", conversation_id, outbox_id=item.id, by=who)
+    return item
+
+
+def enqueue_reply(
+    engine: Engine,
+    conversation_id: int,
+    text: str,
+    key: str,
+    *,
+    visibility: str = "",
+    spoiler_text: str = "",
+    actor: str,
+) -> OutboxItem:
+    """The outbox row of a reply that may go out (checked, or approved), with its audit."""
+    store = engine.store
+    conversation = store.conversations.get(conversation_id)
+    if conversation is None:
+        raise ConfigError(f"No conversation {conversation_id}.")
     payload: dict[str, Any] = {"text": text, "spoiler_text": spoiler_text.strip(), "actor": actor}
     if visibility:  # else the reply keeps the visibility of the message it answers
         payload["visibility"] = visibility
@@ -81,9 +125,6 @@ def queue_reply(
         queued_by=str(getattr(engine, "holder", "")),
     )
     store.audit(actor, "reply.queue", conversation_id, outbox_id=item.id)
-    if answers:  # sent although someone else had answered: say so in the history
-        who = sorted({a.who for a in answers})
-        store.audit(actor, "reply.despite_answer", conversation_id, outbox_id=item.id, by=who)
     engine.publish(Changed(conversations=frozenset({conversation_id}), outbox=True))
     return item
 

@@ -1,6 +1,9 @@
-"""Triage operations on the engine thread: each writes, publishes its Changed and returns it.
+"""Triage on the engine thread: the conversations.* operations by their Python names, rules
+(re-apply in the background), teams and members, SLA sweeps.
 
-The acting member is the profile's current member (store.teams.current()).
+Working a conversation runs the named operation (engine/ops/triage.py) through ops.run,
+so the window (bridge.op), the CLI and the demo make the same audited, undoable change;
+the acting member is the profile's current member (store.teams.current()).
 """
 
 from __future__ import annotations
@@ -8,14 +11,17 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from inbox.core.clock import to_iso
 from inbox.core.events import Changed, Progress
 from inbox.core.models import Member, Role, Status, Team
 from inbox.core.notify import NotifyPrefs
 from inbox.core.rules import Decide, Rule
 from inbox.core.sla import SlaPolicy
+from inbox.engine import ops
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
@@ -33,11 +39,17 @@ def me(engine: Engine) -> Member | None:
     return engine.store.teams.current()
 
 
-# -- working conversations ---------------------------------------------------------------
+def _op(engine: Engine, name: str, **args: Any) -> Changed:
+    """Run the conversations.* operation (engine/ops/triage.py) the window runs too."""
+    changed: Changed = ops.run(engine, name, initiator="user", **args)
+    return replace(changed, initiator="user")  # as published
+
+
+# -- working conversations (the operations in engine/ops/triage.py) ----------------------
 
 
 def set_status(engine: Engine, ids: Iterable[int], status: Status) -> Changed:
-    return _done(engine, engine.store.triage.set_status(ids, status, me(engine)))
+    return _op(engine, "conversations.set_status", ids=list(ids), status=Status(status).value)
 
 
 def resolve(engine: Engine, ids: Iterable[int]) -> Changed:
@@ -45,47 +57,48 @@ def resolve(engine: Engine, ids: Iterable[int]) -> Changed:
 
 
 def assign(engine: Engine, ids: Iterable[int], member_id: int | None) -> Changed:
-    return _done(engine, engine.store.triage.assign(ids, member_id, me(engine)))
+    return _op(engine, "conversations.assign", ids=list(ids), member_id=member_id)
 
 
 def set_team(engine: Engine, ids: Iterable[int], team_id: int | None) -> Changed:
-    return _done(engine, engine.store.triage.set_team(ids, team_id, me(engine)))
+    return _op(engine, "conversations.route", ids=list(ids), team_id=team_id)
 
 
 def snooze(engine: Engine, ids: Iterable[int], until: datetime) -> Changed:
-    return _done(engine, engine.store.triage.snooze(ids, until, me(engine)))
+    return _op(engine, "conversations.snooze", ids=list(ids), until=to_iso(until))
 
 
 def unsnooze(engine: Engine, ids: Iterable[int]) -> Changed:
-    return _done(engine, engine.store.triage.unsnooze(ids, me(engine)))
+    return _op(engine, "conversations.unsnooze", ids=list(ids))
 
 
 def tag(
     engine: Engine, ids: Iterable[int], add: Iterable[str] = (), remove: Iterable[str] = ()
 ) -> Changed:
-    return _done(engine, engine.store.triage.tag(ids, me(engine), add, remove))
+    return _op(engine, "conversations.tag", ids=list(ids), add=list(add), remove=list(remove))
 
 
 def mark_spam(engine: Engine, ids: Iterable[int], spam: bool = True) -> Changed:
-    return _done(engine, engine.store.triage.mark_spam(ids, me(engine), spam))
+    return _op(engine, "conversations.spam", ids=list(ids), spam=spam)
 
 
 def set_vip(engine: Engine, ids: Iterable[int], vip: bool = True) -> Changed:
     """Mark the authors of these conversations VIP (or not)."""
-    return _done(engine, engine.store.triage.set_vip(ids, me(engine), vip))
+    return _op(engine, "conversations.set_vip", ids=list(ids), vip=vip)
 
 
 def set_priority(engine: Engine, ids: Iterable[int], priority: int | None) -> Changed:
-    return _done(engine, engine.store.triage.set_priority(ids, priority, me(engine)))
+    return _op(engine, "conversations.set_priority", ids=list(ids), priority=priority)
 
 
 def add_note(engine: Engine, conversation_id: int, text: str) -> Changed:
-    return _done(engine, engine.store.triage.add_note(conversation_id, text, me(engine)))
+    return _op(engine, "conversations.add_note", conversation_id=conversation_id, text=text)
 
 
-def undo(engine: Engine) -> Changed:
-    """Revert the current member's last triage action."""
-    return _done(engine, engine.store.triage.undo(me(engine)))
+def undo(engine: Engine) -> str:
+    """Undo the newest undoable operation (ops.undo, the window's Ctrl+Z); its label,
+    "" when there was nothing to undo."""
+    return ops.undo(engine)
 
 
 # -- rules -------------------------------------------------------------------------------

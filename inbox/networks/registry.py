@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -70,9 +70,15 @@ class Capabilities:
     backfill: dict[str, float] = field(default_factory=dict)
     # The server can hold a post and publish it at scheduled_at itself.
     server_scheduling: bool = False
+    # Seconds between polls when nothing streams; settings sync.poll_interval_s overrides.
+    poll_interval: float = 60.0
     # How to sign in from the accounts dialog and `accounts add`; None: not from the app.
     sign_in: SignIn | None = None
     sign_in_example: str = ""  # placeholder for where to sign in ("mastodon.social")
+    # Rich text saying where users register their own app: non-empty means the sign-in asks
+    # for that app's Client ID (and a confidential client's secret, kept in the keyring).
+    own_app_help: str = ""
+    token_hint: str = "Access token"  # what the "use a token" field takes
     # Sign-in with a handle and an (app) password instead of a browser; None: not offered.
     password_sign_in: PasswordSignIn | None = None
     sign_in_help: str = ""  # rich text the password sign-in page shows (where to get one)
@@ -83,6 +89,19 @@ class Capabilities:
     # The token is a bundle whose refresh token rotates: the engine hands the adapter
     # save_token(bundle) (the keyring) and the app's client_secret, if it has one.
     rotates_tokens: bool = False
+    # Moderation actions (core.moderation names) the adapter's moderate() carries out, and
+    # for actions it does not, the words saying why (the window and the CLI show them).
+    moderation: frozenset[str] = frozenset()
+    moderation_unavailable: Mapping[str, str] = field(default_factory=dict)
+
+    def moderation_refusal(self, action: str) -> str:
+        """Why action cannot be done on this network ("" when it can)."""
+        if action in self.moderation:
+            return ""
+        return self.moderation_unavailable.get(action) or (
+            f"{self.label} does not offer this through its API."
+        )
+
     # What a monitoring search covers on this network (shown in the search column
     # dialog); empty: the adapter cannot search.
     search: str = ""

@@ -38,6 +38,7 @@ class OutboxItem:
     remote_id: str
     remote_url: str
     remote_key: str = ""  # what the remote sees as the idempotency key: random, unique
+    created_at: str = ""  # when it was queued (ISO): networks whose keys carry a time use it
     claimed_by: str = ""  # the engine (store.leases holder) that sends or sent it
     queued_by: str = ""  # the engine that queued it
 
@@ -58,6 +59,7 @@ def _item(row: sqlite3.Row) -> OutboxItem:
         remote_id=row["remote_id"],
         remote_url=row["remote_url"],
         remote_key=row["remote_key"] or row["idempotency_key"],
+        created_at=row["created_at"],
         claimed_by=row["claimed_by"],
         queued_by=row["queued_by"],
     )

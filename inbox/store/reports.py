@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from inbox.core import reports
 from inbox.core.clock import to_iso
 from inbox.core.errors import ConfigError
+from inbox.core.models import Kind
 
 if TYPE_CHECKING:
     from inbox.store.store import Store
@@ -80,8 +81,18 @@ def period_report(
     team = "" if team_id is None else " AND c.team_id = ?"
     by_team: tuple[Any, ...] = () if team_id is None else (team_id,)
     params: tuple[Any, ...] = (lo, hi, *by_team)
-    received = f"c.first_message_at >= ? AND c.first_message_at < ?{team}"
+    arrived = f"c.first_message_at >= ? AND c.first_message_at < ?{team}"
+    # Monitoring items (found by a search column: nobody asked us) are counted apart and
+    # never as received work (response times, SLA, backlog).
+    received = f"{arrived} AND c.kind != '{Kind.MONITORING.value}'"
     out = reports.PeriodReport(period)
+    for network, count in store.query(
+        "SELECT a.network, count(*) FROM conversations c JOIN accounts a ON a.id = c.account_id"
+        f" WHERE {arrived} AND c.kind = '{Kind.MONITORING.value}' GROUP BY 1",
+        params,
+    ):
+        _add(out.monitoring_by_network, network, count)
+        out.monitoring += count
     calendars = reports.Calendars(
         store.teams.policies(),
         start.timestamp(),
@@ -118,13 +129,43 @@ def period_report(
 
     # How fast: first response and resolution in business hours.
     out.responses = reports.response_figures(
-        (
-            (r[0], r[1], r[2])
-            for r in _timed(store, "c.first_response_at", received, params)
-        ),
+        ((r[0], r[1], r[2]) for r in _timed(store, "c.first_response_at", received, params)),
         calendars,
         now.timestamp(),
     )
+    # Suggested answers: used before the first response, or not (store.suggest records uses).
+    used = (
+        "EXISTS (SELECT 1 FROM suggestion_uses u WHERE u.conversation_id = c.id"
+        " AND u.at <= c.first_response_at)"
+    )
+    answered = f"{received} AND c.first_response_at IS NOT NULL"
+    for suggested in (True, False):
+        figures = reports.response_figures(
+            (
+                (r[0], r[1], r[2])
+                for r in _timed(
+                    store,
+                    "c.first_response_at",
+                    f"{answered} AND {'' if suggested else 'NOT '}{used}",
+                    params,
+                )
+            ),
+            calendars,
+            now.timestamp(),
+        )
+        if suggested:
+            out.with_suggestion = figures
+        else:
+            out.without_suggestion = figures
+    out.suggestions_by_source = {
+        str(r[0]): int(r[1])
+        for r in store.query(
+            "SELECT u.source, count(*) FROM suggestion_uses u"
+            " LEFT JOIN conversations c ON c.id = u.conversation_id"
+            f" WHERE u.at >= ? AND u.at < ?{team} GROUP BY u.source",
+            params,
+        )
+    }
     out.resolution = reports.resolution_figures(
         (
             (r[0], r[1], r[2])
@@ -182,9 +223,8 @@ def period_report(
     }
     out.tickets_pushed = int(refs.get("ticket", 0))
     out.articles_published = int(refs.get("article", 0))
-    published = (
-        "p.state = 'published' AND p.updated_at >= ? AND p.updated_at < ?"
-        + ("" if team_id is None else " AND p.team_id = ?")
+    published = "p.state = 'published' AND p.updated_at >= ? AND p.updated_at < ?" + (
+        "" if team_id is None else " AND p.team_id = ?"
     )
     out.posts_published = int(
         store.query(f"SELECT count(*) FROM posts p WHERE {published}", params)[0][0]

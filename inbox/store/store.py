@@ -19,6 +19,7 @@ from inbox.store.changes import ChangeRepo
 from inbox.store.columns import ColumnRepo
 from inbox.store.connectors import ConnectorRepo
 from inbox.store.db import open_connection, translated
+from inbox.store.guidelines import GuidelineRepo, HeldReplyRepo
 from inbox.store.ingest import Ingest
 from inbox.store.leases import LeaseRepo
 from inbox.store.monitoring import SearchRepo
@@ -62,6 +63,8 @@ class Store:
         self.rules = RuleRepo(self)
         self.triage = TriageRepo(self)
         self.connectors = ConnectorRepo(self)
+        self.guidelines = GuidelineRepo(self)
+        self.held_replies = HeldReplyRepo(self)
         self.searches = SearchRepo(self)
         self.leases = LeaseRepo(self)
         self.presence = PresenceRepo(self)

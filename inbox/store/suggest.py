@@ -31,8 +31,8 @@ from inbox.core.errors import ConfigError
 if TYPE_CHECKING:
     from inbox.store.store import Store
 
-WINDOW = 2000  # newest FTS matches scored by bm25
-CANDIDATES = 40  # solved cases handed to the re-ranking
+WINDOW = 500  # newest FTS matches scored by bm25
+CANDIDATES = 20  # solved cases handed to the re-ranking
 ARTICLES = 200  # newest published articles considered
 QUESTION_CHARS = 2000
 
@@ -156,7 +156,8 @@ def cases(store: Store, scores: dict[int, float]) -> list[core.Candidate]:
         for m in thread:
             if m["direction"] == "in":
                 personal.update((m["author_name"], m["author_handle"]))
-                personal.update(_json_list(m["mentions_json"]))
+                if m["mentions_json"] != "[]":
+                    personal.update(_json_list(m["mentions_json"]))
         out.append(
             core.Candidate(
                 source=core.CONVERSATION,

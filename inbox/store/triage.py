@@ -1,7 +1,8 @@
 """Working conversations: status, assignment, snooze, tags, spam, notes, priority; undo.
 
-Every operation is audited (who, when, what), records its inverse in undo_log
-and returns Changed; the engine publishes it.
+Rows only: what an action changes is decided in core.triage and chosen by the
+operations in engine/ops/triage.py; edit() writes it in one transaction with an audit
+row per conversation and hands back each row as it was, which is the operation's undo.
 """
 
 from __future__ import annotations
@@ -14,12 +15,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from inbox.core.clock import from_iso, to_iso
-from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.models import Member, Note, Status
 from inbox.core.notify import Alert, AlertKind
-from inbox.core.rules import SPAM_TAG, person_decided
-from inbox.core.sla import NO_DUE
 
 if TYPE_CHECKING:
     from inbox.store.store import Store
@@ -37,9 +35,15 @@ SNAPSHOT = (
     "waiting_since",
     "rule_state",
 )
-UNDO_KEEP = 200  # per profile; older inverses are dropped
+Edit = Callable[[Any], dict[str, Any]]  # core.triage: row -> columns to write
 
-Edit = Callable[[sqlite3.Row], dict[str, Any]]
+
+@dataclass(frozen=True)
+class Edited:
+    """What TriageRepo.edit did: the Changed, and each changed row as it was before."""
+
+    changed: Changed
+    inverse: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -59,21 +63,35 @@ class TriageRepo:
 
     # -- the generic edit ---------------------------------------------------------------
 
-    def _edit(
+    def snapshot(self, ids: Iterable[int]) -> list[dict[str, Any]]:
+        """The triage columns (SNAPSHOT) of these conversations, as plain data."""
+        ids = sorted(set(ids))
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self._store.query(
+            f"SELECT id, {', '.join(SNAPSHOT)} FROM conversations WHERE id IN ({marks})", ids
+        )
+        return [{"id": r["id"], **{k: r[k] for k in SNAPSHOT}} for r in rows]
+
+    def edit(
         self,
         ids: Iterable[int],
         actor: Member | None,
         action: str,
         edit: Edit,
         *,
-        label: str = "",
         rescore: bool = False,
         **detail: Any,
-    ) -> Changed:
-        """Apply edit(row) -> new column values to each conversation, audited and undoable."""
+    ) -> Edited:
+        """Write edit(row) -> new column values to each conversation, audited, in one
+        transaction; returns what changed and each changed row as it was (the inverse).
+
+        What an action decides (edit) is core.triage's; this only reads and writes rows.
+        """
         ids = sorted(set(ids))
         if not ids:
-            return Changed()
+            return Edited(Changed(), [])
         marks = ",".join("?" * len(ids))
         name = actor.name if actor else "someone"
         with self._store.transaction() as conn:
@@ -91,12 +109,10 @@ class TriageRepo:
                     f"UPDATE conversations SET {sets} WHERE id = ?", [*values.values(), row["id"]]
                 )
                 self._audit(conn, name, action, row["id"], actor, detail)
-            if inverse:
-                self._push_undo(conn, actor, label or action, {"rows": inverse})
         changed = frozenset(r["id"] for r in inverse)
         if rescore:
             self._store.rules.refresh(changed)
-        return Changed(conversations=changed)
+        return Edited(Changed(conversations=changed), inverse)
 
     def _audit(
         self,
@@ -119,117 +135,36 @@ class TriageRepo:
             ),
         )
 
-    def _push_undo(
-        self, conn: sqlite3.Connection, actor: Member | None, label: str, inverse: dict[str, Any]
-    ) -> None:
-        conn.execute(
-            "INSERT INTO undo_log (at, actor_id, label, inverse_json) VALUES (?, ?, ?, ?)",
-            (self._store.now(), actor.id if actor else None, label, json.dumps(inverse)),
-        )
-        conn.execute(
-            "DELETE FROM undo_log WHERE id <= (SELECT max(id) FROM undo_log) - ?", (UNDO_KEEP,)
-        )
-
-    # -- operations ---------------------------------------------------------------------
-
-    def set_status(self, ids: Iterable[int], status: Status, actor: Member | None) -> Changed:
-        """new -> open -> pending -> resolved; resolving stops the SLA clock."""
-        status = Status(status)
-
-        def edit(row: sqlite3.Row) -> dict[str, Any]:
-            if row["status"] == status.value:
-                return {}
-            values: dict[str, Any] = {"status": status.value}
-            if status is Status.RESOLVED:
-                values.update(sla_due_at=NO_DUE, waiting_since=None, snoozed_until=None)
-            return values
-
-        return self._edit(
-            ids,
-            actor,
-            "status",
-            edit,
-            label=f"Mark {status.value}",
-            rescore=True,
-            status=status.value,
-        )
-
-    def assign(self, ids: Iterable[int], member_id: int | None, actor: Member | None) -> Changed:
-        """Give conversations to a member (None: unassign)."""
-
-        def edit(row: sqlite3.Row) -> dict[str, Any]:
-            state = person_decided(row["rule_state"], assignee=True)
-            if row["assignee_id"] == member_id:
-                return {} if state == row["rule_state"] else {"rule_state": state}
-            values: dict[str, Any] = {"assignee_id": member_id, "rule_state": state}
-            if row["status"] == Status.NEW.value and member_id is not None:
-                values["status"] = Status.OPEN.value  # someone is on it
-            return values
-
-        return self._edit(ids, actor, "assign", edit, label="Assign", assignee_id=member_id)
-
-    def set_team(self, ids: Iterable[int], team_id: int | None, actor: Member | None) -> Changed:
-        """Route to a team; its SLA policy times the conversation from now on."""
-
-        def edit(row: sqlite3.Row) -> dict[str, Any]:
-            # Choosing the team a rule chose confirms it: the rules no longer take it back.
-            state = person_decided(row["rule_state"], team=True)
-            if row["team_id"] == team_id and state == row["rule_state"]:
-                return {}
-            return {"team_id": team_id, "rule_state": state}
-
-        return self._edit(ids, actor, "team", edit, label="Route", rescore=True, team_id=team_id)
-
-    def snooze(self, ids: Iterable[int], until: datetime, actor: Member | None) -> Changed:
-        """Hide from every column until `until`; then the conversation returns by itself."""
-        when = to_iso(until)
-        if until <= self._store.clock.now():
-            raise ConfigError("Snooze until a time in the future")
-        return self._edit(
-            ids, actor, "snooze", lambda row: {"snoozed_until": when}, label="Snooze", until=when
-        )
-
-    def unsnooze(self, ids: Iterable[int], actor: Member | None) -> Changed:
-        def edit(row: sqlite3.Row) -> dict[str, Any]:
-            return {"snoozed_until": None} if row["snoozed_until"] else {}
-
-        return self._edit(ids, actor, "unsnooze", edit, label="Unsnooze")
-
-    def tag(
+    def restore(
         self,
-        ids: Iterable[int],
+        rows: Iterable[dict[str, Any]],
+        notes: Iterable[int],
         actor: Member | None,
-        add: Iterable[str] = (),
-        remove: Iterable[str] = (),
+        label: str,
     ) -> Changed:
-        add = [t.strip() for t in add if t.strip()]
-        drop = {t.strip() for t in remove}
+        """Put snapshot rows back as they were and delete notes (what undo does), audited."""
+        touched: set[int] = set()
+        with self._store.transaction() as conn:
+            for snap in rows:
+                sets = ", ".join(f"{k} = ?" for k in SNAPSHOT)
+                conn.execute(
+                    f"UPDATE conversations SET {sets} WHERE id = ?",
+                    [*(snap[k] for k in SNAPSHOT), snap["id"]],
+                )
+                touched.add(int(snap["id"]))
+            for note_id in notes:
+                found = conn.execute(
+                    "DELETE FROM notes WHERE id = ? RETURNING conversation_id", (note_id,)
+                ).fetchone()
+                if found:
+                    touched.add(found[0])
+            for cid in sorted(touched):
+                name = actor.name if actor else "someone"
+                self._audit(conn, name, "undo", cid, actor, {"undid": label})
+        self._store.rules.refresh(touched)
+        return Changed(conversations=frozenset(touched))
 
-        def edit(row: sqlite3.Row) -> dict[str, Any]:
-            old = json.loads(row["tags"])
-            new = [t for t in old if t not in drop] + [t for t in add if t not in old]
-            state = person_decided(row["rule_state"], tags_added=add, tags_removed=drop)
-            if new == old and state == row["rule_state"]:
-                return {}
-            return {"tags": json.dumps(new), "rule_state": state}
-
-        return self._edit(ids, actor, "tag", edit, label="Tag", add=add, remove=sorted(drop))
-
-    def mark_spam(self, ids: Iterable[int], actor: Member | None, spam: bool = True) -> Changed:
-        """Spam is hidden from every column and tagged; not spam shows it again."""
-
-        def edit(row: sqlite3.Row) -> dict[str, Any]:
-            tags = [t for t in json.loads(row["tags"]) if t != SPAM_TAG]
-            if spam:
-                tags.append(SPAM_TAG)
-            values = {
-                "hidden": int(spam),
-                "tags": json.dumps(tags),
-                "rule_state": person_decided(row["rule_state"], spam=spam),
-            }
-            return {} if all(row[k] == v for k, v in values.items()) else values
-
-        return self._edit(ids, actor, "spam" if spam else "not_spam", edit, label="Spam")
+    # -- writes that are not a conversation's columns ------------------------------------
 
     def set_vip(self, ids: Iterable[int], actor: Member | None, vip: bool = True) -> Changed:
         """Mark the authors of these conversations VIP (or not); every conversation of
@@ -266,24 +201,10 @@ class TriageRepo:
             self._store.rules.refresh(touched)
         return Changed(conversations=frozenset(touched))
 
-    def set_priority(
-        self, ids: Iterable[int], priority: int | None, actor: Member | None
-    ) -> Changed:
-        """Override the rules' score by hand (None: back to the rules)."""
-
-        def edit(row: sqlite3.Row) -> dict[str, Any]:
-            return {} if row["priority_override"] == priority else {"priority_override": priority}
-
-        return self._edit(
-            ids, actor, "priority", edit, label="Priority", rescore=True, priority=priority
-        )
-
     # -- notes --------------------------------------------------------------------------
 
-    def add_note(self, conversation_id: int, text: str, actor: Member | None) -> Changed:
-        """An internal note: stays in the store, never reaches the network or the outbox."""
-        if not text.strip():
-            raise ConfigError("A note needs some text")
+    def add_note(self, conversation_id: int, text: str, actor: Member | None) -> int:
+        """Store an internal note (never in messages, never in the outbox); its id."""
         with self._store.transaction() as conn:
             row = conn.execute(
                 "INSERT INTO notes (conversation_id, author_id, author_name, at, text)"
@@ -293,7 +214,7 @@ class TriageRepo:
                     actor.id if actor else None,
                     actor.name if actor else "",
                     self._store.now(),
-                    text.strip(),
+                    text,
                 ),
             ).fetchone()
             self._audit(
@@ -304,8 +225,7 @@ class TriageRepo:
                 actor,
                 {"note_id": row[0]},
             )
-            self._push_undo(conn, actor, "Note", {"notes": [int(row[0])]})
-        return Changed(conversations=frozenset({conversation_id}))
+        return int(row[0])
 
     def notes(self, conversation_id: int) -> list[Note]:
         rows = self._store.query(
@@ -331,53 +251,6 @@ class TriageRepo:
             HistoryEntry(from_iso(r["at"]), r["actor"], r["action"], json.loads(r["detail_json"]))
             for r in rows
         ]
-
-    # -- undo ---------------------------------------------------------------------------
-
-    def last_undo(self, actor: Member | None) -> str | None:
-        """The label of what undo would revert for this member, if anything."""
-        rows = self._store.query(
-            "SELECT label FROM undo_log WHERE actor_id IS ? ORDER BY id DESC LIMIT 1",
-            (actor.id if actor else None,),
-        )
-        return rows[0][0] if rows else None
-
-    def undo(self, actor: Member | None) -> Changed:
-        """Revert this member's last triage action; nothing when there is none."""
-        with self._store.transaction() as conn:
-            row = conn.execute(
-                "SELECT * FROM undo_log WHERE actor_id IS ? ORDER BY id DESC LIMIT 1",
-                (actor.id if actor else None,),
-            ).fetchone()
-            if row is None:
-                return Changed()
-            inverse = json.loads(row["inverse_json"])
-            touched: set[int] = set()
-            for snap in inverse.get("rows", []):
-                sets = ", ".join(f"{k} = ?" for k in SNAPSHOT)
-                conn.execute(
-                    f"UPDATE conversations SET {sets} WHERE id = ?",
-                    [*(snap[k] for k in SNAPSHOT), snap["id"]],
-                )
-                touched.add(snap["id"])
-            for note_id in inverse.get("notes", []):
-                found = conn.execute(
-                    "DELETE FROM notes WHERE id = ? RETURNING conversation_id", (note_id,)
-                ).fetchone()
-                if found:
-                    touched.add(found[0])
-            for cid in sorted(touched):
-                self._audit(
-                    conn,
-                    actor.name if actor else "someone",
-                    "undo",
-                    cid,
-                    actor,
-                    {"undid": row["label"]},
-                )
-            conn.execute("DELETE FROM undo_log WHERE id = ?", (row["id"],))
-        self._store.rules.refresh(touched)
-        return Changed(conversations=frozenset(touched))
 
     # -- SLA ----------------------------------------------------------------------------
 

@@ -44,7 +44,8 @@ class ActionSpec:
     section: actions of a menu are grouped by section; a separator goes between groups.
     scope: "window" (works anywhere in the window, except where a text field takes the
         key) or "deck" (only while the deck has focus, so Enter never leaves a reply box).
-    numbered: the action exists once per digit 1-9; the handler takes the digit's index.
+    numbered: the action exists once per digit 1 … count (each key being prefix + the
+        digit, "Alt+" for Alt+1 …); the handler takes the digit's index.
     """
 
     id: str
@@ -55,6 +56,8 @@ class ActionSpec:
     section: int = 0
     scope: str = "window"
     numbered: bool = False
+    prefix: str = ""
+    count: int = 9
 
     @property
     def description(self) -> str:
@@ -64,7 +67,7 @@ class ActionSpec:
     def keys(self) -> str:
         """The shortcut as people read it: "1 … 9" for a numbered action."""
         if self.numbered:
-            return "1 … 9"
+            return f"{self.prefix}1 … {self.prefix}{self.count}"
         return " or ".join(SPOKEN.get(k, k) for k in self.shortcuts)
 
 
@@ -125,6 +128,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     # Column
     ActionSpec("new_column", "New column…", "Column", ("Ctrl+Shift+N",)),
+    ActionSpec(
+        "new_search_column",
+        "New search column…",
+        "Column",
+        help="A column that listens beyond your mentions: keywords, #hashtags, names",
+    ),
     ActionSpec("edit_column", "Edit filter…", "Column", help="Edit the current column's filter"),
     ActionSpec("rename_column", "Rename…", "Column", ("F2",), "Rename the current column"),
     ActionSpec("move_left", "Move left", "Column", ("Ctrl+Shift+Left",), "Move the column left", 1),
@@ -158,6 +167,23 @@ ACTIONS: tuple[ActionSpec, ...] = (
         section=1,
     ),
     ActionSpec(
+        "use_suggestion",
+        "Use suggested answer",
+        "Conversation",
+        help="Put suggested answer 1 … 3 into the reply box, filled for this customer",
+        section=1,
+        numbered=True,
+        prefix="Alt+",
+        count=3,
+    ),
+    ActionSpec(
+        "write_repeated_article",
+        "Write article from repeated answers…",
+        "Conversation",
+        help="Draft a knowledge-base article from conversations answered alike",
+        section=2,
+    ),
+    ActionSpec(
         "push_desk",
         "Push to desk",
         "Conversation",
@@ -187,7 +213,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "note", "Add internal note", "Triage", ("Shift+N",), "Write an internal note (never sent)"
     ),
-    ActionSpec("undo", "Undo last triage action", "Triage", ("Ctrl+Z",)),
+    ActionSpec("undo", "Undo (triage, columns, …)", "Triage", ("Ctrl+Z",)),
     ActionSpec("rules", "Rules…", "Triage", help="Triage rules", section=1),
     ActionSpec("new_team", "New team…", "Triage", section=1),
     ActionSpec("new_member", "New member…", "Triage", section=1),
@@ -195,6 +221,41 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "sla", "SLA policy of this deck's team…", "Triage", help="Response-time targets", section=1
     ),
     ActionSpec("notifications", "My notifications…", "Triage", section=1),
+    ActionSpec(
+        "block_author",
+        "Block author…",
+        "Triage",
+        ("B",),
+        "Block the author of the selected conversation (Enter confirms)",
+        section=2,
+    ),
+    ActionSpec("mute_author", "Mute author…", "Triage", ("M",), "Mute the author", section=2),
+    ActionSpec(
+        "report_author",
+        "Report to the server…",
+        "Triage",
+        ("Shift+R",),
+        "Report the author's newest message to their server's moderators",
+        section=2,
+    ),
+    ActionSpec(
+        "hide_reply",
+        "Hide reply…",
+        "Triage",
+        ("H",),
+        "Hide their reply under our post",
+        section=2,
+    ),
+    ActionSpec("unblock_author", "Unblock author…", "Triage", section=2),
+    ActionSpec("unmute_author", "Unmute author…", "Triage", section=2),
+    ActionSpec("unhide_reply", "Show hidden reply…", "Triage", section=2),
+    ActionSpec(
+        "guidelines",
+        "Guidelines…",
+        "Triage",
+        help="The team's posting guidelines: forbidden words, #ad, link domains, claims",
+        section=3,
+    ),
     # Publishing
     ActionSpec("new_post", "New post…", "Publishing", ("N", "Ctrl+Shift+P"), "Write a new post"),
     ActionSpec("calendar", "Calendar…", "Publishing", ("Ctrl+Shift+L",), "Publishing calendar"),

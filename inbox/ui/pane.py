@@ -312,9 +312,14 @@ class ConversationPane(QFrame):
         self.toolbar.addAction(action)
         self.toolbar.show()
 
-    def add_action_widget(self, widget: QWidget) -> None:
-        """Add a widget below the thread (reply box, assignment, ...)."""
-        self._actions_layout.addWidget(widget)
+    def add_action_widget(self, widget: QWidget, before: QWidget | None = None) -> None:
+        """Add a widget below the thread (reply box, assignment, ...); `before` another one
+        already added puts it just above that one (suggested answers above the reply box)."""
+        index = self._actions_layout.indexOf(before) if before is not None else -1
+        if index >= 0:
+            self._actions_layout.insertWidget(index, widget)
+        else:
+            self._actions_layout.addWidget(widget)
         if self._actions_scroll.isHidden():
             self._actions_scroll.show()
             self.thread_split.setSizes([550, 450])  # proportions: the splitter scales them

@@ -36,7 +36,7 @@ from inbox.ui.bridge import EngineBridge
 LISTS = {When.KIND, When.ACCOUNT, When.NETWORK, When.KEYWORDS, When.SENTIMENT, When.LANGUAGE}
 NUMBERS = {When.FOLLOWERS, When.WAITING}
 HINTS = {
-    When.KIND: "mention, dm, reply, quote, keyword",
+    When.KIND: "mention, dm, reply, quote, monitoring",
     When.ACCOUNT: "account ids, comma-separated",
     When.KEYWORDS: "words or phrases, comma-separated",
     When.SENTIMENT: "negative, neutral, positive",

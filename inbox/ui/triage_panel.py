@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QTextBrowser, QVBoxLayout, QWid
 
 from inbox.core import history as words
 from inbox.core.events import Changed
-from inbox.engine import triage as ops
 from inbox.store import Store, reading
 from inbox.ui.bridge import EngineBridge
 
@@ -86,4 +85,4 @@ class TriagePanel(QWidget):
         if not text or not cid:
             return
         self.note_box.clear()
-        self._bridge.run(lambda e: ops.add_note(e, cid, text))
+        self._bridge.op("conversations.add_note", conversation_id=cid, text=text)

@@ -7,12 +7,14 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from inbox import secrets
 from inbox.cli.main import main
+from inbox.engine.accounts import token_key
 from inbox.store import Store
 from tests.networks.mastodon.fake import TOKEN, FakeMastodon
 from tests.servers.loopback import serve
@@ -62,7 +64,8 @@ def test_add_list_and_remove_never_show_the_token(fake, profile, monkeypatch, ca
     assert account["handle"] == f"teashop@{authority}" and account["instance"] == authority
     assert account["remote_id"] == "110000000000000001"
     assert account["avatar_url"].endswith(".png")
-    key = secrets.account_key("mastodon", authority, "110000000000000001")
+    with closing(Store(profile / "inbox.db", readonly=True)) as store:
+        key = token_key(store, store.accounts()[0])
     assert secrets.get_secret(key) == TOKEN
     db = (profile / "inbox.db").read_bytes()
     assert TOKEN.encode() not in db
@@ -190,3 +193,57 @@ def test_two_profiles_on_one_account_each_post_and_both_arrive(tmp_path, monkeyp
     assert texts == ["Hello from the laptop", "Hello from the desk"]
     keys = [p["key"] for p in server.posts]
     assert len(set(keys)) == 2 and all(len(k) >= 32 for k in keys)
+
+
+def _profile(folder: Path) -> Path:
+    folder.mkdir()
+    store = Store(folder / "inbox.db")
+    store.set_setting("sync.backfill_days", 36500)
+    store.close()
+    return folder
+
+
+def _key(profile: Path) -> str:
+    with closing(Store(profile / "inbox.db", readonly=True)) as store:
+        return token_key(store, store.accounts()[0])
+
+
+def test_removing_an_account_in_one_profile_leaves_another_profile_signed_in(
+    fake, tmp_path, monkeypatch, capsys
+) -> None:
+    """Two profiles (two clients of an agency) on the same Mastodon account: each keeps its
+    own keyring entry, so `accounts remove` in one never signs the other out."""
+    first, second = _profile(tmp_path / "first"), _profile(tmp_path / "second")
+    add(first, monkeypatch, fake.url)
+    add(second, monkeypatch, fake.url)
+    assert _key(first) != _key(second)
+    second_key = _key(second)
+    first_key = _key(first)
+    assert run(first, "accounts", "remove", "@teashop") == 0
+    assert secrets.get_secret(first_key) is None
+    assert secrets.get_secret(second_key) == TOKEN
+    capsys.readouterr()
+    before = len(fake.calls("GET", "/api/v1/notifications"))
+    assert run(second, "sync", "--once") == 0
+    assert "Synced 1 of 1 accounts" in capsys.readouterr().out
+    fetched = fake.calls("GET", "/api/v1/notifications")[before:]
+    assert fetched and all(r.headers["Authorization"] == f"Bearer {TOKEN}" for r in fetched)
+
+
+def test_a_token_saved_before_profiles_kept_their_own_is_taken_over(
+    fake, profile, monkeypatch, capsys
+) -> None:
+    """An entry of the old shared form is copied into the profile's own entry on first use
+    and left in place for the other profiles that still read it."""
+    add(profile, monkeypatch, fake.url)
+    key = _key(profile)
+    with closing(Store(profile / "inbox.db", readonly=True)) as store:
+        account = store.accounts()[0]
+    legacy = secrets.legacy_account_key(account.network, account.instance, account.remote_id)
+    secrets.delete_secret(key)
+    secrets.set_secret(legacy, TOKEN)
+    assert run(profile, "sync", "--once") == 0
+    assert "Synced 1 of 1 accounts" in capsys.readouterr().out
+    assert secrets.get_secret(key) == TOKEN
+    assert run(profile, "accounts", "remove", "@teashop") == 0
+    assert secrets.get_secret(key) is None and secrets.get_secret(legacy) == TOKEN

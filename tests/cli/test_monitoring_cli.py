@@ -85,6 +85,16 @@ def test_a_search_column_fills_from_the_instance_and_says_where_it_stands(
         ["maya@social.example", "kim@tea.town", f"ben@{mastodon.url.removeprefix('http://')}"]
     )
     assert {r["kind"] for r in rows} == {"monitoring"}
+    # reports count them apart from the work people asked of us
+    assert (
+        run(profile, "report", "--from", "2026-03-01", "--to", "2026-03-01", "--format", "json")
+        == 0
+    )
+    period = json.loads(capsys.readouterr().out)["period"]
+    assert period["monitoring"] == 3 and period["monitoring_by_network"] == {"mastodon": 3}
+    assert period["received"] == 0
+    assert run(profile, "report", "--from", "2026-03-01", "--to", "2026-03-01") == 0
+    assert "Found by search columns                     3" in capsys.readouterr().out
 
     # sync --once fetches it too, from where it stopped (a new post only)
     newer = dict(mastodon.public[0], id="1230", content="<p>Kettleco is out of matcha</p>")
@@ -135,3 +145,49 @@ def test_bad_searches_are_refused_in_words_and_nothing_is_added(profile, capsys)
     assert "No columns." in capsys.readouterr().out
     assert run(profile, "columns", "fetch") == 0
     assert "No search columns" in capsys.readouterr().out
+
+
+def test_rules_route_a_competitor_complaint_found_by_a_search_to_sales(
+    mastodon, profile, monkeypatch, capsys
+):
+    from inbox.engine import Engine, triage
+
+    add_mastodon(profile, monkeypatch, mastodon.url)
+    engine = Engine(profile / "inbox.db")
+    engine.start()
+    try:
+        sales = engine.call(lambda e: triage.add_team(e, "Sales")).id
+    finally:
+        engine.stop()
+    rule = {
+        "name": "Competitor complaint",
+        "match": "all",
+        "conditions": [
+            {"when": "kind", "value": ["monitoring"]},
+            {"when": "keywords", "value": ["Kettleco"]},
+            {"when": "sentiment", "value": ["negative"]},
+        ],
+        "actions": [{"do": "team", "value": sales}, {"do": "tags", "value": ["competitor"]}],
+    }
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(rule)))
+    assert run(profile, "rules", "add", "--json-stdin") == 0
+    assert run(profile, "columns", "add-search", "Competitors", "--terms", "Kettleco") == 0
+    assert run(profile, "columns", "fetch") == 0
+    rows = {r["contact"]: r for r in column_rows(profile, capsys, "Competitors")}
+    maya = rows["maya@social.example"]  # "… crushed. Terrible service, third time."
+    assert maya["team"] == "Sales" and "competitor" in maya["tags"]
+    others = [r for handle, r in rows.items() if handle != "maya@social.example"]
+    assert len(others) == 2 and all(r["team"] != "Sales" for r in others)
+    # the same rule never touches our mentions: they are not monitoring items
+    from inbox.store import Store
+
+    store = Store(profile / "inbox.db")
+    store.set_setting("sync.backfill_days", 36500)  # the recordings are from March 2026
+    store.close()
+    assert run(profile, "sync", "--once") == 0
+    store = Store(profile / "inbox.db", readonly=True)
+    try:
+        rows = store.query("SELECT kind, team_id FROM conversations WHERE kind != 'monitoring'")
+    finally:
+        store.close()
+    assert rows and all(r["team_id"] != sales for r in rows)

@@ -21,6 +21,7 @@ import pytest
 
 from inbox import secrets
 from inbox.cli.main import main
+from inbox.engine.accounts import token_key
 from inbox.networks import bounded
 from inbox.store import Store
 from tests.networks.mastodon.fake import TOKEN, FakeMastodon
@@ -201,8 +202,8 @@ def move(profile: Path, instance: str) -> None:
     store.conn.execute("UPDATE accounts SET instance = ?", (instance,))
     store.conn.commit()
     [account] = store.accounts()
+    secrets.set_secret(token_key(store, account), TOKEN)
     store.close()
-    secrets.set_secret(secrets.account_key("mastodon", instance, account.remote_id), TOKEN)
 
 
 def _refused_port() -> int:

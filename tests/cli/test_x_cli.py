@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,10 @@ import pytest
 from inbox import secrets
 from inbox.cli import http as cli_http
 from inbox.cli.main import main
+from inbox.engine.accounts import token_key
 from inbox.networks.x.api import Tokens
 from inbox.store import Store
-from tests.networks.x.fake import ACCESS, HOST, ME, REFRESH, FakeX, bundle, load
+from tests.networks.x.fake import ACCESS, HOST, REFRESH, FakeX, bundle, load
 
 
 @pytest.fixture
@@ -45,7 +47,8 @@ def test_add_sync_list_reply(fake, profile, monkeypatch, capsys) -> None:
     )  # fmt: skip
     assert code == 0
     assert "Added x account 1: @LeafKettleTea" in capsys.readouterr().out
-    key = secrets.account_key("x", HOST, ME)
+    with closing(Store(profile / "inbox.db", readonly=True)) as store:
+        key = token_key(store, store.accounts()[0])
     assert Tokens.loads(secrets.get_secret(key) or "").refresh_token == REFRESH
     assert ACCESS.encode() not in (profile / "inbox.db").read_bytes()
 

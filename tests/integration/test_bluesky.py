@@ -12,6 +12,7 @@ import json
 import struct
 import time
 import zlib
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,7 @@ from inbox.cli.main import main
 from inbox.core.errors import AuthExpired
 from inbox.core.models import Media
 from inbox.engine import accounts
+from inbox.engine.accounts import token_key
 from inbox.networks.base import DMS, MENTIONS, Outgoing
 from inbox.networks.bluesky import BlueskyAdapter, identity
 from inbox.networks.bluesky.xrpc import Session
@@ -82,7 +84,8 @@ def fetch_all(adapter: BlueskyAdapter, stream: str, cursor: str | None = None):
 
 
 def test_sign_in_with_an_app_password_keeps_the_service_url(bsky_network) -> None:
-    shop = new_person(bsky_network, "shop")
+    # Signed in the moment the account exists, before the AppView may have indexed it.
+    shop = new_person(bsky_network, "shop", indexed=False)
 
     async def go():
         async with httpx.AsyncClient() as http:
@@ -388,7 +391,8 @@ def test_cli_add_sync_list_and_reply(bsky_network, tmp_path: Path, monkeypatch, 
     assert code == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     assert f"@{shop.handle}" in out and password not in out
-    key = secrets.account_key("bluesky", pds_url(bsky_network), shop.did)
+    with closing(Store(profile / "inbox.db", readonly=True)) as store:
+        key = token_key(store, store.accounts()[0])
     assert Session.loads(secrets.get_secret(key) or "").did == shop.did
     assert password.encode() not in (profile / "inbox.db").read_bytes()
 

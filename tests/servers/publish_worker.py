@@ -11,9 +11,13 @@ lives in an in-memory keyring, set before the CLI starts.
 from __future__ import annotations
 
 import sys
+from contextlib import closing
+from pathlib import Path
 
 from inbox import secrets
 from inbox.cli.main import main
+from inbox.engine.accounts import token_key
+from inbox.store import Store
 
 TOKEN = "test-token"
 REMOTE_ID = "1"
@@ -21,7 +25,9 @@ REMOTE_ID = "1"
 
 def run(profile: str, server_url: str) -> int:
     secrets.use_memory_backend()
-    secrets.set_secret(secrets.account_key("mastodon", server_url, REMOTE_ID), TOKEN)
+    with closing(Store(Path(profile) / "inbox.db")) as store:
+        [account] = [a for a in store.accounts() if a.remote_id == REMOTE_ID]
+        secrets.set_secret(token_key(store, account), TOKEN)
     return main(["--profile", profile, "schedule", "run", "--until-idle", "--interval", "0.05"])
 
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from inbox import secrets
+from inbox.engine.accounts import token_key
 from inbox.networks.bluesky.xrpc import Session
 from inbox.ui.features import accounts as accounts_feature
 from inbox.ui.features import password_account
@@ -71,7 +72,7 @@ def test_add_a_bluesky_account_with_an_app_password(
     dialog.sign_in_button.click()
     qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted)
     assert dialog.account is not None and dialog.account.instance == PDS
-    saved = secrets.get_secret(secrets.account_key("bluesky", PDS, DID))
+    saved = secrets.get_secret(token_key(session.store, dialog.account))
     assert saved is not None and Session.loads(saved).refresh_jwt == "r1"
     assert "abcd-efgh" not in saved
     qtbot.waitUntil(lambda: [a.handle for a in session.store.accounts()] == ["teashop.test"])

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from inbox import secrets
 from inbox.core.events import AccountStatus, Changed
 from inbox.core.models import ColumnFilter
+from inbox.engine.accounts import token_key
 from inbox.ui.features import accounts as accounts_feature
 from inbox.ui.features.reply import ReplyBox
 from tests.networks.mastodon.fake import HOST, TOKEN, FakeMastodon
@@ -120,7 +121,7 @@ def test_add_account_dialog_with_a_token(
     dialog.token_button.click()
     qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted)
     assert dialog.account is not None and dialog.account.handle == f"teashop@{HOST}"
-    assert secrets.get_secret(secrets.account_key("mastodon", HOST, dialog.account.remote_id))
+    assert secrets.get_secret(token_key(session.store, dialog.account))
     qtbot.waitUntil(lambda: [a.handle for a in session.store.accounts()] == [f"teashop@{HOST}"])
 
 

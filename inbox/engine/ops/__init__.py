@@ -163,9 +163,11 @@ from inbox.engine.ops import (  # noqa: E402,F401
     accounts,
     columns,
     conversations,
+    moderation,
     monitoring,
     outbox,
     settings,
     suggest,
     templates,
+    triage,
 )

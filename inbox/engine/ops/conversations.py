@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from inbox.engine.ops import Op, Outcome, operation
+from inbox.engine.ops import Outcome, operation
 from inbox.store.reading import set_unread
 
 if TYPE_CHECKING:
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 @operation("conversations.mark_read", label="mark read")
 def mark_read(engine: Engine, conversation_id: int, unread: bool = False) -> Outcome:
+    """Opening a conversation reads it: not a deliberate change, so no undo (Ctrl+Z after
+    resolving, which opens the next conversation, must undo the resolve)."""
     changed = set_unread(engine.store, conversation_id, unread)
-    undo = Op("conversations.mark_read", {"conversation_id": conversation_id, "unread": not unread})
-    return Outcome(changed, conversation_id=conversation_id, undo=undo if changed else None)
+    return Outcome(changed, conversation_id=conversation_id)

@@ -53,11 +53,17 @@ CAPABILITIES = registry.Capabilities(
     idempotency_window=None,
     backfill={"window_days": 7.0, "window_items": 800.0},
     server_scheduling=False,
+    poll_interval=30.0,  # notifications have no stream; listNotifications is cheap
     password_sign_in=_sign_in,
     sign_in_help=SIGN_IN_HELP,
     sign_in_example="alice.bsky.social",
     rotates_tokens=True,  # refreshSession rotates the refresh JWT
     demo=_demo,
+    # Block = an app.bsky.graph.block record, mute = muteActor, report = createReport,
+    # hide a reply = hiddenReplies in the root post's threadgate (only in our own threads).
+    moderation=frozenset(
+        {"block", "unblock", "mute", "unmute", "report", "hide_reply", "unhide_reply"}
+    ),
     search="posts, words and #hashtags across the whole network (the AppView's search)",
 )
 

@@ -23,12 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from inbox.core import rules, sla
-from inbox.core.clock import from_iso
+from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.models import ColumnFilter, Status
 from inbox.core.notify import NotifyPrefs
 from inbox.engine import Engine
+from inbox.engine import ops as engine_ops
 from inbox.engine import triage as ops
 from inbox.store import Store, reading
 from inbox.ui import fmt
@@ -283,7 +284,7 @@ class Triage(QObject):
 
     def assign_to(self, member_id: int | None, ids: list[int] | None = None) -> None:
         ids = ids or self.targets()
-        self._run(lambda e: ops.assign(e, ids, member_id))
+        self.bridge.op("conversations.assign", ids=ids, member_id=member_id)
 
     def route(self) -> None:
         ids = self.targets()
@@ -297,7 +298,7 @@ class Triage(QObject):
 
     def route_to(self, team_id: int | None, ids: list[int] | None = None) -> None:
         ids = ids or self.targets()
-        self._run(lambda e: ops.set_team(e, ids, team_id))
+        self.bridge.op("conversations.route", ids=ids, team_id=team_id)
 
     def resolve(self) -> None:
         """Resolve, then move on to the next conversation of the column (open it if one was)."""
@@ -306,7 +307,12 @@ class Triage(QObject):
             return
         following = self.deck.following(ids)
         was_open = self.window.current_conversation_id() in ids
-        self._run(lambda e: ops.resolve(e, ids), lambda _r: self._advance(following, was_open))
+        self.bridge.op(
+            "conversations.set_status",
+            on_done=lambda _r: self._advance(following, was_open),
+            ids=ids,
+            status=Status.RESOLVED.value,
+        )
         self._status(f"Resolved {len(ids)}  (Ctrl+Z undoes)")
 
     def _advance(self, following: int | None, was_open: bool) -> None:
@@ -319,7 +325,7 @@ class Triage(QObject):
     def pending(self) -> None:
         ids = self.targets()
         if ids:
-            self._run(lambda e: ops.set_status(e, ids, Status.PENDING))
+            self.bridge.op("conversations.set_status", ids=ids, status=Status.PENDING.value)
 
     def snooze(self) -> None:
         ids = self.targets()
@@ -331,7 +337,7 @@ class Triage(QObject):
 
     def snooze_to(self, until: datetime, ids: list[int] | None = None) -> None:
         ids = ids or self.targets()
-        self._run(lambda e: ops.snooze(e, ids, until))
+        self.bridge.op("conversations.snooze", ids=ids, until=to_iso(until))
 
     def tag(self) -> None:
         ids = self.targets()
@@ -348,12 +354,12 @@ class Triage(QObject):
         words = [w.strip() for w in text.split(",") if w.strip()]
         add = [w for w in words if not w.startswith("-")]
         remove = [w[1:] for w in words if w.startswith("-")]
-        self._run(lambda e: ops.tag(e, ids, add, remove))
+        self.bridge.op("conversations.tag", ids=ids, add=add, remove=remove)
 
     def spam(self) -> None:
         ids = self.targets()
         if ids:
-            self._run(lambda e: ops.mark_spam(e, ids))
+            self.bridge.op("conversations.spam", ids=ids, spam=True)
 
     def priority(self) -> None:
         ids = self.targets()
@@ -364,7 +370,7 @@ class Triage(QObject):
         )
         if ok:
             value = int(text) if text.strip().lstrip("-").isdigit() else None
-            self._run(lambda e: ops.set_priority(e, ids, value))
+            self.bridge.op("conversations.set_priority", ids=ids, priority=value)
 
     def focus_note(self) -> None:
         if self.window.current_conversation_id():
@@ -372,8 +378,10 @@ class Triage(QObject):
             self.panel.note_box.setFocus()
 
     def undo(self) -> None:
+        """Ctrl+Z: undo the newest undoable operation (triage, columns, …) of this window."""
         self._run(
-            ops.undo, lambda changed: self._status("Undone" if changed else "Nothing to undo")
+            engine_ops.undo,
+            lambda label: self._status(f"Undone: {label}" if label else "Nothing to undo"),
         )
 
     def open_rules(self) -> RulesDialog:

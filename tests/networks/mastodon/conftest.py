@@ -69,11 +69,11 @@ def attach(engine, me, make_adapter):
 
     def do(**options) -> int:
         def run(e: Engine) -> int:
+            secrets.set_secret(token_key(e.store, me), TOKEN)
             account = e.store.add_account(me)
             e.adapters[account.id] = make_adapter(**options)
             return account.id
 
-        secrets.set_secret(token_key(me), TOKEN)
         return engine.call(run)
 
     return do

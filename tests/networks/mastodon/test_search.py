@@ -90,12 +90,25 @@ def test_a_post_that_is_also_a_mention_is_one_item(engine, attach, fake):
 
 
 def test_a_monitoring_item_that_later_mentions_us_becomes_a_mention(engine, attach, fake):
+    from inbox.core.sla import SlaPolicy
+
     account_id = attach()
+    engine.call(lambda e: e.store.teams.set_policy(None, SlaPolicy(first_response_minutes=60)))
     made = add_search(engine, name="Brand", terms=["teashop"])
     engine.call(lambda e: monitoring.fetch_search(e, made["search_id"]))
     assert kinds(engine)["1130"] == "monitoring"
+
+    def due(e) -> str:
+        [row] = e.store.query(
+            "SELECT c.sla_due_at FROM conversations c JOIN messages m"
+            " ON m.conversation_id = c.id WHERE m.remote_id = '1130'"
+        )
+        return str(row[0])
+
+    assert engine.call(due) == "9999"  # nobody asked us: no reply is due
     engine.call(lambda e: sync_account(e, account_id, (MENTIONS,)))
     assert kinds(engine)["1130"] == "mention"
+    assert engine.call(due) != "9999"  # now someone did: the first-response clock runs
     [row] = engine.call(
         lambda e: e.store.query(
             "SELECT c.kind, count(m.id) FROM conversations c JOIN messages m"

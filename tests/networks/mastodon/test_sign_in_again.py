@@ -14,7 +14,8 @@ from tests.networks.mastodon.test_oauth import browser
 
 def test_sign_in_again_after_a_revoked_token(engine, attach, fake, me) -> None:
     account_id = attach()
-    secrets.set_secret(accounts.token_key(me), "revoked")
+    key = engine.call(lambda e: accounts.token_key(e.store, me))
+    secrets.set_secret(key, "revoked")
     engine.call(lambda e: e.adapters[account_id].api.__setattr__("_token", "revoked"))
     with contextlib.suppress(Exception):
         engine.call(lambda e: sync_account(e, account_id))
@@ -34,7 +35,7 @@ def test_sign_in_again_after_a_revoked_token(engine, attach, fake, me) -> None:
 
     account, looping = engine.call(again)
     assert account.id == account_id and account.status == "ok"
-    assert secrets.get_secret(accounts.token_key(me)) == TOKEN
+    assert secrets.get_secret(key) == TOKEN
     assert looping
     engine.call(lambda e: sync_account(e, account_id))
     assert engine.call(lambda e: e.store.account(account_id)).status == "ok"

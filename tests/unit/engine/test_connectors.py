@@ -12,6 +12,7 @@ from inbox.core.errors import NetworkError, RateLimited, RemoteRejected
 from inbox.core.events import Changed
 from inbox.core.handoff import Entry, ExternalRef, RefKind, Transcript
 from inbox.engine import connectors as ops
+from inbox.engine import triage
 from inbox.engine.outbox import deliver_due
 
 
@@ -125,10 +126,10 @@ async def test_new_messages_become_follow_ups_once(
 async def test_internal_notes_become_internal_comments_on_the_ticket(
     store, desk, conversation, inline_engine
 ):
-    store.triage.add_note(conversation, "Before the push: VIP", None)
+    triage.add_note(inline_engine, conversation, "Before the push: VIP")
     ops.queue_push(store, conversation, "desk")
     await deliver_due(inline_engine)  # the push queues the notes written so far
-    changed = store.triage.add_note(conversation, "Offer a refund", None)
+    changed = triage.add_note(inline_engine, conversation, "Offer a refund")
     ops.follow_ups(inline_engine)(changed)  # type: ignore[arg-type]
     assert await deliver_due(inline_engine) == 2
     (kind, transcript), *appends = desk.calls

@@ -45,7 +45,7 @@ def test_each_operation_publishes_what_it_changed_and_audits_the_current_member(
     events = []
     engine.subscribe(events.append)
     changed = engine.call(lambda e: ops.assign(e, ids[:3], ann.id))
-    assert changed == Changed(conversations=frozenset(ids[:3]))
+    assert changed == Changed(conversations=frozenset(ids[:3]), initiator="user")
     assert events == [changed]
     engine.call(lambda e: ops.resolve(e, ids[:1]))
     history = engine.call(lambda e: e.store.triage.history(ids[0]))

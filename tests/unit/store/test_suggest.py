@@ -8,10 +8,16 @@ import json
 import pytest
 
 from inbox.core import suggest as core
+from inbox.core import triage as policy
 from inbox.core.errors import ConfigError
 from inbox.core.models import Direction, Role, Status
 from inbox.core.templates import Template
 from inbox.store import suggest
+
+
+def set_status(store, ids, new, actor):
+    """Change status the way the triage operation writes it (core.triage decides)."""
+    store.triage.edit(ids, actor, "status", policy.status(new))
 
 
 @pytest.fixture
@@ -48,10 +54,10 @@ def indexed(store) -> set[int]:
 def test_resolving_an_answered_conversation_indexes_it_and_reopening_takes_it_out(world) -> None:
     store, ann, ids = world
     assert indexed(store) == set()
-    store.triage.set_status([ids["refund"], ids["parcel"], ids["open"]], Status.RESOLVED, ann)
+    set_status(store, [ids["refund"], ids["parcel"], ids["open"]], Status.RESOLVED, ann)
     # "open" has no answer of ours: not a solved case.
     assert indexed(store) == {ids["refund"], ids["parcel"]}
-    store.triage.set_status([ids["parcel"]], Status.OPEN, ann)
+    set_status(store, [ids["parcel"]], Status.OPEN, ann)
     assert indexed(store) == {ids["refund"]}
     hits = store.query(
         "SELECT rowid FROM answered_fts WHERE answered_fts MATCH 'refunds'"  # porter: refund
@@ -61,7 +67,7 @@ def test_resolving_an_answered_conversation_indexes_it_and_reopening_takes_it_ou
 
 def test_suggest_finds_the_solved_case_and_the_saved_reply(world) -> None:
     store, ann, ids = world
-    store.triage.set_status([ids["refund"], ids["parcel"]], Status.RESOLVED, ann)
+    set_status(store, [ids["refund"], ids["parcel"]], Status.RESOLVED, ann)
     store.templates.save(Template("Refund on its way", "Hi {author.name}, refunded.", "refund"))
     found = suggest.suggest(store, ids["open"])
     first = found.items[0]
@@ -110,7 +116,33 @@ def test_a_profile_without_solved_cases_says_so(world) -> None:
 
 def test_rebuild_indexes_what_the_triggers_would(world) -> None:
     store, ann, ids = world
-    store.triage.set_status([ids["refund"]], Status.RESOLVED, ann)
+    set_status(store, [ids["refund"]], Status.RESOLVED, ann)
     store.query("DELETE FROM answered")
     assert suggest.rebuild(store) == 1
     assert json.dumps(sorted(indexed(store))) == json.dumps([ids["refund"]])
+
+
+def test_the_report_compares_first_responses_with_and_without_a_suggestion(
+    world, account_info, make_message, clock
+) -> None:
+    from inbox.core import reports
+    from inbox.store.reports import period_report
+
+    store, _ann, ids = world
+    account = store.accounts()[0]
+    # "open" gets a suggestion, then our answer 5 minutes later; "refund" and "parcel"
+    # were answered without one.
+    suggest.record_use(store, ids["open"], core.CONVERSATION, ids["refund"], 1, "Ann")
+    clock.advance(minutes=5)
+    store.ingest.messages(
+        account.id,
+        [make_message(key="open", text="Refunded!", author="shop", direction=Direction.OUT)],
+    )
+    day = clock.now().date().isoformat()
+    report = period_report(store, reports.parse_period(day, day), None, clock.now())
+    assert report.suggestions_used == 1 and report.suggestions_by_source == {"conversation": 1}
+    assert report.with_suggestion.answered == 1
+    assert report.without_suggestion.answered == 2
+    data = report.to_json()
+    assert data["answered_with_suggestion"] == 1
+    assert data["first_response_median_with_suggestion_business_minutes"] == 15.0

@@ -1,4 +1,6 @@
-"""Working conversations: status, assignment, snooze, tags, spam, notes, override, undo, SLA."""
+"""Working conversations: status, assignment, snooze, tags, spam, notes, override, undo, SLA.
+
+The triage operations run on an engine (core.triage decides, store.triage writes)."""
 
 from __future__ import annotations
 
@@ -7,29 +9,46 @@ from datetime import timedelta
 
 import pytest
 
-from inbox.core.errors import ConfigError
+from inbox.core import triage as policy
+from inbox.core.errors import ConfigError, NotFound
 from inbox.core.models import ColumnFilter, Direction, Kind, Role, Status
 from inbox.core.notify import AlertKind
 from inbox.core.rules import BREACH_RULE, OVERRIDE_RULE
 from inbox.core.sla import SlaPolicy
+from inbox.engine import Engine, ops, triage
 
 ALL = ColumnFilter(statuses=())
 
 
 @pytest.fixture
-def world(store, account_info, make_message):
-    """An account, two members (ann is at the keyboard), a team, three conversations."""
-    account = store.add_account(account_info)
-    team = store.teams.create("Support")
-    ann = store.teams.add_member("Ann", Role.ADMIN, teams=(team.id,))
-    bob = store.teams.add_member("Bob")
-    store.teams.set_current(ann.id)
-    store.ingest.messages(
-        account.id,
-        [make_message(key=k, text=f"message {k}", author=k) for k in ("a", "b", "c")],
-    )
-    ids = {c.snippet[-1]: c.id for c in store.conversations.page(ALL)}
-    return store, account, ann, bob, team, ids
+def world(tmp_path, clock, account_info, make_message):
+    """An engine whose profile has an account, two members (ann is at the keyboard), a
+    team and three conversations. Each test runs its body on the engine thread (the
+    triage operations run there, as they do for the window and the CLI)."""
+    engine = Engine(tmp_path / "inbox.db", clock=clock)
+    engine.start()
+
+    def seed(e):
+        store = e.store
+        account = store.add_account(account_info)
+        team = store.teams.create("Support")
+        ann = store.teams.add_member("Ann", Role.ADMIN, teams=(team.id,))
+        bob = store.teams.add_member("Bob")
+        store.teams.set_current(ann.id)
+        store.ingest.messages(
+            account.id,
+            [make_message(key=k, text=f"message {k}", author=k) for k in ("a", "b", "c")],
+        )
+        ids = {c.snippet[-1]: c.id for c in store.conversations.page(ALL)}
+        return account, ann, bob, team, ids
+
+    account, ann, bob, team, ids = engine.call(seed)
+
+    def run(body):
+        return engine.call(lambda e: body(e, e.store))
+
+    yield run, account, ann, bob, team, ids
+    engine.stop()
 
 
 def row(store, cid: int):
@@ -37,145 +56,202 @@ def row(store, cid: int):
 
 
 def test_status_workflow_is_audited(world) -> None:
-    store, _, ann, _, _, ids = world
-    for status in (Status.OPEN, Status.PENDING, Status.RESOLVED):
-        changed = store.triage.set_status([ids["a"]], status, ann)
-        assert changed.conversations == {ids["a"]}
-        assert row(store, ids["a"])["status"] == status.value
-    assert store.triage.set_status([ids["a"]], Status.RESOLVED, ann).conversations == set()
-    history = store.triage.history(ids["a"])
-    assert [(h.actor, h.action, h.detail["status"]) for h in history] == [
-        ("Ann", "status", "open"),
-        ("Ann", "status", "pending"),
-        ("Ann", "status", "resolved"),
-    ]
-    assert row(store, ids["a"])["sla_due_at"] == "9999"  # resolved stops the clock
+    run, _, _ann, _, _, ids = world
+
+    def body(e, store):
+        for status in (Status.OPEN, Status.PENDING, Status.RESOLVED):
+            changed = triage.set_status(e, [ids["a"]], status)
+            assert changed.conversations == {ids["a"]}
+            assert row(store, ids["a"])["status"] == status.value
+        assert triage.set_status(e, [ids["a"]], Status.RESOLVED).conversations == set()
+        history = store.triage.history(ids["a"])
+        assert [(h.actor, h.action, h.detail["status"]) for h in history] == [
+            ("Ann", "status", "open"),
+            ("Ann", "status", "pending"),
+            ("Ann", "status", "resolved"),
+        ]
+        assert row(store, ids["a"])["sla_due_at"] == "9999"  # resolved stops the clock
+
+    run(body)
 
 
 def test_a_customer_message_reopens_pending_and_resolved(world, make_message) -> None:
-    store, account, ann, _, _, ids = world
-    store.triage.set_status([ids["a"]], Status.PENDING, ann)
-    store.triage.set_status([ids["b"]], Status.RESOLVED, ann)
-    store.ingest.messages(
-        account.id,
-        [make_message(key="a", text="any news?"), make_message(key="b", text="still broken")],
-    )
-    assert row(store, ids["a"])["status"] == "open"
-    assert row(store, ids["b"])["status"] == "open"
-    assert row(store, ids["b"])["sla_due_at"] != "9999"  # the clock runs again
+    run, account, _, _, _, ids = world
+
+    def body(e, store):
+        triage.set_status(e, [ids["a"]], Status.PENDING)
+        triage.set_status(e, [ids["b"]], Status.RESOLVED)
+        store.ingest.messages(
+            account.id,
+            [make_message(key="a", text="any news?"), make_message(key="b", text="still broken")],
+        )
+        assert row(store, ids["a"])["status"] == "open"
+        assert row(store, ids["b"])["status"] == "open"
+        assert row(store, ids["b"])["sla_due_at"] != "9999"  # the clock runs again
+
+    run(body)
 
 
 def test_our_reply_does_not_reopen(world, make_message) -> None:
-    store, account, ann, _, _, ids = world
-    store.triage.set_status([ids["a"]], Status.RESOLVED, ann)
-    store.ingest.messages(
-        account.id, [make_message(key="a", text="bye", direction=Direction.OUT, author="shop")]
-    )
-    assert row(store, ids["a"])["status"] == "resolved"
+    run, account, _, _, _, ids = world
+
+    def body(e, store):
+        triage.set_status(e, [ids["a"]], Status.RESOLVED)
+        store.ingest.messages(
+            account.id,
+            [make_message(key="a", text="bye", direction=Direction.OUT, author="shop")],
+        )
+        assert row(store, ids["a"])["status"] == "resolved"
+
+    run(body)
 
 
 def test_assignment_moves_between_unassigned_and_my_work(world) -> None:
-    store, _, ann, bob, _, ids = world
-    mine = ColumnFilter(assignee_id=ann.id)
-    unassigned = ColumnFilter(unassigned=True)
-    assert store.conversations.count(unassigned) == 3 and store.conversations.count(mine) == 0
-    store.triage.assign([ids["a"], ids["b"]], ann.id, ann)  # bulk
-    assert store.conversations.count(unassigned) == 1 and store.conversations.count(mine) == 2
-    assert row(store, ids["a"])["status"] == "open"  # someone is on it
-    store.triage.assign([ids["b"]], bob.id, ann)
-    assert [
-        c.assignee_name for c in store.conversations.page(ColumnFilter(assignee_id=bob.id))
-    ] == ["Bob"]
+    run, _, ann, bob, _, ids = world
+
+    def body(e, store):
+        mine = ColumnFilter(assignee_id=ann.id)
+        unassigned = ColumnFilter(unassigned=True)
+        assert store.conversations.count(unassigned) == 3
+        assert store.conversations.count(mine) == 0
+        triage.assign(e, [ids["a"], ids["b"]], ann.id)  # bulk
+        assert store.conversations.count(unassigned) == 1
+        assert store.conversations.count(mine) == 2
+        assert row(store, ids["a"])["status"] == "open"  # someone is on it
+        triage.assign(e, [ids["b"]], bob.id)
+        assert [
+            c.assignee_name for c in store.conversations.page(ColumnFilter(assignee_id=bob.id))
+        ] == ["Bob"]
+        with pytest.raises(NotFound):
+            triage.assign(e, [ids["c"]], 999)  # a member that is gone
+
+    run(body)
 
 
 def test_team_routing_and_team_filter(world) -> None:
-    store, _, ann, _, team, ids = world
-    store.triage.set_team([ids["c"]], team.id, ann)
-    (conv,) = store.conversations.page(ColumnFilter(team_id=team.id))
-    assert (conv.id, conv.team_name) == (ids["c"], "Support")
+    run, _, _, _, team, ids = world
+
+    def body(e, store):
+        triage.set_team(e, [ids["c"]], team.id)
+        (conv,) = store.conversations.page(ColumnFilter(team_id=team.id))
+        assert (conv.id, conv.team_name) == (ids["c"], "Support")
+
+    run(body)
 
 
 def test_snooze_hides_until_the_time_then_returns(world, clock) -> None:
-    store, _, ann, _, _, ids = world
-    store.triage.snooze([ids["a"]], clock.now() + timedelta(hours=2), ann)
-    assert ids["a"] not in {c.id for c in store.conversations.page(ColumnFilter())}
-    clock.advance(hours=1)
-    assert store.triage.wake_snoozed().conversations == set()
-    clock.advance(hours=1, seconds=1)
-    assert ids["a"] in {c.id for c in store.conversations.page(ColumnFilter())}
-    assert store.triage.wake_snoozed().conversations == {ids["a"]}
-    assert row(store, ids["a"])["snoozed_until"] is None
-    with pytest.raises(ConfigError):
-        store.triage.snooze([ids["a"]], clock.now() - timedelta(minutes=1), ann)
+    run, _, _, _, _, ids = world
+
+    def body(e, store):
+        triage.snooze(e, [ids["a"]], clock.now() + timedelta(hours=2))
+        assert ids["a"] not in {c.id for c in store.conversations.page(ColumnFilter())}
+        clock.advance(hours=1)
+        assert store.triage.wake_snoozed().conversations == set()
+        clock.advance(hours=1, seconds=1)
+        assert ids["a"] in {c.id for c in store.conversations.page(ColumnFilter())}
+        assert store.triage.wake_snoozed().conversations == {ids["a"]}
+        assert row(store, ids["a"])["snoozed_until"] is None
+        with pytest.raises(ConfigError):
+            triage.snooze(e, [ids["a"]], clock.now() - timedelta(minutes=1))
+
+    run(body)
 
 
 def test_tags_add_and_remove(world) -> None:
-    store, _, ann, _, _, ids = world
-    store.triage.tag([ids["a"], ids["b"]], ann, add=["vip", "order"])
-    store.triage.tag([ids["a"]], ann, remove=["order"])
-    assert json.loads(row(store, ids["a"])["tags"]) == ["vip"]
-    assert json.loads(row(store, ids["b"])["tags"]) == ["vip", "order"]
+    run, _, _, _, _, ids = world
+
+    def body(e, store):
+        triage.tag(e, [ids["a"], ids["b"]], add=["vip", "order"])
+        triage.tag(e, [ids["a"]], remove=["order"])
+        assert json.loads(row(store, ids["a"])["tags"]) == ["vip"]
+        assert json.loads(row(store, ids["b"])["tags"]) == ["vip", "order"]
+
+    run(body)
 
 
 def test_spam_hides_and_not_spam_shows_again(world) -> None:
-    store, _, ann, _, _, ids = world
-    store.triage.mark_spam([ids["a"]], ann)
-    assert ids["a"] not in {c.id for c in store.conversations.page(ColumnFilter())}
-    store.triage.mark_spam([ids["a"]], ann, spam=False)
-    assert ids["a"] in {c.id for c in store.conversations.page(ColumnFilter())}
-    assert "spam" not in json.loads(row(store, ids["a"])["tags"])
+    run, _, _, _, _, ids = world
+
+    def body(e, store):
+        triage.mark_spam(e, [ids["a"]])
+        assert ids["a"] not in {c.id for c in store.conversations.page(ColumnFilter())}
+        triage.mark_spam(e, [ids["a"]], spam=False)
+        assert ids["a"] in {c.id for c in store.conversations.page(ColumnFilter())}
+        assert "spam" not in json.loads(row(store, ids["a"])["tags"])
+
+    run(body)
 
 
 def test_priority_override_survives_reapply_and_can_be_cleared(world) -> None:
-    store, _, ann, _, _, ids = world
-    store.triage.set_priority([ids["a"]], 77, ann)
-    list(store.rules.reapply())
-    r = row(store, ids["a"])
-    assert (r["priority"], json.loads(r["priority_explain"])) == (77, [[OVERRIDE_RULE, 77]])
-    store.triage.set_priority([ids["a"]], None, ann)
-    assert row(store, ids["a"])["priority"] == 0
+    run, _, _, _, _, ids = world
+
+    def body(e, store):
+        triage.set_priority(e, [ids["a"]], 77)
+        list(store.rules.reapply())
+        r = row(store, ids["a"])
+        assert (r["priority"], json.loads(r["priority_explain"])) == (77, [[OVERRIDE_RULE, 77]])
+        triage.set_priority(e, [ids["a"]], None)
+        assert row(store, ids["a"])["priority"] == 0
+
+    run(body)
 
 
 def test_notes_are_kept_apart_from_messages_and_the_outbox(world) -> None:
-    store, _, ann, _, _, ids = world
-    store.triage.add_note(ids["a"], "Customer called too, refund approved", ann)
-    (note,) = store.triage.notes(ids["a"])
-    assert (note.author_name, note.text) == ("Ann", "Customer called too, refund approved")
-    assert store.query("SELECT count(*) FROM outbox")[0][0] == 0
-    assert len(store.conversations.messages(ids["a"])) == 1
-    with pytest.raises(ConfigError):
-        store.triage.add_note(ids["a"], "   ", ann)
+    run, _, _, _, _, ids = world
+
+    def body(e, store):
+        triage.add_note(e, ids["a"], "Customer called too, refund approved")
+        (note,) = store.triage.notes(ids["a"])
+        assert (note.author_name, note.text) == ("Ann", "Customer called too, refund approved")
+        assert store.query("SELECT count(*) FROM outbox")[0][0] == 0
+        assert len(store.conversations.messages(ids["a"])) == 1
+        with pytest.raises(ConfigError):
+            triage.add_note(e, ids["a"], "   ")
+
+    run(body)
 
 
-def test_undo_reverts_the_last_action_of_that_member_only(world) -> None:
-    store, _, ann, bob, _, ids = world
-    store.triage.assign([ids["a"], ids["b"]], ann.id, ann)
-    store.triage.tag([ids["c"]], bob, add=["x"])
-    store.triage.set_status([ids["a"]], Status.RESOLVED, ann)
-    assert store.triage.last_undo(ann) == "Mark resolved"
-    assert store.triage.undo(ann).conversations == {ids["a"]}
-    assert row(store, ids["a"])["status"] == "open"
-    assert row(store, ids["a"])["sla_due_at"] != "9999"
-    store.triage.undo(ann)  # the bulk assignment, both at once
-    assert row(store, ids["a"])["assignee_id"] is None
-    assert row(store, ids["b"])["assignee_id"] is None
-    assert row(store, ids["a"])["status"] == "new"
-    assert store.triage.undo(ann).conversations == set()  # nothing left for ann
-    assert json.loads(row(store, ids["c"])["tags"]) == ["x"]  # bob's stays
-    assert store.triage.history(ids["a"])[-1].action == "undo"
+def test_undo_reverts_the_newest_operation_first(world) -> None:
+    run, _, ann, _bob, _, ids = world
+
+    def body(e, store):
+        triage.assign(e, [ids["a"], ids["b"]], ann.id)
+        triage.tag(e, [ids["c"]], add=["x"])
+        triage.set_status(e, [ids["a"]], Status.RESOLVED)
+        assert ops.undo_label(e) == "Undo status change"
+        assert triage.undo(e) == "status change"
+        assert row(store, ids["a"])["status"] == "open"
+        assert row(store, ids["a"])["sla_due_at"] != "9999"
+        assert triage.undo(e) == "tag"
+        assert json.loads(row(store, ids["c"])["tags"]) == []
+        triage.undo(e)  # the bulk assignment, both at once
+        assert row(store, ids["a"])["assignee_id"] is None
+        assert row(store, ids["b"])["assignee_id"] is None
+        assert row(store, ids["a"])["status"] == "new"
+        assert triage.undo(e) == ""  # nothing left
+        assert store.triage.history(ids["a"])[-1].action == "undo"
+        # an action that changed nothing leaves nothing to undo
+        triage.set_status(e, [ids["a"]], Status.NEW)
+        assert ops.undo_label(e) == ""
+
+    run(body)
 
 
 def test_undo_of_snooze_spam_and_note(world, clock) -> None:
-    store, _, ann, _, _, ids = world
-    store.triage.snooze([ids["a"]], clock.now() + timedelta(days=1), ann)
-    store.triage.mark_spam([ids["b"]], ann)
-    store.triage.add_note(ids["c"], "note", ann)
-    store.triage.undo(ann)
-    assert store.triage.notes(ids["c"]) == []
-    store.triage.undo(ann)
-    assert row(store, ids["b"])["hidden"] == 0
-    store.triage.undo(ann)
-    assert row(store, ids["a"])["snoozed_until"] is None
+    run, _, _, _, _, ids = world
+
+    def body(e, store):
+        triage.snooze(e, [ids["a"]], clock.now() + timedelta(days=1))
+        triage.mark_spam(e, [ids["b"]])
+        triage.add_note(e, ids["c"], "note")
+        triage.undo(e)
+        assert store.triage.notes(ids["c"]) == []
+        triage.undo(e)
+        assert row(store, ids["b"])["hidden"] == 0
+        triage.undo(e)
+        assert row(store, ids["a"])["snoozed_until"] is None
+
+    run(body)
 
 
 def test_sla_runs_from_the_first_customer_message_and_stops_at_our_reply(
@@ -243,7 +319,8 @@ def test_team_policy_and_next_response_target(store, account_info, make_message,
     )
     store.ingest.messages(account.id, [make_message(key="t", text="hello")])
     (conv,) = store.conversations.page(ColumnFilter())
-    store.triage.set_team([conv.id], team.id, None)
+    # The store writes what core.triage decides (the conversations.route operation's pair).
+    store.triage.edit([conv.id], None, "team", policy.route(team.id), rescore=True)
     assert store.conversations.get(conv.id).sla_due_at == clock.now() + timedelta(minutes=15)
     store.ingest.messages(
         account.id, [make_message(key="t", text="hi", direction=Direction.OUT, author="s")]
