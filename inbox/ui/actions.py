@@ -112,6 +112,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "go_column", "Go to column", "View", help="Go to column 1 … 9", section=1, numbered=True
     ),
     ActionSpec(
+        "reports",
+        "Reports…",
+        "View",
+        ("Ctrl+Shift+R",),
+        "Reports: volume, response and resolution times, SLA, backlog, sentiment of a period "
+        "against the one before; charts, CSV, PNG and PDF",
+        section=1,
+    ),
+    ActionSpec(
         "keep_in_tray",
         "Keep running in the tray when closed",
         "View",

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from inbox.core import spoof
 from inbox.core.events import Changed
 from inbox.core.html import sanitize
-from inbox.core.models import ConversationSummary, Note
+from inbox.core.models import ConversationSummary, Kind, Note
 from inbox.store import Store
 from inbox.store.outbox import OutboxItem
 from inbox.store.queries import MessageRow
@@ -377,8 +377,14 @@ class ConversationPane(QFrame):
         self.handle_label.setToolTip(warning)
         self.handle_label.setStyleSheet(f"color: {c.urgent}" if warning else "")
         bits = [warning] if warning else []
+        found = s.kind is Kind.MONITORING  # a search found it: not addressed to us
         bits += [
-            f"{fmt.network_label(s.network)} · to @{s.account_handle}",
+            f"{fmt.network_label(s.network)} · "
+            + (
+                f"found by a search (via @{s.account_handle}), nobody asked you"
+                if found
+                else f"to @{s.account_handle}"
+            ),
             s.kind.value,
             s.status.value,
             f"priority {s.priority}",

@@ -152,3 +152,35 @@ def test_a_server_without_full_text_search_says_so_and_hashtags_still_work(engin
     assert "may not offer full-text search" in search.fetch.detail
     assert search.fetch.detail.startswith("Mastodon: mastodon.test found no posts for “Kettleco”")
     assert set(kinds(engine)) == {"1208"}
+
+
+def test_a_post_already_stored_under_another_account_on_the_server_is_not_stored_twice(
+    engine, attach, fake
+):
+    import dataclasses
+
+    from inbox.core.models import AccountInfo, Kind
+    from inbox.networks.mastodon import mapping
+    from inbox.networks.mastodon.mapping import Me
+
+    attach()
+    other = AccountInfo("mastodon", "mastodon.test", "110000000000000077", "teacafe@mastodon.test")
+    status = load("search_statuses.json")[0]  # 1210, which mentions our other account
+    message = mapping.status_message(
+        status, Me("mastodon.test", other.remote_id, "teacafe"), Kind.MENTION, "thread:1210"
+    )
+
+    def store_other(e) -> int:
+        account = e.store.add_account(other)
+        e.store.ingest.messages(account.id, [dataclasses.replace(message)])
+        return account.id
+
+    other_id = engine.call(store_other)
+    made = add_search(engine, terms=["Kettleco"])
+    engine.call(lambda e: monitoring.fetch_search(e, made["search_id"]))
+    rows = engine.call(
+        lambda e: e.store.query("SELECT account_id, kind FROM messages WHERE remote_id = '1210'")
+    )
+    assert [tuple(r) for r in rows] == [(other_id, "mention")]  # one item, our other account's
+    shown = column_ids(engine, made["search_id"])
+    assert shown == {"1210", "1206", "1202"}  # the column lists it all the same

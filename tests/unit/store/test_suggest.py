@@ -59,9 +59,15 @@ def test_resolving_an_answered_conversation_indexes_it_and_reopening_takes_it_ou
     assert indexed(store) == {ids["refund"], ids["parcel"]}
     set_status(store, [ids["parcel"]], Status.OPEN, ann)
     assert indexed(store) == {ids["refund"]}
-    hits = store.query(
-        "SELECT rowid FROM answered_fts WHERE answered_fts MATCH 'refunds'"  # porter: refund
-    )
+    hits = store.query("SELECT rowid FROM answered_fts WHERE answered_fts MATCH ?", ('"refund"',))
+    assert [h[0] for h in hits] == [ids["refund"]]
+
+
+@pytest.mark.sqlite_only("porter stemming is FTS5's tokenizer; the team server has none yet")
+def test_the_index_stems_words(world) -> None:
+    store, ann, ids = world
+    set_status(store, [ids["refund"]], Status.RESOLVED, ann)
+    hits = store.query("SELECT rowid FROM answered_fts WHERE answered_fts MATCH ?", ('"refunds"',))
     assert [h[0] for h in hits] == [ids["refund"]]
 
 
@@ -117,11 +123,13 @@ def test_a_profile_without_solved_cases_says_so(world) -> None:
 def test_rebuild_indexes_what_the_triggers_would(world) -> None:
     store, ann, ids = world
     set_status(store, [ids["refund"]], Status.RESOLVED, ann)
-    store.query("DELETE FROM answered")
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM answered")
     assert suggest.rebuild(store) == 1
     assert json.dumps(sorted(indexed(store))) == json.dumps([ids["refund"]])
 
 
+@pytest.mark.sqlite_only("store/reports.py's SQL does not run on the team server yet")
 def test_the_report_compares_first_responses_with_and_without_a_suggestion(
     world, account_info, make_message, clock
 ) -> None:
