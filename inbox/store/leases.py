@@ -138,7 +138,7 @@ class LeaseRepo:
                        holder = excluded.holder, until = excluded.until
                    WHERE leases.holder = excluded.holder OR leases.until < ?
                          OR leases.holder = ?""",
-                (name, holder, self._until(ttl), now, now, dead_holder or "\x00"),
+                (name, holder, self._until(ttl), now, now, dead_holder or "-"),
             )
             row = conn.execute("SELECT holder FROM leases WHERE name = ?", (name,)).fetchone()
         return bool(row) and row[0] == holder

@@ -1,8 +1,9 @@
 """Live between laptops (engine/live.py): what one engine changes, the other publishes.
 
-Two real engines on one SQLite file; the second runs the watcher and collects what it
-publishes. On PostgreSQL (the session's throwaway cluster) the listener thread is woken
-by a NOTIFY on the channel a change record sends.
+Two real engines on one database (a SQLite file; a team profile's PostgreSQL, where the
+NOTIFY wakes the watcher); the second runs the watcher and collects what it publishes.
+On PostgreSQL (the session's throwaway cluster) the listener thread alone is woken by a
+NOTIFY on the channel a change record sends.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from inbox.core.clock import SystemClock
 from inbox.core.events import Changed, Event
 from inbox.core.models import AccountInfo, Contact, Kind, Message
 from inbox.engine import Engine, live, triage
 from inbox.store import changes
+from inbox.store import team as team_profile
 from inbox.store.changes import CHANNEL
 
 
@@ -27,8 +30,16 @@ def _message(n: int) -> Message:
     return Message(str(n), f"c{n}", Kind.MENTION, who, "hello?", SystemClock().now())
 
 
-def test_a_change_on_one_engine_is_published_on_the_other(tmp_path: Path) -> None:
-    db = tmp_path / "inbox.db"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """One database for both laptops: a SQLite file, or a team profile's PostgreSQL."""
+    path = tmp_path / "inbox.db"
+    if request.param == "postgresql":
+        team_profile.save(path, request.getfixturevalue("pg_dsn"), None)
+    return path
+
+
+def test_a_change_on_one_engine_is_published_on_the_other(db: Path) -> None:
     alex, sam = Engine(db, clock=SystemClock()), Engine(db, clock=SystemClock())
     alex.start()
     sam.start()
@@ -71,6 +82,7 @@ def test_a_notify_on_the_channel_wakes_the_postgresql_listener(pg_dsn: str) -> N
     runner.start()
     wake = asyncio.Event()
     stop = threading.Event()
+
     def connect() -> psycopg.Connection:
         return psycopg.connect(pg_dsn, autocommit=True)
 

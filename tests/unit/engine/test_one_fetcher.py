@@ -2,6 +2,7 @@
 through the account's lease; when it vanishes, the other takes over from the cursor the
 first stored, with no gap and no duplicate.
 
+On both backends (two engines on one SQLite file; on one team PostgreSQL database).
 Real engines, their real account loops and the real Mastodon adapter against the shared
 fake Mastodon on a loopback socket. Each engine's HTTP client records its own requests,
 so the test sees which laptop asked the server for what. Lease times are shortened (the
@@ -25,6 +26,7 @@ from inbox.core.models import AccountInfo
 from inbox.engine import Engine, loops, team
 from inbox.networks import registry
 from inbox.store import Store
+from inbox.store import team as team_profile
 from tests.networks.mastodon.fake import TOKEN, FakeMastodon
 from tests.servers.mastodon_loopback import LoopbackMastodon
 
@@ -39,6 +41,15 @@ def wait(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.02)
     return condition()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """One database for both laptops: a SQLite file, or a team profile's PostgreSQL."""
+    path = tmp_path / "inbox.db"
+    if request.param == "postgresql":
+        team_profile.save(path, request.getfixturevalue("pg_dsn"), None)
+    return path
 
 
 @pytest.fixture
@@ -94,9 +105,8 @@ class Laptop:
 
 
 def test_one_laptop_fetches_and_the_other_takes_over_from_its_cursor(
-    tmp_path: Path, server: LoopbackMastodon
+    db: Path, server: LoopbackMastodon
 ) -> None:
-    db = tmp_path / "inbox.db"
     store = Store(db)
     account = store.add_account(
         AccountInfo("mastodon", server.url, "110000000000000001", "teashop")
@@ -144,9 +154,10 @@ def test_one_laptop_fetches_and_the_other_takes_over_from_its_cursor(
             laptop.engine.stop()
     # The second laptop started from the first one's cursor: no back-fill from scratch.
     [take_over, *_] = second.notifications()
-    assert take_over.url.params.get("min_id") == "2007" or take_over.url.params.get(
-        "since_id"
-    ) == "2007", take_over.url
+    assert (
+        take_over.url.params.get("min_id") == "2007"
+        or take_over.url.params.get("since_id") == "2007"
+    ), take_over.url
     # No gap, no duplicate: every notification's status stored once.
     for remote_id in ("1000", "1090", "1092", "1100", "1110", "1120", "1130", "1140", "1150"):
         assert stored(remote_id), remote_id

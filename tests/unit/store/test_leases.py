@@ -1,8 +1,9 @@
-"""Leases between laptops: two Stores on one database file are two laptops.
+"""Leases between laptops: two Stores on one database are two laptops.
 
-Named leases (the one fetcher of an account) and outbox row leases (the one sender of a
-row): taken by one holder at a time, free again when it ends, at once when the holder
-is a dead process of this host, and never taken from a live holder.
+On both backends (a SQLite file; a PostgreSQL database on the session's cluster). Named
+leases (the one fetcher of an account) and outbox row leases (the one sender of a row):
+taken by one holder at a time, free again when it ends, at once when the holder is a dead
+process of this host, and never taken from a live holder.
 """
 
 from __future__ import annotations
@@ -24,9 +25,13 @@ TTL = timedelta(seconds=60)
 
 
 @pytest.fixture
-def laptops(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[Store, Store]]:
-    a = Store(tmp_path / "inbox.db", clock=clock)
-    b = Store(tmp_path / "inbox.db", clock=clock)
+def laptops(
+    backend: str, tmp_path: Path, clock: FakeClock, request: pytest.FixtureRequest
+) -> Iterator[tuple[Store, Store]]:
+    """Two laptops: two Stores on one SQLite file, or on one PostgreSQL database."""
+    dsn = request.getfixturevalue("pg_dsn") if backend == "postgresql" else None
+    a = Store(tmp_path / "inbox.db", clock=clock, dsn=dsn)
+    b = Store(tmp_path / "inbox.db", clock=clock, dsn=dsn)
     yield a, b
     a.close()
     b.close()
@@ -140,6 +145,7 @@ def leases_seconds() -> float:
     return OUTBOX_LEASE.total_seconds()
 
 
-def test_sqlite_claims_without_row_locks(laptops: tuple[Store, Store]) -> None:
+def test_postgresql_claims_with_row_locks(laptops: tuple[Store, Store], backend: str) -> None:
+    """FOR UPDATE SKIP LOCKED is used exactly where the backend has it."""
     a, _ = laptops
-    assert not leases.is_postgres(a)
+    assert leases.is_postgres(a) == (backend == "postgresql")
