@@ -84,7 +84,9 @@ def test_block_survives_a_crash_once_and_undo_unblocks(bsky_network, engine) -> 
     assert record["value"]["subject"] == spammer.did
 
     def crash(e) -> None:  # the PDS wrote the block; we died before marking the row
-        e.store.conn.execute("UPDATE outbox SET status = 'sending' WHERE id = ?", (item_id,))
+        e.store.conn.execute(  # held by an engine that is gone
+            "UPDATE outbox SET status = 'sending', claimed_by = '' WHERE id = ?", (item_id,)
+        )
         e.store.outbox.recover()
 
     engine.call(crash)

@@ -95,7 +95,9 @@ def test_a_crash_between_send_and_mark_leaves_one_block(engine, attach, fake) ->
     assert engine.call(deliver_due) == 1
 
     def crash(e) -> None:  # the server blocked; we died before marking the row
-        e.store.conn.execute("UPDATE outbox SET status = 'sending' WHERE id = ?", (item_id,))
+        e.store.conn.execute(  # held by an engine that is gone
+            "UPDATE outbox SET status = 'sending', claimed_by = '' WHERE id = ?", (item_id,)
+        )
         e.store.outbox.recover()
 
     engine.call(crash)
