@@ -16,7 +16,6 @@ from inbox.core.errors import ConfigError
 from inbox.core.models import Account
 from inbox.engine import Engine, accounts, ops
 from inbox.networks import registry
-from inbox.networks.base import AppCredentials
 from inbox.profile import Profile
 from inbox.store import Store
 
@@ -90,9 +89,7 @@ async def _sign_in(store: Store, args: argparse.Namespace) -> tuple[Any, str]:
         raise ConfigError("--instance is empty")
     if args.client_id.strip():  # an app the user registered themselves (X)
         secret = sys.stdin.readline().strip() if args.client_secret_stdin else ""
-        accounts.StoreApps(store, args.network).save(
-            AppCredentials(instance, args.client_id.strip(), secret)
-        )
+        accounts.remember_own_app(store, args.network, instance, args.client_id, secret)
     token = None
     if args.token_stdin:
         token = sys.stdin.readline().strip()

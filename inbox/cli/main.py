@@ -59,9 +59,10 @@ def build_parser(with_verbs: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--shot-of",
-        choices=("deck", "calendar"),
+        choices=("deck", "calendar", "reply"),
         default="deck",
-        help="what --screenshot shows: the deck (default) or the publishing calendar",
+        help="what --screenshot shows: the deck (default), the publishing calendar, or a "
+        "reply just sent from the reply box",
     )
     parser.add_argument("--compose", action="store_true", help="open the composer for a new post")
     parser.add_argument(

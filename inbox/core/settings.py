@@ -47,9 +47,10 @@ _DECLARED = (
     ),
     Setting(
         "sync.poll_interval_s",
-        (int, float),
-        60.0,
-        "Seconds between checks for new messages when a network does not stream.",
+        (int, float, NONE),
+        None,
+        "Seconds between checks for new messages when a network does not stream (empty: "
+        "each network's own pace, 30 to 60 s).",
     ),
     Setting("sync.streaming", bool, True, "Use the network's streaming API where it has one."),
     Setting(

@@ -116,8 +116,11 @@ async def sign_in(
     open_browser: Callable[[str], object],
     ask_code: Callable[[str], Awaitable[str]] | None = None,
     token: str | None = None,
+    **sign_in_options: Any,
 ) -> tuple[AccountInfo, str]:
     """Sign in to network at instance the network's way; returns who it is and the token.
+
+    sign_in_options: extra arguments of the network's sign-in (tests: X's redirect port).
 
     Raises:
         NotSupported: the network cannot be signed in to from the app.
@@ -132,7 +135,24 @@ async def sign_in(
         apps=StoreApps(store, network),
         ask_code=ask_code,
         token=token,
+        **sign_in_options,
     )
+
+
+def remember_own_app(
+    store: Store, network: str, instance: str, client_id: str, secret: str
+) -> None:
+    """Keep the Client ID of an app the user registered (X) for this and later sign-ins;
+    a confidential client's secret goes to the keyring with it, never to the store."""
+    client_id = client_id.strip()
+    if not client_id:
+        raise ConfigError(f"Enter your {registry.label(network)} app's Client ID first")
+    StoreApps(store, network).save(AppCredentials(instance, client_id, secret.strip()))
+
+
+def own_app(store: Store, network: str, instance: str) -> AppCredentials | None:
+    """The app the user registered for network at instance, if any (for the form)."""
+    return StoreApps(store, network).load(instance)
 
 
 async def add_account(
@@ -142,20 +162,32 @@ async def add_account(
     open_browser: Callable[[str], object],
     ask_code: Callable[[str], Awaitable[str]] | None = None,
     token: str | None = None,
+    app: tuple[str, str] | None = None,
+    sign_in_options: dict[str, Any] | None = None,
     **options: Any,
 ) -> Account:
     """The window's "Add account" and "Sign in again": sign in, save, connect, start syncing.
 
+    app: (Client ID, secret) of the user's own app, for networks that take one (X).
     Runs on the engine thread (engine.submit); the browser opens from there.
     """
     from inbox.engine import loops
 
+    if app is not None:
+        remember_own_app(engine.store, network, instance, *app)
     http = options.pop("http", None)
     async with httpx.AsyncClient(
         transport=options.pop("transport", None), timeout=httpx.Timeout(30.0, connect=10.0)
     ) as own:
         info, token = await sign_in(
-            engine.store, http or own, network, instance, open_browser, ask_code, token
+            engine.store,
+            http or own,
+            network,
+            instance,
+            open_browser,
+            ask_code,
+            token,
+            **(sign_in_options or {}),
         )
     account = save_account(engine.store, info, token)
     old = engine.adapters.pop(account.id, None)

@@ -21,6 +21,7 @@ from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
 from inbox.core.events import AccountStatus, ErrorEvent
 from inbox.engine import monitoring, publishing
 from inbox.engine.sync import sync_account
+from inbox.networks import registry
 from inbox.networks.base import LiveAdapter
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ OUTBOX_TASK = "outbox"
 class LoopSettings:
     """Timing of the loops; read from the profile's settings by from_store."""
 
-    poll_interval: float = 60.0
+    poll_interval: float | None = None  # None: the network's own (Capabilities.poll_interval)
     max_poll_interval: float = 600.0
     error_backoff_max: float = 900.0
     stream: bool = True
@@ -46,10 +47,21 @@ class LoopSettings:
     @classmethod
     def from_store(cls, engine: Engine) -> LoopSettings:
         store = engine.store
+        chosen = store.setting("sync.poll_interval_s")
         return cls(
-            poll_interval=float(store.setting("sync.poll_interval_s")),
+            poll_interval=float(chosen) if chosen is not None else None,
             stream=bool(store.setting("sync.streaming")),
         )
+
+    def interval_for(self, engine: Engine, account_id: int) -> float:
+        """The account's poll interval: the user's setting, else its network's default."""
+        if self.poll_interval is not None:
+            return self.poll_interval
+        try:
+            network = engine.store.account(account_id).network
+            return registry.capabilities(network).poll_interval
+        except InboxError:  # an account or network gone since: the common default
+            return 60.0
 
 
 async def sync_once(engine: Engine, account_id: int) -> bool:
@@ -66,7 +78,8 @@ async def account_loop(
 ) -> None:
     """Keep one account in sync until it needs sign-in or the task is cancelled."""
     cfg = settings or LoopSettings()
-    interval = cfg.poll_interval
+    base = cfg.interval_for(engine, account_id)
+    interval = base
     failures = 0
     polls_since_stream = cfg.stream_retry_polls
     while True:
@@ -83,7 +96,7 @@ async def account_loop(
                 await _listen(engine, account_id, adapter)
             got_new = await sync_once(engine, account_id)
             failures = 0
-            interval = cfg.poll_interval if got_new else min(interval * 1.5, cfg.max_poll_interval)
+            interval = base if got_new else min(interval * 1.5, cfg.max_poll_interval)
             delay = interval
         except AuthExpired:
             log.info("account %s needs sign-in; its loop stops", account_id)
@@ -92,11 +105,11 @@ async def account_loop(
             delay = max(exc.retry_after, 1.0)
         except NetworkError:
             failures += 1
-            delay = min(cfg.poll_interval * 2 ** (failures - 1), cfg.error_backoff_max)
+            delay = min(base * 2 ** (failures - 1), cfg.error_backoff_max)
         except InboxError as exc:  # a bug-free but unexpected refusal: report, keep going
             log.warning("sync of account %s failed: %s", account_id, exc)
             failures += 1
-            delay = min(cfg.poll_interval * 2 ** (failures - 1), cfg.error_backoff_max)
+            delay = min(base * 2 ** (failures - 1), cfg.error_backoff_max)
         polls_since_stream += 1
         await sleep(delay)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from inbox.core.clock import from_iso
@@ -91,6 +91,13 @@ def _key_window(engine: Engine, item: OutboxItem) -> timedelta | None:
     return caps.idempotency_window if caps is not None else None
 
 
+def _queued_at(item: OutboxItem) -> datetime | None:
+    try:
+        return from_iso(item.created_at) if item.created_at else None
+    except ValueError:
+        return None
+
+
 @handler("reply")
 async def _reply(engine: Engine, item: OutboxItem) -> Sent:
     """Payload: text, visibility, spoiler_text; replies to the conversation's last inbound."""
@@ -112,6 +119,7 @@ async def _reply(engine: Engine, item: OutboxItem) -> Sent:
             spoiler_text=str(payload.get("spoiler_text", "")),
             # A network without idempotency keys (X) looks for a lost send before a retry.
             extra={"attempt": str(item.attempts)},
+            queued_at=_queued_at(item),
         )
     )
     # Into the conversation before the row is acknowledged: a crash in between
@@ -142,5 +150,6 @@ async def _post(engine: Engine, item: OutboxItem) -> Sent:
         media_files=files,
         scheduled_at=from_iso(str(scheduled)) if scheduled else None,
         extra={"attempt": str(item.attempts)},
+        queued_at=_queued_at(item),
     )
     return await adapter.send(outgoing)

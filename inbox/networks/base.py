@@ -72,6 +72,7 @@ class Outgoing:
     media_files: tuple[str, ...] = ()  # local paths to upload
     scheduled_at: datetime | None = None  # hand over to the network's own scheduler
     extra: dict[str, str] = field(default_factory=dict)
+    queued_at: datetime | None = None  # when the user sent it (the same on every retry)
 
 
 @dataclass(frozen=True)

@@ -70,9 +70,15 @@ class Capabilities:
     backfill: dict[str, float] = field(default_factory=dict)
     # The server can hold a post and publish it at scheduled_at itself.
     server_scheduling: bool = False
+    # Seconds between polls when nothing streams; settings sync.poll_interval_s overrides.
+    poll_interval: float = 60.0
     # How to sign in from the accounts dialog and `accounts add`; None: not from the app.
     sign_in: SignIn | None = None
     sign_in_example: str = ""  # placeholder for where to sign in ("mastodon.social")
+    # Rich text saying where users register their own app: non-empty means the sign-in asks
+    # for that app's Client ID (and a confidential client's secret, kept in the keyring).
+    own_app_help: str = ""
+    token_hint: str = "Access token"  # what the "use a token" field takes
     # Sign-in with a handle and an (app) password instead of a browser; None: not offered.
     password_sign_in: PasswordSignIn | None = None
     sign_in_help: str = ""  # rich text the password sign-in page shows (where to get one)

@@ -37,6 +37,7 @@ class OutboxItem:
     remote_id: str
     remote_url: str
     remote_key: str = ""  # what the remote sees as the idempotency key: random, unique
+    created_at: str = ""  # when it was queued (ISO): networks whose keys carry a time use it
 
 
 def _item(row: sqlite3.Row) -> OutboxItem:
@@ -55,6 +56,7 @@ def _item(row: sqlite3.Row) -> OutboxItem:
         remote_id=row["remote_id"],
         remote_url=row["remote_url"],
         remote_key=row["remote_key"] or row["idempotency_key"],
+        created_at=row["created_at"],
     )
 
 

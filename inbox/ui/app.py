@@ -30,6 +30,10 @@ from inbox.ui.main_window import MainWindow
 log = logging.getLogger(__name__)
 SCREENSHOT_SIZE = QSize(1600, 1000)
 SCREENSHOT_WAIT_MS = 20_000
+SHOT_REPLY = (
+    "So sorry about that, {author.name}! I have refunded the second charge; it shows on "
+    "your statement within 3–5 days. — {agent.name}"
+)
 GIL_SWITCH_S = 0.0005
 
 
@@ -227,6 +231,7 @@ class Screenshot(QObject):
         window.resize(size)  # the layout settles at this width before the shot
         self.code = 0
         self._done = False
+        self._waited = 0
         for view in window.deck.columns():
             view.model.counts_changed.connect(self._maybe)
         QTimer.singleShot(0, self._maybe)  # after the first paint, if already loaded
@@ -249,7 +254,35 @@ class Screenshot(QObject):
             self.window.bound()["calendar"].trigger()
             QTimer.singleShot(300, self._grab_dialog)
             return
+        if self.of == "reply" and first is not None and first.model.rowCount():
+            QTimer.singleShot(300, self._reply)
+            return
         # One more turn of the loop: pending layout requests settle before the grab.
+        QTimer.singleShot(0, self._grab)
+
+    def _reply(self) -> None:
+        """Answer the open conversation the way a user does (reply box, Send), then shoot
+        once the network confirmed it: the thread shows our reply as "sent"."""
+        from inbox.ui.features.reply import ReplyBox
+
+        box = self.window.pane.findChild(ReplyBox)
+        if box is None or not box.isEnabled():
+            self._grab()
+            return
+        from inbox.core import templates
+
+        # As a saved reply fills it: the placeholders become this customer's name and ours.
+        box.editor.setPlainText(templates.render(SHOT_REPLY, box.values()).text)
+        box.send()
+        self._waited = 0
+        QTimer.singleShot(200, self._until_sent)
+
+    def _until_sent(self) -> None:
+        thread = self.window.pane.browser.toPlainText()
+        self._waited += 200
+        if ("sending…" in thread or "(us)" not in thread) and self._waited < 8000:
+            QTimer.singleShot(200, self._until_sent)
+            return
         QTimer.singleShot(0, self._grab)
 
     def _grab_dialog(self) -> None:

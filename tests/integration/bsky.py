@@ -99,7 +99,8 @@ class Person:
         return list(body["records"])
 
 
-def new_person(env: dict[str, str], name: str = "u") -> Person:
+def new_person(env: dict[str, str], name: str = "u", indexed: bool = True) -> Person:
+    """A new account on the local PDS; indexed=True waits until the AppView knows it."""
     pds = env["BSKY_PDS_URL"].replace("localhost", "127.0.0.1")
     handle = f"{name}{secrets.token_hex(4)}.test"
     password = secrets.token_urlsafe(12)
@@ -111,7 +112,7 @@ def new_person(env: dict[str, str], name: str = "u") -> Person:
     assert response.status_code == 200, response.text
     body = response.json()
 
-    def indexed() -> bool:
+    def appview_knows() -> bool:
         """The AppView indexes a new account on its own queue, behind other tests' posts;
         until then reading its profile (as signing in does) answers "Profile not found"."""
         profile = httpx.get(
@@ -122,7 +123,8 @@ def new_person(env: dict[str, str], name: str = "u") -> Person:
         )
         return profile.status_code == 200
 
-    wait_for(f"the AppView to index the new account {handle}", indexed)
+    if indexed:
+        wait_for(f"the AppView to index the new account {handle}", appview_knows)
     return Person(pds, handle, body["did"], password, body["accessJwt"])
 
 

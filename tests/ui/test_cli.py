@@ -49,3 +49,24 @@ def test_a_file_from_a_newer_app_gives_a_clear_message(tmp_path: Path) -> None:
     assert "newer Social Inbox" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_screenshot_of_a_reply_just_sent_goes_through_the_reply_box(tmp_path: Path) -> None:
+    """--shot-of reply answers the top conversation from the reply box and waits for "sent":
+    the README's picture is the real path, and the profile shows what was sent."""
+    out = tmp_path / "reply.png"
+    profile = tmp_path / "demo"
+    done = run("--demo", "--profile", str(profile), "--screenshot", str(out), "--shot-of", "reply")
+    assert done.returncode == 0, done.stderr
+    assert png_size(out) == (1600, 1000)
+    conn = sqlite3.connect(next(profile.rglob("inbox.db")))
+    rows = conn.execute(
+        """SELECT o.status, o.payload_json, m.text FROM outbox o
+           JOIN messages m ON m.conversation_id = o.conversation_id AND m.direction = 'out'
+           WHERE o.kind = 'reply' AND o.payload_json LIKE '%refunded the second charge%'"""
+    ).fetchall()
+    conn.close()
+    assert len(rows) == 1
+    status, _payload, text = rows[0]
+    assert status == "done"
+    assert "{" not in text and "— Alex Rivera" in text  # placeholders filled for this customer

@@ -92,7 +92,21 @@ class BlueskyAdapter:
     # -- protocol ----------------------------------------------------------------------
 
     async def verify(self) -> AccountInfo:
-        profile = await self.xrpc.get("app.bsky.actor.getProfile", {"actor": self.me.did})
+        """Who the account is: its profile from the AppView, else the PDS's own session.
+
+        The AppView indexes a new account on its own queue; until then getProfile answers
+        "Profile not found" (400 InvalidRequest). The PDS always knows its own account, so
+        getSession names it (handle and DID, no display name yet) and sign-in succeeds.
+        """
+        try:
+            profile = await self.xrpc.get("app.bsky.actor.getProfile", {"actor": self.me.did})
+        except XrpcFailed as exc:
+            if exc.error not in ("InvalidRequest", "NotFound", "ProfileNotFound"):
+                raise
+            mine = await self.xrpc.get("com.atproto.server.getSession")
+            if isinstance(mine, dict):  # no displayName or avatar: the AppView has none yet
+                mine = {"did": mine.get("did"), "handle": mine.get("handle")}
+            profile = mine
         try:
             return mapping.account_info(profile, self.xrpc.service)
         except BadPayload as exc:
@@ -414,7 +428,9 @@ class BlueskyAdapter:
         embed = await self._images(outgoing)
         if embed is not None:
             record["embed"] = embed
-        rkey = outgoing.extra.get("rkey") or records.rkey_for(outgoing.idempotency_key)
+        rkey = outgoing.extra.get("rkey") or records.rkey_for(
+            outgoing.idempotency_key, outgoing.queued_at
+        )
         return await self.create_post(record, rkey)
 
     async def create_post(self, record: dict[str, Any], rkey: str) -> Sent:

@@ -1,6 +1,7 @@
 """Sign-in with an app password, and finding an account's PDS from its handle.
 
-handle → DID (`https://<handle>/.well-known/atproto-did`, else the resolver's
+handle → DID (the DNS TXT record `_atproto.<handle>` = `did=…`, else
+`https://<handle>/.well-known/atproto-did`, else the resolver's
 `com.atproto.identity.resolveHandle`) → DID document (PLC directory for did:plc,
 `/.well-known/did.json` for did:web) → the `#atproto_pds` service endpoint.
 A service URL given by the user (self-hosted PDS, a local test network) is used
@@ -57,17 +58,48 @@ def service_url(text: str) -> str:
     return text
 
 
-async def resolve_did(http: httpx.AsyncClient, handle: str, resolver: str = RESOLVER) -> str:
+async def txt_did(handle: str, nameserver: str = "") -> str:
+    """The DID in the handle's `_atproto` TXT record, or "" when there is none.
+
+    nameserver: "host:port" to ask instead of the system's resolvers (tests, split DNS).
+    dnspython is imported here, at sign-in only (about 60 ms).
+    """
+    import dns.asyncresolver
+    import dns.exception
+
+    resolver = dns.asyncresolver.Resolver(configure=not nameserver)
+    if nameserver:
+        host, _, port = nameserver.rpartition(":")
+        resolver.nameservers = [host.strip("[]")]
+        resolver.port = int(port)
+    try:
+        answer = await resolver.resolve(f"_atproto.{handle}", "TXT", lifetime=5.0)
+    except (dns.exception.DNSException, OSError, ValueError):
+        return ""  # no such record, no DNS (offline), a broken system resolver config
+    found = set()
+    for record in answer:
+        text = b"".join(record.strings).decode("utf-8", "replace").strip()
+        if text.startswith("did=") and _DID.match(text[4:]):
+            found.add(text[4:])
+    return found.pop() if len(found) == 1 else ""  # two different DIDs: trust neither
+
+
+async def resolve_did(
+    http: httpx.AsyncClient, handle: str, resolver: str = RESOLVER, nameserver: str = ""
+) -> str:
     """The DID a handle points at; raises ConfigError when nothing knows the handle."""
     if not is_handle(handle):
         raise ConfigError(f"{handle!r} is not a Bluesky handle (like alice.bsky.social)")
+    did = await txt_did(handle, nameserver)
+    if did:
+        return did
     try:
         response = await http.get(f"https://{handle}/.well-known/atproto-did", timeout=10.0)
         did = response.text.strip() if response.status_code == 200 else ""
         if _DID.match(did):
             return did
     except httpx.HTTPError:
-        pass  # most handles are DNS TXT records: ask the resolver
+        pass  # no web record either: ask the resolver
     try:
         body = await Xrpc(http, resolver).get(
             "com.atproto.identity.resolveHandle", {"handle": handle}, auth=False
@@ -114,10 +146,14 @@ async def did_document(http: httpx.AsyncClient, did: str, plc: str = PLC_DIRECTO
 
 
 async def find_pds(
-    http: httpx.AsyncClient, handle: str, resolver: str = RESOLVER, plc: str = PLC_DIRECTORY
+    http: httpx.AsyncClient,
+    handle: str,
+    resolver: str = RESOLVER,
+    plc: str = PLC_DIRECTORY,
+    nameserver: str = "",
 ) -> str:
     """handle → DID → DID document → PDS URL."""
-    did = await resolve_did(http, handle, resolver)
+    did = await resolve_did(http, handle, resolver, nameserver)
     pds = pds_of(await did_document(http, did, plc))
     if pds is None:
         raise ConfigError(f"The DID document of {handle} names no PDS")
@@ -132,6 +168,7 @@ async def sign_in(
     *,
     resolver: str = RESOLVER,
     plc: str = PLC_DIRECTORY,
+    nameserver: str = "",
 ) -> Session:
     """createSession once with an app password; the session goes to the keyring.
 
@@ -151,7 +188,7 @@ async def sign_in(
     elif "@" in identifier:
         base = ENTRYWAY  # an e-mail address cannot be resolved; the entryway knows it
     else:
-        base = await find_pds(http, identifier, resolver, plc)
+        base = await find_pds(http, identifier, resolver, plc, nameserver)
     xrpc = Xrpc(http, base)
     try:
         body = await xrpc.post(
@@ -208,7 +245,8 @@ async def sign_in_account(
     """The registry's password sign-in: (who it is, the session JSON for the keyring).
 
     service: a PDS URL kept exactly as given; None finds the PDS from the handle.
-    resolve: resolver / plc URLs for handle resolution (tests, self-hosted networks).
+    resolve: resolver / plc URLs and a DNS nameserver ("host:port") for handle
+    resolution (tests, self-hosted networks).
     """
     from inbox.networks.bluesky.adapter import BlueskyAdapter
 

@@ -36,13 +36,23 @@ def is_tid(text: str) -> bool:
     return len(text) == 13 and all(c in S32 for c in text) and text[0] in "234567abcdefghij"
 
 
-def rkey_for(idempotency_key: str) -> str:
-    """The record key of an outbox row: the same for every retry of that row."""
+def rkey_for(idempotency_key: str, queued_at: datetime | None = None) -> str:
+    """The record key of an outbox row: the same for every retry of that row.
+
+    A real TID: the time the user sent it (the row's queued time, in µs, fixed for every
+    retry), with the sub-millisecond digits and the clock id taken from the key so that
+    two rows queued in the same millisecond never share an rkey. Without a time (old rows)
+    the key alone picks a moment in 2023–2024: still a valid TID that is never in the future.
+    """
     if is_tid(idempotency_key):
         return idempotency_key
     digest = hashlib.sha256(idempotency_key.encode("utf-8")).digest()
+    clock_id = int.from_bytes(digest[8:10], "big")
+    if queued_at is not None and queued_at.tzinfo is not None:
+        millis = int(queued_at.timestamp() * 1000)
+        return tid(millis * 1000 + int.from_bytes(digest[:2], "big") % 1000, clock_id)
     micros = _TID_FROM + int.from_bytes(digest[:8], "big") % _TID_SPAN
-    return tid(micros, int.from_bytes(digest[8:10], "big"))
+    return tid(micros, clock_id)
 
 
 def image_mime(data: bytes) -> str | None:

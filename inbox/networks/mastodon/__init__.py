@@ -38,6 +38,7 @@ CAPABILITIES = registry.Capabilities(
     sign_in=oauth.sign_in_account,
     demo=_demo,
     sign_in_example="mastodon.social",
+    token_hint="Access token from Preferences → Development",
     search="#hashtags on every server; words and names only where the server offers "
     "full-text search (and only posts whose authors allow it)",
     global_ids=False,  # status ids are per server

@@ -37,6 +37,7 @@ from inbox.ui.main_window import MainWindow
 # How the dialog opens the system browser, and extra adapter options (tests: a fake server).
 OPEN_BROWSER: Callable[[str], object] = webbrowser.open
 ADAPTER_OPTIONS: dict[str, Any] = {}
+SIGN_IN_OPTIONS: dict[str, Any] = {}  # extra sign-in arguments (tests: a free redirect port)
 NEEDS_SIGNIN = engine_accounts.NEEDS_SIGNIN
 
 
@@ -44,6 +45,7 @@ class _Relay(QObject):
     """Carries a finished engine future to the GUI thread (queued signal)."""
 
     done = Signal(object)
+    saved_app = Signal(object)
 
 
 class AddAccountDialog(QDialog):
@@ -65,6 +67,9 @@ class AddAccountDialog(QDialog):
         self.network = caps.name if caps is not None else network
         label = caps.label if caps is not None else network
         example = caps.sign_in_example if caps is not None else ""
+        own_app_help = caps.own_app_help if caps is not None else ""
+        if own_app_help and not instance:
+            instance = example  # one API host for everyone: nothing to type
         self._example = example
         self.engine = engine
         self.account: Account | None = None
@@ -81,7 +86,14 @@ class AddAccountDialog(QDialog):
         self.browser_button.clicked.connect(lambda: self._start(None))
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText("Access token from Preferences → Development")
+        self.token.setPlaceholderText(caps.token_hint if caps is not None else "Access token")
+        # Networks where each team registers its own app (X): its Client ID and secret.
+        self.client_id = QLineEdit()
+        self.client_id.setPlaceholderText("OAuth 2.0 Client ID")
+        self.client_secret = QLineEdit()
+        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.client_secret.setPlaceholderText("only for a confidential client")
+        self.app_box: QGroupBox | None = None
         self.token_button = QPushButton("Add with this token")
         self.token_button.clicked.connect(lambda: self._start(self.token.text().strip()))
         self.status = QLabel(
@@ -92,6 +104,17 @@ class AddAccountDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Server", self.instance)
+        if own_app_help:
+            self.app_box = QGroupBox(f"Your {label} app")
+            app_layout = QFormLayout(self.app_box)
+            help_label = QLabel(own_app_help)
+            help_label.setWordWrap(True)
+            help_label.setTextFormat(Qt.TextFormat.RichText)
+            app_layout.addRow(help_label)
+            app_layout.addRow("Client ID", self.client_id)
+            app_layout.addRow("Client secret", self.client_secret)
+            self._fill_saved_app(instance)
+            self.client_id.setFocus()
         token_box = QGroupBox("Or use an access token")
         token_layout = QFormLayout(token_box)
         token_layout.addRow("Token", self.token)
@@ -100,6 +123,8 @@ class AddAccountDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        if self.app_box is not None:
+            layout.addWidget(self.app_box)
         layout.addWidget(self.browser_button)
         layout.addWidget(token_box)
         layout.addWidget(self.status)
@@ -113,20 +138,54 @@ class AddAccountDialog(QDialog):
         if token == "":
             self.status.setText("Paste a token first, or sign in with the browser.")
             return
+        app = None
+        if self.app_box is not None and token is None:
+            client_id = self.client_id.text().strip()
+            if not client_id:
+                self.status.setText("Enter your app's Client ID first (see above).")
+                self.client_id.setFocus()
+                return
+            app = (client_id, self.client_secret.text())
         self._busy(True)
         self.status.setText(
             "Checking the token…" if token else "Waiting for you to approve in the browser…"
         )
         options = dict(ADAPTER_OPTIONS)
+        extra = dict(SIGN_IN_OPTIONS)
         self._future = self.engine.submit(
             lambda e: engine_accounts.add_account(
-                e, self.network, instance, OPEN_BROWSER, token=token, **options
+                e,
+                self.network,
+                instance,
+                OPEN_BROWSER,
+                token=token,
+                app=app,
+                sign_in_options=extra,
+                **options,
             )
         )
         self._future.add_done_callback(self._relay.done.emit)
 
+    def _fill_saved_app(self, instance: str) -> None:
+        """Sign in again / a second account: the Client ID saved last time, filled in."""
+        if not instance:
+            return
+        network = self.network
+        future = self.engine.submit(lambda e: engine_accounts.own_app(e.store, network, instance))
+        self._relay.saved_app.connect(self._show_saved_app)
+        future.add_done_callback(self._relay.saved_app.emit)
+
+    def _show_saved_app(self, future: concurrent.futures.Future[Any]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return  # no keyring entry readable: the user types it
+        saved = future.result()
+        if saved is not None and not self.client_id.text():
+            self.client_id.setText(saved.client_id)
+            self.client_secret.setText(saved.client_secret)
+
     def _busy(self, busy: bool) -> None:
-        for widget in (self.instance, self.browser_button, self.token, self.token_button):
+        widgets = (self.instance, self.browser_button, self.token, self.token_button)
+        for widget in (*widgets, self.client_id, self.client_secret):
             widget.setEnabled(not busy)
 
     def _finish(self, future: concurrent.futures.Future[Any]) -> None:

@@ -10,6 +10,7 @@ import contextlib
 import json
 import struct
 import zlib
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -62,6 +63,21 @@ def test_tids_are_stable_per_key_and_valid() -> None:
     assert a == records.rkey_for("row-1") and a != b
     assert records.is_tid(a) and records.is_tid(b)
     assert records.rkey_for(a) == a  # a key that already is a TID is kept
+
+
+def test_an_rkey_is_a_tid_of_the_moment_the_user_sent_it() -> None:
+    """A TID is µs since 1970 << 10 | clock id, base32-sortable: decode it back."""
+    sent = datetime(2026, 11, 30, 9, 15, 42, 123000, tzinfo=UTC)
+    key = records.rkey_for("c0ffee" * 5, sent)
+    assert records.is_tid(key) and key == records.rkey_for("c0ffee" * 5, sent)  # every retry
+    value = 0
+    for char in key:
+        value = value * 32 + records.S32.index(char)
+    micros = value >> 10
+    assert sent.timestamp() * 1e6 <= micros < sent.timestamp() * 1e6 + 1000
+    # Two rows queued in the same millisecond get different keys; later rows sort later.
+    assert records.rkey_for("other-row", sent) != key
+    assert records.rkey_for("c0ffee" * 5, sent.replace(second=43)) > key
 
 
 def _png_with_text() -> bytes:

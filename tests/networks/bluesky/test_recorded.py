@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from inbox.core.clock import FakeClock
-from inbox.core.errors import AuthExpired, NetworkError, RateLimited
+from inbox.core.errors import AuthExpired, NetworkError, RateLimited, RemoteRejected
 from inbox.core.models import AccountInfo, Direction, Kind, reply_key
 from inbox.networks.base import DMS, MENTIONS, OWN, Outgoing
 from inbox.networks.bluesky import BlueskyAdapter
@@ -395,3 +395,34 @@ def test_our_own_replies_from_other_clients_come_back() -> None:
     assert json.loads(page.next_cursor) == {"newest": "3lown00000003"}
     [request] = pds.calls("com.atproto.repo.listRecords")
     assert request.url.params["repo"] == SHOP
+
+
+def test_a_new_account_the_appview_has_not_indexed_signs_in_from_its_session() -> None:
+    """getProfile says "Profile not found" for minutes after an account is made;
+    the PDS's getSession names it, so signing in does not fail."""
+    pds = Pds(
+        {
+            "app.bsky.actor.getProfile": lambda r: httpx.Response(
+                400, json=recorded("profileNotFound.json")
+            ),
+            "com.atproto.server.getSession": recorded("getSession.json"),
+        }
+    )
+    info = run(adapter(pds).verify())
+    assert (info.handle, info.remote_id, info.instance) == ("teashop.test", SHOP, PDS)
+    assert info.display_name == ""
+    assert len(pds.calls("com.atproto.server.getSession")) == 1
+
+
+def test_another_refusal_of_the_profile_is_not_hidden() -> None:
+    pds = Pds(
+        {
+            "app.bsky.actor.getProfile": lambda r: httpx.Response(
+                400, json={"error": "BlockedActor", "message": "Requester is blocked by actor"}
+            ),
+            "com.atproto.server.getSession": recorded("getSession.json"),
+        }
+    )
+    with pytest.raises(RemoteRejected, match="blocked by actor"):
+        run(adapter(pds).verify())
+    assert pds.calls("com.atproto.server.getSession") == []

@@ -43,7 +43,7 @@ def test_undeclared_names_and_wrong_types_raise(tmp_path) -> None:
             store.set_setting("publishing.member_id", 3)
         with pytest.raises(ConfigError, match=r"sync\.streaming takes bool"):
             store.set_setting("sync.streaming", "yes")
-        assert store.setting("sync.poll_interval_s") == 60.0  # the declared default
+        assert store.setting("sync.poll_interval_s") is None  # the network's own default
         store.set_setting("sync.poll_interval_s", 30)
         assert store.setting("sync.poll_interval_s") == 30
     finally:

@@ -55,7 +55,9 @@ def engine(tmp_path: Path, clock):
     e.stop()
 
 
-def run_loop(engine, make_message, script, rounds: int) -> list[float]:
+def run_loop(
+    engine, make_message, script, rounds: int, network: str = "replay", chosen: float | None = 60
+) -> list[float]:
     waits: list[float] = []
 
     async def sleep(seconds: float) -> None:
@@ -64,9 +66,10 @@ def run_loop(engine, make_message, script, rounds: int) -> list[float]:
             raise Stop
 
     def go(e):
-        account = e.store.add_account(AccountInfo("replay", "x", "1", "me"))
+        account = e.store.add_account(AccountInfo(network, "x", "1", "me"))
         e.adapters[account.id] = Scripted(script)
-        return loops.account_loop(e, account.id, loops.LoopSettings(poll_interval=60), sleep=sleep)
+        cfg = loops.LoopSettings(poll_interval=chosen)
+        return loops.account_loop(e, account.id, cfg, sleep=sleep)
 
     with contextlib.suppress(Stop):
         engine.call(go)
@@ -77,6 +80,18 @@ def test_polling_backs_off_while_idle_and_resets_on_news(engine, make_message) -
     news = Page((make_message(key="n"),), "1")
     waits = run_loop(engine, make_message, [Page((), None), Page((), None), news], rounds=4)
     assert waits == [90.0, 135.0, 60.0, 90.0]
+
+
+def test_with_no_interval_chosen_each_network_polls_at_its_own_pace(engine, make_message) -> None:
+    def news(key: str) -> list[Page]:
+        return [Page((make_message(key=key),), key)]
+
+    bluesky = run_loop(engine, make_message, news("a"), rounds=1, network="bluesky", chosen=None)
+    assert bluesky == [30.0]  # notifications have no stream: a reply shows within 30 s
+    other = run_loop(engine, make_message, news("b"), rounds=1, network="mastodon", chosen=None)
+    assert other == [60.0]
+    chosen = run_loop(engine, make_message, news("c"), rounds=1, network="bluesky", chosen=45)
+    assert chosen == [45.0]  # the user's setting wins
 
 
 def test_errors_back_off_and_rate_limits_wait_for_the_reset(engine, make_message) -> None:
