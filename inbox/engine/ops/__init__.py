@@ -162,6 +162,7 @@ def undo(engine: Engine, *, initiator: str = "user") -> str:
 from inbox.engine.ops import (  # noqa: E402,F401
     accounts,
     columns,
+    connectors,
     conversations,
     monitoring,
     outbox,
