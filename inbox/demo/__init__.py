@@ -17,9 +17,10 @@ from inbox import assets
 from inbox.core.clock import from_iso
 from inbox.core.events import Changed
 from inbox.core.models import ColumnFilter, Kind
+from inbox.core.monitoring import make_spec
 from inbox.core.sla import SlaPolicy
 from inbox.demo import features
-from inbox.engine import Engine
+from inbox.engine import Engine, monitoring
 from inbox.engine.sync import sync_account
 from inbox.networks import registry
 from inbox.networks.replay import Recording, ReplayAdapter, parse_recording
@@ -52,6 +53,11 @@ COLUMNS = (
     DemoColumn("Community", "Mentions", ColumnFilter(kinds=(Kind.MENTION, Kind.REPLY, Kind.QUOTE))),
     DemoColumn("Community", "Everything newest", ColumnFilter(sort="newest")),
 )
+
+
+# A monitoring column: what people say about the competitor and our hashtag.
+COMPETITORS = DemoColumn("Community", "Competitors", ColumnFilter())
+COMPETITORS_SEARCH = make_spec("Kettleco, #leafkettle", "giveaway")  # every network
 
 
 def load_raw(name: str) -> dict[str, Any]:
@@ -93,6 +99,15 @@ async def _seed(engine: Engine) -> Changed:
         if (team_id, column.name) not in existing:
             store.columns.add(column.name, column.filter, team_id=team_id)
             total |= Changed(columns=True)
+    # Listening beyond our mentions: the competitor and our hashtag, searched on the
+    # networks whose recordings serve search (their own payload shapes).
+    if (team_ids[COMPETITORS.team], COMPETITORS.name) not in existing:
+        search = store.searches.add(COMPETITORS_SEARCH)
+        store.columns.add(
+            COMPETITORS.name, ColumnFilter(search_id=search.id), team_id=team_ids[COMPETITORS.team]
+        )
+        await monitoring.fetch_search(engine, search.id)
+        total |= Changed(columns=True)
     # A day of work through the user's own operations (members, replies, tickets, posts).
     total |= await features.seed_features(engine)
     return total

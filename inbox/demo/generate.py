@@ -373,7 +373,38 @@ def _account(net: Net) -> dict[str, Any]:
         "recorded_at": to_iso(RECORDED_AT),
         "account": info,
         "streams": {"mentions": mentions, "dms": dms},
+        "public": _public(net),
     }
+
+
+# Public posts nobody addressed to us, for the demo's "Competitors" search column: about
+# the competitor (Kettleco), our #leafkettle tag, and tea in general (not found).
+PUBLIC = (
+    "Kettleco sent the wrong tin again. Third time this month, really disappointed.",
+    "Is Kettleco's matcha worth it? Thinking of switching.",
+    "Kettleco just raised every price by 20%. Time to look elsewhere.",
+    "Kettleco support took nine days to answer. Terrible.",
+    "Loving the new #leafkettle oolong this morning",
+    "Gift box from #leafkettle arrived beautifully wrapped",
+    "Kettleco giveaway! Click here for a free year of tea",
+    "Anyone near the river market? Best chai stall in town.",
+    "Kettleco vs the local shop: the local shop wins on freshness.",
+    "My #leafkettle subscription paused itself, anyone else?",
+)
+
+
+def _public(net: Net) -> list[dict[str, Any]]:
+    """Public posts found by searching (their own random stream: the rest is unchanged)."""
+    rng = random.Random(f"public-{net.key}")
+    posts = []
+    for n, text in enumerate(PUBLIC):
+        author = _person(net, rng.choice(FIRST), rng.choice(LAST), 400 + n)
+        when = RECORDED_AT - timedelta(hours=rng.uniform(0.2, 30))
+        post = _item(net, f"public-{n}", "monitoring", author, text, when)
+        post.pop("conversation")
+        posts.append(post)
+    posts.sort(key=lambda m: (m["created_at"], m["id"]))
+    return posts
 
 
 def generate(out: Path = OUT) -> list[Path]:

@@ -106,6 +106,10 @@ def where_clause(flt: ColumnFilter, now: str) -> tuple[str, list[Any]]:
     if flt.kinds:
         clauses.append(f"c.kind IN ({','.join('?' * len(flt.kinds))})")
         params.extend(k.value for k in flt.kinds)
+    elif flt.search_id is None and not flt.include_hidden:
+        # Monitoring items (found by a search, nobody asked us) show in the columns that
+        # ask for them (a search column, the kind ticked) and in search, not in the work.
+        clauses.append(f"c.kind != '{Kind.MONITORING.value}'")
     if flt.team_id is not None:
         clauses.append("c.team_id = ?")
         params.append(flt.team_id)

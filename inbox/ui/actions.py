@@ -125,6 +125,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     # Column
     ActionSpec("new_column", "New column…", "Column", ("Ctrl+Shift+N",)),
+    ActionSpec(
+        "new_search_column",
+        "New search column…",
+        "Column",
+        help="A column that listens beyond your mentions: keywords, #hashtags, names",
+    ),
     ActionSpec("edit_column", "Edit filter…", "Column", help="Edit the current column's filter"),
     ActionSpec("rename_column", "Rename…", "Column", ("F2",), "Rename the current column"),
     ActionSpec("move_left", "Move left", "Column", ("Ctrl+Shift+Left",), "Move the column left", 1),

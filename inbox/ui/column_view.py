@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QFocusEvent
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QCursor, QFocusEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -44,6 +44,52 @@ class ColumnList(QListView):
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
         self.focused.emit()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Copy the visible cards in one call from Qt into Python.
+
+        QListView's own paintEvent calls the delegate once per visible row, and each call
+        from Qt into Python waits for the interpreter lock; while a sync keeps the engine
+        thread busy, a repaint of 8 columns so waited ~70 times. Here a column's repaint is
+        one wait. Rows, selection and hover are the view's own; the cards are the
+        delegate's cached pixmaps.
+        """
+        delegate = self.itemDelegate()
+        model = self.model()
+        if not isinstance(delegate, ConversationDelegate) or not isinstance(model, ColumnModel):
+            super().paintEvent(event)
+            return
+        viewport = self.viewport()
+        first = self.indexAt(QPoint(0, 0))
+        if not first.isValid():
+            return
+        area = event.rect()
+        pal, font = self.palette(), self.font()
+        selection = self.selectionModel()
+        hover = QModelIndex()
+        if viewport.underMouse():
+            hover = self.indexAt(viewport.mapFromGlobal(QCursor.pos()))
+        painter = QPainter(viewport)
+        rect = self.visualRect(first)
+        row = first.row()
+        while rect.top() < viewport.height():
+            summary = model.summary(row)
+            if summary is None:
+                break
+            if rect.intersects(area):
+                index = model.index(row, 0)
+                delegate.paint_card(
+                    painter,
+                    rect,
+                    pal,
+                    font,
+                    summary,
+                    selected=selection.isSelected(index),
+                    hovered=index == hover,
+                )
+            row += 1
+            rect = rect.translated(0, rect.height())
+        painter.end()
 
 
 class ColumnView(QFrame):
@@ -164,10 +210,27 @@ class ColumnView(QFrame):
         self.stack.addWidget(self.list)
         self.stack.addWidget(self.empty)
 
+        # A search column says what it listens for and where its last fetch stands.
+        self.search_id: int | None = None
+        self.source = QLabel()
+        self.source.setObjectName("columnSource")
+        self.source.setWordWrap(True)
+        self.source.setContentsMargins(14, 0, 8, 6)
+        self.source.setTextFormat(Qt.TextFormat.PlainText)
+        self.source.setVisible(False)
+        self.fetch_state = QLabel()
+        self.fetch_state.setObjectName("columnFetchState")
+        self.fetch_state.setWordWrap(True)
+        self.fetch_state.setContentsMargins(14, 0, 8, 6)
+        self.fetch_state.setTextFormat(Qt.TextFormat.PlainText)
+        self.fetch_state.setVisible(False)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(header)
+        layout.addWidget(self.source)
+        layout.addWidget(self.fetch_state)
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         line.setObjectName("columnRule")
@@ -192,6 +255,18 @@ class ColumnView(QFrame):
         """Take a stored column's name and filter (after an edit or a restart)."""
         self.set_name(column.name)
         self.model.set_filter(column.filter)
+
+    def set_source(self, source: str, state: str = "", error: bool = False) -> None:
+        """Under the name: what a search column listens for, and its fetch state in words
+        ("fetching…", "fetched 5m ago", "⚠ X: your X plan does not include search").
+        An empty source hides both (an ordinary column)."""
+        self.source.setText(source)
+        self.source.setVisible(bool(source))
+        self.fetch_state.setText(f"⚠ {state}" if error and state else state)
+        self.fetch_state.setVisible(bool(source) and bool(state))
+        self.fetch_state.setEnabled(error)  # muted unless something is wrong
+        self.source.setEnabled(False)  # muted text colour
+        self.setToolTip(f"{source}\n{state}" if source else "")
 
     def set_width(self, name: str) -> None:
         """narrow / medium / wide: the column's least width; it may grow by GROW."""

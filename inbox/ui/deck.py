@@ -9,15 +9,20 @@ from datetime import datetime
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMessageBox, QScrollArea, QWidget
 
-from inbox.core.events import Changed
+from inbox.core.clock import from_iso
+from inbox.core.errors import NotFound
+from inbox.core.events import Changed, SearchStatus
 from inbox.core.models import Column, ColumnFilter
+from inbox.core.monitoring import FetchState
 from inbox.engine.ops.columns import filter_args
+from inbox.engine.ops.monitoring import spec_args
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.column_model import ColumnModel
 from inbox.ui.column_view import WIDTHS, ColumnView
 from inbox.ui.deck_empty import USUAL_COLUMNS, EmptyDeck
-from inbox.ui.filter_dialog import FilterDialog
+from inbox.ui.filter_dialog import FilterDialog, SearchDialog
+from inbox.ui.fmt import network_label, relative_time
 
 COLUMNS_CHANGED = Changed(columns=True)
 WIDTHS_SETTING = "deck.column_widths"
@@ -78,6 +83,7 @@ class Deck(QScrollArea):
         self._flush_timer.setInterval(CHANGE_BATCH_MS)
         self._flush_timer.timeout.connect(self._flush_changes)
         bridge.changed.connect(self.on_changed)
+        bridge.search_status.connect(self._on_search_status)
         self.reload_columns()
 
     # -- reading ------------------------------------------------------------------
@@ -146,10 +152,41 @@ class Deck(QScrollArea):
                 found = self._make_view(column)
             else:
                 found.apply(self._scoped(column))
+            self._show_source(found, column.filter.search_id)
             views.append(found)
         self._views = views
         self._relayout()
         self.layout_changed.emit()
+
+    def _show_source(
+        self, view: ColumnView, search_id: int | None, fetch: FetchState | None = None
+    ) -> None:
+        """A search column's terms, networks and fetch state in its header."""
+        view.search_id = search_id
+        if search_id is None:
+            view.set_source("")
+            return
+        try:
+            search = self.store.searches.get(search_id)
+        except NotFound:
+            view.set_source("Search: (removed)")
+            return
+        spec, state = search.spec, fetch or search.fetch
+        where = ", ".join(network_label(n) for n in spec.networks) or "every network"
+        source = f"Search: {spec.describe()} · {where}"
+        words = {"new": "not fetched yet", "fetching": "fetching…"}.get(state.state, "")
+        if state.state in ("ok", "error") and state.fetched_at:
+            ago = relative_time(from_iso(state.fetched_at), self._now())
+            words = "fetched just now" if ago == "now" else f"fetched {ago} ago"
+        if state.detail and state.state != "fetching":
+            words = f"{words} · {state.detail}" if state.state == "ok" else state.detail
+        view.set_source(source, words, error=state.state == "error" or bool(state.detail))
+
+    def _on_search_status(self, event: SearchStatus) -> None:
+        for view in self._views:
+            if view.search_id == event.search_id:
+                fetch = FetchState(event.state, event.detail, event.fetched_at)
+                self._show_source(view, event.search_id, fetch)
 
     def shown_team(self) -> int | None:
         """The team whose columns are shown: the chosen one, else the first that has any."""
@@ -226,8 +263,40 @@ class Deck(QScrollArea):
         if dialog.exec():
             self.add_column(dialog.name(), dialog.result_filter())
 
+    def new_search_column(self) -> None:
+        """Ask for a search (terms, exclusions, networks) and a name, then add the column;
+        the engine fetches it at once."""
+        dialog = SearchDialog(parent=self)
+        if dialog.exec():
+            spec = dialog.spec()
+            self.bridge.op(
+                "columns.add_search",
+                name=dialog.name(),
+                team_id=self.shown_team(),
+                **spec_args(spec),
+            )
+
+    def edit_search_column(self, view: ColumnView) -> None:
+        if view.column_id is None or view.search_id is None:
+            return
+        try:
+            spec = self.store.searches.get(view.search_id).spec
+        except NotFound:
+            spec = None
+        dialog = SearchDialog(view.name, spec, self)
+        if dialog.exec():
+            self.bridge.op(
+                "columns.edit_search",
+                column_id=view.column_id,
+                name=dialog.name(),
+                **spec_args(dialog.spec()),
+            )
+
     def edit_column(self, view: ColumnView) -> None:
         if view.column_id is None:
+            return
+        if view.search_id is not None:
+            self.edit_search_column(view)
             return
         cid = view.column_id
         # The stored filter, not the scoped one the model shows, so a scope is never saved.

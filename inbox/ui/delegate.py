@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QTextLayout
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPalette,
+    QPen,
+    QPixmap,
+    QTextLayout,
+)
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from inbox.core import rules, sla, spoof
@@ -21,6 +31,7 @@ SNIPPET_LINES = 2
 MARK = 14  # the network's lettered square
 ASSIGNEE = 18  # the assignee's initials circle
 
+BLIT_ROWS = 90  # Qt copies up to 95 rows of pixels on the calling thread
 AnyIndex = QModelIndex | QPersistentModelIndex
 SLA_BADGE = sla.SlaPolicy()  # its amber window: the badge turns amber 15 minutes before due
 
@@ -69,12 +80,23 @@ def paint_avatar(painter: QPainter, rect: QRect, name: str, handle: str) -> None
 
 
 class ConversationDelegate(QStyledItemDelegate):
-    """Cheap to paint: reads only the row's summary, wraps snippets once per width."""
+    """Cheap to paint: reads only the row's summary; each card is drawn once into a pixmap.
+
+    A repaint of the deck (every Changed during a sync repaints the columns' visible rows)
+    then costs one `drawPixmap` per row instead of ~60 Qt calls from Python, each of which
+    competes for the interpreter lock with the engine thread while a sync runs. The key is
+    everything the card shows: the summary itself (a frozen dataclass: any change is a new
+    key), the words that depend on the clock (relative time, SLA badge), the size, the
+    selection/hover state, the palette and the font.
+    """
+
+    CACHED = 48  # cards kept per column: the visible rows plus about a page either way
 
     def __init__(self, now: Callable[[], datetime], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._now = now
         self._wrapped: dict[tuple[int, str, int], list[str]] = {}
+        self._cards: OrderedDict[tuple[object, ...], QPixmap] = OrderedDict()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
         return QSize(320, ROW_HEIGHT)
@@ -83,15 +105,88 @@ class ConversationDelegate(QStyledItemDelegate):
         row: ConversationSummary | None = index.data(SUMMARY_ROLE)
         if row is None:
             return
-        c = theme.colours()
-        pal: QPalette = option.palette
-        rect: QRect = option.rect
         state = option.state
+        self.paint_card(
+            painter,
+            option.rect,
+            option.palette,
+            option.font,
+            row,
+            selected=bool(state & QStyle.StateFlag.State_Selected),
+            hovered=bool(state & QStyle.StateFlag.State_MouseOver),
+        )
+
+    def paint_card(
+        self,
+        painter: QPainter,
+        rect: QRect,
+        pal: QPalette,
+        font: QFont,
+        row: ConversationSummary,
+        *,
+        selected: bool = False,
+        hovered: bool = False,
+    ) -> None:
+        """Copy the row's card into rect, drawing it first when it is not cached."""
+        c = theme.colours()
+        now = self._now()
+        ratio = painter.device().devicePixelRatioF()
+        key = (
+            row,
+            fmt.relative_time(row.last_message_at, now),
+            sla_badge(row.sla_due_at, now, c),
+            rect.width(),
+            rect.height(),
+            selected,
+            hovered,
+            pal.cacheKey(),
+            font.key(),
+            c.dark,
+            ratio,
+        )
+        card = self._cards.get(key)
+        if card is None:
+            card = QPixmap(rect.size() * ratio)
+            card.setDevicePixelRatio(ratio)
+            card.fill(Qt.GlobalColor.transparent)
+            drawing = QPainter(card)
+            self.draw(drawing, QRect(0, 0, rect.width(), rect.height()), pal, font, row,
+                      selected=selected, hovered=hovered)  # fmt: skip
+            drawing.end()
+            self._cards[key] = card
+            if len(self._cards) > self.CACHED:
+                self._cards.popitem(last=False)
+        else:
+            self._cards.move_to_end(key)
+        # In bands of at most BLIT_ROWS device pixels: Qt's raster engine splits a taller
+        # copy across its thread pool and waits for those threads, which on a busy
+        # machine stalls the GUI thread (while it holds the interpreter lock).
+        band = max(1, int(BLIT_ROWS / ratio))
+        for y in range(0, rect.height(), band):
+            h = min(band, rect.height() - y)
+            painter.drawPixmap(
+                QRect(rect.left(), rect.top() + y, rect.width(), h),
+                card,
+                QRect(0, round(y * ratio), card.width(), round(h * ratio)),
+            )
+
+    def draw(
+        self,
+        painter: QPainter,
+        rect: QRect,
+        pal: QPalette,
+        font: QFont,
+        row: ConversationSummary,
+        *,
+        selected: bool = False,
+        hovered: bool = False,
+    ) -> None:
+        """Draw one card into rect, uncached (paint() caches what this draws)."""
+        c = theme.colours()
+        when = fmt.relative_time(row.last_message_at, self._now())
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
 
-        selected = bool(state & QStyle.StateFlag.State_Selected)
-        hovered = bool(state & QStyle.StateFlag.State_MouseOver)
         if selected:
             painter.fillRect(rect, pal.color(QPalette.ColorRole.Highlight))
         elif hovered:
@@ -113,7 +208,7 @@ class ConversationDelegate(QStyledItemDelegate):
 
         left = avatar.right() + 10
         right = rect.right() - PAD
-        base = QFont(option.font)
+        base = QFont(font)
         small = QFont(base)
         small.setPointSizeF(max(7.0, base.pointSizeF() * 0.88))
         bold = QFont(base)
@@ -124,7 +219,6 @@ class ConversationDelegate(QStyledItemDelegate):
 
         # Line 1: name, @handle ........ time
         top = rect.top() + PAD
-        when = fmt.relative_time(row.last_message_at, self._now())
         painter.setFont(small)
         time_w = fm_small.horizontalAdvance(when)
         painter.setPen(QColor(c.unread) if row.unread else muted)

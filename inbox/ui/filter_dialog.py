@@ -18,7 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inbox.core.errors import ConfigError
 from inbox.core.models import Account, ColumnFilter, Kind, Status
+from inbox.core.monitoring import SearchSpec, make_spec
+from inbox.networks import registry
 from inbox.ui.fmt import network_label
 
 KIND_LABELS = {
@@ -145,4 +148,107 @@ class FilterDialog(QDialog):
             min_priority=self.min_priority.value() or None,
             query=self.query_edit.text().strip(),
             sort=str(self.sort_combo.currentData()),
+        )
+
+
+class SearchDialog(QDialog):
+    """A search (monitoring) column: name, terms, exclusions and the networks to ask.
+
+    The terms are any words, "phrases", #hashtags, brand and competitor names (a post
+    matching any of them is found); a post naming an exclusion is dropped. Each network
+    line says what its search covers (registry Capabilities.search).
+    """
+
+    def __init__(
+        self,
+        name: str = "",
+        spec: SearchSpec | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Search column")
+        self.setMinimumWidth(600)
+        spec = spec or SearchSpec(())
+        self.name_edit = QLineEdit(name)
+        self.name_edit.setPlaceholderText("Column name, e.g. Competitors")
+        self.terms_edit = QLineEdit(", ".join(spec.terms))
+        self.terms_edit.setPlaceholderText('Kettleco, #leafkettle, "green tea"')
+        self.terms_edit.setToolTip(
+            "Comma-separated words, phrases, #hashtags, brand and competitor names: "
+            "a post matching any of them is found"
+        )
+        self.exclude_edit = QLineEdit(", ".join(spec.exclude))
+        self.exclude_edit.setPlaceholderText("giveaway, job offer")
+        self.exclude_edit.setToolTip("Comma-separated: posts naming any of these are left out")
+        self._networks = list(registry.searching())
+        net_box = QWidget()
+        net_layout = QVBoxLayout(net_box)
+        net_layout.setContentsMargins(0, 2, 0, 2)
+        self.network_checks: list[QCheckBox] = []
+        for caps in self._networks:
+            check = QCheckBox(f"{caps.label}: {caps.search}")
+            check.setChecked(not spec.networks or caps.name in spec.networks)
+            net_layout.addWidget(check)
+            self.network_checks.append(check)
+        self.problem = QLabel()
+        self.problem.setObjectName("searchProblem")
+        self.problem.setWordWrap(True)
+        hint = QLabel(
+            "Found posts are monitoring items (nobody asked you): they go through your rules, "
+            "and reports count them apart."
+        )
+        hint.setObjectName("filterHint")
+        hint.setWordWrap(True)
+        hint.setEnabled(False)
+        form = QFormLayout()
+        form.setVerticalSpacing(10)
+        form.addRow("Name", self.name_edit)
+        form.addRow("Any of", self.terms_edit)
+        form.addRow("None of", self.exclude_edit)
+        form.addRow("Networks", net_box)
+        form.addRow("", hint)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        for edit in (self.name_edit, self.terms_edit, self.exclude_edit):
+            edit.textChanged.connect(self._check)
+        for check in self.network_checks:
+            check.toggled.connect(self._check)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        self._check()
+
+    def name(self) -> str:
+        return self.name_edit.text().strip()
+
+    def networks(self) -> list[str]:
+        chosen = [
+            c.name
+            for c, b in zip(self._networks, self.network_checks, strict=True)
+            if b.isChecked()
+        ]
+        return [] if len(chosen) == len(self._networks) else chosen  # all: every one that can
+
+    def spec(self) -> SearchSpec:
+        """The search as typed. Raises ConfigError when it is not one."""
+        return make_spec(self.terms_edit.text(), self.exclude_edit.text(), self.networks())
+
+    def _check(self) -> None:
+        words = ""
+        if not any(c.isChecked() for c in self.network_checks):
+            words = "Tick at least one network."
+        elif self.terms_edit.text().strip():
+            try:
+                self.spec()
+            except ConfigError as exc:
+                words = str(exc)
+        self.problem.setText(words)
+        self.problem.setVisible(bool(words))
+        self.ok_button.setEnabled(
+            bool(self.name()) and bool(self.terms_edit.text().strip()) and not words
         )

@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
         bind("escape", self.go_back)
         bind("go_column", self.deck.focus_column)
         bind("new_column", self.deck.new_column)
+        bind("new_search_column", self.deck.new_search_column)
         bind("edit_column", lambda: self._with_column(self.deck.edit_column))
         bind("rename_column", lambda: self._with_column(self.deck.rename_column))
         bind("move_left", lambda: self._with_column(lambda v: self.deck.move_column(v, -1)))

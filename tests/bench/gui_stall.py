@@ -19,6 +19,7 @@ Prints one JSON object: the per-pair max lateness of both sides, p99s, and RSS f
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -36,7 +37,7 @@ from inbox.networks.replay import ReplayAdapter
 from inbox.profile import Profile
 from inbox.ui.app import open_session
 
-PAIRS = 5
+PAIRS = int(os.environ.get("STALL_PAIRS", "5"))
 ITEMS = 10_000
 PROBE_MS = 5
 IDLE_S = 1.5
@@ -64,6 +65,63 @@ def rss_mb(field: str = "VmRSS") -> float:
     return int(kb) / 1024
 
 
+class Tracer:
+    """STALL_TRACE=1: while the probe is late by more than 60 ms, sample the GUI thread's
+    Python stack every 10 ms and print each stall's samples to stderr (where it waits)."""
+
+    def __init__(self) -> None:
+        import os
+        import threading
+
+        self.on = bool(os.environ.get("STALL_TRACE"))
+        self.last = time.perf_counter()
+        self.gui = threading.get_ident()
+        self.samples: list[str] = []
+        self.dumps = 0
+        self.active = False
+        if self.on:
+            threading.Thread(target=self._watch, daemon=True, name="stall-trace").start()
+
+    def _watch(self) -> None:
+        import collections
+        import os
+        import subprocess
+        import threading
+        import traceback
+
+        spy: subprocess.Popen[bytes] | None = None
+        while True:
+            time.sleep(0.01)
+            late = time.perf_counter() - self.last
+            if not self.active:
+                continue
+            dump = os.environ.get("STALL_DUMP")
+            if late > 0.08 and dump and self.dumps < 8 and (spy is None or spy.poll() is not None):
+                self.dumps += 1  # where every thread is, natively (py-spy, pip install py-spy)
+                spy = subprocess.Popen(
+                    ["py-spy", "dump", "--native", "--pid", str(os.getpid())],
+                    stdout=open(f"{dump}.{self.dumps}", "w"),  # noqa: SIM115 (the child writes it)
+                    stderr=subprocess.STDOUT,
+                )
+            if late > 0.06:
+                frames = sys._current_frames()
+                names = {t.ident: t.name for t in threading.enumerate()}
+                for ident, frame in frames.items():
+                    if ident == self.gui or names.get(ident) == "inbox-engine":
+                        stack = traceback.extract_stack(frame)[-5:]
+                        where = " < ".join(f"{f.name}:{f.lineno}" for f in reversed(stack))
+                        self.samples.append(f"{'GUI' if ident == self.gui else 'ENG'} {where}")
+            elif self.samples:
+                counts = collections.Counter(self.samples)
+                print(f"STALL ~{len(self.samples) * 5} ms:", file=sys.stderr)
+                for where, n in counts.most_common(8):
+                    print(f"  {n:3d} {where}", file=sys.stderr)
+                self.samples = []
+
+
+TRACER: Tracer | None = None
+
+
 class Probe:
     """A timer that should fire every PROBE_MS; records how late each tick came."""
 
@@ -77,6 +135,8 @@ class Probe:
         self._last = 0
 
     def start(self) -> None:
+        if TRACER is not None:
+            TRACER.last, TRACER.active = time.perf_counter(), True
         self.late = []
         self.clock.start()
         self._last = 0
@@ -84,10 +144,14 @@ class Probe:
 
     def _tick(self) -> None:
         now = self.clock.nsecsElapsed()
+        if TRACER is not None:
+            TRACER.last = time.perf_counter()
         self.late.append(max(0.0, (now - self._last) / 1e6 - PROBE_MS))
         self._last = now
 
     def stop(self) -> list[float]:
+        if TRACER is not None:
+            TRACER.active = False
         self.timer.stop()
         return self.late
 
@@ -174,6 +238,8 @@ def main(folder: Path) -> dict[str, object]:
             "SELECT key FROM conversations WHERE account_id = 1 ORDER BY id LIMIT 20000"
         )
     ]
+    global TRACER
+    TRACER = Tracer()
     probe = Probe()
     idle, busy, idle_all, busy_all, sync_s = [], [], [], [], []
     for round_no in range(PAIRS):

@@ -55,18 +55,11 @@ def summary(**kw: Any) -> ConversationSummary:
 
 
 def paint(row: ConversationSummary, width: int) -> list[str]:
-    model = QStandardItemModel()
-    item = QStandardItem()
-    item.setData(row, SUMMARY_ROLE)
-    model.appendRow(item)
     delegate = ConversationDelegate(lambda: NOW)
-    option = QStyleOptionViewItem()
-    option.rect = QRect(0, 0, width, ROW_HEIGHT)
-    option.font = QApplication.font()
-    option.palette = QApplication.palette()
     image = QImage(width, ROW_HEIGHT, QImage.Format.Format_ARGB32)
     painter = Recording(image)
-    delegate.paint(painter, option, model.index(0, 0))
+    rect = QRect(0, 0, width, ROW_HEIGHT)
+    delegate.draw(painter, rect, QApplication.palette(), QApplication.font(), row)
     painter.end()
     return painter.texts
 
@@ -110,3 +103,49 @@ def test_cards_draw_in_the_dark_theme(qtbot: QtBot, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv(theme.THEME_ENV, "dark")
     texts = paint(summary(), 360)
     assert "Urgent 125" in texts and " · DM · pending" in texts
+
+
+class CountingDelegate(ConversationDelegate):
+    """Counts the cards actually drawn (a cached card is only copied)."""
+
+    drawn = 0
+
+    def draw(self, *args: Any, **kw: Any) -> None:
+        self.drawn += 1
+        super().draw(*args, **kw)
+
+
+def paint_through_view_path(delegate: ConversationDelegate, row: ConversationSummary) -> QImage:
+    """What a list view does: paint(painter, option, index) for the row."""
+    model = QStandardItemModel()
+    item = QStandardItem()
+    item.setData(row, SUMMARY_ROLE)
+    model.appendRow(item)
+    option = QStyleOptionViewItem()
+    option.rect = QRect(0, 0, 360, ROW_HEIGHT)
+    option.font = QApplication.font()
+    option.palette = QApplication.palette()
+    image = QImage(360, ROW_HEIGHT, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(0)
+    painter = QPainter(image)
+    delegate.paint(painter, option, model.index(0, 0))
+    painter.end()
+    return image
+
+
+def test_a_repaint_copies_the_card_and_a_change_draws_it_again(qtbot: QtBot) -> None:
+    delegate = CountingDelegate(lambda: NOW)
+    first = paint_through_view_path(delegate, summary())
+    again = paint_through_view_path(delegate, summary())
+    assert delegate.drawn == 1  # the second paint of the same row only copied the card
+    assert again == first  # and looks the same
+    changed = paint_through_view_path(delegate, summary(status=Status.OPEN))
+    assert delegate.drawn == 2  # any change to what the card shows draws it again
+    assert changed != first
+    direct = QImage(360, ROW_HEIGHT, QImage.Format.Format_ARGB32_Premultiplied)
+    direct.fill(0)
+    painter = QPainter(direct)
+    rect = QRect(0, 0, 360, ROW_HEIGHT)
+    delegate.draw(painter, rect, QApplication.palette(), QApplication.font(), summary())
+    painter.end()
+    assert direct == first  # the cached card is pixel for pixel the drawn one

@@ -128,7 +128,9 @@ def to_api(data: dict[str, Any], shift: timedelta = timedelta()) -> dict[str, An
                 }
             )
     convos, messages = _chats(streams.get("dms", []), me, shift)
+    public = [post(item) for item in data.get("public", [])]  # for searchPosts
     return {
+        "public": public,
         "profile": me,
         "notifications": notifications,
         "threads": thread_views,

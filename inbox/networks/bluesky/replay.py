@@ -29,6 +29,10 @@ class RecordedPds:
         self.convos: list[dict[str, Any]] = recording.get("convos", [])
         self.messages: dict[str, list[dict[str, Any]]] = recording.get("messages", {})
         self.handles: dict[str, str] = recording.get("handles", {})
+        # Public posts the AppView indexes (searchPosts), newest first.
+        self.public = sorted(
+            recording.get("public", []), key=lambda p: p["indexedAt"], reverse=True
+        )
         self.records: dict[str, dict[str, Any]] = {}  # rkey -> record written
         self._ids = itertools.count(1)
 
@@ -47,6 +51,8 @@ class RecordedPds:
             if thread is None:
                 return _error(400, "NotFound", "Post not found")
             return _ok({"thread": thread})
+        if nsid == "app.bsky.feed.searchPosts":
+            return self._search(q)
         if nsid == "chat.bsky.convo.listConvos":
             return _ok({"convos": self.convos})
         if nsid == "chat.bsky.convo.getMessages":
@@ -85,6 +91,19 @@ class RecordedPds:
             items = [n for n in items if n["indexedAt"] < q["cursor"]]
         page = items[:limit]
         body: dict[str, Any] = {"notifications": copy.deepcopy(page)}
+        if len(items) > limit:
+            body["cursor"] = page[-1]["indexedAt"]
+        return _ok(body)
+
+    def _search(self, q: httpx.QueryParams) -> httpx.Response:
+        """searchPosts, sort=latest: posts whose text holds the words (a #tag as a word)."""
+        words = q.get("q", "").lower()
+        limit = min(int(q.get("limit", "25")), 100)
+        items = [p for p in self.public if words and words in p["record"]["text"].lower()]
+        if q.get("cursor"):
+            items = [p for p in items if p["indexedAt"] < q["cursor"]]
+        page = items[:limit]
+        body: dict[str, Any] = {"posts": copy.deepcopy(page), "hitsTotal": len(items)}
         if len(items) > limit:
             body["cursor"] = page[-1]["indexedAt"]
         return _ok(body)

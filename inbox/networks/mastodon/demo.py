@@ -11,6 +11,7 @@ It is the network's Capabilities.demo.
 from __future__ import annotations
 
 import itertools
+import re
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
@@ -125,11 +126,20 @@ def to_api(data: dict[str, Any], shift: timedelta = timedelta()) -> dict[str, An
             "media_attachments": {"description_limit": 1500, "image_size_limit": 16777216},
         },
     }
+    public = []
+    for item in data.get("public", []):  # found by the demo's search column, not to us
+        status = _status(item, host, shift)
+        status["tags"] = [
+            {"name": tag.lower(), "url": f"https://{host}/tags/{tag.lower()}"}
+            for tag in re.findall(r"#(\w+)", str(item["text"]))
+        ]
+        public.append(status)
     return {
         "account": me,
         "instance": instance,
         "notifications": notifications,
         "contexts": contexts,
+        "public": public,
     }
 
 

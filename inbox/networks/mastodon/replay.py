@@ -13,7 +13,7 @@ import copy
 import html
 import itertools
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 import httpx
 
@@ -32,6 +32,10 @@ class RecordedInstance:
             recording.get("notifications", []), key=lambda n: id_key(n["id"]), reverse=True
         )
         self.contexts: dict[str, Any] = recording.get("contexts", {})
+        # Public posts the instance knows: hashtag timelines and full-text search.
+        self.public = sorted(
+            recording.get("public", []), key=lambda s: id_key(s["id"]), reverse=True
+        )
         self.host = str(self.instance.get("domain", "mastodon.demo"))
         self.posted: dict[str, dict[str, Any]] = {}  # Idempotency-Key -> the status made
         self.own: list[dict[str, Any]] = []  # statuses made here, oldest first
@@ -57,6 +61,15 @@ class RecordedInstance:
             return httpx.Response(200, json=context)
         if path == "/api/v1/statuses" and request.method == "POST":
             return self._post(request)
+        if path.startswith("/api/v1/timelines/tag/"):
+            tag = unquote(path.rsplit("/", 1)[1]).lower()
+            found = [s for s in self.public if any(t["name"] == tag for t in s.get("tags", []))]
+            return httpx.Response(200, json=_page(found, request.url.params))
+        if path == "/api/v2/search":
+            words = request.url.params.get("q", "").lower()
+            found = [s for s in self.public if words and words in s["content"].lower()]
+            statuses = _page(found, request.url.params)
+            return httpx.Response(200, json={"accounts": [], "hashtags": [], "statuses": statuses})
         if path == "/api/v2/media" and request.method == "POST":
             media_id = f"demo-media-{next(self._ids)}"
             return httpx.Response(200, json={"id": media_id, "type": "image", "url": ""})
@@ -121,3 +134,14 @@ class RecordedInstance:
         if key:
             self.posted[key] = body
         return httpx.Response(200, json=body)
+
+
+def _page(items: list[dict[str, Any]], q: httpx.QueryParams) -> list[dict[str, Any]]:
+    """A timeline page, newest first: max_id / min_id / limit as the API documents."""
+    limit = min(int(q.get("limit", "20")), 40)
+    if "max_id" in q:
+        items = [s for s in items if id_key(s["id"]) < id_key(q["max_id"])]
+    if "min_id" in q:
+        newer = [s for s in items if id_key(s["id"]) > id_key(q["min_id"])]
+        items = sorted(newer, key=lambda s: id_key(s["id"]))[:limit][::-1]
+    return copy.deepcopy(items[:limit])

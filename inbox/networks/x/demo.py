@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -102,8 +103,24 @@ def to_api(data: dict[str, Any], shift: timedelta = timedelta()) -> dict[str, An
                 "participant_ids": pair,
             }
         )
+    public = []
+    for item in data.get("public", []):  # found by the demo's search column, not to us
+        author = _user(item["author"])
+        users[author["id"]] = author
+        public.append(
+            {
+                "id": str(item["id"]),
+                "text": item["text"],
+                "author_id": author["id"],
+                "created_at": _time(item["created_at"], shift),
+                "conversation_id": str(item["id"]),
+                "lang": item.get("language") or "en",
+                "edit_history_tweet_ids": [str(item["id"])],
+            }
+        )
     by_id = lambda x: id_key(x["id"])  # noqa: E731
     return {
+        "public": sorted(public, key=by_id, reverse=True),
         "me": me,
         "users": users,
         "tweets": sorted(tweets, key=by_id, reverse=True),
@@ -120,6 +137,7 @@ class RecordedX:
         self.tweets: list[dict[str, Any]] = api["tweets"]
         self.events: list[dict[str, Any]] = api["dm_events"]
         self.own: list[dict[str, Any]] = []
+        self.public: list[dict[str, Any]] = api.get("public", [])
         self._ids = itertools.count(1_900_000_000_000_000_000)
 
     def transport(self) -> httpx.MockTransport:
@@ -137,6 +155,11 @@ class RecordedX:
             return self._page(found, q, "author_id", newest=True)
         if path == "/2/dm_events":
             return self._page(self.events, q, "sender_id", newest=False)
+        if path == "/2/tweets/search/recent":
+            found = [t for t in self.public if _matches(str(q.get("query", "")), t["text"])]
+            if q.get("since_id"):
+                found = [t for t in found if id_key(t["id"]) > id_key(q["since_id"])]
+            return self._page(found, q, "author_id", newest=True)
         if path == f"/2/users/{me}/tweets":
             return self._page(self.own, q, "author_id", newest=True)
         if path == "/2/tweets" and request.method == "POST":
@@ -185,6 +208,15 @@ class RecordedX:
         }
         users = [self.users[i] for i in sorted(ids, key=str) if i in self.users]
         return httpx.Response(200, json={"data": chunk, "includes": {"users": users}, "meta": meta})
+
+
+def _matches(query: str, text: str) -> bool:
+    """The part of X's query syntax networks/x/search.py writes: (a OR "b c") -d -is:retweet."""
+    words = re.findall(r'(-?)(?:"([^"]+)"|([^\s()]+))', query)
+    wanted = [(p or w).lower() for neg, p, w in words if not neg and (p or w) != "OR"]
+    unwanted = [(p or w).lower() for neg, p, w in words if neg and not (p or w).startswith("is:")]
+    lowered = text.lower()
+    return any(w in lowered for w in wanted) and not any(w in lowered for w in unwanted)
 
 
 def adapter(data: dict[str, Any], clock: Clock) -> tuple[AccountInfo, XAdapter]:
