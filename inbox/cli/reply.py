@@ -45,6 +45,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
             visibility=args.visibility or "",
             spoiler_text=args.cw,
             actor="cli",
+            initiator="cli",
         ),
     )
     note = session.call(

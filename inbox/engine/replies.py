@@ -41,6 +41,28 @@ def queue_reply(
     visibility: str = "",
     spoiler_text: str = "",
     actor: str = "",
+    initiator: str = "user",
+) -> OutboxItem:
+    """The replies.queue operation (engine/ops/publishing.py): the reply box, `reply` and
+    the demo queue a reply the same way."""
+    from inbox.engine import ops  # ops imports the engine's modules; this one is among them
+
+    item: OutboxItem = ops.run(
+        engine, "replies.queue", initiator=initiator, conversation_id=conversation_id,
+        text=text, key=key, visibility=visibility, spoiler_text=spoiler_text, actor=actor,
+    )  # fmt: skip
+    return item
+
+
+def enqueue_reply(
+    engine: Engine,
+    conversation_id: int,
+    text: str,
+    key: str,
+    *,
+    visibility: str = "",
+    spoiler_text: str = "",
+    actor: str = "",
 ) -> OutboxItem:
     """Queue text as a reply; key is the draft's idempotency key (same key, same row).
 

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 from inbox.core.events import Changed
 from inbox.core.posts import Post, PostState
 from inbox.core.schedule import utc_to_local
-from inbox.engine import publishing as pub
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 
@@ -131,14 +130,14 @@ class ApprovalQueue(QDialog):
         edited = self.editor.toPlainText()
         text = edited if edited != post.text else None
         member = self.member_id
-        self.bridge.run(lambda e: pub.approve(e, post.id, member, edited_text=text))
+        self.bridge.op("posts.approve", post_id=post.id, member_id=member, edited_text=text)
 
     def reject_post(self, comment: str) -> None:
         post = self.current()
         if post is None:
             return
         member = self.member_id
-        self.bridge.run(lambda e: pub.reject(e, post.id, member, comment))
+        self.bridge.op("posts.reject", post_id=post.id, member_id=member, comment=comment)
 
     def _ask_reject(self) -> None:
         comment, ok = QInputDialog.getMultiLineText(
@@ -150,7 +149,7 @@ class ApprovalQueue(QDialog):
     def resolve(self, action: str) -> None:
         post = self.current()
         if post is not None:
-            self.bridge.run(lambda e: pub.resolve_missed(e, post.id, action))
+            self.bridge.op("posts.resolve_missed", post_id=post.id, action=action)
 
     def on_changed(self, changed: Changed) -> None:
         if changed.posts:

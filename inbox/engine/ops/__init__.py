@@ -166,6 +166,7 @@ from inbox.engine.ops import (  # noqa: E402,F401
     conversations,
     monitoring,
     outbox,
+    publishing,
     rules,
     settings,
     suggest,

@@ -35,7 +35,8 @@ def remove(
     """Remove a connector; its undelivered work is cancelled or moved (PendingWork asks).
     Audited by remove_connector (connector.remove, with what happened to the work)."""
     moved = connectors.remove_connector(engine.store, name, pending=pending, move_to=move_to)
-    return Outcome(Changed(settings=True, outbox=True), moved)
+    # Moved work waits for the next delivery round, as before: no outbox wake-up here.
+    return Outcome(Changed(settings=True), moved)
 
 
 @operation("connectors.push", label="push to desk")

@@ -34,7 +34,7 @@ from inbox.core.events import Changed
 from inbox.core.models import ConversationSummary
 from inbox.core.templates import Template
 from inbox.engine import Engine
-from inbox.engine.replies import queue_reply, retry_reply
+from inbox.engine.replies import queue_reply
 from inbox.networks import registry
 from inbox.store import Store
 from inbox.ui.composer import Highlighter
@@ -275,10 +275,11 @@ class ReplyBox(QWidget):
             self.retry_item(self._failed_id)
 
     def retry_item(self, item_id: int) -> None:
-        self.window_.bridge.run(
-            lambda e: retry_reply(e, item_id),
-            lambda _changed: None,
-            lambda exc: self._show_problem(str(exc), 0),
+        self.window_.bridge.op(
+            "replies.retry",
+            on_done=lambda _changed: None,
+            on_error=lambda exc: self._show_problem(str(exc), 0),
+            outbox_id=item_id,
         )
 
     def focus_reply(self) -> None:
