@@ -10,6 +10,7 @@ from typing import Any
 from inbox.cli import session
 from inbox.cli.main import hint
 from inbox.engine.replies import crowd_note, queue_reply
+from inbox.store.guidelines import HeldReply
 
 
 def register(sub: Any) -> None:
@@ -51,6 +52,13 @@ def cmd_reply(args: argparse.Namespace) -> int:
     note = session.call(
         args, lambda e: crowd_note(e.store, args.conversation, args.visibility or "")
     )
+    if isinstance(item, HeldReply):
+        approve = hint(args, f"guidelines approve {item.id}")
+        print(
+            f"Held for approval (held reply {item.id}): it breaks the team's guidelines.\n"
+            f"{item.reasons}\nAn approver sends it with {approve}."
+        )
+        return 0
     print(f"Queued reply {item.id}; {hint(args, 'sync --once')} sends it.")
     if note:
         print(f"note: {note}", file=sys.stderr)

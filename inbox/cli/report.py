@@ -151,7 +151,5 @@ def text(current: reports.PeriodReport, previous: reports.PeriodReport) -> str:
         )
     busiest = sorted(current.by_hour_of_week.items(), key=lambda kv: -kv[1])[:3]
     if busiest and busiest[0][1]:
-        lines.append(
-            "  Busiest hours: " + ", ".join(f"{k}:00 ({v})" for k, v in busiest if v)
-        )
+        lines.append("  Busiest hours: " + ", ".join(f"{k}:00 ({v})" for k, v in busiest if v))
     return "\n".join(lines)

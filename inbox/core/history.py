@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from inbox.core import moderation
 from inbox.core.clock import from_iso
 
 # Actors that are not a person's name: the one-person install, the CLI, old rows.
@@ -83,7 +84,35 @@ def _sentences(
             f"Ticket {d.get('remote_id', '')} opened in {d.get('connector', 'the desk')}"
         ),
         "article.published": lambda d: f"Article published in {d.get('connector', '')}".strip(),
+        "reply.held": lambda d: (
+            "wrote a reply held for approval ("
+            + ", ".join(str(g) for g in d.get("guidelines", []))
+            + ")"
+        ),
+        "reply.approved": lambda d: "approved a held reply",
+        "reply.rejected": lambda d: f"sent a held reply back: {d.get('comment', '')}",
+        **{f"moderation.{a}": _moderated(a) for a in moderation.ACTIONS},
+        **{f"moderation.{a}.done": _moderation_done(a) for a in moderation.ACTIONS},
     }
+
+
+def _moderated(action: str) -> Callable[[Detail], str]:
+    def sentence(d: Detail) -> str:
+        why = str(d.get("guideline") or "")
+        reason = str(d.get("reason") or "")
+        if why and reason:
+            why = f"{why}: {reason}"
+        tail = f" ({why or reason})" if why or reason else ""
+        return f"{moderation.DONE[action].lower()} @{str(d.get('handle', '')).lstrip('@')}{tail}"
+
+    return sentence
+
+
+def _moderation_done(action: str) -> Callable[[Detail], str]:
+    noun = {"hide_reply": "hiding the reply", "unhide_reply": "showing the reply"}.get(
+        action, action
+    )
+    return lambda d: f"{noun} of @{str(d.get('handle', '')).lstrip('@')} went through"
 
 
 def describe(

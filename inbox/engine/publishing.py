@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from inbox.core import guidelines
 from inbox.core import posts as core
 from inbox.core.bulk import Row
 from inbox.core.clock import from_iso, to_iso
@@ -54,6 +55,17 @@ def check(engine: Engine, post: Post) -> list[str]:
     )
 
 
+def guideline_breaches(engine: Engine, post: Post) -> list[guidelines.Breach]:
+    """The team's guidelines the post's text (and each network's variant) breaks."""
+    rules = engine.store.guidelines.all(post.team_id)
+    texts = dict.fromkeys([post.text, *post.variants.values()])
+    found: dict[int, guidelines.Breach] = {}
+    for text in texts:
+        for breach in guidelines.check(text, rules):
+            found.setdefault(breach.guideline.id, breach)
+    return list(found.values())
+
+
 def save_draft(engine: Engine, post: Post) -> Post:
     """Store a draft (or autosave an edit of any editable post) without changing its state."""
     if post.id:
@@ -90,6 +102,16 @@ def submit(engine: Engine, post: Post, member_id: int | None = None) -> Post:
     if state in (PostState.AWAITING_APPROVAL, PostState.SCHEDULED):
         state = PostState.DRAFT  # an edited post is submitted again
     submitted = core.submit(replace(post, state=state), role, policy)
+    held = guideline_breaches(engine, post)
+    if guidelines.holds(held) and submitted.state is PostState.SCHEDULED:
+        # A team rule of severity "approval" is broken: an approver decides, whatever
+        # the team's approval policy says for this author.
+        submitted = replace(
+            submitted,
+            state=PostState.AWAITING_APPROVAL,
+            approved_by=None,
+            note="Held by the team's guidelines:\n" + guidelines.summary(held),
+        )
     if submitted.scheduled_at is None and submitted.state is PostState.SCHEDULED:
         submitted = replace(submitted, scheduled_at=engine.clock.now())
     saved = store.posts.save(replace(submitted, error=""))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from inbox.core import templates
+from inbox.core import guidelines, templates
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.models import Contact, Direction, Kind, Message
@@ -24,6 +24,7 @@ from inbox.store.outbox import OutboxItem
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
     from inbox.store import Store
+    from inbox.store.guidelines import HeldReply
 
 
 def actor_name(engine: Engine) -> str:
@@ -42,19 +43,19 @@ def queue_reply(
     spoiler_text: str = "",
     actor: str = "",
     initiator: str = "user",
-) -> OutboxItem:
+) -> OutboxItem | HeldReply:
     """The replies.queue operation (engine/ops/publishing.py): the reply box, `reply` and
     the demo queue a reply the same way."""
     from inbox.engine import ops  # ops imports the engine's modules; this one is among them
 
-    item: OutboxItem = ops.run(
+    item: OutboxItem | HeldReply = ops.run(
         engine, "replies.queue", initiator=initiator, conversation_id=conversation_id,
         text=text, key=key, visibility=visibility, spoiler_text=spoiler_text, actor=actor,
     )  # fmt: skip
     return item
 
 
-def enqueue_reply(
+def check_and_queue(
     engine: Engine,
     conversation_id: int,
     text: str,
@@ -63,11 +64,13 @@ def enqueue_reply(
     visibility: str = "",
     spoiler_text: str = "",
     actor: str = "",
-) -> OutboxItem:
+) -> OutboxItem | HeldReply:
     """Queue text as a reply; key is the draft's idempotency key (same key, same row).
 
     visibility "" keeps the visibility of the message replied to (a DM stays direct).
-    actor "" is the current member.
+    actor "" is the current member. A reply that breaks one of the team's guidelines
+    of severity "approval" is held for an approver instead (the HeldReply is returned;
+    engine.moderation.approve_held queues it later with the same key).
 
     Raises:
         ConfigError: the reply is empty, still holds template placeholders, or the
@@ -80,10 +83,46 @@ def enqueue_reply(
     if problem:
         raise ConfigError(problem)
     store = engine.store
+    if store.conversations.get(conversation_id) is None:
+        raise ConfigError(f"No conversation {conversation_id}.")
+    actor = actor or actor_name(engine)
+    breaches = guidelines.check(text, store.guidelines.for_conversation(conversation_id))
+    if guidelines.holds(breaches):
+        me = store.teams.current()
+        options = {"visibility": visibility, "spoiler_text": spoiler_text.strip()}
+        with store.transaction():
+            held = store.held_replies.hold(
+                conversation_id, key, text, options, author=actor,
+                member_id=me.id if me is not None else None,
+                reasons=guidelines.summary(breaches),
+            )  # fmt: skip
+            store.audit(
+                actor, "reply.held", conversation_id, held_id=held.id,
+                guidelines=[b.guideline.name for b in breaches if b.holds],
+            )  # fmt: skip
+        engine.publish(Changed(conversations=frozenset({conversation_id}), posts=True))
+        return held
+    return enqueue_reply(
+        engine, conversation_id, text, key, visibility=visibility,
+        spoiler_text=spoiler_text, actor=actor,
+    )  # fmt: skip
+
+
+def enqueue_reply(
+    engine: Engine,
+    conversation_id: int,
+    text: str,
+    key: str,
+    *,
+    visibility: str = "",
+    spoiler_text: str = "",
+    actor: str,
+) -> OutboxItem:
+    """The outbox row of a reply that may go out (checked, or approved), with its audit."""
+    store = engine.store
     conversation = store.conversations.get(conversation_id)
     if conversation is None:
         raise ConfigError(f"No conversation {conversation_id}.")
-    actor = actor or actor_name(engine)
     payload: dict[str, Any] = {"text": text, "spoiler_text": spoiler_text.strip(), "actor": actor}
     if visibility:  # else the reply keeps the visibility of the message it answers
         payload["visibility"] = visibility

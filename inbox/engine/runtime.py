@@ -21,6 +21,7 @@ from inbox.core.errors import InboxError
 from inbox.core.events import Changed, ErrorEvent, Event
 from inbox.core.rules import Decide
 from inbox.engine import connectors
+from inbox.engine import moderation as _moderation  # noqa: F401  (its outbox handler)
 from inbox.networks.base import NetworkAdapter
 from inbox.store import Store
 

@@ -106,6 +106,38 @@ class Sent:
     message: Message | None = None
 
 
+@dataclass(frozen=True)
+class Moderation:
+    """One moderation action (core.moderation names) on a person or one of their posts.
+
+    idempotency_key is the outbox row's remote key, stable across retries; attempt is
+    the outbox's try number (2+ after a crash or a lost answer).
+    """
+
+    action: str
+    user_id: str  # the person's id on the network (account id, DID, user id)
+    handle: str
+    idempotency_key: str
+    post: Message | None = None  # the post reported or hidden
+    reason: str = ""  # the comment a report carries
+    category: str = "spam"  # core.moderation.CATEGORIES
+    attempt: int = 1
+
+
+@runtime_checkable
+class ModeratingAdapter(Protocol):
+    """An adapter that can carry out the moderation actions its Capabilities list."""
+
+    async def moderate(self, request: Moderation) -> Sent:
+        """Do request.action once; repeating the same request leaves the same state.
+
+        Raises:
+            NotSupported: the network does not offer the action.
+            RemoteRejected: the server refused (with its words).
+        """
+        ...
+
+
 class NetworkAdapter(Protocol):
     """One signed-in account on one network."""
 

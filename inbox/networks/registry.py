@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -89,6 +89,19 @@ class Capabilities:
     # The token is a bundle whose refresh token rotates: the engine hands the adapter
     # save_token(bundle) (the keyring) and the app's client_secret, if it has one.
     rotates_tokens: bool = False
+    # Moderation actions (core.moderation names) the adapter's moderate() carries out, and
+    # for actions it does not, the words saying why (the window and the CLI show them).
+    moderation: frozenset[str] = frozenset()
+    moderation_unavailable: Mapping[str, str] = field(default_factory=dict)
+
+    def moderation_refusal(self, action: str) -> str:
+        """Why action cannot be done on this network ("" when it can)."""
+        if action in self.moderation:
+            return ""
+        return self.moderation_unavailable.get(action) or (
+            f"{self.label} does not offer this through its API."
+        )
+
     # What a monitoring search covers on this network (shown in the search column
     # dialog); empty: the adapter cannot search.
     search: str = ""

@@ -129,10 +129,7 @@ def period_report(
 
     # How fast: first response and resolution in business hours.
     out.responses = reports.response_figures(
-        (
-            (r[0], r[1], r[2])
-            for r in _timed(store, "c.first_response_at", received, params)
-        ),
+        ((r[0], r[1], r[2]) for r in _timed(store, "c.first_response_at", received, params)),
         calendars,
         now.timestamp(),
     )
@@ -193,9 +190,8 @@ def period_report(
     }
     out.tickets_pushed = int(refs.get("ticket", 0))
     out.articles_published = int(refs.get("article", 0))
-    published = (
-        "p.state = 'published' AND p.updated_at >= ? AND p.updated_at < ?"
-        + ("" if team_id is None else " AND p.team_id = ?")
+    published = "p.state = 'published' AND p.updated_at >= ? AND p.updated_at < ?" + (
+        "" if team_id is None else " AND p.team_id = ?"
     )
     out.posts_published = int(
         store.query(f"SELECT count(*) FROM posts p WHERE {published}", params)[0][0]

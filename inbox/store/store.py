@@ -18,6 +18,7 @@ from inbox.core.models import Account, AccountInfo
 from inbox.store.columns import ColumnRepo
 from inbox.store.connectors import ConnectorRepo
 from inbox.store.db import open_connection, translated
+from inbox.store.guidelines import GuidelineRepo, HeldReplyRepo
 from inbox.store.ingest import Ingest
 from inbox.store.monitoring import SearchRepo
 from inbox.store.outbox import OutboxRepo
@@ -59,6 +60,8 @@ class Store:
         self.rules = RuleRepo(self)
         self.triage = TriageRepo(self)
         self.connectors = ConnectorRepo(self)
+        self.guidelines = GuidelineRepo(self)
+        self.held_replies = HeldReplyRepo(self)
         self.searches = SearchRepo(self)
         if not readonly:
             self.rules.seed_defaults()

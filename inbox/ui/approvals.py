@@ -1,6 +1,7 @@
 """The approval queue: posts awaiting approval; approve (optionally edited) or reject with a reason.
 
-Missed posts wait here too, for a publish / skip decision.
+Missed posts wait here too, for a publish / skip decision, and replies held because they
+break one of the team's guidelines (engine.moderation.approve_held / reject_held).
 """
 
 from __future__ import annotations
@@ -22,14 +23,18 @@ from PySide6.QtWidgets import (
 from inbox.core.events import Changed
 from inbox.core.posts import Post, PostState
 from inbox.core.schedule import utc_to_local
+from inbox.engine import moderation as held_replies
 from inbox.store import Store
+from inbox.store.guidelines import HeldReply
 from inbox.ui.bridge import EngineBridge
 
 POST_ID = Qt.ItemDataRole.UserRole
+HELD_ID = Qt.ItemDataRole.UserRole + 1  # a held reply's id (rows without a post)
 
 
 APPROVALS_EMPTY = (
-    "Nothing waits for approval. Posts a contributor submits land here for an approver "
+    "Nothing waits for approval. Posts a contributor submits, and posts or replies that "
+    "break one of the team's guidelines, land here for an approver "
     "(Publishing → Publishing settings… sets who needs approval); a post whose time "
     "passed while the app was closed also waits here for you to publish or skip it."
 )
@@ -82,6 +87,7 @@ class ApprovalQueue(QDialog):
 
     def reload(self) -> None:
         current = self.current()
+        held_now = self.current_held()
         self.list.clear()
         for post in self.store.posts.find([PostState.AWAITING_APPROVAL, PostState.MISSED]):
             when = "now"
@@ -94,6 +100,14 @@ class ApprovalQueue(QDialog):
             item.setData(POST_ID, post.id)
             self.list.addItem(item)
             if current is not None and current.id == post.id:
+                self.list.setCurrentItem(item)
+        for held in self.store.held_replies.waiting():
+            first = held.text.splitlines()[0] if held.text else ""
+            who = self._conversation(held.conversation_id)
+            item = QListWidgetItem(f"[reply held] {held.author} → {who}  {first[:60]}")
+            item.setData(HELD_ID, held.id)
+            self.list.addItem(item)
+            if held_now is not None and held_now.id == held.id:
                 self.list.setCurrentItem(item)
         if self.list.currentRow() < 0 and self.list.count():
             self.list.setCurrentRow(0)
@@ -108,11 +122,34 @@ class ApprovalQueue(QDialog):
         except KeyError:
             return f"member {post.author_id}"
 
+    def _conversation(self, conversation_id: int) -> str:
+        summary = self.store.conversations.get(conversation_id)
+        return f"@{summary.contact_handle.lstrip('@')}" if summary else f"#{conversation_id}"
+
     def current(self) -> Post | None:
         item = self.list.currentItem()
-        return self.store.posts.get(int(item.data(POST_ID))) if item is not None else None
+        if item is None or item.data(POST_ID) is None:
+            return None
+        return self.store.posts.get(int(item.data(POST_ID)))
+
+    def current_held(self) -> HeldReply | None:
+        item = self.list.currentItem()
+        if item is None or item.data(HELD_ID) is None:
+            return None
+        return self.store.held_replies.get(int(item.data(HELD_ID)))
 
     def _selected(self, _row: int) -> None:
+        held = self.current_held()
+        if held is not None:
+            self.editor.setPlainText(held.text)
+            for b in (self.approve_button, self.reject_button):
+                b.setEnabled(True)
+            self.publish_button.setEnabled(False)
+            self.skip_button.setEnabled(False)
+            self.info.setText(
+                f"Reply to {self._conversation(held.conversation_id)}:\n{held.reasons}"
+            )
+            return
         post = self.current()
         self.editor.setPlainText(post.text if post else "")
         waiting = post is not None and post.state is PostState.AWAITING_APPROVAL
@@ -124,6 +161,13 @@ class ApprovalQueue(QDialog):
         self.info.setText(post.note if post is not None else "Nothing is waiting.")
 
     def approve(self) -> None:
+        held = self.current_held()
+        if held is not None:
+            edited_reply = self.editor.toPlainText()
+            changed = edited_reply if edited_reply != held.text else None
+            who = self.member_id
+            self.bridge.run(lambda e: held_replies.approve_held(e, held.id, who, changed))
+            return
         post = self.current()
         if post is None:
             return
@@ -133,6 +177,11 @@ class ApprovalQueue(QDialog):
         self.bridge.op("posts.approve", post_id=post.id, member_id=member, edited_text=text)
 
     def reject_post(self, comment: str) -> None:
+        held = self.current_held()
+        if held is not None:
+            who = self.member_id
+            self.bridge.run(lambda e: held_replies.reject_held(e, held.id, who, comment))
+            return
         post = self.current()
         if post is None:
             return
@@ -152,5 +201,5 @@ class ApprovalQueue(QDialog):
             self.bridge.op("posts.resolve_missed", post_id=post.id, action=action)
 
     def on_changed(self, changed: Changed) -> None:
-        if changed.posts:
+        if changed.posts or changed.outbox:
             self.reload()

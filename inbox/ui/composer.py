@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inbox.core import guidelines as core_guidelines
 from inbox.core import preview
 from inbox.core import templates as core_templates
 from inbox.core import text as core_text
@@ -59,6 +60,7 @@ from inbox.engine import publishing as pub
 from inbox.networks import registry
 from inbox.store import Store, reading
 from inbox.ui.bridge import EngineBridge
+from inbox.ui.guidelines import GuidelineNote
 from inbox.ui.post_preview import PreviewPane
 from inbox.ui.template_picker import TemplatePicker, unresolved
 
@@ -286,6 +288,11 @@ class Composer(QDialog):
         self.problems_label.setObjectName("problems")
         self.problems_label.setWordWrap(True)
         layout.addWidget(self.problems_label)
+        # The team's guidelines, checked as you type (core.guidelines); a rule that needs
+        # approval makes Submit send the post to the approval queue (engine.publishing).
+        self.rules = store.guidelines.all(self.post.team_id)
+        self.guideline_note = GuidelineNote()
+        layout.addWidget(self.guideline_note)
         if self.post.review_comment:
             layout.addWidget(QLabel(f"Reviewer: {self.post.review_comment}"))
         self.retry_button = QPushButton("Retry failed accounts")
@@ -402,6 +409,10 @@ class Composer(QDialog):
         if self.schedule_box.isChecked() and post.scheduled_at is None:
             found.append("Unknown time zone.")
         self.problems_label.setText("\n".join(found))
+        breaches = _breaches(post, self.rules)
+        self.guideline_note.show_breaches(breaches)
+        held = core_guidelines.holds(breaches)
+        self.submit_button.setText("Submit for approval" if held else "Submit")
         self.submit_button.setEnabled(not found)
         self.queue_button.setEnabled(not found)
         counts = {
@@ -536,6 +547,15 @@ class Composer(QDialog):
     def reject(self) -> None:
         self.save_draft()
         super().reject()
+
+
+def _breaches(post: Post, rules: list[core_guidelines.Guideline]) -> list[core_guidelines.Breach]:
+    """What the shared text and each variant break, each rule once."""
+    found: dict[tuple[int, str], core_guidelines.Breach] = {}
+    for text in dict.fromkeys([post.text, *post.variants.values()]):
+        for b in core_guidelines.check(text, rules):
+            found.setdefault((b.guideline.id, b.guideline.name), b)
+    return list(found.values())
 
 
 def _count(caps: registry.Capabilities, limit: int | None, text: str) -> core_text.Count:

@@ -18,9 +18,7 @@ def source_hash() -> str:
     files = [ROOT / "pyproject.toml", ROOT / "setup.py"]
     for folder in ("inbox", "resources", "packaging"):
         files += sorted(
-            p
-            for p in (ROOT / folder).rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts
+            p for p in (ROOT / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts
         )
     for path in files:
         digest.update(str(path.relative_to(ROOT)).encode())

@@ -164,6 +164,7 @@ from inbox.engine.ops import (  # noqa: E402,F401
     columns,
     connectors,
     conversations,
+    moderation,
     monitoring,
     outbox,
     publishing,

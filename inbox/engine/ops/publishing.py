@@ -70,7 +70,7 @@ def queue_reply(
     actor: str = "",
 ) -> Outcome:
     """Queue a reply (refuses empty text and leftover {placeholders}); one row per key."""
-    item = replies.enqueue_reply(
+    item = replies.check_and_queue(
         engine, conversation_id, text, key,
         visibility=visibility, spoiler_text=spoiler_text, actor=actor,
     )  # fmt: skip

@@ -59,6 +59,11 @@ CAPABILITIES = registry.Capabilities(
     sign_in_example="alice.bsky.social",
     rotates_tokens=True,  # refreshSession rotates the refresh JWT
     demo=_demo,
+    # Block = an app.bsky.graph.block record, mute = muteActor, report = createReport,
+    # hide a reply = hiddenReplies in the root post's threadgate (only in our own threads).
+    moderation=frozenset(
+        {"block", "unblock", "mute", "unmute", "report", "hide_reply", "unhide_reply"}
+    ),
     search="posts, words and #hashtags across the whole network (the AppView's search)",
 )
 

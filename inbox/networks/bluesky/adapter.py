@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from inbox.core import moderation
 from inbox.core.clock import Clock, SystemClock, from_iso, to_iso
 from inbox.core.errors import AuthExpired, BadPayload, NetworkError, NotSupported, RemoteRejected
 from inbox.core.models import AccountInfo, Contact, Kind, Message, reply_key
-from inbox.networks.base import DMS, MENTIONS, OWN, Limits, Outgoing, Page, Sent
+from inbox.networks.base import DMS, MENTIONS, OWN, Limits, Moderation, Outgoing, Page, Sent
 from inbox.networks.bluesky import mapping, records, richtext
 from inbox.networks.bluesky import search as monitor
 from inbox.networks.bluesky.mapping import Me
@@ -46,6 +47,13 @@ NO_DMS = (
     'password with "Allow access to your direct messages" ticked and sign in again.'
 )
 POST = "app.bsky.feed.post"
+BLOCK = "app.bsky.graph.block"
+THREADGATE = "app.bsky.feed.threadgate"
+REASONS = {
+    "spam": "com.atproto.moderation.defs#reasonSpam",
+    "violation": "com.atproto.moderation.defs#reasonViolation",
+    "other": "com.atproto.moderation.defs#reasonOther",
+}
 
 
 class BlueskyAdapter:
@@ -455,11 +463,11 @@ class BlueskyAdapter:
             raise RemoteRejected("The PDS did not return the new post")
         return Sent(remote_id=uri, url=mapping.post_url(uri, self.me.handle))
 
-    async def _existing(self, rkey: str) -> Sent | None:
+    async def _existing(self, rkey: str, collection: str = POST) -> Sent | None:
         try:
             body = await self.xrpc.get(
                 "com.atproto.repo.getRecord",
-                {"repo": self.me.did, "collection": POST, "rkey": rkey},
+                {"repo": self.me.did, "collection": collection, "rkey": rkey},
             )
         except XrpcFailed as exc:
             if exc.error in ("RecordNotFound", "NotFound") or exc.status in (400, 404):
@@ -469,6 +477,156 @@ class BlueskyAdapter:
         if not isinstance(uri, str):
             return None
         return Sent(remote_id=uri, url=mapping.post_url(uri, self.me.handle))
+
+    # -- moderation --------------------------------------------------------------------
+
+    async def moderate(self, request: Moderation) -> Sent:
+        """Block (a graph.block record), mute (muteActor), report (createReport), hide a
+        reply (the root post's threadgate), and their undos; each safe to repeat."""
+        action, did = request.action, request.user_id
+        if action == moderation.BLOCK:
+            return await self._block(did, records.rkey_for(request.idempotency_key))
+        if action == moderation.UNBLOCK:
+            for rkey in await self._blocks_of(did):
+                await self.xrpc.post(
+                    "com.atproto.repo.deleteRecord",
+                    {"repo": self.me.did, "collection": BLOCK, "rkey": rkey},
+                    repeatable=True,  # deleting what is gone is not an error
+                )
+            return Sent(remote_id=did)
+        if action in (moderation.MUTE, moderation.UNMUTE):
+            nsid = (
+                "app.bsky.graph.muteActor"
+                if action == moderation.MUTE
+                else ("app.bsky.graph.unmuteActor")
+            )
+            await self.xrpc.post(nsid, {"actor": did}, repeatable=True)
+            return Sent(remote_id=did)
+        if action == moderation.REPORT:
+            return await self._report(request)
+        if action in (moderation.HIDE_REPLY, moderation.UNHIDE_REPLY):
+            return await self._hide(request, hide=action == moderation.HIDE_REPLY)
+        raise NotSupported(f"Bluesky cannot {action.replace('_', ' ')}.")
+
+    async def _block(self, did: str, rkey: str) -> Sent:
+        record = {
+            "$type": BLOCK,
+            "subject": did,
+            "createdAt": to_iso(self.clock.now()).replace("+00:00", "Z"),
+        }
+        body = {"repo": self.me.did, "collection": BLOCK, "rkey": rkey, "record": record}
+        try:
+            answer = await self.xrpc.post("com.atproto.repo.createRecord", body)
+        except (NetworkError, XrpcFailed) as exc:
+            if isinstance(exc, AuthExpired):
+                raise
+            existing = await self._existing(rkey, BLOCK)  # an earlier try landed?
+            if existing is None:
+                raise
+            return existing
+        uri = answer.get("uri") if isinstance(answer, dict) else None
+        if not isinstance(uri, str):
+            raise RemoteRejected("The PDS did not return the block")
+        return Sent(remote_id=uri)
+
+    async def _blocks_of(self, did: str) -> list[str]:
+        """The rkeys of every block record of ours whose subject is did (read from the PDS,
+        so a block made a second ago, or in another app, is found)."""
+        found: list[str] = []
+        cursor: str | None = None
+        for _ in range(100):  # 10,000 blocks at most
+            params: dict[str, Any] = {"repo": self.me.did, "collection": BLOCK, "limit": 100}
+            if cursor:
+                params["cursor"] = cursor
+            body = await self.xrpc.get("com.atproto.repo.listRecords", params)
+            items = body.get("records") if isinstance(body, dict) else None
+            for item in items if isinstance(items, list) else []:
+                value = item.get("value") if isinstance(item, dict) else None
+                uri = item.get("uri") if isinstance(item, dict) else None
+                if isinstance(value, dict) and value.get("subject") == did and isinstance(uri, str):
+                    found.append(uri.rsplit("/", 1)[-1])
+            cursor = body.get("cursor") if isinstance(body, dict) else None
+            if not isinstance(cursor, str) or not isinstance(items, list) or len(items) < 100:
+                break  # the PDS gives a cursor even with the last page: a short page ends
+        return found
+
+    async def _report(self, request: Moderation) -> Sent:
+        subject: dict[str, Any] = {
+            "$type": "com.atproto.admin.defs#repoRef",
+            "did": request.user_id,
+        }
+        post = request.post
+        if (
+            post is not None
+            and post.remote_id.startswith("at://")
+            and "dm:" not in (post.conversation_key[:3])
+        ):
+            cid = _json(post.raw).get("cid") or (await self._post_view(post.remote_id)).get("cid")
+            if isinstance(cid, str) and cid:
+                subject = {"$type": "com.atproto.repo.strongRef", "uri": post.remote_id, "cid": cid}
+        body: dict[str, Any] = {
+            "reasonType": REASONS.get(request.category, REASONS["other"]),
+            "subject": subject,
+        }
+        if request.reason:
+            body["reason"] = request.reason[:2000]
+        answer = await self.xrpc.post("com.atproto.moderation.createReport", body)
+        report_id = answer.get("id") if isinstance(answer, dict) else None
+        if report_id is None:
+            raise RemoteRejected("The moderation service did not confirm the report")
+        return Sent(remote_id=str(report_id))
+
+    async def _post_view(self, uri: str) -> dict[str, Any]:
+        body = await self.xrpc.get("app.bsky.feed.getPosts", {"uris": [uri]})
+        posts = body.get("posts") if isinstance(body, dict) else None
+        return posts[0] if isinstance(posts, list) and posts and isinstance(posts[0], dict) else {}
+
+    async def _hide(self, request: Moderation, *, hide: bool) -> Sent:
+        """Add (or take) the reply's URI in the hiddenReplies of the thread root's threadgate;
+        only the author of the root post can do that, so the root must be ours."""
+        post = request.post
+        if post is None or not post.remote_id.startswith("at://"):
+            raise NotSupported("Only a reply to a post can be hidden on Bluesky.")
+        record = _json(post.raw).get("record") or _json(post.raw).get("post", {}).get("record")
+        reply = record.get("reply") if isinstance(record, dict) else None
+        if not isinstance(reply, dict):
+            view = await self._post_view(post.remote_id)
+            record = view.get("record")
+            reply = record.get("reply") if isinstance(record, dict) else None
+        root = reply.get("root", {}).get("uri") if isinstance(reply, dict) else None
+        if not isinstance(root, str) or not root.startswith(f"at://{self.me.did}/{POST}/"):
+            raise NotSupported(
+                "Bluesky lets you hide replies only in threads that start with your own post."
+            )
+        rkey = root.rsplit("/", 1)[-1]
+        try:
+            current = await self.xrpc.get(
+                "com.atproto.repo.getRecord",
+                {"repo": self.me.did, "collection": THREADGATE, "rkey": rkey},
+            )
+            gate = dict(current.get("value") or {}) if isinstance(current, dict) else {}
+        except XrpcFailed as exc:
+            if exc.error not in ("RecordNotFound", "NotFound") and exc.status not in (400, 404):
+                raise
+            gate = {}
+        hidden = [u for u in gate.get("hiddenReplies") or [] if isinstance(u, str)]
+        if hide and post.remote_id not in hidden:
+            hidden.append(post.remote_id)
+        elif not hide:
+            hidden = [u for u in hidden if u != post.remote_id]
+        gate.update(
+            {
+                "$type": THREADGATE,
+                "post": root,
+                "hiddenReplies": hidden,
+                "createdAt": gate.get("createdAt")
+                or to_iso(self.clock.now()).replace("+00:00", "Z"),
+            }
+        )
+        body = {"repo": self.me.did, "collection": THREADGATE, "rkey": rkey, "record": gate}
+        answer = await self.xrpc.post("com.atproto.repo.putRecord", body, repeatable=True)
+        uri = answer.get("uri") if isinstance(answer, dict) else None
+        return Sent(remote_id=str(uri or post.remote_id))
 
     async def facets(self, text: str) -> list[dict[str, Any]]:
         """Facets with every @handle resolved to its DID (unknown handles stay plain text)."""

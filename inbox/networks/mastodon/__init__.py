@@ -38,6 +38,12 @@ CAPABILITIES = registry.Capabilities(
     sign_in=oauth.sign_in_account,
     demo=_demo,
     sign_in_example="mastodon.social",
+    moderation=frozenset({"block", "unblock", "mute", "unmute", "report"}),
+    moderation_unavailable={
+        "hide_reply": "Mastodon cannot hide a reply to your post; block, mute or report "
+        "the account instead.",
+        "unhide_reply": "Mastodon cannot hide replies, so there is none to show again.",
+    },
     token_hint="Access token from Preferences → Development",
     search="#hashtags on every server; words and names only where the server offers "
     "full-text search (and only posts whose authors allow it)",

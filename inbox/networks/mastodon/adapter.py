@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from inbox.core import spoof
+from inbox.core import moderation, spoof
 from inbox.core.clock import Clock, SystemClock, from_iso, to_iso
 from inbox.core.errors import BadPayload, NetworkError, NotSupported, RemoteRejected
 from inbox.core.models import AccountInfo, Kind, Message, reply_key
-from inbox.networks.base import DMS, MENTIONS, OWN, Limits, Outgoing, Page, Sent
+from inbox.networks.base import DMS, MENTIONS, OWN, Limits, Moderation, Outgoing, Page, Sent
 from inbox.networks.mastodon import mapping, streaming
 from inbox.networks.mastodon import search as monitor
 from inbox.networks.mastodon.api import MastodonApi, Sleep, domain_of
@@ -284,6 +284,46 @@ class MastodonAdapter:
         except BadPayload:
             message = None  # sent all the same; the next sync brings it
         return Sent(remote_id=body["id"], url=str(body.get("url") or ""), message=message)
+
+    async def moderate(self, request: Moderation) -> Sent:
+        """Block, unblock, mute, unmute (Relationship) or report (Report) one account."""
+        account_id = await self._account_id(request)
+        action = request.action
+        if action in (moderation.BLOCK, moderation.UNBLOCK, moderation.MUTE, moderation.UNMUTE):
+            body = await self.api.relationship(account_id, action, request.idempotency_key)
+            if not isinstance(body, dict) or str(body.get("id", "")) != account_id:
+                raise RemoteRejected(f"{domain_of(self.api.base)} did not confirm the {action}")
+            return Sent(remote_id=account_id)
+        if action == moderation.REPORT:
+            category = request.category if request.category in moderation.CATEGORIES else "other"
+            form = [("account_id", account_id), ("category", category), ("forward", "false")]
+            if request.reason:
+                form.append(("comment", request.reason[:1000]))
+            if request.post is not None and request.post.direction.value == "in":
+                form.append(("status_ids[]", request.post.remote_id))
+            body = await self.api.report(form)
+            if not isinstance(body, dict) or not body.get("id"):
+                raise RemoteRejected(f"{domain_of(self.api.base)} did not confirm the report")
+            return Sent(remote_id=str(body["id"]))
+        raise NotSupported(f"Mastodon cannot {action.replace('_', ' ')}.")
+
+    async def _account_id(self, request: Moderation) -> str:
+        """The person's account id on our server: from the stored status, else a look-up."""
+        post = request.post
+        if post is not None and post.raw:
+            try:
+                status = json.loads(post.raw)
+            except ValueError:
+                status = None
+            account = status.get("account") if isinstance(status, dict) else None
+            acct = account.get("acct") if isinstance(account, dict) else None
+            same = isinstance(acct, str) and request.handle.split("@")[0] == acct.split("@")[0]
+            if same and isinstance(account, dict) and isinstance(account.get("id"), str):
+                return str(account["id"])
+        body = await self.api.lookup(request.handle.lstrip("@"))
+        if not isinstance(body, dict) or not isinstance(body.get("id"), str):
+            raise RemoteRejected(f"{domain_of(self.api.base)} does not know @{request.handle}")
+        return body["id"]
 
     def mention_prefix(self, target: Message, visibility: str, text: str) -> str:
         """@-mentions a reply needs: every participant of a DM (at most

@@ -296,6 +296,22 @@ class MastodonApi:
     async def cancel_scheduled(self, scheduled_id: str) -> None:
         await self.request("DELETE", f"/api/v1/scheduled_statuses/{scheduled_id}")
 
+    async def relationship(self, account_id: str, verb: str, idempotency_key: str) -> Any:
+        """POST /api/v1/accounts/:id/{block,unblock,mute,unmute}: returns the Relationship.
+
+        Each leaves the same state when repeated, so a 5xx is retried (the key makes it so).
+        """
+        path = f"/api/v1/accounts/{account_id}/{verb}"
+        return (await self.request("POST", path, data={}, idempotency_key=idempotency_key)).body
+
+    async def report(self, form: list[tuple[str, str]]) -> Any:
+        """POST /api/v1/reports (never repeated here: the server has no key for reports)."""
+        return (await self.http_form("POST", "/api/v1/reports", form, None)).body
+
+    async def lookup(self, acct: str) -> Any:
+        """GET /api/v1/accounts/lookup?acct=user@domain: the account as this server knows it."""
+        return (await self.request("GET", "/api/v1/accounts/lookup", params={"acct": acct})).body
+
     # -- OAuth (no token) ----------------------------------------------------------
 
     async def register_app(self, form: Mapping[str, Any]) -> dict[str, Any]:

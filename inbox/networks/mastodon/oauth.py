@@ -29,6 +29,7 @@ from inbox.networks.mastodon.api import MastodonApi, base_url, instance_id
 
 SCOPES = (
     "read:accounts read:notifications read:statuses write:statuses write:media write:conversations"
+    " write:blocks write:mutes write:reports"
 )
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 LOOPBACK = "http://127.0.0.1/callback"

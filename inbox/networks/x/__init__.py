@@ -34,6 +34,16 @@ CAPABILITIES = registry.Capabilities(
     token_hint='JSON bundle {"access_token": …, "refresh_token": …}',
     rotates_tokens=True,
     demo=_demo,
+    # Muting and hiding replies are in every paid tier (scopes mute.write and
+    # tweet.moderate.write); blocking is Enterprise-only, reports are not in the API.
+    moderation=frozenset({"mute", "unmute", "hide_reply", "unhide_reply"}),
+    moderation_unavailable={
+        "block": "X offers blocking through its API only on the Enterprise plan: block on "
+        "x.com, or mute here.",
+        "unblock": "X offers unblocking through its API only on the Enterprise plan: "
+        "unblock on x.com.",
+        "report": "X has no API for reports: report the post on x.com.",
+    },
     search="recent posts (the last 7 days), where the X plan includes search",
 )
 

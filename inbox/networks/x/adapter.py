@@ -26,11 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from inbox.core import moderation
 from inbox.core.clock import Clock, SystemClock
 from inbox.core.errors import BadPayload, NetworkError, NotSupported, RemoteRejected
 from inbox.core.models import AccountInfo, Kind, Message
 from inbox.core.text import DEFAULT_LIMITS
-from inbox.networks.base import DMS, MENTIONS, Limits, Outgoing, Page, Sent
+from inbox.networks.base import DMS, MENTIONS, Limits, Moderation, Outgoing, Page, Sent
 from inbox.networks.x import mapping
 from inbox.networks.x import search as monitor
 from inbox.networks.x.api import API_HOST, SaveTokens, Sleep, TierRequired, Tokens, XApi
@@ -286,6 +287,39 @@ class XAdapter:
         return Sent(
             remote_id=data["id"], url=f"https://x.com/{self.info.handle}/status/{data['id']}"
         )
+
+    # -- moderation ------------------------------------------------------------------
+
+    async def moderate(self, request: Moderation) -> Sent:
+        """Mute or unmute a user, hide or show a reply to our post (blocking and reports are
+        not in X's API for this app: Capabilities say so). Each leaves the same state when
+        repeated, so a retry after a lost answer is safe."""
+        action, me = request.action, self.info.remote_id
+        if action == moderation.MUTE:
+            body = {"target_user_id": request.user_id}
+            await self.api.request(
+                "POST", f"/2/users/{me}/muting", endpoint="muting", json_body=body,
+                repeatable=True,
+            )  # fmt: skip
+            return Sent(remote_id=request.user_id)
+        if action == moderation.UNMUTE:
+            path = f"/2/users/{me}/muting/{request.user_id}"
+            await self.api.request("DELETE", path, endpoint="muting", repeatable=True)
+            return Sent(remote_id=request.user_id)
+        if action in (moderation.HIDE_REPLY, moderation.UNHIDE_REPLY):
+            post = request.post
+            if post is None or post.kind == Kind.DM:
+                raise NotSupported("Only a reply to a post can be hidden on X.")
+            hidden = action == moderation.HIDE_REPLY
+            response = await self.api.request(
+                "PUT", f"/2/tweets/{post.remote_id}/hidden", endpoint="hidden",
+                json_body={"hidden": hidden}, repeatable=True,
+            )  # fmt: skip
+            data = response.body.get("data") if isinstance(response.body, dict) else None
+            if not isinstance(data, dict) or data.get("hidden") is not hidden:
+                raise RemoteRejected("X did not confirm the change to the reply")
+            return Sent(remote_id=post.remote_id)
+        raise NotSupported(f"X does not offer {action.replace('_', ' ')} through its API.")
 
     async def find_sent(self, text: str, reply_to: str | None) -> Sent | None:
         """Our recent post with this text and reply target, if a lost send went out."""

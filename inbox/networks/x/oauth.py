@@ -24,7 +24,10 @@ from inbox.networks.base import AppKeeper
 from inbox.networks.mastodon.oauth import LoopbackReceiver, pkce_pair
 from inbox.networks.x.api import API_HOST, Tokens, XApi
 
-SCOPES = "tweet.read users.read tweet.write dm.read dm.write offline.access media.write"
+SCOPES = (
+    "tweet.read users.read tweet.write dm.read dm.write offline.access media.write"
+    " mute.write tweet.moderate.write"
+)
 AUTHORIZE = "https://x.com/i/oauth2/authorize"
 DEFAULT_PORT = 8723
 OWN_APP_HELP = (

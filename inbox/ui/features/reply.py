@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inbox.core import guidelines as core_guidelines
 from inbox.core import templates as core_templates
 from inbox.core import text as core_text
 from inbox.core.events import Changed
@@ -37,7 +38,9 @@ from inbox.engine import Engine
 from inbox.engine.replies import queue_reply
 from inbox.networks import registry
 from inbox.store import Store
+from inbox.store.guidelines import HeldReply
 from inbox.ui.composer import Highlighter
+from inbox.ui.guidelines import GuidelineNote
 from inbox.ui.main_window import MainWindow
 from inbox.ui.pane import NO_CONVERSATION
 from inbox.ui.template_picker import TemplatePicker
@@ -89,6 +92,8 @@ class ReplyBox(QWidget):
         self.retry_button = QPushButton("Retry")
         self.retry_button.clicked.connect(self.retry)
         self._failed_id = 0
+        self.rules: list[core_guidelines.Guideline] = []  # the conversation's team's
+        self.guideline_note = GuidelineNote()
 
         row = QHBoxLayout()
         row.addWidget(self.visibility)
@@ -104,6 +109,7 @@ class ReplyBox(QWidget):
         layout.addWidget(self.editor)
         layout.addLayout(row)
         layout.addLayout(problem_row)
+        layout.addWidget(self.guideline_note)
         self._show_problem("", 0)
 
         self.editor.installEventFilter(self)  # Ctrl+Enter sends
@@ -162,6 +168,7 @@ class ReplyBox(QWidget):
             self._key = str(uuid.uuid4())
         self.conversation_id = conversation_id
         self.summary = summary
+        self.rules = self.store.guidelines.for_conversation(conversation_id) if summary else []
         if summary is not None:
             self.highlighter.network = summary.network
             self.highlighter.rehighlight()
@@ -209,6 +216,10 @@ class ReplyBox(QWidget):
             self.counter.setProperty("over", count.over)
             self.counter.setStyleSheet("color: #e03131;" if count.over else "")
             over = count.over
+        breaches = core_guidelines.check(body, self.rules)
+        self.guideline_note.show_breaches(breaches)
+        held = core_guidelines.holds(breaches)
+        self.send_button.setText("Send for approval" if held else "Send")
         left = core_templates.unfilled(body)
         if left:
             self._show_problem(left, 0)
@@ -230,6 +241,12 @@ class ReplyBox(QWidget):
                 self.cw.clear()
             self._key = str(uuid.uuid4())
             self.queued.emit(item)
+            if isinstance(item, HeldReply) and self.conversation_id == conversation_id:
+                self._show_problem(
+                    "Held for approval: it breaks the team's guidelines; an approver sends "
+                    "it from Publishing → Approval queue.",
+                    0,
+                )
 
         def failed(exc: BaseException) -> None:
             self._show_problem(str(exc), 0)
@@ -243,6 +260,9 @@ class ReplyBox(QWidget):
         )
 
     def on_changed(self, changed: Changed) -> None:
+        if changed.teams and self.conversation_id:  # the guidelines were edited
+            self.rules = self.store.guidelines.for_conversation(self.conversation_id)
+            self.update_count()
         if changed.outbox and self.conversation_id:
             self.refresh_outbox()
 

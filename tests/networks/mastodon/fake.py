@@ -55,6 +55,10 @@ class FakeMastodon:
     rate_headers: dict[str, str] = field(default_factory=dict)
     timeout_after_post: int = 0  # the next N answers to POST /statuses are lost
     own: list[dict[str, Any]] = field(default_factory=list)  # our statuses, newest first
+    # Relationships: account id -> {"blocking": bool, "muting": bool}; reports as filed.
+    relationships: dict[str, dict[str, bool]] = field(default_factory=dict)
+    reports: list[dict[str, list[str]]] = field(default_factory=list)
+    scopes: str = "read write"  # what our token may do ("write:blocks"… or the whole "write")
     # Public posts the server knows (hashtag timelines, full-text search), newest first;
     # the statuses of the notifications are searchable too.
     public: list[dict[str, Any]] = field(default_factory=lambda: load("search_statuses.json"))
@@ -119,6 +123,12 @@ class FakeMastodon:
             return self._json(load("verify_credentials.json"))
         if path == "/api/v1/notifications":
             return self._notifications(request)
+        if path == "/api/v1/accounts/lookup":
+            return self._lookup(request)
+        if path.startswith("/api/v1/accounts/") and request.method == "POST":
+            return self._relationship(request)
+        if path == "/api/v1/reports" and request.method == "POST":
+            return self._report(request)
         if path.startswith("/api/v1/accounts/") and path.endswith("/statuses"):
             return self._own(request)
         if path.startswith("/api/v1/statuses/") and path.endswith("/context"):
@@ -153,6 +163,59 @@ class FakeMastodon:
 
     def _json(self, body: Any, status: int = 200, headers: dict[str, str] | None = None):
         return httpx.Response(status, json=body, headers={**self.rate_headers, **(headers or {})})
+
+    def _allowed(self, scope: str) -> bool:
+        granted = self.scopes.split()
+        return scope in granted or scope.split(":")[0] in granted
+
+    def _relationship(self, request: httpx.Request) -> httpx.Response:
+        """POST /api/v1/accounts/:id/{block,unblock,mute,unmute}: the Relationship after it."""
+        _, _, _, _, account_id, verb = request.url.path.split("/")
+        scope = {"block": "write:blocks", "unblock": "write:blocks"}.get(verb, "write:mutes")
+        if verb not in ("block", "unblock", "mute", "unmute"):
+            return httpx.Response(404, json={"error": "Not found"})
+        if not self._allowed(scope):
+            return httpx.Response(
+                403, json={"error": "This action is outside the authorized scopes"}
+            )
+        if not any(n["account"]["id"] == account_id for n in self.notifications):
+            return httpx.Response(404, json={"error": "Record not found"})
+        state = self.relationships.setdefault(account_id, {"blocking": False, "muting": False})
+        if verb in ("block", "unblock"):
+            state["blocking"] = verb == "block"
+        else:
+            state["muting"] = verb == "mute"
+        body = load("relationship_blocking.json")
+        body.update(id=account_id, blocking=state["blocking"], muting=state["muting"])
+        body["muting_notifications"] = state["muting"]
+        return self._json(body)
+
+    def _report(self, request: httpx.Request) -> httpx.Response:
+        if not self._allowed("write:reports"):
+            return httpx.Response(
+                403, json={"error": "This action is outside the authorized scopes"}
+            )
+        form = _form(request)
+        account_id = form.get("account_id", [""])[0]
+        if not any(n["account"]["id"] == account_id for n in self.notifications):
+            return httpx.Response(404, json={"error": "Record not found"})
+        self.reports.append(form)
+        body = load("report.json")
+        body.update(
+            id=str(48914 + len(self.reports)),
+            category=form.get("category", ["other"])[0],
+            comment=form.get("comment", [""])[0],
+            status_ids=form.get("status_ids[]") or None,
+        )
+        body["target_account"]["id"] = account_id
+        return self._json(body)
+
+    def _lookup(self, request: httpx.Request) -> httpx.Response:
+        acct = request.url.params.get("acct", "").removesuffix(f"@{HOST}")
+        for n in self.notifications:
+            if n["account"]["acct"] == acct:
+                return self._json(n["account"])
+        return httpx.Response(404, json={"error": "Record not found"})
 
     def _token(self, request: httpx.Request) -> httpx.Response:
         form = _form(request)

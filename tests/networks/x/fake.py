@@ -67,6 +67,8 @@ class FakeX:
     new_search_hits: bool = False
     lose_next_answers: int = 0  # the next N POST answers are lost after the server acted
     remaining: int = 9
+    muted: set[str] = field(default_factory=set)
+    hidden: set[str] = field(default_factory=set)
     _ids: Any = field(default_factory=lambda: itertools.count(1860000000000000900))
     _tokens: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -256,6 +258,19 @@ class FakeX:
                     }
                 },
             )
+        if path == f"/2/users/{ME}/muting" and request.method == "POST":
+            self.muted.add(json.loads(request.content)["target_user_id"])
+            return httpx.Response(200, json=load("muting.json"))
+        if path.startswith(f"/2/users/{ME}/muting/") and request.method == "DELETE":
+            self.muted.discard(path.rsplit("/", 1)[1])
+            return httpx.Response(200, json=load("unmuting.json"))
+        if path.startswith("/2/tweets/") and path.endswith("/hidden") and request.method == "PUT":
+            tweet_id = path.split("/")[3]
+            if tweet_id not in {t["id"] for t in load("mentions_page1.json")["data"]}:
+                return httpx.Response(403, json=load("problem_hide_not_own_conversation.json"))
+            hide = json.loads(request.content)["hidden"]
+            (self.hidden.add if hide else self.hidden.discard)(tweet_id)
+            return httpx.Response(200, json={"data": {"hidden": hide}})
         if path == "/2/media/metadata":
             body = json.loads(request.content)
             self.media.setdefault(body["id"], {})["alt_text"] = body["metadata"]["alt_text"]["text"]

@@ -110,6 +110,7 @@ async def test_oauth_pkce_through_a_real_loopback_redirect(fake) -> None:
     assert (
         seen["scope"]
         == "tweet.read users.read tweet.write dm.read dm.write offline.access media.write"
+        " mute.write tweet.moderate.write"
     )
     assert seen["code_challenge_method"] == "S256"
     assert seen["redirect_uri"].startswith("http://127.0.0.1:")

@@ -1,0 +1,159 @@
+"""Moderation through the outbox, and replies held by the team's guidelines.
+
+An action (block, mute, report, hide a reply and their undos, core.moderation) is an
+outbox row of kind "moderate" first (engine/ops/moderation.py queues it and writes the
+audit row with who, why and which guideline); the handler below carries it out through
+the account's adapter (networks/<net>: ModeratingAdapter.moderate) with the row's
+remote key, so a retry after a crash leaves the network in the same state: blocks and
+mutes are states (Bluesky's block record has an rkey made from the key, and getRecord
+decides after an unknown outcome), hiding is a state.
+
+A report is the exception: neither Mastodon nor atproto takes a key for it, so a crash in
+the instant between the server's answer and the row being marked done files it again
+on the retry (moderators see two reports of the same post).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from inbox.core.clock import from_iso
+from inbox.core.errors import ConfigError, InboxError, NetworkError, NotAllowed
+from inbox.core.events import Changed
+from inbox.core.models import Contact, Direction, Kind, Message
+from inbox.core.posts import can_approve
+from inbox.engine.outbox import handler
+from inbox.networks import registry
+from inbox.networks.base import ModeratingAdapter, Moderation, Sent
+from inbox.store.outbox import OutboxItem
+
+if TYPE_CHECKING:
+    from inbox.engine.runtime import Engine
+    from inbox.store.guidelines import HeldReply
+
+KIND = "moderate"
+
+
+def post_of(payload: dict[str, Any], network: str) -> Message | None:
+    """The message the action is about, as the payload kept it when it was queued."""
+    remote_id = str(payload.get("post_id") or "")
+    if not remote_id:
+        return None
+    return Message(
+        remote_id=remote_id,
+        conversation_key=str(payload.get("post_key") or ""),
+        kind=Kind(str(payload.get("post_kind") or Kind.MENTION.value)),
+        author=Contact(network, str(payload["user_id"]), str(payload.get("handle", ""))),
+        text="",
+        created_at=from_iso(str(payload.get("post_at") or "2000-01-01T00:00:00+00:00")),
+        direction=Direction.IN,
+        raw=str(payload.get("post_raw") or ""),
+    )
+
+
+@handler(KIND)
+async def _moderate(engine: Engine, item: OutboxItem) -> Sent:
+    """Payload: action, user_id, handle, post_* (the message), reason, category."""
+    if item.account_id is None or item.account_id not in engine.adapters:
+        raise NetworkError("The account is not connected yet.")
+    adapter = engine.adapters[item.account_id]
+    payload = item.payload
+    action = str(payload["action"])
+    caps = registry.find(adapter.network)
+    refusal = caps.moderation_refusal(action) if caps is not None else "Unknown network."
+    if refusal or not isinstance(adapter, ModeratingAdapter):
+        raise InboxError(refusal or f"{adapter.network} cannot moderate from this app.")
+    sent = await adapter.moderate(
+        Moderation(
+            action=action,
+            user_id=str(payload["user_id"]),
+            handle=str(payload.get("handle", "")),
+            idempotency_key=item.remote_key,
+            post=post_of(payload, adapter.network),
+            reason=str(payload.get("reason", "")),
+            category=str(payload.get("category", "spam")),
+            attempt=item.attempts,
+        )
+    )
+    engine.store.audit(
+        "engine",  # the history reads "Block of @x went through", without a subject
+        f"moderation.{action}.done",
+        item.conversation_id,
+        outbox_id=item.id,
+        handle=payload.get("handle", ""),
+        remote_id=sent.remote_id,
+    )
+    return sent
+
+
+# -- replies held by the guidelines -----------------------------------------------------
+
+
+def approve_held(
+    engine: Engine, held_id: int, member_id: int | None, edited_text: str | None = None
+) -> OutboxItem:
+    """An approver lets a held reply go: it is queued with its draft's key (once)."""
+    from inbox.engine.replies import enqueue_reply
+
+    store = engine.store
+    held = store.held_replies.get(held_id)
+    _may_review(engine, member_id, held)
+    text = held.text if edited_text is None else edited_text.strip()
+    if not text:
+        raise ConfigError("The reply is empty.")
+    approver = _name(engine, member_id)
+    with store.transaction():
+        item = enqueue_reply(
+            engine,
+            held.conversation_id,
+            text,
+            held.draft_key,
+            visibility=str(held.options.get("visibility", "")),
+            spoiler_text=str(held.options.get("spoiler_text", "")),
+            actor=held.author,
+        )
+        store.held_replies.decide(
+            held_id, "approved", outbox_id=item.id, text=text if edited_text is not None else None
+        )
+        store.audit(
+            approver, "reply.approved", held.conversation_id, held_id=held_id, outbox_id=item.id
+        )
+    engine.publish(
+        Changed(conversations=frozenset({held.conversation_id}), outbox=True, posts=True)
+    )
+    return item
+
+
+def reject_held(engine: Engine, held_id: int, member_id: int | None, comment: str) -> HeldReply:
+    """An approver sends a held reply back with a reason; it is never sent."""
+    store = engine.store
+    held = store.held_replies.get(held_id)
+    _may_review(engine, member_id, held)
+    if not comment.strip():
+        raise NotAllowed("Say why the reply is rejected, so its author can fix it.")
+    with store.transaction():
+        store.held_replies.decide(held_id, "rejected", comment=comment.strip())
+        store.audit(
+            _name(engine, member_id), "reply.rejected", held.conversation_id,
+            held_id=held_id, comment=comment.strip(),
+        )  # fmt: skip
+    engine.publish(Changed(conversations=frozenset({held.conversation_id}), posts=True))
+    return store.held_replies.get(held_id)
+
+
+def _may_review(engine: Engine, member_id: int | None, held: HeldReply) -> None:
+    if held.state != "awaiting":
+        raise NotAllowed(f"This reply is no longer waiting for approval (it is {held.state}).")
+    if member_id is None:
+        return  # a one-person install approves its own
+    if not can_approve(engine.store.posts.member_role(member_id)):
+        raise NotAllowed("Only an approver or admin can approve or reject replies.")
+
+
+def _name(engine: Engine, member_id: int | None) -> str:
+    if member_id is None:
+        return "You"
+    try:
+        return engine.store.teams.member(member_id).name
+    except KeyError:
+        return f"member {member_id}"

@@ -1,0 +1,99 @@
+"""A Bluesky account in the window against the real local AT Protocol network: signed in
+from the Add account page, a customer's mention lands in the deck's column, and the reply
+typed in the reply box is on the PDS in thread, with the customer's mention as a facet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+from pytestqt.qtbot import QtBot
+
+from inbox.ui.features import password_account
+from inbox.ui.features.reply import ReplyBox
+from tests.integration.bsky import new_person, pds_url
+from tests.ui.conftest import Opener, open_profile  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.integration
+
+
+def test_mention_in_the_deck_and_reply_from_the_reply_box(
+    bsky_network,
+    tmp_path: Path,
+    open_profile: Opener,  # noqa: F811 (the fixture imported above)
+    qtbot: QtBot,
+) -> None:
+    shop, customer = new_person(bsky_network, "desk"), new_person(bsky_network, "buyer")
+    mention = customer.mention(shop, "Hi ", " my genmaicha never arrived, order 5521?")
+    customer.indexed(mention["uri"])
+
+    session = open_profile(tmp_path / "profile")
+    window = session.window
+    dialog = password_account.PasswordAccountDialog(session.engine, window, network="bluesky")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.handle, shop.handle)
+    qtbot.keyClicks(dialog.service, pds_url(bsky_network))
+    qtbot.keyClicks(dialog.password, shop.app_password())
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=60_000)
+
+    # A new profile's deck offers the usual columns in one click.
+    assert window.deck.empty_card.isVisible()
+    qtbot.mouseClick(window.deck.empty_card.usual_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.deck.columns()) == 3)
+
+    # The first sync starts at once: the mention shows up as a card in a column.
+    def card_texts() -> list[str]:
+        texts = []
+        for view in window.deck.columns():
+            model = view.model
+            for row in range(model.rowCount()):
+                texts.append(str(model.index(row, 0).data(Qt.ItemDataRole.DisplayRole) or ""))
+        return texts
+
+    def arrived() -> bool:
+        return any("never arrived" in t for t in card_texts())
+
+    qtbot.waitUntil(arrived, timeout=90_000)
+    column = next(
+        v for v in window.deck.columns()
+        if any("never arrived" in str(v.model.index(r, 0).data() or "")
+               for r in range(v.model.rowCount()))
+    )  # fmt: skip
+    row = next(
+        r for r in range(column.model.rowCount())
+        if "never arrived" in str(column.model.index(r, 0).data() or "")
+    )  # fmt: skip
+    column.focus_list()
+    column.list.setCurrentIndex(column.model.index(row, 0))
+    with qtbot.waitSignal(window.pane.conversation_changed, timeout=10_000):
+        window.deck.open_current()
+    assert "never arrived" in window.pane.browser.toPlainText()
+
+    box = window.pane.findChild(ReplyBox)
+    assert box is not None
+    qtbot.waitUntil(box.isEnabled)
+    text = f"Sorry, @{customer.handle}! A new genmaicha left today, order 5521 ✨"
+    box.editor.setPlainText(text)
+    qtbot.keyClick(box.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+    # What the user sees: the reply in the thread, confirmed by the network.
+    def sent() -> bool:
+        thread = window.pane.browser.toPlainText()
+        return "A new genmaicha left today" in thread and "sending…" not in thread
+
+    qtbot.waitUntil(sent, timeout=60_000)
+    # What the server got: one reply, in thread, the mention at the right bytes.
+    replies = [r for r in shop.posts() if r["value"].get("reply")]
+    assert len(replies) == 1
+    value = replies[0]["value"]
+    assert value["text"] == text
+    assert value["reply"]["parent"]["uri"] == mention["uri"]
+    assert value["reply"]["root"]["uri"] == mention["uri"]
+    [facet] = [f for f in value["facets"] if "mention" in f["features"][0]["$type"]]
+    start = text.encode().index(f"@{customer.handle}".encode())
+    assert facet["index"] == {"byteStart": start, "byteEnd": start + len(customer.handle) + 1}
+    assert facet["features"][0]["did"] == customer.did
