@@ -13,6 +13,7 @@ import platformdirs
 log = logging.getLogger(__name__)
 
 DB_NAME = "inbox.db"
+TEAM_FILE = "team.json"  # a team profile: its store is on a PostgreSQL server (store/team.py)
 PRIVATE_FOLDER = 0o700  # it holds DMs and customer data: the owner only
 
 
@@ -36,6 +37,10 @@ class Profile:
     @property
     def db_path(self) -> Path:
         return self.folder / DB_NAME
+
+    def has_store(self) -> bool:
+        """Whether there is anything to read yet: the local file, or a team server."""
+        return self.db_path.exists() or (self.folder / TEAM_FILE).exists()
 
     @classmethod
     def resolve(cls, folder: str | Path | None, demo: bool = False) -> Profile:

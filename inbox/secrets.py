@@ -1,42 +1,68 @@
-"""The OS keyring wrapper: the only place a token or password is read or written."""
+"""The OS keyring wrapper: the only place a token or password is read or written.
+
+keyring is imported on first use (it costs ~1 s of imports, entry points included, that
+the window's first paint does not need).
+"""
 
 from __future__ import annotations
 
-import keyring
-import keyring.backend
-import keyring.errors
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from inbox.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    import keyring.backend
 
 SERVICE = "social-inbox"
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring backend that keeps secrets in memory: tests and the demo profile."""
+def _keyring() -> Any:
+    import keyring
+    import keyring.errors
 
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self._items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self._items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self._items[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError(username) from None
+    return keyring
 
 
-def use_memory_backend() -> MemoryKeyring:
+@cache
+def _memory_keyring() -> type[keyring.backend.KeyringBackend]:
+    import keyring.backend
+    import keyring.errors
+
+    class MemoryKeyring(keyring.backend.KeyringBackend):
+        """A keyring backend that keeps secrets in memory: tests and the demo profile."""
+
+        priority = 1
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._items: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self._items.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self._items[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            try:
+                del self._items[(service, username)]
+            except KeyError:
+                raise keyring.errors.PasswordDeleteError(username) from None
+
+    return MemoryKeyring
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MemoryKeyring":  # the class, made on first use
+        return _memory_keyring()
+    raise AttributeError(name)
+
+
+def use_memory_backend() -> keyring.backend.KeyringBackend:
     """Switch this process to an in-memory keyring (demo, tests)."""
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
+    backend = _memory_keyring()()
+    _keyring().set_keyring(backend)
     return backend
 
 
@@ -66,6 +92,11 @@ def legacy_connector_key(name: str, field: str) -> str:
     return f"connector:{name}:{field}"
 
 
+def team_key(dsn: str) -> str:
+    """A team server's password, by its DSN without the password (user@host:port/db)."""
+    return f"team:{dsn}"
+
+
 def set_secret(key: str, value: str) -> None:
     """Store a secret and read it back.
 
@@ -73,6 +104,7 @@ def set_secret(key: str, value: str) -> None:
         ConfigError: no usable keyring, or one that accepted the secret without keeping
             it (the "null" and "fail" backends of a machine with no keyring service).
     """
+    keyring = _keyring()
     try:
         keyring.set_password(SERVICE, key, value)
         kept = keyring.get_password(SERVICE, key)
@@ -84,6 +116,7 @@ def set_secret(key: str, value: str) -> None:
 
 
 def get_secret(key: str) -> str | None:
+    keyring = _keyring()
     try:
         return keyring.get_password(SERVICE, key)
     except keyring.errors.KeyringError as exc:
@@ -92,6 +125,7 @@ def get_secret(key: str) -> str | None:
 
 def delete_secret(key: str) -> None:
     """Remove a secret; a missing one is not an error."""
+    keyring = _keyring()
     try:
         keyring.delete_password(SERVICE, key)
     except keyring.errors.PasswordDeleteError:

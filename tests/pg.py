@@ -41,6 +41,7 @@ class PgServer:
     password: str
     folder: Path
     started_in: float = 0.0
+    _migrated: str | None = None
     _names: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @classmethod
@@ -90,11 +91,26 @@ class PgServer:
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
             conn.execute(sql)  # type: ignore[arg-type]
 
-    def fresh_database(self, prefix: str = "t") -> str:
-        """CREATE DATABASE <prefix>_<pid>_<n> (empty) and return its DSN with the password."""
+    def fresh_database(self, prefix: str = "t", *, migrated: bool = True) -> str:
+        """CREATE DATABASE <prefix>_<pid>_<n> and return its DSN with the password.
+
+        migrated: a copy of a database migrated once per session to the app's schema (a
+        template copy takes ~50 ms; running the migrations per test took seconds); else empty.
+        """
         name = f"{prefix}_{os.getpid()}_{next(self._names)}"
-        self.admin(f'CREATE DATABASE "{name}"')
+        template = f' TEMPLATE "{self._template()}"' if migrated else ""
+        self.admin(f'CREATE DATABASE "{name}"{template}')
         return self.dsn(name)
+
+    def _template(self) -> str:
+        if self._migrated is None:
+            from inbox.store import team
+
+            name = f"template_{os.getpid()}"
+            self.admin(f'CREATE DATABASE "{name}"')
+            team.open_connection(self.dsn(name)).close()  # migrate, seed nothing
+            self._migrated = name
+        return self._migrated
 
     def drop_database(self, dsn: str) -> None:
         name = dsn.rsplit("/", 1)[1]

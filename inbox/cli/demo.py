@@ -78,7 +78,7 @@ def reader(args: argparse.Namespace) -> Iterator[Store]:
     try:
         if args.demo:
             seed_profile(profile)
-        if not profile.db_path.exists():
+        if not profile.has_store():
             raise ConfigError(
                 f"No inbox in {profile.folder} yet: add an account in the app, "
                 "or try --demo for the demo workspace."

@@ -298,7 +298,7 @@ def _rows(store: Store) -> list[dict[str, Any]]:
 
 def cmd_list(args: argparse.Namespace) -> int:
     profile = Profile.resolve(getattr(args, "profile", None), getattr(args, "demo", False))
-    if profile.db_path.exists():  # read only: works on a read-only profile too
+    if profile.has_store():  # read only: works on a read-only profile too
         store = Store(profile.db_path, readonly=True)
         try:
             rows = _rows(store)

@@ -116,6 +116,16 @@ def text(current: reports.PeriodReport, previous: reports.PeriodReport) -> str:
     line("Answered", a.answered, b.answered)
     line("SLA met", a.sla_met, b.sla_met)
     line("SLA breached", a.sla_breached, b.sla_breached)
+    line("Suggested answers used", current.suggestions_used, previous.suggestions_used)
+    for label, now_, before_ in (
+        ("with", current.with_suggestion, previous.with_suggestion),
+        ("without", current.without_suggestion, previous.without_suggestion),
+    ):
+        line(
+            f"  first response {label} one, median",
+            f"{reports.duration(now_.median_minutes)} ({now_.answered})",
+            f"{reports.duration(before_.median_minutes)} ({before_.answered})",
+        )
     line("Resolved", current.resolved, previous.resolved)
     c, d = current.resolution, previous.resolution
     line(

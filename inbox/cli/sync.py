@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 from inbox.cli.http import client
-from inbox.core.events import AccountStatus, ErrorEvent, Event
+from inbox.core.events import AccountStatus, ErrorEvent, Event, SearchStatus
 from inbox.engine import Engine, accounts, loops
 from inbox.profile import Profile
 
@@ -34,6 +34,10 @@ def _report(event: Event) -> None:
         print(f"account {event.account_id}: {event.status}{detail}", file=sys.stderr)
     elif isinstance(event, AccountStatus) and event.status == "ok" and event.detail:
         print(f"account {event.account_id}: {event.detail}")  # e.g. a feed the plan lacks
+    elif isinstance(event, SearchStatus) and event.state == "error":
+        print(f"search {event.search_id}: failed: {event.detail}", file=sys.stderr)
+    elif isinstance(event, SearchStatus) and event.state == "ok" and event.detail:
+        print(f"search {event.search_id}: {event.detail}")  # e.g. X without search
 
 
 def cmd_sync(args: argparse.Namespace) -> int:

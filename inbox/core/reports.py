@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import math
 import statistics
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -68,40 +68,46 @@ def parse_period(first: str, last: str, tz: str = "UTC") -> Period:
     return Period(days[0], days[1], tz)
 
 
+# The periods the Reports window offers, by id: label. Each ends today (or at the end of the
+# last whole week/month) in the report's time zone.
+PRESETS = {
+    "last_7_days": "Last 7 days",
+    "last_week": "Last week (Mon–Sun)",
+    "last_30_days": "Last 30 days",
+    "this_month": "This month",
+    "last_month": "Last month",
+    "last_90_days": "Last 90 days",
+}
+
+
+def preset(name: str, today: date) -> tuple[date, date]:
+    """(first, last) day of a preset period seen on the day today.
+
+    Raises:
+        ConfigError: not one of PRESETS.
+    """
+    if name == "last_7_days":
+        return today - timedelta(days=6), today
+    if name == "last_30_days":
+        return today - timedelta(days=29), today
+    if name == "last_90_days":
+        return today - timedelta(days=89), today
+    if name == "last_week":
+        monday = today - timedelta(days=today.weekday() + 7)
+        return monday, monday + timedelta(days=6)
+    if name == "this_month":
+        return today.replace(day=1), today
+    if name == "last_month":
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    raise ConfigError(f"Unknown period {name!r}; choose one of {', '.join(PRESETS)}")
+
+
 BUCKET_MINUTES = 15  # every zone's offset is a whole number of quarter hours
 
 
-def day_index(period: Period) -> Callable[[str], str | None]:
-    """key -> the local day (YYYY-MM-DD) a UTC quarter hour "YYYY-MM-DDTHH:MM" falls in, or
-    None outside the period: the quarter's start decides, so a 23 or 25 h DST day is right."""
-    bounds = period.day_bounds()
-    starts = [start for _, start, _ in bounds]
-
-    def day_of(key: str) -> str | None:
-        at = datetime.fromisoformat(key).replace(tzinfo=UTC)
-        index = bisect.bisect_right(starts, at) - 1
-        if index >= 0 and at < bounds[index][2]:
-            return bounds[index][0]
-        return None
-
-    return day_of
-
-
-def days_from_buckets(period: Period, buckets: Iterable[tuple[str, int]]) -> dict[str, int]:
-    """Counts per local day of the period from counts per UTC quarter hour.
-
-    buckets: ("YYYY-MM-DDTHH:MM", count) with MM a multiple of 15, as SQL groups them.
-    """
-    out = {day: 0 for day, _, _ in period.day_bounds()}
-    day_of = day_index(period)
-    for key, count in buckets:
-        day = day_of(key)
-        if day is not None:
-            out[day] += int(count)
-    return out
-
-
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+SENTIMENTS = ("positive", "neutral", "negative")
 
 
 def hour_of_week_key(weekday: int, hour: int) -> str:
@@ -109,57 +115,87 @@ def hour_of_week_key(weekday: int, hour: int) -> str:
     return f"{WEEKDAYS[weekday]} {hour:02d}"
 
 
-def hours_of_week_from_buckets(tz: str, buckets: Iterable[tuple[str, int]]) -> dict[str, int]:
-    """Counts per local hour of the week (168 keys, "Mon 00" .. "Sun 23") from UTC quarter
-    hours: each quarter is read on the wall clock of tz, so a DST change is followed."""
-    zone = ZoneInfo(tz)
-    out = {hour_of_week_key(d, h): 0 for d in range(7) for h in range(24)}
-    for key, count in buckets:
-        at = datetime.fromisoformat(key).replace(tzinfo=UTC).astimezone(zone)
-        out[hour_of_week_key(at.weekday(), at.hour)] += int(count)
-    return out
+class Quarters:
+    """Where the UTC quarter hours SQL groups by fall in a period's time zone.
 
+    A key is "YYYY-MM-DDTHH:" and the quarter's number 0-3 (store.reports._quarter). Its
+    start decides its local day (so a 23- or 25-hour DST day counts right; every zone's
+    offset is a whole number of quarter hours) and its local hour of the week (the wall
+    clock). Each key is worked out once per report, however many counts use it.
+    """
 
-def backlog_by_day(
-    period: Period,
-    open_before: int,
-    received: Iterable[tuple[str, int]],
-    resolved: Iterable[tuple[str, int]],
-) -> dict[str, int]:
-    """Conversations open at the end of each local day: open_before (open when the period
-    starts) plus those received, less those resolved, up to the day's end (per quarter hour)."""
-    came = days_from_buckets(period, received)
-    went = days_from_buckets(period, resolved)
-    out = {}
-    level = open_before
-    for day, count in came.items():
-        level += count - went[day]
-        out[day] = level
-    return out
+    def __init__(self, period: Period) -> None:
+        self.period = period
+        self._bounds = period.day_bounds()
+        self._starts = [start for _, start, _ in self._bounds]
+        self._zone = ZoneInfo(period.tz)
+        self._memo: dict[str, tuple[str | None, str]] = {}
 
+    def place(self, key: str) -> tuple[str | None, str]:
+        """(local day or None outside the period, local hour of the week) of a key."""
+        hit = self._memo.get(key)
+        if hit is None:
+            at = datetime(
+                int(key[0:4]), int(key[5:7]), int(key[8:10]), int(key[11:13]),
+                int(key[14:]) * BUCKET_MINUTES, tzinfo=UTC,
+            )  # fmt: skip
+            i = bisect.bisect_right(self._starts, at) - 1
+            day = self._bounds[i][0] if i >= 0 and at < self._bounds[i][2] else None
+            local = at.astimezone(self._zone)
+            hit = self._memo[key] = (day, hour_of_week_key(local.weekday(), local.hour))
+        return hit
 
-SENTIMENTS = ("positive", "neutral", "negative")
+    def days(self, buckets: Iterable[tuple[str, int]]) -> dict[str, int]:
+        """Counts per local day of the period (every day listed) from counts per key."""
+        out = {day: 0 for day, _, _ in self._bounds}
+        for key, count in buckets:
+            day = self.place(key)[0]
+            if day is not None:
+                out[day] += int(count)
+        return out
 
+    def hours_of_week(self, buckets: Iterable[tuple[str, int]]) -> dict[str, int]:
+        """Counts per local hour of the week (168 keys, "Mon 00" .. "Sun 23")."""
+        out = {hour_of_week_key(d, h): 0 for d in range(7) for h in range(24)}
+        for key, count in buckets:
+            out[self.place(key)[1]] += int(count)
+        return out
 
-def sentiment_by_day(
-    period: Period, buckets: Iterable[tuple[str, str, int, float]]
-) -> dict[str, dict[str, Any]]:
-    """Per local day: scored messages that were positive, neutral, negative, and their mean
-    VADER score (None on a day with none). buckets: (quarter, label, count, sum of scores)."""
-    day_of = day_index(period)
-    days = [day for day, _, _ in period.day_bounds()]
-    out: dict[str, dict[str, Any]] = {day: {s: 0 for s in SENTIMENTS} for day in days}
-    sums = dict.fromkeys(days, 0.0)
-    for quarter, label, count, total in buckets:
-        day = day_of(quarter)
-        if day is None or label not in SENTIMENTS:
-            continue
-        out[day][label] += int(count)
-        sums[day] += float(total)
-    for day, row in out.items():
-        scored = sum(row[s] for s in SENTIMENTS)
-        row["mean"] = round(sums[day] / scored, 3) if scored else None
-    return out
+    def backlog(
+        self,
+        open_before: int,
+        received: Iterable[tuple[str, int]],
+        resolved: Iterable[tuple[str, int]],
+    ) -> dict[str, int]:
+        """Conversations open at the end of each local day: open_before (open when the
+        period starts) plus those received, less those resolved, up to the day's end."""
+        came, went = self.days(received), self.days(resolved)
+        out = {}
+        level = open_before
+        for day, count in came.items():
+            level += count - went[day]
+            out[day] = level
+        return out
+
+    def sentiment(
+        self, buckets: Iterable[tuple[str, str, int, float]]
+    ) -> dict[str, dict[str, Any]]:
+        """Per local day: scored messages that were positive, neutral, negative, and their
+        mean VADER score (None on a day with none). buckets: (key, label, count, score sum)."""
+        out: dict[str, dict[str, Any]] = {
+            day: dict.fromkeys(SENTIMENTS, 0) for day, _, _ in self._bounds
+        }
+        sums = dict.fromkeys(out, 0.0)
+        for key, label, count, total in buckets:
+            day = self.place(key)[0]
+            if day is None or label not in SENTIMENTS:
+                continue
+            out[day][label] += int(count)
+            sums[day] += float(total)
+        for day, row in out.items():
+            scored = sum(row[s] for s in SENTIMENTS)
+            row["mean"] = round(sums[day] / scored, 3) if scored else None
+        return out
 
 
 class Calendar:
@@ -224,16 +260,24 @@ class Calendars:
         self._policies = policies
         self._span = (start, end)
         self._made: dict[sla.BusinessHours | None, Calendar] = {}
+        self._teams: dict[int | None, tuple[Calendar, sla.SlaPolicy]] = {}
 
     def policy(self, team_id: int | None) -> sla.SlaPolicy:
         return self._policies.get(team_id, self._policies.get(None, sla.SlaPolicy()))
 
     def of(self, team_id: int | None) -> Calendar:
-        hours = self.policy(team_id).hours
-        made = self._made.get(hours)
-        if made is None:
-            made = self._made[hours] = Calendar(hours, *self._span)
-        return made
+        return self.team(team_id)[0]
+
+    def team(self, team_id: int | None) -> tuple[Calendar, sla.SlaPolicy]:
+        """A team's calendar and policy (asked once per row: kept per team)."""
+        found = self._teams.get(team_id)
+        if found is None:
+            policy = self.policy(team_id)
+            made = self._made.get(policy.hours)
+            if made is None:
+                made = self._made[policy.hours] = Calendar(policy.hours, *self._span)
+            found = self._teams[team_id] = (made, policy)
+        return found
 
 
 @dataclass(slots=True)
@@ -283,10 +327,9 @@ def response_figures(rows: Iterable[Times], calendars: Calendars, now: float) ->
     out = ResponseFigures()
     minutes: list[float] = []
     for received, answered, team_id in rows:
-        calendar = calendars.of(team_id)
+        calendar, policy = calendars.team(team_id)
         if answered is not None:
             minutes.append(calendar.minutes(received, answered))
-        policy = calendars.policy(team_id)
         if not policy.enabled:
             continue
         due = calendar.due(received, policy.first_response_minutes)
@@ -339,6 +382,15 @@ class PeriodReport:
     # Found by search columns (nobody asked us): counted apart from what was received.
     monitoring: int = 0
     monitoring_by_network: dict[str, int] = field(default_factory=dict)
+    # Suggested answers: uses in the period by source, and first responses of the
+    # conversations received in it, with a suggestion used before the response or without.
+    suggestions_by_source: dict[str, int] = field(default_factory=dict)
+    with_suggestion: ResponseFigures = field(default_factory=ResponseFigures)
+    without_suggestion: ResponseFigures = field(default_factory=ResponseFigures)
+
+    @property
+    def suggestions_used(self) -> int:
+        return sum(self.suggestions_by_source.values())
 
     @property
     def empty(self) -> bool:
@@ -380,6 +432,16 @@ class PeriodReport:
             "post_replies": self.post_replies,
             "monitoring": self.monitoring,
             "monitoring_by_network": dict(sorted(self.monitoring_by_network.items())),
+            "suggestions_used": self.suggestions_used,
+            "suggestions_used_by_source": dict(sorted(self.suggestions_by_source.items())),
+            "answered_with_suggestion": self.with_suggestion.answered,
+            "first_response_median_with_suggestion_business_minutes": _round(
+                self.with_suggestion.median_minutes
+            ),
+            "answered_without_suggestion": self.without_suggestion.answered,
+            "first_response_median_without_suggestion_business_minutes": _round(
+                self.without_suggestion.median_minutes
+            ),
         }
 
 
@@ -403,6 +465,11 @@ SCALARS = (
     "posts_published",
     "post_replies",
     "monitoring",
+    "suggestions_used",
+    "answered_with_suggestion",
+    "first_response_median_with_suggestion_business_minutes",
+    "answered_without_suggestion",
+    "first_response_median_without_suggestion_business_minutes",
 )
 BREAKDOWNS = (
     "received_by_network",
@@ -414,6 +481,7 @@ BREAKDOWNS = (
     "resolved_by_member",
     "backlog_by_day",
     "monitoring_by_network",
+    "suggestions_used_by_source",
 )
 
 

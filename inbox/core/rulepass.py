@@ -117,5 +117,7 @@ class Pass:
         waiting = row["waiting_since"]
         if status == Status.RESOLVED.value or not waiting:
             return None
+        if row["kind"] == Kind.MONITORING.value:
+            return None  # found by a search: nobody asked us, no reply is due
         policy = self.policies.get(team_id) or self.policies[None]
         return due_for(from_iso(waiting), row["first_response_at"] is not None, policy)

@@ -143,7 +143,7 @@ _DECLARED = (
     Setting(
         "suggest.article_after",
         int,
-        5,
+        3,
         "Offer to write a knowledge-base article when this many solved conversations were "
         "answered alike within suggest.article_days and no article covers them (0: never).",
     ),

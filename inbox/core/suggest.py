@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from inbox.core import templates as core_templates
@@ -204,45 +204,71 @@ def problem(text: str) -> str:
 # -- similarity ----------------------------------------------------------------------------
 
 
-def _trigrams(text: str) -> Counter[str]:
+SIMILARITY_CHARS = 800  # a long earlier question is compared on its start
+
+
+def _trigrams(counts: Mapping[str, int]) -> Counter[str]:
     grams: Counter[str] = Counter()
-    for w in words(text):
+    for w, n in counts.items():
         padded = f" {w} "
-        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+        for i in range(len(padded) - 2):
+            grams[padded[i : i + 3]] += n
     return grams
 
 
-def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    if not a or not b:
-        return 0.0
+def _unit(vector: Mapping[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    return {k: v / norm for k, v in vector.items()} if norm else {}
+
+
+def _dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     small, big = (a, b) if len(a) < len(b) else (b, a)
-    dot = sum(v * big.get(k, 0.0) for k, v in small.items())
-    na = math.sqrt(sum(v * v for v in a.values()))
-    nb = math.sqrt(sum(v * v for v in b.values()))
-    return dot / (na * nb) if na and nb else 0.0
+    return sum(v * big.get(k, 0.0) for k, v in small.items())
 
 
 class Similarity:
-    """Text similarity within one pool of texts: IDF learnt from the pool itself."""
+    """Text similarity within one pool of texts: IDF learnt from the pool itself.
 
-    def __init__(self, texts: Iterable[str]) -> None:
-        docs = [set(words(t)) for t in texts]
+    Each text's words are read once (memoised), so ranking N candidates against one
+    question costs N + 1 readings, not 2N.
+    """
+
+    def __init__(self, texts: Iterable[str], drop: Iterable[str] = ()) -> None:
+        self._drop = set(drop)
+        self._counts: dict[str, Counter[str]] = {}
+        self._vectors: dict[str, tuple[dict[str, float], dict[str, float]]] = {}
         df: Counter[str] = Counter()
-        for d in docs:
-            df.update(d)
-        n = max(len(docs), 1)
+        n = 0
+        for text in texts:
+            df.update(self.counts(text).keys())
+            n += 1
+        n = max(n, 1)
         self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
         self.default_idf = math.log(1 + n)
 
-    def vector(self, text: str) -> dict[str, float]:
-        counts = Counter(words(text))
-        return {w: (1 + math.log(c)) * self.idf.get(w, self.default_idf) for w, c in counts.items()}
+    def counts(self, text: str) -> Counter[str]:
+        found = self._counts.get(text)
+        if found is None:
+            found = Counter(w for w in words(text[:SIMILARITY_CHARS]) if w not in self._drop)
+            self._counts[text] = found
+        return found
+
+    def vectors(self, text: str) -> tuple[dict[str, float], dict[str, float]]:
+        found = self._vectors.get(text)
+        if found is None:
+            counts = self.counts(text)
+            word = {
+                w: (1 + math.log(c)) * self.idf.get(w, self.default_idf) for w, c in counts.items()
+            }
+            found = (_unit(word), _unit(_trigrams(counts)))
+            self._vectors[text] = found
+        return found
 
     def score(self, a: str, b: str) -> float:
         """0..1: 0.65 word cosine (IDF, stems) + 0.35 character-trigram cosine (typos)."""
-        word = _cosine(self.vector(a), self.vector(b))
-        tri = _cosine(_trigrams(a), _trigrams(b))
-        return 0.65 * word + 0.35 * tri
+        wa, ta = self.vectors(a)
+        wb, tb = self.vectors(b)
+        return 0.65 * _dot(wa, wb) + 0.35 * _dot(ta, tb)
 
 
 def _overlap(a: Sequence[str], b: Sequence[str]) -> float:
@@ -250,6 +276,16 @@ def _overlap(a: Sequence[str], b: Sequence[str]) -> float:
         return 0.0
     sa, sb = set(a), set(b)
     return len(sa & sb) / len(sa | sb)
+
+
+def _alike(a: Counter[str], b: Counter[str]) -> float:
+    """Cosine of two answers' word counts (names of the people involved left out)."""
+    return _dot(_unit(a), _unit(b))
+
+
+def _answer_words(answer: str, people: Iterable[str]) -> Counter[str]:
+    personal = set(words(" ".join(people)))
+    return Counter(w for w in words(answer[:SIMILARITY_CHARS]) if w not in personal)
 
 
 # -- ranking -------------------------------------------------------------------------------
@@ -295,29 +331,34 @@ def rank(
             score += 0.03 / (1 + days / 30)
         scored.append((score, c))
     scored.sort(key=lambda s: (-s[0], s[1].source, -s[1].source_id))
-    chosen: list[Suggestion] = []
-    answers = Similarity([c.answer for _, c in scored[: limit * 8]])
+    chosen: list[tuple[float, Candidate, Counter[str], int]] = []
     for score, c in scored:
         if score < MIN_SCORE:
             break
-        text = (
-            c.answer  # a saved reply is a template already
-            if c.source == TEMPLATE
-            else reusable(c.answer, personal=c.personal, links=c.links, agents=agents)
-        )
-        same = next(
-            (i for i, s in enumerate(chosen) if answers.score(s.text, text) >= SAME_ANSWER), None
-        )
+        answer = _answer_words(c.answer, (*c.personal, *agents))
+        same = next((i for i, k in enumerate(chosen) if _alike(k[2], answer) >= SAME_ANSWER), None)
         if same is not None:
-            chosen[same] = replace(chosen[same], alike=chosen[same].alike + 1)
+            kept = chosen[same]
+            chosen[same] = (kept[0], kept[1], kept[2], kept[3] + 1)
             continue
         if len(chosen) < limit:
-            chosen.append(Suggestion(c, round(score, 4), text))
-        elif len(chosen) >= limit and score < chosen[-1].score * 0.5:
+            chosen.append((score, c, answer, 1))
+        elif score < chosen[-1][0] * 0.5:
             break
     if not chosen:
         return Suggestions(note=NOTHING_CLOSE, terms=tuple(found))
-    return Suggestions(tuple(chosen), terms=tuple(found))
+    items = tuple(
+        Suggestion(
+            c,
+            round(score, 4),
+            c.answer  # a saved reply is a template already
+            if c.source == TEMPLATE
+            else reusable(c.answer, personal=c.personal, links=c.links, agents=agents),
+            alike,
+        )
+        for score, c, _, alike in chosen
+    )
+    return Suggestions(items, terms=tuple(found))
 
 
 def newest_first(candidates: Sequence[Candidate], limit: int = SHOWN) -> list[Candidate]:
@@ -417,7 +458,7 @@ class Repeated:
     """N solved cases answered alike with no article covering them: an article to write."""
 
     conversation_ids: tuple[int, ...]
-    best: int  # the conversation whose answer the draft takes
+    best: int  # the most typical case: the draft takes its question and answer
     question: str  # the commonest question, as the draft's question
 
 
@@ -432,12 +473,11 @@ def repeated(
     published article (title + question text in `articles`) already covers."""
     if at_least < 2 or len(cases) < at_least:
         return []
-    reusable_answers = [reusable(c.answer, personal=c.personal) for c in cases]
-    answers = Similarity(reusable_answers)
+    answers = [_answer_words(c.answer, c.personal) for c in cases]
     groups: list[list[int]] = []
     for i, _ in enumerate(cases):
         for group in groups:
-            if answers.score(reusable_answers[group[0]], reusable_answers[i]) >= SAME_ANSWER:
+            if _alike(answers[group[0]], answers[i]) >= SAME_ANSWER:
                 group.append(i)
                 break
         else:
@@ -448,18 +488,19 @@ def repeated(
         if len(group) < at_least:
             continue
         members = [cases[i] for i in group]
-        # The question most like the others is the common one.
+        # The question most like the others is the common one (among the newest 30:
+        # quadratic, and it runs on the reader thread the columns share).
+        sample = members[:30]
         best_q = max(
-            members,
-            key=lambda m: sum(questions.score(m.question, o.question) for o in members),
+            sample,
+            key=lambda m: sum(questions.score(m.question, o.question) for o in sample),
         )
         if any(questions.score(best_q.question, a) >= covered_at for a in articles):
             continue
-        newest = max(members, key=lambda m: (m.at, m.conversation_id))
         out.append(
             Repeated(
                 tuple(sorted(m.conversation_id for m in members)),
-                newest.conversation_id,
+                best_q.conversation_id,  # its question is the common one, its answer alike
                 best_q.question,
             )
         )

@@ -25,8 +25,9 @@ Values = dict[str, Any]
 Edit = Callable[[Row], Values]
 
 
-def status(new: Status) -> Edit:
-    """new -> open -> pending -> resolved; resolving stops the SLA clock and ends a snooze."""
+def status(new: Status, at: str | None = None) -> Edit:
+    """new -> open -> pending -> resolved; resolving stops the SLA clock and ends a snooze,
+    and notes when (at, stored time) for the reports' time to resolution."""
     new = Status(new)
 
     def edit(row: Row) -> Values:
@@ -35,6 +36,8 @@ def status(new: Status) -> Edit:
         values: Values = {"status": new.value}
         if new is Status.RESOLVED:
             values.update(sla_due_at=NO_DUE, waiting_since=None, snoozed_until=None)
+            if at is not None:
+                values["resolved_at"] = at
         return values
 
     return edit

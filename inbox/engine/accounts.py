@@ -10,8 +10,6 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from inbox import secrets
 from inbox.core.errors import ConfigError, InboxError, NotSupported
 from inbox.core.events import AccountStatus, Changed
@@ -21,6 +19,8 @@ from inbox.networks.base import AppCredentials, NetworkAdapter
 from inbox.store import Store
 
 if TYPE_CHECKING:
+    import httpx
+
     from inbox.engine.runtime import Engine
 
 NEEDS_SIGNIN = "needs_signin"
@@ -176,6 +176,8 @@ async def add_account(
     if app is not None:
         remember_own_app(engine.store, network, instance, *app)
     http = options.pop("http", None)
+    import httpx  # on first use: ~1 s of imports the window's first paint does not need
+
     async with httpx.AsyncClient(
         transport=options.pop("transport", None), timeout=httpx.Timeout(30.0, connect=10.0)
     ) as own:
@@ -249,6 +251,8 @@ async def add_account_with_password(
     from inbox.engine import loops
 
     http = options.pop("http", None)
+    import httpx  # on first use: ~1 s of imports the window's first paint does not need
+
     async with httpx.AsyncClient(
         transport=options.pop("transport", None), timeout=httpx.Timeout(30.0, connect=10.0)
     ) as own:

@@ -40,6 +40,8 @@ def backoff(attempts: int) -> timedelta:
 
 async def deliver_due(engine: Engine, limit: int = 20, kinds: tuple[str, ...] = ()) -> int:
     """Deliver every due row (of kinds, when given) once; returns how many were delivered."""
+    import inbox.engine.connectors  # noqa: F401  (registers its handlers; loaded on first use)
+
     store = engine.store
     delivered = 0
     # Accounts found offline in this run wait for their server: their rows are not claimed.

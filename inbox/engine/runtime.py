@@ -20,7 +20,6 @@ from inbox.core.clock import Clock, SystemClock
 from inbox.core.errors import InboxError
 from inbox.core.events import Changed, ErrorEvent, Event
 from inbox.core.rules import Decide
-from inbox.engine import connectors
 from inbox.engine import moderation as _moderation  # noqa: F401  (its outbox handler)
 from inbox.networks.base import NetworkAdapter
 from inbox.store import Store
@@ -59,7 +58,7 @@ class Engine:
         # (loops.outbox_loop) at once instead of at its next round.
         self.delivery_wake = asyncio.Event()
         # New messages on a conversation that has a ticket become follow-ups on it.
-        self.subscribe(connectors.follow_ups(self))
+        self.subscribe(_follow_ups(self))
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -184,3 +183,18 @@ class Engine:
                 listener(event)
             except Exception:  # a broken listener must not stop the engine
                 log.exception("event listener failed")
+
+
+def _follow_ups(engine: Engine) -> Callable[[Event], None]:
+    """connectors.follow_ups, imported on the first event (it pulls httpx: ~1 s of imports
+    that the first paint does not need)."""
+    listener: list[Callable[[Event], None]] = []
+
+    def on_event(event: Event) -> None:
+        if not listener:
+            from inbox.engine import connectors
+
+            listener.append(connectors.follow_ups(engine))
+        listener[0](event)
+
+    return on_event

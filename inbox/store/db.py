@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from inbox.core.errors import StoreBug, StoreError, StoreKnown
+from inbox.store.dialect import SQLITE
 
 log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -125,7 +126,8 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
         if current < version <= target:
             # executescript commits first; wrap each step so a failure leaves the old version.
             try:
-                conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+                text = SQLITE.migration(sql)
+                conn.executescript(f"BEGIN;\n{text}\nPRAGMA user_version = {version};\nCOMMIT;")
             except sqlite3.Error:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")

@@ -128,12 +128,11 @@ class Ingest:
         )
         # Ids are handed out here (one writer, inside BEGIN IMMEDIATE) so that rows can
         # refer to each other before a single executemany writes them.
-        next_id: int = conn.execute(
-            "SELECT coalesce(max(id), 0) + 1 FROM conversations"
-        ).fetchone()[0]
-        next_message: int = conn.execute(
-            "SELECT coalesce(max(id), 0) + 1 FROM messages"
-        ).fetchone()[0]
+        # (On PostgreSQL from the tables' sequences: other laptops write at the same time.)
+        dialect = self._store.dialect
+        new_keys = {m.conversation_key for m in fresh} - conversations.keys()
+        conversation_ids = dialect.next_ids(conn, "conversations", len(new_keys))
+        message_ids = dialect.next_ids(conn, "messages", len(fresh))
         rows: list[tuple[Any, ...]] = []
         reopen: set[int] = set()
         promote: dict[int, str] = {}  # monitoring conversations a mention now joins
@@ -143,9 +142,10 @@ class Ingest:
             when = to_iso(message.created_at)
             conv = conversations.get(message.conversation_key)
             if conv is None:
-                conv = _new_conversation(next_id, message, when, contact_id if inbound else None)
+                conv = _new_conversation(
+                    next(conversation_ids), message, when, contact_id if inbound else None
+                )
                 conversations[message.conversation_key] = conv
-                next_id += 1
             elif inbound:
                 reopen.add(conv.id)  # the customer wrote again
             if inbound and conv.contact_id is None:
@@ -154,9 +154,9 @@ class Ingest:
                 conv.contact_id = contact_id
             if not conv.new and inbound and message.kind is not Kind.MONITORING:
                 promote[conv.id] = message.kind.value
-            _add_message(conv, message, when, next_message)
-            rows.append(_message_row(next_message, account_id, conv.id, contact_id, message, when))
-            next_message += 1
+            message_id = next(message_ids)
+            _add_message(conv, message, when, message_id)
+            rows.append(_message_row(message_id, account_id, conv.id, contact_id, message, when))
         touched = [c for c in conversations.values() if c.added]
         conn.executemany(
             _INSERT_CONVERSATION, [_insert_row(account_id, c) for c in touched if c.new]
@@ -226,7 +226,7 @@ class Ingest:
                ON CONFLICT (network, remote_id) DO UPDATE SET
                    handle = excluded.handle, display_name = excluded.display_name,
                    avatar_url = excluded.avatar_url, profile_url = excluded.profile_url,
-                   followers_count = coalesce(excluded.followers_count, followers_count)
+                   followers_count = coalesce(excluded.followers_count, contacts.followers_count)
                RETURNING id""",
             (
                 contact.network,

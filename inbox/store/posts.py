@@ -124,7 +124,7 @@ class PostRepo:
         end: datetime | None = None,
     ) -> list[Post]:
         """Posts by time (unscheduled drafts last), optionally by state and time window."""
-        where, params = ["1"], []
+        where, params = ["1 = 1"], []
         wanted = [str(s) for s in states]
         if wanted:
             where.append(f"state IN ({','.join('?' * len(wanted))})")

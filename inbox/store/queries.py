@@ -137,7 +137,7 @@ def where_clause(flt: ColumnFilter, now: str) -> tuple[str, list[Any]]:
         params.append(query)
     clauses.append("(c.snoozed_until IS NULL OR c.snoozed_until <= ?)")
     params.append(now)
-    return " AND ".join(clauses) or "1", params
+    return " AND ".join(clauses) or "1 = 1", params
 
 
 def _utc(text: str) -> datetime:
@@ -353,7 +353,7 @@ class ConversationQueries:
         limit: int | None,
     ) -> Iterator[sqlite3.Row]:
         """Rows of one part in column order, behind `after`, fetched lazily step by step."""
-        steps = _after_steps(sort, after) if after is not None else [("1", [])]
+        steps = _after_steps(sort, after) if after is not None else [("1 = 1", [])]
         tail = " LIMIT ?" if limit is not None else ""
         left = limit
         for cond, values in steps:
@@ -374,7 +374,8 @@ class ConversationQueries:
         if known is not None and len(known.ids) >= COMMON_MATCHES:
             return True  # matches only grow between rebuilds
         rows = self._store.query(
-            "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)",
+            "SELECT count(*) FROM"
+            " (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?) AS hits",
             (query, COMMON_MATCHES),
         )
         return int(rows[0][0]) >= COMMON_MATCHES

@@ -21,21 +21,16 @@ if TYPE_CHECKING:
 
 
 def _quarter(column: str) -> str:
-    """SQL for the UTC quarter hour a stored time falls in: "YYYY-MM-DDTHH:" and 00..45."""
-    return (
-        f"substr({column}, 1, 14) ||"
-        f" printf('%02d', (CAST(substr({column}, 15, 2) AS INTEGER) / 15) * 15)"
-    )
+    """SQL for the UTC quarter hour a stored time falls in: "YYYY-MM-DDTHH:" and 0..3 (the
+    quarter's number, which core.reports.Quarters reads). Text and integer arithmetic only: it is
+    computed once per conversation of the period."""
+    return f"substr({column}, 1, 14) || (substr({column}, 15, 2) / 15)"
 
 
-# When a resolved conversation was resolved: the newest audited "status -> resolved"
-# (store.triage audits every change); one resolved without an audit row (imported, or by a
-# rule) counts as resolved at its last message.
-RESOLVED_AT = (
-    "coalesce((SELECT max(a.at) FROM audit_log a WHERE a.conversation_id = c.id"
-    " AND a.action = 'status' AND json_extract(a.detail_json, '$.status') = 'resolved'),"
-    " c.last_message_at)"
-)
+# When a resolved conversation was resolved (store.triage writes resolved_at; migration 18
+# took older ones from the audit log); one resolved without it (a rule resolved it as it
+# came in) counts as resolved when it came in.
+RESOLVED_AT = "coalesce(c.resolved_at, c.first_message_at)"
 NO_TEAM = "(no team)"
 UNASSIGNED = "(unassigned)"
 # How far past the period (or now) a team calendar reaches: first-response due times.
@@ -122,10 +117,10 @@ def period_report(
         f" FROM conversations c WHERE {received} GROUP BY quarter",
         params,
     )
-    out.by_day = reports.days_from_buckets(period, ((r[0], r[1]) for r in buckets))
-    out.by_hour_of_week = reports.hours_of_week_from_buckets(
-        period.tz, ((r[0], r[1]) for r in buckets)
-    )
+    quarters = reports.Quarters(period)
+    came = [(r[0], int(r[1])) for r in buckets]
+    out.by_day = quarters.days(came)
+    out.by_hour_of_week = quarters.hours_of_week(came)
 
     # How fast: first response and resolution in business hours.
     out.responses = reports.response_figures(
@@ -133,6 +128,39 @@ def period_report(
         calendars,
         now.timestamp(),
     )
+    # Suggested answers: used before the first response, or not (store.suggest records uses).
+    used = (
+        "EXISTS (SELECT 1 FROM suggestion_uses u WHERE u.conversation_id = c.id"
+        " AND u.at <= c.first_response_at)"
+    )
+    answered = f"{received} AND c.first_response_at IS NOT NULL"
+    for suggested in (True, False):
+        figures = reports.response_figures(
+            (
+                (r[0], r[1], r[2])
+                for r in _timed(
+                    store,
+                    "c.first_response_at",
+                    f"{answered} AND {'' if suggested else 'NOT '}{used}",
+                    params,
+                )
+            ),
+            calendars,
+            now.timestamp(),
+        )
+        if suggested:
+            out.with_suggestion = figures
+        else:
+            out.without_suggestion = figures
+    out.suggestions_by_source = {
+        str(r[0]): int(r[1])
+        for r in store.query(
+            "SELECT u.source, count(*) FROM suggestion_uses u"
+            " LEFT JOIN conversations c ON c.id = u.conversation_id"
+            f" WHERE u.at >= ? AND u.at < ?{team} GROUP BY u.source",
+            params,
+        )
+    }
     out.resolution = reports.resolution_figures(
         (
             (r[0], r[1], r[2])
@@ -144,26 +172,25 @@ def period_report(
     # Backlog: open (not hidden as spam) at the end of each day.
     open_before = 0
     gone: list[tuple[str, int]] = []
+    # MATERIALIZED: the resolution time is looked up once per conversation, not once per
+    # mention of r below (SQLite would otherwise copy the subquery into each).
     for key, before, count in store.query(
-        "SELECT CASE WHEN r >= ? AND r < ? THEN " + _quarter("r") + " ELSE '' END AS k,"
-        " sum(f < ? AND (r IS NULL OR r >= ?)), count(*) FROM ("
-        f"  SELECT c.first_message_at AS f,"
-        f"   CASE WHEN c.status = 'resolved' THEN {RESOLVED_AT} END AS r"
-        f"  FROM conversations c WHERE c.hidden = 0 AND c.first_message_at < ?{team})"
-        " GROUP BY k",
-        (lo, hi, lo, lo, hi, *by_team),
+        "WITH t AS MATERIALIZED (SELECT c.first_message_at AS f,"
+        f" CASE WHEN c.status = 'resolved' THEN {RESOLVED_AT} END AS r"
+        f" FROM conversations c WHERE c.first_message_at < ? AND c.hidden = 0{team})"
+        " SELECT CASE WHEN r >= ? AND r < ? THEN " + _quarter("r") + " ELSE '' END AS k,"
+        " sum(f < ? AND (r IS NULL OR r >= ?)), count(*) FROM t GROUP BY k",
+        (hi, *by_team, lo, hi, lo, lo),
     ):
         open_before += int(before)
         if key:
             gone.append((key, int(count)))
-    out.backlog_by_day = reports.backlog_by_day(
-        period, open_before, ((r[0], r[2]) for r in buckets), gone
-    )
+    shown = [(r[0], int(r[2])) for r in buckets]  # not hidden as spam
+    out.backlog_by_day = quarters.backlog(open_before, shown, gone)
 
     # Mood: the VADER score of each conversation's newest inbound message, where the rules
     # computed one (sentiment is lazy), by the day the conversation came in.
-    out.sentiment_by_day = reports.sentiment_by_day(
-        period,
+    out.sentiment_by_day = quarters.sentiment(
         (
             (r[0], r[1], int(r[2]), float(r[3]))
             for r in store.query(
@@ -171,7 +198,8 @@ def period_report(
                 " CASE WHEN m.sentiment_score >= 0.05 THEN 'positive'"
                 " WHEN m.sentiment_score <= -0.05 THEN 'negative' ELSE 'neutral' END AS label,"
                 " count(*), sum(m.sentiment_score)"
-                " FROM conversations c JOIN messages m ON m.id = c.last_inbound_id"
+                " FROM conversations c"
+                " JOIN messages m INDEXED BY messages_scored ON m.id = c.last_inbound_id"
                 f" WHERE {received} AND m.sentiment_score IS NOT NULL GROUP BY quarter, label",
                 params,
             )

@@ -228,7 +228,7 @@ class RuleRepo:
         decide: Decide | None = None,
         *,
         batch: int = 5000,
-        where: str = "1",
+        where: str = "1 = 1",
         params: Sequence[Any] = (),
     ) -> Iterable[tuple[int, int, set[int]]]:
         """Re-decide every conversation (or those matching where), one batch per transaction.

@@ -15,9 +15,11 @@ from inbox.core import settings as core_settings
 from inbox.core.clock import Clock, SystemClock, to_iso
 from inbox.core.errors import NotFound
 from inbox.core.models import Account, AccountInfo
+from inbox.store import team
 from inbox.store.columns import ColumnRepo
 from inbox.store.connectors import ConnectorRepo
 from inbox.store.db import open_connection, translated
+from inbox.store.dialect import POSTGRES, SQLITE, Dialect
 from inbox.store.guidelines import GuidelineRepo, HeldReplyRepo
 from inbox.store.ingest import Ingest
 from inbox.store.monitoring import SearchRepo
@@ -43,12 +45,29 @@ class Store:
     """
 
     def __init__(
-        self, path: Path | str, *, clock: Clock | None = None, readonly: bool = False
+        self,
+        path: Path | str,
+        *,
+        clock: Clock | None = None,
+        readonly: bool = False,
+        dsn: str | None = None,
     ) -> None:
+        """Open the profile's store: `path` is its `inbox.db`. A team profile (team.json in
+        its folder, see store/team.py), or an explicit `dsn` (postgresql://…, a password in
+        it or in the keyring), opens that PostgreSQL database instead; `path`'s folder is
+        still the profile's (knowledge base, exports)."""
         self.path = Path(path)
         self.clock: Clock = clock or SystemClock()
         self.readonly = readonly
-        self.conn: sqlite3.Connection = open_connection(self.path, readonly=readonly)
+        self.dsn = dsn or team.dsn_of(self.path)
+        self.dialect: Dialect = SQLITE
+        if self.dsn is not None:
+            self.dialect = POSTGRES
+            self.conn: sqlite3.Connection = team.open_connection(  # type: ignore[assignment]
+                self.dsn, readonly=readonly
+            )
+        else:
+            self.conn = open_connection(self.path, readonly=readonly)
         self._rollback_hooks: list[Callable[[], None]] = []
         self.columns = ColumnRepo(self)
         self.conversations = ConversationQueries(self)

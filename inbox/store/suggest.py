@@ -31,8 +31,9 @@ from inbox.core.errors import ConfigError
 if TYPE_CHECKING:
     from inbox.store.store import Store
 
-WINDOW = 2000  # newest FTS matches scored by bm25
-CANDIDATES = 40  # solved cases handed to the re-ranking
+WINDOW = 500  # newest FTS matches scored by bm25
+CANDIDATES = 20  # solved cases handed to the re-ranking
+COMMON = 1000  # a term in this many solved questions is not distinctive
 ARTICLES = 200  # newest published articles considered
 QUESTION_CHARS = 2000
 
@@ -85,19 +86,48 @@ def _rule_names(text: str | None) -> tuple[str, ...]:
     return tuple(str(v[0]) for v in value if isinstance(v, list) and v)
 
 
+def distinctive(store: Store, found: Sequence[str]) -> list[str]:
+    """The terms found in fewer than COMMON solved cases (and in at least one).
+
+    A term in thousands of solved questions says little about this one, and bm25 pays
+    for every term by reading its whole posting list; counting stops at COMMON, so
+    this costs little even for the commonest words.
+    """
+    keep = []
+    for term in found:
+        n = store.query(
+            "SELECT count(*) FROM (SELECT 1 FROM answered_fts WHERE answered_fts MATCH ? LIMIT ?)"
+            " AS hits",
+            (core.fts_query([term]), COMMON),
+        )[0][0]
+        if 0 < n < COMMON:
+            keep.append(term)
+    return keep
+
+
 def solved(store: Store, query: core.Query) -> list[core.Candidate]:
-    """The solved cases nearest the question by bm25, bounded (WINDOW, CANDIDATES)."""
-    match = core.fts_query(core.terms(query.text))
-    if not match:
+    """The solved cases nearest the question, bounded: bm25 over the distinctive terms
+    (the newest WINDOW matches scored, the best CANDIDATES kept), or, when every term is
+    common, the newest CANDIDATES matches (the re-ranking sorts them)."""
+    found = core.terms(query.text)
+    if not found:
         return []
     try:
-        hits = store.query(
-            """SELECT id, score FROM (
-                   SELECT rowid AS id, bm25(answered_fts) AS score FROM answered_fts
-                   WHERE answered_fts MATCH ? ORDER BY rowid DESC LIMIT ?)
-               WHERE id <> ? ORDER BY score LIMIT ?""",
-            (match, WINDOW, query.conversation_id, CANDIDATES),
-        )
+        keep = distinctive(store, found)
+        if keep:
+            hits = store.query(
+                """SELECT id, score FROM (
+                       SELECT rowid AS id, bm25(answered_fts) AS score FROM answered_fts
+                       WHERE answered_fts MATCH ? ORDER BY rowid DESC LIMIT ?) AS newest
+                   WHERE id <> ? ORDER BY score LIMIT ?""",
+                (core.fts_query(keep), WINDOW, query.conversation_id, CANDIDATES),
+            )
+        else:
+            hits = store.query(
+                """SELECT rowid, 0.0 FROM answered_fts WHERE answered_fts MATCH ?
+                   AND rowid <> ? ORDER BY rowid DESC LIMIT ?""",
+                (core.fts_query(found), query.conversation_id, CANDIDATES),
+            )
     except sqlite3.OperationalError:  # a term FTS5 cannot parse: no candidates, no crash
         return []
     scores = {int(h[0]): float(h[1]) for h in hits}
@@ -156,7 +186,8 @@ def cases(store: Store, scores: dict[int, float]) -> list[core.Candidate]:
         for m in thread:
             if m["direction"] == "in":
                 personal.update((m["author_name"], m["author_handle"]))
-                personal.update(_json_list(m["mentions_json"]))
+                if m["mentions_json"] != "[]":
+                    personal.update(_json_list(m["mentions_json"]))
         out.append(
             core.Candidate(
                 source=core.CONVERSATION,
@@ -405,7 +436,7 @@ def rebuild(store: Store) -> int:
             """INSERT INTO answered (conversation_id, question)
                SELECT c.id, (SELECT group_concat(text, char(10)) FROM (
                    SELECT text FROM messages WHERE conversation_id = c.id AND direction = 'in'
-                   ORDER BY created_at, id LIMIT 20))
+                   ORDER BY created_at, id LIMIT 20) AS first_ones)
                FROM conversations c
                WHERE c.status = 'resolved' AND c.first_response_at IS NOT NULL
                  AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id

@@ -53,8 +53,8 @@ class TeamRepo:
         """The id of the team called name, created (with the default SLA) if missing."""
         with self._store.transaction() as conn:
             row = conn.execute(
-                "INSERT INTO teams (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name"
-                " RETURNING id",
+                "INSERT INTO teams (name) VALUES (?)"
+                " ON CONFLICT (name) DO UPDATE SET name = teams.name RETURNING id",
                 (name,),
             ).fetchone()
         return int(row[0])

@@ -44,7 +44,8 @@ class ActionSpec:
     section: actions of a menu are grouped by section; a separator goes between groups.
     scope: "window" (works anywhere in the window, except where a text field takes the
         key) or "deck" (only while the deck has focus, so Enter never leaves a reply box).
-    numbered: the action exists once per digit 1-9; the handler takes the digit's index.
+    numbered: the action exists once per digit 1 … count (each key being prefix + the
+        digit, "Alt+" for Alt+1 …); the handler takes the digit's index.
     """
 
     id: str
@@ -55,6 +56,8 @@ class ActionSpec:
     section: int = 0
     scope: str = "window"
     numbered: bool = False
+    prefix: str = ""
+    count: int = 9
 
     @property
     def description(self) -> str:
@@ -64,7 +67,7 @@ class ActionSpec:
     def keys(self) -> str:
         """The shortcut as people read it: "1 … 9" for a numbered action."""
         if self.numbered:
-            return "1 … 9"
+            return f"{self.prefix}1 … {self.prefix}{self.count}"
         return " or ".join(SPOKEN.get(k, k) for k in self.shortcuts)
 
 
@@ -107,6 +110,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         "go_column", "Go to column", "View", help="Go to column 1 … 9", section=1, numbered=True
+    ),
+    ActionSpec(
+        "reports",
+        "Reports…",
+        "View",
+        ("Ctrl+Shift+R",),
+        "Reports: volume, response and resolution times, SLA, backlog, sentiment of a period "
+        "against the one before; charts, CSV, PNG and PDF",
+        section=1,
     ),
     ActionSpec(
         "keep_in_tray",
@@ -162,6 +174,23 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ("Ctrl+Return",),
         "Send the reply being written",
         section=1,
+    ),
+    ActionSpec(
+        "use_suggestion",
+        "Use suggested answer",
+        "Conversation",
+        help="Put suggested answer 1 … 3 into the reply box, filled for this customer",
+        section=1,
+        numbered=True,
+        prefix="Alt+",
+        count=3,
+    ),
+    ActionSpec(
+        "write_repeated_article",
+        "Write article from repeated answers…",
+        "Conversation",
+        help="Draft a knowledge-base article from conversations answered alike",
+        section=2,
     ),
     ActionSpec(
         "push_desk",

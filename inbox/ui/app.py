@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSize, Qt, QTi
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 import inbox.ui.features
-from inbox import assets, secrets
+from inbox import assets
 from inbox.core.errors import InboxError
 from inbox.core.events import ErrorEvent, Progress
 from inbox.engine import Engine
@@ -181,6 +181,8 @@ def _first_run(session: Session) -> Session:
     dialog.exec()
     if dialog.choice == FirstRunDialog.DEMO:
         session.close()
+        from inbox import secrets  # keyring costs ~1 s of imports: only the demo needs it here
+
         secrets.use_memory_backend()
         return open_session(Profile.resolve(None, demo=True))
     cancelled = dialog.choice == FirstRunDialog.ACCOUNT and not first_run.add_account(
@@ -334,6 +336,8 @@ def run_gui(args: argparse.Namespace) -> int:
     screenshot: str | None = getattr(args, "screenshot", None)
     demo = bool(getattr(args, "demo", False))
     if demo:
+        from inbox import secrets  # keyring costs ~1 s of imports: only the demo needs it here
+
         secrets.use_memory_backend()
     request: dict[str, Any] = {"compose": bool(getattr(args, "compose", False)), "open": None}
     instance: single.Instance | None = None

@@ -69,7 +69,7 @@ class ColumnList(QListView):
         hover = QModelIndex()
         if viewport.underMouse():
             hover = self.indexAt(viewport.mapFromGlobal(QCursor.pos()))
-        painter = QPainter(viewport)
+        cards = []
         rect = self.visualRect(first)
         row = first.row()
         while rect.top() < viewport.height():
@@ -78,17 +78,11 @@ class ColumnList(QListView):
                 break
             if rect.intersects(area):
                 index = model.index(row, 0)
-                delegate.paint_card(
-                    painter,
-                    rect,
-                    pal,
-                    font,
-                    summary,
-                    selected=selection.isSelected(index),
-                    hovered=index == hover,
-                )
+                cards.append((rect, summary, selection.isSelected(index), index == hover))
             row += 1
             rect = rect.translated(0, rect.height())
+        painter = QPainter(viewport)
+        delegate.paint_cards(painter, pal, font, cards)
         painter.end()
 
 

@@ -128,47 +128,59 @@ class ConversationDelegate(QStyledItemDelegate):
         hovered: bool = False,
     ) -> None:
         """Copy the row's card into rect, drawing it first when it is not cached."""
+        self.paint_cards(painter, pal, font, [(rect, row, selected, hovered)])
+
+    def paint_cards(
+        self,
+        painter: QPainter,
+        pal: QPalette,
+        font: QFont,
+        cards: list[tuple[QRect, ConversationSummary, bool, bool]],
+    ) -> None:
+        """paint_card for each (rect, row, selected, hovered): what does not change between
+        the cards of one repaint (clock, theme, palette, font, pixel ratio) is asked once."""
         c = theme.colours()
         now = self._now()
         ratio = painter.device().devicePixelRatioF()
-        key = (
-            row,
-            fmt.relative_time(row.last_message_at, now),
-            sla_badge(row.sla_due_at, now, c),
-            rect.width(),
-            rect.height(),
-            selected,
-            hovered,
-            pal.cacheKey(),
-            font.key(),
-            c.dark,
-            ratio,
-        )
-        card = self._cards.get(key)
-        if card is None:
-            card = QPixmap(rect.size() * ratio)
-            card.setDevicePixelRatio(ratio)
-            card.fill(Qt.GlobalColor.transparent)
-            drawing = QPainter(card)
-            self.draw(drawing, QRect(0, 0, rect.width(), rect.height()), pal, font, row,
-                      selected=selected, hovered=hovered)  # fmt: skip
-            drawing.end()
-            self._cards[key] = card
-            if len(self._cards) > self.CACHED:
-                self._cards.popitem(last=False)
-        else:
-            self._cards.move_to_end(key)
-        # In bands of at most BLIT_ROWS device pixels: Qt's raster engine splits a taller
-        # copy across its thread pool and waits for those threads, which on a busy
-        # machine stalls the GUI thread (while it holds the interpreter lock).
+        look = (pal.cacheKey(), font.key(), c.dark, ratio)
         band = max(1, int(BLIT_ROWS / ratio))
-        for y in range(0, rect.height(), band):
-            h = min(band, rect.height() - y)
-            painter.drawPixmap(
-                QRect(rect.left(), rect.top() + y, rect.width(), h),
-                card,
-                QRect(0, round(y * ratio), card.width(), round(h * ratio)),
+        for rect, row, selected, hovered in cards:
+            width, height = rect.width(), rect.height()
+            key = (
+                row,
+                fmt.relative_time(row.last_message_at, now),
+                sla_badge(row.sla_due_at, now, c),
+                width,
+                height,
+                selected,
+                hovered,
+                look,
             )
+            card = self._cards.get(key)
+            if card is None:
+                card = QPixmap(rect.size() * ratio)
+                card.setDevicePixelRatio(ratio)
+                card.fill(Qt.GlobalColor.transparent)
+                drawing = QPainter(card)
+                self.draw(drawing, QRect(0, 0, width, height), pal, font, row,
+                          selected=selected, hovered=hovered)  # fmt: skip
+                drawing.end()
+                self._cards[key] = card
+                if len(self._cards) > self.CACHED:
+                    self._cards.popitem(last=False)
+            else:
+                self._cards.move_to_end(key)
+            # In bands of at most BLIT_ROWS device pixels: Qt's raster engine splits a
+            # taller copy across its thread pool and waits for those threads, which on a
+            # busy machine stalls the GUI thread (while it holds the interpreter lock).
+            left, top = rect.left(), rect.top()
+            for y in range(0, height, band):
+                h = min(band, height - y)
+                painter.drawPixmap(
+                    QRect(left, top + y, width, h),
+                    card,
+                    QRect(0, round(y * ratio), card.width(), round(h * ratio)),
+                )
 
     def draw(
         self,

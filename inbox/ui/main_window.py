@@ -179,15 +179,16 @@ class MainWindow(QMainWindow):
 
         The label, menu, place in the menu and shortcuts come from the declaration, so
         the menus, the `?` help and the README cannot drift. A numbered action (go to
-        column 1-9) calls handler(index) and returns the first of its nine QActions.
+        column 1-9, Alt+1-3 suggested answer) calls handler(index) and returns the first
+        of its QActions.
         Raises KeyError for an undeclared id.
         """
         spec = actions.spec(action_id)
         made: list[QAction] = []
         if spec.numbered:
-            for n in range(1, 10):
+            for n in range(1, spec.count + 1):
                 action = QAction(f"{spec.label} {n}", self)
-                action.setShortcut(QKeySequence(str(n)))
+                action.setShortcut(QKeySequence(f"{spec.prefix}{n}"))
                 action.triggered.connect(lambda _checked=False, i=n - 1: handler(i))
                 made.append(action)
         else:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from inbox.core import spoof
 from inbox.core.events import Changed
 from inbox.core.html import sanitize
-from inbox.core.models import ConversationSummary, Note
+from inbox.core.models import ConversationSummary, Kind, Note
 from inbox.store import Store
 from inbox.store.outbox import OutboxItem
 from inbox.store.queries import MessageRow
@@ -306,9 +306,14 @@ class ConversationPane(QFrame):
         self.toolbar.addAction(action)
         self.toolbar.show()
 
-    def add_action_widget(self, widget: QWidget) -> None:
-        """Add a widget below the thread (reply box, assignment, ...)."""
-        self._actions_layout.addWidget(widget)
+    def add_action_widget(self, widget: QWidget, before: QWidget | None = None) -> None:
+        """Add a widget below the thread (reply box, assignment, ...); `before` another one
+        already added puts it just above that one (suggested answers above the reply box)."""
+        index = self._actions_layout.indexOf(before) if before is not None else -1
+        if index >= 0:
+            self._actions_layout.insertWidget(index, widget)
+        else:
+            self._actions_layout.addWidget(widget)
         if self._actions_scroll.isHidden():
             self._actions_scroll.show()
             self.thread_split.setSizes([550, 450])  # proportions: the splitter scales them
@@ -366,8 +371,14 @@ class ConversationPane(QFrame):
         self.handle_label.setToolTip(warning)
         self.handle_label.setStyleSheet(f"color: {c.urgent}" if warning else "")
         bits = [warning] if warning else []
+        found = s.kind is Kind.MONITORING  # a search found it: not addressed to us
         bits += [
-            f"{fmt.network_label(s.network)} · to @{s.account_handle}",
+            f"{fmt.network_label(s.network)} · "
+            + (
+                f"found by a search (via @{s.account_handle}), nobody asked you"
+                if found
+                else f"to @{s.account_handle}"
+            ),
             s.kind.value,
             s.status.value,
             f"priority {s.priority}",

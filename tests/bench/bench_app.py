@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.bench import error, result, workdir
+from tests.bench import error, result, scaled, workdir
 from tests.bench.dataset import writable_profile
 
 RUNS = 5
@@ -117,7 +117,7 @@ def run() -> Iterator[dict[str, Any]]:
         bare_s,
         ratio=statistics.median(ratios),
         target="ratio <= 2.0",
-        conversations=100_000,
+        conversations=scaled(100_000),
         runs=[round(r[0], 2) for r in app_runs],
     )
     yield result(
@@ -126,6 +126,6 @@ def run() -> Iterator[dict[str, Any]]:
         "MB",
         max(r[1] for r in bare_runs),
         target="value <= 300",
-        messages=1_000_000,
+        messages=scaled(1_000_000),
         columns=8,
     )

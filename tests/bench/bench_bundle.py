@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.bench import error, result, workdir
+from tests.bench import SCALE, error, result, workdir
 
 RUNS = 5
 
@@ -34,6 +34,10 @@ def _timed(command: list[str], shot: Path) -> float:
 
 
 def run() -> Iterator[dict[str, Any]]:
+    if SCALE < 1 and not os.environ.get("BENCH_BUNDLE"):
+        yield error("bundle_startup", "not run at BENCH_SCALE < 1 (building the bundle takes "
+                    "5-6 min): BENCH_SCALE=1 or BENCH_BUNDLE=1 runs it")  # fmt: skip
+        return
     from tests.packaging.bundle import BINARY, ensure_bundle
 
     try:

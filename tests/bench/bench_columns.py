@@ -29,11 +29,11 @@ from typing import Any
 
 from inbox.core.models import ColumnFilter, Contact, Kind, Message
 from inbox.store import Store
-from tests.bench import result
+from tests.bench import result, scaled
 from tests.bench.dataset import big_profile, writable_profile
 
 PAIRS = 9
-DEPTH = 10_000
+DEPTH = min(10_000, scaled(50_000))  # 5,000 at the default scale 0.1
 AFTER_WRITE = 30
 SEARCHES = ("refund", "checkout broken", "matcha", "gaiwan", "user123", "tea order")
 

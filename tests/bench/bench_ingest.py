@@ -21,11 +21,11 @@ from inbox.engine.sync import sync_account
 from inbox.networks.base import DMS, MENTIONS
 from inbox.networks.replay import ReplayAdapter
 from inbox.store import Store
-from tests.bench import result, workdir
+from tests.bench import result, scaled, workdir
 
-ITEMS = 100_000
-CONVERSATIONS = 25_000
-AUTHORS = 10_000
+ITEMS = scaled(100_000)
+CONVERSATIONS = scaled(25_000)
+AUTHORS = scaled(10_000)
 PAGE_SIZE = 100  # what real networks hand out per request (Mastodon 40, Bluesky 100)
 START = datetime(2026, 3, 1, tzinfo=UTC)
 WORDS = [

@@ -18,9 +18,9 @@ from inbox.core.clock import FakeClock, to_iso
 from inbox.core.rules import DEFAULT_RULES, Action, Condition, Do, Rule, Ruleset, When
 from inbox.core.textfacts import sentiment
 from inbox.store import Store
-from tests.bench import result, workdir
+from tests.bench import result, scaled, workdir
 
-N = int(os.environ.get("BENCH_RULES_N", "100000"))
+N = int(os.environ.get("BENCH_RULES_N", scaled(100_000)))
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 TEXTS = [
     "Is the site down? I can't check out and my cart is gone",

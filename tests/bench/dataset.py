@@ -22,7 +22,7 @@ import inbox.store
 from inbox.core.clock import to_iso
 from inbox.core.models import AccountInfo, ColumnFilter, Kind
 from inbox.store import Store
-from tests.bench import workdir
+from tests.bench import SCALE, workdir
 
 CONVERSATIONS = 100_000
 MESSAGES = 1_000_000
@@ -167,9 +167,6 @@ def build(path: Path, conversations: int = CONVERSATIONS, messages: int = MESSAG
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return path
-
-
-SCALE = float(os.environ.get("BENCH_SCALE", "1"))  # 0.1 while developing: a 10x smaller set
 
 
 def _fingerprint() -> str:

@@ -134,6 +134,9 @@ def test_a_plan_without_x_search_is_said_on_the_column_and_mastodon_still_fills(
     [column] = json.loads(capsys.readouterr().out)
     assert "X: your X plan does not include search" in column["search"]["detail"]
     assert column["search"]["hits"] == 3  # Mastodon's Kettleco posts: 1210, 1206, 1202
+    capsys.readouterr()
+    assert run(profile, "sync", "--once") == 0  # sync says it too
+    assert "search 1: X: your X plan does not include search" in capsys.readouterr().out
 
 
 def test_bad_searches_are_refused_in_words_and_nothing_is_added(profile, capsys):

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from inbox.cli.main import main
-from inbox.core import reports, sla
-from inbox.core.models import AccountInfo
+from inbox.core import reports, sla, triage
+from inbox.core.clock import FakeClock
+from inbox.core.models import AccountInfo, Status
 from inbox.profile import Profile
 from inbox.store import Store
 
@@ -62,19 +63,23 @@ def _message(
     return int(row[0])
 
 
-def _audit_status(store: Store, conv: int, status: str, at: str) -> None:
-    store.conn.execute(
-        "INSERT INTO audit_log (at, actor, action, conversation_id, detail_json)"
-        " VALUES (?, 'Alex', 'status', ?, ?)",
-        (at, conv, json.dumps({"status": status, "member_id": 1})),
-    )
+def _status_changes(store: Store, clock: FakeClock, changes: list[tuple[int, str, str]]) -> None:
+    """Resolve and reopen through the triage store (what the window and CLI call), each at
+    its time on the store's clock."""
+    for conv, status, at in changes:
+        clock.set(datetime.fromisoformat(at))
+        new = Status(status)
+        edit = triage.status(new, store.now())  # what the conversations.set_status op runs
+        store.triage.edit([conv], None, "status", edit, rescore=True, status=new.value)
 
 
 @pytest.fixture
 def profile(tmp_path: Path) -> tuple[Path, int]:
     """The profile folder and the Berlin team's id."""
     folder = tmp_path / "profile"
-    store = Store(Profile.resolve(folder).db_path)
+    clock = FakeClock()
+    store = Store(Profile.resolve(folder).db_path, clock=clock)
+    changes: list[tuple[int, str, str]] = []
     try:
         masto = store.add_account(AccountInfo("mastodon", "social.test", "1", "shop")).id
         sky = store.add_account(AccountInfo("bluesky", "bsky.test", "2", "shop")).id
@@ -93,11 +98,10 @@ def profile(tmp_path: Path) -> tuple[Path, int]:
                 "2026-03-23T09:00:00.000000Z",
                 "2026-03-23T09:20:00.000000Z",
                 team,
-                status="resolved",
                 assignee=alex,
                 sentiment=0.6,
             )
-            _audit_status(store, c1, "resolved", "2026-03-30T08:00:00.000000Z")
+            changes.append((c1, "resolved", "2026-03-30T08:00:00.000000Z"))
             # Tue 16:30 -> Wed 09:30: 30 + 30 = 60 across closing time; due exactly then, met.
             _conv(
                 store,
@@ -129,13 +133,14 @@ def profile(tmp_path: Path) -> tuple[Path, int]:
                 "2026-03-25T10:00:00.000000Z",
                 "2026-03-25T13:00:00.000000Z",
                 team,
-                status="resolved",
                 assignee=sam,
                 sentiment=-0.3,
             )
-            _audit_status(store, c4, "resolved", "2026-03-25T14:00:00.000000Z")
-            _audit_status(store, c4, "open", "2026-03-25T15:00:00.000000Z")
-            _audit_status(store, c4, "resolved", "2026-03-26T09:00:00.000000Z")
+            changes += [
+                (c4, "resolved", "2026-03-25T14:00:00.000000Z"),
+                (c4, "open", "2026-03-25T15:00:00.000000Z"),
+                (c4, "resolved", "2026-03-26T09:00:00.000000Z"),
+            ]
             # Sun 29th 00:30 CET (Sat 23:30Z): a local Sunday; never answered, breached; its
             # message was never scored (sentiment is lazy).
             _conv(store, masto, "c5", "2026-03-28T23:30:00.000000Z", None, team)
@@ -204,6 +209,7 @@ def profile(tmp_path: Path) -> tuple[Path, int]:
                 _message(
                     store, account, c6, remote, "2026-03-26T12:00:00.000000Z", in_reply_to=parent
                 )
+        _status_changes(store, clock, changes)
     finally:
         store.close()
     return folder, team
@@ -380,3 +386,27 @@ def test_business_minutes_agrees_with_add_minutes_across_dst() -> None:
         end = sla.add_minutes(start, minutes, hours)
         assert sla.business_minutes(start, end, hours) == pytest.approx(minutes)
     assert reports.percentile([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.9) == 9.0
+
+
+def test_resolving_from_the_cli_counts_its_resolution_time(profile, capsys) -> None:
+    """`conversations resolve` (the window's operation) records when; the report reads it."""
+    folder, team = profile
+    store = Store(Profile.resolve(folder).db_path, readonly=True)
+    try:
+        c2 = int(store.query("SELECT id FROM conversations WHERE key = 'c2'")[0][0])
+    finally:
+        store.close()
+    assert main(["conversations", "resolve", str(c2), "--profile", str(folder)]) == 0
+    capsys.readouterr()
+    code, out, _ = _run(capsys, folder, *WEEK, "--team", str(team), "--format", "json")
+    assert code == 0
+    now = json.loads(out)["period"]
+    assert now["resolved"] == 3
+    # Resolved today, months after it came in: the slowest of the three.
+    assert now["resolution_p90_business_minutes"] > 2400
+    store = Store(Profile.resolve(folder).db_path, readonly=True)
+    try:
+        (at,) = store.query("SELECT resolved_at FROM conversations WHERE id = ?", (c2,))[0]
+    finally:
+        store.close()
+    assert at is not None and at > "2026-04"

@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,16 @@ def test_use_records_it_and_the_reply_box_path_gets_this_customer(
         )
     assert queued[-1].payload["text"] == text
     assert len(audit) == 1 and json.loads(audit[0][1])["source"] == "conversation"
+    # The report counts the use.
+    today = datetime.now(UTC).date().isoformat()
+    code, out, _ = run(
+        capsys, profile, "report", "--from", today, "--to", today, "--format", "json"
+    )
+    period = json.loads(out)["period"]
+    assert code == 0 and period["suggestions_used"] == 1
+    assert period["suggestions_used_by_source"] == {"conversation": 1}
+    code, out, _ = run(capsys, profile, "report", "--from", today, "--to", today)
+    assert "Suggested answers used" in out and "first response with one, median" in out
 
 
 def test_bad_ids_and_ranks_are_clear_errors(capsys, profile) -> None:

@@ -97,6 +97,33 @@ def test_a_search_column_made_in_the_window_fills_and_says_where_it_stands(
     assert words and words[0].url.params["q"] == "Kettleco"
     assert words[0].headers["Authorization"] == f"Bearer {TOKEN}"
     assert server.fake.calls("GET", "/api/v1/timelines/tag/leafkettle")
+    # opened, it says nobody asked us
+    view.focus_list()
+    with qtbot.waitSignal(window.pane.conversation_changed):
+        qtbot.keyClick(view.list, Qt.Key.Key_Return)
+    assert "found by a search (via @teashop), nobody asked you" in window.pane.meta_label.text()
+    assert "monitoring" in window.pane.meta_label.text()
+
+    # Edit filter… on a search column opens the same dialog, filled in; a new term refetches
+    def edit() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, SearchDialog)
+        assert dialog.terms_edit.text() == "Kettleco, #leafkettle"
+        assert dialog.exclude_edit.text() == "giveaway"
+        dialog.terms_edit.clear()
+        qtbot.keyClicks(dialog.terms_edit, "Kettleco, #leafkettle, teashop")
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, edit)
+    view.edit_requested.emit()
+    qtbot.waitUntil(lambda: "teashop" in view.source.text(), timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: any(
+            c.url.params.get("q") == "teashop" for c in server.fake.calls("GET", "/api/v2/search")
+        ),
+        timeout=WAIT,
+    )
+
     # an ordinary column has no search line and lists the work, not what searches found
     everything = column(window, "Everything")
     assert everything is not None and everything.source.isHidden()

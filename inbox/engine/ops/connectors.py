@@ -8,14 +8,21 @@ naming the connector and its kind, never a value (and must never be journaled as
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from inbox.core.events import Changed
-from inbox.engine import connectors
 from inbox.engine.ops import Outcome, actor, operation
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
+
+
+def _connectors() -> ModuleType:
+    """inbox.engine.connectors on first use: it pulls httpx and the desks (start-up cost)."""
+    from inbox.engine import connectors
+
+    return connectors
 
 
 @operation("connectors.save", label="save connector", audited=True)
@@ -23,7 +30,7 @@ def save(
     engine: Engine, name: str, kind: str, values: dict[str, Any], keep_secrets: bool = False
 ) -> Outcome:
     """Add or replace a connector (config to the store, secret fields to the keyring)."""
-    connectors.save_connector(engine.store, name, kind, values, keep_secrets=keep_secrets)
+    _connectors().save_connector(engine.store, name, kind, values, keep_secrets=keep_secrets)
     engine.store.audit(actor(engine), "connectors.save", connector=name, kind=kind)
     return Outcome(Changed(settings=True))
 
@@ -34,7 +41,7 @@ def remove(
 ) -> Outcome:
     """Remove a connector; its undelivered work is cancelled or moved (PendingWork asks).
     Audited by remove_connector (connector.remove, with what happened to the work)."""
-    moved = connectors.remove_connector(engine.store, name, pending=pending, move_to=move_to)
+    moved = _connectors().remove_connector(engine.store, name, pending=pending, move_to=move_to)
     # Moved work waits for the next delivery round, as before: no outbox wake-up here.
     return Outcome(Changed(settings=True), moved)
 
@@ -42,12 +49,13 @@ def remove(
 @operation("connectors.push", label="push to desk")
 def push(engine: Engine, conversation_id: int, connector: str) -> Outcome:
     """Queue the conversation as a ticket on the desk (once per conversation and desk)."""
-    item = connectors.queue_push(engine.store, conversation_id, connector)
+    item = _connectors().queue_push(engine.store, conversation_id, connector)
     return Outcome(Changed(outbox=True), item, conversation_id=conversation_id)
 
 
 @operation("connectors.article", label="publish article")
 def article(engine: Engine, article: dict[str, Any], connector: str) -> Outcome:
     """Queue an article (connectors.article_args of a core.article.Article)."""
+    connectors = _connectors()
     item = connectors.queue_article(engine.store, connectors.article_from(article), connector)
     return Outcome(Changed(outbox=True), item, conversation_id=item.conversation_id)

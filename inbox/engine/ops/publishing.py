@@ -10,15 +10,24 @@ publish what changed, so most operations here are `audited` and return an empty 
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from inbox.core.clock import from_iso
 from inbox.core.events import Changed
-from inbox.engine import publishing, replies
+from inbox.engine import replies
 from inbox.engine.ops import Outcome, operation
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
+
+
+def _publishing() -> ModuleType:
+    """inbox.engine.publishing on first use (kept out of the window's start-up imports)."""
+    from inbox.engine import publishing
+
+    return publishing
+
 
 DONE = Changed()  # the workflow function published what changed
 
@@ -27,28 +36,28 @@ DONE = Changed()  # the workflow function published what changed
 def approve(
     engine: Engine, post_id: int, member_id: int | None, edited_text: str | None = None
 ) -> Outcome:
-    return Outcome(DONE, publishing.approve(engine, post_id, member_id, edited_text=edited_text))
+    return Outcome(DONE, _publishing().approve(engine, post_id, member_id, edited_text=edited_text))
 
 
 @operation("posts.reject", label="reject post", audited=True)
 def reject(engine: Engine, post_id: int, member_id: int | None, comment: str) -> Outcome:
-    return Outcome(DONE, publishing.reject(engine, post_id, member_id, comment))
+    return Outcome(DONE, _publishing().reject(engine, post_id, member_id, comment))
 
 
 @operation("posts.cancel", label="cancel post", audited=True)
 def cancel(engine: Engine, post_id: int, member_id: int | None = None) -> Outcome:
-    return Outcome(DONE, publishing.cancel(engine, post_id, member_id))
+    return Outcome(DONE, _publishing().cancel(engine, post_id, member_id))
 
 
 @operation("posts.reschedule", label="move post", audited=True)
 def reschedule(engine: Engine, post_id: int, when: str, member_id: int | None = None) -> Outcome:
     """Move a post to `when` (ISO-8601 with its zone)."""
-    return Outcome(DONE, publishing.reschedule(engine, post_id, from_iso(when), member_id))
+    return Outcome(DONE, _publishing().reschedule(engine, post_id, from_iso(when), member_id))
 
 
 @operation("posts.retry", label="retry post")
 def retry(engine: Engine, post_id: int) -> Outcome:
-    publishing.retry(engine, post_id)
+    _publishing().retry(engine, post_id)
     return Outcome(DONE)
 
 
@@ -56,7 +65,7 @@ def retry(engine: Engine, post_id: int) -> Outcome:
 def resolve_missed(engine: Engine, post_id: int, action: str, when: str | None = None) -> Outcome:
     """publish now, reschedule to `when` (ISO), or skip a post whose time passed."""
     at = from_iso(when) if when else None
-    return Outcome(DONE, publishing.resolve_missed(engine, post_id, action, at))
+    return Outcome(DONE, _publishing().resolve_missed(engine, post_id, action, at))
 
 
 @operation("replies.queue", label="send reply", audited=True)

@@ -63,7 +63,7 @@ def set_status(engine: Engine, ids: list[int], status: str) -> Outcome:
         engine,
         ids,
         "status",
-        policy.status(new),
+        policy.status(new, engine.store.now()),
         f"Mark {new.value}",
         rescore=True,
         status=new.value,

@@ -5,15 +5,35 @@ Plain httpx, not the `atproto` SDK: importing the SDK takes seconds (pydantic mo
 of every lexicon, cryptography, dnspython), and the adapter needs a dozen endpoints.
 """
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from inbox.core import text as core_text
 from inbox.core.clock import Clock
 from inbox.core.models import AccountInfo
 from inbox.networks import registry
-from inbox.networks.bluesky.adapter import BlueskyAdapter, create
+
+if TYPE_CHECKING:
+    from inbox.networks.bluesky.adapter import BlueskyAdapter
 
 NAME = "bluesky"
+
+
+def create(info: AccountInfo, token: str, **options: Any) -> BlueskyAdapter:
+    """Registry factory (loads the adapter: httpx, ~1 s of imports the first paint skips)."""
+    from inbox.networks.bluesky import adapter
+
+    return adapter.create(info, token, **options)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "BlueskyAdapter":
+        from inbox.networks.bluesky.adapter import BlueskyAdapter
+
+        return BlueskyAdapter
+    raise AttributeError(name)
+
 
 SIGN_IN_HELP = (
     "<p>Use an <b>app password</b>, never your account password. Make one in Bluesky: "

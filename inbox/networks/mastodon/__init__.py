@@ -1,16 +1,43 @@
 """Mastodon: api (calls, error translation), mapping (JSON -> models), adapter, oauth, streaming."""
 
+from __future__ import annotations
+
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inbox.core import text as core_text
 from inbox.core.clock import Clock
 from inbox.core.models import AccountInfo
 from inbox.networks import registry
-from inbox.networks.mastodon import oauth
-from inbox.networks.mastodon.adapter import MastodonAdapter, create
+
+if TYPE_CHECKING:
+    from inbox.networks.mastodon.adapter import MastodonAdapter
 
 NAME = "mastodon"
+
+# The adapter and sign-in (httpx, websockets: ~1 s of imports) load on first use: the
+# deck's first paint needs only the capabilities (label, colour).
+
+
+def create(info: AccountInfo, token: str, **options: Any) -> MastodonAdapter:
+    """Registry factory (loads the adapter)."""
+    from inbox.networks.mastodon import adapter
+
+    return adapter.create(info, token, **options)
+
+
+async def _sign_in(*args: Any, **kwargs: Any) -> tuple[AccountInfo, str]:
+    from inbox.networks.mastodon import oauth
+
+    return await oauth.sign_in_account(*args, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MastodonAdapter":
+        from inbox.networks.mastodon.adapter import MastodonAdapter
+
+        return MastodonAdapter
+    raise AttributeError(name)
 
 
 def _demo(data: Any, clock: Clock) -> tuple[AccountInfo, MastodonAdapter]:
@@ -35,7 +62,7 @@ CAPABILITIES = registry.Capabilities(
     idempotency_window=timedelta(minutes=55),
     backfill={"window_days": 7.0, "window_items": 800.0},
     server_scheduling=True,  # scheduled_at, at least 5 minutes ahead
-    sign_in=oauth.sign_in_account,
+    sign_in=_sign_in,
     demo=_demo,
     sign_in_example="mastodon.social",
     moderation=frozenset({"block", "unblock", "mute", "unmute", "report"}),

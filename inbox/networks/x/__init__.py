@@ -1,15 +1,40 @@
 """X (API v2): api (calls, tokens, errors), mapping (JSON -> models), adapter, oauth."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from inbox.core import text as core_text
 from inbox.core.clock import Clock
 from inbox.core.models import AccountInfo
 from inbox.networks import registry
-from inbox.networks.x import oauth
-from inbox.networks.x.adapter import XAdapter, create
+from inbox.networks.x.help import OWN_APP_HELP, POLL_INTERVAL
+
+if TYPE_CHECKING:
+    from inbox.networks.x.adapter import XAdapter
 
 NAME = "x"
+
+
+def create(info: AccountInfo, token: str, **options: Any) -> XAdapter:
+    """Registry factory (loads the adapter: httpx, ~1 s of imports the first paint skips)."""
+    from inbox.networks.x import adapter
+
+    return adapter.create(info, token, **options)
+
+
+async def _sign_in(*args: Any, **kwargs: Any) -> tuple[AccountInfo, str]:
+    from inbox.networks.x import oauth
+
+    return await oauth.sign_in_account(*args, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "XAdapter":
+        from inbox.networks.x.adapter import XAdapter
+
+        return XAdapter
+    raise AttributeError(name)
 
 
 def _demo(data: Any, clock: Clock) -> tuple[AccountInfo, XAdapter]:
@@ -28,11 +53,13 @@ CAPABILITIES = registry.Capabilities(
     spans=lambda text: core_text.spans(NAME, text),
     direct_messages=True,
     idempotency_window=None,  # no idempotency key: the adapter looks before it re-sends
-    sign_in=oauth.sign_in_account,
+    sign_in=_sign_in,
     sign_in_example="api.x.com",
-    own_app_help=oauth.OWN_APP_HELP,
+    own_app_help=OWN_APP_HELP,
     token_hint='JSON bundle {"access_token": …, "refresh_token": …}',
     rotates_tokens=True,
+    # Polling only: every 15 min keeps a Basic-tier account inside its monthly read cap.
+    poll_interval=POLL_INTERVAL,
     demo=_demo,
     # Muting and hiding replies are in every paid tier (scopes mute.write and
     # tweet.moderate.write); blocking is Enterprise-only, reports are not in the API.

@@ -35,13 +35,13 @@ from inbox.networks.base import DMS, MENTIONS, Limits, Moderation, Outgoing, Pag
 from inbox.networks.x import mapping
 from inbox.networks.x import search as monitor
 from inbox.networks.x.api import API_HOST, SaveTokens, Sleep, TierRequired, Tokens, XApi
+from inbox.networks.x.help import POLL_INTERVAL
 from inbox.networks.x.mapping import Includes
 
 if TYPE_CHECKING:
     from inbox.core.monitoring import SearchSpec
 
 PAGE_SIZE = 100
-POLL_INTERVAL = 15 * 60.0
 RECENT_POSTS = 10  # own posts read before re-sending one whose outcome is unknown
 TWEET_FIELDS = (
     "created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets,"

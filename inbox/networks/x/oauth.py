@@ -23,20 +23,13 @@ from inbox.core.models import AccountInfo
 from inbox.networks.base import AppKeeper
 from inbox.networks.mastodon.oauth import LoopbackReceiver, pkce_pair
 from inbox.networks.x.api import API_HOST, Tokens, XApi
+from inbox.networks.x.help import DEFAULT_PORT, OWN_APP_HELP  # noqa: F401 (re-exported)
 
 SCOPES = (
     "tweet.read users.read tweet.write dm.read dm.write offline.access media.write"
     " mute.write tweet.moderate.write"
 )
 AUTHORIZE = "https://x.com/i/oauth2/authorize"
-DEFAULT_PORT = 8723
-OWN_APP_HELP = (
-    "<p>X lets each team use <b>its own app</b>: in the <i>X Developer Portal → Projects &amp; "
-    "Apps</i>, open your app's <i>User authentication settings</i>, choose <b>Native App</b> "
-    "(or Web App for a client with a secret), allow <b>Read and write and Direct message</b>, "
-    f"and set the callback URI to <code>http://127.0.0.1:{DEFAULT_PORT}/callback</code>. "
-    "Copy its <b>OAuth 2.0 Client ID</b> here.</p>"
-)
 
 
 class FixedPortReceiver(LoopbackReceiver):

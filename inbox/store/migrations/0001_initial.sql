@@ -116,6 +116,10 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_conversation ON messages (conversation_id, created_at);
 
+-- Full-text search. SQLite: an FTS5 index kept by triggers. PostgreSQL: a stored tsvector
+-- with a GIN index, and a view named like the FTS5 table so the store's one query text
+-- works on both (store/dialect.py rewrites `MATCH ?` to `@@ inbox_fts_query(?)`).
+-- @sqlite
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
     text, author, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
 );
@@ -133,6 +137,31 @@ CREATE TRIGGER messages_fts_au AFTER UPDATE OF text, author_handle, author_name 
     INSERT INTO messages_fts (rowid, text, author)
     VALUES (new.id, new.text, new.author_handle || ' ' || new.author_name);
 END;
+-- @postgresql
+-- Words as FTS5's unicode61 remove_diacritics tokenizer finds them: no stemming, accents
+-- ignored ("cafe" finds "café"; unaccent ships with PostgreSQL's contrib modules).
+CREATE EXTENSION IF NOT EXISTS unaccent;
+CREATE TEXT SEARCH CONFIGURATION inbox_words (COPY = simple);
+ALTER TEXT SEARCH CONFIGURATION inbox_words
+    ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+    WITH unaccent, simple;
+ALTER TABLE messages ADD COLUMN fts tsvector GENERATED ALWAYS AS (
+    to_tsvector('inbox_words', text || ' ' || author_handle || ' ' || author_name)) STORED;
+CREATE INDEX messages_fts_index ON messages USING gin (fts);
+CREATE VIEW messages_fts AS SELECT id AS rowid, fts AS messages_fts FROM messages;
+-- store.queries.fts_query's FTS5 text ("refund"* AND "late"* OR …) as a tsquery.
+CREATE FUNCTION inbox_fts_query(q text) RETURNS tsquery LANGUAGE sql IMMUTABLE AS $$
+    SELECT to_tsquery('inbox_words', replace(replace(
+        regexp_replace(q, '"([^"]*)"\*', '''\1'':*', 'g'), ' AND ', ' & '), ' OR ', ' | '))
+$$;
+-- json_each(?) over a JSON list of ids, and json_extract(col, '$.a.b').
+CREATE FUNCTION inbox_json_ids(ids text) RETURNS TABLE (value bigint) LANGUAGE sql IMMUTABLE AS $$
+    SELECT e::bigint FROM json_array_elements_text(ids::json) AS e
+$$;
+CREATE FUNCTION inbox_json_extract(doc text, path text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT doc::json #>> string_to_array(substr(path, 3), '.')
+$$;
+-- @both
 
 CREATE TABLE columns (
     id INTEGER PRIMARY KEY,

@@ -4,4 +4,6 @@
 -- lose its own. Random, made once when the row is queued, kept for every retry.
 -- idempotency_key stays the LOCAL de-duplication key (enqueue twice -> one row).
 ALTER TABLE outbox ADD COLUMN remote_key TEXT NOT NULL DEFAULT '';
+-- @sqlite
+-- (Rows of a local profile from before; a team database is made at a newer schema.)
 UPDATE outbox SET remote_key = lower(hex(randomblob(16))) WHERE remote_key = '';

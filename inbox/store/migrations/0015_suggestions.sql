@@ -10,6 +10,7 @@ CREATE TABLE answered (
     conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
     question TEXT NOT NULL
 );
+-- @sqlite
 CREATE VIRTUAL TABLE answered_fts USING fts5 (
     question, content='answered', content_rowid='conversation_id',
     tokenize='porter unicode61 remove_diacritics 2'
@@ -58,6 +59,35 @@ SELECT c.id, (SELECT group_concat(text, char(10)) FROM (
 FROM conversations c
 WHERE c.status = 'resolved' AND c.first_response_at IS NOT NULL
   AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in');
+-- @postgresql
+-- The same rows kept by one trigger function; the view gives the store's FTS5 query text
+-- a tsvector to match (no stemming yet, and bm25 is a constant: on a team server the
+-- candidates come newest first, unranked; see docs/architecture.md, Backends).
+CREATE FUNCTION inbox_answered_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.status = 'resolved' AND NEW.first_response_at IS NOT NULL
+       AND (OLD.status <> 'resolved' OR OLD.first_response_at IS NULL) THEN
+        DELETE FROM answered WHERE conversation_id = NEW.id;
+        INSERT INTO answered (conversation_id, question)
+        SELECT NEW.id, string_agg(q.text, chr(10)) FROM (
+            SELECT text FROM messages WHERE conversation_id = NEW.id AND direction = 'in'
+            ORDER BY created_at, id LIMIT 20) AS q
+        HAVING count(*) > 0;
+    ELSIF OLD.status = 'resolved' AND NEW.status <> 'resolved' THEN
+        DELETE FROM answered WHERE conversation_id = NEW.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER answered_sync AFTER UPDATE OF status, first_response_at ON conversations
+    FOR EACH ROW EXECUTE FUNCTION inbox_answered_sync();
+CREATE VIEW answered_fts AS
+    SELECT conversation_id AS rowid, to_tsvector('inbox_words', question) AS answered_fts
+    FROM answered;
+CREATE FUNCTION bm25(doc tsvector) RETURNS double precision LANGUAGE sql IMMUTABLE AS $$
+    SELECT 0.0::double precision
+$$;
+-- @both
 
 -- Every time a suggestion was put into a reply box: "reused N times", and the report's
 -- first-response time with vs without a suggestion.

@@ -12,7 +12,7 @@ import webbrowser
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -309,6 +309,10 @@ class SignInButtons(QObject):
         return True
 
 
+START_POLL_MS = 50
+START_WAIT_MS = 3000
+
+
 def _start_syncing(engine: Engine) -> None:
     engine_accounts.connect_all(engine, mark_missing=False, **ADAPTER_OPTIONS)
     loops.start(engine)
@@ -344,6 +348,19 @@ def open_accounts(window: MainWindow, engine: Engine, buttons: SignInButtons) ->
 def install(window: MainWindow, engine: Engine) -> None:
     buttons = SignInButtons(window, engine)  # parented to the window, which keeps it alive
     window.bind("accounts", lambda: open_accounts(window, engine, buttons))
-    # After the first paint: adapters pull in httpx, the keyring, websockets (~1 s on a
-    # busy machine) on the engine thread, which would compete with the window's start.
-    QTimer.singleShot(0, lambda: window.bridge.run(_start_syncing))
+    # After the columns' first pages (or START_WAIT_MS at most): adapters pull in httpx,
+    # the keyring, websockets (~1 s on a busy machine) on the engine thread, which would
+    # compete for the interpreter lock with the window's start.
+    waited = QElapsedTimer()
+    waited.start()
+    poll = QTimer(window)
+    poll.setInterval(START_POLL_MS)
+
+    def start_when_shown() -> None:
+        if window.deck.loaded() or waited.elapsed() >= START_WAIT_MS:
+            poll.stop()
+            poll.deleteLater()
+            window.bridge.run(_start_syncing)
+
+    poll.timeout.connect(start_when_shown)
+    poll.start()

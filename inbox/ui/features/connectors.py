@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from types import ModuleType
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,17 +20,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inbox.connectors import base
 from inbox.core.article import draft_article
 from inbox.core.events import Changed
 from inbox.core.handoff import Article, Transcript
 from inbox.core.models import Status
 from inbox.engine import Engine
-from inbox.engine import connectors as ops
 from inbox.engine import ops as engine_ops
 from inbox.store.outbox import OutboxItem
-from inbox.ui.connector_forms import ConnectorsDialog
 from inbox.ui.main_window import MainWindow
+
+
+def _ops() -> ModuleType:
+    """inbox.engine.connectors, loaded on first use (it pulls httpx: ~1 s of imports the
+    window's first paint does not need)."""
+    from inbox.engine import connectors
+
+    return connectors
 
 
 def install(window: MainWindow, engine: Engine) -> None:
@@ -66,6 +72,8 @@ class DeskActions:
     # -- settings -------------------------------------------------------------------
 
     def open_settings(self) -> None:
+        from inbox.ui.connector_forms import ConnectorsDialog
+
         self.dialog = ConnectorsDialog(self.store, self.bridge, self.window)
         self.dialog.open()
 
@@ -101,7 +109,7 @@ class DeskActions:
                 f"{what} in {html.escape(ref.connector)}: {target if ref.url else ref.remote_id}"
             )
         for item in self.store.outbox.for_conversation(cid):
-            if item.kind not in ops.KINDS or item.status in {"done", "cancelled"}:
+            if item.kind not in _ops().KINDS or item.status in {"done", "cancelled"}:
                 continue
             lines.append(_pending_line(item))
         self.status.setText("<br>".join(lines))
@@ -110,11 +118,13 @@ class DeskActions:
         if link.startswith("retry:"):
             item_id = int(link.partition(":")[2])
             self.bridge.op("outbox.retry", item_id=item_id)
-            self.bridge.run(ops.deliver_now)
+            self.bridge.run(_ops().deliver_now)
 
     # -- push -----------------------------------------------------------------------
 
     def _connectors(self, tickets: bool) -> list[str]:
+        from inbox.connectors import base
+
         kinds = base.load_all()
         return [
             row.name
@@ -140,7 +150,7 @@ class DeskActions:
 
         async def run(engine: Engine) -> None:
             engine_ops.run(engine, "connectors.push", conversation_id=cid, connector=name)
-            await ops.deliver_now(engine)
+            await _ops().deliver_now(engine)
 
         self.status.setText(f"Pushing to {html.escape(name)}…")
         self.bridge.run(run, on_done=lambda _r: self.refresh())
@@ -170,6 +180,7 @@ class DeskActions:
 
     def _publish(self, article: Article, name: str) -> None:
         async def run(engine: Engine) -> None:
+            ops = _ops()
             args = ops.article_args(article)
             engine_ops.run(engine, "connectors.article", article=args, connector=name)
             await ops.deliver_now(engine)

@@ -90,12 +90,25 @@ def test_a_post_that_is_also_a_mention_is_one_item(engine, attach, fake):
 
 
 def test_a_monitoring_item_that_later_mentions_us_becomes_a_mention(engine, attach, fake):
+    from inbox.core.sla import SlaPolicy
+
     account_id = attach()
+    engine.call(lambda e: e.store.teams.set_policy(None, SlaPolicy(first_response_minutes=60)))
     made = add_search(engine, name="Brand", terms=["teashop"])
     engine.call(lambda e: monitoring.fetch_search(e, made["search_id"]))
     assert kinds(engine)["1130"] == "monitoring"
+
+    def due(e) -> str:
+        [row] = e.store.query(
+            "SELECT c.sla_due_at FROM conversations c JOIN messages m"
+            " ON m.conversation_id = c.id WHERE m.remote_id = '1130'"
+        )
+        return str(row[0])
+
+    assert engine.call(due) == "9999"  # nobody asked us: no reply is due
     engine.call(lambda e: sync_account(e, account_id, (MENTIONS,)))
     assert kinds(engine)["1130"] == "mention"
+    assert engine.call(due) != "9999"  # now someone did: the first-response clock runs
     [row] = engine.call(
         lambda e: e.store.query(
             "SELECT c.kind, count(m.id) FROM conversations c JOIN messages m"
@@ -139,3 +152,35 @@ def test_a_server_without_full_text_search_says_so_and_hashtags_still_work(engin
     assert "may not offer full-text search" in search.fetch.detail
     assert search.fetch.detail.startswith("Mastodon: mastodon.test found no posts for “Kettleco”")
     assert set(kinds(engine)) == {"1208"}
+
+
+def test_a_post_already_stored_under_another_account_on_the_server_is_not_stored_twice(
+    engine, attach, fake
+):
+    import dataclasses
+
+    from inbox.core.models import AccountInfo, Kind
+    from inbox.networks.mastodon import mapping
+    from inbox.networks.mastodon.mapping import Me
+
+    attach()
+    other = AccountInfo("mastodon", "mastodon.test", "110000000000000077", "teacafe@mastodon.test")
+    status = load("search_statuses.json")[0]  # 1210, which mentions our other account
+    message = mapping.status_message(
+        status, Me("mastodon.test", other.remote_id, "teacafe"), Kind.MENTION, "thread:1210"
+    )
+
+    def store_other(e) -> int:
+        account = e.store.add_account(other)
+        e.store.ingest.messages(account.id, [dataclasses.replace(message)])
+        return account.id
+
+    other_id = engine.call(store_other)
+    made = add_search(engine, terms=["Kettleco"])
+    engine.call(lambda e: monitoring.fetch_search(e, made["search_id"]))
+    rows = engine.call(
+        lambda e: e.store.query("SELECT account_id, kind FROM messages WHERE remote_id = '1210'")
+    )
+    assert [tuple(r) for r in rows] == [(other_id, "mention")]  # one item, our other account's
+    shown = column_ids(engine, made["search_id"])
+    assert shown == {"1210", "1206", "1202"}  # the column lists it all the same

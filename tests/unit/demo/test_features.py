@@ -98,3 +98,22 @@ def test_reply_times_follow_the_clock(seeded) -> None:
     store, now, _folder = seeded
     rows = store.query("SELECT max(created_at) FROM messages WHERE direction = 'out'")
     assert abs(from_iso(rows[0][0]) - now) < timedelta(minutes=10)
+
+
+def test_solved_cases_answered_by_colleagues_feed_the_suggestions(seeded) -> None:
+    store, _now, _folder = seeded
+    rows = store.query(
+        """SELECT l.actor, count(*) FROM answered a
+           JOIN audit_log l ON l.conversation_id = a.conversation_id AND l.action = 'reply.sent'
+           GROUP BY l.actor"""
+    )
+    by = dict(rows)
+    assert by.get("Sam Okafor") == 3 and by.get("Alex Rivera", 0) >= 2 and by.get("Jordan Lee") == 2
+    open_complaint = store.query(
+        "SELECT c.id FROM conversations c JOIN messages m ON m.conversation_id = c.id"
+        " WHERE c.status <> 'resolved' AND m.text LIKE 'I was charged twice%' LIMIT 1"
+    )[0][0]
+    from inbox.store.suggest import suggest
+
+    first = suggest(store, open_complaint).items[0]
+    assert first.candidate.by == "Sam Okafor" and first.alike == 3

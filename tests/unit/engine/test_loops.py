@@ -90,6 +90,8 @@ def test_with_no_interval_chosen_each_network_polls_at_its_own_pace(engine, make
     assert bluesky == [30.0]  # notifications have no stream: a reply shows within 30 s
     other = run_loop(engine, make_message, news("b"), rounds=1, network="mastodon", chosen=None)
     assert other == [60.0]
+    x = run_loop(engine, make_message, news("d"), rounds=1, network="x", chosen=None)
+    assert x == [900.0]  # inside a Basic-tier account's monthly read cap
     chosen = run_loop(engine, make_message, news("c"), rounds=1, network="bluesky", chosen=45)
     assert chosen == [45.0]  # the user's setting wins
 

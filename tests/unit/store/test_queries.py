@@ -22,6 +22,7 @@ FILTERS = {
 }
 
 
+@pytest.mark.sqlite_only("reads SQLite's EXPLAIN QUERY PLAN")
 @pytest.mark.parametrize("name", FILTERS)
 def test_a_column_page_never_sorts_the_whole_table(store, name) -> None:
     flt = FILTERS[name]
@@ -112,7 +113,7 @@ def test_search_pages_through_many_conversations(store, account_info, make_messa
 
 
 def test_a_reader_sees_the_writers_new_matches(common_word, make_message, tmp_path) -> None:
-    reader = Store(tmp_path / "inbox.db", readonly=True)
+    reader = Store(tmp_path / "inbox.db", readonly=True, dsn=common_word.dsn)
     try:
         flt = ColumnFilter(query="tea", sort="newest")
         assert reader.conversations.page(flt, limit=1)[0].snippet != "tea for two"
@@ -125,6 +126,7 @@ def test_a_reader_sees_the_writers_new_matches(common_word, make_message, tmp_pa
         reader.close()
 
 
+@pytest.mark.sqlite_only("reads SQLite's EXPLAIN QUERY PLAN")
 @pytest.mark.parametrize("name", [n for n in FILTERS if n != "resolved archive"])
 def test_an_unread_count_reads_only_the_narrow_index(store, name) -> None:
     where, params = where_clause(FILTERS[name], store.now())

@@ -19,7 +19,7 @@ def test_a_new_profile_gets_the_day_one_rules_once(store, tmp_path, clock) -> No
     for rule in store.rules.all():
         store.rules.remove(rule.id)
     store.close()
-    again = Store(tmp_path / "inbox.db", clock=clock)
+    again = Store(tmp_path / "inbox.db", clock=clock, dsn=store.dsn)
     assert again.rules.all() == []  # deleting them all is respected
     again.close()
 

@@ -288,7 +288,9 @@ def test_a_breach_is_counted_once_lifts_the_conversation_and_alerts(
     assert [c.snippet for c in top][-1] == "fresh2"
     # "Waiting over an hour" (+10, normal band) lifted to the top of its band, not urgent.
     assert top[0].priority == 29
-    explain = json.loads(store.query("SELECT priority_explain FROM conversations")[0][0])
+    explain = json.loads(
+        store.query("SELECT priority_explain FROM conversations ORDER BY id")[0][0]
+    )
     assert [BREACH_RULE, 19] in explain
     alerts = store.triage.alerts(changed.conversations)
     assert {a.kind for a in alerts} == {AlertKind.NEW, AlertKind.BREACH}
