@@ -107,6 +107,7 @@ class PgServer:
             from inbox.store import team
 
             name = f"template_{os.getpid()}"
+            self.admin(f'DROP DATABASE IF EXISTS "{name}"')  # a failed try earlier
             self.admin(f'CREATE DATABASE "{name}"')
             team.open_connection(self.dsn(name)).close()  # migrate, seed nothing
             self._migrated = name

@@ -146,18 +146,18 @@ def check(text: str, guidelines: Sequence[Guideline]) -> list[Breach]:
     """Every rule text breaks, in the order given (approval rules first is the caller's)."""
     if not text.strip():
         return []
-    folded = _fold(text)
+    folded = " ".join(_fold(text).split())  # phrases match across any run of white space
     found: list[Breach] = []
     for g in guidelines:
         if g.kind in ("forbidden", "claims"):
-            hits = tuple(w for w in g.words if _pattern(w).search(folded))
+            hits = _hits(g.words, folded)
             if hits:
                 found.append(Breach(g, hits))
         elif g.kind == "disclosure":
-            triggered = tuple(w for w in g.triggers if _pattern(w).search(folded))
+            triggered = _hits(g.triggers, folded)
             if g.triggers and not triggered:
                 continue
-            if not any(_pattern(tag).search(folded) for tag in g.words):
+            if not _hits(g.words, folded):
                 found.append(Breach(g, triggered))
         elif g.kind == "domains":
             outside = tuple(
@@ -213,6 +213,17 @@ def _domain(word: str) -> str:
 
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _hits(words: tuple[str, ...], folded: str) -> tuple[str, ...]:
+    """The words found in folded (white space already collapsed): a plain substring test
+    first (600 phrases over a post take ~0.2 ms), the boundary pattern only on a hit."""
+    return tuple(w for w in words if _key(w) in folded and _pattern(w).search(folded))
+
+
+@lru_cache(maxsize=4096)
+def _key(word: str) -> str:
+    return " ".join(_fold(word).split())
 
 
 @lru_cache(maxsize=4096)

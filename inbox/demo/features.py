@@ -26,11 +26,13 @@ import httpx
 
 from inbox.core.article import draft_article
 from inbox.core.events import Changed
+from inbox.core.guidelines import Guideline, Severity
 from inbox.core.models import Role
 from inbox.core.posts import Post
 from inbox.core.schedule import local_to_utc, system_zone
 from inbox.core.templates import Template
 from inbox.engine import connectors, ops, publishing, triage
+from inbox.engine.ops.moderation import guideline_args
 from inbox.engine.ops.templates import template_args
 from inbox.engine.outbox import deliver_due
 from inbox.engine.replies import queue_reply
@@ -163,6 +165,26 @@ async def _solved_cases(engine: Engine, used: set[int], names: dict[str, str]) -
     triage.resolve(engine, answered)
 
 
+# The team's guidelines: the composer and the reply box check them as you type, the
+# moderation dialog offers them as the reason to block or report.
+GUIDELINES = (
+    Guideline("No spam", "conduct", note="Follower sales, scams, bots: block and report"),
+    Guideline("No harassment", "conduct", note="Threats and abuse: block, report, tell the lead"),
+    Guideline(
+        "No promises", "forbidden", ("guaranteed refund", "free forever", "never late"),
+        severity=Severity.APPROVAL, note="Refunds and delivery dates are decided case by case",
+    ),
+    Guideline(
+        "Disclose ads", "disclosure", ("#ad", "#sponsored"), ("sponsored", "partner", "giveaway"),
+        note="Paid or gifted: say so",
+    ),
+    Guideline(
+        "Health claims", "claims", ("cures", "detox", "clinically proven", "boosts immunity"),
+        severity=Severity.APPROVAL, note="Tea is tea: no medical claims",
+    ),
+)  # fmt: skip
+
+
 async def seed_features(engine: Engine) -> Changed:
     """Make the demo's day of work once; returns what changed."""
     store = engine.store
@@ -178,6 +200,9 @@ async def seed_features(engine: Engine) -> Changed:
     ops.run(engine, "members.set_current", initiator="engine", member_id=alex.id)
     for template in TEMPLATES:
         ops.run(engine, "templates.save", initiator="engine", template=template_args(template))
+
+    for guideline in GUIDELINES:
+        ops.run(engine, "guidelines.save", initiator="engine", guideline=guideline_args(guideline))
 
     used: set[int] = set()
 

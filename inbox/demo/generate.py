@@ -302,7 +302,9 @@ def _account(net: Net) -> dict[str, Any]:
     def when(scenario: str) -> datetime:
         if scenario == "outage":
             return outage_start + timedelta(minutes=rng.uniform(0, 150))
-        return RECORDED_AT - timedelta(minutes=rng.uniform(5, 72 * 60))
+        # Two weeks and a day, most of it recent (the square leans towards now), so a
+        # report of the last 7 days has a week before it to compare with.
+        return RECORDED_AT - timedelta(minutes=5 + (15 * 24 * 60 - 5) * rng.random() ** 2)
 
     public_kinds = ["mention"] * 6 + ["reply"] * 3 + (["quote"] if net.key != "mastodon" else [])
     for scenario, count in PLAN[net.key].items():

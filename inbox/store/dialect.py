@@ -16,6 +16,7 @@ which rewrites it once (cached) into PostgreSQL's words:
 | `CROSS JOIN t ON …` (join order)     | `JOIN t ON …`                                     |
 | `LIKE` (ASCII case-insensitive)        | `ILIKE`                                           |
 | `group_concat(x, char(10))`           | `string_agg(x, chr(10))`                          |
+| `t INDEXED BY i`, `NOT INDEXED`        | `t` (PostgreSQL's planner chooses)                |
 | `BEGIN IMMEDIATE`                      | `BEGIN`                                           |
 | `PRAGMA user_version`                  | the `schema_version` table                        |
 | `max(id) + 1` ids handed out by ingest | `nextval()` of the identity sequence (`next_ids`) |
@@ -94,6 +95,7 @@ _REWRITES = [
     (re.compile(r"\bNOT\s+LIKE\b"), "NOT ILIKE"),
     (re.compile(r"(?<!NOT )\bLIKE\b"), "ILIKE"),
     (re.compile(r"\bBEGIN\s+IMMEDIATE\b", re.I), "BEGIN"),
+    (re.compile(r"\s(?:INDEXED\s+BY\s+\w+|NOT\s+INDEXED)\b", re.I), ""),  # the planner picks
     (re.compile(r"\bgroup_concat\s*\(", re.I), "string_agg("),  # always with a separator
     (re.compile(r"\bchar\s*\(\s*10\s*\)", re.I), "chr(10)"),
 ]

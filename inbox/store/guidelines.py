@@ -90,13 +90,13 @@ class GuidelineRepo:
                 if cur.rowcount == 0:
                     raise NotFound(f"Guideline {g.id} no longer exists.")
                 return g
-            cur = conn.execute(
+            row = conn.execute(
                 """INSERT INTO guidelines (team_id, name, kind, words_json, triggers_json,
                        severity, note, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
                 (*fields, now, now),
-            )
-        return replace(g, id=int(cur.lastrowid or 0))
+            ).fetchone()
+        return replace(g, id=int(row[0]))
 
     def delete(self, guideline_id: int) -> Guideline:
         """Remove a rule; returns it (for undo)."""

@@ -78,7 +78,7 @@ class SearchRepo:
         with self._store.transaction() as conn:
             conn.execute(
                 "UPDATE searches SET state = ?, detail = ?,"
-                " fetched_at = CASE WHEN ? THEN ? ELSE fetched_at END WHERE id = ?",
+                " fetched_at = CASE WHEN ? = 1 THEN ? ELSE fetched_at END WHERE id = ?",
                 (state, detail, fetched, self._store.now(), search_id),
             )
         return self.get(search_id).fetch

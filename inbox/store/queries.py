@@ -438,7 +438,9 @@ class ConversationQueries:
             return entry.ids
         # The newest message first: a commit landing meanwhile is picked up next time.
         top = int(conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0])
-        if entry is not None and now - entry.built < MATCH_REBUILD_S:
+        # On a team server laptops commit out of id order: a set is always rebuilt there.
+        incremental = self._store.dialect.name == "sqlite"
+        if entry is not None and incremental and now - entry.built < MATCH_REBUILD_S:
             rows = conn.execute(
                 "SELECT rowid FROM messages_fts"
                 " WHERE messages_fts MATCH ? AND rowid > ? AND rowid <= ?",

@@ -24,7 +24,7 @@ def _quarter(column: str) -> str:
     """SQL for the UTC quarter hour a stored time falls in: "YYYY-MM-DDTHH:" and 0..3 (the
     quarter's number, which core.reports.Quarters reads). Text and integer arithmetic only: it is
     computed once per conversation of the period."""
-    return f"substr({column}, 1, 14) || (substr({column}, 15, 2) / 15)"
+    return f"substr({column}, 1, 14) || (CAST(substr({column}, 15, 2) AS INTEGER) / 15)"
 
 
 # When a resolved conversation was resolved (store.triage writes resolved_at; migration 18

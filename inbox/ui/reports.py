@@ -588,8 +588,18 @@ class ReportsWindow(QDialog):
             ),
             ("by_account", "Received by account", now.by_account, before.by_account),
             ("by_team", "Received by team", now.by_team, before.by_team),
-            ("assigned", "Assigned per member", now.assigned_by_member, before.assigned_by_member),
-            ("resolved", "Resolved per member", now.resolved_by_member, before.resolved_by_member),
+            (
+                "assigned",
+                "Received, by assignee",
+                now.assigned_by_member,
+                before.assigned_by_member,
+            ),
+            (
+                "resolved",
+                "Resolved, by assignee",
+                now.resolved_by_member,
+                before.resolved_by_member,
+            ),
         ):
             keys = sorted(set(now_by) | set(before_by), key=lambda k: (-now_by.get(k, 0), k))
             card = ChartCard(key, title)

@@ -185,7 +185,8 @@ def items(round_no: int, existing: list[str]) -> list[Message]:
                 remote_id=f"stall-{round_no}-{i}",
                 conversation_key=key,
                 kind=Kind.DM if i % 5 == 0 else Kind.MENTION,
-                author=Contact("mastodon", f"c{1 + i % 900}", f"user{i % 900}", f"User {i}"),
+                # An author keeps their name (a feed does not rename someone every message).
+                author=Contact("mastodon", f"c{1 + i % 900}", f"user{i % 900}", f"User {i % 900}"),
                 text=" ".join(WORDS[(i * k) % len(WORDS)] for k in range(1, 12)),
                 created_at=base + timedelta(milliseconds=i),
                 direction=Direction.IN,

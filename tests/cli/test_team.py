@@ -191,3 +191,38 @@ def test_a_server_with_a_newer_schema_is_refused_untouched(
     assert code == 0 and "no longer works on" in out
     assert not (tmp_path / "team.json").exists()
     assert secrets.get_secret(secrets.team_key(address)) is None
+
+
+def test_the_demo_day_is_made_through_the_engine_on_a_team_server(
+    capsys, tmp_path: Path, pg_server: PgServer, pg_dsn: str, monkeypatch
+) -> None:
+    """Sync, rules, operations with audit, the outbox, posts, connectors and search columns
+    all write to PostgreSQL when the profile is a team profile."""
+    # `demo` switches to a fresh in-memory keyring; keep the one holding the password.
+    monkeypatch.setattr(secrets, "use_memory_backend", lambda: None)
+    address = pg_server.dsn(pg_dsn.rsplit("/", 1)[1], password=False)
+    code, _, err = run(
+        capsys, "--profile", str(tmp_path), "team", "connect", address, "--password-stdin",
+        stdin=pg_server.password + "\n",
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, err = run(capsys, "demo", "--profile", str(tmp_path))
+    assert code == 0, err
+    seeded = int(out.split(" conversations")[0].rsplit(" ", 1)[1])
+    assert seeded > 300
+    assert not (tmp_path / "inbox.db").exists()  # nothing went to a local file
+    with psycopg.connect(pg_dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM conversations").fetchone() == (seeded,)
+        assert conn.execute("SELECT count(*) FROM members").fetchone() == (3,)
+        sent = conn.execute("SELECT count(*) FROM outbox WHERE status = 'done'").fetchone()
+        assert sent is not None and sent[0] >= 1
+        audited = conn.execute("SELECT count(DISTINCT action) FROM audit_log").fetchone()
+        assert audited is not None and audited[0] >= 5
+    code, out, err = run(capsys, "--profile", str(tmp_path), "conversations", "list", "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert rows and [r["priority"] for r in rows] == sorted(
+        (r["priority"] for r in rows), reverse=True
+    )
+    code, out, _ = run(capsys, "--profile", str(tmp_path), "team", "status")
+    assert f"{seeded} conversations, 3 members" in out

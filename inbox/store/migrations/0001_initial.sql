@@ -161,6 +161,26 @@ $$;
 CREATE FUNCTION inbox_json_extract(doc text, path text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT doc::json #>> string_to_array(substr(path, 3), '.')
 $$;
+-- SQLite's scalar functions the store's SQL uses (reports): printf('%02d', n), julianday(iso),
+-- round(real, digits).
+CREATE FUNCTION printf(fmt text, n bigint) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN fmt ~ '^%0[0-9]+d$'
+        THEN lpad(n::text, substring(fmt FROM 3 FOR length(fmt) - 3)::int, '0')
+        ELSE replace(fmt, '%d', n::text) END
+$$;
+CREATE FUNCTION julianday(iso text) RETURNS double precision LANGUAGE sql STABLE AS $$
+    SELECT extract(epoch FROM iso::timestamptz)::double precision / 86400.0 + 2440587.5
+$$;
+CREATE FUNCTION instr(haystack text, needle text) RETURNS integer LANGUAGE sql IMMUTABLE AS $$
+    SELECT strpos(haystack, needle)
+$$;
+-- sum(a = b): SQLite counts true comparisons as 1.
+CREATE FUNCTION inbox_add_bool(acc bigint, b boolean) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+    SELECT acc + CASE WHEN b THEN 1 ELSE 0 END
+$$;
+CREATE AGGREGATE sum(boolean) (SFUNC = inbox_add_bool, STYPE = bigint, INITCOND = '0');
+CREATE FUNCTION round(x double precision, digits integer) RETURNS double precision
+    LANGUAGE sql IMMUTABLE AS $$ SELECT round(x::numeric, digits)::double precision $$;
 -- @both
 
 CREATE TABLE columns (

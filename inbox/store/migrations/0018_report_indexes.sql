@@ -2,11 +2,19 @@
 -- only while status = 'resolved', so a reopen or an undo needs no write). Conversations
 -- resolved before this column take their newest audited "status -> resolved".
 ALTER TABLE conversations ADD COLUMN resolved_at TEXT;
+-- @sqlite
 UPDATE conversations SET resolved_at = (
     SELECT max(a.at) FROM audit_log a
     WHERE a.conversation_id = conversations.id AND a.action = 'status'
       AND instr(a.detail_json, '"status": "resolved"') > 0
 ) WHERE status = 'resolved';
+-- @postgresql
+UPDATE conversations SET resolved_at = (
+    SELECT max(a.at) FROM audit_log a
+    WHERE a.conversation_id = conversations.id AND a.action = 'status'
+      AND position('"status": "resolved"' in a.detail_json) > 0
+) WHERE status = 'resolved';
+-- @both
 
 -- Reports (store/reports.py) read a period's conversations by when they came in. This index
 -- holds every column those counts group by, so a week is a short range walk and a year a

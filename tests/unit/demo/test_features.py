@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from inbox import secrets
 from inbox.core.clock import from_iso
 from inbox.core.history import lines
 from inbox.core.models import ColumnFilter
@@ -18,6 +19,7 @@ from inbox.store import Store
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory):
+    secrets.use_memory_backend()  # module scope: before the autouse per-test keyring
     folder: Path = tmp_path_factory.mktemp("demo")
     engine = Engine(folder / "inbox.db")
     engine.start()
@@ -98,6 +100,14 @@ def test_reply_times_follow_the_clock(seeded) -> None:
     store, now, _folder = seeded
     rows = store.query("SELECT max(created_at) FROM messages WHERE direction = 'out'")
     assert abs(from_iso(rows[0][0]) - now) < timedelta(minutes=10)
+
+
+def test_the_teams_guidelines_are_there_and_nothing_of_the_day_broke_them(seeded) -> None:
+    store, _now, _folder = seeded
+    rules = {g.name: g for g in store.guidelines.all()}
+    assert {"No spam", "No promises", "Disclose ads", "Health claims"} <= set(rules)
+    assert rules["No promises"].severity.value == "approval"
+    assert store.held_replies.waiting() == []  # the day's replies all went out
 
 
 def test_solved_cases_answered_by_colleagues_feed_the_suggestions(seeded) -> None:
