@@ -204,7 +204,7 @@ def problem(text: str) -> str:
 # -- similarity ----------------------------------------------------------------------------
 
 
-SIMILARITY_CHARS = 800  # a long earlier question is compared on its start
+SIMILARITY_CHARS = 400  # a long earlier question is compared on its start
 
 
 def _trigrams(counts: Mapping[str, int]) -> Counter[str]:

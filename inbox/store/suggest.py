@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from inbox.store.store import Store
 
 WINDOW = 500  # newest FTS matches scored by bm25
-CANDIDATES = 20  # solved cases handed to the re-ranking
+CANDIDATES = 12  # solved cases handed to the re-ranking
 COMMON = 1000  # a term in this many solved questions is not distinctive
 ARTICLES = 200  # newest published articles considered
 QUESTION_CHARS = 2000

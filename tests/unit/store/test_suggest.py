@@ -129,7 +129,6 @@ def test_rebuild_indexes_what_the_triggers_would(world) -> None:
     assert json.dumps(sorted(indexed(store))) == json.dumps([ids["refund"]])
 
 
-@pytest.mark.sqlite_only("store/reports.py's SQL does not run on the team server yet")
 def test_the_report_compares_first_responses_with_and_without_a_suggestion(
     world, account_info, make_message, clock
 ) -> None:

@@ -21,10 +21,15 @@ ALL = ColumnFilter(statuses=())
 
 
 @pytest.fixture
-def world(tmp_path, clock, account_info, make_message):
+def world(tmp_path, clock, account_info, make_message, backend, request):
     """An engine whose profile has an account, two members (ann is at the keyboard), a
     team and three conversations. Each test runs its body on the engine thread (the
-    triage operations run there, as they do for the window and the CLI)."""
+    triage operations run there, as they do for the window and the CLI). On the
+    postgresql backend the profile is a team profile (team.json, password in the keyring)."""
+    if backend == "postgresql":
+        from inbox.store import team as team_profile
+
+        team_profile.save(tmp_path / "inbox.db", request.getfixturevalue("pg_dsn"), None)
     engine = Engine(tmp_path / "inbox.db", clock=clock)
     engine.start()
 
