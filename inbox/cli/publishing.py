@@ -486,7 +486,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             engine.submit(lambda e: pub.run(e, args.interval)).result()
             return 0
         while True:
-            engine.call(pub.tick)
+            sent = engine.call(pub.tick)
             left, next_due = engine.call(_pending)
             if not left:
                 stuck = engine.call(lambda e: _stuck(e, args))
@@ -496,6 +496,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             if next_due and from_iso(next_due) > engine.clock.now():
                 wait = (from_iso(next_due) - engine.clock.now()) / timedelta(seconds=1)
                 time.sleep(min(max(wait, 0.05), args.interval))
+            elif not sent:  # what is left is being sent by another laptop: wait for it
+                time.sleep(args.interval)
 
 
 def cmd_templates_list(args: argparse.Namespace) -> int:

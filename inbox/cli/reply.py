@@ -9,6 +9,7 @@ from typing import Any
 
 from inbox.cli import session
 from inbox.cli.main import hint
+from inbox.core.errors import AnsweredMeanwhile
 from inbox.engine.replies import crowd_note, queue_reply
 from inbox.store.guidelines import HeldReply
 
@@ -28,6 +29,11 @@ def register(sub: Any) -> None:
         help="default: the visibility of the message replied to",
     )
     parser.add_argument("--cw", default="", help="content warning (spoiler text)")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="send even if someone else answered after the customer's last message",
+    )
     parser.set_defaults(func=cmd_reply)
 
 
@@ -36,19 +42,26 @@ def cmd_reply(args: argparse.Namespace) -> int:
     key = str(uuid.uuid4())
     # The same operation as the reply box: it refuses an empty reply and unfilled
     # placeholders in the same words, audits and wakes the delivery loop.
-    item = session.call(
-        args,
-        lambda e: queue_reply(
-            e,
-            args.conversation,
-            text,
-            key,
-            visibility=args.visibility or "",
-            spoiler_text=args.cw,
-            actor="cli",
-            initiator="cli",
-        ),
-    )
+    try:
+        item = session.call(
+            args,
+            lambda e: queue_reply(
+                e,
+                args.conversation,
+                text,
+                key,
+                visibility=args.visibility or "",
+                spoiler_text=args.cw,
+                actor="cli",
+                seen={},  # the collision guard: answered since the customer's last message?
+                force=args.force,
+                initiator="cli",
+            ),
+        )
+    except AnsweredMeanwhile as exc:
+        again = hint(args, f"reply {args.conversation} --text-stdin --force")
+        print(f"social-inbox: Not sent: {exc}. To send it anyway: {again}", file=sys.stderr)
+        return 3
     note = session.call(
         args, lambda e: crowd_note(e.store, args.conversation, args.visibility or "")
     )

@@ -102,6 +102,11 @@ class Conflict(InboxError):
     """The change collides with the current state (a duplicate name, a stale edit)."""
 
 
+class AnsweredMeanwhile(Conflict):
+    """The collision guard: someone else answered the conversation since the member saw
+    it. The window asks before sending; the CLI refuses unless --force."""
+
+
 def user_words(exc: BaseException) -> str:
     """The one sentence a person sees for exc, in the window and on the command line.
 

@@ -80,6 +80,11 @@ def _sentences(
         "outbox.retry": lambda d: "sent it again",
         "reply.sent": lambda d: "replied",
         "reply.elsewhere": lambda d: "replied from another app",
+        "reply.despite_answer": lambda d: (
+            "replied although "
+            + " and ".join(map(str, d.get("by") or ["someone"]))
+            + " had answered meanwhile"
+        ),
         "ticket.created": lambda d: (
             f"Ticket {d.get('remote_id', '')} opened in {d.get('connector', 'the desk')}"
         ),

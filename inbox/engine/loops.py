@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
 from inbox.core.events import AccountStatus, ErrorEvent
-from inbox.engine import monitoring, publishing
+from inbox.engine import live, monitoring, publishing, team
 from inbox.engine.sync import sync_account
 from inbox.networks import registry
 from inbox.networks.base import LiveAdapter
@@ -86,6 +86,12 @@ async def account_loop(
         adapter = engine.adapters.get(account_id)
         if adapter is None:
             return
+        if not _elected(engine, account_id):
+            # Another laptop fetches this account: look again soon, take over when its
+            # lease ends (it stopped, or vanished and stopped renewing).
+            polls_since_stream = cfg.stream_retry_polls
+            await sleep(min(team.FOLLOW, interval))
+            continue
         try:
             if (
                 cfg.stream
@@ -98,6 +104,10 @@ async def account_loop(
             failures = 0
             interval = base if got_new else min(interval * 1.5, cfg.max_poll_interval)
             delay = interval
+        except team.NotFetcher:
+            log.info("account %s is fetched by another laptop now", account_id)
+            engine.fetching.discard(account_id)
+            delay = 0.0
         except AuthExpired:
             log.info("account %s needs sign-in; its loop stops", account_id)
             return
@@ -112,6 +122,17 @@ async def account_loop(
             delay = min(base * 2 ** (failures - 1), cfg.error_backoff_max)
         polls_since_stream += 1
         await sleep(delay)
+
+
+def _elected(engine: Engine, account_id: int) -> bool:
+    """Whether this engine is (or just became) the one fetcher of the account."""
+    if not hasattr(engine, "holder"):  # a test's stand-in engine: alone, always fetches
+        return True
+    try:
+        return team.may_fetch(engine, account_id)
+    except InboxError as exc:  # a busy database: fetch anyway, the fence guards the commit
+        log.warning("fetch election for account %s failed: %s", account_id, exc)
+        return account_id in engine.fetching
 
 
 async def _listen(engine: Engine, account_id: int, adapter: LiveAdapter) -> None:
@@ -249,5 +270,10 @@ def start(engine: Engine, settings: LoopSettings | None = None) -> list[asyncio.
     if not _running(OUTBOX_TASK):
         worker = outbox_loop(engine, cfg, wake=engine.delivery_wake)
         started.append(engine.spawn(worker, name=OUTBOX_TASK))
+    if not _running(team.HEARTBEAT_TASK):  # keeps this engine's leases and presence alive
+        started.append(engine.spawn(team.heartbeat(engine), name=team.HEARTBEAT_TASK))
+    watcher = live.start(engine)  # the other laptops' changes reach this deck
+    if watcher is not None:
+        started.append(watcher)
     monitoring.start(engine)
     return started

@@ -46,7 +46,13 @@ async def deliver_due(engine: Engine, limit: int = 20, kinds: tuple[str, ...] = 
     delivered = 0
     # Accounts found offline in this run wait for their server: their rows are not claimed.
     offline = frozenset(getattr(engine, "offline", ()))
-    for item in store.outbox.claim_due(limit, kinds, skip_accounts=offline):
+    # Several engines (laptops) may share the database: each row is leased to one of
+    # them (store.outbox.claim_due); rows of one of this host's dead processes go back.
+    holder = str(getattr(engine, "holder", ""))
+    store.outbox.recover(holder)
+    for item in store.outbox.claim_due(limit, kinds, skip_accounts=offline, holder=holder):
+        if not store.outbox.renew(item.id, holder):
+            continue  # the lease ran out while earlier rows were sent: another engine has it
         fn = HANDLERS.get(item.kind)
         if fn is None:
             store.outbox.fail(item.id, f"Nothing can deliver a {item.kind!r} item.")

@@ -18,6 +18,7 @@ from inbox.core import guidelines, templates
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.models import Contact, Direction, Kind, Message
+from inbox.engine import team
 from inbox.networks.base import Sent
 from inbox.store.outbox import OutboxItem
 
@@ -42,6 +43,8 @@ def queue_reply(
     visibility: str = "",
     spoiler_text: str = "",
     actor: str = "",
+    seen: dict[str, int | str] | None = None,
+    force: bool = False,
     initiator: str = "user",
 ) -> OutboxItem | HeldReply:
     """The replies.queue operation (engine/ops/publishing.py): the reply box, `reply` and
@@ -51,6 +54,7 @@ def queue_reply(
     item: OutboxItem | HeldReply = ops.run(
         engine, "replies.queue", initiator=initiator, conversation_id=conversation_id,
         text=text, key=key, visibility=visibility, spoiler_text=spoiler_text, actor=actor,
+        seen=seen, force=force,
     )  # fmt: skip
     return item
 
@@ -64,17 +68,23 @@ def check_and_queue(
     visibility: str = "",
     spoiler_text: str = "",
     actor: str = "",
+    seen: dict[str, int | str] | None = None,
+    force: bool = False,
 ) -> OutboxItem | HeldReply:
     """Queue text as a reply; key is the draft's idempotency key (same key, same row).
 
     visibility "" keeps the visibility of the message replied to (a DM stays direct).
     actor "" is the current member. A reply that breaks one of the team's guidelines
     of severity "approval" is held for an approver instead (the HeldReply is returned;
-    engine.moderation.approve_held queues it later with the same key).
+    engine.moderation.approve_held queues it later with the same key). seen turns on
+    the collision guard (engine.team.guard): the mark the window took when it opened
+    the conversation, or {} for "since the customer's last message" (the CLI); force
+    sends anyway (audited).
 
     Raises:
         ConfigError: the reply is empty, still holds template placeholders, or the
             conversation is gone.
+        AnsweredMeanwhile: someone else answered since seen (unless force).
     """
     text = text.strip()
     if not text:
@@ -86,6 +96,7 @@ def check_and_queue(
     if store.conversations.get(conversation_id) is None:
         raise ConfigError(f"No conversation {conversation_id}.")
     actor = actor or actor_name(engine)
+    answers = team.guard(engine, conversation_id, seen, force=force)
     breaches = guidelines.check(text, store.guidelines.for_conversation(conversation_id))
     if guidelines.holds(breaches):
         me = store.teams.current()
@@ -102,10 +113,14 @@ def check_and_queue(
             )  # fmt: skip
         engine.publish(Changed(conversations=frozenset({conversation_id}), posts=True))
         return held
-    return enqueue_reply(
+    item = enqueue_reply(
         engine, conversation_id, text, key, visibility=visibility,
         spoiler_text=spoiler_text, actor=actor,
     )  # fmt: skip
+    if answers:  # sent although someone else had answered: say so in the history
+        who = sorted({a.who for a in answers})
+        store.audit(actor, "reply.despite_answer", conversation_id, outbox_id=item.id, by=who)
+    return item
 
 
 def enqueue_reply(
@@ -127,7 +142,12 @@ def enqueue_reply(
     if visibility:  # else the reply keeps the visibility of the message it answers
         payload["visibility"] = visibility
     item = store.outbox.enqueue(
-        "reply", key, payload, account_id=conversation.account_id, conversation_id=conversation_id
+        "reply",
+        key,
+        payload,
+        account_id=conversation.account_id,
+        conversation_id=conversation_id,
+        queued_by=str(getattr(engine, "holder", "")),
     )
     store.audit(actor, "reply.queue", conversation_id, outbox_id=item.id)
     engine.publish(Changed(conversations=frozenset({conversation_id}), outbox=True))

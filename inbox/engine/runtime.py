@@ -20,9 +20,11 @@ from inbox.core.clock import Clock, SystemClock
 from inbox.core.errors import InboxError
 from inbox.core.events import Changed, ErrorEvent, Event
 from inbox.core.rules import Decide
+from inbox.engine import live
 from inbox.engine import moderation as _moderation  # noqa: F401  (its outbox handler)
 from inbox.networks.base import NetworkAdapter
 from inbox.store import Store
+from inbox.store.leases import new_holder
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,6 +49,11 @@ class Engine:
         # Accounts whose server could not be reached in this run (`sync --once`): their
         # due rows wait in the queue instead of each failing to connect again.
         self.offline: set[int] = set()
+        # This engine among the laptops sharing the database (store/leases.py): it holds
+        # outbox rows, fetch leases and its member's presence under this id.
+        self.holder = new_holder()
+        # Accounts this engine is the elected fetcher of (engine/team.py).
+        self.fetching: set[int] = set()
         self._listeners: list[Listener] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -59,6 +66,8 @@ class Engine:
         self.delivery_wake = asyncio.Event()
         # New messages on a conversation that has a ticket become follow-ups on it.
         self.subscribe(_follow_ups(self))
+        # What changes here is logged for the other laptops' decks (engine/live.py).
+        self.subscribe(live.recorder(self))
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -80,7 +89,7 @@ class Engine:
         self._loop = loop
         try:
             self._store = Store(self.db_path, clock=self.clock)
-            self._store.outbox.recover()
+            self._store.outbox.recover(self.holder)
         except BaseException as exc:  # handed to start()'s caller
             self._start_error = exc
             self._started.set()
@@ -100,8 +109,20 @@ class Engine:
                     loop.run_until_complete(adapter.aclose())
                 except Exception:  # closing must not mask the shutdown
                     log.exception("closing an adapter failed")
+            self._release()
             self._store.close()
             loop.close()
+
+    def _release(self) -> None:
+        """Hand back what this engine holds, so the other laptops take over at once."""
+        if self._store is None or self._store.readonly:
+            return
+        try:
+            self._store.outbox.release(self.holder)
+            self._store.leases.release_all(self.holder)
+            self._store.presence.leave(self.holder)
+        except InboxError as exc:  # a full disk must not stop the shutdown
+            log.warning("could not release this engine's leases: %s", exc)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Cancel background work, close the store and join the thread."""

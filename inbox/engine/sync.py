@@ -14,6 +14,7 @@ from inbox.core.errors import (
 )
 from inbox.core.events import AccountStatus, Changed, Progress
 from inbox.core.models import Message
+from inbox.engine import team
 from inbox.networks.base import DMS, MENTIONS, OWN, Page
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ def store_page(engine: Engine, account_id: int, stream: str, page: Page[Message]
     """
     store = engine.store
     with store.transaction():  # one commit per page: items, rejects and cursor together
+        if not team.still_fetcher(engine, account_id):  # another laptop took over
+            raise team.NotFetcher(f"account {account_id} is fetched by another laptop now")
         changed = store.ingest.messages(account_id, page.items, engine.decide)
         for reason, raw in page.rejected:
             store.quarantine(f"account:{account_id}:{stream}", reason, raw)
@@ -120,6 +123,8 @@ async def sync_account(
     except NetworkError as exc:
         _status(engine, account_id, "offline", str(exc))
         raise
+    except team.NotFetcher:
+        raise  # the account is fine: another laptop fetches it now
     except StoreError:
         raise  # the account is fine; the disk is not (and a status write would fail too)
     except InboxError as exc:  # e.g. an answer too large or nested too deeply to read

@@ -12,10 +12,11 @@ import json
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from inbox.core.clock import from_iso, to_iso
+from inbox.store import leases
 
 if TYPE_CHECKING:
     from inbox.store.store import Store
@@ -38,6 +39,8 @@ class OutboxItem:
     remote_url: str
     remote_key: str = ""  # what the remote sees as the idempotency key: random, unique
     created_at: str = ""  # when it was queued (ISO): networks whose keys carry a time use it
+    claimed_by: str = ""  # the engine (store.leases holder) that sends or sent it
+    queued_by: str = ""  # the engine that queued it
 
 
 def _item(row: sqlite3.Row) -> OutboxItem:
@@ -57,7 +60,15 @@ def _item(row: sqlite3.Row) -> OutboxItem:
         remote_url=row["remote_url"],
         remote_key=row["remote_key"] or row["idempotency_key"],
         created_at=row["created_at"],
+        claimed_by=row["claimed_by"],
+        queued_by=row["queued_by"],
     )
+
+
+# How long a claimed row belongs to its engine before another may take it. Renewed
+# before each send (deliver_due); a laptop that vanished mid-send holds its rows this
+# long, one of this host's dead processes not at all (leases.dead).
+OUTBOX_LEASE = timedelta(minutes=2)
 
 
 class OutboxRepo:
@@ -76,6 +87,7 @@ class OutboxRepo:
         conversation_id: int | None = None,
         target: str = "",
         due_at: datetime | None = None,
+        queued_by: str = "",
     ) -> OutboxItem:
         """Queue once: enqueueing the same key again returns the existing row.
 
@@ -86,8 +98,9 @@ class OutboxRepo:
         with self._store.transaction() as conn:
             conn.execute(
                 """INSERT INTO outbox (kind, idempotency_key, remote_key, account_id,
-                       conversation_id, target, payload_json, due_at, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       conversation_id, target, payload_json, due_at, created_at, updated_at,
+                       queued_by)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (idempotency_key) DO NOTHING""",
                 (
                     kind,
@@ -100,6 +113,7 @@ class OutboxRepo:
                     to_iso(due_at) if due_at else now,
                     now,
                     now,
+                    queued_by,
                 ),
             )
             row = conn.execute(
@@ -111,12 +125,27 @@ class OutboxRepo:
         rows = self._store.query("SELECT * FROM outbox WHERE id = ?", (item_id,))
         return _item(rows[0]) if rows else None
 
-    def recover(self) -> int:
-        """After a crash: rows caught in "sending" go back to the queue."""
+    def recover(self, holder: str = "") -> int:
+        """Rows caught in "sending" by an engine that is gone go back to the queue.
+
+        Gone: a process of this host that no longer runs (a crash, SIGKILL), or a row of
+        an older file with no holder. Another laptop's row waits for its lease to end
+        (claim_due takes it then); this engine's own rows are its own business.
+        """
         with self._store.transaction() as conn:
+            holders = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending'"
+                ).fetchall()
+            ]
+            # Always one UPDATE, even of no row: a read-only profile says so here, at start.
+            gone = [h for h in holders if h != holder and leases.dead(h)] or ["-"]
+            marks = ",".join("?" * len(gone))
             cur = conn.execute(
-                "UPDATE outbox SET status = 'queued', updated_at = ? WHERE status = 'sending'",
-                (self._store.now(),),
+                f"""UPDATE outbox SET status = 'queued', lease_until = '', updated_at = ?
+                    WHERE status = 'sending' AND claimed_by IN ({marks})""",
+                (self._store.now(), *gone),
             )
         return cur.rowcount
 
@@ -125,22 +154,56 @@ class OutboxRepo:
         limit: int = 20,
         kinds: tuple[str, ...] = (),
         skip_accounts: frozenset[int] = frozenset(),
+        holder: str = "",
+        lease: timedelta = OUTBOX_LEASE,
     ) -> list[OutboxItem]:
-        """Mark up to limit due rows as sending and return them (none of skip_accounts)."""
+        """Lease up to limit due rows to holder as "sending" and return them.
+
+        Due: queued and due, or "sending" under a lease that has ended (its engine
+        vanished). Exactly one engine gets each row: on PostgreSQL the candidate rows are
+        locked with FOR UPDATE SKIP LOCKED (a second engine skips them instead of
+        waiting), on SQLite the statement runs inside BEGIN IMMEDIATE (one writer).
+        Never rows of skip_accounts.
+        """
         now = self._store.now()
+        until = to_iso(self._store.clock.now() + lease)
         kind_sql = f" AND kind IN ({','.join('?' * len(kinds))})" if kinds else ""
         if skip_accounts:
             marks = ",".join(str(int(a)) for a in sorted(skip_accounts))
             kind_sql += f" AND (account_id IS NULL OR account_id NOT IN ({marks}))"
+        lock = " FOR UPDATE SKIP LOCKED" if leases.is_postgres(self._store) else ""
         with self._store.transaction() as conn:
             rows = conn.execute(
-                f"""UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?
-                    WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND due_at <= ?
-                                 {kind_sql} ORDER BY due_at, id LIMIT ?)
+                f"""UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?,
+                        claimed_by = ?, lease_until = ?
+                    WHERE id IN (SELECT id FROM outbox
+                                 WHERE ((status = 'queued' AND due_at <= ?)
+                                        OR (status = 'sending' AND lease_until < ?))
+                                 {kind_sql} ORDER BY due_at, id LIMIT ?{lock})
                     RETURNING *""",
-                (now, now, *kinds, limit),
+                (now, holder, until, now, now, *kinds, limit),
             ).fetchall()
         return sorted((_item(r) for r in rows), key=lambda i: (i.due_at, i.id))
+
+    def renew(self, item_id: int, holder: str, lease: timedelta = OUTBOX_LEASE) -> bool:
+        """Before a send: is the row still ours (and sending)? Extends its lease."""
+        with self._store.transaction() as conn:
+            cur = conn.execute(
+                """UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'sending'
+                   AND claimed_by = ?""",
+                (to_iso(self._store.clock.now() + lease), item_id, holder),
+            )
+        return cur.rowcount == 1
+
+    def release(self, holder: str) -> int:
+        """A stopping engine hands back the rows it claimed and did not finish."""
+        with self._store.transaction() as conn:
+            cur = conn.execute(
+                """UPDATE outbox SET status = 'queued', lease_until = '', updated_at = ?
+                   WHERE status = 'sending' AND claimed_by = ?""",
+                (self._store.now(), holder),
+            )
+        return cur.rowcount
 
     def complete(self, item_id: int, remote_id: str = "", remote_url: str = "") -> None:
         with self._store.transaction() as conn:

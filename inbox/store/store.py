@@ -16,15 +16,18 @@ from inbox.core.clock import Clock, SystemClock, to_iso
 from inbox.core.errors import NotFound
 from inbox.core.models import Account, AccountInfo
 from inbox.store import team
+from inbox.store.changes import ChangeRepo
 from inbox.store.columns import ColumnRepo
 from inbox.store.connectors import ConnectorRepo
 from inbox.store.db import open_connection, translated
 from inbox.store.dialect import POSTGRES, SQLITE, Dialect
 from inbox.store.guidelines import GuidelineRepo, HeldReplyRepo
 from inbox.store.ingest import Ingest
+from inbox.store.leases import LeaseRepo
 from inbox.store.monitoring import SearchRepo
 from inbox.store.outbox import OutboxRepo
 from inbox.store.posts import PostRepo
+from inbox.store.presence import PresenceRepo
 from inbox.store.queries import ConversationQueries
 from inbox.store.rules import RuleRepo
 from inbox.store.teams import TeamRepo
@@ -82,6 +85,9 @@ class Store:
         self.guidelines = GuidelineRepo(self)
         self.held_replies = HeldReplyRepo(self)
         self.searches = SearchRepo(self)
+        self.leases = LeaseRepo(self)
+        self.presence = PresenceRepo(self)
+        self.changes = ChangeRepo(self)
         if not readonly:
             self.rules.seed_defaults()
 

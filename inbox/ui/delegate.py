@@ -101,6 +101,9 @@ class ConversationDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
         return QSize(320, ROW_HEIGHT)
 
+    # conversation id -> "Sam is replying…" (other laptops' members; ui/features/team.py)
+    presence: dict[int, str] = {}
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
         row: ConversationSummary | None = index.data(SUMMARY_ROLE)
         if row is None:
@@ -298,7 +301,25 @@ class ConversationDelegate(QStyledItemDelegate):
             self._tags(painter, tags, QRect(left, line_top, right - left, 18), small, c)
         elif tags:
             self._tags(painter, tags, bottom.adjusted(x - bottom.left(), 0, 0, 0), small, c)
+        here = self.presence.get(row.id)
+        if here:
+            self._presence(painter, here, bottom, small, c)
         painter.restore()
+
+    def _presence(
+        self, painter: QPainter, text: str, area: QRect, font: QFont, c: theme.Colours
+    ) -> None:
+        """ "Sam is replying…" as a pill at the right of the bottom line, over what is there."""
+        fm = QFontMetrics(font)
+        shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, area.width() // 2)
+        w = fm.horizontalAdvance(shown) + 14
+        pill = QRectF(area.right() - w, area.top(), w, area.height())
+        painter.setFont(font)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(c.unread))
+        painter.drawRoundedRect(pill, 9, 9)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, shown)
 
     def _wrap(
         self, row: ConversationSummary, width: int, font: QFont, most: int = SNIPPET_LINES

@@ -80,7 +80,9 @@ def test_use_records_it_and_the_reply_box_path_gets_this_customer(
     assert data["suggestions"][0]["uses"] == 1
     # The filled text goes out through the reply operation: the outbox row carries it.
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
-    assert run(capsys, profile, "reply", str(cid), "--text-stdin")[0] == 0
+    # The demo's complaint was already answered after the customer's last message, so the
+    # collision guard wants --force (tests/cli/test_collision_guard.py).
+    assert run(capsys, profile, "reply", str(cid), "--text-stdin", "--force")[0] == 0
     with contextlib.closing(Store(profile / "inbox.db", readonly=True)) as store:
         queued = [r for r in store.outbox.for_conversation(cid) if r.kind == "reply"]
         audit = store.query(

@@ -77,11 +77,14 @@ def queue_reply(
     visibility: str = "",
     spoiler_text: str = "",
     actor: str = "",
+    seen: dict[str, int | str] | None = None,
+    force: bool = False,
 ) -> Outcome:
-    """Queue a reply (refuses empty text and leftover {placeholders}); one row per key."""
+    """Queue a reply (refuses empty text and leftover {placeholders}, and one answered
+    meanwhile unless forced: the collision guard); one row per key."""
     item = replies.check_and_queue(
         engine, conversation_id, text, key,
-        visibility=visibility, spoiler_text=spoiler_text, actor=actor,
+        visibility=visibility, spoiler_text=spoiler_text, actor=actor, seen=seen, force=force,
     )  # fmt: skip
     return Outcome(DONE, item)
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from inbox.core import guidelines as core_guidelines
 from inbox.core import templates as core_templates
 from inbox.core import text as core_text
+from inbox.core.errors import AnsweredMeanwhile
 from inbox.core.events import Changed
 from inbox.core.models import ConversationSummary
 from inbox.core.templates import Template
@@ -70,6 +72,10 @@ class ReplyBox(QWidget):
         self.account_id = 0
         self.summary: ConversationSummary | None = None
         self._key = str(uuid.uuid4())  # the draft's idempotency key, new after each send
+        # What this member had seen when the conversation opened (store.presence.Seen):
+        # an answer by someone else after it makes Send ask first (the collision guard).
+        self._seen: dict[str, int | str] | None = None
+        self.collision_box: QMessageBox | None = None
 
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText('Reply…  ("/" for a saved reply, Ctrl+Enter sends)')
@@ -175,6 +181,7 @@ class ReplyBox(QWidget):
         if conversation_id != self.conversation_id:
             self.editor.clear()
             self._key = str(uuid.uuid4())
+            self._seen = self._mark(conversation_id) if summary is not None else None
         self.conversation_id = conversation_id
         self.summary = summary
         self.rules = self.store.guidelines.for_conversation(conversation_id) if summary else []
@@ -246,18 +253,26 @@ class ReplyBox(QWidget):
             self.refresh_outbox()
         self.send_button.setEnabled(bool(body.strip()) and not over and not left)
 
+    def _mark(self, conversation_id: int) -> dict[str, int | str]:
+        return self.store.presence.seen(conversation_id).to_json()
+
     def send(self) -> None:
+        self._send(force=False)
+
+    def _send(self, *, force: bool) -> None:
         body = self.editor.toPlainText().strip()
         if not body or not self.send_button.isEnabled() or not self.conversation_id:
             return
         conversation_id, key = self.conversation_id, f"reply-{self._key}"
         visibility = str(self.visibility.currentData() or "")
         spoiler = self.cw.text()
+        seen = self._seen if self._seen is not None else self._mark(conversation_id)
 
         def done(item: object) -> None:
             if self.conversation_id == conversation_id:
                 self.editor.clear()
                 self.cw.clear()
+                self._seen = self._mark(conversation_id)  # our own reply is not news
             self._key = str(uuid.uuid4())
             self.queued.emit(item)
             if isinstance(item, HeldReply) and self.conversation_id == conversation_id:
@@ -268,15 +283,52 @@ class ReplyBox(QWidget):
                 )
 
         def failed(exc: BaseException) -> None:
+            if isinstance(exc, AnsweredMeanwhile) and self.conversation_id == conversation_id:
+                self._ask_collision(str(exc), conversation_id)
+                return
             self._show_problem(str(exc), 0)
 
         self.window_.bridge.run(
             lambda e: queue_reply(
-                e, conversation_id, body, key, visibility=visibility, spoiler_text=spoiler
+                e,
+                conversation_id,
+                body,
+                key,
+                visibility=visibility,
+                spoiler_text=spoiler,
+                seen=seen,
+                force=force,
             ),
             done,
             failed,
         )
+
+    def _ask_collision(self, words: str, conversation_id: int) -> None:
+        """Someone else answered since the conversation was opened: send anyway?"""
+        box = QMessageBox(self.window())
+        box.setObjectName("collisionBox")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Answered meanwhile")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"{words}.")
+        box.setInformativeText("Send your reply anyway? Cancel keeps your draft.")
+        send = box.addButton("Send anyway", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+
+        def answered() -> None:
+            self.collision_box = None
+            if self.conversation_id != conversation_id:
+                return
+            if box.clickedButton() is send:
+                self._send(force=True)
+            else:  # the draft stays; what they were told is no longer news
+                self._seen = self._mark(conversation_id)
+                self.editor.setFocus()
+
+        box.finished.connect(answered)
+        self.collision_box = box
+        box.open()
 
     def on_changed(self, changed: Changed) -> None:
         if changed.teams and self.conversation_id:  # the guidelines were edited
