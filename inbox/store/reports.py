@@ -169,7 +169,7 @@ def period_report(
         calendars,
     )
 
-    # Backlog: open (not hidden as spam) at the end of each day.
+    # Backlog: open (not hidden as spam, not monitoring) at the end of each day.
     open_before = 0
     gone: list[tuple[str, int]] = []
     # MATERIALIZED: the resolution time is looked up once per conversation, not once per
@@ -177,7 +177,8 @@ def period_report(
     for key, before, count in store.query(
         "WITH t AS MATERIALIZED (SELECT c.first_message_at AS f,"
         f" CASE WHEN c.status = 'resolved' THEN {RESOLVED_AT} END AS r"
-        f" FROM conversations c WHERE c.first_message_at < ? AND c.hidden = 0{team})"
+        f" FROM conversations c WHERE c.first_message_at < ? AND c.hidden = 0"
+        f" AND c.kind != '{Kind.MONITORING.value}'{team})"
         " SELECT CASE WHEN r >= ? AND r < ? THEN " + _quarter("r") + " ELSE '' END AS k,"
         " sum(f < ? AND (r IS NULL OR r >= ?)), count(*) FROM t GROUP BY k",
         (hi, *by_team, lo, hi, lo, lo),

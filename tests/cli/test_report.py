@@ -33,12 +33,13 @@ def _conv(
     status: str = "open",
     assignee: int | None = None,
     sentiment: float | None = None,
+    kind: str = "mention",
 ) -> int:
     row = store.conn.execute(
         "INSERT INTO conversations (account_id, key, kind, status, team_id, assignee_id,"
         " first_message_at, last_message_at, first_response_at)"
-        " VALUES (?, ?, 'mention', ?, ?, ?, ?, ?, ?) RETURNING id",
-        (account, key, status, team, assignee, received, answered or received, answered),
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (account, key, kind, status, team, assignee, received, answered or received, answered),
     ).fetchone()
     conv = int(row[0])
     message = _message(store, account, conv, f"in-{key}", received, sentiment=sentiment)
@@ -146,6 +147,8 @@ def profile(tmp_path: Path) -> tuple[Path, int]:
             _conv(store, masto, "c5", "2026-03-28T23:30:00.000000Z", None, team)
             # Mon 30th 00:30 CEST (Sun 22:30Z): the day after the period in Berlin.
             c6 = _conv(store, masto, "c6", "2026-03-29T22:30:00.000000Z", None, team)
+            # Found by a search column (monitoring): never work, so never in the backlog.
+            _conv(store, masto, "m1", "2026-03-20T10:00:00.000000Z", None, team, kind="monitoring")
             # Another team's (none): only in the report without --team.
             _conv(store, masto, "c7", "2026-03-24T12:00:00.000000Z", None, None)
             # Previous period, Mon 16 .. Sun 22 March: 45 (met) and 180 (breached).
