@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import webbrowser
@@ -64,50 +65,46 @@ def register(sub: Any) -> None:
     rm.set_defaults(func=cmd_remove)
 
 
-def _store(args: argparse.Namespace) -> Store:
-    return Store(Profile.resolve(args.profile).db_path)
-
-
 def cmd_add(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
-        info, token = asyncio.run(_sign_in(store, args))
-        account = accounts.save_account(store, info, token)
-        asyncio.run(_remember_limits(store, account, token))
-    finally:
-        store.close()
+    """Sign in and keep the account through the engine: the window's own add_account, so
+    the account is saved by the accounts.save operation, connected, and its limits kept."""
+    caps = registry.capabilities(args.network)
+    with session.engine(args) as engine:
+        if caps.password_sign_in is not None:
+            account = engine.call(lambda e: _password_sign_in(e, args, caps.label), timeout=600)
+        else:
+            account = engine.call(lambda e: _sign_in(e, args), timeout=600)
     print(f"Added {account.network} account {account.id}: @{account.handle}")
     return 0
 
 
-async def _sign_in(store: Store, args: argparse.Namespace) -> tuple[Any, str]:
-    caps = registry.capabilities(args.network)
-    if caps.password_sign_in is not None:
-        return await _password_sign_in(args, caps.label)
+async def _sign_in(engine: Engine, args: argparse.Namespace) -> Account:
     instance = (args.instance or "").strip()
     if not instance:
         raise ConfigError("--instance is empty")
+    app = None
     if args.client_id.strip():  # an app the user registered themselves (X)
         secret = sys.stdin.readline().strip() if args.client_secret_stdin else ""
-        accounts.remember_own_app(store, args.network, instance, args.client_id, secret)
+        app = (args.client_id, secret)
     token = None
     if args.token_stdin:
         token = sys.stdin.readline().strip()
         if not token:
             raise ConfigError("No token on standard input")
     async with http_client() as http:
-        return await accounts.sign_in(
-            store,
-            http,
+        return await accounts.add_account(
+            engine,
             args.network,
             instance,
             (lambda url: False) if args.oob else _open_browser,
             ask_code=_ask_code,
             token=token,
+            app=app,
+            http=http,
         )
 
 
-async def _password_sign_in(args: argparse.Namespace, label: str) -> tuple[Any, str]:
+async def _password_sign_in(engine: Engine, args: argparse.Namespace, label: str) -> Account:
     handle = (args.handle or "").strip()
     if not handle:
         raise ConfigError(f"--handle is required for {label} (your handle or e-mail)")
@@ -121,15 +118,9 @@ async def _password_sign_in(args: argparse.Namespace, label: str) -> tuple[Any, 
     if not password:
         raise ConfigError("No app password given")
     async with http_client() as http:
-        return await accounts.sign_in_with_password(
-            http, args.network, handle, password, args.service or args.instance
+        return await accounts.add_account_with_password(
+            engine, args.network, handle, password, args.service or args.instance, http=http
         )
-
-
-async def _remember_limits(store: Store, account: Any, token: str) -> None:
-    async with http_client() as http:
-        adapter = registry.adapter_factory(account.network)(account, token, http=http)
-        await accounts.remember_limits(store, account, adapter)
 
 
 def _open_browser(url: str) -> bool:
@@ -143,11 +134,11 @@ async def _ask_code(url: str) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
-        rows = store.accounts()
-    finally:
-        store.close()
+    path = Profile.resolve(args.profile).db_path
+    rows = []
+    if path.exists():  # a reader: listing never writes (nor creates) the profile
+        with contextlib.closing(Store(path, readonly=True)) as store:
+            rows = store.accounts()
     if args.json:
         fields = ("id", "network", "instance", "handle", "display_name", "avatar_url", "status")
         print(

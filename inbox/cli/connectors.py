@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any
 
+from inbox.cli import session
 from inbox.cli.main import hint
 from inbox.connectors import base
 from inbox.core.article import draft_article
 from inbox.core.errors import ConfigError
 from inbox.engine import Engine
 from inbox.engine import connectors as ops
+from inbox.engine import ops as engine_ops
 from inbox.profile import Profile
 from inbox.store import Store
 from inbox.store.outbox import OutboxItem
@@ -85,8 +89,15 @@ def register(sub: Any) -> None:
     art.set_defaults(func=_article)
 
 
-def _store(args: argparse.Namespace) -> Store:
-    return Store(Profile.resolve(args.profile, args.demo).db_path)
+@contextlib.contextmanager
+def _reader(args: argparse.Namespace) -> Iterator[Store | None]:
+    """A read-only Store on the profile (None when it has no inbox yet): reads never write."""
+    path = Profile.resolve(args.profile, args.demo).db_path
+    if not path.exists():
+        yield None
+        return
+    with contextlib.closing(Store(path, readonly=True)) as store:
+        yield store
 
 
 def _parse_values(pairs: list[str]) -> dict[str, str]:
@@ -119,11 +130,12 @@ def _add(args: argparse.Namespace) -> int:
                 if key not in secret_fields:
                     raise ConfigError(f"{key} is not a secret field of {cls.title}.")
                 values[key] = value
-    store = _store(args)
-    try:
-        ops.save_connector(store, args.name, args.kind, values)
-    finally:
-        store.close()
+    session.call(
+        args,
+        lambda e: engine_ops.run(
+            e, "connectors.save", initiator="cli", name=args.name, kind=args.kind, values=values
+        ),
+    )
     for warning in base.warnings(args.kind, base.validate(args.kind, values)[0]):
         print(f"warning: {warning}", file=sys.stderr)
     print(f"Saved connector {args.name!r} ({cls.title}).")
@@ -132,11 +144,8 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
-        rows = store.connectors.all()
-    finally:
-        store.close()
+    with _reader(args) as store:
+        rows = store.connectors.all() if store is not None else []
     if args.json:
         print(
             json.dumps(
@@ -166,11 +175,8 @@ def _masked(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _pending(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
-        items = ops.pending(store)
-    finally:
-        store.close()
+    with _reader(args) as store:
+        items = ops.pending(store) if store is not None else []
     rows = [
         {
             "id": i.id,
@@ -210,26 +216,24 @@ def _kinds(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
-        import asyncio
-
-        print(asyncio.run(ops.test_connector(store, args.name)))
-    finally:
-        store.close()
+    # On the engine: opening a connector may move an old shared secret into this
+    # profile's keyring entry, a write like any other.
+    print(session.call(args, lambda e: ops.test_connector(e.store, args.name)))
     return 0
 
 
 def _remove(args: argparse.Namespace) -> int:
     pending = "cancel" if args.cancel_pending else "move" if args.move_pending_to else None
-    store = _store(args)
-    try:
-        cancelled = len(store.outbox.pending_for_target(args.name))
-        moved = ops.remove_connector(
-            store, args.name, pending=pending, move_to=args.move_pending_to
-        )
-    finally:
-        store.close()
+
+    def remove(e: Engine) -> tuple[int, list[OutboxItem]]:
+        cancelled = len(e.store.outbox.pending_for_target(args.name))
+        moved = engine_ops.run(
+            e, "connectors.remove", initiator="cli", name=args.name, pending=pending,
+            move_to=args.move_pending_to,
+        )  # fmt: skip
+        return cancelled, moved
+
+    cancelled, moved = session.call(args, remove)
     print(f"Removed connector {args.name!r}.")
     if moved:
         print(f"Moved {len({m.id for m in moved})} pending item(s) to {args.move_pending_to!r}.")
@@ -240,22 +244,18 @@ def _remove(args: argparse.Namespace) -> int:
 
 def _deliver(args: argparse.Namespace, queue: Any) -> OutboxItem:
     """Queue through the engine, deliver connector work once, report the row's state."""
-    return _deliver_all(args, lambda store: [queue(store)])[0]
+    return _deliver_all(args, lambda e: [queue(e)])[0]
 
 
 def _deliver_all(args: argparse.Namespace, queue: Any) -> list[OutboxItem]:
     """Queue rows through the engine, deliver until nothing due is left (paced by each
     desk's limit, so a bulk push takes the time the desk allows), report their states."""
-    engine = Engine(Profile.resolve(args.profile, args.demo).db_path)
-    engine.start()
-    try:
-        items: list[OutboxItem] = engine.call(lambda e: queue(e.store))
+    with session.engine(args) as engine:
+        items: list[OutboxItem] = engine.call(queue)
         while engine.submit(ops.deliver_now).result():
             pass
         ids = [i.id for i in items]
         final = engine.call(lambda e: [e.store.outbox.get(i) for i in ids])
-    finally:
-        engine.stop()
     return [f or i for f, i in zip(final, items, strict=True)]
 
 
@@ -273,7 +273,15 @@ def _report(item: OutboxItem, what: str) -> int:
 
 def _push(args: argparse.Namespace) -> int:
     ids = list(dict.fromkeys(args.conversation_ids))
-    items = _deliver_all(args, lambda s: [ops.queue_push(s, c, args.connector) for c in ids])
+    items = _deliver_all(
+        args,
+        lambda e: [
+            engine_ops.run(
+                e, "connectors.push", initiator="cli", conversation_id=c, connector=args.connector
+            )
+            for c in ids
+        ],
+    )
     if len(items) == 1:
         return _report(items[0], "Ticket")
     codes = [_report(i, f"Conversation {i.conversation_id}: ticket") for i in items]
@@ -281,12 +289,11 @@ def _push(args: argparse.Namespace) -> int:
 
 
 def _article(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
-        transcript = store.connectors.transcript(args.conversation_id)
-        summary = store.conversations.get(args.conversation_id)
-    finally:
-        store.close()
+    cid = args.conversation_id
+    # On the engine: a transcript carries the profile's marker, made on first use.
+    transcript, summary = session.call(
+        args, lambda e: (e.store.connectors.transcript(cid), e.store.conversations.get(cid))
+    )
     if summary is not None and summary.status != "resolved" and not args.any_status:
         raise ConfigError(
             f"Conversation {args.conversation_id} is {summary.status.value}: articles are written "
@@ -304,5 +311,11 @@ def _article(args: argparse.Namespace) -> int:
         if draft.removed:
             print("\nRemoved: " + ", ".join(draft.removed))
         return 0
-    item = _deliver(args, lambda s: ops.queue_article(s, draft, args.connector))
+    item = _deliver(
+        args,
+        lambda e: engine_ops.run(
+            e, "connectors.article", initiator="cli", article=ops.article_args(draft),
+            connector=args.connector,
+        ),
+    )  # fmt: skip
     return _report(item, "Article")

@@ -207,23 +207,31 @@ def cmd_post_action(args: argparse.Namespace) -> int:
 
     def run(e: Engine) -> Post:
         member = _current(e, getattr(args, "member", None))
+
+        # The approval queue's and the calendar's own operations (engine/ops/publishing.py).
+        def op(name: str, **kw: Any) -> Post:
+            post: Post = ops.run(e, name, initiator="cli", post_id=args.post, **kw)
+            return post
+
         if args.action == "cancel":
-            return pub.cancel(e, args.post, member)
+            return op("posts.cancel", member_id=member)
         if args.action == "retry":
             post = e.store.posts.get(args.post)
             if post.state is not PostState.FAILED:
                 raise ConfigError(f"Post {args.post} has not failed (it is {post.state}).")
-            pub.retry(e, args.post)
+            ops.run(e, "posts.retry", initiator="cli", post_id=args.post)
             return e.store.posts.get(args.post)
         if args.action == "reschedule":
-            return pub.reschedule(e, args.post, when(e), member)
+            at = when(e)
+            return op("posts.reschedule", when=to_iso(at) if at else None, member_id=member)
         if args.action == "approve":
-            return pub.approve(e, args.post, member)
+            return op("posts.approve", member_id=member)
         if args.action == "reject":
-            return pub.reject(e, args.post, member, args.comment)
+            return op("posts.reject", member_id=member, comment=args.comment)
         if args.answer == "reschedule" and not args.at:
             raise ConfigError("reschedule needs --at, the new time.")
-        return pub.resolve_missed(e, args.post, args.answer, when(e))
+        at = when(e)
+        return op("posts.resolve_missed", action=args.answer, when=to_iso(at) if at else None)
 
     post = _call(args, run)
     print(f"post {post.id}: {post.state}{_at(post)}")

@@ -55,6 +55,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
                 actor="cli",
                 seen={},  # the collision guard: answered since the customer's last message?
                 force=args.force,
+                initiator="cli",
             ),
         )
     except AnsweredMeanwhile as exc:

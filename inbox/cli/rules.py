@@ -17,8 +17,10 @@ from inbox.core.rules import (
     actions_to_json,
     conditions_from_json,
     conditions_to_json,
+    rule_to_data,
 )
 from inbox.engine import Engine
+from inbox.engine import ops as engine_ops
 from inbox.engine import triage as ops
 from inbox.profile import Profile
 
@@ -136,7 +138,8 @@ def run_add(args: argparse.Namespace) -> int:
         same = [r for r in engine.call(lambda e: e.store.rules.all()) if r.name == rule.name]
         if same:
             rule = replace(rule, id=same[0].id, position=same[0].position)
-        _settled(engine, lambda e: ops.save_rule(e, rule))
+        data = rule_to_data(rule)
+        _settled(engine, lambda e: engine_ops.run(e, "rules.save", initiator="cli", rule=data))
     finally:
         engine.stop()
     print(f"{'Replaced' if same else 'Added'} rule {rule.name!r}; the rules were re-applied.")
@@ -152,7 +155,10 @@ def run_remove(args: argparse.Namespace) -> int:
         if not found:
             names = ", ".join(repr(r.name) for r in rules) or "none"
             raise ConfigError(f"No rule {args.rule!r}. Rules: {names}.")
-        _settled(engine, lambda e: ops.remove_rule(e, found[0].id))
+        rule_id = found[0].id
+        _settled(
+            engine, lambda e: engine_ops.run(e, "rules.remove", initiator="cli", rule_id=rule_id)
+        )
     finally:
         engine.stop()
     print(f"Removed rule {found[0].name!r}; what it did was taken back.")

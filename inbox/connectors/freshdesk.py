@@ -66,21 +66,10 @@ class Freshdesk(NoArticles):
         auth = (str(config["api_key"]), "X")
         self.http = http.client(f"{self.site}/api/v2/", transport=transport, auth=auth)
         self.pace = http.pacer(self.site, base.per_minute(self.schema, config))
+        self._call = http.Caller(self.http, self.system, describe, self.pace).json
 
     async def aclose(self) -> None:
         await self.http.aclose()
-
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = await http.call(
-            self.http,
-            method,
-            path,
-            system=self.system,
-            describe=describe,
-            pace=self.pace,
-            **kwargs,
-        )
-        return response.json()
 
     async def test(self) -> str:
         me = await self._call("GET", "agents/me")

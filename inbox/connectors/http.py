@@ -13,8 +13,10 @@ from typing import Any
 
 import httpx
 
+from inbox import transport
 from inbox.core.errors import (
     AuthExpired,
+    BadPayload,
     ConfigError,
     InboxError,
     NetworkError,
@@ -178,7 +180,13 @@ async def call(
     if pace is not None:
         await pace.wait()
     try:
-        response = await http.request(method, url, **kwargs)
+        # Under the same bounds as the networks: a size cap and one deadline per request,
+        # and a response whose json() refuses absurd nesting (inbox.transport).
+        response = await transport.send(http, method, url, **kwargs)
+    except transport.TooLarge as exc:
+        raise BadPayload(f"{system} sent an answer of {exc}; stopped reading.") from None
+    except transport.TooSlow as exc:
+        raise NetworkError(f"{system} is too slow: {exc}.") from None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
         raise ConfigError(f"Bad URL for {system}: {exc}") from None
     except httpx.TimeoutException:
@@ -191,6 +199,40 @@ async def call(
     if pace is not None and isinstance(error, RateLimited):
         pace.hold(error.retry_after)
     raise error
+
+
+class Caller:
+    """The calls of one desk: its client, the name the user knows, its error words and its
+    pacer, so each connector's calls are one line (`await self._call("GET", "users/me")`)."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        system: str,
+        describe: Describe = json_message,
+        pace: Pacer | None = None,
+    ) -> None:
+        self.http, self.system, self.describe, self.pace = http, system, describe, pace
+
+    async def __call__(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return await call(
+            self.http,
+            method,
+            path,
+            system=self.system,
+            describe=self.describe,
+            pace=self.pace,
+            **kwargs,
+        )
+
+    async def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The call's JSON body (depth-limited; BadPayload when unreadable)."""
+        response = await self(method, path, **kwargs)
+        try:
+            return response.json()
+        except transport.Unreadable as exc:
+            said = f"{self.system} sent an answer that cannot be read: {exc.reason}."
+            raise BadPayload(said) from None
 
 
 def error_for(

@@ -100,20 +100,10 @@ class JiraServiceManagement(NoArticles):
         self.set_priority = bool(config.get("set_priority", True))
         self.system = f"Jira Service Management at {http.host_of(self.site)}"
         self.pace = http.pacer(self.site, base.per_minute(self.schema, config))
+        self._call = http.Caller(self.http, self.system, describe, self.pace)
 
     async def aclose(self) -> None:
         await self.http.aclose()
-
-    async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await http.call(
-            self.http,
-            method,
-            path,
-            system=self.system,
-            describe=describe,
-            pace=self.pace,
-            **kwargs,
-        )
 
     async def test(self) -> str:
         me = (await self._call("GET", "rest/api/3/myself")).json()

@@ -68,14 +68,10 @@ class RequestTracker(NoArticles):
         self.http = http.client(
             f"{self.url}/REST/2.0/", transport=transport, auth=auth, headers=headers
         )
+        self._call = http.Caller(self.http, self.system, pace=self.pace)
 
     async def aclose(self) -> None:
         await self.http.aclose()
-
-    async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await http.call(
-            self.http, method, path, system=self.system, pace=self.pace, **kwargs
-        )
 
     async def test(self) -> str:
         version = (await self._call("GET", "rt")).json().get("Version", "?")

@@ -10,7 +10,7 @@ so the order of the list is its precedence; tags add up; a rule with
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -592,3 +592,35 @@ def default_decide(facts: Facts) -> Decision:
 
 
 _DEFAULT = Ruleset(DEFAULT_RULES)
+
+
+def rule_to_data(rule: Rule) -> dict[str, Any]:
+    """A rule as plain data (what `rules list --json` prints, and operations carry)."""
+    return {
+        "id": rule.id,
+        "position": rule.position,
+        "name": rule.name,
+        "enabled": rule.enabled,
+        "match": rule.match,
+        "stop": rule.stop,
+        "conditions": json.loads(conditions_to_json(rule.conditions)),
+        "actions": json.loads(actions_to_json(rule.actions)),
+    }
+
+
+def rule_from_data(data: Mapping[str, Any]) -> Rule:
+    """The inverse of rule_to_data.
+
+    Raises:
+        ValueError, KeyError, TypeError: not a rule.
+    """
+    return Rule(
+        name=str(data["name"]).strip(),
+        conditions=conditions_from_json(json.dumps(data.get("conditions", []))),
+        actions=actions_from_json(json.dumps(data.get("actions", []))),
+        match=str(data.get("match", "all")),
+        enabled=bool(data.get("enabled", True)),
+        stop=bool(data.get("stop", False)),
+        id=int(data.get("id", 0) or 0),
+        position=int(data.get("position", 0) or 0),
+    )

@@ -191,7 +191,7 @@ async def add_account(
             token,
             **(sign_in_options or {}),
         )
-    account = save_account(engine.store, info, token)
+    account = _save(engine, info, token)
     old = engine.adapters.pop(account.id, None)
     if old is not None:
         await old.aclose()
@@ -204,6 +204,17 @@ async def add_account(
     engine.publish(Changed(accounts=True))
     if loops.running(engine):
         loops.start_account(engine, account.id)
+    return account
+
+
+def _save(engine: Engine, info: AccountInfo, token: str) -> Account:
+    """The accounts.save operation (engine/ops/accounts.py), as the window and CLI run it."""
+    from dataclasses import fields
+
+    from inbox.engine import ops
+
+    plain = {f.name: getattr(info, f.name) for f in fields(AccountInfo)}
+    account: Account = ops.run(engine, "accounts.save", info=plain, token=token)
     return account
 
 
@@ -248,13 +259,15 @@ async def add_account_with_password(
         info, token = await sign_in_with_password(
             http or own, network, identifier, password, service
         )
-    account = save_account(engine.store, info, token)
+    account = _save(engine, info, token)
     old = engine.adapters.pop(account.id, None)
     if old is not None:
         await old.aclose()
     if http is not None:
         options["http"] = http
-    connect(engine, account, **options)
+    adapter = connect(engine, account, **options)
+    if adapter is not None:
+        await remember_limits(engine.store, account, adapter)
     engine.publish(AccountStatus(account.id, "ok"))
     engine.publish(Changed(accounts=True))
     if loops.running(engine):

@@ -390,3 +390,12 @@ def _article_from(data: dict[str, Any]) -> Article:
         created_at=from_iso(created) if created else None,
         removed=tuple(data.get("removed", ())),
     )
+
+
+def article_args(article: Article) -> dict[str, Any]:
+    """An article as plain data: the connectors.article operation's argument."""
+    return _article_json(article)
+
+
+def article_from(data: dict[str, Any]) -> Article:
+    return _article_from(data)

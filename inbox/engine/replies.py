@@ -45,6 +45,31 @@ def queue_reply(
     actor: str = "",
     seen: dict[str, int | str] | None = None,
     force: bool = False,
+    initiator: str = "user",
+) -> OutboxItem | HeldReply:
+    """The replies.queue operation (engine/ops/publishing.py): the reply box, `reply` and
+    the demo queue a reply the same way."""
+    from inbox.engine import ops  # ops imports the engine's modules; this one is among them
+
+    item: OutboxItem | HeldReply = ops.run(
+        engine, "replies.queue", initiator=initiator, conversation_id=conversation_id,
+        text=text, key=key, visibility=visibility, spoiler_text=spoiler_text, actor=actor,
+        seen=seen, force=force,
+    )  # fmt: skip
+    return item
+
+
+def check_and_queue(
+    engine: Engine,
+    conversation_id: int,
+    text: str,
+    key: str,
+    *,
+    visibility: str = "",
+    spoiler_text: str = "",
+    actor: str = "",
+    seen: dict[str, int | str] | None = None,
+    force: bool = False,
 ) -> OutboxItem | HeldReply:
     """Queue text as a reply; key is the draft's idempotency key (same key, same row).
 

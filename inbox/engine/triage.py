@@ -19,7 +19,7 @@ from inbox.core.clock import to_iso
 from inbox.core.events import Changed, Progress
 from inbox.core.models import Member, Role, Status, Team
 from inbox.core.notify import NotifyPrefs
-from inbox.core.rules import Decide, Rule
+from inbox.core.rules import Decide, Rule, rule_to_data
 from inbox.core.sla import SlaPolicy
 from inbox.engine import ops
 
@@ -105,23 +105,17 @@ def undo(engine: Engine) -> str:
 
 
 def save_rule(engine: Engine, rule: Rule) -> Rule:
-    """Store a rule, then re-apply the rules to every conversation in the background."""
-    saved = engine.store.rules.save(rule)
-    engine.publish(Changed(rules=True))
-    request_reapply(engine)
+    """Store a rule (the rules.save operation), then re-apply the rules in the background."""
+    saved: Rule = ops.run(engine, "rules.save", rule=rule_to_data(rule))
     return saved
 
 
 def remove_rule(engine: Engine, rule_id: int) -> Changed:
-    engine.store.rules.remove(rule_id)
-    request_reapply(engine)
-    return _done(engine, Changed(rules=True))
+    return _op(engine, "rules.remove", rule_id=rule_id)
 
 
 def reorder_rules(engine: Engine, rule_ids: list[int]) -> Changed:
-    engine.store.rules.reorder(rule_ids)
-    request_reapply(engine)
-    return _done(engine, Changed(rules=True))
+    return _op(engine, "rules.reorder", rule_ids=list(rule_ids))
 
 
 # One background re-apply per engine; an edit while it runs asks for one more pass.

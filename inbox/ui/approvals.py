@@ -24,7 +24,6 @@ from inbox.core.events import Changed
 from inbox.core.posts import Post, PostState
 from inbox.core.schedule import utc_to_local
 from inbox.engine import moderation as held_replies
-from inbox.engine import publishing as pub
 from inbox.store import Store
 from inbox.store.guidelines import HeldReply
 from inbox.ui.bridge import EngineBridge
@@ -175,7 +174,7 @@ class ApprovalQueue(QDialog):
         edited = self.editor.toPlainText()
         text = edited if edited != post.text else None
         member = self.member_id
-        self.bridge.run(lambda e: pub.approve(e, post.id, member, edited_text=text))
+        self.bridge.op("posts.approve", post_id=post.id, member_id=member, edited_text=text)
 
     def reject_post(self, comment: str) -> None:
         held = self.current_held()
@@ -187,7 +186,7 @@ class ApprovalQueue(QDialog):
         if post is None:
             return
         member = self.member_id
-        self.bridge.run(lambda e: pub.reject(e, post.id, member, comment))
+        self.bridge.op("posts.reject", post_id=post.id, member_id=member, comment=comment)
 
     def _ask_reject(self) -> None:
         comment, ok = QInputDialog.getMultiLineText(
@@ -199,7 +198,7 @@ class ApprovalQueue(QDialog):
     def resolve(self, action: str) -> None:
         post = self.current()
         if post is not None:
-            self.bridge.run(lambda e: pub.resolve_missed(e, post.id, action))
+            self.bridge.op("posts.resolve_missed", post_id=post.id, action=action)
 
     def on_changed(self, changed: Changed) -> None:
         if changed.posts or changed.outbox:

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inbox.core.clock import to_iso
 from inbox.core.events import Changed
 from inbox.core.posts import Post, PostState
 from inbox.core.schedule import local_to_utc, utc_to_local, week_start
-from inbox.engine import publishing as pub
 from inbox.store import Store
 from inbox.ui import fmt, theme
 from inbox.ui.bridge import EngineBridge
@@ -422,4 +422,6 @@ class CalendarView(QWidget):
         wall = datetime.combine(day, clock)
         when = local_to_utc(wall, post.zone)
         member = self.member_id
-        return self.bridge.run(lambda e: pub.reschedule(e, post_id, when, member))
+        return self.bridge.op(
+            "posts.reschedule", post_id=post_id, when=to_iso(when), member_id=member
+        )

@@ -526,7 +526,9 @@ class Composer(QDialog):
     def retry(self) -> None:
         """Send the failed accounts again (the delivered ones are not sent twice)."""
         post_id = self.post.id
-        self.bridge.run(lambda e: pub.retry(e, post_id), lambda _r: self.accept(), self._failed)
+        self.bridge.op(
+            "posts.retry", on_done=lambda _r: self.accept(), on_error=self._failed, post_id=post_id
+        )
 
     def _submitted(self, post: Post) -> None:
         self.post = post

@@ -176,10 +176,14 @@ class ConnectorEditor(QDialog):
             self.form.values(),
         )
         editing = self.row is not None
-        self.bridge.run(
-            lambda e: ops.save_connector(e.store, name, kind, values, keep_secrets=editing),
+        self.bridge.op(
+            "connectors.save",
             on_done=lambda _r: self.accept(),
             on_error=self._failed,
+            name=name,
+            kind=kind,
+            values=values,
+            keep_secrets=editing,
         )
 
     def _failed(self, exc: BaseException) -> None:
@@ -283,10 +287,13 @@ class ConnectorsDialog(QDialog):
             if answer != QMessageBox.StandardButton.Yes:
                 return
             pending, move_to = None, None
-        self.bridge.run(
-            lambda e: ops.remove_connector(e.store, name, pending=pending, move_to=move_to),
+        self.bridge.op(
+            "connectors.remove",
             on_done=lambda _r: self.refresh(),
             on_error=self._show_error,
+            name=name,
+            pending=pending,
+            move_to=move_to,
         )
 
     def _ask_pending(self, name: str, waiting: int) -> tuple[str, str | None] | None:

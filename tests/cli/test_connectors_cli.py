@@ -231,3 +231,51 @@ def test_removing_a_connector_asks_what_to_do_with_its_pending_pushes(capsys, mo
     assert code == 2 and "cannot be cancelled" in err
     code, out, _ = run(capsys, "--profile", profile, "connectors", "remove", "other")
     assert code == 0  # nothing pending any more
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ("endless", "sent an answer of more than 1 MB; stopped reading"),
+        ("nested", "cannot be read: nested more than 64 levels deep"),
+    ],
+)
+def test_a_hostile_desk_is_a_clear_error_under_the_networks_bounds(
+    capsys, monkeypatch, profile, body, said
+):
+    """A desk answers `connectors test` with a body that never ends, or JSON nested 100,000
+    deep: the same cap and depth limit as the networks (inbox.transport), one clear line."""
+    import httpx
+
+    from inbox import transport
+    from tests.servers.loopback import serve
+
+    monkeypatch.setattr(transport, "MAX_BYTES", 1024 * 1024)
+    asked: list[str] = []
+
+    def write(wfile) -> None:
+        if body == "nested":
+            wfile.write(b"[" * 100_000)
+            return
+        wfile.write(b'{"user": ' + b" " * 65536)
+        while True:
+            wfile.write(b" " * 65536)
+
+    def desk(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return httpx.Response(
+            200, headers={"Content-Type": "application/json"}, extensions={"loopback.write": write}
+        )
+
+    with serve(desk) as url:
+        monkeypatch.setattr("sys.stdin", io.StringIO("api-token-1\n"))
+        code, _, err = run(
+            capsys, "--profile", profile, "connectors", "add", "zendesk", "--name", "desk",
+            "--set", f"subdomain={url}", "--set", "email=agent@example.test", "--secret-stdin",
+        )  # fmt: skip
+        assert code == 0, err
+        code, _, err = run(capsys, "--profile", profile, "connectors", "test", "desk")
+    assert code == 2
+    assert said in err and "Zendesk" in err
+    assert "Traceback" not in err and "RecursionError" not in err
+    assert asked == ["/api/v2/users/me.json"]

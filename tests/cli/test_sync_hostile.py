@@ -19,10 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from inbox import secrets
+from inbox import secrets, transport
 from inbox.cli.main import main
 from inbox.engine.accounts import token_key
-from inbox.networks import bounded
 from inbox.store import Store
 from tests.networks.mastodon.fake import TOKEN, FakeMastodon
 from tests.servers.loopback import serve
@@ -97,7 +96,7 @@ def statuses(profile: Path) -> list[tuple[str, str]]:
 def test_an_endless_answer_is_cut_at_the_cap_and_the_other_account_syncs(
     profile, two_servers, monkeypatch, capsys
 ):
-    monkeypatch.setattr(bounded, "MAX_BYTES", 1024 * 1024)
+    monkeypatch.setattr(transport, "MAX_BYTES", 1024 * 1024)
 
     def endless(wfile: Any) -> None:
         wfile.write(b"[" + b" " * 65536)
@@ -118,7 +117,7 @@ def test_an_endless_answer_is_cut_at_the_cap_and_the_other_account_syncs(
 def test_a_server_that_drips_bytes_hits_the_request_deadline(
     profile, two_servers, monkeypatch, capsys
 ):
-    monkeypatch.setattr(bounded, "DEADLINE", 1.0)
+    monkeypatch.setattr(transport, "DEADLINE", 1.0)
 
     def drip(wfile: Any) -> None:
         for _ in range(600):  # a byte every 50 ms: never a read timeout, never the end

@@ -162,10 +162,13 @@ def undo(engine: Engine, *, initiator: str = "user") -> str:
 from inbox.engine.ops import (  # noqa: E402,F401
     accounts,
     columns,
+    connectors,
     conversations,
     moderation,
     monitoring,
     outbox,
+    publishing,
+    rules,
     settings,
     suggest,
     templates,

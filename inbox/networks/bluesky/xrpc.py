@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from inbox import transport
 from inbox.core.clock import Clock, SystemClock
 from inbox.core.errors import AuthExpired, NetworkError, RateLimited, RemoteRejected
 
@@ -267,36 +268,12 @@ class Xrpc:
             headers["Content-Type"] = content_type
             if content is None and body is not None:
                 content = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        if repeatable is None:
-            repeatable = method == "GET"
-        attempt = 0
-        while True:
-            self._check_budget()
-            try:
-                response = await self.http.request(
-                    method, url, params=params, content=content, headers=headers
-                )
-            except httpx.TimeoutException as exc:
-                error: NetworkError = NetworkError(f"{self.host} timed out")
-                cause: Exception = exc
-            except httpx.TransportError as exc:
-                error = NetworkError(f"Cannot reach {self.host}: {type(exc).__name__}")
-                cause = exc
-            else:
-                self._read_budget(response)
-                if response.status_code < 500:
-                    return self._decode(response)
-                err = _error(response)
-                error = NetworkError(
-                    f"{self.host} answered {response.status_code} {err.error}: {err.message}"
-                )
-                cause = error
-            attempt += 1
-            if not repeatable or attempt > self.retries:
-                raise error from cause
-            delay = 2.0 ** (attempt - 1)
-            log.info("retrying %s in %.0f s: %s", nsid, delay, error)
-            await self.sleep(delay)
+        response = await transport.request(
+            self.http, method, url, params=params, content=content, headers=headers,
+            host=self.host, repeatable=repeatable, retries=self.retries, sleep=self.sleep,
+            describe=_describe, before=self._check_budget, after=self._read_budget,
+        )  # fmt: skip
+        return self._decode(response)
 
     # -- rate limits --------------------------------------------------------------------
 
@@ -342,10 +319,13 @@ class Xrpc:
             return None
         if "json" not in response.headers.get("Content-Type", "application/json"):
             return response.content
-        try:
-            return response.json()
-        except ValueError:
-            raise NetworkError(f"{self.host} sent a response that is not JSON") from None
+        return transport.json_body(response, self.host)
+
+
+def _describe(response: httpx.Response) -> str:
+    """A 5xx in the server's words: "<ErrorName>: <message>"."""
+    err = _error(response)
+    return f"{err.error}: {err.message}" if err.error else err.message
 
 
 def _error(response: httpx.Response) -> XrpcError:

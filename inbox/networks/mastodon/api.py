@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,17 +17,14 @@ from typing import Any
 
 import httpx
 
+from inbox import transport
 from inbox.core.clock import Clock, SystemClock, from_iso
 from inbox.core.errors import (
     AuthExpired,
-    BadPayload,
     ConfigError,
-    NetworkError,
     RateLimited,
     RemoteRejected,
-    Unreachable,
 )
-from inbox.networks import bounded
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +145,7 @@ class MastodonApi:
         deadline: float | None = None,
     ) -> None:
         self.http = http
-        self.max_bytes = max_bytes  # None: bounded.MAX_BYTES / DEADLINE at call time
+        self.max_bytes = max_bytes  # None: transport.MAX_BYTES / DEADLINE at call time
         self.deadline = deadline
         self.base = base_url(instance)
         self._token = token
@@ -187,45 +183,14 @@ class MastodonApi:
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         # A GET, or a POST carrying an Idempotency-Key, is safe to send again.
-        repeatable = method == "GET" or idempotency_key is not None
-        attempt = 0
-        while True:
-            self._check_budget()
-            try:
-                response = await bounded.send(
-                    self.http, method, url, params=params, data=data, files=files,
-                    headers=headers, max_bytes=self.max_bytes, deadline=self.deadline,
-                )  # fmt: skip
-            except bounded.TooLarge as exc:
-                message = f"{self._host()} sent an answer of {exc}; stopped reading"
-                raise BadPayload(message) from None
-            except bounded.TooSlow as exc:
-                # A server that drips bytes would do it again: no retry within this call.
-                raise NetworkError(f"{self._host()} is too slow: {exc}") from None
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                # Nothing listens there (offline, wrong port): waiting 1+2+4 s will not
-                # change that; the caller's loop tries again later.
-                raise Unreachable(f"Cannot reach {self._host()}: {_reason(exc)}") from exc
-            except httpx.TimeoutException as exc:
-                error: NetworkError = NetworkError(f"{self._host()} timed out")
-                cause: Exception = exc
-            except httpx.TransportError as exc:
-                error = NetworkError(f"Cannot reach {self._host()}: {type(exc).__name__}")
-                cause = exc
-            else:
-                self._read_budget(response)
-                if response.status_code < 500:
-                    return self._decode(response, ok)
-                error = NetworkError(
-                    f"{self._host()} answered {response.status_code}: {_message(response)}"
-                )
-                cause = error
-            attempt += 1
-            if not repeatable or attempt > self.retries:
-                raise error from cause
-            delay = 2.0 ** (attempt - 1)
-            log.info("retrying %s %s in %.0f s: %s", method, path, delay, error)
-            await self.sleep(delay)
+        response = await transport.request(
+            self.http, method, url, params=params, data=data, files=files, headers=headers,
+            host=self._host(), repeatable=method == "GET" or idempotency_key is not None,
+            retries=self.retries, sleep=self.sleep, max_bytes=self.max_bytes,
+            deadline=self.deadline, describe=_message, before=self._check_budget,
+            after=self._read_budget,
+        )  # fmt: skip
+        return self._decode(response, ok)
 
     def _host(self) -> str:
         return domain_of(self.base)
@@ -268,10 +233,7 @@ class MastodonApi:
             )
         if status not in ok and not 200 <= status < 300:
             raise RemoteRejected(f"{self._host()}: {_message(response)}", status)
-        try:
-            body = loads(response.content) if response.content else None
-        except ValueError as exc:
-            raise BadPayload(f"{self._host()} sent an answer that cannot be read: {exc}") from None
+        body = transport.json_body(response, self._host())
         return Response(status, body, parse_links(response.headers.get("Link", "")))
 
     # -- endpoints ---------------------------------------------------------------
@@ -369,47 +331,6 @@ class _FormPairs(dict[str, list[str]]):
         super().__init__()
         for key, value in pairs:
             self.setdefault(key, []).append(value)
-
-
-MAX_DEPTH = 64  # Mastodon's deepest documented payload nests ~8 levels
-
-
-def loads(content: bytes) -> Any:
-    """JSON from a server, refusing nesting deeper than MAX_DEPTH.
-
-    The stdlib parser recurses per level: a body of 100,000 "[" ends in RecursionError,
-    which is not a ValueError and would escape every handler; a body just under the
-    interpreter's limit parses but breaks the next recursive step (quarantine's dump).
-
-    Raises:
-        ValueError: not JSON, or nested too deeply.
-    """
-    try:
-        value = json.loads(content)
-    except RecursionError:
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
-    if _too_deep(value):
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
-    return value
-
-
-def _too_deep(value: Any) -> bool:
-    """Whether containers nest deeper than MAX_DEPTH (an iterative walk, ~1 ms a page)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return True
-        children = item.values() if isinstance(item, dict) else item
-        if not isinstance(item, dict | list):
-            continue
-        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
-    return False
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text[:200] if text else type(exc).__name__
 
 
 def _message(response: httpx.Response) -> str:

@@ -20,8 +20,9 @@ from typing import Any
 
 import httpx
 
+from inbox import transport
 from inbox.core.clock import Clock, SystemClock
-from inbox.core.errors import AuthExpired, NetworkError, RateLimited, RemoteRejected, Unreachable
+from inbox.core.errors import AuthExpired, RateLimited, RemoteRejected
 
 log = logging.getLogger(__name__)
 
@@ -166,12 +167,10 @@ class XApi:
         if self.client_secret and client_id:
             pair = f"{client_id}:{self.client_secret}".encode()
             headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-        try:
-            response = await self.http.post(
-                f"{self.base}/2/oauth2/token", data=dict(form), headers=headers
-            )
-        except httpx.TransportError as exc:
-            raise NetworkError(f"Cannot reach {self._host()}: {type(exc).__name__}") from exc
+        response = await transport.request(
+            self.http, "POST", f"{self.base}/2/oauth2/token", data=dict(form), headers=headers,
+            host=self._host(), repeatable=False, describe=_message,
+        )  # fmt: skip
         if response.status_code in (400, 401):
             raise AuthExpired(f"X refused the sign-in: {_message(response)}")
         if response.status_code >= 300:
@@ -269,51 +268,27 @@ class XApi:
         url = f"{self.base}{path}"
         repeat = method == "GET" if repeatable is None else repeatable
         refreshed = False
-        attempt = 0
         while True:
-            self._check_budget(endpoint)
             tokens = await self._fresh_tokens()
             headers = {
                 "User-Agent": USER_AGENT,
                 "Accept": "application/json",
                 "Authorization": f"Bearer {tokens.access_token}",
             }
-            try:
-                response = await self.http.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json_body,
-                    files=files,
-                    data=data,
-                    headers=headers,
-                )
-            except httpx.TimeoutException as exc:
-                kind = Unreachable if isinstance(exc, httpx.ConnectTimeout) else NetworkError
-                error: NetworkError = kind(f"{self._host()} timed out")
-                cause: Exception = exc
-            except httpx.TransportError as exc:
-                kind = Unreachable if isinstance(exc, httpx.ConnectError) else NetworkError
-                error = kind(f"Cannot reach {self._host()}: {type(exc).__name__}")
-                cause = exc
-            else:
-                self._read_budget(endpoint, response)
-                if response.status_code == 401 and not refreshed and tokens.refresh_token:
-                    refreshed = True
-                    await self.refresh(tokens)
-                    continue
-                if response.status_code < 500:
-                    if response.status_code >= 400:
-                        raise _error(response, self._host(), self.clock.now())
-                    return Response(response.status_code, _json(response, self._host()))
-                error = NetworkError(
-                    f"{self._host()} answered {response.status_code}: {_message(response)}"
-                )
-                cause = error
-            attempt += 1
-            if not repeat or attempt > self.retries:
-                raise error from cause
-            await self.sleep(2.0 ** (attempt - 1))
+            response = await transport.request(
+                self.http, method, url, params=params, json=json_body, files=files, data=data,
+                headers=headers, host=self._host(), repeatable=repeat, retries=self.retries,
+                sleep=self.sleep, describe=_message,
+                before=lambda: self._check_budget(endpoint),
+                after=lambda r: self._read_budget(endpoint, r),
+            )  # fmt: skip
+            if response.status_code == 401 and not refreshed and tokens.refresh_token:
+                refreshed = True
+                await self.refresh(tokens)
+                continue
+            if response.status_code >= 400:
+                raise _error(response, self._host(), self.clock.now())
+            return Response(response.status_code, _json(response, self._host()))
 
     def _host(self) -> str:
         return httpx.URL(self.base).host
@@ -355,10 +330,7 @@ class XApi:
 
 
 def _json(response: httpx.Response, host: str) -> Any:
-    try:
-        return response.json() if response.content else None
-    except ValueError:
-        raise NetworkError(f"{host} sent a response that is not JSON") from None
+    return transport.json_body(response, host)
 
 
 def problem(response: httpx.Response) -> dict[str, Any]:

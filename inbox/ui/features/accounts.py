@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from inbox.core.errors import InboxError
 from inbox.core.events import AccountStatus
 from inbox.core.models import Account
-from inbox.engine import Engine, loops
+from inbox.engine import Engine, loops, ops
 from inbox.engine import accounts as engine_accounts
 from inbox.networks import registry
 from inbox.ui import first_run
@@ -323,11 +323,9 @@ first_run.set_add_account_handler(add_account)
 
 
 async def remove_account(engine: Engine, account: Account) -> None:
-    """Stop syncing it (its loop ends without an adapter), then delete it and its token."""
-    old = engine.adapters.pop(account.id, None)
-    if old is not None:
-        await old.aclose()
-    engine_accounts.remove_account(engine.store, account)
+    """The accounts.remove operation, as `accounts remove` runs it: its sync stops (the loop
+    ends without an adapter), the row and this profile's token go, audited."""
+    ops.run(engine, "accounts.remove", account_id=account.id)
 
 
 def open_accounts(window: MainWindow, engine: Engine, buttons: SignInButtons) -> QDialog:

@@ -25,6 +25,7 @@ from inbox.core.events import Changed
 from inbox.core.handoff import Article, Transcript
 from inbox.core.models import Status
 from inbox.engine import Engine
+from inbox.engine import ops as engine_ops
 from inbox.store.outbox import OutboxItem
 from inbox.ui.main_window import MainWindow
 
@@ -148,10 +149,8 @@ class DeskActions:
             return
 
         async def run(engine: Engine) -> None:
-            ops = _ops()
-            ops.queue_push(engine.store, cid, name)
-            engine.publish(Changed(outbox=True))
-            await ops.deliver_now(engine)
+            engine_ops.run(engine, "connectors.push", conversation_id=cid, connector=name)
+            await _ops().deliver_now(engine)
 
         self.status.setText(f"Pushing to {html.escape(name)}…")
         self.bridge.run(run, on_done=lambda _r: self.refresh())
@@ -182,8 +181,8 @@ class DeskActions:
     def _publish(self, article: Article, name: str) -> None:
         async def run(engine: Engine) -> None:
             ops = _ops()
-            ops.queue_article(engine.store, article, name)
-            engine.publish(Changed(outbox=True))
+            args = ops.article_args(article)
+            engine_ops.run(engine, "connectors.article", article=args, connector=name)
             await ops.deliver_now(engine)
 
         self.status.setText(f"Publishing to {html.escape(name)}…")

@@ -39,7 +39,7 @@ from inbox.core.models import ConversationSummary
 from inbox.core.templates import Template
 from inbox.engine import Engine
 from inbox.engine.moderation import KIND as MODERATE
-from inbox.engine.replies import queue_reply, retry_reply
+from inbox.engine.replies import crowd_note, queue_reply
 from inbox.networks import registry
 from inbox.store import Store
 from inbox.store.guidelines import HeldReply
@@ -97,6 +97,14 @@ class ReplyBox(QWidget):
         self.problem.setObjectName("replyProblem")
         self.problem.setWordWrap(True)
         self.problem.setTextFormat(Qt.TextFormat.PlainText)
+        # A DM with more people than a reply mentions: say so before Send, in the words
+        # `social-inbox reply` prints (engine.replies.crowd_note).
+        self.crowd = QLabel()
+        self.crowd.setObjectName("replyCrowd")
+        self.crowd.setWordWrap(True)
+        self.crowd.setTextFormat(Qt.TextFormat.PlainText)
+        self.crowd.hide()
+        self.visibility.currentIndexChanged.connect(lambda _i: self.update_crowd())
         self.retry_button = QPushButton("Retry")
         self.retry_button.clicked.connect(self.retry)
         self._failed_id = 0
@@ -117,6 +125,7 @@ class ReplyBox(QWidget):
         layout.addWidget(self.editor)
         layout.addLayout(row)
         layout.addLayout(problem_row)
+        layout.addWidget(self.crowd)
         layout.addWidget(self.guideline_note)
         self._show_problem("", 0)
 
@@ -197,7 +206,17 @@ class ReplyBox(QWidget):
         if summary is not None and summary.account_id not in self.limits:
             self._ask_limit(summary.account_id)
         self.update_count()
+        self.update_crowd()
         self.refresh_outbox()
+
+    def update_crowd(self) -> None:
+        """The crowded-DM notice for the open conversation and the chosen visibility."""
+        note = ""
+        if self.summary is not None:
+            visibility = str(self.visibility.currentData() or "")
+            note = crowd_note(self.store, self.conversation_id, visibility)
+        self.crowd.setText(note)
+        self.crowd.setVisible(bool(note))
 
     def _ask_limit(self, account_id: int) -> None:
         async def limit(engine: Engine) -> int | None:
@@ -366,10 +385,11 @@ class ReplyBox(QWidget):
             self.retry_item(self._failed_id)
 
     def retry_item(self, item_id: int) -> None:
-        self.window_.bridge.run(
-            lambda e: retry_reply(e, item_id),
-            lambda _changed: None,
-            lambda exc: self._show_problem(str(exc), 0),
+        self.window_.bridge.op(
+            "replies.retry",
+            on_done=lambda _changed: None,
+            on_error=lambda exc: self._show_problem(str(exc), 0),
+            outbox_id=item_id,
         )
 
     def focus_reply(self) -> None:

@@ -114,3 +114,25 @@ def test_editing_rules_reapplies_them_in_the_background(seeded) -> None:
     page = engine.call(lambda e: e.store.conversations.page(ColumnFilter()))
     assert {c.priority for c in page} == {33}
     assert engine.call(lambda e: e.store.rules.all()[-1].name) == "Orders!"
+
+
+def test_rule_edits_are_operations_and_undo_puts_a_removed_rule_back_in_place(seeded) -> None:
+    engine, _, _ids = seeded
+    from inbox.engine import ops as engine_ops
+
+    first = Rule("First", (Condition(When.KEYWORDS, ("order",)),), (Action(Do.PRIORITY, 1),))
+    second = Rule("Second", (Condition(When.KEYWORDS, ("tea",)),), (Action(Do.PRIORITY, 2),))
+    a = engine.call(lambda e: ops.save_rule(e, first))
+    engine.call(lambda e: ops.save_rule(e, second))
+    engine.call(ops.reapply_settled)
+    names = lambda: [r.name for r in engine.call(lambda e: e.store.rules.all())]  # noqa: E731
+    before = names()
+    engine.call(lambda e: ops.remove_rule(e, a.id))
+    assert "First" not in names()
+    assert engine.call(engine_ops.undo_label) == "Undo remove rule"
+    assert engine.call(engine_ops.undo) == "remove rule"
+    assert names() == before  # back where it was, ahead of "Second"
+    engine.call(ops.reapply_settled)
+    rows = engine.call(lambda e: e.store.query("SELECT action FROM audit_log ORDER BY id"))
+    actions = [r[0] for r in rows]
+    assert actions[-3:] == ["rules.save", "rules.remove", "rules.restore"]

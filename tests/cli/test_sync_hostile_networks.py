@@ -1,0 +1,222 @@
+"""`sync --once` against a hostile Bluesky PDS and a hostile X API, through the CLI.
+
+The same bounds as Mastodon's (tests/cli/test_sync_hostile.py), from the one request loop
+the networks share (inbox/transport.py): each test signs in to a hostile server on a
+loopback port with `accounts add`, and to a well-behaved Mastodon instance next to it;
+the hostile one sends an endless body with no length, drips bytes, or nests JSON 100,000
+deep where the account's mentions should be. The run ends with one clear line for that
+account, no traceback, and the Mastodon account synced.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from inbox import transport
+from inbox.cli.main import main
+from inbox.store import Store
+from tests.networks.mastodon.fake import TOKEN, FakeMastodon
+from tests.networks.x.fake import ME, FakeX, bundle
+from tests.servers.loopback import serve
+
+Write = Callable[[Any], None]
+DID = "did:plc:shop000000000000000000"
+MASTODON_MENTIONS = "/api/v1/notifications"
+
+
+def run(profile: Path, *args: str, stdin: str = "") -> int:
+    old = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        return main(["--profile", str(profile), *args])
+    finally:
+        sys.stdin = old
+
+
+def endless(wfile: Any) -> None:
+    wfile.write(b'{"notifications": [' + b" " * 65536)
+    while True:  # no Content-Length, never ends
+        wfile.write(b" " * 65536)
+
+
+def drip(wfile: Any) -> None:
+    for _ in range(600):  # a byte every 50 ms: never a read timeout, never the end
+        wfile.write(b" ")
+        wfile.flush()
+        time.sleep(0.05)
+
+
+def nested(wfile: Any) -> None:
+    wfile.write(b"[" * 100_000)
+
+
+class HostilePds:
+    """A PDS that signs in and knows the account, and answers its mentions with `write`."""
+
+    def __init__(self, write: Write) -> None:
+        self.write = write
+        self.requests: list[httpx.Request] = []
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        nsid = request.url.path.removeprefix("/xrpc/")
+        service = f"http://{request.url.netloc.decode()}"
+        if nsid == "com.atproto.server.createSession":
+            session = {"accessJwt": "a1", "refreshJwt": "r1", "did": DID, "handle": "shop.test"}
+            return httpx.Response(200, json={**session, "didDoc": _did_doc(service)})
+        if nsid == "app.bsky.actor.getProfile":
+            return httpx.Response(200, json={"did": DID, "handle": "shop.test"})
+        if nsid == "app.bsky.notification.listNotifications":
+            return _hostile(self.write)
+        return httpx.Response(200, json={"convos": [], "messages": [], "logs": []})
+
+
+def _did_doc(service: str) -> dict[str, Any]:
+    return {
+        "id": DID,
+        "service": [
+            {"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": service}
+        ],
+    }
+
+
+def _hostile(write: Write) -> httpx.Response:
+    return httpx.Response(
+        200, headers={"Content-Type": "application/json"}, extensions={"loopback.write": write}
+    )
+
+
+def hostile_x(write: Write) -> tuple[FakeX, Callable[[httpx.Request], httpx.Response]]:
+    fake = FakeX()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == f"/2/users/{ME}/mentions":
+            fake.requests.append(request)
+            return _hostile(write)
+        return fake.handle(request)
+
+    return fake, handle
+
+
+@pytest.fixture
+def profile(tmp_path: Path) -> Path:
+    folder = tmp_path / "profile"
+    folder.mkdir()
+    store = Store(folder / "inbox.db")
+    store.set_setting("sync.backfill_days", 36500)  # the recordings are from March 2026
+    store.close()
+    return folder
+
+
+@pytest.fixture
+def deck(profile: Path) -> Iterator[Callable[[str, Write], tuple[list[httpx.Request], Any]]]:
+    """deck(network, write): a hostile account of that network and a good Mastodon one,
+    each signed in through `accounts add`; returns (the hostile server's requests, the
+    good server)."""
+    with ExitStack() as stack:
+
+        def start(network: str, write: Write) -> tuple[list[httpx.Request], Any]:
+            if network == "bluesky":
+                pds = HostilePds(write)
+                url = stack.enter_context(serve(pds.handle))
+                code = run(profile, "accounts", "add", "bluesky", "--handle", "shop.test",
+                           "--service", url, "--password-stdin",
+                           stdin="abcd-efgh-ijkl-mnop\n")  # fmt: skip
+                requests = pds.requests
+            else:
+                fake, handle = hostile_x(write)
+                url = stack.enter_context(serve(handle))
+                code = run(profile, "accounts", "add", "x", "--instance", url, "--token-stdin",
+                           stdin=bundle() + "\n")  # fmt: skip
+                requests = fake.requests
+            assert code == 0
+            good = FakeMastodon()
+            good_url = stack.enter_context(serve(good.handle))
+            assert run(profile, "accounts", "add", "mastodon", "--instance", good_url,
+                       "--token-stdin", stdin=TOKEN + "\n") == 0  # fmt: skip
+            return requests, good
+
+        yield start
+
+
+def statuses(profile: Path) -> dict[str, tuple[str, str]]:
+    store = Store(profile / "inbox.db", readonly=True)
+    try:
+        return {a.network: (a.status, a.status_detail) for a in store.accounts()}
+    finally:
+        store.close()
+
+
+def mentions_asked(requests: list[httpx.Request], network: str) -> int:
+    path = "listNotifications" if network == "bluesky" else "/mentions"
+    return sum(1 for r in requests if r.url.path.endswith(path))
+
+
+def good_synced(profile: Path, good: FakeMastodon) -> None:
+    assert good.calls("GET", MASTODON_MENTIONS)
+    store = Store(profile / "inbox.db", readonly=True)
+    try:
+        [(good_id,)] = store.query("SELECT id FROM accounts WHERE network = 'mastodon'")
+        count = store.query("SELECT count(*) FROM messages WHERE account_id = ?", (good_id,))
+        assert count[0][0] > 0
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("network", ["bluesky", "x"])
+def test_an_endless_answer_is_cut_at_the_cap(profile, deck, network, monkeypatch, capsys):
+    monkeypatch.setattr(transport, "MAX_BYTES", 1024 * 1024)
+    requests, good = deck(network, endless)
+    capsys.readouterr()
+    assert run(profile, "sync", "--once") == 1
+    captured = capsys.readouterr()
+    assert "Synced 1 of 2 accounts" in captured.out
+    assert "sent an answer of more than 1 MB; stopped reading" in captured.err
+    assert "Traceback" not in captured.err
+    status, detail = statuses(profile)[network]
+    assert status == "error" and "1 MB" in detail
+    assert statuses(profile)["mastodon"][0] == "ok"
+    assert mentions_asked(requests, network) == 1
+    good_synced(profile, good)
+
+
+@pytest.mark.parametrize("network", ["bluesky", "x"])
+def test_a_dripping_server_hits_the_request_deadline(profile, deck, network, monkeypatch, capsys):
+    monkeypatch.setattr(transport, "DEADLINE", 1.0)
+    requests, good = deck(network, drip)
+    capsys.readouterr()
+    assert run(profile, "sync", "--once") == 1
+    captured = capsys.readouterr()
+    assert "Synced 1 of 2 accounts" in captured.out
+    assert "is too slow: no complete answer within 1 s" in captured.err
+    assert mentions_asked(requests, network) == 1  # a dripping server is not asked again
+    good_synced(profile, good)
+
+
+@pytest.mark.parametrize("network", ["bluesky", "x"])
+def test_deeply_nested_json_is_a_clear_error(profile, deck, network, capsys):
+    _requests, good = deck(network, nested)
+    capsys.readouterr()
+    assert run(profile, "sync", "--once") == 1
+    captured = capsys.readouterr()
+    assert "Synced 1 of 2 accounts" in captured.out
+    assert "cannot be read: nested more than 64 levels deep" in captured.err
+    assert "RecursionError" not in captured.err and "Traceback" not in captured.err
+    good_synced(profile, good)
+
+
+def test_the_bluesky_sign_in_and_the_fakes_are_what_the_tests_think(profile, deck) -> None:
+    """The hostile servers differ from good ones only where the mentions are fetched."""
+    requests, _good = deck("bluesky", nested)
+    created = [r for r in requests if r.url.path.endswith("createSession")]
+    assert created and json.loads(created[0].content)["identifier"] == "shop.test"
