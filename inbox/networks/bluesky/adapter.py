@@ -164,6 +164,8 @@ class BlueskyAdapter:
         raw = raw if isinstance(raw, list) else []
         next_server = body.get("cursor") if isinstance(body, dict) else None
         next_server = next_server if isinstance(next_server, str) and next_server else None
+        if next_server is not None and next_server == server_cursor:
+            next_server = None  # a server that repeats the page it was asked for has no more
         notes: list[mapping.Notification] = []
         rejected: list[tuple[str, str]] = []
         newest: datetime | None = None

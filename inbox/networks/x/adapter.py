@@ -198,6 +198,8 @@ class XAdapter:
         top = state.get("top") or _newest(meta.get("newest_id"), state.get("since"))
         count = int(state.get("count") or 0) + len(items) + len(rejected)
         next_token = meta.get("next_token") if isinstance(meta.get("next_token"), str) else None
+        if next_token is not None and next_token == state.get("next"):
+            next_token = None  # the same page again: nothing further to follow
         first_sync = not state.get("since")
         if next_token and not (first_sync and count >= self.window_items):
             new = {"since": state.get("since"), "top": top, "next": next_token, "count": count}
@@ -246,6 +248,8 @@ class XAdapter:
         top = state.get("top") or _newest(newest, seen)
         count = int(state.get("count") or 0) + len(ids)
         next_token = meta.get("next_token") if isinstance(meta.get("next_token"), str) else None
+        if next_token is not None and next_token == state.get("next"):
+            next_token = None  # the same page again: nothing further to follow
         if next_token and not reached_seen and count < self.window_items:
             new = {"seen": seen, "top": top, "next": next_token, "count": count}
             return Page(_oldest_first(items), json.dumps(new), more=True, rejected=tuple(rejected))

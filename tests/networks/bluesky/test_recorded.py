@@ -426,3 +426,29 @@ def test_another_refusal_of_the_profile_is_not_hidden() -> None:
     with pytest.raises(RemoteRejected, match="blocked by actor"):
         run(adapter(pds).verify())
     assert pds.calls("com.atproto.server.getSession") == []
+
+
+def test_a_server_repeating_the_same_page_ends_the_sync_without_going_back() -> None:
+    """listNotifications answers every cursor with the same page and the same cursor: the
+    forward sync stops after the repeat, and the high-water mark never moves back."""
+    page = recorded("listNotifications.json")
+    page["cursor"] = "same-cursor"
+    pds = Pds(
+        {
+            "app.bsky.notification.listNotifications": page,
+            "app.bsky.feed.getPostThread": lambda r: httpx.Response(
+                400, json={"error": "NotFound", "message": "Post not found"}
+            ),
+        }
+    )
+    a = adapter(pds)
+    before = "2020-01-01T00:00:00.000Z"
+    cursor: str | None = json.dumps({"hw": before, "count": 0})
+    for _ in range(50):
+        result = run(a.fetch(MENTIONS, cursor))
+        cursor = result.next_cursor
+        if not result.more:
+            break
+    assert not result.more
+    assert len(pds.calls("app.bsky.notification.listNotifications")) == 2
+    assert json.loads(cursor or "{}")["hw"] > before

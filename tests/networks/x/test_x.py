@@ -258,6 +258,18 @@ async def test_first_then_incremental_mention_sync(make, fake):
     assert none == [] and json.loads(cursor3)["since"] == "1860000000000000110"
 
 
+async def test_a_server_repeating_the_same_page_ends_the_sync(make, fake):
+    """A hostile or broken server answers every pagination_token with the same page and the
+    same token: the sync stops after it instead of running until its deadline."""
+    page = load("mentions_page1.json")
+    token = page["meta"]["next_token"]
+    fake.fail(lambda r: r.url.params.get("pagination_token") == token, 200, page, times=1000)
+    items, _, cursor = await _drain(make(), MENTIONS, None)
+    assert len(fake.to(f"/2/users/{ME}/mentions")) == 2  # the first page, its one repeat
+    assert {m.remote_id for m in items} == {t["id"] for t in page["data"]}
+    assert json.loads(cursor)["since"] == page["meta"]["newest_id"]
+
+
 async def test_polling_is_frugal(make, fake):
     adapter = make(poll_interval=900)
     _, _, cursor = await _drain(adapter, MENTIONS, None)
