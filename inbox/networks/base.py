@@ -8,10 +8,11 @@ mid-pagination never leaves a gap.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from inbox.core.models import AccountInfo, Media, Message
 
@@ -206,3 +207,14 @@ def adapter_for(network: str) -> AdapterFactory:
     from inbox.networks import registry
 
     return registry.adapter_factory(network)
+
+
+def cursor_state(cursor: str | None) -> dict[str, Any]:
+    """A JSON cursor as a dict; an empty, unreadable or non-object cursor starts afresh."""
+    if not cursor:
+        return {}
+    try:
+        state = json.loads(cursor)
+    except ValueError:
+        return {}
+    return state if isinstance(state, dict) else {}

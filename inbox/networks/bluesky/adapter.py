@@ -29,6 +29,7 @@ from inbox.core.clock import Clock, SystemClock, from_iso, to_iso
 from inbox.core.errors import AuthExpired, BadPayload, NetworkError, NotSupported, RemoteRejected
 from inbox.core.models import AccountInfo, Contact, Kind, Message, reply_key
 from inbox.networks.base import DMS, MENTIONS, OWN, Limits, Moderation, Outgoing, Page, Sent
+from inbox.networks.base import cursor_state as _state
 from inbox.networks.bluesky import mapping, records, richtext
 from inbox.networks.bluesky import search as monitor
 from inbox.networks.bluesky.mapping import Me
@@ -721,16 +722,6 @@ class BlueskyAdapter:
         if not isinstance(msg_id, str):
             raise RemoteRejected("The chat service did not return the message")
         return Sent(remote_id=msg_id)
-
-
-def _state(cursor: str | None) -> dict[str, Any]:
-    if not cursor:
-        return {}
-    try:
-        state = json.loads(cursor)
-    except ValueError:
-        return {}
-    return state if isinstance(state, dict) else {}
 
 
 def _when(value: Any) -> datetime | None:

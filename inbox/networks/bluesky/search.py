@@ -21,6 +21,7 @@ from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import BadPayload
 from inbox.core.models import Kind, Message
 from inbox.networks.base import Page
+from inbox.networks.base import cursor_state as _state
 from inbox.networks.bluesky import mapping
 
 if TYPE_CHECKING:
@@ -109,13 +110,3 @@ def _when(value: Any) -> datetime | None:
         return from_iso(value)
     except ValueError:
         return None
-
-
-def _state(cursor: str | None) -> dict[str, Any]:
-    if not cursor:
-        return {}
-    try:
-        state = json.loads(cursor)
-    except ValueError:
-        return {}
-    return state if isinstance(state, dict) else {}

@@ -25,6 +25,7 @@ from urllib.parse import quote
 from inbox.core.errors import BadPayload, RemoteRejected
 from inbox.core.models import Kind, Message
 from inbox.networks.base import Page
+from inbox.networks.base import cursor_state as _state
 from inbox.networks.mastodon import mapping
 from inbox.networks.mastodon.api import domain_of
 
@@ -117,13 +118,3 @@ def _calls(spec: SearchSpec) -> list[tuple[str, str, str, list[tuple[str, str]]]
 def _ours(status: dict[str, Any], adapter: MastodonAdapter) -> bool:
     account = status.get("account")
     return isinstance(account, dict) and account.get("id") == adapter.me.remote_id
-
-
-def _state(cursor: str | None) -> dict[str, Any]:
-    if not cursor:
-        return {}
-    try:
-        state = json.loads(cursor)
-    except ValueError:
-        return {}
-    return state if isinstance(state, dict) else {}

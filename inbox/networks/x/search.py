@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from inbox.core.errors import BadPayload, RemoteRejected
 from inbox.core.models import Kind, Message
 from inbox.networks.base import Page
+from inbox.networks.base import cursor_state as _state
 from inbox.networks.x import mapping
 from inbox.networks.x.api import TierRequired
 from inbox.networks.x.mapping import Includes
@@ -122,13 +123,3 @@ async def search(adapter: XAdapter, spec: SearchSpec, cursor: str | None) -> Pag
 def _newer(a: Any, b: Any) -> str | None:
     ids = [x for x in (a, b) if isinstance(x, str) and x]
     return max(ids, key=mapping.id_key) if ids else None
-
-
-def _state(cursor: str | None) -> dict[str, Any]:
-    if not cursor:
-        return {}
-    try:
-        state = json.loads(cursor)
-    except ValueError:
-        return {}
-    return state if isinstance(state, dict) else {}
