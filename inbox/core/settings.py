@@ -7,7 +7,9 @@ tests/unit/core/test_settings.py scans the code for setting names and checks
 each is declared.
 
 Scopes: "profile" (this profile's database), "member" (one team member's
-preferences, members.settings_json), "team" (one team's).
+preferences, members.settings_json), "team" (one team's), "laptop" (this computer's:
+in a local profile's database like "profile", but on a team server each laptop keeps
+its own in the profile folder, so two people on one database are never one another).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, Literal
 
 from inbox.core.errors import ConfigError
 
-Scope = Literal["profile", "member", "team"]
+Scope = Literal["profile", "member", "team", "laptop"]
 
 
 class UnknownSetting(ConfigError):
@@ -44,6 +46,7 @@ _DECLARED = (
         None,
         "The team member working in this profile: named in the audit log, {agent_name} in "
         "replies, and who approves posts.",
+        scope="laptop",
     ),
     Setting(
         "sync.poll_interval_s",

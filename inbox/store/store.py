@@ -235,9 +235,12 @@ class Store:
         Raises:
             UnknownSetting: key is not declared.
         """
-        default = core_settings.declared(key).default
+        declared = core_settings.declared(key)
+        if declared.scope == "laptop" and self.dsn is not None:
+            return team.laptop_settings(self.path).get(key, copy.deepcopy(declared.default))
         rows = self.query("SELECT value_json FROM settings WHERE key = ?", (key,))
-        return json.loads(rows[0][0]) if rows else copy.deepcopy(default)
+        return json.loads(rows[0][0]) if rows else copy.deepcopy(declared.default)
+
 
     def set_setting(self, key: str, value: Any) -> None:
         """Store a declared setting.
@@ -247,6 +250,9 @@ class Store:
             ConfigError: value is not of the declared type.
         """
         core_settings.check(key, value)
+        if core_settings.declared(key).scope == "laptop" and self.dsn is not None:
+            team.save_laptop_settings(self.path, {key: value})
+            return
         with self.transaction() as conn:
             conn.execute(
                 """INSERT INTO settings (key, value_json) VALUES (?, ?)

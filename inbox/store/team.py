@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from inbox.core import settings as core_settings
 from inbox.core.errors import ConfigError, StoreKnown
 from inbox.profile import TEAM_FILE
 
@@ -44,6 +45,29 @@ def dsn_of(db_path: Path) -> str | None:
             f"{file} is damaged ({exc}); run `social-inbox team connect` again."
         ) from exc
     return str(dsn)
+
+
+def laptop_file(db_path: Path) -> Path:
+    """A team profile's settings of this computer ("laptop" scope in core.settings: who is
+    at the keyboard); the shared database would make every laptop the same person."""
+    return db_path.parent / "laptop.json"
+
+
+def laptop_settings(db_path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(laptop_file(db_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet, or damaged: defaults; the next write repairs it
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save_laptop_settings(db_path: Path, values: dict[str, Any]) -> None:
+    data = {**laptop_settings(db_path), **values}
+    file = laptop_file(db_path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    spare = file.with_suffix(".json.tmp")
+    spare.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    spare.replace(file)  # whole or not at all
 
 
 def split_password(dsn: str) -> tuple[str, str | None]:
@@ -219,6 +243,14 @@ def move_profile(
         # The planner's statistics now, not when autovacuum gets to it: without them a
         # column's first page on the moved data took 130 ms instead of 14.
         server.execute("ANALYZE")
+        # Who is at this keyboard stays this laptop's, not the team database's.
+        mine = {}
+        for key in [n for n, s in core_settings.SETTINGS.items() if s.scope == "laptop"]:
+            row = local.execute("SELECT value_json FROM settings WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                mine[key] = json.loads(row[0])
+        if mine:
+            save_laptop_settings(db_path, mine)
         return counts
     finally:
         server.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from contextlib import closing
 from pathlib import Path
 
 import psycopg
@@ -13,6 +14,7 @@ import pytest
 
 from inbox import secrets
 from inbox.cli.main import main
+from inbox.store import Store
 from tests.pg import PgServer
 
 
@@ -106,6 +108,23 @@ def test_a_demo_profile_moves_to_the_team_server_and_reads_back_the_same(
     code, theirs, err = run(capsys, "--profile", str(sam), "conversations", "list", "--json")
     assert code == 0, err
     assert json.loads(theirs) == local_rows
+
+    # Who is at the keyboard is each laptop's own: Alex stays Alex after the move, Sam's
+    # laptop starts as nobody, and Sam choosing themself does not make Alex Sam.
+    with (
+        closing(Store(laptop / "inbox.db")) as alex_store,
+        closing(Store(sam / "inbox.db")) as sam_store,
+    ):
+        alex_me = alex_store.teams.current()
+        assert alex_me is not None and alex_me.name == "Alex Rivera"
+        assert sam_store.teams.current() is None
+        [sam_member] = [m for m in sam_store.teams.members() if m.name.startswith("Sam")]
+        sam_store.teams.set_current(sam_member.id)
+        assert sam_store.teams.current() == sam_member
+        assert alex_store.teams.current() == alex_me
+        sam_store.set_setting("sync.streaming", False)  # a profile setting is the team's
+        assert alex_store.setting("sync.streaming") is False
+    assert json.loads((sam / "laptop.json").read_text()) == {"current_member": sam_member.id}
 
     # Moving a second profile into a database that holds a team's data is refused.
     code, _, err = run(capsys, "--profile", str(sam), "team", "migrate")
