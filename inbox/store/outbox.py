@@ -140,7 +140,7 @@ class OutboxRepo:
                 ).fetchall()
             ]
             # Always one UPDATE, even of no row: a read-only profile says so here, at start.
-            gone = [h for h in holders if h != holder and leases.dead(h)] or ["-"]
+            gone = [h for h in holders if (not h or h != holder) and leases.dead(h)] or ["-"]
             marks = ",".join("?" * len(gone))
             cur = conn.execute(
                 f"""UPDATE outbox SET status = 'queued', lease_until = '', updated_at = ?

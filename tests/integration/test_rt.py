@@ -134,9 +134,12 @@ async def test_a_crash_after_create_does_not_make_a_second_ticket(
     item = ops.queue_push(store, conversation, "desk")
     await deliver_due(inline_engine)
     first = store.connectors.ref(conversation, "desk", RefKind.TICKET)
-    # Simulate a crash after RT created the ticket but before we stored the ref and acked.
+    # Simulate a crash after RT created the ticket but before we stored the ref and acked:
+    # the row stays "sending" under an engine that is gone (no live holder of its lease).
     store.conn.execute("DELETE FROM external_refs")
-    store.conn.execute("UPDATE outbox SET status = 'sending' WHERE id = ?", (item.id,))
+    store.conn.execute(
+        "UPDATE outbox SET status = 'sending', claimed_by = '' WHERE id = ?", (item.id,)
+    )
     store.outbox.recover()
     await deliver_due(inline_engine)
     again = store.connectors.ref(conversation, "desk", RefKind.TICKET)
