@@ -357,6 +357,9 @@ def install(window: MainWindow, engine: Engine) -> None:
     poll.setInterval(START_POLL_MS)
 
     def start_when_shown() -> None:
+        if not engine.running:  # the window closed (its engine stopped) before it started
+            poll.stop()
+            return
         if window.deck.loaded() or waited.elapsed() >= START_WAIT_MS:
             poll.stop()
             poll.deleteLater()
