@@ -171,7 +171,6 @@ async def add_account(
     app: (Client ID, secret) of the user's own app, for networks that take one (X).
     Runs on the engine thread (engine.submit); the browser opens from there.
     """
-    from inbox.engine import loops
 
     if app is not None:
         remember_own_app(engine.store, network, instance, *app)
@@ -191,6 +190,15 @@ async def add_account(
             token,
             **(sign_in_options or {}),
         )
+    return await _start_using(engine, info, token, http, options)
+
+
+async def _start_using(
+    engine: Engine, info: AccountInfo, token: str, http: Any, options: dict[str, Any]
+) -> Account:
+    """After a sign-in (browser, token or password): save, reconnect, tell, start syncing."""
+    from inbox.engine import loops
+
     account = _save(engine, info, token)
     old = engine.adapters.pop(account.id, None)
     if old is not None:
@@ -248,7 +256,6 @@ async def add_account_with_password(
     **options: Any,
 ) -> Account:
     """The window's password sign-in page and its "Sign in again": save, connect, sync."""
-    from inbox.engine import loops
 
     http = options.pop("http", None)
     import httpx  # on first use: ~1 s of imports the window's first paint does not need
@@ -259,20 +266,7 @@ async def add_account_with_password(
         info, token = await sign_in_with_password(
             http or own, network, identifier, password, service
         )
-    account = _save(engine, info, token)
-    old = engine.adapters.pop(account.id, None)
-    if old is not None:
-        await old.aclose()
-    if http is not None:
-        options["http"] = http
-    adapter = connect(engine, account, **options)
-    if adapter is not None:
-        await remember_limits(engine.store, account, adapter)
-    engine.publish(AccountStatus(account.id, "ok"))
-    engine.publish(Changed(accounts=True))
-    if loops.running(engine):
-        loops.start_account(engine, account.id)
-    return account
+    return await _start_using(engine, info, token, http, options)
 
 
 async def remember_limits(store: Store, account: Account, adapter: NetworkAdapter) -> None:
