@@ -23,6 +23,19 @@ def _texts(server: LoopbackMastodon) -> list[str]:  # noqa: F811
     return [p["form"]["status"][0] for p in server.fake.posts]
 
 
+def _stored(engine: Engine, cid: int) -> int:
+    """Replies sent from the outbox and stored as outbound messages of the conversation."""
+    rows = engine.call(
+        lambda e: e.store.query(
+            """SELECT count(*) FROM outbox o JOIN messages m
+                 ON m.account_id = o.account_id AND m.remote_id = o.remote_id
+               WHERE o.conversation_id = ? AND o.status = 'done' AND m.direction = 'out'""",
+            (cid,),
+        )
+    )
+    return int(rows[0][0])
+
+
 def _button(box: QMessageBox, text: str):
     return next(b for b in box.buttons() if text in b.text())
 
@@ -48,6 +61,8 @@ def test_send_asks_when_sam_answered_meanwhile_cancel_keeps_the_draft_send_sends
     try:
         sam.call(lambda e: queue_reply(e, cid, "Sam: refund is on its way", "sam-1", actor="Sam"))
         qtbot.waitUntil(lambda: len(server.fake.posts) == 1, timeout=WAIT)  # sent by one of us
+        # ...and stored as the conversation's answer (the server answers before that).
+        qtbot.waitUntil(lambda: _stored(sam, cid) == 1, timeout=WAIT)
 
         qtbot.keyClicks(box.editor, "We open at 10 tomorrow.")
         qtbot.keyClick(box.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
