@@ -1,0 +1,150 @@
+"""Ingest in a worker process, so the window's interpreter never runs it.
+
+Storing a sync batch (dedupe, conversation rows, the rules with VADER, the inserts) is
+pure Python and SQLite work. On the engine thread of the window's process it holds the
+interpreter lock for most of a second per 1,000 items, and every call from Qt into
+Python (a repaint, a slot) waits for that lock: the window froze while a sync landed.
+`IngestWorker` hands the batch to one child process (multiprocessing, 'spawn' context)
+that opens its own writer connection on the same SQLite file and runs exactly the
+in-process code (`sync.write_page`: items, quarantined rejects, audit, cursor, in one
+transaction); the engine thread awaits the answer without the lock and publishes the
+returned `Changed` as before.
+
+Only the window asks for it (`Engine(..., ingest_process=True)`); the CLI and the tests'
+engines store in-process. A batch stays in-process when it is small (the worker's
+round trip is not worth it), when the engine has its own rules (`decide`: test code,
+not picklable), on a team's PostgreSQL database, or when this engine takes part in a
+fetch election (the lease check belongs in the same transaction). A worker that dies
+is not restarted: that batch and every later one are stored in-process (nothing is
+lost: its transaction rolled back and the cursor did not move).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from inbox.core.clock import Clock
+from inbox.core.events import Changed
+from inbox.core.models import Message
+from inbox.networks.base import Page
+
+if TYPE_CHECKING:
+    from inbox.engine.runtime import Engine
+    from inbox.store.store import Store
+
+log = logging.getLogger(__name__)
+
+# Batches smaller than this are stored in-process: pickling, the pipe and the worker's
+# own transaction cost more than they save, and a small batch does not freeze anything.
+MIN_ITEMS = 100
+
+
+class IngestWorker:
+    """One child process that stores sync batches for the engine (see the module doc)."""
+
+    def __init__(self, db_path: Path) -> None:
+        self._path = db_path
+        self._pool: ProcessPoolExecutor | None = None
+        self.broken = False
+        self._ingests = -1  # the engine store's ingest count the worker last knew of
+        # Held by the engine thread around every sync batch, here or in the child, so two
+        # accounts' batches never wait on each other's write lock in the database file.
+        self.lock = asyncio.Lock()
+
+    def start(self) -> None:
+        """Start the child now; it imports and opens the store while the caller goes on."""
+        if self._pool is not None or self.broken:
+            return
+        self._pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_open,
+            initargs=(str(self._path),),
+        )
+        self._pool.submit(_ready)  # the child is spawned on the first submit
+
+    def takes(self, engine: Engine, account_id: int, page: Page[Message]) -> bool:
+        store = engine.store
+        return (
+            not self.broken
+            and len(page.items) >= MIN_ITEMS
+            and engine.decide is None
+            and store.dsn is None
+            and account_id not in engine.fetching
+        )
+
+    async def store_page(
+        self, store: Store, account_id: int, stream: str, page: Page[Message]
+    ) -> Changed | None:
+        """Store the batch in the child; None when the child is gone (store it here)."""
+        self.start()
+        assert self._pool is not None
+        # The engine wrote messages itself since the child's last batch: the child's
+        # cache of contacts as stored may be out of date.
+        forget = store.ingest.count != self._ingests
+        try:
+            future: Future[Changed] = self._pool.submit(
+                _store_page, account_id, stream, page, forget, store.clock
+            )
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            log.warning("the ingest worker process stopped; storing in the engine from now on")
+            self.broken = True
+            self.close()
+            return None
+        finally:
+            store.ingest.forget_contacts()  # the child may have changed them
+            self._ingests = store.ingest.count
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+# -- in the child ---------------------------------------------------------------------
+
+_STORE: Store | None = None
+
+
+def _open(path: str) -> None:
+    global _STORE
+    from inbox.store.store import Store
+
+    threading.Thread(target=_exit_with_parent, name="ingest-parent", daemon=True).start()
+    _STORE = Store(Path(path))
+
+
+def _exit_with_parent() -> None:
+    """End the child when the window's process is gone (killed, crashed): the pool's
+    pipes alone do not tell it. A transaction cut short is rolled back by SQLite."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        parent.join()
+        os._exit(0)
+
+
+def _ready() -> bool:
+    return _STORE is not None
+
+
+def _store_page(
+    account_id: int, stream: str, page: Page[Message], forget: bool, clock: Clock
+) -> Changed:
+    from inbox.engine.sync import write_page
+
+    store = _STORE
+    assert store is not None
+    store.clock = clock  # the engine's (a test's fake clock moves between batches)
+    if forget:
+        store.ingest.forget_contacts()
+    store.rules.forget()  # rules edited in the window meanwhile: read them again
+    return write_page(store, account_id, stream, page, None)
