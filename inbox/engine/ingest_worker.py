@@ -24,7 +24,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.queues  # noqa: F401  (loaded now, not on the engine thread later)
+import multiprocessing.synchronize  # noqa: F401
 import os
+import sys
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -45,6 +48,7 @@ log = logging.getLogger(__name__)
 # Batches smaller than this are stored in-process: pickling, the pipe and the worker's
 # own transaction cost more than they save, and a small batch does not freeze anything.
 MIN_ITEMS = 100
+NICE = 5  # the child's scheduling priority below the window's
 
 
 class IngestWorker:
@@ -120,6 +124,8 @@ def _open(path: str) -> None:
     from inbox.store.store import Store
 
     threading.Thread(target=_exit_with_parent, name="ingest-parent", daemon=True).start()
+    if sys.platform != "win32":
+        os.nice(NICE)  # the window's process comes first for the CPU, too
     _STORE = Store(Path(path))
 
 

@@ -21,8 +21,8 @@ from inbox.core.errors import InboxError
 from inbox.core.events import Changed, ErrorEvent, Event
 from inbox.core.rules import Decide
 from inbox.engine import live
-from inbox.engine.ingest_worker import IngestWorker
 from inbox.engine import moderation as _moderation  # noqa: F401  (its outbox handler)
+from inbox.engine.ingest_worker import IngestWorker
 from inbox.networks.base import NetworkAdapter
 from inbox.store import Store
 from inbox.store.leases import new_holder

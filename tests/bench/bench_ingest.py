@@ -143,9 +143,13 @@ def mastodon_server(items: list[Message]) -> tuple[dict[str, bytes], int]:
         chain.append(status)
         if m.direction is Direction.IN:
             notifications.append(
-                {"id": str(len(notifications) + 1), "type": "mention",
-                 "created_at": status["created_at"], "account": status["account"],
-                 "status": status}  # fmt: skip
+                {
+                    "id": str(len(notifications) + 1),
+                    "type": "mention",
+                    "created_at": status["created_at"],
+                    "account": status["account"],
+                    "status": status,
+                }
             )
     bodies: dict[str, bytes] = {
         "/api/v2/instance": json.dumps({"domain": "mastodon.bench", "version": "4.3.0",
@@ -287,7 +291,7 @@ def run() -> Iterator[dict[str, Any]]:
     items = messages()
     runs: dict[str, list[tuple[float, float]]] = {"json": [], "replay": [], "plain": []}
     stored = len(items)
-    for n in range(PAIRS):  # interleaved: json, replay, plain, json, ...
+    for _ in range(PAIRS):  # interleaved: json, replay, plain, json, ...
         wall, cpu, stored = through_sync(items, json_path=True)
         runs["json"].append((stored / wall, stored / cpu))
         wall, cpu, _ = through_sync(items, json_path=False)
