@@ -69,7 +69,10 @@ def test_post_as_a_contributor_waits_for_approval_then_goes_out_once(
     assert run(profile, monkeypatch, "sync", "--once") == 0
     assert "sent 1 item(s)" in capsys.readouterr().out
     assert [p["form"]["status"][0] for p in fake.posts] == ["New blend is in"]
-    assert _audit(profile) == [("member:1", "post.awaiting_approval"), ("member:2", "post.approved")]
+    assert _audit(profile) == [
+        ("member:1", "post.awaiting_approval"),
+        ("member:2", "post.approved"),
+    ]
     assert run(profile, monkeypatch, "schedule", "list", "--json") == 0
     listed = json.loads(capsys.readouterr().out)
     assert [(p["id"], p["state"]) for p in listed] == [(1, "published")]

@@ -458,7 +458,7 @@ def _audit(engine: Engine, prefix: str) -> list[tuple[str, str, dict]]:
 def test_a_client_key_makes_one_post_however_often_the_op_runs(engine, setup, clock) -> None:
     """The composer's autosaves and its submit name one post by the window's key; a
     replayed submit (the offline journal) returns the post instead of a second one."""
-    masto, _, adapters = setup
+    masto, _, _ = setup
     draft = post_to_data(Post("first words", (masto,)))
     saved = engine.call(lambda e: ops.run(e, "posts.save_draft", post=draft, key="k1"))
     again = engine.call(
