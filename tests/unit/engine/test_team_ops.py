@@ -13,8 +13,7 @@ from inbox.core.errors import ConfigError, NotFound
 from inbox.core.models import ColumnFilter, Kind, Role
 from inbox.core.notify import NotifyPrefs
 from inbox.core.sla import SlaPolicy
-from inbox.engine import Engine, ops
-from inbox.engine import triage
+from inbox.engine import Engine, ops, triage
 
 
 @pytest.fixture
