@@ -24,8 +24,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-import multiprocessing.queues  # noqa: F401  (loaded now, not on the engine thread later)
-import multiprocessing.synchronize  # noqa: F401
+import multiprocessing.queues  # loaded now (before Qt), not on the engine thread later
+import multiprocessing.synchronize
 import os
 import sys
 import threading
