@@ -26,17 +26,19 @@ import logging
 import multiprocessing
 import multiprocessing.queues  # loaded now (before Qt), not on the engine thread later
 import multiprocessing.synchronize
+import operator
 import os
 import sys
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inbox.core.clock import Clock
 from inbox.core.events import Changed
-from inbox.core.models import Message
+from inbox.core.models import Contact, Message
 from inbox.networks.base import Page
 
 if TYPE_CHECKING:
@@ -49,6 +51,25 @@ log = logging.getLogger(__name__)
 # own transaction cost more than they save, and a small batch does not freeze anything.
 MIN_ITEMS = 100
 NICE = 5  # the child's scheduling priority below the window's
+
+
+# A batch is pickled on the way to the child by a thread of the window's process, holding
+# the interpreter lock: the dataclasses' own pickling (a Python __getstate__ per object)
+# costs ~40 ms per 1,000 messages, their fields read by C (attrgetter) ~8 ms.
+_MESSAGE_FIELDS = operator.attrgetter(*Message.__dataclass_fields__)
+_CONTACT_FIELDS = operator.attrgetter(*Contact.__dataclass_fields__)
+
+
+def _reduce_message(m: Message) -> tuple[type[Message], tuple[object, ...]]:
+    return Message, _MESSAGE_FIELDS(m)
+
+
+def _reduce_contact(c: Contact) -> tuple[type[Contact], tuple[object, ...]]:
+    return Contact, _CONTACT_FIELDS(c)
+
+
+ForkingPickler.register(Message, _reduce_message)
+ForkingPickler.register(Contact, _reduce_contact)
 
 
 class IngestWorker:
