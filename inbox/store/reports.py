@@ -109,7 +109,7 @@ def period_report(
     # per (segment of a local day with one UTC offset, local hour): no sort of the rows,
     # no Python per row. The mood is the VADER score of each conversation's newest inbound
     # message where the rules computed one (sentiment is lazy), kept on the conversation
-    # as last_inbound_score (migration 20's triggers).
+    # as last_inbound_score (migration 22's triggers).
     buckets = reports.Buckets(period)
     cut = _segments_sql(buckets.segments)
     if all(seg.offset_minutes % 60 == 0 for seg in buckets.segments):

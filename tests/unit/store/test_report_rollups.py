@@ -1,5 +1,5 @@
 """What the report keeps ahead of time equals a computation from scratch: each conversation's
-last_inbound_score (migration 20's triggers) is the score of its newest inbound message,
+last_inbound_score (migration 22's triggers) is the score of its newest inbound message,
 after ingest, the rules' lazy scoring, triage, undo, a deletion, and the migration of a
 profile made before it; the report's figures read from it match counting the rows by hand."""
 
@@ -148,7 +148,7 @@ def test_the_migration_fills_the_kept_score_of_an_existing_profile(
     tmp_path: Path, scored: float
 ) -> None:
     path = tmp_path / "inbox.db"
-    conn = open_connection(path, migrate_to=19)
+    conn = open_connection(path, migrate_to=21)
     conn.executescript(
         f"""
         INSERT INTO accounts (id, network, remote_id, handle, created_at)
