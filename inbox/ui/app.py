@@ -9,6 +9,7 @@ import logging
 import pkgutil
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,32 @@ class Session:
     store: Store
     bridge: EngineBridge
     window: MainWindow
+    successor: Session | None = None  # the session reopen() replaced this one with
+
+    def reopen(self) -> Session:
+        """The same profile in a new window, after the Team server form moved where its
+        data lives (connect, migrate, disconnect): a new engine and store open it there,
+        then this session closes. Returns the new session (also `successor`).
+
+        Raises:
+            InboxError: the profile cannot be opened where it now lives.
+        """
+        geometry = self.window.saveGeometry()
+        desktop.of(self.window).quitting = True  # this close is no "keep it in the tray?"
+        new = open_session(self.profile)
+        new.window.restoreGeometry(geometry)
+        new.window.show()
+        new.window.activateWindow()
+        self.successor = new
+        self.close()
+        return new
+
+    def latest(self) -> Session:
+        """This session, or the one that reopened it last."""
+        session = self
+        while session.successor is not None:
+            session = session.successor
+        return session
 
     def close(self) -> None:
         self.window.close()
@@ -137,7 +164,20 @@ def open_session(profile: Profile) -> Session:
     # (it took 300-500 ms with the interpreter lock held, a frozen window).
     gc.collect()
     gc.freeze()
-    return Session(profile, engine, store, bridge, window)
+    session = Session(profile, engine, store, bridge, window)
+    # After the form's slot has returned: the form is a child of the window that goes.
+    window.reopen_requested.connect(lambda: QTimer.singleShot(0, _reopen(session)))
+    return session
+
+
+def _reopen(session: Session) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            session.reopen()
+        except InboxError as exc:  # the server went away between the form and the reopen
+            session.window.bridge.error.emit(ErrorEvent(f"Could not reopen the profile: {exc}"))
+
+    return run
 
 
 def apply_theme_setting(store: Store) -> None:
@@ -366,8 +406,10 @@ def run_gui(args: argparse.Namespace) -> int:
         window.show()
     else:
         desktop.of(window).show_initial()  # or only the tray, when "start minimised" is on
-    if instance is not None:
-        instance.requested.connect(lambda r: desktop.of(window).handle(r, raise_window=True))
+    if instance is not None:  # to the window of the session's latest reopening
+        instance.requested.connect(
+            lambda r: desktop.of(session.latest().window).handle(r, raise_window=True)
+        )
     desktop.of(window).handle(request, raise_window=False)
     shot: Screenshot | None = None
     if screenshot:
@@ -381,6 +423,6 @@ def run_gui(args: argparse.Namespace) -> int:
     code = app.exec()
     if instance is not None:
         instance.close()
-    session.close()
+    session.latest().close()
     follower.deleteLater()
     return (shot.code if shot else 0) or code
