@@ -177,9 +177,12 @@ def not_postgres() -> Iterator[int]:
                 conn, _ = listener.accept()
             except OSError:
                 return
-            with conn:
-                conn.recv(1024)
-                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            try:
+                with conn:
+                    conn.recv(1024)
+                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            except OSError:  # the client hung up first: next one
+                continue
 
     threading.Thread(target=serve, daemon=True).start()
     yield port
