@@ -13,8 +13,9 @@ returned `Changed` as before.
 Only the window asks for it (`Engine(..., ingest_process=True)`); the CLI and the tests'
 engines store in-process. A batch stays in-process when it is small (the worker's
 round trip is not worth it), when the engine has its own rules (`decide`: test code,
-not picklable), on a team's PostgreSQL database, or when this engine takes part in a
-fetch election (the lease check belongs in the same transaction). A worker that dies
+not picklable), or on a team's PostgreSQL database. When this engine is the account's
+elected fetcher (the window's account loops always take part in the election), the
+child checks the fetch lease in the batch's transaction, as store_page does. A worker that dies
 is not restarted: that batch and every later one are stored in-process (nothing is
 lost: its transaction rolled back and the cursor did not move).
 """
@@ -97,27 +98,33 @@ class IngestWorker:
         self._pool.submit(_ready)  # the child is spawned on the first submit
 
     def takes(self, engine: Engine, account_id: int, page: Page[Message]) -> bool:
-        store = engine.store
         return (
             not self.broken
             and len(page.items) >= MIN_ITEMS
             and engine.decide is None
-            and store.dsn is None
-            and account_id not in engine.fetching
+            and engine.store.dsn is None
         )
 
     async def store_page(
-        self, store: Store, account_id: int, stream: str, page: Page[Message]
+        self, engine: Engine, account_id: int, stream: str, page: Page[Message]
     ) -> Changed | None:
-        """Store the batch in the child; None when the child is gone (store it here)."""
+        """Store the batch in the child; None when the child is gone (store it here).
+
+        Raises:
+            team.NotFetcher: this engine was elected the account's fetcher (the window's
+                account loops always are) and lost the lease: the child checks it in the
+                batch's transaction, as store_page does.
+        """
         self.start()
         assert self._pool is not None
+        store = engine.store
         # The engine wrote messages itself since the child's last batch: the child's
         # cache of contacts as stored may be out of date.
         forget = store.ingest.count != self._ingests
+        holder = engine.holder if account_id in engine.fetching else None
         try:
             future: Future[Changed] = self._pool.submit(
-                _store_page, account_id, stream, page, forget, store.clock
+                _store_page, account_id, stream, page, forget, store.clock, holder
             )
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
@@ -164,8 +171,14 @@ def _ready() -> bool:
 
 
 def _store_page(
-    account_id: int, stream: str, page: Page[Message], forget: bool, clock: Clock
+    account_id: int,
+    stream: str,
+    page: Page[Message],
+    forget: bool,
+    clock: Clock,
+    holder: str | None,
 ) -> Changed:
+    from inbox.engine import team
     from inbox.engine.sync import write_page
 
     store = _STORE
@@ -174,4 +187,9 @@ def _store_page(
     if forget:
         store.ingest.forget_contacts()
     store.rules.forget()  # rules edited in the window meanwhile: read them again
-    return write_page(store, account_id, stream, page, None)
+    with store.transaction():
+        # holder: the engine is the account's elected fetcher; still, at commit time?
+        lease = team.fetch_lease(account_id)
+        if holder is not None and not store.leases.fence(lease, holder, team.FETCH_LEASE):
+            raise team.NotFetcher(f"account {account_id} is fetched by another laptop now")
+        return write_page(store, account_id, stream, page, None)

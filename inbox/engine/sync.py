@@ -68,7 +68,7 @@ async def store_batch(
         return store_page(engine, account_id, stream, page)
     async with worker.lock:  # another account's batch in-process would wait on the file
         if worker.takes(engine, account_id, page):
-            changed = await worker.store_page(engine.store, account_id, stream, page)
+            changed = await worker.store_page(engine, account_id, stream, page)
             if changed is not None:
                 if changed:
                     engine.publish(changed)

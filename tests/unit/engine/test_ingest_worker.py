@@ -12,7 +12,7 @@ import pytest
 from inbox.core.events import Changed
 from inbox.core.models import Direction, Kind
 from inbox.core.rules import Action, Condition, Do, Rule, When
-from inbox.engine import Engine
+from inbox.engine import Engine, team
 from inbox.engine.sync import sync_account
 from inbox.networks.base import DMS, MENTIONS
 from inbox.networks.replay import ReplayAdapter
@@ -147,3 +147,24 @@ def test_small_batches_stay_in_the_engine_and_the_cli_has_no_worker(
     assert changes == run_sync(pair["here"], account_info, stream(make_message, 30))
     assert snapshot(engine) == snapshot(pair["here"])
     assert Engine(tmp_path / "cli" / "inbox.db", clock=clock).ingest_worker is None
+
+
+def test_the_elected_fetcher_s_lease_is_checked_in_the_child_s_transaction(
+    pair, account_info, make_message, clock
+) -> None:
+    """The window's account loops always take part in the fetch election: the child stores
+    while the engine holds the lease, and refuses the batch once another laptop took it."""
+    engine = pair["worker"]
+    assert engine.call(lambda e: team.may_fetch(e, 1))
+    run_sync(engine, account_info, stream(make_message, 200))
+    assert engine.ingest_worker is not None and engine.ingest_worker._pool is not None
+    stored = snapshot(engine)
+    assert len(stored[1]) == 200
+
+    # This engine stalled past its lease and another laptop took the account over.
+    clock.advance(seconds=team.FETCH_LEASE.total_seconds() + 1)
+    assert engine.call(lambda e: e.store.leases.acquire("fetch:1", "laptop-b", team.FETCH_LEASE))
+    with pytest.raises(team.NotFetcher):
+        run_sync(engine, account_info, stream(make_message, 400))
+    assert not engine.ingest_worker.broken
+    assert snapshot(engine) == stored  # nothing of the refused batch, cursor unmoved
