@@ -454,7 +454,7 @@ def run_gui(args: argparse.Namespace) -> int:
     reply box, triage, ...) and the desktop integration install after the deck's first
     paint, one per turn of the event loop (`Session.finish_later`).
     """
-    from inbox.ui import desktop, single
+    from inbox.ui import desktop
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -473,6 +473,9 @@ def run_gui(args: argparse.Namespace) -> int:
     request: dict[str, Any] = {"compose": bool(getattr(args, "compose", False)), "open": None}
     instance: single.Instance | None = None
     try:
+        if getattr(args, "open", None) or not (demo or screenshot):
+            from inbox.ui import single  # QtNetwork: only a profile window listens
+
         if getattr(args, "open", None):
             request["open"] = single.conversation_id(args.open)
         profile = Profile.resolve(getattr(args, "profile", None), demo)
