@@ -104,6 +104,7 @@ class Session:
             # objects (it took 300-500 ms with the interpreter lock held, a frozen window).
             gc.collect()
             gc.freeze()
+            gc.enable()  # the command line turned it off for the first paint
             self.finished = True
 
         yield last
