@@ -65,6 +65,35 @@ class Session:
     window: MainWindow
     finished: bool = False
     _finishing: bool = field(default=False, repr=False)
+    successor: Session | None = None  # the session reopen() replaced this one with
+
+    def reopen(self) -> Session:
+        """The same profile in a new window, after the Team server form moved where its
+        data lives (connect, migrate, disconnect): a new engine and store open it there,
+        then this session closes. Returns the new session (also `successor`).
+
+        Raises:
+            InboxError: the profile cannot be opened where it now lives.
+        """
+        from inbox.ui import desktop
+
+        geometry = self.window.saveGeometry()
+        if self.finished:
+            desktop.of(self.window).quitting = True  # this close is no "keep it in the tray?"
+        new = open_session(self.profile)
+        new.window.restoreGeometry(geometry)
+        new.window.show()
+        new.window.activateWindow()
+        self.successor = new
+        self.close()
+        return new
+
+    def latest(self) -> Session:
+        """This session, or the one that reopened it last."""
+        session = self
+        while session.successor is not None:
+            session = session.successor
+        return session
 
     def finish(self) -> None:
         """Install the features and the desktop integration now (open_session, first run)."""
@@ -209,7 +238,20 @@ def open_window(profile: Profile) -> Session:
         first_run.add_account(window, engine)
 
     window.bind("add_account", add_account)
-    return Session(profile, engine, store, bridge, window)
+    session = Session(profile, engine, store, bridge, window)
+    # After the form's slot has returned: the form is a child of the window that goes.
+    window.reopen_requested.connect(lambda: QTimer.singleShot(0, _reopen(session)))
+    return session
+
+
+def _reopen(session: Session) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            session.reopen()
+        except InboxError as exc:  # the server went away between the form and the reopen
+            session.window.bridge.error.emit(ErrorEvent(f"Could not reopen the profile: {exc}"))
+
+    return run
 
 
 def apply_theme_setting(store: Store) -> None:
@@ -502,7 +544,9 @@ def run_gui(args: argparse.Namespace) -> int:
     def started() -> None:
         """The features and the desktop are in: what the launch asked for."""
         if instance is not None:
-            instance.requested.connect(lambda r: desktop.of(window).handle(r, raise_window=True))
+            instance.requested.connect(  # to the window of the latest reopening
+                lambda r: desktop.of(session.latest().window).handle(r, raise_window=True)
+            )
         desktop.of(window).handle(request, raise_window=False)
         if shot is not None:
             shot.maybe()
@@ -518,6 +562,6 @@ def run_gui(args: argparse.Namespace) -> int:
     code = app.exec()
     if instance is not None:
         instance.close()
-    session.close()
+    session.latest().close()
     follower.deleteLater()
     return (shot.code if shot else 0) or code
