@@ -25,7 +25,7 @@ from psycopg.adapt import Loader
 from psycopg.pq import TransactionStatus
 from psycopg.types.numeric import IntDumper
 
-from inbox.core.errors import StoreBug, StoreError, StoreKnown
+from inbox.core.errors import ServerUnreachable, StoreBug, StoreError, StoreKnown
 from inbox.store.dialect import POSTGRES
 
 log = logging.getLogger(__name__)
@@ -112,12 +112,12 @@ def translate(exc: Exception, dsn: str = "") -> StoreError:
         return StoreKnown(f"The team server {place} is out of disk space. Ask its administrator.")
     if isinstance(exc, psycopg.OperationalError) and not state:
         reason = text.splitlines()[0] if text else repr(exc)
-        return StoreKnown(
+        return ServerUnreachable(
             f"The team server {place} cannot be reached: {reason}. "
             "Check the address and your connection."
         )
     if state.startswith("08") or isinstance(exc, pg_errors.AdminShutdown):
-        return StoreKnown(f"The connection to the team server {place} was lost: {text}")
+        return ServerUnreachable(f"The connection to the team server {place} was lost: {text}")
     if state == "23505":  # worded as SQLite words it, which the repositories recognise
         return StoreBug(f"UNIQUE constraint failed ({place}): {text}")
     return StoreBug(f"Store error ({place}): {text}")

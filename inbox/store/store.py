@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from inbox.core import settings as core_settings
 from inbox.core.clock import Clock, SystemClock, to_iso
-from inbox.core.errors import NotFound
+from inbox.core.errors import NotFound, ServerUnreachable
 from inbox.core.models import Account, AccountInfo
-from inbox.store import team
+from inbox.store import journal, team
 from inbox.store.changes import ChangeRepo
 from inbox.store.columns import ColumnRepo
 from inbox.store.connectors import ConnectorRepo
@@ -54,21 +54,40 @@ class Store:
         clock: Clock | None = None,
         readonly: bool = False,
         dsn: str | None = None,
+        replica_of: str | None = None,
     ) -> None:
         """Open the profile's store: `path` is its `inbox.db`. A team profile (team.json in
         its folder, see store/team.py), or an explicit `dsn` (postgresql://…, a password in
         it or in the keyring), opens that PostgreSQL database instead; `path`'s folder is
-        still the profile's (knowledge base, exports)."""
+        still the profile's (knowledge base, exports).
+
+        replica_of: open the team profile's offline replica (store/journal.py) of that
+        server instead. A read-only store of a team profile opens the replica by itself
+        when this process works offline (journal.is_offline) or the server cannot be
+        reached and a replica exists."""
         self.path = Path(path)
         self.clock: Clock = clock or SystemClock()
         self.readonly = readonly
-        self.dsn = dsn or team.dsn_of(self.path)
+        self.dsn = None if replica_of else (dsn or team.dsn_of(self.path))
         self.dialect: Dialect = SQLITE
+        if self.dsn is not None and readonly and dsn is None and journal.is_offline(self.path):
+            replica_of, self.dsn = self.dsn, None
+        # The team server this store stands in for while offline (None: it is the real one).
+        self.replica_of = replica_of
         if self.dsn is not None:
             self.dialect = POSTGRES
-            self.conn: sqlite3.Connection = team.open_connection(  # type: ignore[assignment]
-                self.dsn, readonly=readonly
-            )
+            try:
+                self.conn: sqlite3.Connection = team.open_connection(  # type: ignore[assignment]
+                    self.dsn, readonly=readonly
+                )
+            except ServerUnreachable:
+                replica = journal.replica_path(self.path)
+                if not (readonly and dsn is None and replica.exists()):
+                    raise
+                self.replica_of, self.dsn, self.dialect = self.dsn, None, SQLITE
+                self.conn = open_connection(replica, readonly=True)
+        elif replica_of is not None:
+            self.conn = open_connection(journal.replica_path(self.path), readonly=readonly)
         else:
             self.conn = open_connection(self.path, readonly=readonly)
         self._rollback_hooks: list[Callable[[], None]] = []
@@ -97,6 +116,11 @@ class Store:
         import sqlite_utils
 
         return sqlite_utils.Database(self.conn)
+
+    @property
+    def team(self) -> bool:
+        """A team profile's store: the server, or its offline replica."""
+        return self.dsn is not None or self.replica_of is not None
 
     def close(self) -> None:
         self.conn.close()
@@ -236,7 +260,7 @@ class Store:
             UnknownSetting: key is not declared.
         """
         declared = core_settings.declared(key)
-        if declared.scope == "laptop" and self.dsn is not None:
+        if declared.scope == "laptop" and self.team:
             return team.laptop_settings(self.path).get(key, copy.deepcopy(declared.default))
         rows = self.query("SELECT value_json FROM settings WHERE key = ?", (key,))
         return json.loads(rows[0][0]) if rows else copy.deepcopy(declared.default)
@@ -250,7 +274,7 @@ class Store:
             ConfigError: value is not of the declared type.
         """
         core_settings.check(key, value)
-        if core_settings.declared(key).scope == "laptop" and self.dsn is not None:
+        if core_settings.declared(key).scope == "laptop" and self.team:
             team.save_laptop_settings(self.path, {key: value})
             return
         with self.transaction() as conn:
