@@ -71,6 +71,10 @@ LAST_WRITER_WINS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Replies: the collision guard's question cannot be asked during a replay.
+UNION_FORCED = frozenset({"replies.queue"})
+
+
 @dataclass(frozen=True)
 class State:
     """What the window's status bar and `team status` say about syncing."""
@@ -328,6 +332,11 @@ def _last_writer(engine: Engine, op: Op, entry: journal.Entry) -> Op | None:
     after the entry was made; each one left out is audited `offline.superseded`."""
     from inbox.engine import ops
 
+    if op.name in UNION_FORCED:
+        # Messages are a union: the reply goes even when a colleague answered meanwhile
+        # (nobody is there to ask during a replay); the forced send is audited
+        # `reply.despite_answer`.
+        return ops.Op(op.name, {**op.args, "force": True})
     actions = LAST_WRITER_WINS.get(op.name)
     if actions is None:
         return op

@@ -341,6 +341,21 @@ def _entry(row: sqlite3.Row) -> Entry:
     )
 
 
+def read_failed(db_path: Path) -> list[Entry]:
+    """The journal's failed entries, read without creating it (for `team status`)."""
+    path = journal_path(db_path)
+    if not path.exists():
+        return []
+    with translated(path):
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        try:
+            rows = conn.execute("SELECT * FROM journal WHERE state = 'failed' ORDER BY seq")
+            return [_entry(r) for r in rows.fetchall()]
+        finally:
+            conn.close()
+
+
 def waiting_counts(db_path: Path) -> tuple[int, int] | None:
     """(waiting, failed) entries of the profile's journal, read without creating it."""
     path = journal_path(db_path)

@@ -81,7 +81,9 @@ def _connect(engine: Engine, account_id: int) -> None:
 
 
 def _status(store: Store, conversation_id: int) -> str:
-    return str(store.query("SELECT status FROM conversations WHERE id = ?", (conversation_id,))[0][0])
+    return str(
+        store.query("SELECT status FROM conversations WHERE id = ?", (conversation_id,))[0][0]
+    )
 
 
 def _sam_sets(world: World, ids: list[int], status: str) -> None:
@@ -117,10 +119,19 @@ def test_alex_works_offline_and_every_change_lands_once_with_the_documented_conf
         # Alex keeps working: the first operation finds the server gone and goes offline.
         alex.call(lambda e: ops.run(e, "conversations.set_status", ids=[c1, c2], status="resolved"))
         assert alex.team_offline
-        alex.call(lambda e: ops.run(e, "conversations.add_note", conversation_id=c1, text="Refund sent by Alex"))
         alex.call(
             lambda e: ops.run(
-                e, "replies.queue", conversation_id=c3, text="On its way!", key="alex-offline-1"
+                e, "conversations.add_note", conversation_id=c1, text="Refund sent by Alex"
+            )
+        )
+        alex.call(
+            lambda e: ops.run(
+                e,
+                "replies.queue",
+                conversation_id=c3,
+                text="On its way!",
+                key="alex-offline-1",
+                seen={},  # the collision guard on, as `reply` runs it
             )
         )
         # What Alex sees: the replica, with Alex's changes; the status says what waits.
@@ -146,6 +157,14 @@ def test_alex_works_offline_and_every_change_lands_once_with_the_documented_conf
         # Sam changes c2 AFTER Alex resolved it, and writes a note on c1.
         _sam_sets(world, [c2], "pending")
         world.sam.triage.add_note(c1, "Customer called too", world.sam.teams.member(world.sam_id))
+        world.sam.outbox.enqueue(
+            "reply",
+            "sam-1",
+            {"text": "Sam here", "actor": "Sam"},
+            account_id=world.account,
+            conversation_id=c3,
+            queued_by="sam-laptop",
+        )
 
         # Still cut: trying again keeps everything waiting.
         assert alex.call(lambda e: offline.try_online(e)) is False
@@ -192,6 +211,13 @@ def test_alex_works_offline_and_every_change_lands_once_with_the_documented_conf
         assert sent >= 1
         texts = [s["content"] for s in mastodon.record.statuses]
         assert len([t for t in texts if "On its way!" in t]) == 1
+        assert len([t for t in texts if "Sam here" in t]) == 1  # messages: a union
+        despite = world.sam.query(
+            "SELECT count(*) FROM audit_log WHERE action = 'reply.despite_answer'"
+            " AND conversation_id = ?",
+            (c3,),
+        )
+        assert despite[0][0] == 1
     finally:
         alex.stop()
         world.sam.close()
@@ -223,7 +249,11 @@ def test_a_journal_replayed_by_two_processes_at_once_lands_once(
     try:
         assert alex.team_offline
         for n in range(5):
-            alex.call(lambda e, n=n: ops.run(e, "conversations.add_note", conversation_id=c1, text=f"note {n}"))
+            alex.call(
+                lambda e, n=n: ops.run(
+                    e, "conversations.add_note", conversation_id=c1, text=f"note {n}"
+                )
+            )
     finally:
         alex.stop()
     # The same laptop's journal in a second process (a CLI verb next to the window).
@@ -251,7 +281,9 @@ def test_a_journal_replayed_by_two_processes_at_once_lands_once(
     world.sam.close()
 
 
-def test_no_replica_yet_says_so(tmp_path: Path, pg_dsn: str, proxy: TcpProxy, memory_keyring) -> None:
+def test_no_replica_yet_says_so(
+    tmp_path: Path, pg_dsn: str, proxy: TcpProxy, memory_keyring
+) -> None:
     alex_db = tmp_path / "alex" / "inbox.db"
     team_profile.save(alex_db, _via(pg_dsn, proxy.port), None)
     proxy.cut()
