@@ -387,7 +387,7 @@ async def watch(engine: Engine, retry: float | None = None) -> None:
             since_refresh = 0.0
             continue
         try:
-            engine.store.query("SELECT 1")
+            journal.ping(engine.store)
         except ServerUnreachable as exc:
             go_offline(engine, exc)
             continue

@@ -55,11 +55,21 @@ def _key(db_path: Path) -> Path:
     return Path(db_path).parent.resolve()
 
 
+_SWITCHES = [0]
+
+
 def set_offline(db_path: Path, offline: bool) -> None:
     if offline:
         _OFFLINE.add(_key(db_path))
     else:
         _OFFLINE.discard(_key(db_path))
+    _SWITCHES[0] += 1
+
+
+def switches() -> int:
+    """How often an engine of this process went offline or online: a reader holding a
+    connection opened before the last switch opens a new one (the replica or the server)."""
+    return _SWITCHES[0]
 
 
 def is_offline(db_path: Path) -> bool:
@@ -102,8 +112,8 @@ def snapshot(dsn: str, db_path: Path) -> Snapshot:
 
     started = time.monotonic()
     target = replica_path(db_path)
-    fresh = target.with_name(REPLICA + ".new")
-    _remove(fresh)
+    # Its own name: two engines of one profile (the window and a command) may copy at once.
+    fresh = target.with_name(f"{REPLICA}.{os.getpid()}-{uuid.uuid4().hex[:8]}.new")
     server = team.open_connection(dsn, readonly=True)
     local = sqlite_db.open_connection(fresh)
     rows = 0
@@ -163,6 +173,11 @@ def replica_age(db_path: Path) -> float | None:
         return max(0.0, time.time() - replica_path(db_path).stat().st_mtime)
     except FileNotFoundError:
         return None
+
+
+def ping(store: Store) -> None:
+    """Raise ServerUnreachable when the store's server no longer answers."""
+    store.query("SELECT 1")
 
 
 # -- on the server: which journal entries were applied -----------------------------------
