@@ -196,6 +196,9 @@ def _sync(args: argparse.Namespace) -> int:
             print(f"  {state.reason}")
             return 1
         done = e.last_replay
+        e.call(lambda x: offline.refresh_later(x, force=True))  # this laptop's offline copy
+        if e.refreshing is not None:
+            e.refreshing.join()
     if done is None:
         print("Nothing waits to sync.")
     else:

@@ -27,15 +27,17 @@ the window's status bar and `team status`; the entries after it are still replay
 While offline the engine neither fetches nor sends (the replica is not the team's
 database: a post sent from it would be sent again after the replay); the team server is
 tried again every RETRY seconds. The replica is refreshed whole (`journal.snapshot`) when
-an engine starts online and it is older than FRESH_ENOUGH, after every replay, and every
-REFRESH seconds while a window or `sync` runs: one consistent read, in a thread of its own
-(it never blocks the engine).
+an engine starts online and there is none, after every replay, when a window or `sync`
+starts and it is older than FRESH_ENOUGH, and every REFRESH seconds while they run: one
+consistent read, in a thread of its own (it never blocks the engine; a stopping engine
+cancels it, `team sync` waits for it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -70,6 +72,9 @@ LAST_WRITER_WINS: dict[str, tuple[str, ...]] = {
     "conversations.assign": ("assign",),
 }
 
+
+# Edits of a post: both versions are kept when it was edited on the server meanwhile.
+POST_EDITS = frozenset({"posts.save_draft", "posts.submit"})
 
 # Replies: the collision guard's question cannot be asked during a replay.
 UNION_FORCED = frozenset({"replies.queue"})
@@ -151,8 +156,8 @@ def after_open(engine: Engine) -> None:
         if engine.journal.counts() != (0, 0):
             engine.last_replay = replay(engine)
             refresh_later(engine, force=True)
-        else:
-            refresh_later(engine)
+        elif not journal.replica_path(engine.db_path).exists():
+            refresh_later(engine, force=True)  # the first start on this laptop
     _set_state(engine)
 
 
@@ -199,7 +204,9 @@ def run(
         engine.journal.drop(mine[1])
         retracted = True
     if not retracted:
-        entry = engine.journal.append(op.to_json(), ops.actor(engine), engine.store.now())
+        entry = engine.journal.append(
+            op.to_json(), ops.actor(engine), engine.store.now(), _base(engine.store, op)
+        )
     stack = ops.undo_stack(engine)
     depth = len(stack)
     try:
@@ -272,12 +279,13 @@ def replay(engine: Engine) -> Replayed:
     assert engine.journal is not None
     store = engine.store
     done = Replayed()
-    real = store.clock
+    real, engine_real = store.clock, engine.clock
     engine.replaying = True
     try:
         for entry in engine.journal.pending():
             op = ops.Op.from_json(entry.op)
-            store.clock = _At(from_iso(entry.at))
+            # Checks such as "that time has passed" judge the change as of when it was made.
+            store.clock = engine.clock = _At(from_iso(entry.at))
             try:
                 with store.transaction():
                     if not journal.claim_entry(store, entry.id, entry.actor, op.name):
@@ -299,14 +307,14 @@ def replay(engine: Engine) -> Replayed:
                 raise  # gone again: the entries stay waiting
             except (InboxError, TypeError, ValueError, KeyError) as exc:
                 words = f"{_label(op)} made offline at {entry.at[:16]} could not be synced: {exc}"
-                store.clock = real
+                store.clock, engine.clock = real, engine_real
                 engine.journal.fail(entry.seq, str(exc), store.now())
                 done.failed.append(words)
                 continue
-            store.clock = real
+            store.clock, engine.clock = real, engine_real
             engine.journal.done(entry.seq, store.now())
     finally:
-        store.clock = real
+        store.clock, engine.clock = real, engine_real
         engine.replaying = False
     for superseded in engine.journal_superseded:
         done.superseded.append(superseded)
@@ -327,11 +335,98 @@ def _label(op: Op) -> str:
     return label[:1].upper() + label[1:]
 
 
+def _post_target(store: Store, op: Op) -> int | None:
+    """The post an edit changes (by its client key, else its id); None: a new post."""
+    data = op.args.get("post")
+    if op.name not in POST_EDITS or not isinstance(data, dict):
+        return None
+    key = op.args.get("key") or ""
+    if isinstance(key, str) and key:
+        found = store.posts.by_key(key)
+        if found is not None:
+            return found.id
+    post_id = data.get("id")
+    if isinstance(post_id, int) and not isinstance(post_id, bool) and post_id > 0:
+        return post_id
+    return None
+
+
+def _base(store: Store, op: Op) -> str:
+    """What an offline change was made on, for the replay's conflict rules (JSON)."""
+    target = _post_target(store, op)
+    if target is None:
+        return "{}"
+    return json.dumps({"post": target, "post_updated_at": journal.post_version(store, target)})
+
+
+def _post_conflict(engine: Engine, op: Op, entry: journal.Entry) -> Op | None:
+    """A post edited offline AND on the server since this laptop's copy: both versions are
+    kept. The later one (by time) is the post, with its state (scheduled stays scheduled);
+    the other becomes a new draft whose note starts "Conflict:"."""
+    from inbox.core.posts import post_to_data
+    from inbox.engine import ops
+
+    store = engine.store
+    base = json.loads(entry.base or "{}").get("post_updated_at")
+    target = _post_target(store, op)
+    if target is None or not base:
+        return op
+    theirs_at = journal.post_version(store, target)
+    if theirs_at is None or theirs_at <= base:
+        return op  # nobody changed it meanwhile: the offline edit applies
+    when = entry.at[:16].replace("T", " ")
+    conflict_key = f"{entry.id}:conflict"
+    if theirs_at > entry.at:  # the colleague's edit is the later one: it stays
+        mine = {
+            **op.args["post"],
+            "id": 0,
+            "state": "draft",
+            "note": f"Conflict: your offline edit of post {target} ({when} UTC); a later edit"
+            " made on another laptop is the one scheduled.",
+        }
+        store.audit(
+            entry.actor,
+            "offline.superseded",
+            None,
+            journal_id=entry.id,
+            op=op.name,
+            post_id=target,
+            made_at=entry.at,
+            kept={"at": theirs_at},
+        )
+        engine.journal_superseded.append(
+            f"Post {target}: a later edit made on another laptop was kept; your offline"
+            " version is a draft marked Conflict."
+        )
+        return ops.Op("posts.save_draft", {"post": mine, "key": conflict_key})
+    theirs = post_to_data(store.posts.get(target))
+    copy = {
+        **theirs,
+        "id": 0,
+        "state": "draft",
+        "note": f"Conflict: the version of post {target} replaced by a later offline edit"
+        f" ({when} UTC).",
+    }
+    ops.run_op(
+        engine,
+        ops.Op("posts.save_draft", {"post": copy, "key": conflict_key}),
+        initiator="sync",
+        undoing=True,
+    )
+    engine.journal_superseded.append(
+        f"Post {target}: your later offline edit is the one scheduled; the other version is"
+        " a draft marked Conflict."
+    )
+    return op
+
+
 def _last_writer(engine: Engine, op: Op, entry: journal.Entry) -> Op | None:
     """The operation narrowed to the conversations whose field nobody changed on the server
     after the entry was made; each one left out is audited `offline.superseded`."""
     from inbox.engine import ops
 
+    if op.name in POST_EDITS:
+        return _post_conflict(engine, op, entry)
     if op.name in UNION_FORCED:
         # Messages are a union: the reply goes even when a colleague answered meanwhile
         # (nobody is there to ask during a replay); the forced send is audited
@@ -380,6 +475,7 @@ async def watch(engine: Engine, retry: float | None = None) -> None:
     still answers (and go offline when not), and refresh the replica every REFRESH s."""
     pause = RETRY if retry is None else retry
     since_refresh = 0.0
+    refresh_later(engine)  # a window or `sync` keeps the copy fresh
     while True:
         await asyncio.sleep(pause)
         if engine.team_offline:
@@ -439,9 +535,14 @@ def refresh_later(engine: Engine, *, force: bool = False) -> None:
     if engine.refreshing is not None and engine.refreshing.is_alive():
         return
 
+    cancel = engine.refresh_cancel
+
     def work() -> None:
         try:
-            made = journal.snapshot(dsn, engine.db_path)
+            made = journal.snapshot(dsn, engine.db_path, cancel)
+            if made is None:
+                log.info("replica refresh cancelled: the engine stopped")
+                return
             log.info(
                 "replica refreshed: %s rows of %s tables in %.2f s",
                 made.rows,

@@ -65,6 +65,7 @@ class Engine:
         self.journal_superseded: list[str] = []
         self.last_replay: offline.Replayed | None = None
         self.refreshing: threading.Thread | None = None
+        self.refresh_cancel = threading.Event()
         # loops.start ran (with these settings): back online, offline.try_online restarts them.
         self.loops_wanted = False
         self.loop_settings: Any = None
@@ -149,7 +150,8 @@ class Engine:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout)
         self._thread = None
-        if self.refreshing is not None:  # a replica copy half made is of no use
+        if self.refreshing is not None:  # a replica copy in progress stops, unused
+            self.refresh_cancel.set()
             self.refreshing.join()
 
     @property

@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -100,8 +101,9 @@ class Snapshot:
     seconds: float
 
 
-def snapshot(dsn: str, db_path: Path) -> Snapshot:
-    """Copy the team database at dsn into the profile's replica.db (whole, or not at all).
+def snapshot(dsn: str, db_path: Path, cancel: threading.Event | None = None) -> Snapshot | None:
+    """Copy the team database at dsn into the profile's replica.db (whole, or not at all);
+    None when cancel was set before it finished (nothing changed then).
 
     Raises:
         StoreKnown: the server cannot be reached (ServerUnreachable) or refuses; the old
@@ -124,9 +126,16 @@ def snapshot(dsn: str, db_path: Path) -> Snapshot:
             local.execute("BEGIN IMMEDIATE")
             server.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             for table in tables:
-                rows += _copy_down(server, local, table)
+                rows += _copy_down(server, local, table, cancel)
+                if cancel is not None and cancel.is_set():
+                    raise _Cancelled
             server.execute("COMMIT")
             local.execute("COMMIT")
+    except _Cancelled:
+        with contextlib.suppress(Exception):
+            local.close()
+        _remove(fresh)
+        return None
     except BaseException:
         with contextlib.suppress(Exception):
             local.close()
@@ -141,7 +150,13 @@ def snapshot(dsn: str, db_path: Path) -> Snapshot:
     return Snapshot(rows, len(tables), time.monotonic() - started)
 
 
-def _copy_down(server: Any, local: sqlite3.Connection, table: str) -> int:
+class _Cancelled(Exception):
+    pass
+
+
+def _copy_down(
+    server: Any, local: sqlite3.Connection, table: str, cancel: threading.Event | None
+) -> int:
     theirs = {
         r[0]
         for r in server.execute(
@@ -159,7 +174,7 @@ def _copy_down(server: Any, local: sqlite3.Connection, table: str) -> int:
     cursor = server.raw.cursor()
     cursor.execute(f'SELECT {names} FROM "{table}"'.encode())
     count = 0
-    while batch := cursor.fetchmany(2000):
+    while (cancel is None or not cancel.is_set()) and (batch := cursor.fetchmany(2000)):
         local.executemany(
             f'INSERT INTO "{table}" ({names}) VALUES ({marks})', [tuple(r) for r in batch]
         )
@@ -192,6 +207,12 @@ def claim_entry(store: Store, entry_id: str, actor: str, op: str) -> bool:
         (entry_id, actor, op, store.now()),
     ).fetchone()
     return row is not None
+
+
+def post_version(store: Store, post_id: int) -> str | None:
+    """When the post was last changed (posts.updated_at); None: no such post."""
+    rows = store.query("SELECT updated_at FROM posts WHERE id = ?", (post_id,))
+    return str(rows[0][0]) if rows else None
 
 
 def later_audit(
@@ -231,7 +252,8 @@ CREATE TABLE IF NOT EXISTS journal (
     at TEXT NOT NULL,
     state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'failed', 'done')),
     error TEXT NOT NULL DEFAULT '',
-    tried_at TEXT NOT NULL DEFAULT ''
+    tried_at TEXT NOT NULL DEFAULT '',
+    base TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS journal_state ON journal (state, seq);
 """
@@ -246,6 +268,7 @@ class Entry:
     at: str
     state: str
     error: str
+    base: str = "{}"  # JSON: what the change was made on (a post's updated_at), for conflicts
 
 
 class Journal:
@@ -291,18 +314,18 @@ class Journal:
             conn.execute("INSERT INTO meta (key, value) VALUES ('laptop', ?)", (laptop,))
             return laptop
 
-    def append(self, op_json: str, actor: str, at: str) -> Entry:
+    def append(self, op_json: str, actor: str, at: str, base: str = "{}") -> Entry:
         """Write one entry (durably) and return it."""
         with self._write() as conn:
             seq = int(
                 conn.execute(
-                    "INSERT INTO journal (op, actor, at) VALUES (?, ?, ?) RETURNING seq",
-                    (op_json, actor, at),
+                    "INSERT INTO journal (op, actor, at, base) VALUES (?, ?, ?, ?) RETURNING seq",
+                    (op_json, actor, at, base),
                 ).fetchone()[0]
             )
             entry_id = f"{self.laptop}-{seq}"
             conn.execute("UPDATE journal SET id = ? WHERE seq = ?", (entry_id, seq))
-        return Entry(seq, entry_id, op_json, actor, at, "waiting", "")
+        return Entry(seq, entry_id, op_json, actor, at, "waiting", "", base)
 
     def drop(self, seq: int) -> None:
         """Take back an entry whose operation the replica refused (nothing happened)."""
@@ -352,7 +375,14 @@ class Journal:
 
 def _entry(row: sqlite3.Row) -> Entry:
     return Entry(
-        row["seq"], row["id"], row["op"], row["actor"], row["at"], row["state"], row["error"]
+        row["seq"],
+        row["id"],
+        row["op"],
+        row["actor"],
+        row["at"],
+        row["state"],
+        row["error"],
+        row["base"],
     )
 
 

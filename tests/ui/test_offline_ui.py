@@ -55,6 +55,8 @@ def test_the_deck_works_offline_and_says_what_waits_to_sync(
     team_profile.save(folder / "inbox.db", address, None)
     first = Engine(folder / "inbox.db")  # a first start online makes the replica
     first.start()
+    assert first.refreshing is not None
+    first.refreshing.join()
     first.stop()
 
     proxy.cut()

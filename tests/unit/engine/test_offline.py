@@ -13,6 +13,8 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,7 +22,8 @@ import pytest
 
 from inbox.core.clock import SystemClock
 from inbox.core.errors import NotAllowed, ServerUnreachable
-from inbox.core.models import AccountInfo, Contact, Kind, Message
+from inbox.core.models import AccountInfo, Contact, Kind, Message, Role
+from inbox.core.posts import Post, PostState, post_to_data
 from inbox.engine import Engine, offline, ops, publishing
 from inbox.networks import registry
 from inbox.store import Store, journal
@@ -70,8 +73,8 @@ def _seed(pg_dsn: str, tmp_path: Path, server_url: str) -> World:
         customer = Contact("mastodon", f"90{n}", f"c{n}@elsewhere.test", f"Customer {n}")
         message = Message(f"77{n}", f"c-77{n}", Kind.MENTION, customer, f"help {n}?", now)
         ids += sam.ingest.messages(account.id, [message]).conversations
-    alex = sam.teams.add_member("Alex")
-    sam_member = sam.teams.add_member("Sam")
+    alex = sam.teams.add_member("Alex", Role.ADMIN)
+    sam_member = sam.teams.add_member("Sam", Role.ADMIN)
     return World(sam, account.id, ids, alex.id, sam_member.id)
 
 
@@ -96,11 +99,24 @@ def _sam_sets(world: World, ids: list[int], status: str) -> None:
     sam.triage.edit(ids, member, "status", policy.status(Status(status), sam.now()), status=status)
 
 
+def _sam_edits(world: World, post_id: int, text: str) -> None:
+    """Sam's laptop edits a scheduled post (posts.updated_at moves)."""
+    post = world.sam.posts.get(post_id)
+    world.sam.posts.save(replace(post, text=text))
+
+
 def test_alex_works_offline_and_every_change_lands_once_with_the_documented_conflicts(
     tmp_path: Path, pg_dsn: str, proxy: TcpProxy, mastodon: StatusServer, memory_keyring
 ) -> None:
     world = _seed(pg_dsn, tmp_path, mastodon.url)
     c1, c2, c3 = world.conversations
+    later = SystemClock().now() + timedelta(days=2)
+    p_id, q_id = (
+        world.sam.posts.save(
+            Post(text, (world.account,), state=PostState.SCHEDULED, scheduled_at=later)
+        ).id
+        for text in ("Spring tea P", "Spring tea Q")
+    )
     alex_db = tmp_path / "alex" / "inbox.db"
     team_profile.save(alex_db, _via(pg_dsn, proxy.port), None)
     alex = Engine(alex_db, clock=SystemClock())
@@ -115,6 +131,7 @@ def test_alex_works_offline_and_every_change_lands_once_with_the_documented_conf
 
         proxy.cut()  # the train enters the tunnel
         _sam_sets(world, [c1], "pending")  # Sam, before Alex's change: Alex's is later
+        _sam_edits(world, q_id, "Spring tea Q, Sam's words")  # before Alex's edit of Q
 
         # Alex keeps working: the first operation finds the server gone and goes offline.
         alex.call(lambda e: ops.run(e, "conversations.set_status", ids=[c1, c2], status="resolved"))
@@ -134,14 +151,35 @@ def test_alex_works_offline_and_every_change_lands_once_with_the_documented_conf
                 seen={},  # the collision guard on, as `reply` runs it
             )
         )
+        # Three posts scheduled offline, due by the time Alex is back; two edits.
+        soon = SystemClock().now() + timedelta(seconds=1)
+        for n in range(3):
+            post = post_to_data(Post(f"Offline post {n}", (world.account,), scheduled_at=soon))
+            alex.call(
+                lambda e, post=post, n=n: ops.run(
+                    e, "posts.submit", post=post, member_id=world.alex_id, key=f"alex-post-{n}"
+                )
+            )
+        for post_id, text in (
+            (p_id, "Spring tea P, Alex's words"),
+            (q_id, "Spring tea Q, Alex's words"),
+        ):
+            edited = post_to_data(
+                replace(alex.call(lambda e, i=post_id: e.store.posts.get(i)), text=text)
+            )
+            alex.call(
+                lambda e, edited=edited: ops.run(
+                    e, "posts.submit", post=edited, member_id=world.alex_id
+                )
+            )
         # What Alex sees: the replica, with Alex's changes; the status says what waits.
         assert alex.call(lambda e: _status(e.store, c1)) == "resolved"
         assert alex.call(lambda e: [n.text for n in e.store.triage.notes(c1)]) == [
             "Refund sent by Alex"
         ]
         state = offline.state(alex)
-        assert state.offline and state.waiting == 3
-        assert state.words() == "Offline — 3 changes waiting to sync"
+        assert state.offline and state.waiting == 8
+        assert state.words() == "Offline — 8 changes waiting to sync"
         # A secret never goes into the journal: adding an account waits for the server.
         with pytest.raises(NotAllowed, match="needs the team server"):
             alex.call(
@@ -149,12 +187,14 @@ def test_alex_works_offline_and_every_change_lands_once_with_the_documented_conf
                     e, "accounts.save", info={"network": "mastodon"}, token="secret-token-x"
                 )
             )
-        assert offline.state(alex).waiting == 3
+        assert offline.state(alex).waiting == 8
         # Nothing reached the server yet.
         assert _status(world.sam, c1) == "pending" and _status(world.sam, c2) != "resolved"
         assert world.sam.triage.notes(c1) == []
 
-        # Sam changes c2 AFTER Alex resolved it, and writes a note on c1.
+        assert world.sam.query("SELECT count(*) FROM posts")[0][0] == 2
+        # Sam changes c2 AFTER Alex resolved it, edits post P after Alex did, notes c1.
+        _sam_edits(world, p_id, "Spring tea P, Sam's words")
         _sam_sets(world, [c2], "pending")
         world.sam.triage.add_note(c1, "Customer called too", world.sam.teams.member(world.sam_id))
         world.sam.outbox.enqueue(
@@ -168,13 +208,21 @@ def test_alex_works_offline_and_every_change_lands_once_with_the_documented_conf
 
         # Still cut: trying again keeps everything waiting.
         assert alex.call(lambda e: offline.try_online(e)) is False
-        assert offline.state(alex).waiting == 3
+        assert offline.state(alex).waiting == 8
 
         proxy.heal()
         assert alex.call(lambda e: offline.try_online(e)) is True
         replayed = alex.last_replay
-        assert replayed is not None and replayed.applied == 3 and not replayed.failed
-        [kept] = replayed.superseded
+        assert replayed is not None and replayed.applied == 8 and not replayed.failed
+        kept, p_words, q_words = replayed.superseded
+        assert p_words == (
+            f"Post {p_id}: a later edit made on another laptop was kept; your offline"
+            " version is a draft marked Conflict."
+        )
+        assert q_words == (
+            f"Post {q_id}: your later offline edit is the one scheduled; the other version is"
+            " a draft marked Conflict."
+        )
         assert re.fullmatch(
             rf"Conversation {c2}: Sam's later change \(\d{{4}}-\d\d-\d\d \d\d:\d\d\)"
             r" was kept over yours\.",
@@ -204,12 +252,31 @@ def test_alex_works_offline_and_every_change_lands_once_with_the_documented_conf
         assert superseded["args"] == {"status": "resolved"}
         assert superseded["kept"]["actor"] == "Sam"
         applied = world.sam.query("SELECT id FROM journal_applied ORDER BY id")
-        assert len(applied) == 3
+        assert len(applied) == 8
+        # A post edited on two laptops: both versions kept, the later one scheduled.
+        posts = {
+            r["text"]: (r["state"], r["note"])
+            for r in world.sam.query(
+                "SELECT text, state, note FROM posts WHERE text LIKE 'Spring%'"
+            )
+        }
+        assert posts["Spring tea P, Sam's words"] == ("scheduled", "")
+        assert posts["Spring tea P, Alex's words"][0] == "draft"
+        assert posts["Spring tea P, Alex's words"][1].startswith("Conflict: your offline edit")
+        assert posts["Spring tea Q, Alex's words"][0] == "scheduled"
+        assert posts["Spring tea Q, Sam's words"][0] == "draft"
+        assert posts["Spring tea Q, Sam's words"][1].startswith("Conflict: the version of post")
+        assert len(posts) == 4
 
-        # The reply written offline leaves once, from the server's queue.
-        sent = alex.call(lambda e: publishing.tick(e))
-        assert sent >= 1
+        # The reply and the three posts written offline leave once, from the server's queue.
+        while alex.call(lambda e: publishing.tick(e)):
+            pass
         texts = [s["content"] for s in mastodon.record.statuses]
+        for n in range(3):
+            assert len([t for t in texts if f"Offline post {n}" in t]) == 1, texts
+        assert mastodon.record.replays == 0
+        states = world.sam.query("SELECT state FROM posts WHERE text LIKE 'Offline post%'")
+        assert [r[0] for r in states] == ["published"] * 3
         assert len([t for t in texts if "On its way!" in t]) == 1
         assert len([t for t in texts if "Sam here" in t]) == 1  # messages: a union
         despite = world.sam.query(
