@@ -152,16 +152,16 @@ class PgConnection:
         pragma = sql.strip().upper()
         if pragma.startswith("PRAGMA"):
             return self._pragma(pragma)
-        cursor = self.raw.cursor()
         try:
+            cursor = self.raw.cursor()  # a closed connection raises here already
             cursor.execute(POSTGRES.sql(sql), _params(params))
         except psycopg.Error as exc:
             raise translate(exc, self.dsn) from exc
         return cursor
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> Any:
-        cursor = self.raw.cursor()
         try:
+            cursor = self.raw.cursor()
             cursor.executemany(POSTGRES.sql(sql), [_params(p) for p in seq])
         except psycopg.Error as exc:
             raise translate(exc, self.dsn) from exc

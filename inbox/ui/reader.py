@@ -7,14 +7,13 @@ synchronous twin (SyncReader) serves benches and views built without an engine.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from inbox.core.clock import Clock
-from inbox.store import Store, journal
+from inbox.store import Store
 
 ReadFn = Callable[[Store], Any]
 Done = Callable[[Any], None]
@@ -59,14 +58,7 @@ class ReaderThread:
 
     def _store(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
-        if store is not None and getattr(self._local, "switches", 0) != journal.switches():
-            # The engine went offline (the replica) or back online (the team server).
-            self._stores.remove(store)
-            with contextlib.suppress(Exception):
-                store.close()
-            store = None
         if store is None:
-            self._local.switches = journal.switches()
             store = Store(self._db_path, clock=self._clock, readonly=True)
             self._local.store = store
             self._stores.append(store)

@@ -2,8 +2,9 @@
 
 The engine keeps its sync state (`offline.state(engine)`: offline or not, how many journal
 entries wait, which failed and why) as one immutable value it replaces on the engine
-thread; this label reads it every POLL_MS and after every change. A local profile gets
-no label.
+thread; this label reads it every POLL_MS and after every change. (The window's read-only
+stores follow the engine to the replica and back by themselves: `Store.conn`.) A local
+profile gets no label.
 """
 
 from __future__ import annotations
