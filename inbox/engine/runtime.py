@@ -55,6 +55,8 @@ class Engine:
         self.holder = new_holder()
         # Accounts this engine is the elected fetcher of (engine/team.py).
         self.fetching: set[int] = set()
+        # Monitoring searches this engine is the elected fetcher of (engine/team.py).
+        self.searching: set[int] = set()
         # A team profile's offline side (engine/offline.py): its journal, whether the
         # engine works on the replica now, what waits to sync.
         self.journal: Journal | None = None

@@ -14,7 +14,7 @@ Two SQLite files in the profile folder, next to `team.json`:
   two loses nothing, the replay brings it. Kept apart from the replica so refreshing the
   replica can never touch it.
 
-On the server, `journal_applied` (migration 0021_journal_applied) holds the id of every
+On the server, `journal_applied` (migration 0023_journal_applied) holds the id of every
 journal entry that was replayed, inserted in the same transaction as the replayed
 operation: an entry applies once even when two processes of one laptop replay the same
 journal at the same moment.

@@ -459,11 +459,19 @@ class PostRepo:
 
     def set_max_chars(self, account_id: int, max_chars: int) -> None:
         """The account's server limit, read by send_targets (accounts.settings_json)."""
+        # Read and written here, not with SQLite's json_set: PostgreSQL has no such function
+        # (a team profile's `schedule run` failed on it).
         with self._store.transaction() as conn:
+            row = conn.execute(
+                "SELECT settings_json FROM accounts WHERE id = ?", (account_id,)
+            ).fetchone()
+            if row is None:
+                return
+            settings = json.loads(row[0] or "{}")
+            settings["max_chars"] = max_chars
             conn.execute(
-                "UPDATE accounts SET settings_json = json_set(settings_json, '$.max_chars', ?)"
-                " WHERE id = ?",
-                (max_chars, account_id),
+                "UPDATE accounts SET settings_json = ? WHERE id = ?",
+                (json.dumps(settings), account_id),
             )
 
     def member_role(self, member_id: int | None) -> Role:
