@@ -28,10 +28,9 @@ import pytest
 
 from inbox.core.clock import SystemClock
 from inbox.core.models import AccountInfo, Contact, Kind, Message
-from inbox.core.posts import Post, PostState
+from inbox.core.posts import Post, PostState, TeamPolicy
 from inbox.core.schedule import MissedPolicy
 from inbox.store import Store, team
-from inbox.store.posts import TeamPolicy
 from tests.servers.mastodon_statuses import StatusServer
 
 REPLIES = 30

@@ -193,6 +193,7 @@ from inbox.engine.ops import (  # noqa: E402,F401
     publishing,
     rules,
     settings,
+    sla,
     suggest,
     teams,
     templates,
