@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from inbox import secrets
@@ -125,6 +125,8 @@ def test_alex_moves_the_profile_to_the_team_server_and_sam_joins_the_same_deck(
     assert alex.store.dsn == address
     assert alex.engine.call(lambda e: e.store.dsn) == address
     assert deck_rows(alex) == local_rows
+    badge = alex.window.statusBar().findChild(QLabel, "teamServerLabel")
+    assert badge is not None and badge.text() == f"Team: {database}"
     # The password is in the keyring only: not in team.json, not in any file of the profile.
     assert (workspace / "team.json").read_text().strip() == f'{{"dsn": "{address}"}}'
     assert secrets.get_secret(secrets.team_key(address)) == pg_server.password
@@ -155,6 +157,7 @@ def test_alex_moves_the_profile_to_the_team_server_and_sam_joins_the_same_deck(
     qtbot.mouseClick(confirm.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
     sam = reopened(sam, qtbot)
     assert sam.store.dsn is None and deck_rows(sam) == []
+    assert sam.window.statusBar().findChild(QLabel, "teamServerLabel") is None
     assert not (tmp_path / "sam" / "team.json").exists()
     assert (workspace / "team.json").exists()  # Alex is still on the team
     with psycopg.connect(pg_server.dsn(database)) as server:  # the team's data stays

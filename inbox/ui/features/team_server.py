@@ -59,6 +59,13 @@ def install(window: MainWindow, engine: Engine) -> None:
         return form
 
     window.bind("team_server", open_form)
+    dsn = window.store.dsn
+    if dsn is not None:  # which deck this is: the team's, on that server
+        where = team.where_of(dsn)
+        label = QLabel(f"Team: {where.rsplit('/', 1)[-1]}")
+        label.setObjectName("teamServerLabel")
+        label.setToolTip(f"This deck is the team's, on the PostgreSQL server {where}")
+        window.statusBar().addPermanentWidget(label)
 
 
 def dsn_from(host: str, port: int, database: str, user: str) -> str:
@@ -85,7 +92,7 @@ class TeamServerForm(QDialog):
         self.busy = False
         self.setWindowTitle("Team server")
         self.setMinimumWidth(560)
-        layout = QVBoxLayout(self)
+        layout = self.body = QVBoxLayout(self)
         self.where = QLabel(self._where_words())
         self.where.setObjectName("teamWhere")
         self.where.setWordWrap(True)
@@ -269,6 +276,7 @@ class TeamServerForm(QDialog):
         self.counts.setPlainText("\n".join(lines))
         self.counts.setVisible(True)
         self.close_button.setText("Open the team's deck")
+        self.body.activate()  # the longer button and the counts, laid out now
         self.reopen_on_close = True
         self.where.setText(self._where_words())
         self._enable()
