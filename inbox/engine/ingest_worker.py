@@ -11,13 +11,14 @@ transaction); the engine thread awaits the answer without the lock and publishes
 returned `Changed` as before.
 
 Only the window asks for it (`Engine(..., ingest_process=True)`); the CLI and the tests'
-engines store in-process. A batch stays in-process when it is small (the worker's
-round trip is not worth it), when the engine has its own rules (`decide`: test code,
-not picklable), or on a team's PostgreSQL database. When this engine is the account's
-elected fetcher (the window's account loops always take part in the election), the
-child checks the fetch lease in the batch's transaction, as store_page does. A worker that dies
-is not restarted: that batch and every later one are stored in-process (nothing is
-lost: its transaction rolled back and the cursor did not move).
+engines store in-process. A batch stays in-process when it is small (the worker's round
+trip is not worth it), when the engine has its own rules (`decide`: test code, not
+picklable), or on a team profile (its PostgreSQL database or offline replica). When this
+engine is the account's elected fetcher (the window's account loops always take part in
+the election), the child checks the fetch lease in the batch's transaction, as
+store_page does. A worker that dies is not restarted: that batch and every later one are
+stored in-process (nothing is lost: its transaction rolled back and the cursor did not
+move).
 """
 
 from __future__ import annotations
@@ -98,11 +99,16 @@ class IngestWorker:
         self._pool.submit(_ready)  # the child is spawned on the first submit
 
     def takes(self, engine: Engine, account_id: int, page: Page[Message]) -> bool:
+        store = engine.store
         return (
             not self.broken
             and len(page.items) >= MIN_ITEMS
             and engine.decide is None
-            and engine.store.dsn is None
+            # a local profile's own file: not a team's server, nor its offline replica
+            # (engine/offline.py), which the child's Store(path) would not open
+            and store.dsn is None
+            and getattr(engine, "journal", None) is None
+            and store.path == self._path
         )
 
     async def store_page(
