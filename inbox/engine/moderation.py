@@ -75,14 +75,24 @@ async def _moderate(engine: Engine, item: OutboxItem) -> Sent:
             attempt=item.attempts,
         )
     )
-    engine.store.audit(
-        "engine",  # the history reads "Block of @x went through", without a subject
-        f"moderation.{action}.done",
-        item.conversation_id,
-        outbox_id=item.id,
-        handle=payload.get("handle", ""),
-        remote_id=sent.remote_id,
-    )
+    store = engine.store
+    with store.transaction():
+        # The person's cards on this account say "Blocked" / "Muted" from now on (or no
+        # longer): recorded with the audit row, before the row is marked done (a retry
+        # after a crash in between records the same state again).
+        cards = store.moderation.record(
+            item.account_id, adapter.network, str(payload["user_id"]), action
+        )
+        store.audit(
+            "engine",  # the history reads "Block of @x went through", without a subject
+            f"moderation.{action}.done",
+            item.conversation_id,
+            outbox_id=item.id,
+            handle=payload.get("handle", ""),
+            remote_id=sent.remote_id,
+        )
+    if cards:
+        engine.publish(Changed(conversations=cards))
     return sent
 
 

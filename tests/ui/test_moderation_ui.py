@@ -23,6 +23,7 @@ from inbox.engine.sync import sync_account
 from inbox.profile import Profile
 from inbox.ui.approvals import ApprovalQueue
 from inbox.ui.composer import open_composer
+from inbox.ui.delegate import BLOCKED, moderation_badges
 from inbox.ui.features.reply import ReplyBox
 from inbox.ui.moderation import ModerateDialog
 from tests.networks.mastodon.fake import TOKEN
@@ -215,3 +216,52 @@ def test_a_block_the_server_refuses_says_so_under_the_conversation(
     assert "outside the authorized scopes" in box.problem.text()
     assert box.problem.text().startswith("⚠ Block @")
     assert box.retry_button.isHidden()  # Retry there sends replies; this says how instead
+
+
+def test_a_blocked_author_cards_say_so_until_ctrl_z_unblocks(
+    profile: Path, server: LoopbackMastodon, open_profile: Opener, qtbot: QtBot
+) -> None:
+    """B, Enter: once the server confirms the block, every card of that person on the
+    account carries the "Blocked" pill; Ctrl+Z sends the unblock and the pill goes."""
+    session = open_profile(profile)
+    window = session.window
+    column = window.deck.columns()[0]
+    column.focus_list()
+    qtbot.waitUntil(lambda: column.list.currentIndex().isValid())
+    cid = window.moderation.target()  # type: ignore[attr-defined]
+    summary = session.store.conversations.get(cid)
+    target = account_id_of(server, summary.contact_handle)
+    model = column.model
+
+    def marked() -> dict[int, list[str]]:
+        return {row.id: moderation_badges(row) for row in model.rows()}
+
+    assert all(badges == [] for badges in marked().values())
+    theirs = {row.id for row in model.rows() if row.contact_handle == summary.contact_handle}
+    assert cid in theirs
+
+    qtbot.keyClick(column.list, Qt.Key.Key_B)
+    dialog = window.moderation.dialog  # type: ignore[attr-defined]
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: all(marked()[i] == [BLOCKED] for i in theirs), timeout=WAIT)
+    assert server.fake.relationships[target]["blocking"] is True
+    assert all(badges == [] for i, badges in marked().items() if i not in theirs)
+
+    window.activateWindow()  # the dialog has closed: back to the deck
+    qtbot.waitUntil(window.isActiveWindow)
+    column.focus_list()
+    qtbot.keyClick(column.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: all(marked()[i] == [] for i in theirs), timeout=WAIT)
+    assert server.fake.relationships[target]["blocking"] is False
+    assert len(server.fake.calls("POST", f"/api/v1/accounts/{target}/unblock")) == 1
+    actions = [
+        r["action"]
+        for r in session.store.query(
+            "SELECT action FROM audit_log WHERE action LIKE 'moderation.%' ORDER BY id"
+        )
+    ]
+    assert actions == [
+        "moderation.block", "moderation.block.done",
+        "moderation.unblock", "moderation.unblock.done",
+    ]  # fmt: skip
