@@ -265,3 +265,58 @@ def test_a_blocked_author_cards_say_so_until_ctrl_z_unblocks(
         "moderation.block", "moderation.block.done",
         "moderation.unblock", "moderation.unblock.done",
     ]  # fmt: skip
+
+
+def test_guidelines_edited_while_writing_apply_to_the_open_composer_and_reply_box(
+    profile: Path, server: LoopbackMastodon, open_profile: Opener, qtbot: QtBot
+) -> None:
+    """A rule added in Triage → Guidelines… while a post and a reply are being written
+    flags both texts at once (the Changed event), and its removal clears both; what is
+    then sent goes out, not to the approval queue."""
+    session = open_profile(profile)
+    window = session.window
+    column = window.deck.columns()[0]
+    column.focus_list()
+    with qtbot.waitSignal(window.pane.conversation_changed) as opened:
+        qtbot.keyClick(column.list, Qt.Key.Key_Return)
+    cid = int(opened.args[0])
+    box = window.pane.findChild(ReplyBox)
+    qtbot.waitUntil(box.isEnabled)
+    box.editor.setFocus()
+    qtbot.keyClicks(box.editor, "This blend is a miracle cure for colds")
+    composer = open_composer(window, session.engine)
+    qtbot.waitExposed(composer)
+    composer.set_accounts((1,))
+    composer.main_editor.setFocus()
+    qtbot.keyClicks(composer.main_editor, "New blend out today: a miracle cure for colds")
+    assert composer.guideline_note.isHidden() and box.guideline_note.isHidden()
+    assert composer.submit_button.text() == "Submit" and box.send_button.text() == "Send"
+
+    dialog = window.moderation.open_guidelines()  # type: ignore[attr-defined]
+    qtbot.waitExposed(dialog)
+    qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(dialog.name, "Health claims")
+    dialog.kind.setCurrentIndex(dialog.kind.findData("claims"))
+    dialog.severity.setCurrentIndex(dialog.severity.findData(Severity.APPROVAL.value))
+    qtbot.keyClicks(dialog.words, "miracle cure")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+    said = "Health claims (needs approval): makes an unverified claim: “miracle cure”."
+    qtbot.waitUntil(lambda: said in composer.guideline_note.text())
+    assert composer.guideline_note.isVisible()
+    assert composer.submit_button.text() == "Submit for approval"
+    qtbot.waitUntil(lambda: said in box.guideline_note.text())
+    assert box.send_button.text() == "Send for approval"
+
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(composer.guideline_note.isHidden)
+    qtbot.waitUntil(box.guideline_note.isHidden)
+    assert composer.submit_button.text() == "Submit" and box.send_button.text() == "Send"
+    dialog.accept()
+
+    box.editor.setFocus()
+    qtbot.keyClick(box.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(server.fake.posts) == 1, timeout=WAIT)
+    assert server.fake.posts[0]["form"]["status"][0].endswith("a miracle cure for colds")
+    assert session.store.held_replies.waiting() == []
+    assert [r.kind for r in session.store.outbox.for_conversation(cid)] == ["reply"]
