@@ -54,6 +54,7 @@ class FakeMastodon:
     media_polls_until_done: int = 1
     rate_headers: dict[str, str] = field(default_factory=dict)
     timeout_after_post: int = 0  # the next N answers to POST /statuses are lost
+    timeout_after_report: int = 0  # the next N reports are filed, their answers lost
     own: list[dict[str, Any]] = field(default_factory=list)  # our statuses, newest first
     # Relationships: account id -> {"blocking": bool, "muting": bool}; reports as filed.
     relationships: dict[str, dict[str, bool]] = field(default_factory=dict)
@@ -208,6 +209,9 @@ class FakeMastodon:
             status_ids=form.get("status_ids[]") or None,
         )
         body["target_account"]["id"] = account_id
+        if self.timeout_after_report > 0:
+            self.timeout_after_report -= 1
+            raise httpx.ReadTimeout("the answer was lost", request=request)
         return self._json(body)
 
     def _lookup(self, request: httpx.Request) -> httpx.Response:

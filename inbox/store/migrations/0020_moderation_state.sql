@@ -10,3 +10,10 @@ CREATE TABLE contact_moderation (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (account_id, contact_id)
 );
+
+-- A try whose outcome is unknown (the request may have reached the server, its answer
+-- did not come back, or the process died meanwhile): set before a request that the
+-- network cannot recognise when repeated (a moderation report) leaves, cleared when the
+-- answer says what happened. A row claimed again with it set is not sent by itself
+-- (engine/moderation.py): the user checks and presses Retry, which clears it.
+ALTER TABLE outbox ADD COLUMN unsure_since TEXT;
