@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from inbox.core.clock import from_iso
 from inbox.core import moderation
+from inbox.core.clock import from_iso
 from inbox.core.errors import (
     AuthExpired,
     ConfigError,
@@ -127,9 +127,7 @@ async def _report_once(
     """File a report at most once without the user's say: see the module's docstring."""
     outbox = engine.store.outbox
     if outbox.unsure_since(item.id):
-        raise InboxError(
-            MAYBE_FILED.format(why="an earlier try ended without the server's answer")
-        )
+        raise InboxError(MAYBE_FILED.format(why="an earlier try ended without the server's answer"))
     outbox.mark_unsure(item.id)  # committed: a crash from here on leaves the mark
     try:
         sent = await adapter.moderate(request)
