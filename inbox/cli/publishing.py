@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -19,7 +20,7 @@ from inbox.core import bulk
 from inbox.core import templates as core_templates
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError
-from inbox.core.posts import ApprovalPolicy, Post, PostState
+from inbox.core.posts import ApprovalPolicy, Post, PostState, post_to_data
 from inbox.core.schedule import (
     MissedPolicy,
     PostingSchedule,
@@ -258,9 +259,16 @@ def cmd_post(args: argparse.Namespace) -> int:
         post = Post(
             text, ids, scheduled_at=when, zone=zone, use_network_scheduler=args.network_scheduler
         )
-        if args.queue:
-            return pub.add_to_queue(e, post, args.member)
-        return pub.submit(e, post, args.member)
+        # The composer's own operations, as the current member unless --member says.
+        saved: Post = ops.run(
+            e,
+            "posts.add_to_queue" if args.queue else "posts.submit",
+            initiator="cli",
+            post=post_to_data(post),
+            member_id=_current(e, args.member),
+            key=uuid.uuid4().hex,
+        )
+        return saved
 
     post = _call(args, run)
     print(f"post {post.id}: {post.state}{_at(post) or ' now'}")
@@ -351,7 +359,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
         if args.dry_run or any(r.problems for r in rows):
             return rows, []
-        return rows, pub.import_rows(e, rows, zone, args.member)
+        ids: list[int] = ops.run(
+            e,
+            "posts.import",
+            initiator="cli",
+            posts=pub.import_data(rows, zone),
+            member_id=_current(e, args.member),
+            key=uuid.uuid4().hex,
+        )
+        return rows, ids
 
     rows, ids = _call(args, run)
     for r in rows:

@@ -13,8 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from inbox.core.errors import NotAllowed
+from inbox.core.clock import from_iso, to_iso
+from inbox.core.errors import ConfigError, NotAllowed
 from inbox.core.text import DEFAULT_LIMITS, Count, count
 
 
@@ -100,6 +102,98 @@ class Post:
         if self.link and self.link not in body:
             body = f"{body}\n{self.link}" if body else self.link
         return body
+
+
+def post_to_data(post: Post) -> dict[str, Any]:
+    """The post as plain JSON data: what an operation (posts.submit …) carries, so the
+    offline journal can store and replay it exactly. post_from_data reads it back."""
+    return {
+        "text": post.text,
+        "account_ids": list(post.account_ids),
+        "id": post.id,
+        "team_id": post.team_id,
+        "author_id": post.author_id,
+        "state": str(post.state),
+        "scheduled_at": to_iso(post.scheduled_at) if post.scheduled_at else None,
+        "zone": post.zone,
+        "variants": dict(post.variants),
+        "media": [{"path": m.path, "alt": m.alt} for m in post.media],
+        "link": post.link,
+        "review_comment": post.review_comment,
+        "approved_by": post.approved_by,
+        "use_network_scheduler": post.use_network_scheduler,
+        "error": post.error,
+        "note": post.note,
+    }
+
+
+def _optional_int(data: Mapping[str, Any], name: str) -> int | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"A post's {name} must be a number, not {value!r}.")
+    return value
+
+
+def post_from_data(data: Mapping[str, Any]) -> Post:
+    """A Post from post_to_data's form; missing fields take the Post defaults.
+
+    Raises:
+        ConfigError: a field has the wrong type or an unknown value (nothing is guessed).
+    """
+    if not isinstance(data, Mapping):
+        raise ConfigError("A post must be an object of fields.")
+    unknown = set(data) - set(Post.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"A post has no field {', '.join(sorted(unknown))}.")
+    text = data.get("text", "")
+    if not isinstance(text, str):
+        raise ConfigError("A post's text must be text.")
+    ids = data.get("account_ids") or []
+    if not isinstance(ids, list | tuple) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in ids
+    ):
+        raise ConfigError(f"A post's account_ids must be a list of numbers, not {ids!r}.")
+    variants = data.get("variants") or {}
+    if not isinstance(variants, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in variants.items()
+    ):
+        raise ConfigError("A post's variants must map a network to its text.")
+    media = data.get("media") or []
+    if not isinstance(media, list | tuple) or not all(
+        isinstance(m, Mapping) and isinstance(m.get("path"), str) for m in media
+    ):
+        raise ConfigError("A post's media must be a list of {path, alt}.")
+    strings = {}
+    for name in ("zone", "link", "review_comment", "error", "note"):
+        value = data.get(name, Post.__dataclass_fields__[name].default)
+        if not isinstance(value, str):
+            raise ConfigError(f"A post's {name} must be text, not {value!r}.")
+        strings[name] = value
+    try:
+        state = PostState(data.get("state") or PostState.DRAFT)
+    except ValueError:
+        raise ConfigError(f"A post cannot be {data.get('state')!r}.") from None
+    when = data.get("scheduled_at")
+    try:
+        scheduled_at = from_iso(when) if when else None
+    except (TypeError, ValueError, AttributeError):
+        raise ConfigError(f"A post's time must be ISO-8601, not {when!r}.") from None
+    return Post(
+        text=text,
+        account_ids=tuple(ids),
+        id=_optional_int(data, "id") or 0,
+        team_id=_optional_int(data, "team_id"),
+        author_id=_optional_int(data, "author_id"),
+        state=state,
+        scheduled_at=scheduled_at,
+        variants=dict(variants),
+        media=tuple(PostMedia(str(m["path"]), str(m.get("alt") or "")) for m in media),
+        approved_by=_optional_int(data, "approved_by"),
+        use_network_scheduler=bool(data.get("use_network_scheduler", False)),
+        **strings,
+    )
 
 
 def needs_approval(role: Role, policy: ApprovalPolicy) -> bool:

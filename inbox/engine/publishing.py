@@ -21,6 +21,7 @@ from inbox.core.errors import ConfigError, InboxError, NetworkError, NotAllowed,
 from inbox.core.events import Changed
 from inbox.core.posts import Post, PostState
 from inbox.core.schedule import MissedPolicy, is_missed, next_free_slot, utc_to_local
+from inbox.engine import ops
 from inbox.engine.outbox import deliver_due, handler
 from inbox.networks import registry
 from inbox.networks.base import Sent
@@ -66,26 +67,52 @@ def guideline_breaches(engine: Engine, post: Post) -> list[guidelines.Breach]:
     return list(found.values())
 
 
-def save_draft(engine: Engine, post: Post) -> Post:
-    """Store a draft (or autosave an edit of any editable post) without changing its state."""
+# A post a client key already names is past these: the operation that made it ran (a
+# replay, or the same click twice) and running it again would submit or queue it twice.
+SUBMITTED = frozenset(
+    {PostState.AWAITING_APPROVAL, PostState.SCHEDULED, PostState.SENDING, PostState.PUBLISHED}
+)
+
+
+def _keyed(engine: Engine, post: Post, key: str) -> tuple[Post, Post | None]:
+    """post with the id of the post its client key made earlier (and that post), if any."""
+    existing = engine.store.posts.by_key(key) if key else None
+    if existing is None:
+        return post, None
+    return replace(post, id=existing.id), existing
+
+
+def save_draft(engine: Engine, post: Post, key: str = "") -> Post:
+    """Store a draft (or autosave an edit of any editable post) without changing its state.
+
+    key: the client's key for a new post; saving again with it changes that post.
+    """
+    post, _ = _keyed(engine, post, key)
+    store = engine.store
     if post.id:
-        current = engine.store.posts.get(post.id)
+        current = store.posts.get(post.id)
         if current.state not in core.EDITABLE:
             raise NotAllowed(f"A {current.state} post cannot be changed.")
         post = replace(post, state=current.state)
-    saved = engine.store.posts.save(post)
+    with store.transaction():
+        saved = store.posts.save(post, key)
+        store.audit(ops.actor(engine), "post.saved", post_id=saved.id, state=str(saved.state))
     _changed(engine)
     return saved
 
 
-def submit(engine: Engine, post: Post, member_id: int | None = None) -> Post:
+def submit(engine: Engine, post: Post, member_id: int | None = None, key: str = "") -> Post:
     """Save and submit: to the approval queue or the schedule, by the team's policy.
 
-    A post with no time is published as soon as it is approved.
+    A post with no time is published as soon as it is approved. key: the client's key
+    for a new post; a post it already submitted is returned as it is (a replay).
 
     Raises:
         ConfigError: the post has problems (too long, no alt text, no account).
     """
+    post, existing = _keyed(engine, post, key)
+    if existing is not None and existing.state in SUBMITTED:
+        return existing
     store = engine.store
     found = check(engine, post)
     now = engine.clock.now()
@@ -114,8 +141,9 @@ def submit(engine: Engine, post: Post, member_id: int | None = None) -> Post:
         )
     if submitted.scheduled_at is None and submitted.state is PostState.SCHEDULED:
         submitted = replace(submitted, scheduled_at=engine.clock.now())
-    saved = store.posts.save(replace(submitted, error=""))
-    store.audit(_actor(member_id), f"post.{saved.state}", post_id=saved.id)
+    with store.transaction():
+        saved = store.posts.save(replace(submitted, error=""), key)
+        store.audit(_actor(member_id), f"post.{saved.state}", post_id=saved.id)
     _changed(engine)
     return saved
 
@@ -200,12 +228,19 @@ def reschedule(engine: Engine, post_id: int, when: datetime, member_id: int | No
     return saved
 
 
-def add_to_queue(engine: Engine, post: Post, member_id: int | None = None) -> Post:
+def add_to_queue(
+    engine: Engine, post: Post, member_id: int | None = None, key: str = ""
+) -> Post:
     """Give post the next free slot of its first account's posting schedule, then submit.
+
+    key: as for submit; a post it already queued keeps its slot (a replay takes no second).
 
     Raises:
         ConfigError: no account, or the account has no posting schedule.
     """
+    post, existing = _keyed(engine, post, key)
+    if existing is not None and existing.state in SUBMITTED:
+        return existing
     store = engine.store
     if not post.account_ids:
         raise ConfigError("Choose an account first.")
@@ -214,7 +249,7 @@ def add_to_queue(engine: Engine, post: Post, member_id: int | None = None) -> Po
         raise ConfigError("This account has no posting schedule; set one in its settings.")
     taken = [t for a in post.account_ids for t in store.posts.taken_slots(a)]
     slot = next_free_slot(schedule, engine.clock.now(), taken)
-    return submit(engine, replace(post, scheduled_at=slot, zone=schedule.zone), member_id)
+    return submit(engine, replace(post, scheduled_at=slot, zone=schedule.zone), member_id, key)
 
 
 def resolve_missed(engine: Engine, post_id: int, action: str, when: datetime | None = None) -> Post:
@@ -291,24 +326,56 @@ def retry(engine: Engine, post_id: int) -> None:
     _changed(engine)
 
 
-def import_rows(
+def import_posts(
     engine: Engine,
-    rows: list[Row],
-    zone_name: str,
+    posts: list[Post],
     member_id: int | None = None,
     team_id: int | None = None,
+    key: str = "",
 ) -> list[int]:
-    """Import previewed bulk rows, all or nothing, as approved or awaiting approval."""
+    """Import previewed bulk posts, all or nothing, as approved or awaiting approval.
+
+    key: the client's key for this import; importing again with it stores nothing new
+    and returns the first import's ids (a replay, or the button pressed twice).
+
+    Raises:
+        ConfigError: a post has problems or no time (nothing is stored).
+    """
     store = engine.store
+    if key and store.posts.by_key(f"{key}:0") is not None:
+        found = [store.posts.by_key(f"{key}:{n}") for n in range(len(posts))]
+        return [p.id for p in found if p is not None]
+    for n, post in enumerate(posts, 1):
+        problems = check(engine, post)
+        if post.scheduled_at is None:
+            problems.append("it has no date and time.")
+        if problems:
+            words = " ".join(problems)
+            raise ConfigError(f"Post {n} of {len(posts)}: {words} Nothing was imported.")
     role = store.posts.member_role(member_id)
     needs = core.needs_approval(role, store.posts.team_policy(team_id).approval)
     state = PostState.AWAITING_APPROVAL if needs else PostState.SCHEDULED
-    ids = store.posts.import_rows(
-        rows, zone_name, state=state, author_id=member_id, team_id=team_id
-    )
-    store.audit(_actor(member_id), "posts.imported", count=len(ids))
+    made = [replace(p, id=0, state=state, author_id=member_id, team_id=team_id) for p in posts]
+    with store.transaction():
+        ids = store.posts.save_all(made, key)
+        store.audit(_actor(member_id), "posts.imported", count=len(ids))
     _changed(engine)
     return ids
+
+
+def import_data(rows: list[Row], zone_name: str) -> list[dict[str, Any]]:
+    """Previewed bulk rows as the plain data posts.import takes.
+
+    Raises:
+        ConfigError: a row still has problems (nothing may be imported).
+    """
+    bad = [r for r in rows if r.problems]
+    if bad:
+        raise ConfigError(
+            f"{len(bad)} row(s) have problems (first: line {bad[0].line}: "
+            f"{bad[0].problems[0]}); nothing was imported."
+        )
+    return [core.post_to_data(r.post(zone_name)) for r in rows]
 
 
 # -- the delivery side ----------------------------------------------------------

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from inbox.core.bulk import Entry, Row
+from inbox.core.bulk import Entry
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError
 from inbox.core.posts import (
@@ -208,9 +208,19 @@ class PostRepo:
 
     # -- writing ---------------------------------------------------------------
 
-    def save(self, post: Post) -> Post:
-        """Insert (id 0) or update a post and its accounts; returns it as stored."""
+    def by_key(self, key: str) -> Post | None:
+        """The post first saved with this client key (posts.client_key), if any."""
+        rows = self._store.query("SELECT id FROM posts WHERE client_key = ?", (key,))
+        return self.get(int(rows[0][0])) if rows else None
+
+    def save(self, post: Post, key: str = "") -> Post:
+        """Insert (id 0) or update a post and its accounts; returns it as stored.
+
+        key: the client key a new post is stored under (see by_key); "" for none.
+        """
         cols = _columns(post)
+        if key and not post.id:
+            cols["client_key"] = key
         now = self._store.now()
         with self._store.transaction() as conn:
             if post.id:
@@ -257,33 +267,13 @@ class PostRepo:
         with self._store.transaction() as conn:
             conn.execute("UPDATE posts SET note = ? WHERE id = ?", (note, post_id))
 
-    def import_rows(
-        self,
-        rows: Sequence[Row],
-        zone_name: str,
-        *,
-        state: PostState,
-        author_id: int | None,
-        team_id: int | None,
-    ) -> list[int]:
-        """Store every row as a post, all in one transaction: all or nothing.
-
-        Raises:
-            ConfigError: a row still has problems (nothing is stored).
-        """
-        bad = [r for r in rows if r.problems]
-        if bad:
-            raise ConfigError(
-                f"{len(bad)} row(s) have problems (first: line {bad[0].line}: "
-                f"{bad[0].problems[0]}); nothing was imported."
-            )
-        ids = []
+    def save_all(self, posts: Sequence[Post], key: str = "") -> list[int]:
+        """Store every post, all in one transaction: all or nothing; the n-th new post
+        under the client key "<key>:<n>" when a key is given."""
+        ids: list[int] = []
         with self._store.transaction():
-            for row in rows:
-                post = replace(
-                    row.post(zone_name), state=state, author_id=author_id, team_id=team_id
-                )
-                ids.append(self.save(post).id)
+            for post in posts:
+                ids.append(self.save(post, f"{key}:{len(ids)}" if key else "").id)
         return ids
 
     # -- delivery --------------------------------------------------------------

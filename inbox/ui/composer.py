@@ -7,6 +7,7 @@ Signals:
 from __future__ import annotations
 
 import functools
+import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -53,11 +54,10 @@ from inbox.core import text as core_text
 from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
 from inbox.core.models import Account
-from inbox.core.posts import Post, PostMedia, PostState, Target, problems
+from inbox.core.posts import Post, PostMedia, PostState, Target, post_to_data, problems
 from inbox.core.schedule import local_to_utc, utc_to_local
 from inbox.core.schedule import zone as find_zone
 from inbox.engine import Engine
-from inbox.engine import publishing as pub
 from inbox.networks import registry
 from inbox.store import Store, reading
 from inbox.ui.bridge import EngineBridge
@@ -178,6 +178,9 @@ class Composer(QDialog):
         self.bridge = bridge
         self.member_id = member_id
         self.post = post or Post("")
+        # This window's client key for the post it makes: autosaves and the submit all
+        # name the same post, even before the first save's id has come back.
+        self._key = "" if self.post.id else uuid.uuid4().hex
         self._accounts: list[Account] = store.accounts()
         self._limits = {
             t.account_id: t for t in store.posts.send_targets([a.id for a in self._accounts])
@@ -507,7 +510,13 @@ class Composer(QDialog):
         if not post.id and not post.text and not post.variants and not post.media:
             return
         self._dirty = False
-        self.bridge.run(lambda e: pub.save_draft(e, post), self._stored, self._failed)
+        self.bridge.op(
+            "posts.save_draft",
+            on_done=self._stored,
+            on_error=self._failed,
+            post=post_to_data(post),
+            key=self._key,
+        )
 
     def _stored(self, post: Post) -> None:
         if not self.post.id or self.post.id == post.id:
@@ -521,16 +530,18 @@ class Composer(QDialog):
 
     def submit(self, queue: bool = False) -> None:
         post = self.current_post()
-        member = self.member_id
-
-        def run(e: Engine) -> Post:
-            if queue:
-                return pub.add_to_queue(e, replace(post, scheduled_at=None), member)
-            return pub.submit(e, post, member)
-
+        if queue:
+            post = replace(post, scheduled_at=None)
         self._autosave.stop()
         self._dirty = False
-        self.bridge.run(run, self._submitted, self._failed)
+        self.bridge.op(
+            "posts.add_to_queue" if queue else "posts.submit",
+            on_done=self._submitted,
+            on_error=self._failed,
+            post=post_to_data(post),
+            member_id=self.member_id,
+            key=self._key,
+        )
 
     def retry(self) -> None:
         """Send the failed accounts again (the delivered ones are not sent twice)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -51,6 +52,7 @@ class ImportDialog(QDialog):
         self.bridge = bridge
         self.now = now
         self.member_id = member_id
+        self._key = uuid.uuid4().hex  # one import per dialog: pressed twice, imported once
         self.rows: list[bulk.Row] = []
         self.text = ""
         self.zone = QLineEdit(zone_name)
@@ -155,14 +157,20 @@ class ImportDialog(QDialog):
             )
 
     def run_import(self) -> None:
-        rows = list(self.rows)
         zone_name = self.zone.text().strip() or "UTC"
-        member = self.member_id
+        try:
+            posts = pub.import_data(list(self.rows), zone_name)
+        except ConfigError as exc:
+            self.summary.setText(str(exc))
+            return
         self.import_button.setEnabled(False)
-        self.bridge.run(
-            lambda e: pub.import_rows(e, rows, zone_name, member),
-            self._imported,
-            lambda exc: self.summary.setText(str(exc)),
+        self.bridge.op(
+            "posts.import",
+            on_done=self._imported,
+            on_error=lambda exc: self.summary.setText(str(exc)),
+            posts=posts,
+            member_id=self.member_id,
+            key=self._key,
         )
 
     def _imported(self, ids: list[int]) -> None:

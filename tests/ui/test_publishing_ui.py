@@ -72,6 +72,41 @@ def test_composer_counts_blocks_highlights_and_submits(
     assert blocker.args[0].state is PostState.SCHEDULED  # no members: a one-person install
 
 
+def test_a_post_typed_in_the_composer_is_one_operation_and_ctrl_z_takes_it_back(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    """New post… from the menu, typed and submitted with the mouse: posts.submit (audited),
+    autosaves before it change the same post (the window's key); Ctrl+Z cancels it."""
+    session = open_profile(workspace)
+    window = session.window
+    new_post = next(a for a in window.menu("Publishing").actions() if a.text() == "New post…")
+    new_post.trigger()
+    composer = window.findChild(Composer)
+    assert composer is not None
+    composer.set_accounts((session.store.accounts()[0].id,))
+    qtbot.mouseClick(composer.schedule_box, Qt.MouseButton.LeftButton)  # in an hour
+    assert composer.schedule_box.isChecked()
+    qtbot.keyClicks(composer.main_editor, "Fresh tea")
+    composer.save_draft()  # an autosave before the first id is known
+    qtbot.waitUntil(lambda: len(session.store.posts.find()) == 1, timeout=5000)
+    with qtbot.waitSignal(composer.saved, timeout=5000):
+        qtbot.mouseClick(composer.submit_button, Qt.MouseButton.LeftButton)
+    posts = session.store.posts.find()
+    assert [(p.text, p.state) for p in posts] == [("Fresh tea", PostState.SCHEDULED)]
+    actions = session.store.query(
+        "SELECT action FROM audit_log WHERE action LIKE 'post.%' ORDER BY id"
+    )
+    assert [r[0] for r in actions] == ["post.saved", "post.scheduled"]
+
+    qtbot.waitUntil(lambda: not composer.isVisible())
+    window.activateWindow()  # the composer closed; the deck has the keyboard again
+    qtbot.waitUntil(window.isActiveWindow)
+    column = window.deck.columns()[0]
+    qtbot.keyClick(column.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: session.store.posts.get(posts[0].id).state is PostState.DRAFT)
+    assert window.statusBar().currentMessage() == "Undone: submit post"
+
+
 def test_variant_per_network_is_counted_that_networks_way(
     workspace: Path, open_profile: Opener, qtbot: QtBot
 ) -> None:

@@ -11,12 +11,14 @@ publish what changed, so most operations here are `audited` and return an empty 
 from __future__ import annotations
 
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inbox.core.clock import from_iso
+from inbox.core.errors import ConfigError
 from inbox.core.events import Changed
+from inbox.core.posts import Post, PostState, post_from_data
 from inbox.engine import replies
-from inbox.engine.ops import Outcome, operation
+from inbox.engine.ops import Op, Outcome, operation
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
@@ -30,6 +32,57 @@ def _publishing() -> ModuleType:
 
 
 DONE = Changed()  # the workflow function published what changed
+
+
+def _cancel(post: Post, member_id: int | None) -> Op | None:
+    """Undo of a submit or a queue add: take the post off again (it stays a draft)."""
+    if post.state not in (PostState.AWAITING_APPROVAL, PostState.SCHEDULED):
+        return None
+    return Op("posts.cancel", {"post_id": post.id, "member_id": member_id})
+
+
+# A post travels as core.posts.post_to_data; key is the client's key for a new post (the
+# composer makes one per window, `post` one per run), so the offline journal's replay,
+# or the same click twice, finds the post the first run made instead of making another.
+
+
+@operation("posts.save_draft", label="save draft", audited=True)
+def save_draft(engine: Engine, post: dict[str, Any], key: str = "") -> Outcome:
+    """Store a draft, or an edit of any editable post, without changing its state."""
+    return Outcome(DONE, _publishing().save_draft(engine, post_from_data(post), key))
+
+
+@operation("posts.submit", label="submit post", audited=True)
+def submit(
+    engine: Engine, post: dict[str, Any], member_id: int | None = None, key: str = ""
+) -> Outcome:
+    """To the approval queue or the schedule, by the team's policy; undo cancels it."""
+    saved = _publishing().submit(engine, post_from_data(post), member_id, key)
+    return Outcome(DONE, saved, undo=_cancel(saved, member_id))
+
+
+@operation("posts.add_to_queue", label="add post to queue", audited=True)
+def add_to_queue(
+    engine: Engine, post: dict[str, Any], member_id: int | None = None, key: str = ""
+) -> Outcome:
+    """The next free slot of the first account's posting schedule; undo cancels it."""
+    saved = _publishing().add_to_queue(engine, post_from_data(post), member_id, key)
+    return Outcome(DONE, saved, undo=_cancel(saved, member_id))
+
+
+@operation("posts.import", label="import posts", audited=True)
+def import_posts(
+    engine: Engine,
+    posts: list[dict[str, Any]],
+    member_id: int | None = None,
+    team_id: int | None = None,
+    key: str = "",
+) -> Outcome:
+    """Previewed bulk posts (engine.publishing.import_data), all or nothing."""
+    if not isinstance(posts, list):
+        raise ConfigError("posts must be a list of posts.")
+    made = [post_from_data(p) for p in posts]
+    return Outcome(DONE, _publishing().import_posts(engine, made, member_id, team_id, key))
 
 
 @operation("posts.approve", label="approve post", audited=True)

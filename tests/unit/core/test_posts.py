@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
 import pytest
 
 from inbox.core import posts as p
-from inbox.core.errors import NotAllowed
-from inbox.core.posts import ApprovalPolicy, Post, PostMedia, PostState, Role, Target
+from inbox.core.errors import ConfigError, NotAllowed
+from inbox.core.posts import (
+    ApprovalPolicy,
+    Post,
+    PostMedia,
+    PostState,
+    Role,
+    Target,
+    post_from_data,
+    post_to_data,
+)
 
 POLICY = ApprovalPolicy.CONTRIBUTORS
 
@@ -100,3 +112,45 @@ def test_aggregate_and_keys() -> None:
     assert p.aggregate(["done", "queued"]) is PostState.SENDING
     assert p.idempotency_key(5, 2) == p.idempotency_key(5, 2) == "post-5-2"
     assert p.idempotency_key(5, 2, 1) != p.idempotency_key(5, 2)
+
+
+# -- the plain-data form an operation carries --------------------------------------------
+
+
+def test_a_post_travels_as_json_and_comes_back_whole() -> None:
+    post = Post(
+        "Hello",
+        (1, 2),
+        id=7,
+        team_id=3,
+        author_id=4,
+        state=PostState.SCHEDULED,
+        scheduled_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+        zone="Europe/Berlin",
+        variants={"x": "Hi"},
+        media=(PostMedia("/tmp/a.png", "a cup"),),
+        link="https://example.com",
+        use_network_scheduler=True,
+        note="n",
+    )
+    data = json.loads(json.dumps(post_to_data(post)))
+    assert post_from_data(data) == post
+    assert post_from_data({"text": "only text"}) == Post("only text")
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({"text": 3}, "text must be text"),
+        ({"text": "x", "account_ids": ["1"]}, "account_ids must be a list of numbers"),
+        ({"text": "x", "state": "gone"}, "cannot be 'gone'"),
+        ({"text": "x", "scheduled_at": "tomorrow"}, "must be ISO-8601"),
+        ({"text": "x", "media": [{"alt": "no path"}]}, "media must be a list"),
+        ({"text": "x", "colour": "red"}, "no field colour"),
+        ({"text": "x", "team_id": "1"}, "team_id must be a number"),
+        ("not a post", "must be an object"),
+    ],
+)
+def test_a_malformed_post_is_refused_in_words(data, words) -> None:
+    with pytest.raises(ConfigError, match=words):
+        post_from_data(data)

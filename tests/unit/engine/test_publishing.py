@@ -10,9 +10,9 @@ import pytest
 from inbox.core import bulk
 from inbox.core.errors import ConfigError, NotAllowed, RemoteRejected
 from inbox.core.models import AccountInfo
-from inbox.core.posts import Post, PostMedia, PostState
+from inbox.core.posts import Post, PostMedia, PostState, post_to_data
 from inbox.core.schedule import MissedPolicy, PostingSchedule
-from inbox.engine import Engine
+from inbox.engine import Engine, ops
 from inbox.engine import publishing as pub
 from inbox.networks.base import Limits, Outgoing, Sent
 from inbox.networks.replay import ReplayAdapter
@@ -259,11 +259,22 @@ def test_bulk_import_is_all_or_nothing(engine, setup, clock) -> None:
 
     bad = engine.call(lambda e: preview(e, "10/03/2026 09:30,ok\n01/01/2020 09:30,old\n"))
     with pytest.raises(ConfigError, match="nothing was imported"):
-        engine.call(lambda e: pub.import_rows(e, bad, "UTC", 1))
+        pub.import_data(bad, "UTC")
+    # The operation refuses a post with problems itself too (a replayed or hand-made Op).
+    too_long = [post_to_data(Post("a" * 600, (masto,), scheduled_at=clock.now()))]
+    with pytest.raises(ConfigError, match=r"Post 1 of 1: .*over the 500 limit"):
+        engine.call(lambda e: ops.run(e, "posts.import", posts=too_long, member_id=1))
     assert engine.call(lambda e: e.store.posts.find()) == []
     good = engine.call(lambda e: preview(e, "10/03/2026 09:30,ok\n11/03/2026 09:30,ok2\n"))
-    ids = engine.call(lambda e: pub.import_rows(e, good, "UTC", 1))
+    data = pub.import_data(good, "UTC")
+
+    def run(e: Engine) -> list[int]:
+        ids: list[int] = ops.run(e, "posts.import", posts=data, member_id=1, key="csv-1")
+        return ids
+
+    ids = engine.call(run)
     assert len(ids) == 2
+    assert engine.call(run) == ids  # the same import again (a replay): nothing new
     posts = engine.call(lambda e: e.store.posts.find())
     assert [p.state for p in posts] == [PostState.SCHEDULED] * 2
     entries = engine.call(lambda e: e.store.posts.entries())
@@ -427,3 +438,82 @@ def test_hours_offline_do_not_hold_the_post(engine, setup, clock) -> None:
     _tick(engine)
     assert engine.call(lambda e: e.store.posts.get(post.id)).state is PostState.PUBLISHED
     assert [o.text for o in adapter.sent] == ["from the train"]
+
+
+# -- the composer's and `post`'s operations (posts.save_draft / submit / add_to_queue) -----
+
+
+def _audit(engine: Engine, prefix: str) -> list[tuple[str, str, dict]]:
+    import json
+
+    rows = engine.call(
+        lambda e: e.store.query(
+            "SELECT actor, action, detail_json FROM audit_log WHERE action LIKE ? ORDER BY id",
+            (f"{prefix}%",),
+        )
+    )
+    return [(r[0], r[1], json.loads(r[2])) for r in rows]
+
+
+def test_a_client_key_makes_one_post_however_often_the_op_runs(engine, setup, clock) -> None:
+    """The composer's autosaves and its submit name one post by the window's key; a
+    replayed submit (the offline journal) returns the post instead of a second one."""
+    masto, _, _ = setup
+    draft = post_to_data(Post("first words", (masto,)))
+    saved = engine.call(lambda e: ops.run(e, "posts.save_draft", post=draft, key="k1"))
+    again = engine.call(
+        lambda e: ops.run(e, "posts.save_draft", post=draft | {"text": "more"}, key="k1")
+    )
+    assert again.id == saved.id and again.text == "more"
+    when = clock.now() + timedelta(hours=1)
+    final = post_to_data(Post("final", (masto,), scheduled_at=when))  # id 0: only the key
+    first = engine.call(lambda e: ops.run(e, "posts.submit", post=final, member_id=2, key="k1"))
+    replay = engine.call(lambda e: ops.run(e, "posts.submit", post=final, member_id=2, key="k1"))
+    assert first.id == replay.id == saved.id
+    assert first.state is PostState.AWAITING_APPROVAL  # Cy is a contributor
+    assert [p.id for p in engine.call(lambda e: e.store.posts.find())] == [saved.id]
+    assert [(a, x) for a, x, _ in _audit(engine, "post.")] == [
+        ("local", "post.saved"),  # no current member in this profile
+        ("local", "post.saved"),
+        ("member:2", "post.awaiting_approval"),
+    ]
+
+
+def test_undo_of_a_submit_takes_the_post_off_the_schedule(engine, setup, clock) -> None:
+    masto, _, adapters = setup
+    post = post_to_data(Post("oops", (masto,)))
+    saved = engine.call(lambda e: ops.run(e, "posts.submit", post=post, member_id=1, key="k"))
+    assert saved.state is PostState.SCHEDULED
+    assert engine.call(ops.undo_label) == "Undo submit post"
+    engine.call(ops.undo)
+    back = engine.call(lambda e: e.store.posts.get(saved.id))
+    assert back.state is PostState.DRAFT
+    _tick(engine)
+    assert adapters[masto].sent == []  # nothing went out
+    assert [x for _, x, _ in _audit(engine, "post.")] == ["post.scheduled", "post.cancelled"]
+
+
+def test_add_to_queue_replayed_takes_no_second_slot(engine, setup, clock) -> None:
+    masto, _, _ = setup
+    sched = PostingSchedule.parse("Europe/Berlin", "mon-fri 09:30,15:00")
+    engine.call(lambda e: e.store.posts.set_posting_schedule(masto, sched))
+    post = post_to_data(Post("a", (masto,)))
+
+    def queue(e: Engine) -> Post:
+        saved: Post = ops.run(e, "posts.add_to_queue", post=post, member_id=1, key="q")
+        return saved
+
+    first, second = engine.call(queue), engine.call(queue)
+    assert first.id == second.id and first.scheduled_at == second.scheduled_at
+    assert engine.call(lambda e: e.store.posts.taken_slots(masto)) == [first.scheduled_at]
+
+
+def test_a_malformed_post_op_stores_nothing(engine, setup) -> None:
+    masto, _, _ = setup
+    with pytest.raises(ConfigError, match="account_ids must be a list of numbers"):
+        engine.call(
+            lambda e: ops.run(e, "posts.submit", post={"text": "x", "account_ids": "1"})
+        )
+    with pytest.raises(TypeError, match="plain data"):
+        engine.call(lambda e: ops.run(e, "posts.submit", post=Post("x", (masto,))))
+    assert engine.call(lambda e: e.store.posts.find()) == []
