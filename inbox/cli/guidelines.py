@@ -182,16 +182,31 @@ def _member(engine: Any) -> int | None:
 
 
 def _approve(args: argparse.Namespace) -> int:
-    from inbox.engine.moderation import approve_held
+    from inbox.engine import ops
 
-    item = session.call(args, lambda e: approve_held(e, args.id, _member(e)))
+    item = session.call(
+        args,
+        lambda e: ops.run(
+            e, "replies.approve_held", initiator="cli", held_id=args.id, member_id=_member(e)
+        ),
+    )
     print(f"Approved: reply queued (outbox {item.id}); {hint(args, 'sync --once')} sends it.")
     return 0
 
 
 def _reject(args: argparse.Namespace) -> int:
-    from inbox.engine.moderation import reject_held
+    from inbox.engine import ops
 
-    session.call(args, lambda e: reject_held(e, args.id, _member(e), args.comment))
+    session.call(
+        args,
+        lambda e: ops.run(
+            e,
+            "replies.reject_held",
+            initiator="cli",
+            held_id=args.id,
+            member_id=_member(e),
+            comment=args.comment,
+        ),
+    )
     print(f"Rejected held reply {args.id}; its author sees your comment.")
     return 0

@@ -22,6 +22,7 @@ from inbox.core.notify import NotifyPrefs
 from inbox.core.rules import Decide, Rule, rule_to_data
 from inbox.core.sla import SlaPolicy
 from inbox.engine import ops
+from inbox.store.rules import ALL_TEAMS
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
@@ -121,10 +122,17 @@ def reorder_rules(engine: Engine, rule_ids: list[int]) -> Changed:
 # One background re-apply per engine; an edit while it runs asks for one more pass.
 _running: weakref.WeakKeyDictionary[Engine, asyncio.Task[None]] = weakref.WeakKeyDictionary()
 _again: weakref.WeakSet[Engine] = weakref.WeakSet()
+_scope: weakref.WeakKeyDictionary[Engine, int | str | None] = weakref.WeakKeyDictionary()
 
 
-def request_reapply(engine: Engine) -> None:
-    """Re-apply the rules soon (on the engine thread); edits in quick succession coalesce."""
+def request_reapply(engine: Engine, team: int | str | None = ALL_TEAMS) -> None:
+    """Re-apply the rules soon (on the engine thread); edits in quick succession coalesce.
+
+    team: only that team's conversations (None: those without a team); two different
+    scopes asked for before the pass starts make one pass over everything.
+    """
+    waiting = _scope.get(engine, team)
+    _scope[engine] = team if waiting == team else ALL_TEAMS
     task = _running.get(engine)
     if task is not None and not task.done():
         _again.add(engine)
@@ -133,7 +141,7 @@ def request_reapply(engine: Engine) -> None:
     async def passes() -> None:
         while True:
             _again.discard(engine)
-            await reapply(engine)
+            await reapply(engine, team=_scope.pop(engine, ALL_TEAMS))
             if engine not in _again:
                 return
 
@@ -148,15 +156,20 @@ async def reapply_settled(engine: Engine) -> None:
 
 
 async def reapply(
-    engine: Engine, decide: Decide | None = None, *, batch: int = 5000, where: str = "1"
+    engine: Engine,
+    decide: Decide | None = None,
+    *,
+    batch: int = 5000,
+    team: int | str | None = ALL_TEAMS,
 ) -> Changed:
-    """Re-run the rules over every conversation, a batch per transaction, with Progress.
+    """Re-run the rules over every conversation (or one team's: None = no team), a batch
+    per transaction, with Progress.
 
     Between batches the loop runs other commands, so the window stays responsive.
     """
     total = Changed()
     engine.publish(Progress(REAPPLY_TASK, 0, 0, "Re-applying rules"))
-    for done, count, ids in engine.store.rules.reapply(decide, batch=batch, where=where):
+    for done, count, ids in engine.store.rules.reapply(decide, batch=batch, team=team):
         changed = Changed(conversations=frozenset(ids))
         total |= changed
         if changed:
@@ -169,41 +182,41 @@ async def reapply(
     return total
 
 
-# -- teams, members, SLA ------------------------------------------------------------------
+# -- teams, members, SLA (the operations in engine/ops/teams.py) --------------------------
 
 
 def add_team(engine: Engine, name: str, sla: SlaPolicy | None = None) -> Team:
-    team = engine.store.teams.create(name, sla)
-    engine.publish(Changed(teams=True))
+    team: Team = ops.run(
+        engine, "teams.add", name=name, sla=sla.to_json() if sla is not None else None
+    )
     return team
 
 
 def add_member(
     engine: Engine, name: str, role: Role = Role.CONTRIBUTOR, teams: tuple[int, ...] = ()
 ) -> Member:
-    member = engine.store.teams.add_member(name, role, teams=teams)
-    engine.publish(Changed(teams=True))
+    member: Member = ops.run(
+        engine, "members.add", name=name, role=Role(role).value, teams=list(teams)
+    )
     return member
 
 
 def set_current_member(engine: Engine, member_id: int | None) -> Changed:
-    engine.store.teams.set_current(member_id)
-    return _done(engine, Changed(teams=True))
+    ops.run(engine, "members.set_current", initiator="user", member_id=member_id)
+    return Changed(teams=True, settings=True, initiator="user")
 
 
 def set_notify_prefs(engine: Engine, member_id: int, prefs: NotifyPrefs) -> Changed:
     """A member's notification settings (members.settings_json["notify"])."""
-    settings = engine.store.teams.member_settings(member_id)
-    settings["notify"] = prefs.to_json()
-    engine.store.teams.set_member_settings(member_id, settings)
-    return _done(engine, Changed(teams=True))
+    return _op(engine, "members.set_notify_prefs", member_id=member_id, prefs=prefs.to_json())
 
 
 async def set_policy(engine: Engine, team_id: int | None, policy: SlaPolicy) -> Changed:
-    """Change a team's SLA targets and re-time its open conversations."""
-    engine.store.teams.set_policy(team_id, policy)
-    where = "c.team_id IS NULL" if team_id is None else f"c.team_id = {int(team_id)}"
-    return Changed(teams=True) | await reapply(engine, where=where)
+    """Change a team's SLA targets and wait until its open conversations are re-timed
+    (the operation asks for the re-time in the background)."""
+    changed = _op(engine, "teams.set_sla_policy", team_id=team_id, policy=policy.to_json())
+    await reapply_settled(engine)
+    return changed
 
 
 def sla_tick(engine: Engine) -> Changed:

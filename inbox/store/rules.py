@@ -48,6 +48,8 @@ LEFT JOIN contacts p ON p.id = c.contact_id
 
 # What a rules pass reads (FACTS_SELECT rows as dicts) and writes: core.rulepass.
 
+ALL_TEAMS = "all"  # reapply(team=...): every conversation, whatever its team
+
 
 def fact_rows(store: Store, where: str, params: Sequence[Any]) -> list[FactsRow]:
     """FACTS_SELECT followed by where (WHERE / ORDER BY / LIMIT ...), as dicts."""
@@ -230,12 +232,18 @@ class RuleRepo:
         batch: int = 5000,
         where: str = "1 = 1",
         params: Sequence[Any] = (),
+        team: int | str | None = ALL_TEAMS,
     ) -> Iterable[tuple[int, int, set[int]]]:
-        """Re-decide every conversation (or those matching where), one batch per transaction.
+        """Re-decide every conversation (or those matching where, or only one team's: team
+        None = those without a team), one batch per transaction.
 
         Yields (done, total, changed ids) after each batch so the caller can publish
         progress and let other work in between batches.
         """
+        if team is None:
+            where = f"({where}) AND c.team_id IS NULL"
+        elif team != ALL_TEAMS:
+            where, params = f"({where}) AND c.team_id = ?", (*params, int(team))
         run = self.new_pass(decide)
         total = int(
             self._store.query(f"SELECT count(*) FROM conversations c WHERE {where}", params)[0][0]

@@ -1,7 +1,7 @@
 """The approval queue: posts awaiting approval; approve (optionally edited) or reject with a reason.
 
 Missed posts wait here too, for a publish / skip decision, and replies held because they
-break one of the team's guidelines (engine.moderation.approve_held / reject_held).
+break one of the team's guidelines (the replies.approve_held / reject_held operations).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 from inbox.core.events import Changed
 from inbox.core.posts import Post, PostState
 from inbox.core.schedule import utc_to_local
-from inbox.engine import moderation as held_replies
 from inbox.store import Store
 from inbox.store.guidelines import HeldReply
 from inbox.ui.bridge import EngineBridge
@@ -165,8 +164,12 @@ class ApprovalQueue(QDialog):
         if held is not None:
             edited_reply = self.editor.toPlainText()
             changed = edited_reply if edited_reply != held.text else None
-            who = self.member_id
-            self.bridge.run(lambda e: held_replies.approve_held(e, held.id, who, changed))
+            self.bridge.op(
+                "replies.approve_held",
+                held_id=held.id,
+                member_id=self.member_id,
+                edited_text=changed,
+            )
             return
         post = self.current()
         if post is None:
@@ -179,8 +182,9 @@ class ApprovalQueue(QDialog):
     def reject_post(self, comment: str) -> None:
         held = self.current_held()
         if held is not None:
-            who = self.member_id
-            self.bridge.run(lambda e: held_replies.reject_held(e, held.id, who, comment))
+            self.bridge.op(
+                "replies.reject_held", held_id=held.id, member_id=self.member_id, comment=comment
+            )
             return
         post = self.current()
         if post is None:

@@ -171,6 +171,7 @@ from inbox.engine.ops import (  # noqa: E402,F401
     rules,
     settings,
     suggest,
+    teams,
     templates,
     triage,
 )

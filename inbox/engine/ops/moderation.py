@@ -11,6 +11,7 @@ from inbox.core.clock import to_iso
 from inbox.core.errors import ConfigError, NotSupported
 from inbox.core.events import Changed
 from inbox.core.guidelines import Guideline, Severity
+from inbox.engine import moderation as held_replies
 from inbox.engine.moderation import KIND
 from inbox.engine.ops import Op, Outcome, operation
 from inbox.engine.replies import actor_name
@@ -162,3 +163,23 @@ def delete(engine: Engine, guideline_id: int) -> Outcome:
     gone = engine.store.guidelines.delete(guideline_id)
     again = guideline_args(gone) | {"id": 0}
     return Outcome(GUIDELINES, undo=Op("guidelines.save", {"guideline": again}))
+
+
+# -- replies held by the guidelines (engine/moderation.py's workflow) --------------------
+
+
+@operation("replies.approve_held", label="approve held reply", audited=True)
+def approve_held(
+    engine: Engine, held_id: int, member_id: int | None = None, edited_text: str | None = None
+) -> Outcome:
+    """An approver lets a held reply go (queued once, with its draft's key); the approval
+    queue and `guidelines approve` alike. The workflow audits reply.approved by name."""
+    item = held_replies.approve_held(engine, held_id, member_id, edited_text)
+    return Outcome(result=item, conversation_id=item.conversation_id)
+
+
+@operation("replies.reject_held", label="reject held reply", audited=True)
+def reject_held(engine: Engine, held_id: int, member_id: int | None, comment: str) -> Outcome:
+    """An approver sends a held reply back with a reason; it is never sent."""
+    held = held_replies.reject_held(engine, held_id, member_id, comment)
+    return Outcome(result=held, conversation_id=held.conversation_id)

@@ -231,7 +231,7 @@ class Triage(QObject):
             self.switcher.setCurrentIndex(index)
 
     def set_member(self, member_id: int | None) -> None:
-        self.bridge.run(lambda e: ops.set_current_member(e, member_id))
+        self.bridge.op("members.set_current", member_id=member_id)
 
     def _on_changed(self, changed: Changed) -> None:
         if changed.teams:
@@ -404,7 +404,7 @@ class Triage(QObject):
         except ConfigError as exc:
             QMessageBox.warning(self.window, "SLA", str(exc))
             return
-        self._run(lambda e: ops.set_policy(e, team_id, policy))
+        self.bridge.op("teams.set_sla_policy", team_id=team_id, policy=policy.to_json())
 
     def edit_notifications(self) -> None:
         me = self.me()
@@ -419,17 +419,17 @@ class Triage(QObject):
             except ConfigError as exc:
                 QMessageBox.warning(self.window, "Notifications", str(exc))
                 return
-            self._run(lambda e: ops.set_notify_prefs(e, me, chosen))
+            self.bridge.op("members.set_notify_prefs", member_id=me, prefs=chosen.to_json())
 
     def new_team(self) -> None:
         name, ok = QInputDialog.getText(self.window, "New team", "Team name")
         if ok and name.strip():
-            self._run(lambda e: ops.add_team(e, name.strip()))
+            self.bridge.op("teams.add", name=name.strip())
 
     def new_member(self) -> None:
         name, ok = QInputDialog.getText(self.window, "New member", "Name")
         if ok and name.strip():
-            self._run(lambda e: ops.add_member(e, name.strip()))
+            self.bridge.op("members.add", name=name.strip())
 
 
 __all__ = ["Triage", "explain_text", "install", "snooze_until"]
