@@ -247,6 +247,8 @@ def test_a_blocked_author_cards_say_so_until_ctrl_z_unblocks(
     qtbot.waitUntil(lambda: all(marked()[i] == [BLOCKED] for i in theirs), timeout=WAIT)
     assert server.fake.relationships[target]["blocking"] is True
     assert all(badges == [] for i, badges in marked().items() if i not in theirs)
+    window.open_conversation(cid)  # the pane says it in words too
+    qtbot.waitUntil(lambda: "blocked by @teashop" in window.pane.meta_label.text())
 
     window.activateWindow()  # the dialog has closed: back to the deck
     qtbot.waitUntil(window.isActiveWindow)
@@ -255,6 +257,7 @@ def test_a_blocked_author_cards_say_so_until_ctrl_z_unblocks(
     qtbot.waitUntil(lambda: all(marked()[i] == [] for i in theirs), timeout=WAIT)
     assert server.fake.relationships[target]["blocking"] is False
     assert len(server.fake.calls("POST", f"/api/v1/accounts/{target}/unblock")) == 1
+    qtbot.waitUntil(lambda: "blocked" not in window.pane.meta_label.text())
     actions = [
         r["action"]
         for r in session.store.query(
