@@ -59,10 +59,10 @@ def build_parser(with_verbs: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--shot-of",
-        choices=("deck", "calendar", "reply"),
+        choices=("deck", "calendar", "reply", "start"),
         default="deck",
-        help="what --screenshot shows: the deck (default), the publishing calendar, or a "
-        "reply just sent from the reply box",
+        help="what --screenshot shows: the deck (default), the publishing calendar, a "
+        "reply just sent from the reply box, or the window as it first paints (start)",
     )
     parser.add_argument("--compose", action="store_true", help="open the composer for a new post")
     parser.add_argument(

@@ -20,7 +20,7 @@ from inbox.core import bulk
 from inbox.core import templates as core_templates
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError
-from inbox.core.posts import ApprovalPolicy, Post, PostState, post_to_data
+from inbox.core.posts import ApprovalPolicy, Post, PostState, TeamPolicy, post_to_data
 from inbox.core.schedule import (
     MissedPolicy,
     PostingSchedule,
@@ -34,7 +34,6 @@ from inbox.engine import publishing as pub
 from inbox.networks import registry
 from inbox.profile import Profile
 from inbox.store import Store, reading
-from inbox.store.posts import TeamPolicy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -414,7 +413,7 @@ def cmd_slots(args: argparse.Namespace) -> int:
 
 def cmd_policy(args: argparse.Namespace) -> int:
     def run(e: Engine) -> str:
-        policy = e.store.posts.team_policy(args.team)
+        policy = pub.team_policy(e.store, args.team)
         changed = TeamPolicy(
             approval=ApprovalPolicy(args.approval) if args.approval else policy.approval,
             missed=MissedPolicy(args.missed) if args.missed else policy.missed,

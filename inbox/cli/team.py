@@ -76,10 +76,9 @@ def _connect(args: argparse.Namespace) -> int:
     profile = Profile.resolve(args.profile)
     clean, inline = team.split_password(args.dsn)
     password = _password(args, inline)
-    # Sign in and bring the server's schema up to this app's before anything is saved.
-    team.open_connection(clean, password=password).close()
-    team.save(profile.db_path, clean, password)
-    print(f"This profile now works on the team server {team.where_of(clean)}.")
+    # Signs in and brings the server's schema up to this app's before anything is saved.
+    where = team.connect(profile.db_path, clean, password)
+    print(f"This profile now works on the team server {where}.")
     if profile.db_path.exists():
         print(
             f"Its local data stays in {profile.db_path}; to bring it to the server run "
@@ -102,12 +101,11 @@ def _migrate(args: argparse.Namespace) -> int:
     # Connected already: the keyring has the password (open_connection reads it).
     asks = args.password_stdin or (args.dsn is not None and clean != connected)
     password = _password(args, inline) if asks else inline
-    counts = team.move_profile(profile.db_path, clean, password)
+    counts = team.migrate(profile.db_path, clean, password)
     width = max(len(t) for t, _, _ in counts)
     print(f"Moved {profile.db_path} to {team.where_of(clean)}; rows per table (here = server):")
     for table, here, there in counts:
         print(f"  {table:<{width}}  {here:>8} = {there}")
-    team.save(profile.db_path, clean, password)
     print(
         "This profile now works on the team server. The local file stays as it was, "
         "as a backup; the app no longer reads it."

@@ -17,6 +17,7 @@ from typing import Any
 
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError, NotAllowed
+from inbox.core.schedule import MissedPolicy
 from inbox.core.text import DEFAULT_LIMITS, Count, count
 
 
@@ -54,6 +55,46 @@ class ApprovalPolicy(StrEnum):
     CONTRIBUTORS = "contributors"
     EVERYONE = "everyone"
     NOBODY = "nobody"
+
+
+def acting_role(stored: Role | None) -> Role:
+    """The role a person acts with: their member's role; with no member (a one-person
+    install, nobody chosen as "I am") they act as admin: nobody else could approve."""
+    return Role.ADMIN if stored is None else Role(stored)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPolicy:
+    """A team's publishing settings: whose posts need approval, what a missed post becomes."""
+
+    approval: ApprovalPolicy = ApprovalPolicy.CONTRIBUTORS
+    missed: MissedPolicy = MissedPolicy.ASK
+    grace_minutes: int = 15
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "approval": str(self.approval),
+            "missed": str(self.missed),
+            "grace_minutes": self.grace_minutes,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any] | None, team_id: int | None = None) -> TeamPolicy:
+        """The stored settings (teams.settings_json "publishing", or the no-team setting);
+        a missing key takes its default.
+
+        Raises:
+            ConfigError: a value is not one the policy knows (named with the team).
+        """
+        data = data or {}
+        try:
+            return cls(
+                approval=ApprovalPolicy(data.get("approval", ApprovalPolicy.CONTRIBUTORS)),
+                missed=MissedPolicy(data.get("missed", MissedPolicy.ASK)),
+                grace_minutes=int(data.get("grace_minutes", 15)),
+            )
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"Bad publishing settings for team {team_id}: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,9 +103,6 @@ def preset(name: str, today: date) -> tuple[date, date]:
     raise ConfigError(f"Unknown period {name!r}; choose one of {', '.join(PRESETS)}")
 
 
-BUCKET_MINUTES = 15  # every zone's offset is a whole number of quarter hours
-
-
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SENTIMENTS = ("positive", "neutral", "negative")
 
@@ -115,60 +112,81 @@ def hour_of_week_key(weekday: int, hour: int) -> str:
     return f"{WEEKDAYS[weekday]} {hour:02d}"
 
 
-class Quarters:
-    """Where the UTC quarter hours SQL groups by fall in a period's time zone.
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of one local day with one UTC offset: most days are one segment, a DST day
+    two (before and after the change). Within it the local wall clock is UTC + offset, so
+    SQL can tell the local hour of a stored time with text and integer arithmetic only."""
 
-    A key is "YYYY-MM-DDTHH:" and the quarter's number 0-3 (store.reports._quarter). Its
-    start decides its local day (so a 23- or 25-hour DST day counts right; every zone's
-    offset is a whole number of quarter hours) and its local hour of the week (the wall
-    clock). Each key is worked out once per report, however many counts use it.
-    """
+    day: str  # YYYY-MM-DD, local
+    weekday: int  # Monday is 0
+    start: datetime  # UTC
+    end: datetime  # UTC, exclusive
+    offset_minutes: int
+
+
+_QUARTER = timedelta(minutes=15)  # every zone's offset changes on a quarter hour
+
+
+def segments(period: Period) -> list[Segment]:
+    """The period's local days cut where the UTC offset changes, in order. SQL counts per
+    (segment, local hour); days and hours of the week are sums of those (store.reports)."""
+    zone = ZoneInfo(period.tz)
+    out: list[Segment] = []
+    for day, start, end in period.day_bounds():
+        weekday = date.fromisoformat(day).weekday()
+        offset = start.astimezone(zone).utcoffset()
+        last = (end - timedelta(microseconds=1)).astimezone(zone).utcoffset()
+        if offset == last and end - start == timedelta(days=1):
+            out.append(Segment(day, weekday, start, end, _minutes(offset)))
+            continue
+        at = begin = start
+        while at < end:  # a DST day: look at each quarter hour for the change
+            now = at.astimezone(zone).utcoffset()
+            if now != offset:
+                out.append(Segment(day, weekday, begin, at, _minutes(offset)))
+                begin, offset = at, now
+            at += _QUARTER
+        out.append(Segment(day, weekday, begin, end, _minutes(offset)))
+    return out
+
+
+def _minutes(offset: timedelta | None) -> int:
+    return int((offset or timedelta()).total_seconds() // 60)
+
+
+class Buckets:
+    """Counts per (segment, local hour) from SQL folded into local days and hours of the week."""
 
     def __init__(self, period: Period) -> None:
         self.period = period
-        self._bounds = period.day_bounds()
-        self._starts = [start for _, start, _ in self._bounds]
-        self._zone = ZoneInfo(period.tz)
-        self._memo: dict[str, tuple[str | None, str]] = {}
+        self.segments = segments(period)
+        self._days = [day for day, _, _ in period.day_bounds()]
 
-    def place(self, key: str) -> tuple[str | None, str]:
-        """(local day or None outside the period, local hour of the week) of a key."""
-        hit = self._memo.get(key)
-        if hit is None:
-            at = datetime(
-                int(key[0:4]), int(key[5:7]), int(key[8:10]), int(key[11:13]),
-                int(key[14:]) * BUCKET_MINUTES, tzinfo=UTC,
-            )  # fmt: skip
-            i = bisect.bisect_right(self._starts, at) - 1
-            day = self._bounds[i][0] if i >= 0 and at < self._bounds[i][2] else None
-            local = at.astimezone(self._zone)
-            hit = self._memo[key] = (day, hour_of_week_key(local.weekday(), local.hour))
-        return hit
-
-    def days(self, buckets: Iterable[tuple[str, int]]) -> dict[str, int]:
-        """Counts per local day of the period (every day listed) from counts per key."""
-        out = {day: 0 for day, _, _ in self._bounds}
-        for key, count in buckets:
-            day = self.place(key)[0]
-            if day is not None:
-                out[day] += int(count)
+    def days(self, counts: Iterable[tuple[int, int]]) -> dict[str, int]:
+        """Per local day (every day listed) from (segment index, count)."""
+        out = dict.fromkeys(self._days, 0)
+        for i, count in counts:
+            out[self.segments[i].day] += int(count)
         return out
 
-    def hours_of_week(self, buckets: Iterable[tuple[str, int]]) -> dict[str, int]:
-        """Counts per local hour of the week (168 keys, "Mon 00" .. "Sun 23")."""
+    def hours_of_week(self, counts: Iterable[tuple[int, int, int]]) -> dict[str, int]:
+        """Per local hour of the week (168 keys, "Mon 00" .. "Sun 23") from (segment index,
+        local hour, count)."""
         out = {hour_of_week_key(d, h): 0 for d in range(7) for h in range(24)}
-        for key, count in buckets:
-            out[self.place(key)[1]] += int(count)
+        for i, hour, count in counts:
+            out[hour_of_week_key(self.segments[i].weekday, int(hour))] += int(count)
         return out
 
     def backlog(
         self,
         open_before: int,
-        received: Iterable[tuple[str, int]],
-        resolved: Iterable[tuple[str, int]],
+        received: Iterable[tuple[int, int]],
+        resolved: Iterable[tuple[int, int]],
     ) -> dict[str, int]:
         """Conversations open at the end of each local day: open_before (open when the
-        period starts) plus those received, less those resolved, up to the day's end."""
+        period starts) plus those received, less those resolved, up to the day's end.
+        received and resolved: (segment index, count)."""
         came, went = self.days(received), self.days(resolved)
         out = {}
         level = open_before
@@ -178,20 +196,19 @@ class Quarters:
         return out
 
     def sentiment(
-        self, buckets: Iterable[tuple[str, str, int, float]]
+        self, counts: Iterable[tuple[int, int, int, int, float]]
     ) -> dict[str, dict[str, Any]]:
-        """Per local day: scored messages that were positive, neutral, negative, and their
-        mean VADER score (None on a day with none). buckets: (key, label, count, score sum)."""
-        out: dict[str, dict[str, Any]] = {
-            day: dict.fromkeys(SENTIMENTS, 0) for day, _, _ in self._bounds
-        }
+        """Per local day: scored conversations that were positive, neutral, negative, and
+        their mean VADER score (None on a day with none). counts: (segment index, positive,
+        negative, scored, score sum); neutral is the rest of the scored."""
+        out: dict[str, dict[str, Any]] = {day: dict.fromkeys(SENTIMENTS, 0) for day in self._days}
         sums = dict.fromkeys(out, 0.0)
-        for key, label, count, total in buckets:
-            day = self.place(key)[0]
-            if day is None or label not in SENTIMENTS:
-                continue
-            out[day][label] += int(count)
-            sums[day] += float(total)
+        for i, positive, negative, scored, total in counts:
+            row = out[self.segments[i].day]
+            row["positive"] += int(positive)
+            row["negative"] += int(negative)
+            row["neutral"] += int(scored) - int(positive) - int(negative)
+            sums[self.segments[i].day] += float(total or 0.0)
         for day, row in out.items():
             scored = sum(row[s] for s in SENTIMENTS)
             row["mean"] = round(sums[day] / scored, 3) if scored else None
@@ -209,6 +226,7 @@ class Calendar:
         self._ends: list[float] = []
         self._before: list[float] = []
         self._cum_end: list[float] = []
+        self._np: tuple[Any, ...] | None = None
         if hours is None:
             return
         total = 0.0
@@ -249,6 +267,61 @@ class Calendar:
         if i >= len(self._starts):
             return math.inf
         return self._starts[i] + (target - self._before[i])
+
+    # The same arithmetic over numpy arrays of epoch seconds, in the same order of
+    # operations, so each element equals the scalar method's float exactly.
+
+    def _arrays(self) -> tuple[Any, Any, Any, Any]:
+        if self._np is None:
+            np = _numpy()
+            self._np = tuple(
+                np.asarray(v, dtype=float)
+                for v in (self._starts, self._ends, self._before, self._cum_end)
+            )
+        return self._np
+
+    def open_until_many(self, at: Any) -> Any:
+        np = _numpy()
+        starts, ends, before, _ = self._arrays()
+        i = np.searchsorted(starts, at, side="right") - 1
+        j = np.maximum(i, 0)
+        if not len(starts):
+            return np.zeros_like(at)
+        return np.where(i < 0, 0.0, before[j] + np.minimum(at, ends[j]) - starts[j])
+
+    def minutes_many(self, start: Any, end: Any) -> Any:
+        """minutes() of each (start, end) pair."""
+        np = _numpy()
+        if self.hours is None:
+            spans = (end - start) / 60
+        else:
+            spans = (self.open_until_many(end) - self.open_until_many(start)) / 60
+        return np.where(end <= start, 0.0, spans)
+
+    def due_many(self, start: Any, minutes: float) -> Any:
+        """due() of each start."""
+        np = _numpy()
+        if self.hours is None:
+            return start + minutes * 60
+        starts, ends, before, cum_end = self._arrays()
+        target = self.open_until_many(start) + minutes * 60
+        i = np.maximum(
+            np.searchsorted(cum_end, target, side="left"),
+            np.searchsorted(ends, start, side="right"),
+        )
+        past = i >= len(starts)
+        j = np.minimum(i, max(len(starts) - 1, 0))
+        if not len(starts):
+            return np.full_like(start, math.inf)
+        return np.where(past, math.inf, starts[j] + (target - before[j]))
+
+
+def _numpy() -> Any:
+    """numpy, imported when a report is first counted (not at start-up); it comes with
+    pyqtgraph, the Reports window's charts."""
+    import numpy
+
+    return numpy
 
 
 class Calendars:
@@ -355,6 +428,100 @@ def resolution_figures(rows: Iterable[Times], calendars: Calendars) -> DurationF
     out = DurationFigures(len(minutes))
     out.median_minutes, out.p90_minutes = _median_p90(minutes)
     return out
+
+
+def _median_p90_sorted(values: Any) -> tuple[float | None, float | None]:
+    """_median_p90 of a sorted numpy array: statistics.median's arithmetic, nearest-rank p90."""
+    n = len(values)
+    if not n:
+        return None, None
+    half = n // 2
+    median = float(values[half]) if n % 2 else (float(values[half - 1]) + float(values[half])) / 2
+    return median, float(values[max(1, math.ceil(0.9 * n)) - 1])
+
+
+@dataclass(slots=True)
+class Timing:
+    """The per-conversation times of a period as numpy arrays (epoch seconds; NaN: not
+    yet), one element per conversation received: what the business-hours figures need."""
+
+    received: Any
+    answered: Any
+    resolved: Any  # NaN unless the conversation is resolved now
+    team: Any  # -1: no team
+    suggested: Any  # bool: a suggestion was used before the first response
+
+    @classmethod
+    def parse(
+        cls, count: int, received: str | None, answered: str | None, resolved: str | None,
+        team: str | None, suggested: str | None,
+    ) -> Timing:  # fmt: skip
+        """From SQL's space-separated columns: times as stored without the Z ('NaT': none),
+        team ids (-1: none), 0/1. Times become epoch seconds rounded to the millisecond the
+        way SQLite's julianday() rounds them."""
+        np = _numpy()
+        if not count:
+            empty = np.zeros(0)
+            return cls(empty, empty, empty, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
+
+        def seconds(text: str | None) -> Any:
+            us = np.array((text or "").split(" "), dtype="datetime64[us]")
+            gone = np.isnat(us)
+            ms = (us.astype(np.int64) + 500) // 1000
+            return np.where(gone, np.nan, ms / 1000.0)
+
+        def numbers(text: str | None) -> Any:
+            return np.array((text or "").split(" "), dtype=np.int64)
+
+        return cls(
+            seconds(received), seconds(answered), seconds(resolved), numbers(team),
+            numbers(suggested) > 0,
+        )  # fmt: skip
+
+
+def timing_figures(
+    times: Timing, calendars: Calendars, now: float
+) -> tuple[ResponseFigures, ResponseFigures, ResponseFigures, DurationFigures]:
+    """First response (all, with a suggestion, without), resolution: the same figures as
+    response_figures and resolution_figures, each team's rows at once (numpy)."""
+    np = _numpy()
+    answered_ok = ~np.isnan(times.answered)
+    resolved_ok = ~np.isnan(times.resolved)
+    response = np.full(len(times.received), np.nan)
+    resolution = np.full(len(times.received), np.nan)
+    met = np.zeros(len(times.received), dtype=bool)
+    breached = np.zeros(len(times.received), dtype=bool)
+    for team in np.unique(times.team):
+        rows = times.team == team
+        calendar, policy = calendars.team(None if team < 0 else int(team))
+        got = rows & answered_ok
+        response[got] = calendar.minutes_many(times.received[got], times.answered[got])
+        done = rows & resolved_ok
+        resolution[done] = calendar.minutes_many(times.received[done], times.resolved[done])
+        if not policy.enabled:
+            continue
+        due = calendar.due_many(times.received[rows], policy.first_response_minutes)
+        answered = times.answered[rows]
+        late = np.where(np.isnan(answered), now >= due, answered > due)
+        met[rows] = ~np.isnan(answered) & (answered <= due)
+        breached[rows] = late
+
+    def figures(keep: Any) -> ResponseFigures:
+        values = np.sort(response[keep & answered_ok])
+        out = ResponseFigures(len(values), *_median_p90_sorted(values))
+        out.sla_met = int(np.count_nonzero(met & keep))
+        out.sla_breached = int(np.count_nonzero(breached & keep))
+        return out
+
+    everyone = np.ones(len(times.received), dtype=bool)
+    resolved = np.sort(resolution[resolved_ok])
+    duration = DurationFigures(len(resolved), *_median_p90_sorted(resolved))
+    return (
+        figures(everyone),
+        figures(answered_ok & times.suggested),
+        figures(answered_ok & ~times.suggested),
+        duration,
+    )
 
 
 @dataclass(slots=True)

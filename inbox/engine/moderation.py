@@ -37,7 +37,7 @@ from inbox.core.errors import (
 )
 from inbox.core.events import Changed
 from inbox.core.models import Contact, Direction, Kind, Message
-from inbox.core.posts import can_approve
+from inbox.core.posts import acting_role, can_approve
 from inbox.engine.outbox import handler
 from inbox.networks import registry
 from inbox.networks.base import ModeratingAdapter, Moderation, Sent
@@ -205,7 +205,7 @@ def _may_review(engine: Engine, member_id: int | None, held: HeldReply) -> None:
         raise NotAllowed(f"This reply is no longer waiting for approval (it is {held.state}).")
     if member_id is None:
         return  # a one-person install approves its own
-    if not can_approve(engine.store.posts.member_role(member_id)):
+    if not can_approve(acting_role(engine.store.posts.role(member_id))):
         raise NotAllowed("Only an approver or admin can approve or reject replies.")
 
 

@@ -31,6 +31,7 @@ from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
 from inbox.core.events import Changed, SearchStatus
 from inbox.core.models import Direction, Message
 from inbox.core.monitoring import SearchSpec, excluded
+from inbox.engine import team
 from inbox.networks import registry
 from inbox.networks.base import SEARCH_STREAM, Page, SearchAdapter
 
@@ -78,9 +79,13 @@ def _publish_state(engine: Engine, search_id: int, state: str, detail: str, done
     engine.publish(SearchStatus(search_id, fetch.state, fetch.detail, fetch.fetched_at))
 
 
-async def fetch_search(engine: Engine, search_id: int, max_pages: int = MAX_PAGES) -> Changed:
+async def fetch_search(
+    engine: Engine, search_id: int, max_pages: int = MAX_PAGES, *, elected: bool = False
+) -> Changed:
     """Fetch one search from each network it asks and store what is new.
 
+    elected: only when this engine is (or becomes) the search's elected fetcher among the
+    laptops on the database (team.may_fetch_search); else the fetcher's state is shown.
     Network failures are words in the search's state, never raised; a store error
     (disk full) is raised after the state says so.
     """
@@ -92,9 +97,15 @@ async def fetch_search(engine: Engine, search_id: int, max_pages: int = MAX_PAGE
             engine, search_id, "error", "This search has no terms; edit the column.", True
         )
         return Changed()
+    if elected and not team.may_fetch_search(engine, search_id):
+        fetch = search.fetch  # another laptop fetches it: show what it last said
+        engine.publish(SearchStatus(search_id, fetch.state, fetch.detail, fetch.fetched_at))
+        return Changed()
     _publish_state(engine, search_id, "fetching", search.fetch.detail, False)
     asked, notes = sources(engine, spec)
     if not asked:
+        if elected:
+            team.give_up_search(engine, search_id)
         names = ", ".join(c.label for c in registry.searching()) or "none"
         notes.append(f"No signed-in account on a network that can search ({names}).")
         _publish_state(engine, search_id, "error", " ".join(notes), True)
@@ -113,6 +124,9 @@ async def fetch_search(engine: Engine, search_id: int, max_pages: int = MAX_PAGE
                 cursor = page.next_cursor if page.next_cursor is not None else cursor
                 if not page.more:
                     break
+        except team.NotFetcher:  # stalled past the lease: another laptop fetches it now
+            engine.searching.discard(search_id)
+            return total
         except StoreError as exc:
             _publish_state(engine, search_id, "error", str(exc), True)
             raise
@@ -147,6 +161,8 @@ def store_page(
     elsewhere = store.searches.known(others, remote_ids) if others and remote_ids else {}
     mine = [m for m in items if m.remote_id not in elsewhere]
     with store.transaction():
+        if not team.still_search_fetcher(engine, search_id):  # fenced, like an account page
+            raise team.NotFetcher(f"search {search_id} is fetched by another laptop now")
         changed = store.ingest.messages(source.account_id, mine, engine.decide)
         for reason, raw in page.rejected:
             store.quarantine(f"search:{search_id}:{source.network}", reason, raw)
@@ -160,12 +176,12 @@ def store_page(
     return changed
 
 
-async def fetch_all(engine: Engine) -> int:
-    """Fetch every search a column shows once (``sync --once``, the loop). Returns how many
-    ended in error."""
+async def fetch_all(engine: Engine, *, elected: bool = False) -> int:
+    """Fetch every search a column shows once (``sync --once``; the loop, elected: only the
+    searches this engine is the fetcher of). Returns how many ended in error."""
     errors = 0
     for search in engine.store.searches.active():
-        await fetch_search(engine, search.id)
+        await fetch_search(engine, search.id, elected=elected)
         if engine.store.searches.get(search.id).fetch.state == "error":
             errors += 1
     return errors
@@ -179,7 +195,7 @@ async def monitor_loop(engine: Engine, interval: float | None = None) -> None:
             await asyncio.sleep(1.0)
             waited += 1.0
         try:
-            await fetch_all(engine)
+            await fetch_all(engine, elected=True)  # one laptop of the team per search
         except InboxError as exc:  # the disk: said in the state, try again next round
             log.warning("monitoring round failed: %s", exc)
         wait = (
@@ -202,4 +218,4 @@ def fetch_soon(engine: Engine, search_id: int) -> None:
     """A new or edited search column: fetch it now when the engine's loops run (the
     window), without waiting for the next round. The CLI fetches with `columns fetch`."""
     if _running(TASK) and not _running(f"search:{search_id}"):
-        engine.spawn(fetch_search(engine, search_id), name=f"search:{search_id}")
+        engine.spawn(fetch_search(engine, search_id, elected=True), name=f"search:{search_id}")

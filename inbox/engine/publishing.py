@@ -19,7 +19,7 @@ from inbox.core.bulk import Row
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError, InboxError, NetworkError, NotAllowed, RemoteRejected
 from inbox.core.events import Changed
-from inbox.core.posts import Post, PostState
+from inbox.core.posts import Post, PostState, Role, TeamPolicy
 from inbox.core.schedule import MissedPolicy, is_missed, next_free_slot, utc_to_local
 from inbox.engine import ops
 from inbox.engine.outbox import deliver_due, handler
@@ -29,6 +29,7 @@ from inbox.store.outbox import OutboxItem
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
+    from inbox.store import Store
 
 # Servers that schedule want scheduled_at minutes ahead; keep a margin for slow sends.
 HAND_OVER_LEAD = timedelta(minutes=10)
@@ -39,6 +40,16 @@ PAST_TOLERANCE = timedelta(minutes=2)
 def _server_schedules(network: str) -> bool:
     caps = registry.find(network)
     return caps is not None and caps.server_scheduling
+
+
+def role_of(store: Store, member_id: int | None) -> Role:
+    """The role member_id acts with (core.posts.acting_role: no member acts as admin)."""
+    return core.acting_role(store.posts.role(member_id))
+
+
+def team_policy(store: Store, team_id: int | None) -> TeamPolicy:
+    """A team's publishing policy: its stored settings with core.posts' defaults."""
+    return TeamPolicy.from_data(store.posts.team_policy_data(team_id), team_id)
 
 
 def _changed(engine: Engine) -> None:
@@ -121,8 +132,8 @@ def submit(engine: Engine, post: Post, member_id: int | None = None, key: str = 
         found.append(f"{when} has passed; choose a later time.")
     if found:
         raise ConfigError(" ".join(found))
-    role = store.posts.member_role(member_id)
-    policy = store.posts.team_policy(post.team_id).approval
+    role = role_of(store, member_id)
+    policy = team_policy(store, post.team_id).approval
     if post.author_id is None:
         post = replace(post, author_id=member_id)
     state = store.posts.get(post.id).state if post.id else post.state
@@ -154,7 +165,7 @@ def approve(
     store = engine.store
     post = store.posts.get(post_id)
     approved = core.approve(
-        post, member_id or 0, store.posts.member_role(member_id), edited_text=edited_text
+        post, member_id or 0, role_of(store, member_id), edited_text=edited_text
     )
     if edited_text is not None:
         found = check(engine, approved)
@@ -170,7 +181,7 @@ def approve(
 
 def reject(engine: Engine, post_id: int, member_id: int | None, comment: str) -> Post:
     store = engine.store
-    rejected = core.reject(store.posts.get(post_id), store.posts.member_role(member_id), comment)
+    rejected = core.reject(store.posts.get(post_id), role_of(store, member_id), comment)
     saved = store.posts.save(rejected)
     store.audit(_actor(member_id), "post.rejected", post_id=post_id, comment=comment)
     _changed(engine)
@@ -196,7 +207,7 @@ def reschedule(engine: Engine, post_id: int, when: datetime, member_id: int | No
     """
     store = engine.store
     post = store.posts.get(post_id)
-    role = store.posts.member_role(member_id)
+    role = role_of(store, member_id)
     held = _held_by_network(engine, post)
     if held:
         if when < engine.clock.now() + HAND_OVER_LEAD:
@@ -204,7 +215,7 @@ def reschedule(engine: Engine, post_id: int, when: datetime, member_id: int | No
                 "The network's scheduler holds this post; move it to a time at least "
                 f"{HAND_OVER_LEAD.seconds // 60} minutes ahead, or cancel it."
             )
-        if core.needs_approval(role, store.posts.team_policy(post.team_id).approval):
+        if core.needs_approval(role, team_policy(store, post.team_id).approval):
             raise NotAllowed("Moving a post the network already holds needs an approver.")
         with store.transaction():
             saved = store.posts.save(replace(post, scheduled_at=when))
@@ -220,7 +231,7 @@ def reschedule(engine: Engine, post_id: int, when: datetime, member_id: int | No
             store.audit(_actor(member_id), "post.moved", post_id=post_id, to=to_iso(when))
         engine.publish(Changed(posts=True, outbox=True))
         return saved
-    moved = core.edit(post, role, store.posts.team_policy(post.team_id).approval, scheduled_at=when)
+    moved = core.edit(post, role, team_policy(store, post.team_id).approval, scheduled_at=when)
     if moved.state is PostState.MISSED:
         moved = replace(moved, state=PostState.SCHEDULED, error="")
     saved = store.posts.save(moved)
@@ -352,8 +363,8 @@ def import_posts(
         if problems:
             words = " ".join(problems)
             raise ConfigError(f"Post {n} of {len(posts)}: {words} Nothing was imported.")
-    role = store.posts.member_role(member_id)
-    needs = core.needs_approval(role, store.posts.team_policy(team_id).approval)
+    role = role_of(store, member_id)
+    needs = core.needs_approval(role, team_policy(store, team_id).approval)
     state = PostState.AWAITING_APPROVAL if needs else PostState.SCHEDULED
     made = [replace(p, id=0, state=state, author_id=member_id, team_id=team_id) for p in posts]
     with store.transaction():
@@ -395,7 +406,7 @@ def promote_due(engine: Engine) -> int:
         changed += 1
         note = post.note
         if post.scheduled_at <= now:
-            policy = store.posts.team_policy(post.team_id)
+            policy = team_policy(store, post.team_id)
             if is_missed(post.scheduled_at, now, timedelta(minutes=policy.grace_minutes)):
                 when = utc_to_local(post.scheduled_at, post.zone).strftime("%Y-%m-%d %H:%M %Z")
                 if policy.missed is MissedPolicy.ASK:

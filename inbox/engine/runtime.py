@@ -54,6 +54,8 @@ class Engine:
         self.holder = new_holder()
         # Accounts this engine is the elected fetcher of (engine/team.py).
         self.fetching: set[int] = set()
+        # Monitoring searches this engine is the elected fetcher of (engine/team.py).
+        self.searching: set[int] = set()
         self._listeners: list[Listener] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None

@@ -9,6 +9,8 @@
 - One fetcher per account (``may_fetch``): the account loop fetches only while this
   engine holds the account's ``fetch:<id>`` lease; another engine takes over when it
   expires (or at once when the holder stopped or its process died on this host).
+- One fetcher per monitoring search (``may_fetch_search``): the monitoring loop fetches a
+  search only while this engine holds its ``fetch-search:<id>`` lease, same rules.
 """
 
 from __future__ import annotations
@@ -85,7 +87,8 @@ def set_presence(
 ) -> None:
     """This engine's member now views (or replies to) conversation_id; None: nothing.
 
-    member "" is the profile's current member ("Someone" without one)."""
+    member "" (the window, every caller but a test on one SQLite file) is this laptop's
+    current member: laptop.json on a team profile ("Someone" without one)."""
     store = engine.store
     current = store.teams.current() if not member else None
     name = member or (current.name if current is not None else "Someone")
@@ -120,6 +123,41 @@ def still_fetcher(engine: Engine, account_id: int) -> bool:
     if account_id not in getattr(engine, "fetching", ()):
         return True
     return engine.store.leases.fence(fetch_lease(account_id), engine.holder, FETCH_LEASE)
+
+
+# -- one fetcher per monitoring search -----------------------------------------------------
+
+
+def search_lease(search_id: int) -> str:
+    return f"fetch-search:{search_id}"
+
+
+def may_fetch_search(engine: Engine, search_id: int) -> bool:
+    """Take or keep the monitoring search's fetch lease (the account election's rules and
+    times: the heartbeat renews it, a stopping engine hands it back); False while another
+    engine fetches this search."""
+    held = engine.store.leases.acquire(search_lease(search_id), engine.holder, FETCH_LEASE)
+    searching: set[int] = engine.searching
+    if held:
+        searching.add(search_id)
+    else:
+        searching.discard(search_id)
+    return held
+
+
+def give_up_search(engine: Engine, search_id: int) -> None:
+    """This engine cannot fetch the search (no signed-in account of its networks here):
+    hand the lease back so a laptop that can takes it at its next round."""
+    engine.store.leases.release(search_lease(search_id), engine.holder)
+    engine.searching.discard(search_id)
+
+
+def still_search_fetcher(engine: Engine, search_id: int) -> bool:
+    """Inside a search page's transaction: does this engine still hold the search? True when
+    it never took part in the election (`sync --once`, `columns fetch`)."""
+    if search_id not in getattr(engine, "searching", ()):
+        return True
+    return engine.store.leases.fence(search_lease(search_id), engine.holder, FETCH_LEASE)
 
 
 # -- the heartbeat -----------------------------------------------------------------------

@@ -30,12 +30,6 @@ if TYPE_CHECKING:
 REAPPLY_TASK = "rules"
 
 
-def _done(engine: Engine, changed: Changed) -> Changed:
-    if changed:
-        engine.publish(changed)
-    return changed
-
-
 def me(engine: Engine) -> Member | None:
     return engine.store.teams.current()
 
@@ -222,9 +216,8 @@ async def set_policy(engine: Engine, team_id: int | None, policy: SlaPolicy) -> 
 def sla_tick(engine: Engine) -> Changed:
     """Record due times just missed (lifting those conversations), return ended snoozes,
     and re-score conversations that just crossed a rule's "waiting longer than N minutes"."""
-    triage = engine.store.triage
-    changed = triage.sweep_breaches() | triage.wake_snoozed() | triage.rescore_waiting()
-    return _done(engine, changed)
+    changed: Changed = ops.run(engine, "sla.sweep", initiator="engine")
+    return replace(changed, initiator="engine") if changed else changed
 
 
 async def sla_loop(engine: Engine, every_s: float = 30.0) -> None:

@@ -13,6 +13,7 @@ which rewrites it once (cached) into PostgreSQL's words:
 | `json_each(?)` (a JSON list of ids)    | `inbox_json_ids(%s)` (a set-returning function)   |
 | `json_extract(col, '$.a')`             | `inbox_json_extract(col, '$.a')`                  |
 | `messages_fts MATCH ?` (FTS5 query)    | `messages_fts @@ inbox_fts_query(%s)` (1)         |
+| `answered_fts MATCH ?` (FTS5, porter)  | `answered_fts @@ inbox_stem_query(%s)` (2)        |
 | `CROSS JOIN t ON …` (join order)     | `JOIN t ON …`                                     |
 | `LIKE` (ASCII case-insensitive)        | `ILIKE`                                           |
 | `group_concat(x, char(10))`           | `string_agg(x, chr(10))`                          |
@@ -23,6 +24,15 @@ which rewrites it once (cached) into PostgreSQL's words:
 
 (1) `messages_fts` is a view over `messages.fts`, a stored `tsvector` with a GIN index.
 The helper functions and the view are made by the PostgreSQL part of migration 0001.
+(2) `answered.fts`, stored and GIN-indexed, in the `inbox_stems` configuration (Snowball
+English stems, no stop words, accents ignored: FTS5's `porter unicode61` words); 0021.
+
+Where the two differ in more than words, the repositories ask the dialect (methods below):
+a column page's order and "the rows behind this one" (`order_by`, `behind`: SQLite walks
+a mixed-direction order as up to four index seeks; PostgreSQL compares one row value
+against an index whose every column descends), whether a page is one statement
+(`one_statement_pages`), a conversation's text condition (`has_match`), and the score of
+an FTS match (`fts_rank`: FTS5's bm25, or `ts_rank_cd` over the stored tsvector).
 
 Migrations are one numbered set for both (`store/migrations/NNNN_name.sql`). A file is
 shared text unless it marks a part for one backend: a line `-- @sqlite` or
@@ -36,8 +46,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
+
+# A column order as (column, direction): "<" for DESC (later rows hold smaller values),
+# ">" for ASC. The only ascending term the store orders by is a fixed-width ISO time.
+OrderTerms = Sequence[tuple[str, str]]
 
 _MARK = re.compile(r"^--\s*@(sqlite|postgresql|both)\s*$")
 
@@ -60,6 +74,42 @@ class Dialect:
     """SQLite: the store's own words; nothing to rewrite."""
 
     name = "sqlite"
+    # SQLite runs in the process: a page walked as several small statements (lazily, as
+    # many as it needs) costs less than anything clever. See Postgres.
+    one_statement_pages = False
+
+    def order_by(self, terms: OrderTerms) -> str:
+        """ORDER BY text of a column order (the order migration 0002's indexes hold)."""
+        return ", ".join(col + (" DESC" if op == "<" else "") for col, op in terms)
+
+    def behind(self, terms: OrderTerms, values: Sequence[Any]) -> list[tuple[str, list[Any]]]:
+        """The rows after the row holding `values` in the order `terms`, as conditions each
+        one index seek serves, to be walked in the order given.
+
+        (p, s, l, id) after (P, S, L, I), order p DESC, s ASC, l DESC, id DESC, is:
+        p = P and s = S and l = L and id < I, then p = P and s = S and l < L, then
+        p = P and s > S, then p < P: each an equality prefix plus one range on the
+        column's index (a mixed-direction order has no single row-value comparison).
+        """
+        steps = []
+        for n in range(len(terms) - 1, -1, -1):
+            eq = [f"{col} = ?" for col, _ in terms[:n]]
+            col, op = terms[n]
+            steps.append((" AND ".join([*eq, f"{col} {op} ?"]), list(values[: n + 1])))
+        return steps
+
+    def has_match(self) -> str:
+        """A condition on `conversations c`: one of its messages matches the FTS query `?`.
+        SQLite: the FTS5 hits joined to their conversations, one pass."""
+        return (
+            "c.id IN (SELECT m.conversation_id FROM messages_fts f"
+            " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?)"
+        )
+
+    def fts_rank(self, view: str) -> tuple[str, int]:
+        """The score of a row's match in the FTS view (smaller is better, as bm25's), and
+        how many times the statement takes the match's query text for it (placed first)."""
+        return f"bm25({view})", 0
 
     def sql(self, text: str) -> str:
         return text
@@ -91,6 +141,7 @@ _REWRITES = [
     # SQLite's CROSS JOIN … ON fixes the join order; PostgreSQL's CROSS JOIN takes no ON.
     (re.compile(r"\bCROSS\s+JOIN\s+(\w+(?:\s+(?!ON\b)\w+)?)\s+ON\b", re.I), r"JOIN \1 ON"),
     (re.compile(r"\bjson_extract\s*\(", re.I), "inbox_json_extract("),
+    (re.compile(r"\banswered_fts\s+MATCH\s+\?"), "answered_fts @@ inbox_stem_query(?)"),
     (re.compile(r"\bMATCH\s+\?"), "@@ inbox_fts_query(?)"),
     (re.compile(r"\bNOT\s+LIKE\b"), "NOT ILIKE"),
     (re.compile(r"(?<!NOT )\bLIKE\b"), "ILIKE"),
@@ -112,6 +163,38 @@ _DDL = [
 
 class Postgres(Dialect):
     name = "postgresql"
+    # Every statement is a round trip to the server (0.2-1 ms on loopback, more on a LAN,
+    # and each waits for this process's turn on a busy machine): a page is ONE statement.
+    # Its parts (hidden rows, several kinds) are ordered index walks joined by UNION ALL,
+    # a text condition is left to the planner (it walks the column for a common word and
+    # starts from the GIN index for a rare one), and "behind this row" is one row value.
+    one_statement_pages = True
+
+    def order_by(self, terms: OrderTerms) -> str:
+        """Every term descending: an ascending ISO time as its digits mirrored
+        (`inbox_desc`, migration 0021), which the column indexes on PostgreSQL hold."""
+        return ", ".join(f"{_descending(col, op)} DESC" for col, op in terms)
+
+    def behind(self, terms: OrderTerms, values: Sequence[Any]) -> list[tuple[str, list[Any]]]:
+        """One row-value comparison the column's index seeks to: (p, d(s), l, id) < (…)."""
+        left = ", ".join(_descending(col, op) for col, op in terms)
+        right = ", ".join("?" if op == "<" else "inbox_desc(?)" for _, op in terms)
+        return [(f"({left}) < ({right})", list(values))]
+
+    def has_match(self) -> str:
+        """EXISTS over the conversation's messages' stored tsvector: the planner either
+        walks the column in order testing each conversation (a common word: a page is
+        found within a few hundred rows) or starts from the GIN index (a rare one)."""
+        return (
+            "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
+            " AND m.fts @@ inbox_fts_query(?))"
+        )
+
+    def fts_rank(self, view: str) -> tuple[str, int]:
+        """Cover density rank (`ts_rank_cd`, normalised by the log of the text's length) of
+        the stored tsvector, negated so smaller is better as with bm25."""
+        query = "inbox_stem_query" if view == "answered_fts" else "inbox_fts_query"
+        return f"-ts_rank_cd({view}, {query}(?), 1)", 1
 
     @functools.lru_cache(maxsize=2048)  # noqa: B019 - one instance for the process
     def sql(self, text: str) -> str:
@@ -159,6 +242,10 @@ class Postgres(Dialect):
             (table, count),
         ).fetchall()
         return iter(int(r[0]) for r in rows)
+
+
+def _descending(col: str, op: str) -> str:
+    return col if op == "<" else f"inbox_desc({col})"
 
 
 SQLITE = Dialect()

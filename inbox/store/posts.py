@@ -18,16 +18,16 @@ from inbox.core.bulk import Entry
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError
 from inbox.core.posts import (
-    ApprovalPolicy,
     Post,
     PostMedia,
     PostState,
     Role,
     Target,
+    TeamPolicy,
     aggregate,
     idempotency_key,
 )
-from inbox.core.schedule import MissedPolicy, PostingSchedule
+from inbox.core.schedule import PostingSchedule
 
 if TYPE_CHECKING:
     from inbox.store.outbox import OutboxItem
@@ -48,13 +48,6 @@ class TargetStatus:
     remote_id: str = ""
     remote_url: str = ""
     attempts: int = 0
-
-
-@dataclass(frozen=True)
-class TeamPolicy:
-    approval: ApprovalPolicy = ApprovalPolicy.CONTRIBUTORS
-    missed: MissedPolicy = MissedPolicy.ASK
-    grace_minutes: int = 15
 
 
 def _post(row: sqlite3.Row, account_ids: tuple[int, ...]) -> Post:
@@ -418,30 +411,18 @@ class PostRepo:
                 (account_id, schedule.zone, schedule.format()),
             )
 
-    def team_policy(self, team_id: int | None) -> TeamPolicy:
-        """A team's publishing settings (teams.settings_json "publishing"), else defaults."""
-        data: dict[str, Any] = {}
-        if team_id is not None:
-            rows = self._store.query("SELECT settings_json FROM teams WHERE id = ?", (team_id,))
-            if rows:
-                data = json.loads(rows[0][0] or "{}").get("publishing", {})
-        else:
-            data = self._store.setting("publishing.default_policy") or {}
-        try:
-            return TeamPolicy(
-                approval=ApprovalPolicy(data.get("approval", "contributors")),
-                missed=MissedPolicy(data.get("missed", "ask")),
-                grace_minutes=int(data.get("grace_minutes", 15)),
-            )
-        except ValueError as exc:
-            raise ConfigError(f"Bad publishing settings for team {team_id}: {exc}") from exc
+    def team_policy_data(self, team_id: int | None) -> dict[str, Any]:
+        """A team's stored publishing settings (teams.settings_json "publishing"; team None:
+        the publishing.default_policy setting); {} when none. core.posts.TeamPolicy reads it."""
+        if team_id is None:
+            return dict(self._store.setting("publishing.default_policy") or {})
+        rows = self._store.query("SELECT settings_json FROM teams WHERE id = ?", (team_id,))
+        if not rows:
+            return {}
+        return dict(json.loads(rows[0][0] or "{}").get("publishing", {}))
 
     def set_team_policy(self, team_id: int | None, policy: TeamPolicy) -> None:
-        value = {
-            "approval": str(policy.approval),
-            "missed": str(policy.missed),
-            "grace_minutes": policy.grace_minutes,
-        }
+        value = policy.to_data()
         if team_id is None:
             self._store.set_setting("publishing.default_policy", value)
             return
@@ -459,17 +440,30 @@ class PostRepo:
 
     def set_max_chars(self, account_id: int, max_chars: int) -> None:
         """The account's server limit, read by send_targets (accounts.settings_json)."""
+        # Read and written here, not with SQLite's json_set: PostgreSQL has no such function
+        # (a team profile's `schedule run` failed on it).
         with self._store.transaction() as conn:
+            row = conn.execute(
+                "SELECT settings_json FROM accounts WHERE id = ?", (account_id,)
+            ).fetchone()
+            if row is None:
+                return
+            settings = json.loads(row[0] or "{}")
+            settings["max_chars"] = max_chars
             conn.execute(
-                "UPDATE accounts SET settings_json = json_set(settings_json, '$.max_chars', ?)"
-                " WHERE id = ?",
-                (max_chars, account_id),
+                "UPDATE accounts SET settings_json = ? WHERE id = ?",
+                (json.dumps(settings), account_id),
             )
 
-    def member_role(self, member_id: int | None) -> Role:
-        """The member's role; no member (a one-person install) acts as admin."""
+    def role(self, member_id: int | None) -> Role | None:
+        """The member's stored role; None for no member (core.posts.acting_role decides
+        what that means).
+
+        Raises:
+            ConfigError: no member of that id.
+        """
         if member_id is None:
-            return Role.ADMIN
+            return None
         rows = self._store.query("SELECT role FROM members WHERE id = ?", (member_id,))
         if not rows:
             raise ConfigError(f"No member {member_id}.")

@@ -8,6 +8,7 @@ business-hours medians, which need each team's calendar.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,13 +19,6 @@ from inbox.core.models import Kind
 
 if TYPE_CHECKING:
     from inbox.store.store import Store
-
-
-def _quarter(column: str) -> str:
-    """SQL for the UTC quarter hour a stored time falls in: "YYYY-MM-DDTHH:" and 0..3 (the
-    quarter's number, which core.reports.Quarters reads). Text and integer arithmetic only: it is
-    computed once per conversation of the period."""
-    return f"substr({column}, 1, 14) || (CAST(substr({column}, 15, 2) AS INTEGER) / 15)"
 
 
 # When a resolved conversation was resolved (store.triage writes resolved_at; migration 18
@@ -111,47 +105,65 @@ def period_report(
         out.received += count
         out.resolved += int(resolved)
 
-    # When: per UTC quarter hour, folded into local days and hours of the week.
-    buckets = store.query(
-        f"SELECT {_quarter('c.first_message_at')} AS quarter, count(*), sum(c.hidden = 0)"
-        f" FROM conversations c WHERE {received} GROUP BY quarter",
-        params,
-    )
-    quarters = reports.Quarters(period)
-    came = [(r[0], int(r[1])) for r in buckets]
-    out.by_day = quarters.days(came)
-    out.by_hour_of_week = quarters.hours_of_week(came)
-
-    # How fast: first response and resolution in business hours.
-    out.responses = reports.response_figures(
-        ((r[0], r[1], r[2]) for r in _timed(store, "c.first_response_at", received, params)),
-        calendars,
-        now.timestamp(),
-    )
-    # Suggested answers: used before the first response, or not (store.suggest records uses).
-    used = (
-        "EXISTS (SELECT 1 FROM suggestion_uses u WHERE u.conversation_id = c.id"
-        " AND u.at <= c.first_response_at)"
-    )
-    answered = f"{received} AND c.first_response_at IS NOT NULL"
-    for suggested in (True, False):
-        figures = reports.response_figures(
-            (
-                (r[0], r[1], r[2])
-                for r in _timed(
-                    store,
-                    "c.first_response_at",
-                    f"{answered} AND {'' if suggested else 'NOT '}{used}",
-                    params,
-                )
-            ),
-            calendars,
-            now.timestamp(),
+    # When, how many shown, and the mood: one walk of the period's conversations, counted
+    # per (segment of a local day with one UTC offset, local hour): no sort of the rows,
+    # no Python per row. The mood is the VADER score of each conversation's newest inbound
+    # message where the rules computed one (sentiment is lazy), kept on the conversation
+    # as last_inbound_score (migration 22's triggers).
+    buckets = reports.Buckets(period)
+    cut = _segments_sql(buckets.segments)
+    if all(seg.offset_minutes % 60 == 0 for seg in buckets.segments):
+        # Whole-hour offsets (most zones): the UTC hour's digits are the key, the local
+        # hour is worked out once per (segment, hour) below.
+        hour = "substr(c.first_message_at, 12, 2)"
+    else:
+        hour = (
+            "(CAST(substr(c.first_message_at, 12, 2) AS INTEGER) * 60"
+            " + CAST(substr(c.first_message_at, 15, 2) AS INTEGER) + b.off) / 60 % 24"
         )
-        if suggested:
-            out.with_suggestion = figures
-        else:
-            out.without_suggestion = figures
+    hours = [
+        (r[0], _local_hour(r[1], buckets.segments[r[0]].offset_minutes), *r[2:])
+        for r in store.query(
+            f"{cut.sql} SELECT b.i, {hour} AS h, count(*), sum(c.hidden = 0),"
+            " sum(c.last_inbound_score >= 0.05), sum(c.last_inbound_score <= -0.05),"
+            " count(c.last_inbound_score), sum(c.last_inbound_score)"
+            " FROM b CROSS JOIN conversations c"
+            " ON c.first_message_at >= b.lo AND c.first_message_at < b.hi"
+            f" WHERE c.kind != '{Kind.MONITORING.value}'{team} GROUP BY b.i, h",
+            (*cut.params, *by_team),
+        )
+    ]
+    out.by_day = buckets.days((r[0], r[2]) for r in hours)
+    out.by_hour_of_week = buckets.hours_of_week((r[0], r[1], r[2]) for r in hours)
+    out.sentiment_by_day = buckets.sentiment(
+        (r[0], r[4] or 0, r[5] or 0, r[6], r[7]) for r in hours
+    )
+
+    # How fast: first response (with and without a suggestion used before it) and
+    # resolution in business hours: two times per conversation, each team's at once.
+    used = (
+        "CASE WHEN c.first_response_at IS NOT NULL AND EXISTS (SELECT 1 FROM suggestion_uses u"
+        " WHERE u.conversation_id = c.id AND u.at <= c.first_response_at) THEN '1' ELSE '0' END"
+    )
+    # Each column as one string (space-separated, in the same row order), parsed by numpy:
+    # 100,000 rows as Python tuples cost more than the counting.
+    text = "substr({}, 1, 26)"
+    timed = store.query(
+        "SELECT count(*), group_concat(" + text.format("c.first_message_at") + ", ' '),"
+        " group_concat(coalesce(" + text.format("c.first_response_at") + ", 'NaT'), ' '),"
+        " group_concat(CASE WHEN c.status = 'resolved' THEN "
+        + text.format(RESOLVED_AT)
+        + " ELSE 'NaT' END, ' '),"
+        " group_concat(CAST(coalesce(c.team_id, -1) AS TEXT), ' '),"
+        f" group_concat({used}, ' ') FROM conversations c WHERE {received}",
+        params,
+    )[0]
+    (
+        out.responses,
+        out.with_suggestion,
+        out.without_suggestion,
+        out.resolution,
+    ) = reports.timing_figures(reports.Timing.parse(*timed), calendars, now.timestamp())
     out.suggestions_by_source = {
         str(r[0]): int(r[1])
         for r in store.query(
@@ -161,50 +173,28 @@ def period_report(
             params,
         )
     }
-    out.resolution = reports.resolution_figures(
-        (
-            (r[0], r[1], r[2])
-            for r in _timed(store, RESOLVED_AT, f"{received} AND c.status = 'resolved'", params)
-        ),
-        calendars,
+
+    # Backlog: open (not hidden as spam, not monitoring) at the end of each day: those open
+    # when the period starts, plus the shown ones received, less those resolved per local
+    # day (a range walk of the conversations_resolved index).
+    work = f"c.hidden = 0 AND c.kind != '{Kind.MONITORING.value}'{team}"
+    open_before = int(
+        store.query(
+            "SELECT count(*) FROM conversations c INDEXED BY conversations_received"
+            f" WHERE c.first_message_at < ? AND {work}"
+            f" AND (c.status != 'resolved' OR {RESOLVED_AT} >= ?)",
+            (lo, *by_team, lo),
+        )[0][0]
     )
-
-    # Backlog: open (not hidden as spam, not monitoring) at the end of each day.
-    open_before = 0
-    gone: list[tuple[str, int]] = []
-    # MATERIALIZED: the resolution time is looked up once per conversation, not once per
-    # mention of r below (SQLite would otherwise copy the subquery into each).
-    for key, before, count in store.query(
-        "WITH t AS MATERIALIZED (SELECT c.first_message_at AS f,"
-        f" CASE WHEN c.status = 'resolved' THEN {RESOLVED_AT} END AS r"
-        f" FROM conversations c WHERE c.first_message_at < ? AND c.hidden = 0"
-        f" AND c.kind != '{Kind.MONITORING.value}'{team})"
-        " SELECT CASE WHEN r >= ? AND r < ? THEN " + _quarter("r") + " ELSE '' END AS k,"
-        " sum(f < ? AND (r IS NULL OR r >= ?)), count(*) FROM t GROUP BY k",
-        (hi, *by_team, lo, hi, lo, lo),
-    ):
-        open_before += int(before)
-        if key:
-            gone.append((key, int(count)))
-    shown = [(r[0], int(r[2])) for r in buckets]  # not hidden as spam
-    out.backlog_by_day = quarters.backlog(open_before, shown, gone)
-
-    # Mood: the VADER score of each conversation's newest inbound message, where the rules
-    # computed one (sentiment is lazy), by the day the conversation came in.
-    out.sentiment_by_day = quarters.sentiment(
-        (
-            (r[0], r[1], int(r[2]), float(r[3]))
-            for r in store.query(
-                f"SELECT {_quarter('c.first_message_at')} AS quarter,"
-                " CASE WHEN m.sentiment_score >= 0.05 THEN 'positive'"
-                " WHEN m.sentiment_score <= -0.05 THEN 'negative' ELSE 'neutral' END AS label,"
-                " count(*), sum(m.sentiment_score)"
-                " FROM conversations c"
-                " JOIN messages m INDEXED BY messages_scored ON m.id = c.last_inbound_id"
-                f" WHERE {received} AND m.sentiment_score IS NOT NULL GROUP BY quarter, label",
-                params,
-            )
-        ),
+    gone = store.query(
+        f"{cut.sql} SELECT b.i, count(*) FROM b"
+        " JOIN conversations c INDEXED BY conversations_resolved"
+        f" ON {RESOLVED_AT} >= b.lo AND {RESOLVED_AT} < b.hi"
+        f" WHERE c.status = 'resolved' AND c.first_message_at < ? AND {work} GROUP BY b.i",
+        (*cut.params, hi, *by_team),
+    )
+    out.backlog_by_day = buckets.backlog(
+        open_before, ((r[0], r[3]) for r in hours), ((r[0], r[1]) for r in gone)
     )
 
     # What we handed on and put out.
@@ -239,15 +229,37 @@ def period_report(
     return out
 
 
-def _seconds(column: str) -> str:
-    """SQL for a stored time as epoch seconds, to the millisecond (NULL stays NULL)."""
-    return f"round((julianday({column}) - 2440587.5) * 86400.0, 3)"
+def _local_hour(key: Any, offset_minutes: int) -> int:
+    """The local hour of a (segment, hour) row: SQL's own, or a UTC hour's digits."""
+    if isinstance(key, str):
+        return (int(key) + offset_minutes // 60) % 24
+    return int(key)
 
 
-def _timed(store: Store, then: str, where: str, params: tuple[Any, ...]) -> list[Any]:
-    """(received, then, team) of each conversation, times as epoch seconds."""
-    return store.query(
-        f"SELECT {_seconds('c.first_message_at')}, {_seconds(then)}, c.team_id"
-        f" FROM conversations c WHERE {where}",
-        params,
-    )
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    """A period's segments as SQL: the CTE `b` (i, lo, hi, off) and its parameters. The
+    bounds travel as fixed-width text (one string each), so the statement is the same for
+    every period and backend (no temporary table: the reader may be read-only)."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+
+_WIDTH = 27  # to_iso's fixed width: 2026-03-23T09:00:00.000000Z
+# The UTC offset in minutes, +10000 so it is always five digits.
+_CUT = (
+    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?),"
+    f" b AS (SELECT i, substr(CAST(? AS TEXT), {_WIDTH} * i + 1, {_WIDTH}) AS lo,"
+    f" substr(CAST(? AS TEXT), {_WIDTH} * i + 1, {_WIDTH}) AS hi,"
+    " CAST(substr(CAST(? AS TEXT), 5 * i + 1, 5) AS INTEGER) - 10000 + 1440 AS off FROM n)"
+)
+
+
+def _segments_sql(segments: list[reports.Segment]) -> _Cut:
+    starts = [to_iso(s.start) for s in segments]
+    ends = [to_iso(s.end) for s in segments]
+    if any(len(t) != _WIDTH for t in (*starts, *ends)):  # years before 1000 or after 9999
+        raise ConfigError("A report covers the years 1000 to 9999")
+    offsets = "".join(f"{s.offset_minutes + 10000:05d}" for s in segments)
+    return _Cut(_CUT, (len(segments), "".join(starts), "".join(ends), offsets))

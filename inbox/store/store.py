@@ -7,7 +7,7 @@ import copy
 import functools
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -270,6 +270,18 @@ class Store:
                 "INSERT INTO audit_log (at, actor, action, conversation_id, detail_json)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (self.now(), actor, action, conversation_id, json.dumps(detail)),
+            )
+
+    def audit_many(
+        self, actor: str, action: str, rows: Iterable[tuple[int | None, dict[str, Any]]]
+    ) -> None:
+        """One audit row per (conversation id, detail), in one transaction (a sweep)."""
+        now = self.now()
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO audit_log (at, actor, action, conversation_id, detail_json)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(now, actor, action, cid, json.dumps(detail)) for cid, detail in rows],
             )
 
     def quarantine(self, source: str, reason: str, raw: str = "") -> None:

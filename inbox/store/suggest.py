@@ -6,7 +6,8 @@ reader thread, the CLI on a read-only store):
 - solved cases: the `answered` table (migration 0015: one row per resolved
   conversation with an answer, kept by triggers) through its FTS5 index. The
   question's distinctive terms (core.suggest.terms) are OR-ed; the newest WINDOW
-  matches are scored by bm25 and the best CANDIDATES kept, so the cost is bounded
+  matches are scored by bm25 (on a team server: ts_rank_cd over the stored, stemmed
+  tsvector, store.dialect.fts_rank) and the best CANDIDATES kept, so the cost is bounded
   however many messages the profile holds;
 - the saved replies (all of them: a team keeps tens);
 - published articles: the outbox rows that delivered them hold their text.
@@ -115,12 +116,15 @@ def solved(store: Store, query: core.Query) -> list[core.Candidate]:
     try:
         keep = distinctive(store, found)
         if keep:
+            # bm25 on SQLite, ts_rank_cd over the stored tsvector on PostgreSQL (the dialect's).
+            score, uses_query = store.dialect.fts_rank("answered_fts")
+            text = core.fts_query(keep)
             hits = store.query(
-                """SELECT id, score FROM (
-                       SELECT rowid AS id, bm25(answered_fts) AS score FROM answered_fts
+                f"""SELECT id, score FROM (
+                       SELECT rowid AS id, {score} AS score FROM answered_fts
                        WHERE answered_fts MATCH ? ORDER BY rowid DESC LIMIT ?) AS newest
-                   WHERE id <> ? ORDER BY score LIMIT ?""",
-                (core.fts_query(keep), WINDOW, query.conversation_id, CANDIDATES),
+                   WHERE id <> ? ORDER BY score, id DESC LIMIT ?""",
+                (*[text] * uses_query, text, WINDOW, query.conversation_id, CANDIDATES),
             )
         else:
             hits = store.query(

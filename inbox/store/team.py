@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -149,6 +151,79 @@ def open_connection(
     return conn
 
 
+# -- what `team connect|migrate|disconnect` and the window's Team server form both call --
+
+
+@dataclass(frozen=True)
+class Reached:
+    """A team server answered a test: where, its schema version, conversations on it."""
+
+    where: str
+    version: int
+    conversations: int
+
+    def words(self, known: int) -> str:
+        if self.version == 0:
+            return f"Reached {self.where}: an empty database; Connect sets it up for the team."
+        older = " (Connect brings it up to this app's)" if self.version < known else ""
+        return (
+            f"Reached {self.where}: a team database, schema {self.version}{older}, "
+            f"{self.conversations} conversations."
+        )
+
+
+def probe(dsn: str, password: str | None = None) -> Reached:
+    """Sign in read-only and look (nothing is changed or saved): "Test connection".
+
+    Raises:
+        ConfigError: not a postgresql:// address.
+        StoreKnown: unreachable, not PostgreSQL, the sign-in refused, a newer schema.
+    """
+    from inbox.store import pg
+
+    clean, _ = split_password(dsn)
+    conn = open_connection(dsn, password=password, readonly=True)
+    try:
+        version = pg.schema_version(conn)
+        count = 0
+        if version:
+            count = int(conn.execute("SELECT count(*) FROM conversations").fetchone()[0])
+    finally:
+        conn.close()
+    return Reached(where_of(clean), version, count)
+
+
+def connect(db_path: Path, dsn: str, password: str | None = None) -> str:
+    """Make the profile at db_path a team profile: sign in and bring the server's schema up
+    to this app's first; only then the address goes to team.json and the password to the
+    keyring (nothing is saved on a failure). Returns where (user@host:port/db).
+
+    Raises:
+        ConfigError: not a postgresql:// address; no usable keyring.
+        StoreKnown: unreachable, not PostgreSQL, the sign-in refused, a newer schema.
+    """
+    clean, inline = split_password(dsn)
+    secret = password if password is not None else inline
+    open_connection(clean, password=secret).close()
+    save(db_path, clean, secret)
+    return where_of(clean)
+
+
+Progress = Callable[[int, int, str], None]  # (tables done, tables in all, the table)
+
+
+def migrate(
+    db_path: Path, dsn: str, password: str | None = None, progress: Progress | None = None
+) -> list[tuple[str, int, int]]:
+    """Move the local profile's data to an empty team database (move_profile), then make
+    the profile a team profile on it. Returns (table, rows here, rows on the server)."""
+    clean, inline = split_password(dsn)
+    secret = password if password is not None else inline
+    counts = move_profile(db_path, clean, secret, progress=progress)
+    save(db_path, clean, secret)
+    return counts
+
+
 # -- moving a local profile to the team server ------------------------------------------
 
 # Tables a new team database may already hold rows in: the day-one rules a first
@@ -182,7 +257,7 @@ def _local_tables(conn: Any) -> list[str]:
 
 
 def move_profile(
-    db_path: Path, dsn: str, password: str | None = None
+    db_path: Path, dsn: str, password: str | None = None, progress: Progress | None = None
 ) -> list[tuple[str, int, int]]:
     """Copy every row of the local profile at db_path into the team database at dsn, in one
     transaction; returns (table, rows here, rows on the server) for every table, checked
@@ -218,16 +293,20 @@ def move_profile(
         if busy:
             raise StoreKnown(
                 f"The team database {where_of(dsn)} already holds a team's data (in "
-                f"{', '.join(busy[:5])}). `team migrate` moves a profile into an empty one; "
-                "use `team connect` to join this team instead. Nothing was changed."
+                f"{', '.join(busy[:5])}). A move goes into an empty database; "
+                "Connect (`team connect`) joins this team instead. Nothing was changed."
             )
         counts: list[tuple[str, int, int]] = []
         server.execute("BEGIN")
         try:
             for table in _REPLACED:
                 server.execute(f'DELETE FROM "{table}"')
-            for table in tables:
+            for done, table in enumerate(tables):
+                if progress is not None:
+                    progress(done, len(tables), table)
                 _copy(local, server, table)
+            if progress is not None:
+                progress(len(tables), len(tables), "")
             for table in tables:
                 here = int(local.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
                 there = int(server.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])

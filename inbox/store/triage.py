@@ -254,8 +254,9 @@ class TriageRepo:
 
     # -- SLA ----------------------------------------------------------------------------
 
-    def sweep_breaches(self) -> Changed:
-        """Record every due time that has just passed and lift those conversations.
+    def sweep_breaches(self) -> dict[int, str]:
+        """Record every due time that has just passed and lift those conversations;
+        returns them with the due time each missed (the engine's sla.sweep audits them).
 
         A breach is counted once per due time (sla_breached_at remembers which).
         """
@@ -264,12 +265,13 @@ class TriageRepo:
             rows = conn.execute(
                 "UPDATE conversations SET sla_breached_at = sla_due_at,"
                 " sla_breaches = sla_breaches + 1"
-                " WHERE sla_due_at <= ? AND sla_breached_at IS NOT sla_due_at RETURNING id",
+                " WHERE sla_due_at <= ? AND sla_breached_at IS NOT sla_due_at"
+                " RETURNING id, sla_due_at",
                 (now,),
             ).fetchall()
-        ids = {int(r[0]) for r in rows}
-        self._store.rules.refresh(ids)
-        return Changed(conversations=frozenset(ids))
+            breached = {int(r[0]): str(r[1]) for r in rows}
+            self._store.rules.refresh(set(breached))
+        return breached
 
     def wake_snoozed(self) -> Changed:
         """Snoozes that ended: clear them so every column shows the conversation again."""

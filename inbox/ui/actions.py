@@ -91,6 +91,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec("connectors", "Connectors…", "File", help="Service desks and knowledge bases"),
     ActionSpec(
+        "team_server",
+        "Team server…",
+        "File",
+        help="Share this profile's deck on the team's PostgreSQL server: connect, move, disconnect",
+    ),
+    ActionSpec(
         "preferences",
         "Preferences…",
         "File",

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import importlib
 import logging
 import pkgutil
 import sys
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
@@ -23,9 +26,17 @@ from inbox.core.events import ErrorEvent, Progress
 from inbox.engine import Engine
 from inbox.profile import Profile
 from inbox.store import Store
-from inbox.ui import desktop, first_run, single, theme
+from inbox.ui import theme
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from inbox.ui import single
+
+# The window's first paint needs Qt, the store and the deck only (docs/architecture.md,
+# "Performance"): the features, the desktop integration (tray, notifications), the
+# first-run dialog and the single-instance server are imported when they are used,
+# the features and the desktop once every column has painted its first page.
 
 log = logging.getLogger(__name__)
 SCREENSHOT_SIZE = QSize(1600, 1000)
@@ -35,17 +46,96 @@ SHOT_REPLY = (
     "your statement within 3–5 days. — {agent.name}"
 )
 GIL_SWITCH_S = 0.0005
+# The rest of start-up (features, desktop) waits for the deck's first paint, at most this.
+FIRST_PAINT_WAIT_MS = 3000
 
 
 @dataclass
 class Session:
-    """One open profile: its engine, the GUI's read-only store, the bridge and the window."""
+    """One open profile: its engine, the GUI's read-only store, the bridge and the window.
+
+    `finished` turns true once the features and the desktop integration are installed
+    (`finish()`, or one step per turn of the event loop with `finish_later()`).
+    """
 
     profile: Profile
     engine: Engine
     store: Store
     bridge: EngineBridge
     window: MainWindow
+    finished: bool = False
+    _finishing: bool = field(default=False, repr=False)
+    successor: Session | None = None  # the session reopen() replaced this one with
+
+    def reopen(self) -> Session:
+        """The same profile in a new window, after the Team server form moved where its
+        data lives (connect, migrate, disconnect): a new engine and store open it there,
+        then this session closes. Returns the new session (also `successor`).
+
+        Raises:
+            InboxError: the profile cannot be opened where it now lives.
+        """
+        from inbox.ui import desktop
+
+        geometry = self.window.saveGeometry()
+        if self.finished:
+            desktop.of(self.window).quitting = True  # this close is no "keep it in the tray?"
+        new = open_session(self.profile)
+        new.window.restoreGeometry(geometry)
+        new.window.show()
+        new.window.activateWindow()
+        self.successor = new
+        self.close()
+        return new
+
+    def latest(self) -> Session:
+        """This session, or the one that reopened it last."""
+        session = self
+        while session.successor is not None:
+            session = session.successor
+        return session
+
+    def finish(self) -> None:
+        """Install the features and the desktop integration now (open_session, first run)."""
+        for step in self._steps():
+            step()
+
+    def finish_later(self, then: Callable[[], None] = lambda: None) -> None:
+        """The same, one feature per turn of the event loop, then `then()`: the window
+        stays responsive while the rest of start-up happens after its first paint."""
+        steps = self._steps()
+
+        def next_step() -> None:
+            if not shiboken6.isValid(self.window):
+                return  # closed meanwhile
+            step = next(steps, None)
+            if step is None:
+                then()
+                return
+            step()
+            QTimer.singleShot(0, next_step)
+
+        QTimer.singleShot(0, next_step)
+
+    def _steps(self) -> Iterator[Callable[[], object]]:
+        if self.finished or self._finishing:
+            return
+        self._finishing = True
+        for name in feature_names():
+            yield functools.partial(install_feature, self.window, self.engine, name)
+
+        def last() -> None:
+            from inbox.ui import desktop  # the tray, notifications, the window icon's menu
+
+            desktop.install(self.window, self.profile)  # after the features: their notifiers
+            # What start-up built (modules, widgets, wrappers) lives as long as the window:
+            # out of the collector's sight, a full collection during a sync scans only newer
+            # objects (it took 300-500 ms with the interpreter lock held, a frozen window).
+            gc.collect()
+            gc.freeze()
+            self.finished = True
+
+        yield last
 
     def close(self) -> None:
         self.window.close()
@@ -107,7 +197,19 @@ def seed_with_progress(engine: Engine, bridge: EngineBridge, parent: QWidget | N
 
 
 def open_session(profile: Profile) -> Session:
-    """Start the engine on a profile (seeding a fresh demo), then build the window.
+    """Start the engine on a profile (seeding a fresh demo), then build the whole window.
+
+    Raises:
+        InboxError: the store cannot be opened (newer file, locked, damaged, ...).
+    """
+    session = open_window(profile)
+    session.finish()
+    return session
+
+
+def open_window(profile: Profile) -> Session:
+    """Start the engine on a profile (seeding a fresh demo) and build the window with its
+    deck, without the features and the desktop integration (`Session.finish`).
 
     Raises:
         InboxError: the store cannot be opened (newer file, locked, damaged, ...).
@@ -129,15 +231,27 @@ def open_session(profile: Profile) -> Session:
         raise
     apply_theme_setting(store)
     window = MainWindow(store, bridge, engine.clock.now)
-    window.bind("add_account", lambda: first_run.add_account(window, engine))
-    install_features(window, engine)
-    desktop.install(window, profile)  # after the features: it shows their notifications
-    # What start-up built (modules, widgets, wrappers) lives as long as the window: out
-    # of the collector's sight, a full collection during a sync scans only newer objects
-    # (it took 300-500 ms with the interpreter lock held, a frozen window).
-    gc.collect()
-    gc.freeze()
-    return Session(profile, engine, store, bridge, window)
+
+    def add_account() -> None:
+        from inbox.ui import first_run
+
+        first_run.add_account(window, engine)
+
+    window.bind("add_account", add_account)
+    session = Session(profile, engine, store, bridge, window)
+    # After the form's slot has returned: the form is a child of the window that goes.
+    window.reopen_requested.connect(lambda: QTimer.singleShot(0, _reopen(session)))
+    return session
+
+
+def _reopen(session: Session) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            session.reopen()
+        except InboxError as exc:  # the server went away between the form and the reopen
+            session.window.bridge.error.emit(ErrorEvent(f"Could not reopen the profile: {exc}"))
+
+    return run
 
 
 def apply_theme_setting(store: Store) -> None:
@@ -153,18 +267,30 @@ def install_features(window: MainWindow, engine: Engine) -> list[str]:
 
     A feature that fails to install is reported in the status bar; the deck still opens.
     """
-    installed = []
-    for info in sorted(pkgutil.iter_modules(inbox.ui.features.__path__), key=lambda m: m.name):
-        try:
-            module = importlib.import_module(f"inbox.ui.features.{info.name}")
-            install = getattr(module, "install", None)
-            if install is not None:
-                install(window, engine)
-                installed.append(info.name)
-        except Exception as exc:  # one broken feature must not keep the inbox closed
-            log.exception("feature %s failed to install", info.name)
-            window.bridge.error.emit(ErrorEvent(f"The {info.name} feature failed to start: {exc}"))
-    return installed
+    return [name for name in feature_names() if install_feature(window, engine, name)]
+
+
+def feature_names() -> list[str]:
+    """The modules of inbox.ui.features, in name order."""
+    return sorted(m.name for m in pkgutil.iter_modules(inbox.ui.features.__path__))
+
+
+def install_feature(window: MainWindow, engine: Engine, name: str) -> bool:
+    """Import inbox.ui.features.<name> and call its install(window, engine); True if it did.
+
+    A failure is reported in the status bar, never raised.
+    """
+    try:
+        module = importlib.import_module(f"inbox.ui.features.{name}")
+        install = getattr(module, "install", None)
+        if install is None:
+            return False
+        install(window, engine)
+        return True
+    except Exception as exc:  # one broken feature must not keep the inbox closed
+        log.exception("feature %s failed to install", name)
+        window.bridge.error.emit(ErrorEvent(f"The {name} feature failed to start: {exc}"))
+        return False
 
 
 def _has_accounts(db: Path) -> bool:
@@ -177,6 +303,10 @@ def _has_accounts(db: Path) -> bool:
 
 def _first_run(session: Session) -> Session:
     """No account and no demo: offer both; the demo replaces this session."""
+    from inbox.ui import first_run
+
+    session.finish()  # the accounts feature brings the add-account flow
+    FirstRunDialog = first_run.FirstRunDialog
     dialog = FirstRunDialog()
     dialog.exec()
     if dialog.choice == FirstRunDialog.DEMO:
@@ -191,9 +321,6 @@ def _first_run(session: Session) -> Session:
     if cancelled:
         return _first_run(session)  # back to the choices, the demo included
     return session
-
-
-FirstRunDialog = first_run.FirstRunDialog
 
 
 def parse_size(text: str | None) -> QSize:
@@ -218,7 +345,13 @@ def take_screenshot(window: MainWindow, path: str, size: QSize = SCREENSHOT_SIZE
 
 
 class Screenshot(QObject):
-    """Waits until every column shows its first page, opens the top conversation, shoots, quits."""
+    """Waits until every column shows its first page and start-up is over, opens the top
+    conversation, shoots, quits.
+
+    of: "deck" (the default: the top conversation open), "calendar", "reply" (a reply
+    just sent), or "start": the window as it first paints, every column's first page
+    and nothing opened, shot before the rest of start-up (the `startup` benchmark).
+    """
 
     def __init__(
         self,
@@ -227,26 +360,33 @@ class Screenshot(QObject):
         path: str,
         size: QSize = SCREENSHOT_SIZE,
         of: str = "deck",
+        session: Session | None = None,
     ) -> None:
         super().__init__(window)
         self.app, self.window, self.path, self.size, self.of = app, window, path, size, of
+        self.session = session
         window.resize(size)  # the layout settles at this width before the shot
         self.code = 0
         self._done = False
         self._waited = 0
         for view in window.deck.columns():
-            view.model.counts_changed.connect(self._maybe)
-        QTimer.singleShot(0, self._maybe)  # after the first paint, if already loaded
+            view.model.counts_changed.connect(self.maybe)
+        QTimer.singleShot(0, self.maybe)  # after the first paint, if already loaded
         QTimer.singleShot(SCREENSHOT_WAIT_MS, lambda: self._shoot())  # never hang
 
-    def _maybe(self) -> None:
-        if self.window.deck.loaded():
+    def maybe(self) -> None:
+        """Shoot if the window is ready (the session's start-up over, unless of "start")."""
+        started = self.of == "start" or self.session is None or self.session.finished
+        if started and self.window.deck.loaded():
             self._shoot()
 
     def _shoot(self) -> None:
         if self._done:
             return
         self._done = True
+        if self.of == "start":
+            QTimer.singleShot(0, self._grab)  # one turn: the views lay their rows out
+            return
         deck = self.window.deck
         first = deck.columns()[0] if deck.columns() else None
         if first is not None and first.model.rowCount():
@@ -324,8 +464,40 @@ def _show_error(message: str, screenshot: bool) -> None:
         QMessageBox.critical(None, "Social Inbox", message)
 
 
+def after_first_paint(window: MainWindow, fn: Callable[[], None]) -> None:
+    """Call fn once the window has painted every column's first page (or after
+    FIRST_PAINT_WAIT_MS, whatever the deck is doing): what is not needed to show the
+    deck waits until the user sees it."""
+    fired = False
+
+    def fire() -> None:
+        nonlocal fired
+        if fired or not shiboken6.isValid(window):
+            return
+        fired = True
+        if window.isVisible():
+            window.repaint()  # the pending paint now, before the rest of start-up
+        fn()
+
+    def maybe() -> None:
+        if not fired and window.deck.loaded():
+            QTimer.singleShot(0, fire)  # one turn: the views lay their rows out first
+
+    for view in window.deck.columns():
+        view.model.counts_changed.connect(maybe)
+    QTimer.singleShot(0, maybe)  # an empty deck, or pages already in
+    QTimer.singleShot(FIRST_PAINT_WAIT_MS, fire)
+
+
 def run_gui(args: argparse.Namespace) -> int:
-    """Open the window on the chosen profile and run until it closes."""
+    """Open the window on the chosen profile and run until it closes.
+
+    The window shows as soon as its deck is built; the features (menus' entries, the
+    reply box, triage, ...) and the desktop integration install after the deck's first
+    paint, one per turn of the event loop (`Session.finish_later`).
+    """
+    from inbox.ui import desktop, single
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Social Inbox")
@@ -334,6 +506,7 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setWindowIcon(desktop.app_icon())
     follower = theme.ThemeFollower(app)
     screenshot: str | None = getattr(args, "screenshot", None)
+    shot_of = str(getattr(args, "shot_of", "deck") or "deck")
     demo = bool(getattr(args, "demo", False))
     if demo:
         from inbox import secrets  # keyring costs ~1 s of imports: only the demo needs it here
@@ -353,7 +526,7 @@ def run_gui(args: argparse.Namespace) -> int:
                 return 0
             instance = single.Instance(name, app)
             instance.listen()
-        session = open_session(profile)
+        session = open_window(profile)
         if not demo and not screenshot and not session.store.accounts():
             session = _first_run(session)
     except InboxError as exc:
@@ -362,25 +535,33 @@ def run_gui(args: argparse.Namespace) -> int:
         return 2
 
     window = session.window
-    if screenshot:
-        window.show()
-    else:
-        desktop.of(window).show_initial()  # or only the tray, when "start minimised" is on
-    if instance is not None:
-        instance.requested.connect(lambda r: desktop.of(window).handle(r, raise_window=True))
-    desktop.of(window).handle(request, raise_window=False)
     shot: Screenshot | None = None
     if screenshot:
         shot = Screenshot(
-            app,
-            window,
-            screenshot,
-            parse_size(getattr(args, "size", None)),
-            str(getattr(args, "shot_of", "deck") or "deck"),
+            app, window, screenshot, parse_size(getattr(args, "size", None)), shot_of, session
         )
+
+    def started() -> None:
+        """The features and the desktop are in: what the launch asked for."""
+        if instance is not None:
+            instance.requested.connect(  # to the window of the latest reopening
+                lambda r: desktop.of(session.latest().window).handle(r, raise_window=True)
+            )
+        desktop.of(window).handle(request, raise_window=False)
+        if shot is not None:
+            shot.maybe()
+
+    if screenshot or not session.store.setting(desktop.START_MINIMISED):
+        window.show()
+        if shot_of != "start" or not screenshot:  # "start" shows the first paint, then quits
+            after_first_paint(window, lambda: session.finish_later(started))
+    else:  # only the tray (or minimised): nothing to paint first
+        session.finish()
+        desktop.of(window).show_initial()
+        started()
     code = app.exec()
     if instance is not None:
         instance.close()
-    session.close()
+    session.latest().close()
     follower.deleteLater()
     return (shot.code if shot else 0) or code

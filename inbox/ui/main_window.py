@@ -61,9 +61,13 @@ class MainWindow(QMainWindow):
 
     Signals:
         ready: the first pages of every column are loaded and the window is shown.
+        reopen_requested: the profile's data now lives elsewhere (the Team server form
+            connected or disconnected it): the session opens a new window on it and
+            closes this one (app.Session.reopen).
     """
 
     ready = Signal()
+    reopen_requested = Signal()
 
     def __init__(
         self,

@@ -13,11 +13,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inbox.core.posts import ApprovalPolicy
+from inbox.core.posts import ApprovalPolicy, TeamPolicy
 from inbox.core.schedule import MissedPolicy
 from inbox.engine import Engine, ops
 from inbox.store import Store
-from inbox.store.posts import TeamPolicy
 from inbox.ui.bridge import EngineBridge
 
 APPROVAL_LABELS = {
@@ -77,7 +76,8 @@ class PublishingSettings(QDialog):
         self.load_team()
 
     def load_team(self) -> None:
-        policy = self.store.posts.team_policy(self.team.currentData())
+        team = self.team.currentData()
+        policy = TeamPolicy.from_data(self.store.posts.team_policy_data(team), team)
         self.approval.setCurrentIndex(self.approval.findData(str(policy.approval)))
         self.missed.setCurrentIndex(self.missed.findData(str(policy.missed)))
         self.grace.setValue(policy.grace_minutes)

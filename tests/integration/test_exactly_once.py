@@ -25,10 +25,9 @@ import pytest
 
 from inbox.core.clock import SystemClock
 from inbox.core.models import AccountInfo
-from inbox.core.posts import Post, PostState
+from inbox.core.posts import Post, PostState, TeamPolicy
 from inbox.core.schedule import MissedPolicy
 from inbox.store import Store
-from inbox.store.posts import TeamPolicy
 from tests.servers.mastodon_statuses import StatusServer
 
 POSTS = 200

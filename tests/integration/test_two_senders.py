@@ -21,16 +21,16 @@ import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from inbox.core.clock import SystemClock
 from inbox.core.models import AccountInfo, Contact, Kind, Message
-from inbox.core.posts import Post, PostState
+from inbox.core.posts import Post, PostState, TeamPolicy
 from inbox.core.schedule import MissedPolicy
-from inbox.store import Store
-from inbox.store.posts import TeamPolicy
+from inbox.store import Store, team
 from tests.servers.mastodon_statuses import StatusServer
 
 REPLIES = 30
@@ -67,14 +67,36 @@ def _seed(profile: Path, instance: str) -> None:
     store.close()
 
 
-def _laptop(profile: Path, url: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.servers.publish_worker", str(profile), url],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+def _laptop(profile: Path, url: str, password: str = "") -> subprocess.Popen[bytes]:
+    """A `schedule run` process on profile; a team profile's password goes in on its stdin
+    (tests/servers/publish_worker.py puts it into that process's in-memory keyring)."""
+    line, writer = os.pipe()
+    os.write(writer, password.encode() + b"\n")  # one short line: within the pipe's buffer
+    os.close(writer)
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.servers.publish_worker", str(profile), url],
+            cwd=ROOT,
+            stdin=line,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    finally:
+        os.close(line)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def laptops(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, Path, str]:
+    """(first laptop's profile, second laptop's profile, the team password or ""): one
+    SQLite profile both processes open, or two team profiles on one PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path, tmp_path, ""
+    pg_dsn: str = request.getfixturevalue("pg_dsn")
+    password = urlsplit(pg_dsn).password or ""
+    for name in ("alex", "sam"):
+        team.save(tmp_path / name / "inbox.db", pg_dsn, None)  # the password: the keyring's
+    return tmp_path / "alex", tmp_path / "sam", password
 
 
 class GatedServer(StatusServer):
@@ -99,19 +121,23 @@ class GatedServer(StatusServer):
         return super().handle(request)
 
 
-def test_two_laptops_racing_send_every_reply_and_post_exactly_once(tmp_path: Path) -> None:
+def test_two_laptops_racing_send_every_reply_and_post_exactly_once(
+    laptops: tuple[Path, Path, str],
+) -> None:
+    one, two, password = laptops
     server = GatedServer().start()
     try:
-        _seed(tmp_path, server.url)
-        first = _laptop(tmp_path, server.url)
+        _seed(one, server.url)
+        first = _laptop(one, server.url, password)
         deadline = time.monotonic() + 60
         while not server.wait_for_requests(3, timeout=0.1):
             assert first.poll() is None, first.stderr.read().decode() if first.stderr else ""
             assert time.monotonic() < deadline, "the first laptop sent nothing in 60 s"
-        second = _laptop(tmp_path, server.url)
+        second = _laptop(two, server.url, password)
         outs = [p.communicate(timeout=180) for p in (first, second)]
         for proc, (_, err) in zip((first, second), outs, strict=True):
             assert proc.returncode == 0, err.decode()
+            assert not password or password.encode() not in err
     finally:
         server.gate.set()
         server.stop()
@@ -126,11 +152,15 @@ def test_two_laptops_racing_send_every_reply_and_post_exactly_once(tmp_path: Pat
     assert sorted(texts) == sorted(expected), "a reply or post was lost"
     # Not even a second POST of a row the server recognised by its key.
     assert server.record.replays == 0, f"{server.record.replays} rows were sent twice"
-    store = Store(tmp_path / "inbox.db", readonly=True)
+    store = Store(one / "inbox.db", readonly=True)
     try:
         rows = store.query("SELECT status, claimed_by FROM outbox")
     finally:
         store.close()
     assert {r["status"] for r in rows} == {"done"}
     senders = Counter(r["claimed_by"] for r in rows)
+    if one != two:  # two laptops on the team server: the password stayed out of both
+        for folder in (one, two):
+            for file in folder.rglob("*"):
+                assert not file.is_file() or password.encode() not in file.read_bytes(), file
     print(f"\nrows per laptop: {sorted(senders.values())}, requests {server.record.requests}")

@@ -6,6 +6,12 @@ The profile's Mastodon account has SERVER_URL (http://127.0.0.1:PORT) as its
 instance, so the real Mastodon adapter (inbox.networks.mastodon), connected by
 the same glue as `social-inbox sync`, talks to the test server. Its token
 lives in an in-memory keyring, set before the CLI starts.
+
+A team profile (team.json: the PostgreSQL server) needs the server's password, which
+the parent's in-memory keyring holds: the parent writes it as the first line of this
+process's standard input (as `team connect --password-stdin` reads it), and it goes into
+this process's in-memory keyring only: never on the command line, in the environment,
+the profile or a log. A local profile's line is empty.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from pathlib import Path
 from inbox import secrets
 from inbox.cli.main import main
 from inbox.engine.accounts import token_key
-from inbox.store import Store
+from inbox.store import Store, team
 
 TOKEN = "test-token"
 REMOTE_ID = "1"
@@ -25,6 +31,10 @@ REMOTE_ID = "1"
 
 def run(profile: str, server_url: str) -> int:
     secrets.use_memory_backend()
+    password = sys.stdin.readline().rstrip("\r\n")
+    dsn = team.dsn_of(Path(profile) / "inbox.db")
+    if dsn is not None:
+        secrets.set_secret(secrets.team_key(dsn), password)
     with closing(Store(Path(profile) / "inbox.db")) as store:
         [account] = [a for a in store.accounts() if a.remote_id == REMOTE_ID]
         secrets.set_secret(token_key(store, account), TOKEN)

@@ -35,8 +35,9 @@ def open_profile(qtbot: QtBot) -> Iterator[Opener]:
 
     yield opener
     for session in sessions:
-        if session.engine.running:
-            session.close()
+        latest = session.latest()  # the Team server form may have reopened it
+        if latest.engine.running:
+            latest.close()
 
 
 def message(

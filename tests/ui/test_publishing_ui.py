@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from inbox.core.models import ColumnFilter
-from inbox.core.posts import Post, PostState
+from inbox.core.posts import Post, PostState, TeamPolicy
 from inbox.core.schedule import utc_to_local
 from inbox.core.templates import Template, context
 from inbox.engine import Engine
@@ -406,7 +406,7 @@ def test_publishing_settings_dialog(workspace: Path, open_profile: Opener, qtbot
     dialog.alt.setChecked(False)
     dialog.save()
     qtbot.waitUntil(lambda: dialog.status.text() == "Saved.", timeout=5000)
-    policy = session.store.posts.team_policy(None)
+    policy = TeamPolicy.from_data(session.store.posts.team_policy_data(None))
     assert policy.missed is MissedPolicy.SKIP and policy.grace_minutes == 45
     me = session.store.teams.current()
     assert me is not None and me.id == 2

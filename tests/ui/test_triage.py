@@ -252,6 +252,10 @@ def test_an_sla_breach_is_notified_once(
     assert breach.args[0].title == "SLA breached"
     assert "hello?" in breach.args[0].body
     assert session.engine.call(ops.sla_tick) == Changed()  # nothing new: nothing published
+    audit = session.store.query(
+        "SELECT actor, conversation_id FROM audit_log WHERE action = 'sla.breached'"
+    )
+    assert [(r[0], r[1]) for r in audit] == [("engine", breach.args[0].conversation_ids[0])]
     QApplication.processEvents()
     assert [n.title for n in shown] == ["SLA breached"]
 

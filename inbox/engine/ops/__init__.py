@@ -170,6 +170,7 @@ from inbox.engine.ops import (  # noqa: E402,F401
     publishing,
     rules,
     settings,
+    sla,
     suggest,
     teams,
     templates,

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from inbox.core.events import Changed
-from inbox.core.posts import ApprovalPolicy
+from inbox.core.posts import ApprovalPolicy, TeamPolicy
 from inbox.core.schedule import MissedPolicy, PostingSchedule
 from inbox.core.settings import declared
 from inbox.engine.ops import Op, Outcome, operation
-from inbox.store.posts import TeamPolicy
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine

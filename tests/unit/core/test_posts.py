@@ -154,3 +154,29 @@ def test_a_post_travels_as_json_and_comes_back_whole() -> None:
 def test_a_malformed_post_is_refused_in_words(data, words) -> None:
     with pytest.raises(ConfigError, match=words):
         post_from_data(data)
+
+
+# -- the policy the store used to decide: who acts as what, a team's defaults --------------
+
+
+def test_nobody_at_the_keyboard_acts_as_admin_and_a_member_with_their_role() -> None:
+    assert p.acting_role(None) is Role.ADMIN  # a one-person install approves its own
+    for role in Role:
+        assert p.acting_role(role) is role
+    assert p.acting_role("contributor") is Role.CONTRIBUTOR  # as the store keeps it
+    assert p.needs_approval(p.acting_role(None), POLICY) is False
+
+
+def test_a_team_policy_takes_its_defaults_and_refuses_unknown_values() -> None:
+    from inbox.core.schedule import MissedPolicy
+
+    assert p.TeamPolicy.from_data(None) == p.TeamPolicy(
+        ApprovalPolicy.CONTRIBUTORS, MissedPolicy.ASK, 15
+    )
+    assert p.TeamPolicy.from_data({"missed": "skip"}).missed is MissedPolicy.SKIP
+    policy = p.TeamPolicy(ApprovalPolicy.EVERYONE, MissedPolicy.PUBLISH, 30)
+    assert p.TeamPolicy.from_data(json.loads(json.dumps(policy.to_data()))) == policy
+    with pytest.raises(ConfigError, match="Bad publishing settings for team 4"):
+        p.TeamPolicy.from_data({"approval": "the boss"}, 4)
+    with pytest.raises(ConfigError, match="Bad publishing settings for team None"):
+        p.TeamPolicy.from_data({"grace_minutes": "a while"})

@@ -10,13 +10,12 @@ import pytest
 from inbox.core import bulk
 from inbox.core.errors import ConfigError, NotAllowed, RemoteRejected
 from inbox.core.models import AccountInfo
-from inbox.core.posts import Post, PostMedia, PostState, post_to_data
+from inbox.core.posts import Post, PostMedia, PostState, TeamPolicy, post_to_data
 from inbox.core.schedule import MissedPolicy, PostingSchedule
 from inbox.engine import Engine, ops
 from inbox.engine import publishing as pub
 from inbox.networks.base import Limits, Outgoing, Sent
 from inbox.networks.replay import ReplayAdapter
-from inbox.store.posts import TeamPolicy
 
 
 class FlakyAdapter(ReplayAdapter):

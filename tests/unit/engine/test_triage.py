@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from inbox.core.clock import to_iso
 from inbox.core.events import Changed, Progress
 from inbox.core.models import ColumnFilter, Kind, Role, Status
 from inbox.core.rules import Action, Condition, Do, Rule, When
@@ -79,8 +81,21 @@ def test_sla_tick_returns_snoozed_and_records_breaches(seeded, clock) -> None:
     engine.subscribe(events.append)
     changed = engine.call(ops.sla_tick)
     assert changed.conversations == frozenset(ids)  # all 30 breached, 2 woke up
-    assert events == [changed]
+    assert events == [changed] and changed.initiator == "engine"
     assert engine.call(lambda e: e.store.conversations.count(ColumnFilter())) == 30
+    # One audit row per breached conversation, by the engine, naming the due time missed.
+    rows = engine.call(
+        lambda e: e.store.query(
+            "SELECT actor, conversation_id, detail_json FROM audit_log"
+            " WHERE action = 'sla.breached' ORDER BY conversation_id"
+        )
+    )
+    assert [(r[0], r[1]) for r in rows] == [("engine", i) for i in sorted(ids)]
+    assert all(json.loads(r[2])["due_at"] < to_iso(clock.now()) for r in rows)
+    again = engine.call(ops.sla_tick)  # nothing newly breached: no event, no audit row
+    assert not again and events == [changed]
+    count = "SELECT count(*) FROM audit_log WHERE action = 'sla.breached'"
+    assert engine.call(lambda e: e.store.query(count))[0][0] == 30
 
 
 def test_a_new_team_policy_retimes_its_conversations(seeded, clock) -> None:

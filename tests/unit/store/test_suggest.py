@@ -63,12 +63,46 @@ def test_resolving_an_answered_conversation_indexes_it_and_reopening_takes_it_ou
     assert [h[0] for h in hits] == [ids["refund"]]
 
 
-@pytest.mark.sqlite_only("porter stemming is FTS5's tokenizer; the team server has none yet")
 def test_the_index_stems_words(world) -> None:
+    """FTS5's porter tokenizer on SQLite; Snowball English stems on PostgreSQL."""
     store, ann, ids = world
-    set_status(store, [ids["refund"]], Status.RESOLVED, ann)
-    hits = store.query("SELECT rowid FROM answered_fts WHERE answered_fts MATCH ?", ('"refunds"',))
-    assert [h[0] for h in hits] == [ids["refund"]]
+    set_status(store, [ids["refund"], ids["parcel"]], Status.RESOLVED, ann)
+    for word, case in (("refunds", "refund"), ("refunding", "refund"), ("parcels", "parcel")):
+        hits = store.query(
+            "SELECT rowid FROM answered_fts WHERE answered_fts MATCH ?", (f'"{word}"',)
+        )
+        assert [h[0] for h in hits] == [ids[case]], word
+
+
+def test_the_best_matching_solved_case_is_a_candidate_however_old(
+    store, account_info, make_message
+) -> None:
+    """Scored (bm25 / ts_rank_cd), not newest first: the one old case that shares every
+    distinctive word with the question is among the candidates, ahead of 30 newer ones that
+    share one, and scores best."""
+    account = store.add_account(account_info)
+    ann = store.teams.add_member("Ann Lee", Role.ADMIN)
+    store.teams.set_current(ann.id)
+    texts = {"best": "my teapot lid cracked in the parcel, the teapot spout too"}
+    texts |= {f"n{i}": f"question {i} about a parcel" for i in range(30)}
+    texts["ask"] = "the teapot arrived with a cracked lid and spout, parcel crushed"
+    for n, (key, text) in enumerate(texts.items()):
+        items = [make_message(key=key, text=text, author=f"c{n}", minutes_ago=500 - n)]
+        if key != "ask":
+            items.append(
+                make_message(
+                    key=key, text="Sorry!", author="shop", direction=Direction.OUT,
+                    minutes_ago=499 - n,
+                )
+            )  # fmt: skip
+        store.ingest.messages(account.id, items)
+    ids = {r[0]: r[1] for r in store.query("SELECT key, id FROM conversations")}
+    set_status(store, [i for k, i in ids.items() if k != "ask"], Status.RESOLVED, ann)
+    found = suggest.solved(store, suggest.query_for(store, ids["ask"]))
+    scores = {c.source_id: c.bm25 for c in found}
+    assert ids["best"] in scores, "the best match was left out of the candidates"
+    best = scores.pop(ids["best"])
+    assert best < 0 and all(best < other for other in scores.values()), (best, scores)
 
 
 def test_suggest_finds_the_solved_case_and_the_saved_reply(world) -> None:

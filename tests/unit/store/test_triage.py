@@ -286,9 +286,10 @@ def test_a_breach_is_counted_once_lifts_the_conversation_and_alerts(
     clock.advance(minutes=30)
     store.ingest.messages(account.id, [make_message(key="fresh2", text="fresh2")])
     clock.advance(minutes=31)  # "late" and "fresh" are due; "fresh2" is not
-    changed = store.triage.sweep_breaches()
-    assert len(changed.conversations) == 2
-    assert store.triage.sweep_breaches().conversations == set()  # once per due time
+    breached = store.triage.sweep_breaches()
+    assert len(breached) == 2
+    assert all(due <= store.now() for due in breached.values())  # the due time each missed
+    assert store.triage.sweep_breaches() == {}  # once per due time
     top = store.conversations.page(ColumnFilter())
     assert [c.snippet for c in top][-1] == "fresh2"
     # "Waiting over an hour" (+10, normal band) lifted to the top of its band, not urgent.
@@ -297,7 +298,7 @@ def test_a_breach_is_counted_once_lifts_the_conversation_and_alerts(
         store.query("SELECT priority_explain FROM conversations ORDER BY id")[0][0]
     )
     assert [BREACH_RULE, 19] in explain
-    alerts = store.triage.alerts(changed.conversations)
+    alerts = store.triage.alerts(breached)
     assert {a.kind for a in alerts} == {AlertKind.NEW, AlertKind.BREACH}
     # replying late keeps the record but drops the boost
     store.ingest.messages(
