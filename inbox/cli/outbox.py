@@ -6,8 +6,9 @@ import argparse
 import json
 from typing import Any
 
+from inbox.cli import session
 from inbox.cli.main import hint
-from inbox.core.errors import ConfigError
+from inbox.engine import Engine, ops
 from inbox.profile import Profile
 from inbox.store import Store
 from inbox.store.outbox import OutboxItem
@@ -28,10 +29,6 @@ def register(sub: Any) -> None:
     cancel.set_defaults(func=_cancel)
 
 
-def _store(args: argparse.Namespace) -> Store:
-    return Store(Profile.resolve(args.profile, args.demo).db_path)
-
-
 def _row(item: OutboxItem) -> dict[str, Any]:
     return {
         "id": item.id,
@@ -47,11 +44,14 @@ def _row(item: OutboxItem) -> dict[str, Any]:
 
 
 def _list(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
-        rows = [_row(i) for i in store.outbox.all(include_finished=args.all)]
-    finally:
-        store.close()
+    profile = Profile.resolve(args.profile, args.demo)
+    rows = []
+    if profile.has_store():  # read only: a list never creates the profile
+        store = Store(profile.db_path, readonly=True)
+        try:
+            rows = [_row(i) for i in store.outbox.all(include_finished=args.all)]
+        finally:
+            store.close()
     if args.json:
         print(json.dumps(rows))
         return 0
@@ -68,31 +68,20 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _retry(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
+    def run(e: Engine) -> None:
         for item_id in args.ids:
-            if not store.outbox.retry_now(item_id):
-                raise ConfigError(
-                    f"Outbox row {item_id} is not waiting or failed; see `outbox list`."
-                )
-            store.audit("cli", "outbox.retry", outbox_id=item_id)
-    finally:
-        store.close()
+            ops.run(e, "outbox.send_now", initiator="cli", item_id=item_id)
+
+    session.call(args, run)
     print(f"Queued {len(args.ids)} row(s) again; {hint(args, 'sync --once')} sends them.")
     return 0
 
 
 def _cancel(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
+    def run(e: Engine) -> None:
         for item_id in args.ids:
-            if not store.outbox.cancel([item_id], "Cancelled by the user"):
-                raise ConfigError(
-                    f"Outbox row {item_id} cannot be cancelled (already sent, being sent, "
-                    "or unknown); see `outbox list --all`."
-                )
-            store.audit("cli", "outbox.cancel", outbox_id=item_id)
-    finally:
-        store.close()
+            ops.run(e, "outbox.cancel", initiator="cli", item_id=item_id)
+
+    session.call(args, run)
     print(f"Cancelled {len(args.ids)} row(s).")
     return 0

@@ -23,7 +23,6 @@ from inbox.core.errors import ConfigError
 from inbox.core.posts import ApprovalPolicy, Post, PostState, TeamPolicy, post_to_data
 from inbox.core.schedule import (
     MissedPolicy,
-    PostingSchedule,
     parse_local,
     system_zone,
     utc_to_local,
@@ -402,8 +401,15 @@ def cmd_slots(args: argparse.Namespace) -> int:
 
     def run(e: Engine) -> str:
         (account_id,) = _account_ids(e, [args.account])
-        if args.spec:
-            e.store.posts.set_posting_schedule(account_id, PostingSchedule.parse(zone, args.spec))
+        if args.spec:  # the Posting slots dialog's operation
+            ops.run(
+                e,
+                "posts.set_posting_schedule",
+                initiator="cli",
+                account_id=account_id,
+                zone=zone,
+                slots=args.spec,
+            )
         schedule = e.store.posts.posting_schedule(account_id)
         return f"{schedule.format()} ({schedule.zone})" if schedule else "no slots"
 
@@ -533,7 +539,10 @@ def cmd_templates_import(args: argparse.Namespace) -> int:
         items = core_templates.loads(args.file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"Cannot read {args.file}: {exc}") from exc
-    n = _call(args, lambda e: e.store.templates.import_all(items))
+    from inbox.engine.ops.templates import template_args
+
+    data = [template_args(t) for t in items]
+    n = _call(args, lambda e: ops.run(e, "templates.import", initiator="cli", templates=data))
     print(f"Imported {n} templates.")
     return 0
 

@@ -2,7 +2,8 @@
 
     social-inbox team connect postgresql://alex@db.example:5432/support --password-stdin
     social-inbox team migrate postgresql://alex@db.example:5432/support   # move this laptop's data
-    social-inbox team status
+    social-inbox team status        # where, and (offline) what waits to sync
+    social-inbox team sync          # send the changes made offline now
     social-inbox team disconnect
 
 The password goes to the OS keyring (never into the profile, its logs or team.json); the
@@ -17,7 +18,7 @@ import getpass
 import sys
 from typing import Any
 
-from inbox.core.errors import ConfigError
+from inbox.core.errors import ConfigError, ServerUnreachable
 from inbox.profile import Profile
 
 
@@ -35,8 +36,12 @@ def register(sub: Any) -> None:
     )
     _server_args(move, required=False)
     move.set_defaults(func=_migrate)
-    status = verbs.add_parser("status", help="where this profile's data lives")
+    status = verbs.add_parser(
+        "status", help="where this profile's data lives, and what waits to sync"
+    )
     status.set_defaults(func=_status)
+    sync = verbs.add_parser("sync", help="send the changes made offline to the team server now")
+    sync.set_defaults(func=_sync)
     disconnect = verbs.add_parser(
         "disconnect", help="make this profile local again (forgets the server's password)"
     )
@@ -114,19 +119,93 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from inbox.store import team
+    from inbox.store import journal, team
 
     profile = Profile.resolve(args.profile)
-    found = team.status(profile.db_path)
-    if found is None:
-        print(f"Local profile: {profile.db_path} (SQLite, this computer only).")
+    db = profile.db_path
+    dsn = team.dsn_of(db)
+    if dsn is None:
+        print(f"Local profile: {db} (SQLite, this computer only).")
         return 0
+    waiting, failed = journal.waiting_counts(db) or (0, 0)
+    try:
+        found = team.status(db)
+    except ServerUnreachable as exc:
+        print(f"Offline — {_changes(waiting + failed)} waiting to sync.")
+        print(f"  {exc}")
+        age = journal.replica_age(db)
+        if age is None:
+            print("  This laptop has no offline copy of the deck yet.")
+        else:
+            print(f"  Working on this laptop's copy of the deck, made {_ago(age)} ago.")
+        _failures(db)
+        return 0
+    assert found is not None
     where, version, counts = found
     print(f"Team profile on {where} (PostgreSQL, schema {version}).")
     print(
         f"  {counts['accounts']} accounts, {counts['conversations']} conversations,"
         f" {counts['members']} members."
     )
+    if waiting:
+        print(
+            f"  {_changes(waiting)} made offline waiting to sync: they go with the next start"
+            " of the app or a command, or `social-inbox team sync`."
+        )
+    _failures(db)
+    return 0
+
+
+def _failures(db: Any) -> None:
+    from inbox.store import journal
+
+    failed = journal.read_failed(db)
+    if failed:
+        print(f"  {_changes(len(failed))} could not be synced (kept on this laptop):")
+        for entry in failed:
+            print(f"    {entry.id} at {entry.at[:16].replace('T', ' ')} UTC: {entry.error}")
+
+
+def _changes(n: int) -> str:
+    return f"{n} change{'s' if n != 1 else ''}"
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 120:
+        return f"{int(seconds)} s"
+    if seconds < 7200:
+        return f"{int(seconds // 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from inbox.cli.session import engine
+    from inbox.engine import offline
+    from inbox.store import team
+
+    profile = Profile.resolve(args.profile)
+    if team.dsn_of(profile.db_path) is None:
+        print("This profile is local: nothing to sync.")
+        return 0
+    with engine(args) as e:
+        state = offline.state(e)
+        if e.team_offline:
+            print(f"Still offline — {_changes(state.waiting + state.failed)} waiting to sync.")
+            print(f"  {state.reason}")
+            return 1
+        done = e.last_replay
+        e.call(lambda x: offline.refresh_later(x, force=True))  # this laptop's offline copy
+        if e.refreshing is not None:
+            e.refreshing.join()
+    if done is None:
+        print("Nothing waits to sync.")
+    else:
+        print(done.words())
+    if state.failed:
+        print(
+            f"{_changes(state.failed)} could not be synced; `social-inbox team status` lists them."
+        )
+        return 1
     return 0
 
 

@@ -11,6 +11,7 @@ InboxError
     NotAllowed          role or state forbids the action (approve, edit a sent post)
     StoreError
         StoreKnown      disk full, locked, newer schema: the user can fix it
+            ServerUnreachable   a team server that does not answer (or dropped the connection)
         StoreBug        our fault: please report
 
 httpx exceptions and status codes become these where the call is made;
@@ -78,6 +79,11 @@ class StoreError(InboxError):
 
 class StoreKnown(StoreError):
     """A store failure the user can fix: disk full, locked, newer schema."""
+
+
+class ServerUnreachable(StoreKnown):
+    """The team's database server cannot be reached, or the connection to it dropped:
+    a team profile then works offline on its replica (engine/offline.py)."""
 
 
 class StoreBug(StoreError):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from inbox.core.errors import AuthExpired, InboxError, NetworkError, RateLimited
 from inbox.core.events import AccountStatus, ErrorEvent
-from inbox.engine import live, monitoring, publishing, team
+from inbox.engine import live, monitoring, offline, publishing, team
 from inbox.engine.sync import sync_account
 from inbox.networks import registry
 from inbox.networks.base import LiveAdapter
@@ -263,7 +263,15 @@ def start_account(
 
 
 def start(engine: Engine, settings: LoopSettings | None = None) -> list[asyncio.Task[None]]:
-    """Spawn the account loops and the outbox worker (call on the engine thread)."""
+    """Spawn the account loops and the outbox worker (call on the engine thread).
+
+    A team profile working offline starts only the watch of its server (engine/offline.py):
+    nothing is fetched into, nor sent from, the replica; back online, this runs again."""
+    engine.loop_settings = settings
+    engine.loops_wanted = True
+    offline.spawn_watch(engine)
+    if engine.team_offline:
+        return []
     cfg = settings or LoopSettings.from_store(engine)
     tasks = [start_account(engine, account_id, cfg) for account_id in list(engine.adapters)]
     started = [t for t in tasks if t is not None]

@@ -20,10 +20,11 @@ from inbox.core.clock import Clock, SystemClock
 from inbox.core.errors import InboxError
 from inbox.core.events import Changed, ErrorEvent, Event
 from inbox.core.rules import Decide
-from inbox.engine import live
+from inbox.engine import live, offline
 from inbox.engine import moderation as _moderation  # noqa: F401  (its outbox handler)
 from inbox.networks.base import NetworkAdapter
 from inbox.store import Store
+from inbox.store.journal import Journal
 from inbox.store.leases import new_holder
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,20 @@ class Engine:
         self.fetching: set[int] = set()
         # Monitoring searches this engine is the elected fetcher of (engine/team.py).
         self.searching: set[int] = set()
+        # A team profile's offline side (engine/offline.py): its journal, whether the
+        # engine works on the replica now, what waits to sync.
+        self.journal: Journal | None = None
+        self.team_offline = False
+        self.replaying = False
+        self.offline_state = offline.State()
+        self.offline_undo: dict[int, tuple[Any, int]] = {}
+        self.journal_superseded: list[str] = []
+        self.last_replay: offline.Replayed | None = None
+        self.refreshing: threading.Thread | None = None
+        self.refresh_cancel = threading.Event()
+        # loops.start ran (with these settings): back online, offline.try_online restarts them.
+        self.loops_wanted = False
+        self.loop_settings: Any = None
         self._listeners: list[Listener] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -90,8 +105,10 @@ class Engine:
         asyncio.set_event_loop(loop)
         self._loop = loop
         try:
-            self._store = Store(self.db_path, clock=self.clock)
-            self._store.outbox.recover(self.holder)
+            self._store = offline.open_store(self)
+            if not self.team_offline:
+                self._store.outbox.recover(self.holder)
+            offline.after_open(self)
         except BaseException as exc:  # handed to start()'s caller
             self._start_error = exc
             self._started.set()
@@ -113,11 +130,13 @@ class Engine:
                     log.exception("closing an adapter failed")
             self._release()
             self._store.close()
+            if self.journal is not None:
+                self.journal.close()
             loop.close()
 
     def _release(self) -> None:
         """Hand back what this engine holds, so the other laptops take over at once."""
-        if self._store is None or self._store.readonly:
+        if self._store is None or self._store.readonly or self.team_offline:
             return
         try:
             self._store.outbox.release(self.holder)
@@ -133,6 +152,9 @@ class Engine:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout)
         self._thread = None
+        if self.refreshing is not None:  # a replica copy in progress stops, unused
+            self.refresh_cancel.set()
+            self.refreshing.join()
 
     @property
     def running(self) -> bool:
@@ -146,6 +168,23 @@ class Engine:
         if threading.current_thread() is not self._thread:
             raise RuntimeError("the writer store is used only on the engine thread")
         return self._store
+
+    def swap_store(self, store: Store) -> Store:
+        """Work on another store from now on (the team server or its offline replica);
+        returns the old one. Engine thread only."""
+        old = self.store
+        self._store = store
+        return old
+
+    def stop_background(self, keep: str = "") -> bool:
+        """Cancel the background tasks (loops, watchers) but the one named keep; True when
+        some ran (the caller restarts what it needs)."""
+        found = False
+        for task in list(self._tasks):
+            if task.get_name() != keep and not task.done():
+                task.cancel()
+                found = True
+        return found
 
     # -- commands ----------------------------------------------------------------
 

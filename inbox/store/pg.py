@@ -25,7 +25,7 @@ from psycopg.adapt import Loader
 from psycopg.pq import TransactionStatus
 from psycopg.types.numeric import IntDumper
 
-from inbox.core.errors import StoreBug, StoreError, StoreKnown
+from inbox.core.errors import ServerUnreachable, StoreBug, StoreError, StoreKnown
 from inbox.store.dialect import POSTGRES
 
 log = logging.getLogger(__name__)
@@ -133,12 +133,12 @@ def translate(exc: Exception, dsn: str = "") -> StoreError:
         )
     if isinstance(exc, psycopg.OperationalError) and not state:
         reason = text.splitlines()[0] if text else repr(exc)
-        return StoreKnown(
+        return ServerUnreachable(
             f"The team server {place} cannot be reached: {reason}. "
             "Check the address and your connection."
         )
     if state.startswith("08") or isinstance(exc, pg_errors.AdminShutdown):
-        return StoreKnown(f"The connection to the team server {place} was lost: {text}")
+        return ServerUnreachable(f"The connection to the team server {place} was lost: {text}")
     if state == "23505":  # worded as SQLite words it, which the repositories recognise
         return StoreBug(f"UNIQUE constraint failed ({place}): {text}")
     return StoreBug(f"Store error ({place}): {text}")
@@ -173,9 +173,9 @@ class PgConnection:
         pragma = sql.strip().upper()
         if pragma.startswith("PRAGMA"):
             return self._pragma(pragma)
-        cursor = self.raw.cursor()
         text = POSTGRES.sql(sql)
         try:
+            cursor = self.raw.cursor()  # a closed connection raises here already
             # psycopg prepares a statement run 5 times, and the server then may keep one
             # generic plan for it. A full-text match's best plan depends on how common its
             # words are (walk the column, or start from the GIN index), which a generic plan
@@ -187,8 +187,8 @@ class PgConnection:
         return cursor
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> Any:
-        cursor = self.raw.cursor()
         try:
+            cursor = self.raw.cursor()
             cursor.executemany(POSTGRES.sql(sql), [_params(p) for p in seq])
         except psycopg.Error as exc:
             raise translate(exc, self.dsn) from exc

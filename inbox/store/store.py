@@ -6,6 +6,7 @@ import contextlib
 import copy
 import functools
 import json
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -13,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from inbox.core import settings as core_settings
 from inbox.core.clock import Clock, SystemClock, to_iso
-from inbox.core.errors import NotFound
+from inbox.core.errors import InboxError, NotFound, ServerUnreachable
 from inbox.core.models import Account, AccountInfo
-from inbox.store import team
+from inbox.store import journal, team
 from inbox.store.changes import ChangeRepo
 from inbox.store.columns import ColumnRepo
 from inbox.store.connectors import ConnectorRepo
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 from inbox.store.templates import TemplateRepo
 from inbox.store.triage import TriageRepo
 
+log = logging.getLogger(__name__)
+
 
 class Store:
     """A profile's database. One writer Store per process; readers open readonly=True.
@@ -55,23 +58,26 @@ class Store:
         clock: Clock | None = None,
         readonly: bool = False,
         dsn: str | None = None,
+        replica_of: str | None = None,
     ) -> None:
         """Open the profile's store: `path` is its `inbox.db`. A team profile (team.json in
         its folder, see store/team.py), or an explicit `dsn` (postgresql://…, a password in
         it or in the keyring), opens that PostgreSQL database instead; `path`'s folder is
-        still the profile's (knowledge base, exports)."""
+        still the profile's (knowledge base, exports).
+
+        replica_of: open the team profile's offline replica (store/journal.py) of that
+        server instead. A read-only store of a team profile opens the replica by itself
+        when this process works offline (journal.is_offline) or the server cannot be
+        reached and a replica exists."""
         self.path = Path(path)
         self.clock: Clock = clock or SystemClock()
         self.readonly = readonly
-        self.dsn = dsn or team.dsn_of(self.path)
-        self.dialect: Dialect = SQLITE
-        if self.dsn is not None:
-            self.dialect = POSTGRES
-            self.conn: sqlite3.Connection = team.open_connection(  # type: ignore[assignment]
-                self.dsn, readonly=readonly
-            )
-        else:
-            self.conn = open_connection(self.path, readonly=readonly)
+        self._asked = (dsn, replica_of)
+        self._seen = journal.switches()
+        self._open(dsn, replica_of)
+        # A read-only store of a team profile follows this process's engine between the
+        # server and the offline replica (the window's and the reader's stores).
+        self._follows = readonly and dsn is None and replica_of is None and self.team
         self._rollback_hooks: list[Callable[[], None]] = []
         self.columns = ColumnRepo(self)
         self.conversations = ConversationQueries(self)
@@ -93,6 +99,59 @@ class Store:
         if not readonly:
             self.rules.seed_defaults()
 
+    def _open(self, dsn: str | None, replica_of: str | None) -> None:
+        self.dsn = None if replica_of else (dsn or team.dsn_of(self.path))
+        self.dialect: Dialect = SQLITE
+        if self.dsn is not None and self.readonly and dsn is None and journal.is_offline(self.path):
+            replica_of, self.dsn = self.dsn, None
+        # The team server this store stands in for while offline (None: it is the real one).
+        self.replica_of = replica_of
+        if self.dsn is not None:
+            self.dialect = POSTGRES
+            try:
+                self._conn: sqlite3.Connection = team.open_connection(  # type: ignore[assignment]
+                    self.dsn, readonly=self.readonly
+                )
+            except ServerUnreachable:
+                replica = journal.replica_path(self.path)
+                if not (self.readonly and dsn is None and replica.exists()):
+                    raise
+                self.replica_of, self.dsn, self.dialect = self.dsn, None, SQLITE
+                self._conn = open_connection(replica, readonly=True)
+        elif replica_of is not None:
+            self._conn = open_connection(journal.replica_path(self.path), readonly=self.readonly)
+        else:
+            self._conn = open_connection(self.path, readonly=self.readonly)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._follows and self._seen != journal.switches():
+            self._seen = journal.switches()
+            try:
+                self.reopen()
+            except InboxError as exc:  # neither answers: keep the old one, say why on use
+                log.warning("a read-only store stays where it was: %s", exc)
+        return self._conn
+
+    def reopen(self) -> None:
+        """A read-only store of a team profile after its engine went offline or came back
+        (`conn` calls it): the same Store (the window holds it) on the replica or the
+        server now. On failure the old connection stays.
+
+        Raises:
+            StoreError: neither can be opened.
+        """
+        old = self._conn
+        state = (self.dsn, self.replica_of, self.dialect)
+        try:
+            self._open(*self._asked)
+        except BaseException:
+            self._conn = old
+            self.dsn, self.replica_of, self.dialect = state
+            raise
+        with contextlib.suppress(Exception):
+            old.close()
+
     @functools.cached_property
     def db(self) -> sqlite_utils.Database:
         """sqlite-utils over the same connection, imported on first use (~70 ms of start-up)."""
@@ -100,8 +159,13 @@ class Store:
 
         return sqlite_utils.Database(self.conn)
 
+    @property
+    def team(self) -> bool:
+        """A team profile's store: the server, or its offline replica."""
+        return self.dsn is not None or self.replica_of is not None
+
     def close(self) -> None:
-        self.conn.close()
+        self._conn.close()
 
     def now(self) -> str:
         return to_iso(self.clock.now())
@@ -238,7 +302,7 @@ class Store:
             UnknownSetting: key is not declared.
         """
         declared = core_settings.declared(key)
-        if declared.scope == "laptop" and self.dsn is not None:
+        if declared.scope == "laptop" and self.team:
             return team.laptop_settings(self.path).get(key, copy.deepcopy(declared.default))
         rows = self.query("SELECT value_json FROM settings WHERE key = ?", (key,))
         return json.loads(rows[0][0]) if rows else copy.deepcopy(declared.default)
@@ -252,7 +316,7 @@ class Store:
             ConfigError: value is not of the declared type.
         """
         core_settings.check(key, value)
-        if core_settings.declared(key).scope == "laptop" and self.dsn is not None:
+        if core_settings.declared(key).scope == "laptop" and self.team:
             team.save_laptop_settings(self.path, {key: value})
             return
         with self.transaction() as conn:

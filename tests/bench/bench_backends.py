@@ -6,13 +6,22 @@ backend_ingest: one batch of BATCH items through Store.ingest.messages (rules, c
   FTS / tsvector), per batch. Value: PostgreSQL ms; baseline: SQLite ms.
 backend_column_first: the first page (50 rows) of the priority column.
 backend_column_next: the next page behind the last loaded row at depth DEPTH (keyset).
-backend_search: the first page of a search ("refund", newest first).
-The reads run after ANALYZE on the server (see _run).
+backend_search: the first page of a search ("refund", newest first: a common word, in about
+  a third of the messages); backend_search_rare: the same for a word in a handful ("user123").
+backend_search_after_write: p95 of the first search after a write (one message stored
+  through the ingest), SEARCH_WRITES pairs: issue 13's "search, first query after a write".
+backend_pk_page: 50 conversations by primary key, the floor of any page on each backend
+  (on PostgreSQL a round trip: on a loaded machine most of a page's time).
+backend_suggest_hit_at_3: bench_suggest's evaluation (hit@3 of the labelled questions) on a
+  team database; baseline: the same on a local file.
+Targets (issue 13, the same on both backends, issue 16): column pages <= 10 ms, search after
+a write p95 <= 30 ms. The reads run after ANALYZE on the server (see _run).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 import statistics
 import time
@@ -24,7 +33,7 @@ from inbox import secrets
 from inbox.core.clock import FakeClock
 from inbox.core.models import AccountInfo, ColumnFilter, Contact, Direction, Kind, Message
 from inbox.store import Store
-from tests.bench import result, workdir
+from tests.bench import bench_suggest, result, workdir
 from tests.pg import PgServer
 
 ITEMS = 20_000
@@ -32,6 +41,7 @@ CONVERSATIONS = 5_000
 BATCH = 1_000
 PAIRS = 9
 DEPTH = 1_000
+SEARCH_WRITES = 20
 START = datetime(2026, 3, 1, tzinfo=UTC)
 WORDS = [
     "site",
@@ -97,6 +107,11 @@ def _line(name: str, pairs: list[tuple[float, float]], **detail: Any) -> dict[st
     return result(name, value, "ms", base, ratio=ratio, **detail)
 
 
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
 def _pairs(lite: Callable[[], Any], pg: Callable[[], Any]) -> list[tuple[float, float]]:
     lite(), pg()  # warm
     return [(_ms(lite), _ms(pg)) for _ in range(PAIRS)]
@@ -107,8 +122,28 @@ def run() -> Iterator[dict[str, Any]]:
     server = PgServer.start()
     try:
         yield from _run(server)
+        yield _suggest_quality(server)
     finally:
         server.stop()
+
+
+def _suggest_quality(server: PgServer) -> dict[str, Any]:
+    """bench_suggest's hit@3 on a team database (ts_rank_cd over Snowball stems) against the
+    same evaluation on a local file (FTS5's bm25 over Porter stems)."""
+    data = json.loads(bench_suggest.EVAL.read_text(encoding="utf-8"))
+    lite = bench_suggest.hit_at_3(data)
+    pg = bench_suggest.hit_at_3(data, dsn=server.fresh_database("suggest"))
+    return result(
+        "backend_suggest_hit_at_3",
+        pg["value"],
+        "share",
+        lite["value"],
+        hit_at_1=pg["hit_at_1"],
+        sqlite_hit_at_1=lite["hit_at_1"],
+        by_kind=pg["by_kind"],
+        sqlite_by_kind=lite["by_kind"],
+        questions=pg["questions"],
+    )
 
 
 def _run(server: PgServer) -> Iterator[dict[str, Any]]:
@@ -140,6 +175,11 @@ def _run(server: PgServer) -> Iterator[dict[str, Any]]:
                 lambda: lite.conversations.page(flt, 50), lambda: pg.conversations.page(flt, 50)
             ),
             conversations=CONVERSATIONS,
+            target="value <= 10",
+        )
+        pk = "SELECT * FROM conversations WHERE id <= 50 ORDER BY id"
+        yield _line(
+            "backend_pk_page", _pairs(lambda: lite.query(pk), lambda: pg.query(pk)), rows=50
         )
 
         def deep(store: Store) -> Any:
@@ -157,6 +197,7 @@ def _run(server: PgServer) -> Iterator[dict[str, Any]]:
                 lambda: pg.conversations.page(flt, 50, after=pg_last),
             ),
             depth=DEPTH,
+            target="value <= 10",
         )
         yield _line(
             "backend_search",
@@ -166,3 +207,42 @@ def _run(server: PgServer) -> Iterator[dict[str, Any]]:
             ),
             query="refund",
         )
+        yield _line(
+            "backend_search_rare",
+            _pairs(
+                lambda: lite.conversations.search("user123"),
+                lambda: pg.conversations.search("user123"),
+            ),
+            query="user123",
+        )
+        after_write = []
+        for i in range(SEARCH_WRITES):
+            pair = []
+            for store, account in ((lite, accounts[0]), (pg, accounts[1])):
+                store.ingest.messages(account, [_written(i)])
+                pair.append(_ms(lambda s=store: s.conversations.search("refund")))
+            after_write.append((pair[0], pair[1]))
+        value, base = _p95([p for _, p in after_write]), _p95([s for s, _ in after_write])
+        yield result(
+            "backend_search_after_write",
+            value,
+            "ms",
+            base,
+            query="refund",
+            writes=SEARCH_WRITES,
+            statistic="p95",
+            target="value <= 30",
+        )
+
+
+def _written(i: int) -> Message:
+    """One new message (a write between searches), in a conversation of its own."""
+    author = f"writer{i}"
+    return Message(
+        remote_id=f"w{i}",
+        conversation_key=f"w{i}",
+        kind=Kind.MENTION,
+        author=Contact("replay", author, author, author.title()),
+        text="a refund for the parcel please",
+        created_at=START + timedelta(days=29, seconds=i),
+    )

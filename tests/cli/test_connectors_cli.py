@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -229,6 +231,14 @@ def test_removing_a_connector_asks_what_to_do_with_its_pending_pushes(capsys, mo
     assert "Nothing waiting to be sent." in out
     code, _, err = run(capsys, "--profile", profile, "outbox", "cancel", str(row["id"]))
     assert code == 2 and "cannot be cancelled" in err
+    with closing(Store(Path(profile) / "inbox.db", readonly=True)) as store:  # the window's ops
+        audit = store.query(
+            "SELECT actor, action, detail_json FROM audit_log WHERE action LIKE 'outbox.%'"
+        )
+    assert [(r[0], r[1], json.loads(r[2])) for r in audit] == [
+        ("local", "outbox.send_now", {"item_id": row["id"]}),
+        ("local", "outbox.cancel", {"item_id": row["id"]}),
+    ]
     code, out, _ = run(capsys, "--profile", profile, "connectors", "remove", "other")
     assert code == 0  # nothing pending any more
 

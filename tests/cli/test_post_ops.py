@@ -105,3 +105,41 @@ def test_csv_import_is_one_audited_operation_as_the_current_member(
     ]
     assert run(profile, monkeypatch, "sync", "--once") == 0
     assert fake.posts == []
+
+
+def test_slots_and_saved_replies_from_the_cli_run_the_windows_operations(
+    profile: Path, monkeypatch, capsys, tmp_path: Path
+) -> None:
+    """`schedule slots` and `templates import` are posts.set_posting_schedule and
+    templates.import (audited as the member at the keyboard); a bad spec changes nothing."""
+    slots = ("schedule", "slots", "--account", "teashop", "--zone", "UTC")
+    assert run(profile, monkeypatch, *slots, "mon,wed 09:30") == 0
+    assert capsys.readouterr().out.strip() == "mon 09:30; wed 09:30 (UTC)"
+    assert run(profile, monkeypatch, *slots, "someday at noon") == 2
+    assert capsys.readouterr().err  # said why
+    assert run(profile, monkeypatch, *slots) == 0
+    assert capsys.readouterr().out.strip() == "mon 09:30; wed 09:30 (UTC)"  # kept
+
+    saved = tmp_path / "replies.json"
+    saved.write_text(
+        json.dumps(
+            {
+                "format": "social-inbox-templates",
+                "templates": [{"name": "Thanks", "body": "Thanks!", "shortcut": "ty"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert run(profile, monkeypatch, "templates", "import", str(saved)) == 0
+    assert "Imported 1 templates." in capsys.readouterr().out
+    assert run(profile, monkeypatch, "templates", "list") == 0
+    assert "/ty" in capsys.readouterr().out
+    with closing(Store(profile / "inbox.db", readonly=True)) as store:
+        rows = store.query(
+            "SELECT actor, action FROM audit_log"
+            " WHERE action IN ('posts.set_posting_schedule', 'templates.import') ORDER BY id"
+        )
+    assert [(r[0], r[1]) for r in rows] == [
+        ("member:1", "posts.set_posting_schedule"),
+        ("member:1", "templates.import"),
+    ]

@@ -2,7 +2,8 @@
 Alex's window and Sam's engine are two team profiles on the suite's real PostgreSQL, each
 with its current member in its own laptop.json. Sam opens the conversation Alex has open:
 Alex's window says "Sam is viewing" (pane and card); Sam's laptop sees "Alex", viewing, then
-replying once Alex types; the server's presence rows name Alex and Sam."""
+replying once Alex types; the server's presence rows name Alex and Sam; when Jordan takes
+over Alex's laptop, Sam sees Jordan."""
 
 from __future__ import annotations
 
@@ -85,6 +86,10 @@ def test_presence_names_each_laptops_own_member_on_a_team_server(
                 (cid,),
             ).fetchall()
         assert rows == [("Alex", "replying"), ("Sam", "viewing")]
+        # Jordan takes over Alex's laptop (Publishing › who I am): Sam sees the new name.
+        jordan_id = session.engine.call(lambda e: e.store.teams.add_member("Jordan").id)
+        window.bridge.op("members.set_current", member_id=jordan_id)
+        qtbot.waitUntil(lambda: others() == [("Jordan", "replying")])
     finally:
         sam.stop()
     qtbot.waitUntil(lambda: not label.isVisible())

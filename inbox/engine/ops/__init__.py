@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from inbox.core.errors import NotFound
+from inbox.core.errors import NotFound, ServerUnreachable
 from inbox.core.events import Changed
 
 if TYPE_CHECKING:
@@ -115,9 +115,32 @@ def run(engine: Engine, name: str, /, *, initiator: str = "user", **args: Any) -
 
 
 def run_op(engine: Engine, op: Op, *, initiator: str = "user", undoing: bool = False) -> Any:
+    """Run op. A team profile working offline journals it and applies it to the replica;
+    a team server that stops answering during it switches the engine offline first
+    (engine/offline.py)."""
     registered = OPERATIONS.get(op.name)
     if registered is None:
         raise NotFound(f"No operation named {op.name!r}.")
+
+    def apply() -> Any:
+        return _apply(engine, registered, op, initiator=initiator, undoing=undoing)
+
+    if getattr(engine, "journal", None) is None or getattr(engine, "replaying", False):
+        return apply()
+    from inbox.engine import offline
+
+    if not engine.team_offline:
+        try:
+            return apply()
+        except ServerUnreachable as exc:
+            if not offline.go_offline(engine, exc):
+                raise
+    return offline.run(engine, registered, op, apply, initiator=initiator, undoing=undoing)
+
+
+def _apply(
+    engine: Engine, registered: Registered, op: Op, *, initiator: str, undoing: bool
+) -> Any:
     outcome = registered.fn(engine, **op.args)
     if not registered.audited:
         detail = dict(op.args)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 
 from inbox.core.errors import InboxError
+from inbox.core.events import Changed
 from inbox.engine import Engine, team
 from inbox.store.presence import Presence
 from inbox.ui import theme
@@ -49,6 +50,7 @@ class PresenceView:
         window.pane.conversation_changed.connect(lambda _id: self.say())
         if self.reply_box is not None:
             self.reply_box.editor.textChanged.connect(self.say)
+        window.bridge.changed.connect(self._on_changed)
         self.timer = QTimer(window)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
@@ -68,6 +70,13 @@ class PresenceView:
             lambda _r: None,
             lambda _exc: None,  # presence is best effort: a busy database is no error
         )
+
+    def _on_changed(self, changed: Changed) -> None:
+        """Who is at this keyboard changed (members.set_current): say it again, by the new
+        name (the engine reads it from this laptop's settings)."""
+        if changed.teams and changed.initiator != "remote":
+            self.said = (-1, "")
+            self.say()
 
     def refresh(self) -> None:
         if not self.window.isVisible() or not self.engine.running:

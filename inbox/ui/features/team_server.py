@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -59,6 +59,13 @@ def install(window: MainWindow, engine: Engine) -> None:
         return form
 
     window.bind("team_server", open_form)
+    dsn = window.store.dsn
+    if dsn is not None:  # which deck this is: the team's, on that server
+        where = team.where_of(dsn)
+        label = QLabel(f"Team: {where.rsplit('/', 1)[-1]}")
+        label.setObjectName("teamServerLabel")
+        label.setToolTip(f"This deck is the team's, on the PostgreSQL server {where}")
+        window.statusBar().addPermanentWidget(label)
 
 
 def dsn_from(host: str, port: int, database: str, user: str) -> str:
@@ -85,7 +92,7 @@ class TeamServerForm(QDialog):
         self.busy = False
         self.setWindowTitle("Team server")
         self.setMinimumWidth(560)
-        layout = QVBoxLayout(self)
+        layout = self.body = QVBoxLayout(self)
         self.where = QLabel(self._where_words())
         self.where.setObjectName("teamWhere")
         self.where.setWordWrap(True)
@@ -269,6 +276,7 @@ class TeamServerForm(QDialog):
         self.counts.setPlainText("\n".join(lines))
         self.counts.setVisible(True)
         self.close_button.setText("Open the team's deck")
+        self.body.activate()  # the longer button and the counts, laid out now
         self.reopen_on_close = True
         self.where.setText(self._where_words())
         self._enable()
@@ -296,6 +304,20 @@ class TeamServerForm(QDialog):
         self._say("This profile is local again. Opening its local deck…")
         self.reopen_on_close = True
         self.accept()
+
+    def reject(self) -> None:
+        """Close (Escape, Close) — not while the server is being asked: the answer would
+        come to a form that is gone, and a move's outcome must be seen."""
+        if self.busy:
+            self._say(f"{self.answer.text().split(' Wait')[0]} Wait for the server's answer.")
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     # -- running and telling ------------------------------------------------------
 
