@@ -496,6 +496,7 @@ class ReportsWindow(QDialog):
                 False,
             ),
             ("Posts · replies", "posts", a["posts_published"], b["posts_published"], False),
+            ("Found by monitoring", "monitoring", a["monitoring"], b["monitoring"], False),
         ]
         grid = QGridLayout()
         grid.setSpacing(6)
@@ -510,7 +511,11 @@ class ReportsWindow(QDialog):
             tile.show_figure(shown, change_words(value, was, as_time) if compare else "")
             if as_time:
                 tile.setToolTip("Counted in business hours (the team's SLA calendar)")
-            grid.addWidget(tile, n // 5, n % 5)
+            if key == "monitoring":
+                tile.setToolTip(
+                    "Found by search columns: nobody asked us, so not counted as received work"
+                )
+            grid.addWidget(tile, n // 6, n % 6)
         return grid
 
     def _charts(
@@ -631,6 +636,27 @@ class ReportsWindow(QDialog):
         card.headers = ("figure", "count", "count before")
         card.rows = [(n, x, y) for n, x, y in zip(names, figures_now, figures_before, strict=True)]
         card.set_plot(painter.bars(names, figures_now, figures_before))
+        out.append(card)
+
+        # Listening: what the search columns found, apart from the work (nobody asked us).
+        card = ChartCard("monitoring", "Found by search columns (monitoring), by network")
+        now_by = _networks(now.monitoring_by_network)
+        before_by = _networks(before.monitoring_by_network)
+        keys = sorted(set(now_by) | set(before_by), key=lambda k: (-now_by.get(k, 0), k))
+        card.headers = ("network", "found", "found before")
+        card.rows = [(k, now_by.get(k, 0), before_by.get(k, 0)) for k in keys]
+        card.set_legend(
+            f"{now.monitoring} found"
+            + (f", {before.monitoring} the period before" if compare else "")
+            + "; not counted as received work"
+        )
+        card.set_plot(
+            painter.bars(
+                [_short(k) for k in keys],
+                [now_by.get(k, 0) for k in keys],
+                [before_by.get(k, 0) for k in keys],
+            )
+        )
         out.append(card)
         return out
 

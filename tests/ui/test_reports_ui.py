@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel
 from pytestqt.qtbot import QtBot
 
 from inbox.cli.main import main
+from inbox.ui import fmt
 from inbox.ui.reports import ChartCard, ReportsWindow, Tile, span_words
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -66,6 +67,15 @@ def test_reports_window_switches_periods_and_exports(
     assert cli["period"]["received"] > 100  # the demo fills the charts
     assert received.change.text().startswith(f"before {cli['previous']['received']}")
     assert set(window.cards) >= {"by_day", "backlog", "hour_of_week", "sentiment", "times", "sla"}
+    # Listening: what the demo's search columns found, as a tile and a chart, as the CLI says.
+    found = window.findChild(Tile, "tile-monitoring")
+    assert found.value.text() == str(cli["period"]["monitoring"])
+    assert cli["period"]["monitoring"] > 0
+    card = window.cards["monitoring"]
+    assert {row[0]: row[1] for row in card.rows} == {
+        fmt.network_label(k): v for k, v in cli["period"]["monitoring_by_network"].items()
+    }
+    assert card.legend.text().startswith(f"{cli['period']['monitoring']} found")
 
     # Last 30 days: a new count, 30 days on the chart and in its CSV.
     window.period.setCurrentIndex(window.period.findData("last_30_days"))
