@@ -321,5 +321,5 @@ def test_new_team_and_member_from_the_menu_are_audited_and_ctrl_z_removes_them(
     column = window.deck.columns()[0]
     qtbot.keyClick(column.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: triage.member_box.findText("Sam · contributor") < 0)
-    assert window.statusBar().currentMessage() == "Undone: add member"
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Undone: add member")
     assert triage.switcher.findText("Team: Billing") >= 0  # the older change stays
