@@ -323,6 +323,12 @@ def test_a_journal_replayed_by_two_processes_at_once_lands_once(
                     e, "conversations.add_note", conversation_id=c1, text=f"note {n}"
                 )
             )
+        # Undo of a change made offline takes its entry back: it never reaches the server.
+        alex.call(lambda e: ops.run(e, "conversations.add_note", conversation_id=c1, text="oops"))
+        assert offline.state(alex).waiting == 6
+        assert alex.call(lambda e: ops.undo(e)) == "note"
+        assert offline.state(alex).waiting == 5
+        assert "oops" not in alex.call(lambda e: [n.text for n in e.store.triage.notes(c1)])
     finally:
         alex.stop()
     # The same laptop's journal in a second process (a CLI verb next to the window).
