@@ -202,10 +202,15 @@ def connect(db_path: Path, dsn: str, password: str | None = None) -> str:
         ConfigError: not a postgresql:// address; no usable keyring.
         StoreKnown: unreachable, not PostgreSQL, the sign-in refused, a newer schema.
     """
+    from inbox import secrets  # keyring: ~0.3 s, only when a team profile needs it
+
     clean, inline = split_password(dsn)
     secret = password if password is not None else inline
+    before = dsn_of(db_path)
     open_connection(clean, password=secret).close()
     save(db_path, clean, secret)
+    if before is not None and before != clean:  # moved to another server: forget the old one
+        secrets.delete_secret(secrets.team_key(before))
     return where_of(clean)
 
 
