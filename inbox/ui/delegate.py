@@ -158,6 +158,7 @@ class ConversationDelegate(QStyledItemDelegate):
                 selected,
                 hovered,
                 look,
+                self.presence.get(row.id, ""),  # "Sam is viewing" is part of the card
             )
             card = self._cards.get(key)
             if card is None:
