@@ -238,7 +238,12 @@ def reschedule(engine: Engine, post_id: int, when: datetime, member_id: int | No
     moved = core.edit(post, role, team_policy(store, post.team_id).approval, scheduled_at=when)
     if moved.state is PostState.MISSED:
         moved = replace(moved, state=PostState.SCHEDULED, error="")
-    saved = store.posts.save(moved)
+    with store.transaction():
+        saved = store.posts.save(moved)
+        store.audit(
+            _actor(member_id), "post.moved", post_id=post_id, to=to_iso(when),
+            state=str(saved.state),
+        )  # fmt: skip
     _changed(engine)
     return saved
 

@@ -288,6 +288,11 @@ def test_reschedule_by_contributor_needs_approval_again(engine, setup, clock) ->
     assert moved.state is PostState.AWAITING_APPROVAL and moved.scheduled_at == when
     again = engine.call(lambda e: pub.reschedule(e, post.id, when, member_id=1))
     assert again.scheduled_at == when
+    # Each move is audited with who moved it (the calendar drag and `schedule reschedule`).
+    assert [(a, x, d["state"]) for a, x, d in _audit(engine, "post.moved")] == [
+        ("member:2", "post.moved", "awaiting_approval"),
+        ("member:1", "post.moved", "awaiting_approval"),
+    ]
 
 
 def test_drafts_save_and_survive_a_restart(tmp_path, clock) -> None:
