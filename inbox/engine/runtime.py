@@ -163,7 +163,7 @@ class Engine:
         self._thread = None
         if self.refreshing is not None:  # a replica copy in progress stops, unused
             self.refresh_cancel.set()
-            self.refreshing.join()
+            self.refreshing.join(timeout)  # a server gone silent must not hang the stop
 
     @property
     def running(self) -> bool:

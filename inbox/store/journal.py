@@ -284,10 +284,14 @@ class Journal:
 
     def __init__(self, db_path: Path) -> None:
         self.path = journal_path(db_path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            with contextlib.suppress(FileExistsError):
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                with contextlib.suppress(FileExistsError):
+                    fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+                    os.close(fd)
+        except OSError as exc:
+            raise StoreKnown(f"The offline journal {self.path} cannot be made: {exc}") from exc
         with translated(self.path):
             self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self.conn.row_factory = sqlite3.Row

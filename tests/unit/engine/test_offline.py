@@ -13,9 +13,10 @@ import json
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -99,6 +100,11 @@ def _sam_sets(world: World, ids: list[int], status: str) -> None:
     sam = world.sam
     member = sam.teams.member(world.sam_id)
     sam.triage.edit(ids, member, "status", policy.status(Status(status), sam.now()), status=status)
+
+
+def _until(when: datetime) -> None:
+    """Wait for the time the posts were scheduled at (they are due from then on)."""
+    time.sleep(max(0.0, (when - SystemClock().now()).total_seconds()) + 0.05)
 
 
 def _sam_edits(world: World, post_id: int, text: str) -> None:
@@ -271,6 +277,7 @@ def test_alex_works_offline_and_every_change_lands_once_with_the_documented_conf
         assert len(posts) == 4
 
         # The reply and the three posts written offline leave once, from the server's queue.
+        _until(soon)
         while alex.call(lambda e: publishing.tick(e)):
             pass
         texts = [s["content"] for s in mastodon.record.statuses]
@@ -323,6 +330,12 @@ def test_a_journal_replayed_by_two_processes_at_once_lands_once(
                     e, "conversations.add_note", conversation_id=c1, text=f"note {n}"
                 )
             )
+        # Undo of a change made offline takes its entry back: it never reaches the server.
+        alex.call(lambda e: ops.run(e, "conversations.add_note", conversation_id=c1, text="oops"))
+        assert offline.state(alex).waiting == 6
+        assert alex.call(lambda e: ops.undo(e)) == "note"
+        assert offline.state(alex).waiting == 5
+        assert "oops" not in alex.call(lambda e: [n.text for n in e.store.triage.notes(c1)])
     finally:
         alex.stop()
     # The same laptop's journal in a second process (a CLI verb next to the window).
@@ -438,6 +451,7 @@ def test_two_laptops_back_at_the_same_moment_publish_each_post_once_and_a_refuse
 
         for e in engines:
             e.call(lambda x: _connect(x, world.account))
+        _until(soon)
         futures = [e.submit(deliver) for e in engines]  # both deliver at once
         for f in futures:
             f.result(120)
