@@ -45,7 +45,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from inbox.core.clock import from_iso, to_iso
-from inbox.core.errors import InboxError, NotAllowed, ServerUnreachable
+from inbox.core.errors import InboxError, NotAllowed, ServerUnreachable, StoreError
 from inbox.core.events import Changed, ErrorEvent
 from inbox.store import Store, journal, team
 
@@ -131,7 +131,11 @@ def open_store(engine: Engine) -> Store:
     dsn = team.dsn_of(engine.db_path)
     if dsn is None:
         return Store(engine.db_path, clock=engine.clock)
-    engine.journal = journal.Journal(engine.db_path)
+    try:
+        engine.journal = journal.Journal(engine.db_path)
+    except StoreError as exc:  # a read-only profile folder: online works, offline cannot
+        log.warning("no offline journal for this profile: %s", exc)
+        return Store(engine.db_path, clock=engine.clock)
     try:
         store = Store(engine.db_path, clock=engine.clock)
     except ServerUnreachable as exc:

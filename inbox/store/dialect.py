@@ -191,10 +191,11 @@ class Postgres(Dialect):
         )
 
     def fts_rank(self, view: str) -> tuple[str, int]:
-        """Cover density rank (`ts_rank_cd`, normalised by the log of the text's length) of
-        the stored tsvector, negated so smaller is better as with bm25."""
+        """Cover density rank (`ts_rank_cd`) of the stored tsvector, negated so smaller is
+        better as with bm25. Not normalised by the text's length: with it (1, 2), hit@3 of
+        bench_suggest's evaluation fell from 0.96 (bm25's on SQLite) to 0.94."""
         query = "inbox_stem_query" if view == "answered_fts" else "inbox_fts_query"
-        return f"-ts_rank_cd({view}, {query}(?), 1)", 1
+        return f"-ts_rank_cd({view}, {query}(?))", 1
 
     @functools.lru_cache(maxsize=2048)  # noqa: B019 - one instance for the process
     def sql(self, text: str) -> str:

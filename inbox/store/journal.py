@@ -31,9 +31,11 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inbox.core.clock import to_iso
 from inbox.core.errors import StoreKnown
 from inbox.store.db import PRIVATE_FILE, translated
 
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from inbox.store.store import Store
 
 REPLICA = "replica.db"
+KEEP_DONE = timedelta(days=30)  # synced journal entries are pruned after this
 JOURNAL = "journal.db"
 # Rows about running engines, not data: whoever holds a lease, who is viewing what, the
 # live change log. A replica of them would be wrong the moment it is written.
@@ -281,10 +284,14 @@ class Journal:
 
     def __init__(self, db_path: Path) -> None:
         self.path = journal_path(db_path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            with contextlib.suppress(FileExistsError):
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                with contextlib.suppress(FileExistsError):
+                    fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+                    os.close(fd)
+        except OSError as exc:
+            raise StoreKnown(f"The offline journal {self.path} cannot be made: {exc}") from exc
         with translated(self.path):
             self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self.conn.row_factory = sqlite3.Row
@@ -293,6 +300,12 @@ class Journal:
             self.conn.execute("PRAGMA synchronous = FULL")  # an entry survives a power cut
             self.conn.executescript(_SCHEMA)
             self.laptop = self._laptop()
+            # Synced entries are kept a while (what went when), then pruned; AUTOINCREMENT
+            # never hands a pruned sequence number out again, so ids stay unique.
+            kept_since = to_iso(datetime.now(UTC) - KEEP_DONE)
+            self.conn.execute(
+                "DELETE FROM journal WHERE state = 'done' AND tried_at < ?", (kept_since,)
+            )
 
     def close(self) -> None:
         self.conn.close()

@@ -133,6 +133,7 @@ class Session:
             # objects (it took 300-500 ms with the interpreter lock held, a frozen window).
             gc.collect()
             gc.freeze()
+            gc.enable()  # the command line turned it off for the first paint
             self.finished = True
 
         yield last
@@ -219,7 +220,9 @@ def open_window(profile: Profile) -> Session:
     # interval (5 ms by default), a hundred of them per repaint. 0.5 ms keeps a sync
     # from freezing the window (docs/architecture.md, "Performance").
     sys.setswitchinterval(GIL_SWITCH_S)
-    engine = Engine(profile.db_path)
+    # Sync batches are stored by a worker process (engine/ingest_worker.py): ingest and
+    # the rules never take the interpreter lock from the window.
+    engine = Engine(profile.db_path, ingest_process=True)
     engine.start()
     try:
         bridge = EngineBridge(engine)
@@ -496,7 +499,7 @@ def run_gui(args: argparse.Namespace) -> int:
     reply box, triage, ...) and the desktop integration install after the deck's first
     paint, one per turn of the event loop (`Session.finish_later`).
     """
-    from inbox.ui import desktop, single
+    from inbox.ui import desktop
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -515,6 +518,9 @@ def run_gui(args: argparse.Namespace) -> int:
     request: dict[str, Any] = {"compose": bool(getattr(args, "compose", False)), "open": None}
     instance: single.Instance | None = None
     try:
+        if getattr(args, "open", None) or not (demo or screenshot):
+            from inbox.ui import single  # QtNetwork: only a profile window listens
+
         if getattr(args, "open", None):
             request["open"] = single.conversation_id(args.open)
         profile = Profile.resolve(getattr(args, "profile", None), demo)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from inbox.core.errors import InboxError, user_words
 from inbox.core.events import AccountStatus, Changed, ErrorEvent, Event, Progress, SearchStatus
-from inbox.engine import Engine, ops
 from inbox.ui.reader import Done, Failed, ReaderThread, ReadFn, Ticket
+
+if TYPE_CHECKING:
+    from inbox.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,10 @@ class EngineBridge(QObject):
         The operation audits, records its undo and publishes what changed; on_done gets
         its result on the GUI thread.
         """
+        # Imported on the first operation: the registry loads every operation's module
+        # (accounts, connectors, suggestions, ...), nothing the window's first paint needs.
+        from inbox.engine import ops
+
         return self.run(lambda e: ops.run(e, name, initiator="user", **args), on_done, on_error)
 
     def _report(self, exc: BaseException) -> None:

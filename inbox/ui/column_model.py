@@ -164,10 +164,12 @@ class ColumnModel(QAbstractListModel):
     def release_after(self, row: int) -> None:
         """Let go of loaded rows far behind `row` (the last one in view): bounded memory.
 
-        Rows more than KEEP_BEHIND past it are dropped; the loaded rows stay a prefix,
-        so scrolling down again pages them back in by key.
+        Rows more than KEEP_BEHIND past it are dropped, never a row a view still holds
+        (the selection, the current row: persistent indexes); the loaded rows stay a
+        prefix, so scrolling down again pages them back in by key.
         """
-        keep = max(row + 1 + KEEP_BEHIND, PAGE_SIZE)
+        held = max((p.row() for p in self.persistentIndexList()), default=-1)
+        keep = max(row + 1 + KEEP_BEHIND, held + 1, PAGE_SIZE)
         if len(self._rows) <= keep + PAGE_SIZE:  # not worth a signal for a page or less
             return
         self._truncate(keep)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMessageBox, QScrollArea, QWidget
@@ -13,15 +14,12 @@ from inbox.core.clock import from_iso
 from inbox.core.errors import NotFound
 from inbox.core.events import Changed, SearchStatus
 from inbox.core.models import Column, ColumnFilter
-from inbox.core.monitoring import FetchState
-from inbox.engine.ops.columns import filter_args
-from inbox.engine.ops.monitoring import spec_args
+from inbox.core.monitoring import FetchState, SearchSpec
 from inbox.store import Store
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.column_model import ColumnModel
 from inbox.ui.column_view import WIDTHS, ColumnView
 from inbox.ui.deck_empty import USUAL_COLUMNS, EmptyDeck
-from inbox.ui.filter_dialog import FilterDialog, SearchDialog
 from inbox.ui.fmt import network_label, relative_time
 
 COLUMNS_CHANGED = Changed(columns=True)
@@ -32,6 +30,22 @@ CHANGE_BATCH_MS = 60  # short enough to feel live, long enough to merge a sync's
 def search_filter(text: str) -> ColumnFilter:
     """The filter store.conversations.search uses, so a search column follows changes too."""
     return ColumnFilter(query=text, statuses=(), include_hidden=True, sort="newest")
+
+
+# The operations' argument helpers are imported when a column is written: importing
+# inbox.engine.ops loads every operation module, which the deck's first paint does not need.
+def filter_args(flt: ColumnFilter) -> dict[str, Any]:
+    """A filter as an operation argument (engine.ops.columns.filter_args)."""
+    from inbox.engine.ops.columns import filter_args as args
+
+    return args(flt)
+
+
+def spec_args(spec: SearchSpec) -> dict[str, Any]:
+    """A search as operation arguments (engine.ops.monitoring.spec_args)."""
+    from inbox.engine.ops.monitoring import spec_args as args
+
+    return args(spec)
 
 
 class Deck(QScrollArea):
@@ -259,6 +273,8 @@ class Deck(QScrollArea):
 
     def new_column(self) -> None:
         """Ask for a filter and a name, then add the column."""
+        from inbox.ui.filter_dialog import FilterDialog  # the dialogs load on first use
+
         dialog = FilterDialog(self.store.accounts(), ColumnFilter(), "New column", self)
         if dialog.exec():
             self.add_column(dialog.name(), dialog.result_filter())
@@ -266,6 +282,8 @@ class Deck(QScrollArea):
     def new_search_column(self) -> None:
         """Ask for a search (terms, exclusions, networks) and a name, then add the column;
         the engine fetches it at once."""
+        from inbox.ui.filter_dialog import SearchDialog
+
         dialog = SearchDialog(parent=self)
         if dialog.exec():
             spec = dialog.spec()
@@ -277,6 +295,8 @@ class Deck(QScrollArea):
             )
 
     def edit_search_column(self, view: ColumnView) -> None:
+        from inbox.ui.filter_dialog import SearchDialog
+
         if view.column_id is None or view.search_id is None:
             return
         try:
@@ -293,6 +313,8 @@ class Deck(QScrollArea):
             )
 
     def edit_column(self, view: ColumnView) -> None:
+        from inbox.ui.filter_dialog import FilterDialog
+
         if view.column_id is None:
             return
         if view.search_id is not None:

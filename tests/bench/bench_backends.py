@@ -12,6 +12,8 @@ backend_search_after_write: p95 of the first search after a write (one message s
   through the ingest), SEARCH_WRITES pairs: issue 13's "search, first query after a write".
 backend_pk_page: 50 conversations by primary key, the floor of any page on each backend
   (on PostgreSQL a round trip: on a loaded machine most of a page's time).
+backend_suggest_hit_at_3: bench_suggest's evaluation (hit@3 of the labelled questions) on a
+  team database; baseline: the same on a local file.
 Targets (issue 13, the same on both backends, issue 16): column pages <= 10 ms, search after
 a write p95 <= 30 ms. The reads run after ANALYZE on the server (see _run).
 """
@@ -19,6 +21,7 @@ a write p95 <= 30 ms. The reads run after ANALYZE on the server (see _run).
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 import statistics
 import time
@@ -30,7 +33,7 @@ from inbox import secrets
 from inbox.core.clock import FakeClock
 from inbox.core.models import AccountInfo, ColumnFilter, Contact, Direction, Kind, Message
 from inbox.store import Store
-from tests.bench import result, workdir
+from tests.bench import bench_suggest, result, workdir
 from tests.pg import PgServer
 
 ITEMS = 20_000
@@ -119,8 +122,28 @@ def run() -> Iterator[dict[str, Any]]:
     server = PgServer.start()
     try:
         yield from _run(server)
+        yield _suggest_quality(server)
     finally:
         server.stop()
+
+
+def _suggest_quality(server: PgServer) -> dict[str, Any]:
+    """bench_suggest's hit@3 on a team database (ts_rank_cd over Snowball stems) against the
+    same evaluation on a local file (FTS5's bm25 over Porter stems)."""
+    data = json.loads(bench_suggest.EVAL.read_text(encoding="utf-8"))
+    lite = bench_suggest.hit_at_3(data)
+    pg = bench_suggest.hit_at_3(data, dsn=server.fresh_database("suggest"))
+    return result(
+        "backend_suggest_hit_at_3",
+        pg["value"],
+        "share",
+        lite["value"],
+        hit_at_1=pg["hit_at_1"],
+        sqlite_hit_at_1=lite["hit_at_1"],
+        by_kind=pg["by_kind"],
+        sqlite_by_kind=lite["by_kind"],
+        questions=pg["questions"],
+    )
 
 
 def _run(server: PgServer) -> Iterator[dict[str, Any]]:

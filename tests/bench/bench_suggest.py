@@ -54,14 +54,15 @@ def set_status(store: Store, ids: list[int], new: Status, actor: None) -> None:
     store.triage.edit(ids, actor, "status", policy.status(new))
 
 
-def eval_profile(data: dict[str, Any]) -> tuple[Store, dict[int, str]]:
-    """A fresh profile holding the solved cases; returns it and conversation id → family."""
+def eval_profile(data: dict[str, Any], dsn: str | None = None) -> tuple[Store, dict[int, str]]:
+    """A fresh profile holding the solved cases; returns it and conversation id → family.
+    dsn: a fresh team database to use instead of a local file (bench_backends)."""
     folder = workdir() / "suggest-eval"
     folder.mkdir(exist_ok=True)
     path = folder / "inbox.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    store = Store(path, clock=FakeClock(NOW))
+    store = Store(path, clock=FakeClock(NOW), dsn=dsn)
     account = store.add_account(AccountInfo("mastodon", "tea.social", "1", "teashop", "Tea"))
     us = Contact("mastodon", "1", "teashop@tea.social", "Tea")
     rng = random.Random(19)
@@ -83,8 +84,8 @@ def eval_profile(data: dict[str, Any]) -> tuple[Store, dict[int, str]]:
     return store, families
 
 
-def hit_at_3(data: dict[str, Any]) -> dict[str, Any]:
-    store, families = eval_profile(data)
+def hit_at_3(data: dict[str, Any], dsn: str | None = None) -> dict[str, Any]:
+    store, families = eval_profile(data, dsn)
     try:
         account = store.accounts()[0]
         solved = store_suggest.cases(store, dict.fromkeys(families, 0.0))

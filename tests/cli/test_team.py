@@ -245,3 +245,28 @@ def test_the_demo_day_is_made_through_the_engine_on_a_team_server(
     )
     code, out, _ = run(capsys, "--profile", str(tmp_path), "team", "status")
     assert f"{seeded} conversations, 3 members" in out
+
+
+def test_connecting_to_another_server_forgets_the_first_ones_password(
+    capsys, tmp_path: Path, pg_server: PgServer, memory_keyring
+) -> None:
+    first, second = (
+        pg_server.dsn(pg_server.fresh_database(name).rsplit("/", 1)[1], password=False)
+        for name in ("first", "second")
+    )
+    for address in (first, second):
+        code, _, err = run(
+            capsys,
+            "--profile",
+            str(tmp_path),
+            "team",
+            "connect",
+            address,
+            "--password-stdin",
+            stdin=pg_server.password + "\n",
+        )
+        assert code == 0, err
+    assert json.loads((tmp_path / "team.json").read_text()) == {"dsn": second}
+    assert secrets.get_secret(secrets.team_key(second)) == pg_server.password
+    assert secrets.get_secret(secrets.team_key(first)) is None
+    assert list(memory_keyring._items) == [(secrets.SERVICE, secrets.team_key(second))]

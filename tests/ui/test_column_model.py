@@ -6,14 +6,16 @@ from __future__ import annotations
 import random
 
 import pytest
-from PySide6.QtCore import QPersistentModelIndex
+from PySide6.QtCore import QPersistentModelIndex, QPoint
+from PySide6.QtWidgets import QApplication
 
 from inbox.core.events import Changed
 from inbox.core.models import ColumnFilter, Kind, Status
 from inbox.store import Store
 from inbox.store.queries import ORDERS, where_clause
 from inbox.ui import column_model
-from inbox.ui.column_model import ColumnModel
+from inbox.ui.column_model import ID_ROLE, ColumnModel
+from inbox.ui.column_view import ColumnView
 from inbox.ui.reader import SyncReader
 
 FILTERS = [
@@ -139,3 +141,67 @@ def test_a_flood_of_new_rows_on_top_keeps_the_loaded_window_bounded(
     model.on_changed(changed)
     assert model.rowCount() == 100  # the 100 newest, not 600 rows
     _assert_prefix(model, deck_store)
+
+
+def test_scrolling_down_and_back_releases_rows_and_keeps_the_selection(
+    deck_store: Store, qtbot, monkeypatch
+) -> None:
+    """The real column view: page down by scrolling, select a row, scroll back to the top.
+
+    Rows far below the view are let go, the selected conversation stays selected, the
+    top of the column shows what it showed, and scrolling down again brings the same
+    rows back in the same order."""
+    monkeypatch.setattr(column_model, "KEEP_BEHIND", 20)
+    flt = ColumnFilter(statuses=())
+    model = ColumnModel(SyncReader(deck_store), flt)
+    view = ColumnView(model, "All", deck_store.clock.now)
+    view.resize(360, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    listing, bar = view.list, view.list.verticalScrollBar()
+
+    def to_bottom() -> None:  # the view asks for the next page at the bottom
+        for _ in range(40):
+            if model.rowCount() >= 300 or not model.canFetchMore():
+                return
+            bar.setValue(bar.maximum())
+            QApplication.processEvents()
+
+    def seen() -> list[int]:
+        """Conversation ids of the cards in view, top to bottom."""
+        ids = []
+        for y in range(0, listing.viewport().height(), 20):
+            index = listing.indexAt(QPoint(5, y))
+            if index.isValid() and index.data(ID_ROLE) not in ids:
+                ids.append(index.data(ID_ROLE))
+        return ids
+
+    top = seen()
+    assert top and top == _column(deck_store, flt)[: len(top)]
+    to_bottom()
+    assert model.rowCount() >= 300
+    chosen = model.rows()[150].id
+    listing.setCurrentIndex(model.index(150))
+    assert listing.selectionModel().isSelected(model.index(150))
+    bar.setValue(0)  # back to the top
+    QApplication.processEvents()
+
+    # Released, but never the selected row (a release smaller than a page waits).
+    assert 151 <= model.rowCount() <= 151 + 20 + column_model.PAGE_SIZE < 300
+    assert seen() == top  # what the user sees is unchanged
+    selected = listing.selectionModel().selectedIndexes()
+    assert [i.data(ID_ROLE) for i in selected] == [chosen]
+    assert listing.currentIndex().data(ID_ROLE) == chosen
+
+    listing.clearSelection()
+    listing.setCurrentIndex(model.index(0))
+    bar.setValue(bar.maximum())  # down again: the released rows page back in, in order
+    QApplication.processEvents()
+    to_bottom()
+    bar.setValue(0)
+    QApplication.processEvents()
+    assert model.rowCount() == max(column_model.PAGE_SIZE, model.rowCount())
+    assert model.rowCount() < 151  # nothing held deep any more: released to a page or two
+    while model.canFetchMore():
+        model.fetchMore()
+    assert [r.id for r in model.rows()] == _column(deck_store, flt)

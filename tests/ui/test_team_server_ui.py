@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from inbox import secrets
+from inbox.store import pg
 from inbox.ui.app import Session
 from inbox.ui.features.team_server import TeamServerForm
 from tests.pg import PgServer
@@ -167,6 +168,28 @@ def test_alex_moves_the_profile_to_the_team_server_and_sam_joins_the_same_deck(
 
 
 @pytest.fixture
+def silent() -> Iterator[int]:
+    """A loopback port that accepts and never answers (a server that hangs)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield int(listener.getsockname()[1])
+    listener.close()
+    for conn in held:
+        conn.close()
+
+
+@pytest.fixture
 def not_postgres() -> Iterator[int]:
     """A loopback port answering like a web server, whatever it is asked."""
     listener = socket.socket()
@@ -199,6 +222,8 @@ def test_what_goes_wrong_is_said_in_the_form_and_nothing_is_saved(
     pg_server: PgServer,
     pg_dsn: str,
     not_postgres: int,
+    silent: int,
+    monkeypatch: pytest.MonkeyPatch,
     memory_keyring: secrets.MemoryKeyring,
 ) -> None:
     database = pg_dsn.rsplit("/", 1)[1]
@@ -229,6 +254,18 @@ def test_what_goes_wrong_is_said_in_the_form_and_nothing_is_saved(
     fill(qtbot, form, pg_server, database, pg_server.password, port=not_postgres)
     said = click(qtbot, form, "move_button")
     assert "it is not a PostgreSQL server" in said
+    nothing_saved()
+
+    # A server that never answers: the form stays open (Escape does not close it) until
+    # the sign-in gives up, then says so.
+    monkeypatch.setattr(pg, "CONNECT_TIMEOUT", 2)
+    fill(qtbot, form, pg_server, database, pg_server.password, port=silent)
+    qtbot.mouseClick(form.connect_button, Qt.MouseButton.LeftButton)
+    assert form.busy
+    qtbot.keyClick(form, Qt.Key.Key_Escape)
+    assert form.isVisible() and "Wait for the server's answer" in form.answer.text()
+    qtbot.waitUntil(lambda: not form.busy, timeout=60_000)
+    assert "cannot be reached" in form.answer.text() and form.isVisible()
     nothing_saved()
 
     with psycopg.connect(pg_dsn, autocommit=True) as conn:

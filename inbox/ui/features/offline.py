@@ -34,6 +34,8 @@ def install(window: MainWindow, engine: Engine) -> None:
         state = offline.state(engine)
         words = state.words()
         label.setText(f"<b>{words}</b>" if state.offline else words)
+        # orange like an account that needs attention; failures online too
+        label.setStyleSheet("color: #e8590c" if state.offline or state.failed else "")
         tips = [state.reason] if state.reason else []
         tips += list(state.errors)
         label.setToolTip("\n".join(tips))

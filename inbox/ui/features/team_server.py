@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -304,6 +304,20 @@ class TeamServerForm(QDialog):
         self._say("This profile is local again. Opening its local deck…")
         self.reopen_on_close = True
         self.accept()
+
+    def reject(self) -> None:
+        """Close (Escape, Close) — not while the server is being asked: the answer would
+        come to a form that is gone, and a move's outcome must be seen."""
+        if self.busy:
+            self._say(f"{self.answer.text().split(' Wait')[0]} Wait for the server's answer.")
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     # -- running and telling ------------------------------------------------------
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -97,6 +100,11 @@ def _sam_sets(world: World, ids: list[int], status: str) -> None:
     sam = world.sam
     member = sam.teams.member(world.sam_id)
     sam.triage.edit(ids, member, "status", policy.status(Status(status), sam.now()), status=status)
+
+
+def _until(when: datetime) -> None:
+    """Wait for the time the posts were scheduled at (they are due from then on)."""
+    time.sleep(max(0.0, (when - SystemClock().now()).total_seconds()) + 0.05)
 
 
 def _sam_edits(world: World, post_id: int, text: str) -> None:
@@ -269,6 +277,7 @@ def test_alex_works_offline_and_every_change_lands_once_with_the_documented_conf
         assert len(posts) == 4
 
         # The reply and the three posts written offline leave once, from the server's queue.
+        _until(soon)
         while alex.call(lambda e: publishing.tick(e)):
             pass
         texts = [s["content"] for s in mastodon.record.statuses]
@@ -321,6 +330,12 @@ def test_a_journal_replayed_by_two_processes_at_once_lands_once(
                     e, "conversations.add_note", conversation_id=c1, text=f"note {n}"
                 )
             )
+        # Undo of a change made offline takes its entry back: it never reaches the server.
+        alex.call(lambda e: ops.run(e, "conversations.add_note", conversation_id=c1, text="oops"))
+        assert offline.state(alex).waiting == 6
+        assert alex.call(lambda e: ops.undo(e)) == "note"
+        assert offline.state(alex).waiting == 5
+        assert "oops" not in alex.call(lambda e: [n.text for n in e.store.triage.notes(c1)])
     finally:
         alex.stop()
     # The same laptop's journal in a second process (a CLI verb next to the window).
@@ -357,3 +372,101 @@ def test_no_replica_yet_says_so(
     engine = Engine(alex_db, clock=SystemClock())
     with pytest.raises(ServerUnreachable, match="no offline copy"):
         engine.start()
+
+
+def _offline_engine(db: Path, dsn: str, proxy: TcpProxy, member_id: int) -> Engine:
+    """A laptop that was online once (its replica made) and now starts offline."""
+    team_profile.save(db, _via(dsn, proxy.port), None)
+    engine = Engine(db, clock=SystemClock())
+    engine.start()
+    engine.call(lambda e: ops.run(e, "members.set_current", member_id=member_id))
+    assert engine.refreshing is not None
+    engine.refreshing.join()
+    engine.stop()
+    return engine
+
+
+def test_two_laptops_back_at_the_same_moment_publish_each_post_once_and_a_refused_change_waits(
+    tmp_path: Path, pg_dsn: str, proxy: TcpProxy, mastodon: StatusServer, memory_keyring
+) -> None:
+    world = _seed(pg_dsn, tmp_path, mastodon.url)
+    c1 = world.conversations[0]
+    kim = world.sam.teams.add_member("Kim", Role.ADMIN)
+    temp = world.sam.teams.add_member("Temp")
+    dbs = {"alex": tmp_path / "alex" / "inbox.db", "kim": tmp_path / "kim" / "inbox.db"}
+    members = {"alex": world.alex_id, "kim": kim.id}
+    for name, db in dbs.items():
+        _offline_engine(db, pg_dsn, proxy, members[name])
+    proxy.cut()
+    soon = SystemClock().now() + timedelta(seconds=1)
+    for name, db in dbs.items():
+        engine = Engine(db, clock=SystemClock())
+        engine.start()
+        try:
+            assert engine.team_offline
+            for n in range(3):
+                post = post_to_data(Post(f"{name} post {n}", (world.account,), scheduled_at=soon))
+                engine.call(
+                    lambda e, post=post, key=f"{name}-{n}", who=members[name]: ops.run(
+                        e, "posts.submit", post=post, member_id=who, key=key
+                    )
+                )
+            if name == "alex":  # assigned to Temp, whom Sam removes meanwhile
+                engine.call(
+                    lambda e: ops.run(e, "conversations.assign", ids=[c1], member_id=temp.id)
+                )
+                engine.call(
+                    lambda e: ops.run(e, "conversations.add_note", conversation_id=c1, text="after")
+                )
+        finally:
+            engine.stop()
+    world.sam.teams.remove_member(temp.id)
+
+    proxy.heal()  # both laptops come back at the same moment
+    engines = [Engine(db, clock=SystemClock()) for db in dbs.values()]
+    threads = [threading.Thread(target=e.start) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        alex, kim_engine = engines
+        assert alex.last_replay is not None and kim_engine.last_replay is not None
+        assert (alex.last_replay.applied, kim_engine.last_replay.applied) == (4, 3)
+        [refused] = alex.last_replay.failed
+        assert refused.startswith("Assign made offline at ")
+        assert "could not be synced: Member" in refused
+        state = offline.state(alex)
+        assert (state.offline, state.waiting, state.failed) == (False, 0, 1)
+        assert state.words() == "1 change could not be synced"
+        # The note made after the refused change still landed: it blocked nothing.
+        assert [n.text for n in world.sam.triage.notes(c1)] == ["after"]
+
+        def deliver(e: Engine) -> Any:
+            async def rounds() -> None:
+                while await publishing.tick(e):
+                    pass
+
+            return rounds()
+
+        for e in engines:
+            e.call(lambda x: _connect(x, world.account))
+        _until(soon)
+        futures = [e.submit(deliver) for e in engines]  # both deliver at once
+        for f in futures:
+            f.result(120)
+        for e in engines:  # whatever one round left behind
+            e.call(deliver)
+    finally:
+        for e in engines:
+            e.stop()
+    texts = [s["content"] for s in mastodon.record.statuses]
+    for name in dbs:
+        for n in range(3):
+            assert len([t for t in texts if f"{name} post {n}" in t]) == 1, texts
+    assert mastodon.record.replays == 0
+    assert world.sam.query("SELECT count(*) FROM posts WHERE state = 'published'")[0][0] == 6
+    # The refused entry stays on Alex's laptop with its words, and `failed` lists it.
+    [kept] = journal.read_failed(dbs["alex"])
+    assert json.loads(kept.op)["op"] == "conversations.assign" and "Member" in kept.error
+    world.sam.close()

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from inbox.core.clock import FakeClock
-from inbox.core.models import ColumnFilter, Kind
+from inbox.core.models import AccountInfo, ColumnFilter, Contact, Kind, Message
 from inbox.store import Store
 
 FILTERS = {
@@ -31,19 +31,25 @@ FILTERS = {
 }
 
 
-@pytest.fixture
-def team(tmp_path: Path, clock: FakeClock, pg_dsn: str, account_info, make_message):
-    store = Store(tmp_path / "inbox.db", clock=clock, dsn=pg_dsn)
-    account = store.add_account(account_info)
+@pytest.fixture(scope="module")
+def team(pg_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One team database for the module (the tests only read it): 300 conversations, two
+    kinds, four priorities, some hidden, half in a team, a third assigned."""
+    dsn = pg_server.fresh_database()
+    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    store = Store(tmp_path_factory.mktemp("plans") / "inbox.db", clock=clock, dsn=dsn)
+    account = store.add_account(AccountInfo("replay", "demo.test", "1", "shop", "The Tea Shop"))
     rng = random.Random(3)
     store.ingest.messages(
         account.id,
         [
-            make_message(
-                key=f"k{i}",
-                text=rng.choice(["refund please", "hello", "tea time"]),
+            Message(
+                remote_id=str(i),
+                conversation_key=f"k{i}",
                 kind=rng.choice([Kind.DM, Kind.MENTION]),
-                minutes_ago=rng.randrange(600),
+                author=Contact("replay", f"id-{i % 40}", f"user{i % 40}", f"User {i % 40}"),
+                text=rng.choice(["refund please", "hello", "tea time"]),
+                created_at=clock.now() - timedelta(minutes=rng.randrange(600)),
             )
             for i in range(300)
         ],
@@ -60,6 +66,7 @@ def team(tmp_path: Path, clock: FakeClock, pg_dsn: str, account_info, make_messa
     store.conn.execute("ANALYZE")
     yield store
     store.close()
+    pg_server.drop_database(dsn)
 
 
 def _plan(store: Store, sql: str, args: list[Any]) -> dict[str, Any]:
