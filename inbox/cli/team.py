@@ -45,6 +45,11 @@ def register(sub: Any) -> None:
     disconnect = verbs.add_parser(
         "disconnect", help="make this profile local again (forgets the server's password)"
     )
+    disconnect.add_argument(
+        "--discard-offline-changes",
+        action="store_true",
+        help="disconnect even though changes made offline have not reached the server",
+    )
     disconnect.set_defaults(func=_disconnect)
 
 
@@ -213,7 +218,7 @@ def _disconnect(args: argparse.Namespace) -> int:
     from inbox.store import team
 
     profile = Profile.resolve(args.profile)
-    dsn = team.forget(profile.db_path)
+    dsn = team.forget(profile.db_path, discard_offline=args.discard_offline_changes)
     if dsn is None:
         print("This profile is already local.")
     else:

@@ -78,9 +78,13 @@ def sanitize(html: str) -> str:
     )
 
 
-def to_text(html: str) -> str:
-    """Plain text of (sanitized) HTML: paragraphs and line breaks become newlines."""
-    text = _BLOCK_END.sub("\n", sanitize(html))
+def to_text(html: str, *, sanitized: bool = False) -> str:
+    """Plain text of (sanitized) HTML: paragraphs and line breaks become newlines.
+
+    sanitized: html is sanitize()'s output already (cleaning it again gives the same
+    text and costs as much as the first time: a network's mapping does both).
+    """
+    text = _BLOCK_END.sub("\n", html if sanitized else sanitize(html))
     text = _html.unescape(_TAG.sub("", text))
     text = _SPACES.sub(" ", text)
     return _NEWLINES.sub("\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()

@@ -162,6 +162,9 @@ class ConversationSummary:
     team_name: str = ""
     sla_due_at: datetime | None = None
     tags: tuple[str, ...] = ()
+    # Our account blocked / muted the contact (confirmed by the server; store/moderation.py).
+    blocked: bool = False
+    muted: bool = False
 
 
 class Role(StrEnum):

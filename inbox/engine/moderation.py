@@ -8,17 +8,33 @@ remote key, so a retry after a crash leaves the network in the same state: block
 mutes are states (Bluesky's block record has an rkey made from the key, and getRecord
 decides after an unknown outcome), hiding is a state.
 
-A report is the exception: neither Mastodon nor atproto takes a key for it, so a crash in
-the instant between the server's answer and the row being marked done files it again
-on the retry (moderators see two reports of the same post).
+A report is the exception: neither Mastodon nor atproto takes a key for it, and neither
+lets the reporter list the reports they filed, so a retry cannot ask whether the first
+try arrived. It is recorded instead: the row is marked "unsure" (outbox.unsure_since,
+committed) before the request leaves, and cleared when the answer says what happened
+(filed; or refused before anything was done: no connection, 429, 401, a 4xx). A try that
+ends any other way (the answer lost, a timeout, a 5xx, a crash) leaves the mark, and a
+row claimed with the mark is not sent by itself: it fails with words saying the report
+may have been filed, and Retry (the user checked) clears the mark and files it again.
+So no retry ever files a report twice behind the user's back.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from inbox.core import moderation
 from inbox.core.clock import from_iso
-from inbox.core.errors import ConfigError, InboxError, NetworkError, NotAllowed
+from inbox.core.errors import (
+    AuthExpired,
+    ConfigError,
+    InboxError,
+    NetworkError,
+    NotAllowed,
+    RateLimited,
+    RemoteRejected,
+    Unreachable,
+)
 from inbox.core.events import Changed
 from inbox.core.models import Contact, Direction, Kind, Message
 from inbox.core.posts import acting_role, can_approve
@@ -63,26 +79,69 @@ async def _moderate(engine: Engine, item: OutboxItem) -> Sent:
     refusal = caps.moderation_refusal(action) if caps is not None else "Unknown network."
     if refusal or not isinstance(adapter, ModeratingAdapter):
         raise InboxError(refusal or f"{adapter.network} cannot moderate from this app.")
-    sent = await adapter.moderate(
-        Moderation(
-            action=action,
-            user_id=str(payload["user_id"]),
-            handle=str(payload.get("handle", "")),
-            idempotency_key=item.remote_key,
-            post=post_of(payload, adapter.network),
-            reason=str(payload.get("reason", "")),
-            category=str(payload.get("category", "spam")),
-            attempt=item.attempts,
+    request = Moderation(
+        action=action,
+        user_id=str(payload["user_id"]),
+        handle=str(payload.get("handle", "")),
+        idempotency_key=item.remote_key,
+        post=post_of(payload, adapter.network),
+        reason=str(payload.get("reason", "")),
+        category=str(payload.get("category", "spam")),
+        attempt=item.attempts,
+    )
+    store = engine.store
+    if action == moderation.REPORT:
+        sent = await _report_once(engine, adapter, item, request)
+    else:
+        sent = await adapter.moderate(request)
+    with store.transaction():
+        # The person's cards on this account say "Blocked" / "Muted" from now on (or no
+        # longer): recorded with the audit row, before the row is marked done (a retry
+        # after a crash in between records the same state again).
+        cards = store.moderation.record(
+            item.account_id, adapter.network, str(payload["user_id"]), action
         )
-    )
-    engine.store.audit(
-        "engine",  # the history reads "Block of @x went through", without a subject
-        f"moderation.{action}.done",
-        item.conversation_id,
-        outbox_id=item.id,
-        handle=payload.get("handle", ""),
-        remote_id=sent.remote_id,
-    )
+        store.audit(
+            "engine",  # the history reads "Block of @x went through", without a subject
+            f"moderation.{action}.done",
+            item.conversation_id,
+            outbox_id=item.id,
+            handle=payload.get("handle", ""),
+            remote_id=sent.remote_id,
+        )
+    if cards:
+        engine.publish(Changed(conversations=cards))
+    return sent
+
+
+MAYBE_FILED = (
+    "The report may have been filed: {why}. Reports carry no key the server could "
+    "recognise, so it is not sent again by itself. Check with the server's moderators "
+    "(or that nothing arrived), then retry it to file it again."
+)
+
+
+async def _report_once(
+    engine: Engine, adapter: ModeratingAdapter, item: OutboxItem, request: Moderation
+) -> Sent:
+    """File a report at most once without the user's say: see the module's docstring."""
+    outbox = engine.store.outbox
+    if outbox.unsure_since(item.id):
+        raise InboxError(MAYBE_FILED.format(why="an earlier try ended without the server's answer"))
+    outbox.mark_unsure(item.id)  # committed: a crash from here on leaves the mark
+    try:
+        sent = await adapter.moderate(request)
+    except (Unreachable, RateLimited, AuthExpired):
+        outbox.clear_unsure(item.id)  # never reached the server, or refused at the door
+        raise
+    except NetworkError as exc:  # the answer lost, too slow, a 5xx: it may have been filed
+        raise InboxError(MAYBE_FILED.format(why=str(exc).rstrip("."))) from exc
+    except RemoteRejected as exc:
+        if exc.status is not None and 400 <= exc.status < 500:
+            outbox.clear_unsure(item.id)  # the server said no: nothing was filed
+        raise
+    # Filed: the mark stays until the row is marked done (a crash in between must not
+    # file it again on the next start; the row then fails with the words above).
     return sent
 
 

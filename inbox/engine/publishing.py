@@ -96,9 +96,13 @@ def _keyed(engine: Engine, post: Post, key: str) -> tuple[Post, Post | None]:
 def save_draft(engine: Engine, post: Post, key: str = "") -> Post:
     """Store a draft (or autosave an edit of any editable post) without changing its state.
 
-    key: the client's key for a new post; saving again with it changes that post.
+    key: the client's key for a new post; saving again with it changes that post, until
+    it is submitted: an autosave replayed after the submit (the offline journal run twice)
+    returns the submitted post unchanged instead of putting older text back.
     """
-    post, _ = _keyed(engine, post, key)
+    post, existing = _keyed(engine, post, key)
+    if existing is not None and existing.state in SUBMITTED:
+        return existing
     store = engine.store
     if post.id:
         current = store.posts.get(post.id)
@@ -234,7 +238,12 @@ def reschedule(engine: Engine, post_id: int, when: datetime, member_id: int | No
     moved = core.edit(post, role, team_policy(store, post.team_id).approval, scheduled_at=when)
     if moved.state is PostState.MISSED:
         moved = replace(moved, state=PostState.SCHEDULED, error="")
-    saved = store.posts.save(moved)
+    with store.transaction():
+        saved = store.posts.save(moved)
+        store.audit(
+            _actor(member_id), "post.moved", post_id=post_id, to=to_iso(when),
+            state=str(saved.state),
+        )  # fmt: skip
     _changed(engine)
     return saved
 

@@ -22,6 +22,7 @@ from inbox.core.events import Changed, ErrorEvent, Event
 from inbox.core.rules import Decide
 from inbox.engine import live, offline
 from inbox.engine import moderation as _moderation  # noqa: F401  (its outbox handler)
+from inbox.engine.ingest_worker import IngestWorker
 from inbox.networks.base import NetworkAdapter
 from inbox.store import Store
 from inbox.store.journal import Journal
@@ -42,10 +43,16 @@ class Engine:
         *,
         clock: Clock | None = None,
         decide: Decide | None = None,
+        ingest_process: bool = False,
     ) -> None:
         self.db_path = Path(profile_db)
         self.clock: Clock = clock or SystemClock()
         self.decide = decide  # None: the rules stored in the profile
+        # The window stores sync batches in a worker process (engine/ingest_worker.py),
+        # so its own interpreter stays free to paint; the CLI stores them here.
+        self.ingest_worker: IngestWorker | None = (
+            IngestWorker(self.db_path) if ingest_process else None
+        )
         self.adapters: dict[int, NetworkAdapter] = {}
         # Accounts whose server could not be reached in this run (`sync --once`): their
         # due rows wait in the queue instead of each failing to connect again.
@@ -128,6 +135,8 @@ class Engine:
                     loop.run_until_complete(adapter.aclose())
                 except Exception:  # closing must not mask the shutdown
                     log.exception("closing an adapter failed")
+            if self.ingest_worker is not None:
+                self.ingest_worker.close()
             self._release()
             self._store.close()
             if self.journal is not None:

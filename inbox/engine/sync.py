@@ -14,11 +14,13 @@ from inbox.core.errors import (
 )
 from inbox.core.events import AccountStatus, Changed, Progress
 from inbox.core.models import Message
+from inbox.core.rules import Decide
 from inbox.engine import team
 from inbox.networks.base import DMS, MENTIONS, OWN, Page
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
+    from inbox.store.store import Store
 
 
 def store_page(engine: Engine, account_id: int, stream: str, page: Page[Message]) -> Changed:
@@ -31,7 +33,19 @@ def store_page(engine: Engine, account_id: int, stream: str, page: Page[Message]
     with store.transaction():  # one commit per page: items, rejects and cursor together
         if not team.still_fetcher(engine, account_id):  # another laptop took over
             raise team.NotFetcher(f"account {account_id} is fetched by another laptop now")
-        changed = store.ingest.messages(account_id, page.items, engine.decide)
+        changed = write_page(store, account_id, stream, page, engine.decide)
+    if changed:
+        engine.publish(changed)
+    return changed
+
+
+def write_page(
+    store: Store, account_id: int, stream: str, page: Page[Message], decide: Decide | None
+) -> Changed:
+    """store_page's writes, in one transaction (the caller's if it has one). Also what
+    the ingest worker process runs (engine/ingest_worker.py)."""
+    with store.transaction():
+        changed = store.ingest.messages(account_id, page.items, decide)
         for reason, raw in page.rejected:
             store.quarantine(f"account:{account_id}:{stream}", reason, raw)
         if stream == OWN and changed.conversations:
@@ -41,9 +55,25 @@ def store_page(engine: Engine, account_id: int, stream: str, page: Page[Message]
                 store.audit(f"@{handle}", "reply.elsewhere", conversation_id)
         if page.next_cursor is not None:
             store.set_cursor(account_id, stream, page.next_cursor)
-    if changed:
-        engine.publish(changed)
     return changed
+
+
+async def store_batch(
+    engine: Engine, account_id: int, stream: str, page: Page[Message]
+) -> Changed:
+    """store_page, in the ingest worker process when the engine has one and the batch
+    suits it (engine/ingest_worker.py), so the window's interpreter stays free."""
+    worker = engine.ingest_worker
+    if worker is None:
+        return store_page(engine, account_id, stream, page)
+    async with worker.lock:  # another account's batch in-process would wait on the file
+        if worker.takes(engine, account_id, page):
+            changed = await worker.store_page(engine, account_id, stream, page)
+            if changed is not None:
+                if changed:
+                    engine.publish(changed)
+                return changed
+        return store_page(engine, account_id, stream, page)
 
 
 # Pages fetched back to back are stored together up to this many items: each commit
@@ -107,13 +137,13 @@ async def sync_account(
                         # Taken off pending first: a batch that failed to store (disk
                         # full) is not stored a second time by the finally below.
                         batch, pending = pending, []
-                        total |= store_page(engine, account_id, stream, merge_pages(batch))
+                        total |= await store_batch(engine, account_id, stream, merge_pages(batch))
                     if not page.more:
                         break
             finally:
                 if pending:  # an error mid-batch: keep what arrived before it
                     batch, pending = pending, []
-                    total |= store_page(engine, account_id, stream, merge_pages(batch))
+                    total |= await store_batch(engine, account_id, stream, merge_pages(batch))
     except AuthExpired as exc:
         _status(engine, account_id, "needs_signin", str(exc))
         raise

@@ -78,6 +78,11 @@ class Ingest:
         # Contacts known to be stored as they are: skips re-upserting a repeat author.
         self._contacts: dict[tuple[str, str], tuple[Contact, int]] = {}
         store.on_rollback(self._contacts.clear)  # also when an outer transaction rolls back
+        self.count = 0  # calls of messages(): tells another writer its cache may be stale
+
+    def forget_contacts(self) -> None:
+        """Another process (engine.ingest_worker) may have written contacts: ask again."""
+        self._contacts.clear()
 
     def messages(
         self, account_id: int, messages: Iterable[Message], decide: Decide | None = None
@@ -90,6 +95,7 @@ class Ingest:
         Returns:
             Changed with the ids of conversations that got a new message.
         """
+        self.count += 1
         try:
             with self._store.transaction() as conn:
                 return self._page(conn, account_id, list(messages), decide)

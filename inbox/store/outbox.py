@@ -247,12 +247,31 @@ class OutboxRepo:
         with self._store.transaction() as conn:
             conn.execute("UPDATE outbox SET first_try_at = NULL WHERE id = ?", (item_id,))
 
+    def mark_unsure(self, item_id: int) -> None:
+        """Committed before a request the network cannot recognise when repeated: until
+        clear_unsure, a crash or a lost answer leaves the row marked as maybe done."""
+        with self._store.transaction() as conn:
+            conn.execute(
+                "UPDATE outbox SET unsure_since = ? WHERE id = ?", (self._store.now(), item_id)
+            )
+
+    def unsure_since(self, item_id: int) -> str | None:
+        """When a try whose outcome is unknown started (None: no such try)."""
+        rows = self._store.query("SELECT unsure_since FROM outbox WHERE id = ?", (item_id,))
+        return str(rows[0][0]) if rows and rows[0][0] else None
+
+    def clear_unsure(self, item_id: int) -> None:
+        """The answer said what happened (done, or refused before anything was done)."""
+        with self._store.transaction() as conn:
+            conn.execute("UPDATE outbox SET unsure_since = NULL WHERE id = ?", (item_id,))
+
     def retry(self, item_id: int) -> None:
-        """The user pressed Retry on a failed row (a send held for an old key goes out too)."""
+        """The user pressed Retry on a failed row (a send held for an old key goes out too;
+        so does one whose earlier try has no known outcome: the user checked)."""
         with self._store.transaction() as conn:
             conn.execute(
                 """UPDATE outbox SET status = 'queued', due_at = ?, updated_at = ?,
-                       first_try_at = NULL
+                       first_try_at = NULL, unsure_since = NULL
                    WHERE id = ? AND status = 'failed'""",
                 (self._store.now(), self._store.now(), item_id),
             )
@@ -267,7 +286,8 @@ class OutboxRepo:
         with self._store.transaction() as conn:
             cur = conn.execute(
                 """UPDATE outbox SET status = 'queued', due_at = ?, updated_at = ?,
-                       first_try_at = CASE WHEN status = 'failed' THEN NULL ELSE first_try_at END
+                       first_try_at = CASE WHEN status = 'failed' THEN NULL ELSE first_try_at END,
+                       unsure_since = CASE WHEN status = 'failed' THEN NULL ELSE unsure_since END
                    WHERE id = ? AND status IN ('failed', 'queued')""",
                 (now, now, item_id),
             )

@@ -36,12 +36,14 @@ SELECT c.id, c.account_id, a.handle AS account_handle, a.network, c.kind, c.stat
        c.priority, coalesce(p.handle, '') AS contact_handle,
        coalesce(p.display_name, '') AS contact_name, c.snippet, c.last_message_at,
        c.unread, c.message_count, coalesce(m.name, '') AS assignee_name,
-       coalesce(t.name, '') AS team_name, c.sla_due_at, c.tags
+       coalesce(t.name, '') AS team_name, c.sla_due_at, c.tags,
+       coalesce(x.blocked, 0) AS blocked, coalesce(x.muted, 0) AS muted
 FROM conversations c
 JOIN accounts a ON a.id = c.account_id
 LEFT JOIN contacts p ON p.id = c.contact_id
 LEFT JOIN members m ON m.id = c.assignee_id
 LEFT JOIN teams t ON t.id = c.team_id
+LEFT JOIN contact_moderation x ON x.account_id = c.account_id AND x.contact_id = c.contact_id
 """
 
 # The same rows for a given list of ids (one JSON parameter, first): the ids drive the
@@ -166,6 +168,8 @@ def _summary(row: sqlite3.Row) -> ConversationSummary:
         team_name=row["team_name"],
         sla_due_at=None if sla == "9999" else _utc(sla),
         tags=() if tags == "[]" else tuple(json.loads(tags)),
+        blocked=bool(row["blocked"]),
+        muted=bool(row["muted"]),
     )
 
 

@@ -119,6 +119,10 @@ class RuleRepo:
             self._ruleset = Ruleset(self.all())
         return self._ruleset
 
+    def forget(self) -> None:
+        """Read the rules again on next use (another process may have edited them)."""
+        self._ruleset = None
+
     def waiting_thresholds(self) -> set[float]:
         """Every N (minutes) an enabled rule's "waiting longer than N" condition uses."""
         out: set[float] = set()

@@ -25,6 +25,7 @@ from inbox.store.dialect import POSTGRES, SQLITE, Dialect
 from inbox.store.guidelines import GuidelineRepo, HeldReplyRepo
 from inbox.store.ingest import Ingest
 from inbox.store.leases import LeaseRepo
+from inbox.store.moderation import ModerationStateRepo
 from inbox.store.monitoring import SearchRepo
 from inbox.store.outbox import OutboxRepo
 from inbox.store.posts import PostRepo
@@ -90,6 +91,7 @@ class Store:
         self.connectors = ConnectorRepo(self)
         self.guidelines = GuidelineRepo(self)
         self.held_replies = HeldReplyRepo(self)
+        self.moderation = ModerationStateRepo(self)
         self.searches = SearchRepo(self)
         self.leases = LeaseRepo(self)
         self.presence = PresenceRepo(self)

@@ -113,11 +113,25 @@ def save(db_path: Path, dsn: str, password: str | None) -> None:
     tmp.replace(file)
 
 
-def forget(db_path: Path) -> str | None:
-    """Make the profile local again; returns the DSN it pointed at."""
+def forget(db_path: Path, *, discard_offline: bool = False) -> str | None:
+    """Make the profile local again; returns the DSN it pointed at.
+
+    Raises:
+        StoreKnown: changes made offline still wait to reach the server (unless
+            discard_offline): disconnecting would leave them behind.
+    """
     from inbox import secrets  # keyring: ~0.3 s, only when a team profile needs it
+    from inbox.store import journal
 
     dsn = dsn_of(db_path)
+    waiting = sum(journal.waiting_counts(db_path) or (0, 0)) if dsn is not None else 0
+    if waiting and not discard_offline:
+        raise StoreKnown(
+            f"{waiting} change{'s' if waiting != 1 else ''} made offline "
+            f"{'have' if waiting != 1 else 'has'} not reached the team server yet. Run "
+            "`social-inbox team sync` first, or disconnect with --discard-offline-changes "
+            "(they stay in the profile's journal.db, unused). Nothing was changed."
+        )
     if dsn is not None:
         secrets.delete_secret(secrets.team_key(dsn))
         team_file(db_path).unlink()

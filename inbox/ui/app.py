@@ -220,7 +220,9 @@ def open_window(profile: Profile) -> Session:
     # interval (5 ms by default), a hundred of them per repaint. 0.5 ms keeps a sync
     # from freezing the window (docs/architecture.md, "Performance").
     sys.setswitchinterval(GIL_SWITCH_S)
-    engine = Engine(profile.db_path)
+    # Sync batches are stored by a worker process (engine/ingest_worker.py): ingest and
+    # the rules never take the interpreter lock from the window.
+    engine = Engine(profile.db_path, ingest_process=True)
     engine.start()
     try:
         bridge = EngineBridge(engine)

@@ -52,6 +52,7 @@ from inbox.core import preview
 from inbox.core import templates as core_templates
 from inbox.core import text as core_text
 from inbox.core.errors import ConfigError
+from inbox.core.events import Changed
 from inbox.core.models import Account
 from inbox.core.posts import Post, PostMedia, PostState, Target, post_to_data, problems
 from inbox.core.schedule import local_to_utc, utc_to_local
@@ -296,6 +297,9 @@ class Composer(QDialog):
         self.rules = store.guidelines.all(self.post.team_id)
         self.guideline_note = GuidelineNote()
         layout.addWidget(self.guideline_note)
+        # Edited meanwhile (Triage → Guidelines…, the CLI, a colleague's laptop): the open
+        # composer checks against the new list at once, not only when opened again.
+        bridge.changed.connect(self._on_changed)
         if self.post.review_comment:
             layout.addWidget(QLabel(f"Reviewer: {self.post.review_comment}"))
         self.retry_button = QPushButton("Retry failed accounts")
@@ -425,6 +429,11 @@ class Composer(QDialog):
         self.remaining = {a: c.remaining for a, c in counts.items() if c is not None}
         if self.preview_box.isChecked():
             self.preview.show_previews(self.previews(post))
+
+    def _on_changed(self, changed: Changed) -> None:
+        if changed.teams:  # guidelines are the teams' own (guidelines.save / delete)
+            self.rules = self.store.guidelines.all(self.post.team_id)
+            self.refresh()
 
     def previews(self, post: Post) -> list[preview.Preview]:
         """The post as each selected account's network will show it."""

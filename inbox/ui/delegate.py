@@ -63,6 +63,20 @@ def sla_badge(due: datetime | None, now: datetime, c: theme.Colours) -> tuple[st
     return (f"⏱ {words}", c.muted, False)
 
 
+BLOCKED = "⊘ Blocked"
+MUTED = "Muted"
+
+
+def moderation_badges(row: ConversationSummary) -> list[str]:
+    """What our account did to the card's person, as the card's bottom line says it
+    (outlined pills after the SLA; engine/moderation.py records it when the server
+    confirmed the block or mute). A block says it all: a blocked person who is also
+    muted shows "Blocked" alone, so the bottom line keeps room for the priority and SLA."""
+    if row.blocked:
+        return [BLOCKED]
+    return [MUTED] if row.muted else []
+
+
 def paint_avatar(painter: QPainter, rect: QRect, name: str, handle: str) -> None:
     """A filled circle with initials; shared by the deck and the author card."""
     painter.save()
@@ -158,6 +172,7 @@ class ConversationDelegate(QStyledItemDelegate):
                 selected,
                 hovered,
                 look,
+                self.presence.get(row.id, ""),  # "Sam is viewing" is part of the card
             )
             card = self._cards.get(key)
             if card is None:
@@ -490,6 +505,9 @@ class ConversationDelegate(QStyledItemDelegate):
             pill(text, colour, "outline")
             painter.setFont(font)
             fm = QFontMetrics(font)
+        for text in moderation_badges(row):
+            blocked = text == BLOCKED
+            pill(text, muted.name() if selected or not blocked else c.urgent, "outline")
         return x
 
     def _badges_width(self, row: ConversationSummary, font: QFont) -> int:
@@ -503,6 +521,8 @@ class ConversationDelegate(QStyledItemDelegate):
         text = sla_badge(row.sla_due_at, self._now(), theme.colours())[0]
         if text:
             w += fm.horizontalAdvance(text) + 18
+        for text in moderation_badges(row):
+            w += QFontMetrics(font).horizontalAdvance(text) + 18
         return w
 
     def _tags(

@@ -391,6 +391,8 @@ class ConversationPane(QFrame):
         ]
         if s.assignee_name:
             bits.append(f"assigned to {s.assignee_name}")
+        if s.blocked or s.muted:  # what our account did to them (the card's pill, in words)
+            bits.append(f"{'blocked' if s.blocked else 'muted'} by @{s.account_handle}")
         self.meta_label.setText(" · ".join(bits))
         target = self.store.conversations.reply_target(s.id)
         profile = target.author.profile_url if target else ""

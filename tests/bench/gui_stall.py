@@ -14,6 +14,8 @@ i.e. how long the window was frozen. Pairs, interleaved (A B A B ...):
      rules -> store -> Changed -> deck -> columns), probed until the sync is done and
      the columns have applied its last change.
 Prints one JSON object: the per-pair max lateness of both sides, p99s, and RSS figures.
+STALL_IN_PROCESS=1 stores the batches on the engine thread instead of the ingest worker
+process (engine/ingest_worker.py), as the window did before it: the figure to compare.
 """
 
 from __future__ import annotations
@@ -66,8 +68,10 @@ def rss_mb(field: str = "VmRSS") -> float:
 
 
 class Tracer:
-    """STALL_TRACE=1: while the probe is late by more than 60 ms, sample the GUI thread's
-    Python stack every 10 ms and print each stall's samples to stderr (where it waits)."""
+    """STALL_TRACE=1: while the probe is late by more than 60 ms, sample the Python stack
+    of the GUI thread and of every other thread not waiting for work (the engine, the
+    reader, the ingest worker's pipe threads) every 10 ms, and print each stall's
+    samples to stderr (where it waits)."""
 
     def __init__(self) -> None:
         import os
@@ -107,10 +111,14 @@ class Tracer:
                 frames = sys._current_frames()
                 names = {t.ident: t.name for t in threading.enumerate()}
                 for ident, frame in frames.items():
-                    if ident == self.gui or names.get(ident) == "inbox-engine":
-                        stack = traceback.extract_stack(frame)[-5:]
-                        where = " < ".join(f"{f.name}:{f.lineno}" for f in reversed(stack))
-                        self.samples.append(f"{'GUI' if ident == self.gui else 'ENG'} {where}")
+                    name = "GUI" if ident == self.gui else names.get(ident, "?")
+                    if name == "stall-trace":
+                        continue
+                    stack = traceback.extract_stack(frame)[-5:]
+                    if name != "GUI" and stack and stack[-1].name in _IDLE:
+                        continue  # a thread waiting for work
+                    where = " < ".join(f"{f.name}:{f.lineno}" for f in reversed(stack))
+                    self.samples.append(f"{name[:12]} {where}")
             elif self.samples:
                 counts = collections.Counter(self.samples)
                 print(f"STALL ~{len(self.samples) * 5} ms:", file=sys.stderr)
@@ -120,6 +128,8 @@ class Tracer:
 
 
 TRACER: Tracer | None = None
+# Where a thread waits for work (its samples say nothing about a stall).
+_IDLE = frozenset({"select", "wait", "_worker", "get", "_wait_for_tstate_lock", "recv_bytes"})
 
 
 class Probe:
@@ -232,6 +242,8 @@ def main(folder: Path) -> dict[str, object]:
     spin(0.5)
     rss_open = rss_mb()
     engine = session.engine
+    if os.environ.get("STALL_IN_PROCESS"):  # the window before the ingest worker: compare
+        engine.ingest_worker = None
     info = AccountInfo("mastodon", "mastodon.bench", "0", "shop0")
     existing = [
         r[0]

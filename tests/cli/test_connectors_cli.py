@@ -289,3 +289,12 @@ def test_a_hostile_desk_is_a_clear_error_under_the_networks_bounds(
     assert said in err and "Zendesk" in err
     assert "Traceback" not in err and "RecursionError" not in err
     assert asked == ["/api/v2/users/me.json"]
+
+
+def test_outbox_list_only_reads_and_never_creates_a_profile(capsys, tmp_path) -> None:
+    folder = tmp_path / "nowhere"
+    code, out, _ = run(capsys, "--profile", str(folder), "outbox", "list")
+    assert code == 0 and "Nothing waiting to be sent." in out
+    assert not (folder / "inbox.db").exists()
+    code, _, err = run(capsys, "--profile", str(folder), "outbox", "cancel", "7")
+    assert code == 2 and "Outbox row 7 cannot be cancelled" in err

@@ -121,3 +121,32 @@ def test_a_reply_breaking_an_approval_rule_waits_for_an_approver(
     assert post["form"]["status"][0].endswith("You get a guaranteed refund.")
     assert run(profile, "guidelines", "approve", "1") == 2  # decided already
     assert "no longer waiting" in capsys.readouterr().err
+
+
+def test_a_report_whose_answer_was_lost_is_never_filed_twice_by_itself(
+    fake, profile, capsys
+) -> None:
+    """The server files the report and its answer is lost on the way: the next runs send
+    nothing (reports have no idempotency key and cannot be listed) and say why; `outbox
+    retry` — the user checked — files it again, once."""
+    cid = conversation(profile, "thread:1130")
+    assert run(profile, "moderate", "report", str(cid), "--category", "spam") == 0
+    fake.timeout_after_report = 1
+    run(profile, "sync", "--once")
+    assert len(fake.reports) == 1  # filed; we never heard so
+    for _ in range(2):
+        run(profile, "sync", "--once")
+    assert len(fake.calls("POST", "/api/v1/reports")) == 1
+    capsys.readouterr()
+    assert run(profile, "outbox", "list") == 0
+    listed = capsys.readouterr().out
+    assert "failed" in listed and "The report may have been filed" in listed
+    store = Store(profile / "inbox.db")
+    [row] = [r for r in store.outbox.all(include_finished=True) if r.kind == "moderate"]
+    store.close()
+    assert row.status == "failed"
+    assert run(profile, "outbox", "retry", str(row.id)) == 0
+    assert run(profile, "sync", "--once") == 0
+    assert len(fake.calls("POST", "/api/v1/reports")) == 2 and len(fake.reports) == 2
+    run(profile, "sync", "--once")
+    assert len(fake.reports) == 2  # done: never a third

@@ -194,3 +194,42 @@ def test_rules_route_a_competitor_complaint_found_by_a_search_to_sales(
     finally:
         store.close()
     assert rows and all(r["team_id"] != sales for r in rows)
+
+
+def test_several_hashtags_are_one_call_to_the_instance_after_the_first_fetch(
+    mastodon, profile, monkeypatch, capsys
+):
+    """`columns fetch` asks each of three tags once (one of them unknown to the server);
+    then every `sync --once` asks the instance once for all three (any[])."""
+    add_mastodon(profile, monkeypatch, mastodon.url)
+    base = dict(mastodon.public[1], in_reply_to_id=None, poll=None)
+
+    def post(sid: str, tag: str) -> dict:
+        return dict(
+            base,
+            id=sid,
+            content=f"<p>Steeping notes {sid} #{tag}</p>",
+            tags=[{"name": tag, "url": f"https://mastodon.test/tags/{tag}"}],
+            account=dict(base["account"], id=f"12000000000000{sid}", acct=f"fan{sid}@tea.town"),
+        )
+
+    mastodon.public = [post("1302", "matcha"), post("1301", "greentea")]
+    code = run(
+        profile, "columns", "add-search", "Teas", "--terms", "#oolongnews #greentea, #matcha"
+    )
+    assert code == 0  # typed with a space between two tags: three terms
+    assert "'Teas': #oolongnews, #greentea, #matcha" in capsys.readouterr().out
+    assert run(profile, "columns", "fetch") == 0
+    assert mastodon.tag_calls == [["oolongnews"], ["greentea"], ["matcha"]]
+    assert len(column_rows(profile, capsys, "Teas")) == 2
+
+    mastodon.tag_calls.clear()
+    mastodon.public = [post("1304", "oolongnews"), post("1303", "matcha"), *mastodon.public]
+    assert run(profile, "sync", "--once") == 0
+    assert mastodon.tag_calls == [["greentea", "oolongnews", "matcha"]]
+    [call] = mastodon.calls("GET", "/api/v1/timelines/tag/greentea")[-1:]
+    assert call.url.params["min_id"] == "1302"
+    rows = column_rows(profile, capsys, "Teas")
+    assert sorted(r["contact"] for r in rows) == [
+        "fan1301@tea.town", "fan1302@tea.town", "fan1303@tea.town", "fan1304@tea.town"
+    ]  # fmt: skip

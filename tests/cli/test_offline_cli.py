@@ -90,6 +90,11 @@ def test_verbs_run_offline_and_team_status_and_sync_say_what_waits(
     assert out.splitlines()[0] == "Offline — 2 changes waiting to sync."
     assert "cannot be reached" in out and "copy of the deck" in out
     assert pg_server.password not in out
+    # Disconnecting now would leave them behind: refused, with what to do.
+    code, out = run(capsys, "--profile", laptop, "team", "disconnect")
+    assert code == 2
+    assert "2 changes made offline have not reached the team server yet" in out
+    assert (tmp_path / "alex" / "team.json").exists()
     # The server has none of it yet.
     assert sam.triage.notes(c1) == []
     assert {r[0] for r in sam.query("SELECT status FROM conversations")} != {"resolved"}

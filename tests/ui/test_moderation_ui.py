@@ -23,6 +23,7 @@ from inbox.engine.sync import sync_account
 from inbox.profile import Profile
 from inbox.ui.approvals import ApprovalQueue
 from inbox.ui.composer import open_composer
+from inbox.ui.delegate import BLOCKED, moderation_badges
 from inbox.ui.features.reply import ReplyBox
 from inbox.ui.moderation import ModerateDialog
 from tests.networks.mastodon.fake import TOKEN
@@ -215,3 +216,110 @@ def test_a_block_the_server_refuses_says_so_under_the_conversation(
     assert "outside the authorized scopes" in box.problem.text()
     assert box.problem.text().startswith("⚠ Block @")
     assert box.retry_button.isHidden()  # Retry there sends replies; this says how instead
+
+
+def test_a_blocked_author_cards_say_so_until_ctrl_z_unblocks(
+    profile: Path, server: LoopbackMastodon, open_profile: Opener, qtbot: QtBot
+) -> None:
+    """B, Enter: once the server confirms the block, every card of that person on the
+    account carries the "Blocked" pill; Ctrl+Z sends the unblock and the pill goes."""
+    session = open_profile(profile)
+    window = session.window
+    column = window.deck.columns()[0]
+    column.focus_list()
+    qtbot.waitUntil(lambda: column.list.currentIndex().isValid())
+    cid = window.moderation.target()  # type: ignore[attr-defined]
+    summary = session.store.conversations.get(cid)
+    target = account_id_of(server, summary.contact_handle)
+    model = column.model
+
+    def marked() -> dict[int, list[str]]:
+        return {row.id: moderation_badges(row) for row in model.rows()}
+
+    assert all(badges == [] for badges in marked().values())
+    theirs = {row.id for row in model.rows() if row.contact_handle == summary.contact_handle}
+    assert cid in theirs
+
+    qtbot.keyClick(column.list, Qt.Key.Key_B)
+    dialog = window.moderation.dialog  # type: ignore[attr-defined]
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: all(marked()[i] == [BLOCKED] for i in theirs), timeout=WAIT)
+    assert server.fake.relationships[target]["blocking"] is True
+    assert all(badges == [] for i, badges in marked().items() if i not in theirs)
+    window.open_conversation(cid)  # the pane says it in words too
+    qtbot.waitUntil(lambda: "blocked by @teashop" in window.pane.meta_label.text())
+
+    window.activateWindow()  # the dialog has closed: back to the deck
+    qtbot.waitUntil(window.isActiveWindow)
+    column.focus_list()
+    qtbot.keyClick(column.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: all(marked()[i] == [] for i in theirs), timeout=WAIT)
+    assert server.fake.relationships[target]["blocking"] is False
+    assert len(server.fake.calls("POST", f"/api/v1/accounts/{target}/unblock")) == 1
+    qtbot.waitUntil(lambda: "blocked" not in window.pane.meta_label.text())
+    actions = [
+        r["action"]
+        for r in session.store.query(
+            "SELECT action FROM audit_log WHERE action LIKE 'moderation.%' ORDER BY id"
+        )
+    ]
+    assert actions == [
+        "moderation.block", "moderation.block.done",
+        "moderation.unblock", "moderation.unblock.done",
+    ]  # fmt: skip
+
+
+def test_guidelines_edited_while_writing_apply_to_the_open_composer_and_reply_box(
+    profile: Path, server: LoopbackMastodon, open_profile: Opener, qtbot: QtBot
+) -> None:
+    """A rule added in Triage → Guidelines… while a post and a reply are being written
+    flags both texts at once (the Changed event), and its removal clears both; what is
+    then sent goes out, not to the approval queue."""
+    session = open_profile(profile)
+    window = session.window
+    column = window.deck.columns()[0]
+    column.focus_list()
+    with qtbot.waitSignal(window.pane.conversation_changed) as opened:
+        qtbot.keyClick(column.list, Qt.Key.Key_Return)
+    cid = int(opened.args[0])
+    box = window.pane.findChild(ReplyBox)
+    qtbot.waitUntil(box.isEnabled)
+    box.editor.setFocus()
+    qtbot.keyClicks(box.editor, "This blend is a miracle cure for colds")
+    composer = open_composer(window, session.engine)
+    qtbot.waitExposed(composer)
+    composer.set_accounts((1,))
+    composer.main_editor.setFocus()
+    qtbot.keyClicks(composer.main_editor, "New blend out today: a miracle cure for colds")
+    assert composer.guideline_note.isHidden() and box.guideline_note.isHidden()
+    assert composer.submit_button.text() == "Submit" and box.send_button.text() == "Send"
+
+    dialog = window.moderation.open_guidelines()  # type: ignore[attr-defined]
+    qtbot.waitExposed(dialog)
+    qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(dialog.name, "Health claims")
+    dialog.kind.setCurrentIndex(dialog.kind.findData("claims"))
+    dialog.severity.setCurrentIndex(dialog.severity.findData(Severity.APPROVAL.value))
+    qtbot.keyClicks(dialog.words, "miracle cure")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+    said = "Health claims (needs approval): makes an unverified claim: “miracle cure”."
+    qtbot.waitUntil(lambda: said in composer.guideline_note.text())
+    assert composer.guideline_note.isVisible()
+    assert composer.submit_button.text() == "Submit for approval"
+    qtbot.waitUntil(lambda: said in box.guideline_note.text())
+    assert box.send_button.text() == "Send for approval"
+
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(composer.guideline_note.isHidden)
+    qtbot.waitUntil(box.guideline_note.isHidden)
+    assert composer.submit_button.text() == "Submit" and box.send_button.text() == "Send"
+    dialog.accept()
+
+    box.editor.setFocus()
+    qtbot.keyClick(box.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(server.fake.posts) == 1, timeout=WAIT)
+    assert server.fake.posts[0]["form"]["status"][0].endswith("a miracle cure for colds")
+    assert session.store.held_replies.waiting() == []
+    assert [r.kind for r in session.store.outbox.for_conversation(cid)] == ["reply"]

@@ -11,15 +11,41 @@ import json
 from pathlib import Path
 
 import psycopg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, QRect, Qt
+from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
 from inbox.engine import Engine, ops, team
 from inbox.profile import Profile
 from inbox.store import team as team_store
+from inbox.ui import theme
+from inbox.ui.column_model import ID_ROLE, SUMMARY_ROLE
 from inbox.ui.delegate import ConversationDelegate
 from inbox.ui.features.reply import ReplyBox
+from inbox.ui.main_window import MainWindow
 from tests.ui.conftest import Opener, build_workspace, message
+
+
+def card_of(window: MainWindow, conversation_id: int) -> QModelIndex:
+    model = window.deck.columns()[0].list.model()
+    [index] = [
+        model.index(r, 0)
+        for r in range(model.rowCount())
+        if model.index(r, 0).data(ID_ROLE) == conversation_id
+    ]
+    return index
+
+
+def pill_pixels(window: MainWindow, conversation_id: int) -> int:
+    """Pixels of the presence pill's colour in the right half of the card's bottom line."""
+    view = window.deck.columns()[0].list
+    rect = view.visualRect(card_of(window, conversation_id))
+    strip = QRect(rect.center().x(), rect.bottom() - 30, rect.width() // 2, 30)
+    image = view.viewport().grab(strip).toImage()
+    pill = QColor(theme.colours().unread).rgb()
+    return sum(
+        image.pixel(x, y) == pill for x in range(image.width()) for y in range(image.height())
+    )
 
 
 def member_named(engine: Engine, name: str) -> int:
@@ -63,6 +89,9 @@ def test_presence_names_each_laptops_own_member_on_a_team_server(
     delegate = window.deck.columns()[0].list.itemDelegate()
     assert isinstance(delegate, ConversationDelegate)
 
+    # The card as it stays (opened: read), painted once, so its picture is cached.
+    qtbot.waitUntil(lambda: not card_of(window, cid).data(SUMMARY_ROLE).unread)
+    before = pill_pixels(window, cid)
     sam = Engine(Profile.resolve(sam_folder).db_path)
     sam.start()
     try:
@@ -71,6 +100,8 @@ def test_presence_names_each_laptops_own_member_on_a_team_server(
         sam.call(lambda e: team.set_presence(e, cid, "viewing"))  # no name: the laptop's
         qtbot.waitUntil(lambda: label.isVisible() and label.text() == "Sam is viewing")
         assert delegate.presence == {cid: "Sam is viewing"}
+        # The pill is painted on the card (a cached card without it once hid it).
+        qtbot.waitUntil(lambda: pill_pixels(window, cid) > before + 100)
         window.grab().save(str(tmp_path / "presence-team.png"))
 
         def others() -> list[tuple[str, str]]:

@@ -104,7 +104,7 @@ def test_a_post_typed_in_the_composer_is_one_operation_and_ctrl_z_takes_it_back(
     column = window.deck.columns()[0]
     qtbot.keyClick(column.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: session.store.posts.get(posts[0].id).state is PostState.DRAFT)
-    assert window.statusBar().currentMessage() == "Undone: submit post"
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Undone: submit post")
 
 
 def test_variant_per_network_is_counted_that_networks_way(

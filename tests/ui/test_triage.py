@@ -291,3 +291,35 @@ def test_the_switcher_names_the_team_whose_deck_the_demo_opens_on(
     names = session.store.teams.all()
     switcher = session.window.findChild(QComboBox, "deckSwitcher")
     assert switcher is not None and switcher.currentText() == f"Team: {names[first]}"
+
+
+def test_new_team_and_member_from_the_menu_are_audited_and_ctrl_z_removes_them(
+    workspace: Path, open_profile: Opener, qtbot: QtBot, monkeypatch
+) -> None:
+    """Triage › New team… / New member… run teams.add / members.add (audited with who is at
+    the keyboard); the deck switcher and the "I am" box show them; Ctrl+Z takes them back."""
+    from PySide6.QtWidgets import QInputDialog
+
+    session = open_profile(workspace)
+    window = session.window
+    triage = window.triage
+    me = _me(session)
+    actions = {a.text(): a for a in window.menu("Triage").actions()}
+    for text, name in (("New team…", "Billing"), ("New member…", "Sam")):
+        monkeypatch.setattr(QInputDialog, "getText", lambda *_a, n=name, **_k: (n, True))
+        actions[text].trigger()
+    qtbot.waitUntil(lambda: triage.switcher.findText("Team: Billing") >= 0)
+    qtbot.waitUntil(lambda: triage.member_box.findText("Sam · contributor") >= 0)
+    rows = session.store.query(
+        "SELECT actor, action FROM audit_log WHERE action IN ('teams.add', 'members.add')"
+        " ORDER BY id"
+    )
+    assert [(r[0], r[1]) for r in rows][-2:] == [
+        (f"member:{me}", "teams.add"),
+        (f"member:{me}", "members.add"),
+    ]
+    column = window.deck.columns()[0]
+    qtbot.keyClick(column.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: triage.member_box.findText("Sam · contributor") < 0)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Undone: add member")
+    assert triage.switcher.findText("Team: Billing") >= 0  # the older change stays

@@ -36,6 +36,7 @@ PAGE_SIZE = 40
 QUOTES_API_VERSION = 7  # api_versions.mastodon of 4.5, which added quote notifications
 MEDIA_POLLS = 30
 _CONTEXT = ("ancestors", "descendants")
+PARSED_KEPT = 5000  # statuses kept parsed: a first sync's threads repeat their earlier posts
 DMS_CURSOR = '{"via": "mentions"}'  # the DMS stream is served by MENTIONS
 
 
@@ -70,6 +71,8 @@ class MastodonAdapter:
         self.page_size = page_size
         self._instance: dict[str, Any] | None = None
         self.live_updates = live_updates
+        # Statuses made into messages lately (mapping.thread_messages' parsed).
+        self._parsed: dict[tuple[str, Kind, str], Message] = {}
 
     # -- protocol ------------------------------------------------------------------
 
@@ -209,7 +212,11 @@ class MastodonAdapter:
                     too_old = True
                     continue
                 ancestors, descendants = await self._context(item, contexts)
-                messages, bad = mapping.thread_messages(item, ancestors, self.me, descendants)
+                if len(self._parsed) > PARSED_KEPT:
+                    self._parsed.clear()
+                messages, bad = mapping.thread_messages(
+                    item, ancestors, self.me, descendants, self._parsed
+                )
             except BadPayload as exc:
                 rejected.append((str(exc), mapping.dump(n)))
                 continue

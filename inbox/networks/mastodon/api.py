@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -95,6 +96,7 @@ def base_url(instance: str) -> str:
     return f"{url.scheme}://{_authority(url)}"
 
 
+@functools.lru_cache(maxsize=64)  # asked on every request (the API's error words)
 def domain_of(instance: str) -> str:
     """host[:port]: the domain part of local accounts' handles (Mastodon's LOCAL_DOMAIN
     carries the port when the instance runs on one, e.g. localhost:3000)."""

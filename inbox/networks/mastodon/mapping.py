@@ -126,7 +126,7 @@ def status_message(data: Any, me: Me, kind: Kind, conversation_key: str) -> Mess
     author = contact(account, me)
     visibility = _str(status, "visibility", "public")
     html = sanitize(_str(status, "content", ""))
-    text = to_text(html)
+    text = to_text(html, sanitized=True)
     poll = _poll_text(status.get("poll"))
     if poll:
         text = f"{text}\n\n{poll}" if text else poll
@@ -211,8 +211,14 @@ def thread_messages(
     ancestors: list[Any],
     me: Me,
     descendants: Sequence[Any] = (),
+    parsed: dict[tuple[str, Kind, str], Message] | None = None,
 ) -> tuple[list[Message], list[tuple[str, str]]]:
     """The mention and what was said before it, all in one conversation keyed by the root.
+
+    parsed: statuses already made into messages (by id, kind and conversation), reused:
+    every reply's context repeats its thread's earlier statuses, and parsing one
+    (sanitizing, plain text, raw JSON) is most of a sync's cost on the engine thread.
+    The store keeps the first copy of a remote id anyway, so a reused one changes nothing.
 
     Our own statuses among the descendants (a reply we already sent, from any
     client) are kept too, so the pane shows the customer was answered.
@@ -229,9 +235,19 @@ def thread_messages(
             rejected.append(("ancestor is not a status", dump(ancestor)))
     root = good[0]["id"] if good else item.status_id
     key = f"{'dm' if item.kind is Kind.DM else 'thread'}:{root}"
+
+    def parse(status: dict[str, Any]) -> Message:
+        if parsed is None:
+            return status_message(status, me, item.kind, key)
+        seen = (str(status["id"]), item.kind, key)
+        message = parsed.get(seen)
+        if message is None:
+            message = parsed[seen] = status_message(status, me, item.kind, key)
+        return message
+
     # The mention goes first: the first message stored opens the conversation, and
     # its author (not our own root post) is the contact the deck shows.
-    messages = [status_message(item.status, me, item.kind, key)]
+    messages = [parse(item.status)]
     ours = [
         d
         for d in descendants
@@ -242,7 +258,7 @@ def thread_messages(
     ]
     for status in [*good, *ours]:
         try:
-            messages.append(status_message(status, me, item.kind, key))
+            messages.append(parse(status))
         except BadPayload as exc:
             rejected.append((str(exc), dump(status)))
     return messages, rejected

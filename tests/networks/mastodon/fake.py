@@ -54,6 +54,7 @@ class FakeMastodon:
     media_polls_until_done: int = 1
     rate_headers: dict[str, str] = field(default_factory=dict)
     timeout_after_post: int = 0  # the next N answers to POST /statuses are lost
+    timeout_after_report: int = 0  # the next N reports are filed, their answers lost
     own: list[dict[str, Any]] = field(default_factory=list)  # our statuses, newest first
     # Relationships: account id -> {"blocking": bool, "muting": bool}; reports as filed.
     relationships: dict[str, dict[str, bool]] = field(default_factory=dict)
@@ -63,6 +64,7 @@ class FakeMastodon:
     # the statuses of the notifications are searchable too.
     public: list[dict[str, Any]] = field(default_factory=lambda: load("search_statuses.json"))
     full_text: bool = True  # False: a server without Elasticsearch (no status results)
+    tag_calls: list[list[str]] = field(default_factory=list)  # the tags each timeline call read
 
     def reply_elsewhere(self, in_reply_to: str, text: str, created_at: str) -> dict[str, Any]:
         """A reply made in the network's own web app: only GET .../statuses shows it."""
@@ -208,6 +210,9 @@ class FakeMastodon:
             status_ids=form.get("status_ids[]") or None,
         )
         body["target_account"]["id"] = account_id
+        if self.timeout_after_report > 0:
+            self.timeout_after_report -= 1
+            raise httpx.ReadTimeout("the answer was lost", request=request)
         return self._json(body)
 
     def _lookup(self, request: httpx.Request) -> httpx.Response:
@@ -276,14 +281,23 @@ class FakeMastodon:
         return copy.deepcopy(items[:limit])
 
     def _tag(self, request: httpx.Request, tag: str) -> httpx.Response:
-        """GET /api/v1/timelines/tag/:hashtag: public posts carrying the tag."""
-        tagged = [
-            s
-            for s in self._known()
-            if any(t.get("name", "").lower() == tag.lower() for t in s.get("tags") or [])
-        ]
-        if not tagged and not any(tag.lower() in str(s.get("tags")).lower() for s in self._known()):
+        """GET /api/v1/timelines/tag/:hashtag[?any[]=…]: public posts carrying the tag, or
+        any of the any[] tags too. As Mastodon's TagFeed does: the path's tag and any[]
+        together, at most 4 (LIMIT_PER_MODE) read; a path tag nobody used is 404 (the
+        documented answer; current servers send an empty list), whatever any[] names."""
+        names = [tag.lower()]
+        for extra in request.url.params.get_list("any[]"):
+            if extra.lower() not in names:
+                names.append(extra.lower())
+        names = names[:4]
+        self.tag_calls.append(names)
+        known = self._known()
+        used = {t.get("name", "").lower() for s in known for t in s.get("tags") or []}
+        if tag.lower() not in used:
             return httpx.Response(404, json={"error": "Record not found"})
+        tagged = [
+            s for s in known if any(t.get("name", "").lower() in names for t in s.get("tags") or [])
+        ]
         return self._json(self._page(request, tagged))
 
     def _search(self, request: httpx.Request) -> httpx.Response:

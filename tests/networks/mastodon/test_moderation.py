@@ -157,3 +157,50 @@ def test_a_token_without_the_moderation_scopes_fails_with_the_servers_words(
     item = engine.call(lambda e: e.store.outbox.get(item_id))
     assert item.status == "failed"
     assert "outside the authorized scopes" in item.last_error
+
+
+def test_a_report_is_not_filed_again_after_a_crash(engine, attach, fake) -> None:
+    """Reports carry no key: the row is marked before the request leaves, so after a crash
+    (the server filed it, we died before marking the row) the retry files nothing and
+    says so; Retry (the user checked) files it again, once."""
+    synced(engine, attach)
+    cid = conv(engine, "thread:1130")
+    item_id = engine.call(
+        lambda e: ops.run(e, "moderation.act", action="report", conversation_id=cid)
+    )
+    assert engine.call(deliver_due) == 1
+    assert len(fake.reports) == 1
+
+    def crash(e) -> None:
+        e.store.conn.execute(
+            "UPDATE outbox SET status = 'sending', claimed_by = '' WHERE id = ?", (item_id,)
+        )
+        e.store.outbox.recover()
+
+    engine.call(crash)
+    assert engine.call(deliver_due) == 0
+    assert len(fake.calls("POST", "/api/v1/reports")) == 1  # not filed a second time
+    item = engine.call(lambda e: e.store.outbox.get(item_id))
+    assert item.status == "failed"
+    assert item.last_error.startswith("The report may have been filed: an earlier try ended")
+    engine.call(lambda e: e.store.outbox.retry(item_id))
+    assert engine.call(deliver_due) == 1
+    assert len(fake.reports) == 2  # the user said so
+
+
+def test_a_report_refused_at_the_door_is_retried_normally(engine, attach, fake) -> None:
+    """A 429 (nothing was done) clears the mark: the next round files it, once."""
+    synced(engine, attach)
+    cid = conv(engine, "thread:1130")
+    item_id = engine.call(
+        lambda e: ops.run(e, "moderation.act", action="report", conversation_id=cid)
+    )
+    fake.fail(lambda r: r.url.path == "/api/v1/reports", 429, headers={"Retry-After": "0"})
+    assert engine.call(deliver_due) == 0
+    assert engine.call(lambda e: e.store.outbox.get(item_id)).status == "queued"
+    assert engine.call(lambda e: e.store.outbox.unsure_since(item_id)) is None
+    engine.call(
+        lambda e: e.store.conn.execute("UPDATE outbox SET due_at = '' WHERE id = ?", (item_id,))
+    )
+    assert engine.call(deliver_due) == 1
+    assert len(fake.reports) == 1

@@ -184,3 +184,65 @@ def test_a_post_already_stored_under_another_account_on_the_server_is_not_stored
     assert [tuple(r) for r in rows] == [(other_id, "mention")]  # one item, our other account's
     shown = column_ids(engine, made["search_id"])
     assert shown == {"1210", "1206", "1202"}  # the column lists it all the same
+
+
+def tagged(template: dict, sid: str, tags: list[str], author: str = "120000000000000009") -> dict:
+    status = copy.deepcopy(template)
+    status.update(id=sid, content=f"<p>post {sid} {' '.join('#' + t for t in tags)}</p>")
+    status["tags"] = [{"name": t, "url": f"https://mastodon.test/tags/{t}"} for t in tags]
+    status["account"] = dict(status["account"], id=author, acct="fan@social.example")
+    status["in_reply_to_id"] = None
+    status["poll"] = None
+    return status
+
+
+def test_several_hashtags_become_one_call_once_the_server_knows_one_of_them(engine, attach, fake):
+    """The first fetch asks each tag alone (a path tag the server does not know hides what
+    any[] would find); the first that answers leads, and later fetches are one call with
+    the others as any[] after the newest post seen (Mastodon's TagFeed)."""
+    account_id = attach()
+    template = load("search_statuses.json")[1]
+    fake.public = [tagged(template, "1300", ["greentea"]), tagged(template, "1301", ["matcha"])]
+    made = add_search(engine, terms=["#nobodyyet", "#greentea", "#matcha"])
+    sid = made["search_id"]
+    engine.call(lambda e: monitoring.fetch_search(e, sid))
+    assert fake.tag_calls == [["nobodyyet"], ["greentea"], ["matcha"]]
+    assert set(kinds(engine)) == {"1300", "1301"}
+    cursor = json.loads(engine.call(lambda e: e.store.cursor(account_id, f"search:{sid}")))
+    assert cursor["lead:nobodyyet|greentea|matcha"] == "greentea"
+    assert cursor["tags:nobodyyet|greentea|matcha"] == "1301"
+
+    fake.tag_calls.clear()
+    fake.public = [
+        tagged(template, "1305", ["nobodyyet"]),
+        tagged(template, "1304", ["matcha", "greentea"]),
+        tagged(template, "1303", ["greentea"]),
+        *fake.public,
+    ]
+    engine.call(lambda e: monitoring.fetch_search(e, sid))
+    assert fake.tag_calls == [["greentea", "nobodyyet", "matcha"]]  # one call
+    [call] = fake.calls("GET", "/api/v1/timelines/tag/greentea")[-1:]
+    assert call.url.params.get_list("any[]") == ["nobodyyet", "matcha"]
+    assert call.url.params["min_id"] == "1301"
+    assert set(kinds(engine)) == {"1300", "1301", "1303", "1304", "1305"}
+    assert column_ids(engine, sid) == {"1300", "1301", "1303", "1304", "1305"}
+
+    fake.tag_calls.clear()
+    engine.call(lambda e: monitoring.fetch_search(e, sid))
+    assert fake.tag_calls == [["greentea", "nobodyyet", "matcha"]]  # nothing new, one call
+
+
+def test_more_than_four_hashtags_go_in_groups_of_four(engine, attach, fake):
+    """The server reads at most 4 tags a call (path + any[]): 6 tags are two calls."""
+    attach()
+    template = load("search_statuses.json")[1]
+    tags = ["t1", "t2", "t3", "t4", "t5", "t6"]
+    fake.public = [tagged(template, str(1400 + i), [t]) for i, t in enumerate(tags)]
+    made = add_search(engine, terms=[f"#{t}" for t in tags])
+    engine.call(lambda e: monitoring.fetch_search(e, made["search_id"]))
+    assert len(fake.tag_calls) == 6
+    fake.tag_calls.clear()
+    fake.public.insert(0, tagged(template, "1499", ["t6", "t2"]))
+    engine.call(lambda e: monitoring.fetch_search(e, made["search_id"]))
+    assert fake.tag_calls == [["t1", "t2", "t3", "t4"], ["t5", "t6"]]
+    assert "1499" in kinds(engine)

@@ -288,6 +288,11 @@ def test_reschedule_by_contributor_needs_approval_again(engine, setup, clock) ->
     assert moved.state is PostState.AWAITING_APPROVAL and moved.scheduled_at == when
     again = engine.call(lambda e: pub.reschedule(e, post.id, when, member_id=1))
     assert again.scheduled_at == when
+    # Each move is audited with who moved it (the calendar drag and `schedule reschedule`).
+    assert [(a, x, d["state"]) for a, x, d in _audit(engine, "post.moved")] == [
+        ("member:2", "post.moved", "awaiting_approval"),
+        ("member:1", "post.moved", "awaiting_approval"),
+    ]
 
 
 def test_drafts_save_and_survive_a_restart(tmp_path, clock) -> None:
@@ -469,6 +474,9 @@ def test_a_client_key_makes_one_post_however_often_the_op_runs(engine, setup, cl
     first = engine.call(lambda e: ops.run(e, "posts.submit", post=final, member_id=2, key="k1"))
     replay = engine.call(lambda e: ops.run(e, "posts.submit", post=final, member_id=2, key="k1"))
     assert first.id == replay.id == saved.id
+    # The whole journal again: the old autosave does not put older text back.
+    engine.call(lambda e: ops.run(e, "posts.save_draft", post=draft, key="k1"))
+    assert engine.call(lambda e: e.store.posts.get(saved.id)).text == "final"
     assert first.state is PostState.AWAITING_APPROVAL  # Cy is a contributor
     assert [p.id for p in engine.call(lambda e: e.store.posts.find())] == [saved.id]
     assert [(a, x) for a, x, _ in _audit(engine, "post.")] == [
