@@ -61,12 +61,16 @@ class SearchSpec:
 
 def split_terms(text: str) -> tuple[str, ...]:
     """Terms typed in one box: separated by commas or new lines; quotes around a phrase
-    are dropped; repeats (any case) once."""
+    are dropped; repeats (any case) once. Hashtags typed with spaces between them
+    ("#matcha #sencha") are one term each: a hashtag has no spaces."""
     out: dict[str, str] = {}
     for part in re.split(r"[,\n]", text or ""):
         term = " ".join(part.strip().strip("\"'“”").split())
-        if term and term.casefold() not in out:
-            out[term.casefold()] = term
+        words = term.split()
+        pieces = words if len(words) > 1 and all(w.startswith("#") for w in words) else [term]
+        for piece in pieces:
+            if piece and piece.casefold() not in out:
+                out[piece.casefold()] = piece
     return tuple(out.values())
 
 
@@ -74,11 +78,14 @@ def make_spec(
     terms: str | list[str] | tuple[str, ...],
     exclude: str | list[str] | tuple[str, ...] = (),
     networks: list[str] | tuple[str, ...] = (),
+    *,
+    typed: bool = True,
 ) -> SearchSpec:
-    """A checked SearchSpec from what a person typed.
+    """A checked SearchSpec from what a person typed (typed=False: a stored one, which
+    keeps a hashtag with a space that an older version let through).
 
     Raises:
-        ConfigError: no term, too many, one too long, or a bare "#".
+        ConfigError: no term, too many, one too long, a bare "#", a hashtag with a space.
     """
     found = split_terms(terms if isinstance(terms, str) else ",".join(terms))
     dropped = split_terms(exclude if isinstance(exclude, str) else ",".join(exclude))
@@ -91,6 +98,11 @@ def make_spec(
             raise ConfigError(f"A search term is at most {MAX_TERM_CHARS} characters: {term[:40]}…")
         if term.strip("#") == "":
             raise ConfigError("A hashtag needs a name after the #.")
+        if typed and term.startswith("#") and " " in term:
+            raise ConfigError(
+                f"A hashtag has no spaces: “{term[:40]}”. Separate terms with commas "
+                "(#tea, green tea)."
+            )
     nets = tuple(dict.fromkeys(n.strip() for n in networks if n.strip()))
     return SearchSpec(found, dropped, nets)
 
@@ -103,6 +115,7 @@ def spec_from_json(text: str) -> SearchSpec:
             list(data.get("terms") or []),
             list(data.get("exclude") or []),
             list(data.get("networks") or []),
+            typed=False,
         )
     except (ValueError, TypeError, AttributeError) as exc:
         raise ConfigError(f"A saved search is not valid: {exc}") from exc

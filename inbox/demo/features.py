@@ -36,6 +36,7 @@ from inbox.engine.ops.moderation import guideline_args
 from inbox.engine.ops.templates import template_args
 from inbox.engine.outbox import deliver_due
 from inbox.engine.replies import queue_reply
+from inbox.engine.sync import sync_account
 
 if TYPE_CHECKING:
     from inbox.engine.runtime import Engine
@@ -140,7 +141,9 @@ SOLVED = (
 )
 
 
-async def _solved_cases(engine: Engine, used: set[int], names: dict[str, str]) -> None:
+async def _solved_cases(
+    engine: Engine, used: set[int], names: dict[str, str], ids: dict[str, int]
+) -> None:
     store = engine.store
     answered: list[int] = []
     for search, count, who, answer in SOLVED:
@@ -159,10 +162,40 @@ async def _solved_cases(engine: Engine, used: set[int], names: dict[str, str]) -
                 on_order=f" on order #{order.group(1)}" if order else "",
                 product=product.group(1) if product else "tea",
             )
+            triage.assign(engine, [summary.id], ids[who])  # who took it, for Reports
             queue_reply(engine, summary.id, text, f"demo-solved-{summary.id}", actor=names[who])
             answered.append(summary.id)
     await deliver_due(engine, kinds=("reply",))
     triage.resolve(engine, answered)
+
+
+# Work routed to the teams (the window's "move to team", conversations.route), first match
+# wins, so Reports has a bar per team; the rest stays with no team.
+ROUTES = (
+    ("Billing", "refund OR charged OR charge OR invoice OR cobrado OR promo"),
+    ("Support", "502 OR down OR checkout OR payment OR parcel OR tracking OR delivery OR order"),
+    ("Community", "love OR thanks OR steep OR stock OR caffeine OR organic OR recipe"),
+)
+
+# Posts that went out today on Mastodon; the instance's audience answers each with three
+# replies (networks/mastodon/demo.py AUDIENCE), fetched by the next sync like any mention.
+PUBLISHED = (
+    "First-flush Darjeeling 2026 is in the shop: bright, floral, a little muscat. 🍃",
+    "Steeping tip of the week: 80 °C for greens, 95 °C for blacks. What's in your cup today?",
+)
+
+
+def _route(engine: Engine, teams: dict[str, int]) -> None:
+    routed: set[int] = set()
+    for team, query in ROUTES:
+        found = [
+            s.id
+            for s in engine.store.conversations.search(query, limit=1000)
+            if "spam" not in s.tags and s.id not in routed
+        ]
+        routed.update(found)
+        if found:
+            triage.set_team(engine, found, teams[team])
 
 
 # The team's guidelines: the composer and the reply box check them as you type, the
@@ -204,6 +237,7 @@ async def seed_features(engine: Engine) -> Changed:
     for guideline in GUIDELINES:
         ops.run(engine, "guidelines.save", initiator="engine", guideline=guideline_args(guideline))
 
+    _route(engine, teams)
     used: set[int] = set()
 
     def pick(text: str, network: str = "") -> int | None:
@@ -274,7 +308,12 @@ async def seed_features(engine: Engine) -> Changed:
     # "charged twice" complaints answered alike by Sam (so a fourth shows Sam's refund
     # answer first, and the deck offers to write an article from them), parcels by Alex,
     # stock questions by Jordan. Each through the outbox, then resolved.
-    await _solved_cases(engine, used, {"Sam": sam.name, "Alex": alex.name, "Jordan": jordan.name})
+    await _solved_cases(
+        engine,
+        used,
+        {"Sam": sam.name, "Alex": alex.name, "Jordan": jordan.name},
+        {"Sam": sam.id, "Alex": alex.id, "Jordan": jordan.id},
+    )
 
     # Posts: scheduled by an admin, waiting for approval from a contributor, a draft.
     zone = system_zone()
@@ -304,4 +343,12 @@ async def seed_features(engine: Engine) -> Changed:
             engine,
             Post("Autumn blends preview (photos to come)", both, team_id=teams["Community"]),
         )
+    if mastodon is not None:
+        for text in PUBLISHED:
+            publishing.submit(
+                engine, Post(text, account_ids=(mastodon,), team_id=teams["Community"]), alex.id
+            )
+        while await publishing.tick(engine):  # the publisher's own rounds, as the app runs them
+            pass
+        await sync_account(engine, mastodon)  # the followers' replies
     return Changed(conversations=frozenset(used), teams=True, posts=True, outbox=True)

@@ -547,13 +547,26 @@ def run_gui(args: argparse.Namespace) -> int:
             app, window, screenshot, parse_size(getattr(args, "size", None)), shot_of, session
         )
 
+    # A second launch's request (--open, --compose, bring forward) waits until the
+    # features and the desktop are in, like this launch's own.
+    waiting: list[dict[str, Any]] | None = []
+
+    def forwarded(asked: dict[str, Any]) -> None:
+        if waiting is not None:
+            waiting.append(asked)
+        else:  # to the window of the latest reopening
+            desktop.of(session.latest().window).handle(asked, raise_window=True)
+
+    if instance is not None:
+        instance.requested.connect(forwarded)
+
     def started() -> None:
-        """The features and the desktop are in: what the launch asked for."""
-        if instance is not None:
-            instance.requested.connect(  # to the window of the latest reopening
-                lambda r: desktop.of(session.latest().window).handle(r, raise_window=True)
-            )
+        """The features and the desktop are in: what the launches asked for."""
+        nonlocal waiting
         desktop.of(window).handle(request, raise_window=False)
+        early, waiting = waiting or [], None
+        for asked in early:
+            forwarded(asked)
         if shot is not None:
             shot.maybe()
 

@@ -80,5 +80,6 @@ def test_demo_verb_twice_reports_the_same_workspace(capsys, profile) -> None:
     assert main(["demo", "--profile", str(profile)]) == 0
     # 335: X has one DM conversation per pair of people, so the X recording's two DM
     # threads with one customer arrive as one conversation through the real adapter;
-    # + 24 found by the "Competitors" search column (8 posts on each network).
-    assert "359 conversations, 8 columns" in capsys.readouterr().out
+    # + 24 found by the "Competitors" search column (8 posts on each network); + 6 replies
+    # followers wrote to the two posts published on Mastodon (each its own conversation).
+    assert "365 conversations, 8 columns" in capsys.readouterr().out

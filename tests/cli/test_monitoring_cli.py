@@ -215,9 +215,10 @@ def test_several_hashtags_are_one_call_to_the_instance_after_the_first_fetch(
 
     mastodon.public = [post("1302", "matcha"), post("1301", "greentea")]
     code = run(
-        profile, "columns", "add-search", "Teas", "--terms", "#oolongnews, #greentea, #matcha"
+        profile, "columns", "add-search", "Teas", "--terms", "#oolongnews #greentea, #matcha"
     )
-    assert code == 0
+    assert code == 0  # typed with a space between two tags: three terms
+    assert "'Teas': #oolongnews, #greentea, #matcha" in capsys.readouterr().out
     assert run(profile, "columns", "fetch") == 0
     assert mastodon.tag_calls == [["oolongnews"], ["greentea"], ["matcha"]]
     assert len(column_rows(profile, capsys, "Teas")) == 2

@@ -192,13 +192,13 @@ def test_an_endless_answer_is_cut_at_the_cap(profile, deck, network, monkeypatch
 
 @pytest.mark.parametrize("network", ["bluesky", "x"])
 def test_a_dripping_server_hits_the_request_deadline(profile, deck, network, monkeypatch, capsys):
-    monkeypatch.setattr(transport, "DEADLINE", 1.0)
+    monkeypatch.setattr(transport, "DEADLINE", 4.0)  # the good one answers in time under load
     requests, good = deck(network, drip)
     capsys.readouterr()
     assert run(profile, "sync", "--once") == 1
     captured = capsys.readouterr()
     assert "Synced 1 of 2 accounts" in captured.out
-    assert "is too slow: no complete answer within 1 s" in captured.err
+    assert "is too slow: no complete answer within 4 s" in captured.err
     assert mentions_asked(requests, network) == 1  # a dripping server is not asked again
     good_synced(profile, good)
 

@@ -76,6 +76,15 @@ def test_reports_window_switches_periods_and_exports(
         fmt.network_label(k): v for k, v in cli["period"]["monitoring_by_network"].items()
     }
     assert card.legend.text().startswith(f"{cli['period']['monitoring']} found")
+    # The demo's day: work routed to its three teams, posts that went out and got replies.
+    posts = window.findChild(Tile, "tile-posts")
+    assert cli["period"]["posts_published"] >= 2 and cli["period"]["post_replies"] >= 6
+    assert posts.value.text() == (
+        f"{cli['period']['posts_published']} · {cli['period']['post_replies']}"
+    )
+    teams = {row[0]: row[1] for row in window.cards["by_team"].rows}
+    assert {"Support", "Billing", "Community"} <= {k for k, v in teams.items() if v}
+    assert teams == {**dict.fromkeys(teams, 0), **cli["period"]["received_by_team"]}
 
     # Last 30 days: a new count, 30 days on the chart and in its CSV.
     window.period.setCurrentIndex(window.period.findData("last_30_days"))

@@ -23,6 +23,17 @@ from inbox.networks.mastodon.replay import RecordedInstance
 
 DEMO_TOKEN = "demo"  # the recorded instance checks nothing; never a real token
 
+# Followers who answer the shop's posts (the recorded instance's audience): a post made
+# in the demo gets the next three of these as replies, so Reports has posts · replies.
+AUDIENCE = (
+    ("mira@tea.social", "Mira K.", "Ordered two tins already, can't wait!"),
+    ("jonas@mastodon.demo", "Jonas", "Is it the same estate as last year?"),
+    ("priya@fosstodon.example", "Priya", "Your first flush was the best tea I had all spring."),
+    ("leo@mastodon.demo", "Leo", "Do you ship to Norway?"),
+    ("ana@tea.social", "Ana Souza", "80 °C changed my green tea life, thanks for the tip"),
+    ("sam_b@mastodon.demo", "Sam B.", "What about oolong? Same temperature?"),
+)
+
 
 def _account(author: dict[str, Any], host: str) -> dict[str, Any]:
     handle = str(author["handle"])
@@ -134,12 +145,20 @@ def to_api(data: dict[str, Any], shift: timedelta = timedelta()) -> dict[str, An
             for tag in re.findall(r"#(\w+)", str(item["text"]))
         ]
         public.append(status)
+    audience = [
+        {
+            "account": _account({"id": f"fan-{n}", "handle": handle, "name": name}, host),
+            "text": text,
+        }
+        for n, (handle, name, text) in enumerate(AUDIENCE)
+    ]
     return {
         "account": me,
         "instance": instance,
         "notifications": notifications,
         "contexts": contexts,
         "public": public,
+        "audience": audience,
     }
 
 

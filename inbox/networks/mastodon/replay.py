@@ -37,6 +37,11 @@ class RecordedInstance:
             recording.get("public", []), key=lambda s: id_key(s["id"]), reverse=True
         )
         self.host = str(self.instance.get("domain", "mastodon.demo"))
+        # Followers who answer what the account posts: each public post made here gets
+        # replies from the next few of them, as mention notifications (the demo's audience).
+        self.audience: list[dict[str, Any]] = list(recording.get("audience", []))
+        self.replies_per_post = int(recording.get("replies_per_post", 3))
+        self._heard = 0
         self.posted: dict[str, dict[str, Any]] = {}  # Idempotency-Key -> the status made
         self.own: list[dict[str, Any]] = []  # statuses made here, oldest first
         self._ids = itertools.count(1)
@@ -131,9 +136,51 @@ class RecordedInstance:
                 "created_at": to_iso(self.clock.now()),
             }
             self.own.append(body)
+            if body["visibility"] == "public" and not body["in_reply_to_id"]:
+                self._answer(body)
         if key:
             self.posted[key] = body
         return httpx.Response(200, json=body)
+
+    def _answer(self, post: dict[str, Any]) -> None:
+        """The audience's replies to a post just made: new mention notifications whose
+        statuses answer it (in_reply_to_id), newest first like the rest."""
+        if not self.audience:
+            return
+        number = max((int(n["id"]) for n in self.notifications if n["id"].isdigit()), default=0)
+        for _ in range(self.replies_per_post):
+            fan = self.audience[self._heard % len(self.audience)]
+            self._heard += 1
+            number += 1
+            status = {
+                "id": f"8{next(self._ids):017d}",
+                "created_at": to_iso(self.clock.now()),
+                "account": fan["account"],
+                "content": f"<p>{html.escape(str(fan['text']))}</p>",
+                "visibility": "public",
+                "spoiler_text": "",
+                "sensitive": False,
+                "language": "en",
+                "url": "",
+                "uri": "",
+                "in_reply_to_id": post["id"],
+                "in_reply_to_account_id": self.account["id"],
+                "mentions": [
+                    {"id": self.account["id"], "username": self.account.get("username", ""),
+                     "acct": self.account.get("username", ""), "url": ""}
+                ],
+                "media_attachments": [],
+                "emojis": [],
+                "poll": None,
+            }  # fmt: skip
+            note = {
+                "id": str(number),
+                "type": "mention",
+                "created_at": status["created_at"],
+                "account": fan["account"],
+                "status": status,
+            }
+            self.notifications.insert(0, note)
 
 
 def _page(items: list[dict[str, Any]], q: httpx.QueryParams) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ def test_terms_split_on_commas_and_lines_quotes_dropped_repeats_once() -> None:
         "green tea",
         "#LeafKettle",
     )
+    assert split_terms("#matcha #Sencha #matcha, tea") == ("#matcha", "#Sencha", "tea")
 
 
 def test_hashtags_and_words_are_told_apart() -> None:
@@ -32,6 +33,7 @@ def test_hashtags_and_words_are_told_apart() -> None:
         ("", "at least one word"),
         (" , ", "at least one word"),
         ("#", "needs a name after the #"),
+        ("#tea time", "A hashtag has no spaces: “#tea time”"),
         (",".join(f"t{i}" for i in range(21)), "at most 20 terms"),
         ("x" * 101, "at most 100 characters"),
     ],

@@ -96,6 +96,31 @@ def test_posts_scheduled_and_waiting_for_approval_relative_to_now(seeded) -> Non
         assert now < post.scheduled_at < now + timedelta(days=6)
 
 
+def test_work_is_routed_to_teams_and_posts_went_out_with_replies(seeded) -> None:
+    """What Reports shows of the demo: a bar per team, posts · replies that are not 0."""
+    from inbox.core import reports
+    from inbox.store.reports import period_report
+
+    store, now, _folder = seeded
+    day = now.date()
+    report = period_report(store, reports.Period(day - timedelta(days=6), day), None, now)
+    assert {"Support", "Billing", "Community"} <= set(report.by_team)
+    assert min(report.by_team[t] for t in ("Support", "Billing", "Community")) >= 5
+    assert report.posts_published == 2 and report.post_replies == 6
+    # the replies came in through the Mastodon account, answering the posts' statuses
+    rows = store.query(
+        "SELECT count(*) FROM messages m JOIN outbox o ON o.remote_id = m.in_reply_to"
+        " WHERE o.kind = 'post' AND o.status = 'done'"
+    )
+    assert rows[0][0] == 6
+    # each conversation was moved to its team by the audited operation a user runs
+    audited = store.query(
+        "SELECT count(DISTINCT conversation_id) FROM audit_log WHERE action = 'team'"
+    )
+    routed = store.query("SELECT count(*) FROM conversations WHERE team_id IS NOT NULL")
+    assert audited[0][0] == routed[0][0] > 100
+
+
 def test_reply_times_follow_the_clock(seeded) -> None:
     store, now, _folder = seeded
     rows = store.query("SELECT max(created_at) FROM messages WHERE direction = 'out'")
