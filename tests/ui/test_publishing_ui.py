@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPlainTextEdit
 from pytestqt.qtbot import QtBot
@@ -98,7 +99,8 @@ def test_a_post_typed_in_the_composer_is_one_operation_and_ctrl_z_takes_it_back(
     )
     assert [r[0] for r in actions] == ["post.saved", "post.scheduled"]
 
-    qtbot.waitUntil(lambda: not composer.isVisible())
+    # The composer closes itself and is deleted (WA_DeleteOnClose): gone or hidden.
+    qtbot.waitUntil(lambda: not shiboken6.isValid(composer) or not composer.isVisible())
     window.activateWindow()  # the composer closed; the deck has the keyboard again
     qtbot.waitUntil(window.isActiveWindow)
     column = window.deck.columns()[0]
