@@ -20,7 +20,9 @@ from inbox.core.models import ColumnFilter, Kind
 from inbox.core.monitoring import make_spec
 from inbox.core.sla import SlaPolicy
 from inbox.demo import features
-from inbox.engine import Engine, monitoring
+from inbox.engine import Engine, monitoring, ops
+from inbox.engine.ops.columns import filter_args
+from inbox.engine.ops.monitoring import spec_args
 from inbox.engine.sync import sync_account
 from inbox.networks import registry
 from inbox.networks.replay import Recording, ReplayAdapter, parse_recording
@@ -82,7 +84,9 @@ async def _seed(engine: Engine) -> Changed:
     total = Changed()
     # A small shop answers within the working day: the recordings span two days, so
     # the deck shows breached, nearing and running response times side by side.
-    store.teams.set_policy(None, DEMO_SLA)
+    ops.run(
+        engine, "teams.set_sla_policy", initiator="engine", team_id=None, policy=DEMO_SLA.to_json()
+    )
     for name, recording in zip(RECORDINGS, recordings(engine), strict=True):
         account = store.add_account(recording.account)
         caps = registry.find(recording.account.network)
@@ -92,21 +96,36 @@ async def _seed(engine: Engine) -> Changed:
         else:
             engine.adapters[account.id] = ReplayAdapter.from_recording(recording)
         total |= await sync_account(engine, account.id)
-    team_ids = {name: store.teams.add(name) for name in TEAMS}
+    # Teams, their columns and a search column: the operations the window's menus run.
+    team_ids = {t.name: t.id for t in store.teams.list_teams()}
+    for name in TEAMS:
+        if name not in team_ids:
+            team_ids[name] = ops.run(engine, "teams.add", initiator="engine", name=name).id
     existing = {(c.team_id, c.name) for c in store.columns.all()}
     for column in COLUMNS:
         team_id = team_ids[column.team]
         if (team_id, column.name) not in existing:
-            store.columns.add(column.name, column.filter, team_id=team_id)
+            ops.run(
+                engine,
+                "columns.add",
+                initiator="engine",
+                name=column.name,
+                filter=filter_args(column.filter),
+                team_id=team_id,
+            )
             total |= Changed(columns=True)
     # Listening beyond our mentions: the competitor and our hashtag, searched on the
     # networks whose recordings serve search (their own payload shapes).
     if (team_ids[COMPETITORS.team], COMPETITORS.name) not in existing:
-        search = store.searches.add(COMPETITORS_SEARCH)
-        store.columns.add(
-            COMPETITORS.name, ColumnFilter(search_id=search.id), team_id=team_ids[COMPETITORS.team]
+        added = ops.run(
+            engine,
+            "columns.add_search",
+            initiator="engine",
+            name=COMPETITORS.name,
+            team_id=team_ids[COMPETITORS.team],
+            **spec_args(COMPETITORS_SEARCH),
         )
-        await monitoring.fetch_search(engine, search.id)
+        await monitoring.fetch_search(engine, added["search_id"])
         total |= Changed(columns=True)
     # A day of work through the user's own operations (members, replies, tickets, posts).
     total |= await features.seed_features(engine)

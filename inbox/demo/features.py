@@ -28,7 +28,7 @@ from inbox.core.article import draft_article
 from inbox.core.events import Changed
 from inbox.core.guidelines import Guideline, Severity
 from inbox.core.models import Role
-from inbox.core.posts import Post
+from inbox.core.posts import Post, post_to_data
 from inbox.core.schedule import local_to_utc, system_zone
 from inbox.core.templates import Template
 from inbox.engine import connectors, ops, publishing, triage
@@ -218,6 +218,12 @@ GUIDELINES = (
 )  # fmt: skip
 
 
+def _post_op(engine: Engine, name: str, post: Post, member_id: int | None = None) -> None:
+    """A post through the composer's own operation (posts.submit / posts.save_draft)."""
+    args = {"member_id": member_id} if member_id is not None else {}
+    ops.run(engine, name, initiator="engine", post=post_to_data(post), **args)
+
+
 async def seed_features(engine: Engine) -> Changed:
     """Make the demo's day of work once; returns what changed."""
     store = engine.store
@@ -277,17 +283,33 @@ async def seed_features(engine: Engine) -> Changed:
         await deliver_due(engine, kinds=("reply",))
 
     # A ticket on the help desk; follow-ups will land on it.
-    connectors.save_connector(store, DESK, "webhook", {"url": DESK_URL, "secret": "demo-secret"})
+    ops.run(
+        engine,
+        "connectors.save",
+        initiator="engine",
+        name=DESK,
+        kind="webhook",
+        values={"url": DESK_URL, "secret": "demo-secret"},
+    )
     pushed = billing[0] if billing else pick("refund")
     if pushed is not None:
-        connectors.queue_push(store, pushed, DESK)
+        ops.run(
+            engine, "connectors.push", initiator="engine", conversation_id=pushed, connector=DESK
+        )
         await deliver_due(engine, kinds=("push",))
         await deliver_due(engine, kinds=("append",))  # the note made before the push
 
     # A solved case published as an article in the profile's own Markdown folder.
     kb = store.path.parent / "knowledge-base"
     kb.mkdir(exist_ok=True)
-    connectors.save_connector(store, KB, "markdown", {"folder": str(kb)})
+    ops.run(
+        engine,
+        "connectors.save",
+        initiator="engine",
+        name=KB,
+        kind="markdown",
+        values={"folder": str(kb)},
+    )
     solved = pick("caffeine-free", "mastodon") or pick("organic")
     if solved is not None:
         queue_reply(
@@ -301,7 +323,13 @@ async def seed_features(engine: Engine) -> Changed:
         article = draft_article(
             store.connectors.transcript(solved), title="Caffeine-free teas with real flavour"
         )
-        connectors.queue_article(store, article, KB)
+        ops.run(
+            engine,
+            "connectors.article",
+            initiator="engine",
+            article=connectors.article_args(article),
+            connector=KB,
+        )
         await deliver_due(engine, kinds=("article",))
 
     # Solved cases answered by colleagues: what the pane's suggested answers draw on. Three
@@ -328,26 +356,20 @@ async def seed_features(engine: Engine) -> Changed:
             (jordan, 4, 17, 30, "Behind the scenes: how we pack 300 parcels a day."),
         )
         for member, days, hour, minute, text in posts:
-            publishing.submit(
-                engine,
-                Post(
-                    text,
-                    account_ids=both,
-                    team_id=teams["Community"],
-                    scheduled_at=_at(engine, days, hour, minute, zone),
-                    zone=zone,
-                ),
-                member.id,
+            post = Post(
+                text,
+                account_ids=both,
+                team_id=teams["Community"],
+                scheduled_at=_at(engine, days, hour, minute, zone),
+                zone=zone,
             )
-        publishing.save_draft(
-            engine,
-            Post("Autumn blends preview (photos to come)", both, team_id=teams["Community"]),
-        )
+            _post_op(engine, "posts.submit", post, member.id)
+        draft = Post("Autumn blends preview (photos to come)", both, team_id=teams["Community"])
+        _post_op(engine, "posts.save_draft", draft)
     if mastodon is not None:
         for text in PUBLISHED:
-            publishing.submit(
-                engine, Post(text, account_ids=(mastodon,), team_id=teams["Community"]), alex.id
-            )
+            post = Post(text, account_ids=(mastodon,), team_id=teams["Community"])
+            _post_op(engine, "posts.submit", post, alex.id)
         while await publishing.tick(engine):  # the publisher's own rounds, as the app runs them
             pass
         await sync_account(engine, mastodon)  # the followers' replies
