@@ -29,6 +29,12 @@ from inbox.store.journal import Journal
 from inbox.store.leases import new_holder
 
 log = logging.getLogger(__name__)
+
+
+class EngineStopped(RuntimeError):
+    """Work handed to an engine that is not running (not started yet, or stopped)."""
+
+
 T = TypeVar("T")
 
 Listener = Callable[[Event], None]
@@ -203,8 +209,8 @@ class Engine:
     def submit(self, fn: Callable[[Engine], T]) -> concurrent.futures.Future[T]: ...
     def submit(self, fn: Callable[[Engine], Any]) -> concurrent.futures.Future[Any]:
         """Run fn(engine) on the engine thread; await it if it returns an awaitable."""
-        if self._loop is None:
-            raise RuntimeError("engine not started")
+        if self._loop is None or self._loop.is_closed() or not self.running:
+            raise EngineStopped("engine not started" if self._loop is None else "engine stopped")
 
         async def invoke() -> Any:
             result = fn(self)

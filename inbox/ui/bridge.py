@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 from inbox.core.errors import InboxError, user_words
 from inbox.core.events import AccountStatus, Changed, ErrorEvent, Event, Progress, SearchStatus
+from inbox.engine.runtime import EngineStopped
 from inbox.ui.reader import Done, Failed, ReaderThread, ReadFn, Ticket
 
 if TYPE_CHECKING:
@@ -96,7 +97,15 @@ class EngineBridge(QObject):
 
         Without on_error, an InboxError is shown through the error signal.
         """
-        future = self.engine.submit(fn)
+        try:
+            future = self.engine.submit(fn)
+        except EngineStopped:
+            # A timer of a window outliving its engine (a composer's autosave while the
+            # app closes): nothing can run any more; say so in the log, not in a crash.
+            log.info("Not run: the engine has stopped (%s)", getattr(fn, "__name__", fn))
+            future = concurrent.futures.Future()
+            future.cancel()
+            return future
 
         def finished(fut: concurrent.futures.Future[Any]) -> None:
             exc = fut.exception()

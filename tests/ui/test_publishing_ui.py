@@ -413,3 +413,21 @@ def test_publishing_settings_dialog(workspace: Path, open_profile: Opener, qtbot
     me = session.store.teams.current()
     assert me is not None and me.id == 2
     assert session.store.posts.require_alt() is False
+
+
+def test_a_composer_outliving_its_engine_autosaves_into_nothing_instead_of_crashing(
+    workspace: Path, open_profile: Opener, qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The app closing: the engine stops while a composer's autosave timer is pending. The
+    timer's save must not raise into Qt's event loop ('Event loop is closed')."""
+    session = open_profile(workspace)
+    window = session.window
+    next(a for a in window.menu("Publishing").actions() if a.text() == "New post…").trigger()
+    composer = window.findChild(Composer)
+    assert composer is not None
+    qtbot.keyClicks(composer.main_editor, "Typed as the app closes")
+    session.engine.stop()
+    with caplog.at_level("INFO", logger="inbox.ui.bridge"):
+        composer.save_draft()  # what the pending autosave timer does
+        qtbot.wait(50)
+    assert "Not run: the engine has stopped" in caplog.text
