@@ -431,3 +431,6 @@ def test_a_composer_outliving_its_engine_autosaves_into_nothing_instead_of_crash
         composer.save_draft()  # what the pending autosave timer does
         qtbot.wait(50)
     assert "Not run: the engine has stopped" in caplog.text
+    # The fixture closes only sessions whose engine runs: close this one, so its window and
+    # composer are not left for Python's exit to destroy (a crash at exit).
+    session.close()
