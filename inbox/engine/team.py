@@ -107,12 +107,16 @@ def fetch_lease(account_id: int) -> str:
 
 def may_fetch(engine: Engine, account_id: int) -> bool:
     """Take or keep the account's fetch lease; False while another engine fetches it."""
-    held = engine.store.leases.acquire(fetch_lease(account_id), engine.holder, FETCH_LEASE)
-    fetching: set[int] = engine.fetching
+    return _elect(engine, fetch_lease(account_id), engine.fetching, account_id)
+
+
+def _elect(engine: Engine, lease: str, held_ids: set[int], key: int) -> bool:
+    """Take or keep lease; held_ids (the engine's own record) follows the answer."""
+    held = engine.store.leases.acquire(lease, engine.holder, FETCH_LEASE)
     if held:
-        fetching.add(account_id)
+        held_ids.add(key)
     else:
-        fetching.discard(account_id)
+        held_ids.discard(key)
     return held
 
 
@@ -136,13 +140,7 @@ def may_fetch_search(engine: Engine, search_id: int) -> bool:
     """Take or keep the monitoring search's fetch lease (the account election's rules and
     times: the heartbeat renews it, a stopping engine hands it back); False while another
     engine fetches this search."""
-    held = engine.store.leases.acquire(search_lease(search_id), engine.holder, FETCH_LEASE)
-    searching: set[int] = engine.searching
-    if held:
-        searching.add(search_id)
-    else:
-        searching.discard(search_id)
-    return held
+    return _elect(engine, search_lease(search_id), engine.searching, search_id)
 
 
 def give_up_search(engine: Engine, search_id: int) -> None:
