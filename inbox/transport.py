@@ -170,19 +170,23 @@ def _whole_characters(value: Any) -> Any:
     stack: list[Any] = [root]
     while stack:
         node = stack.pop()
-        items = list(node.items()) if type(node) is dict else list(enumerate(node))
         if type(node) is dict:
+            pairs = list(node.items())
             node.clear()
-        for key, child in items:
-            if type(child) is str:
-                child = fix(child)
-            elif type(child) in _CONTAINERS:
-                stack.append(child)
-            if type(node) is dict:
-                node[fix(key)] = child
-            else:
-                node[key] = child
+            for key, child in pairs:
+                node[fix(key)] = _fixed(child, fix, stack)
+        else:
+            for n, child in enumerate(node):
+                node[n] = _fixed(child, fix, stack)
     return root[0]
+
+
+def _fixed(child: Any, fix: Callable[[str], str], stack: list[Any]) -> Any:
+    if type(child) is str:
+        return fix(child)
+    if type(child) in _CONTAINERS:
+        stack.append(child)
+    return child
 
 
 def _too_deep(value: Any) -> bool:
