@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 import inbox.ui.features
 from inbox import assets
@@ -27,7 +27,7 @@ from inbox.core.events import ErrorEvent, Progress
 from inbox.profile import Profile
 from inbox.store import Store
 from inbox.store.db import SCHEMA_VERSION, check_version
-from inbox.ui import theme
+from inbox.ui import icon, theme
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.main_window import MainWindow
 
@@ -146,6 +146,9 @@ class Session:
             from inbox.ui import desktop  # the tray, notifications, the window icon's menu
 
             desktop.install(self.window, self.profile)  # after the features: their notifiers
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                app.setWindowIcon(icon.app_icon())  # the large sizes too (task switchers)
             # What start-up built (modules, widgets, wrappers) lives as long as the window:
             # out of the collector's sight, a full collection during a sync scans only newer
             # objects (it took 300-500 ms with the interpreter lock held, a frozen window).
@@ -193,6 +196,8 @@ def seed_with_progress(engine: Engine, bridge: EngineBridge, parent: QWidget | N
         except BaseException as exc:  # handed to the GUI thread below
             errors.append(exc)
         done.finished.emit()
+
+    from PySide6.QtWidgets import QProgressDialog  # each Qt class imported makes its enums
 
     dialog = QProgressDialog("Preparing the demo workspace…", "", 0, 0, parent)
     dialog.setWindowTitle("Social Inbox")
@@ -512,6 +517,8 @@ def _show_error(message: str, screenshot: bool) -> None:
     if screenshot:  # no one is there to click a dialog away
         print(f"social-inbox: {message}", file=sys.stderr)
     else:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.critical(None, "Social Inbox", message)
 
 
@@ -547,14 +554,12 @@ def run_gui(args: argparse.Namespace) -> int:
     reply box, triage, ...) and the desktop integration install after the deck's first
     paint, one per turn of the event loop (`Session.finish_later`).
     """
-    from inbox.ui import desktop
-
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Social Inbox")
     app.setApplicationDisplayName("Social Inbox")
     app.setDesktopFileName(assets.APP_ID)  # Wayland finds the icon through the desktop entry
-    app.setWindowIcon(desktop.app_icon())
+    app.setWindowIcon(icon.app_icon(icon.FIRST_SIZES))  # every size once it has painted
     follower = theme.ThemeFollower(app)
     screenshot: str | None = getattr(args, "screenshot", None)
     shot_of = str(getattr(args, "shot_of", "deck") or "deck")
@@ -603,6 +608,8 @@ def run_gui(args: argparse.Namespace) -> int:
         if waiting is not None:
             waiting.append(asked)
         else:  # to the window of the latest reopening
+            from inbox.ui import desktop
+
             desktop.of(session.latest().window).handle(asked, raise_window=True)
 
     if instance is not None:
@@ -611,6 +618,8 @@ def run_gui(args: argparse.Namespace) -> int:
     def started() -> None:
         """The features and the desktop are in: what the launches asked for."""
         nonlocal waiting
+        from inbox.ui import desktop
+
         desktop.of(window).handle(request, raise_window=False)
         early, waiting = waiting or [], None
         for asked in early:
@@ -618,11 +627,14 @@ def run_gui(args: argparse.Namespace) -> int:
         if shot is not None:
             shot.maybe()
 
-    if screenshot or not session.store.setting(desktop.START_MINIMISED):
+    # desktop.START_MINIMISED: the desktop integration loads after the first paint.
+    if screenshot or not session.store.setting("desktop.start_minimised"):
         window.show()
         if shot_of != "start" or not screenshot:  # "start" shows the first paint, then quits
             after_first_paint(window, lambda: session.finish_later(started))
     else:  # only the tray (or minimised): nothing to paint first
+        from inbox.ui import desktop
+
         session.finish()
         desktop.of(window).show_initial()
         started()
