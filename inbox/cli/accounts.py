@@ -140,7 +140,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         with contextlib.closing(Store(path, readonly=True)) as store:
             rows = store.accounts()
     if args.json:
-        fields = ("id", "network", "instance", "handle", "display_name", "avatar_url", "status")
+        fields = (
+            "id", "network", "instance", "handle", "display_name", "avatar_url", "status",
+            "status_detail",
+        )  # fmt: skip
         print(
             json.dumps(
                 [{f: getattr(a, f) for f in fields} | {"remote_id": a.remote_id} for a in rows],
@@ -154,6 +157,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for a in rows:
         status = "" if a.status == "ok" else f"  [{a.status}]"
         print(f"{a.id:>3}  {a.network:<9} @{a.handle}  {a.display_name}{status}")
+        if a.status_detail:  # why it needs sign-in, what it cannot read, the budget left
+            print(f"     {a.status_detail}")
     return 0
 
 

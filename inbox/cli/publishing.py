@@ -20,7 +20,14 @@ from inbox.core import bulk
 from inbox.core import templates as core_templates
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError
-from inbox.core.posts import ApprovalPolicy, Post, PostState, TeamPolicy, post_to_data
+from inbox.core.posts import (
+    ApprovalPolicy,
+    Post,
+    PostMedia,
+    PostState,
+    TeamPolicy,
+    post_to_data,
+)
 from inbox.core.schedule import (
     MissedPolicy,
     parse_local,
@@ -48,6 +55,14 @@ def register(sub: Any) -> None:
     p.add_argument("--zone", help="IANA time zone (default: this computer's)")
     p.add_argument("--member", type=int, help="act as this member id (roles, approval)")
     p.add_argument("--queue", action="store_true", help="take the account's next free slot")
+    p.add_argument(
+        "--image", action="append", type=Path, default=[], metavar="FILE",
+        help="attach an image (repeatable); its metadata (EXIF, GPS) is removed before upload",
+    )  # fmt: skip
+    p.add_argument(
+        "--alt", action="append", default=[], metavar="TEXT",
+        help="alt text of each --image, in the same order (repeatable)",
+    )  # fmt: skip
     p.add_argument(
         "--network-scheduler",
         action="store_true",
@@ -250,12 +265,18 @@ def cmd_post(args: argparse.Namespace) -> int:
     text = sys.stdin.read().rstrip("\n")
 
     zone = _zone(args) if args.at or args.zone else system_zone()
+    media = _media(args.image, args.alt)
 
     def run(e: Engine) -> Post:
         ids = tuple(_account_ids(e, args.account))
         when = parse_local(args.at, zone) if args.at else None
         post = Post(
-            text, ids, scheduled_at=when, zone=zone, use_network_scheduler=args.network_scheduler
+            text,
+            ids,
+            scheduled_at=when,
+            zone=zone,
+            use_network_scheduler=args.network_scheduler,
+            media=media,
         )
         # The composer's own operations, as the current member unless --member says.
         saved: Post = ops.run(
@@ -271,6 +292,19 @@ def cmd_post(args: argparse.Namespace) -> int:
     post = _call(args, run)
     print(f"post {post.id}: {post.state}{_at(post) or ' now'}")
     return 0
+
+
+def _media(images: list[Path], alts: list[str]) -> tuple[PostMedia, ...]:
+    """The --image files with their --alt texts (by position), as the composer attaches them."""
+    if len(alts) > len(images):
+        raise ConfigError(f"{len(alts)} --alt texts for {len(images)} --image files.")
+    media = []
+    for index, path in enumerate(images):
+        if not path.is_file():
+            raise ConfigError(f"No image at {path}.")
+        alt = alts[index] if index < len(alts) else ""
+        media.append(PostMedia(str(path.resolve()), alt))
+    return tuple(media)
 
 
 def _rows(store: Store) -> list[dict[str, Any]]:

@@ -6,6 +6,10 @@ share one running network never see each other's posts.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -143,3 +147,22 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 90.0) ->
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.3)
+
+
+def expired(access_jwt: str) -> str:
+    """The same access JWT, expired a minute ago, signed with dev-env's PDS secret."""
+
+    def decode(part: str) -> dict[str, object]:
+        return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
+
+    def encode(value: dict[str, object]) -> str:
+        raw = json.dumps(value, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    header, payload, _ = access_jwt.split(".")
+    claims = decode(payload)
+    now = int(time.time())
+    claims.update(iat=now - 7200, exp=now - 60)
+    signing = f"{encode(decode(header))}.{encode(claims)}"
+    sig = hmac.new(b"jwt-secret", signing.encode(), hashlib.sha256).digest()  # dev-env's
+    return signing + "." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode()
