@@ -133,6 +133,10 @@ async def sync_account(
                     engine.publish(
                         Progress(f"sync:{account_id}", fetched, 0, f"{stream}: {fetched}")
                     )
+                    if page.more:  # paging on (a first sync's back-fill): say how far
+                        engine.publish(
+                            AccountStatus(account_id, "syncing", f"{fetched} items fetched")
+                        )
                     if not page.more or sum(len(p.items) for p in pending) >= batch_items:
                         # Taken off pending first: a batch that failed to store (disk
                         # full) is not stored a second time by the finally below.

@@ -413,9 +413,10 @@ class MainWindow(QMainWindow):
     @staticmethod
     def _set_account_label(label: QLabel, handle: str, status: str, detail: str) -> None:
         dot = {"ok": "#37b24d", "syncing": "#1c7ed6"}.get(status, "#e8590c")
-        label.setText(
-            f"<span style='color:{dot}'>●</span> {handle}: {STATUS_TEXT.get(status, status)}"
-        )
+        state = STATUS_TEXT.get(status, status)
+        if status == "syncing" and detail:  # a back-fill's progress: "syncing… 120 items"
+            state = f"{state} {detail}"
+        label.setText(f"<span style='color:{dot}'>●</span> {handle}: {state}")
         label.setToolTip(detail or STATUS_TEXT.get(status, status))
         label.setProperty("status", status)
 

@@ -76,6 +76,16 @@ def test_mention_in_the_deck_and_reply_from_the_reply_box(
     box = window.pane.findChild(ReplyBox)
     assert box is not None
     qtbot.waitUntil(box.isEnabled)
+    # The live counter counts graphemes the way Bluesky does (300), and its 3,000 bytes.
+    qtbot.keyClicks(box.editor, "Hello")  # typed: the counter follows each key
+    assert box.counter.text() == "295" and box.send_button.isEnabled()
+    box.editor.setPlainText("Héllo 👋🏽 👨‍👩‍👧")  # a skin tone and a family: one grapheme each
+    assert box.counter.text() == str(300 - 9)
+    box.editor.setPlainText("é" * 301)
+    assert box.counter.text() == "-1" and not box.send_button.isEnabled()
+    box.editor.setPlainText("👨‍👩‍👧" * 200)  # 200 graphemes but 3,600 bytes: too long too
+    assert box.counter.text() == "100" and not box.send_button.isEnabled()
+    box.editor.clear()
     text = f"Sorry, @{customer.handle}! A new genmaicha left today, order 5521 ✨"
     box.editor.setPlainText(text)
     qtbot.keyClick(box.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
