@@ -220,3 +220,50 @@ def test_an_app_password_without_dm_access_is_said_once_not_an_error_loop(
     capsys.readouterr()
     assert pds.count("chat.bsky.convo.listConvos") == asked  # not asked again for a day
     assert "cannot read direct messages" in accounts(signed_in, capsys)  # still the state
+
+
+def test_a_dm_arrives_and_the_reply_goes_through_the_chat_proxy(
+    signed_in: Path, pds: RecordedPds, capsys
+) -> None:
+    sent: list[httpx.Request] = []
+
+    def send(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        body = json.loads(request.content)
+        return httpx.Response(
+            200,
+            json={
+                "$type": "chat.bsky.convo.defs#messageView",
+                "id": "3ldmmsg0000099",
+                "rev": "3ldmrev0000099",
+                "text": body["message"]["text"],
+                "sender": {"did": SHOP},
+                "sentAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            },
+        )
+
+    pds.routes["chat.bsky.convo.listConvos"] = lambda r: httpx.Response(
+        200, json=recorded("listConvos.json")
+    )
+    pds.routes["chat.bsky.convo.getMessages"] = lambda r: httpx.Response(
+        200, json=recorded("getMessages.json")
+    )
+    pds.routes["chat.bsky.convo.sendMessage"] = send
+    assert run(signed_in, "sync", "--once") == 0
+    capsys.readouterr()
+    [row] = [r for r in listed(signed_in, capsys) if r["kind"] == "dm"]
+    assert row["contact"] == "customer.test" and row["message_count"] == 2  # not the deleted
+    text = "Refund sent 👍 details: https://shop.example/r/4411"
+    assert run(signed_in, "reply", str(row["id"]), "--text-stdin", stdin=text) == 0
+    capsys.readouterr()
+    assert run(signed_in, "sync", "--once") == 0
+    capsys.readouterr()
+    [request] = sent
+    assert request.headers["atproto-proxy"] == "did:web:api.bsky.chat#bsky_chat"
+    body = json.loads(request.content)
+    assert body["convoId"] == "3ldmconvo1abc" and body["message"]["text"] == text
+    [facet] = body["message"]["facets"]
+    start = text.encode().index(b"https://")
+    assert facet["index"] == {"byteStart": start, "byteEnd": len(text.encode())}
+    assert run(signed_in, "conversations", "show", str(row["id"])) == 0
+    assert "Refund sent 👍" in capsys.readouterr().out
