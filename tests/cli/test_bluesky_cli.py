@@ -267,3 +267,37 @@ def test_a_dm_arrives_and_the_reply_goes_through_the_chat_proxy(
     assert facet["index"] == {"byteStart": start, "byteEnd": len(text.encode())}
     assert run(signed_in, "conversations", "show", str(row["id"])) == 0
     assert "Refund sent 👍" in capsys.readouterr().out
+
+
+def test_five_images_are_refused_in_words_and_nothing_is_uploaded(
+    signed_in: Path, pds: RecordedPds, tmp_path: Path, capsys
+) -> None:
+    images = []
+    for n in range(5):
+        path = tmp_path / f"pic{n}.png"
+        path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+        images += ["--image", str(path), "--alt", f"picture {n}"]
+    assert run(signed_in, "post", "--account", "@teashop.test", "--text-stdin", *images,
+               stdin="Five new mugs") == 0  # fmt: skip
+    capsys.readouterr()
+    run(signed_in, "sync", "--once")
+    capsys.readouterr()
+    assert run(signed_in, "schedule", "list", "--json") == 0
+    [post] = json.loads(capsys.readouterr().out)
+    assert post["state"] == "failed"
+    assert "Bluesky takes at most 4 images per post" in json.dumps(post)
+    assert pds.count("com.atproto.repo.uploadBlob") == 0
+    assert pds.count("com.atproto.repo.createRecord") == 0
+
+
+def test_an_alt_text_without_its_image_is_refused_before_anything_is_saved(
+    signed_in: Path, capsys
+) -> None:
+    code = run(signed_in, "post", "--account", "@teashop.test", "--text-stdin",
+               "--alt", "a mug", stdin="Hello")  # fmt: skip
+    assert code == 2 and "1 --alt texts for 0 --image files" in capsys.readouterr().err
+    code = run(signed_in, "post", "--account", "@teashop.test", "--text-stdin",
+               "--image", "/nonexistent/mug.png", stdin="Hello")  # fmt: skip
+    assert code == 2 and "No image at /nonexistent/mug.png" in capsys.readouterr().err
+    assert run(signed_in, "schedule", "list", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == []
