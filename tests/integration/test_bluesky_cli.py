@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import struct
 import sys
-import zlib
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -26,7 +23,7 @@ from inbox.cli.main import main
 from inbox.engine.accounts import token_key
 from inbox.networks.bluesky.xrpc import Session
 from inbox.store import Store
-from tests.integration.bsky import Person, expired, new_person, pds_url, wait_for
+from tests.integration.bsky import Person, expired, new_person, pds_url, png, wait_for
 from tests.integration.pds_proxy import PdsProxy, pds_proxy
 from tests.servers.loopback import serve
 
@@ -237,31 +234,13 @@ def test_a_deleted_parent_shows_as_a_placeholder_in_the_conversation(
     assert shown.index("[This post was deleted") < shown.index(f"Ask @{shop.handle} about it")
 
 
-def _png(width: int, height: int, noise: bool = False) -> bytes:
-    """A real PNG with a tEXt chunk holding a GPS position (metadata that must not leave)."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + body))
-        return struct.pack(">I", len(body)) + kind + body + crc
-
-    row = (lambda: os.urandom(3 * width)) if noise else (lambda: b"\x80\x20\x10" * width)
-    raw = b"".join(b"\x00" + row() for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"tEXt", b"GPS\x0052.5,13.4")
-        + chunk(b"IDAT", zlib.compress(raw, 0 if noise else 6))
-        + chunk(b"IEND", b"")
-    )
-
-
 def test_an_image_post_with_alt_text_from_the_command_line(
     bsky_network, profile: Path, tmp_path: Path, capsys
 ) -> None:
     shop = new_person(bsky_network, "pic")
     add(profile, shop, pds_url(bsky_network), capsys)
     mug = tmp_path / "mug.png"
-    mug.write_bytes(_png(8, 4))
+    mug.write_bytes(png(8, 4))
     code = run(profile, "post", "--account", f"@{shop.handle}", "--text-stdin",
                "--image", str(mug), "--alt", "A blue mug on a shelf",
                stdin="The blue mug is back ☕ https://example.com/mugs #tea")  # fmt: skip
@@ -287,7 +266,7 @@ def test_an_image_post_with_alt_text_from_the_command_line(
 
     # An image over Bluesky's 2 MB: the post fails in words, nothing reaches the PDS.
     big = tmp_path / "big.png"
-    big.write_bytes(_png(900, 800, noise=True))
+    big.write_bytes(png(900, 800, noise=True))
     assert big.stat().st_size > 2_000_000
     code = run(profile, "post", "--account", f"@{shop.handle}", "--text-stdin",
                "--image", str(big), "--alt", "noise", stdin="Too big")  # fmt: skip
@@ -322,7 +301,7 @@ def test_a_post_with_a_link_gets_a_card_from_the_page_unless_switched_off(
             )
             return httpx.Response(200, html=page)
         if request.url.path == "/img/card.png":
-            return httpx.Response(200, content=_png(6, 3), headers={"Content-Type": "image/png"})
+            return httpx.Response(200, content=png(6, 3), headers={"Content-Type": "image/png"})
         return httpx.Response(404, text="no such page")
 
     with serve(site) as url:
