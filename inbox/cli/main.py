@@ -65,6 +65,12 @@ def build_parser(with_verbs: bool = True) -> argparse.ArgumentParser:
         help="what --screenshot shows: the deck (default), the publishing calendar, a "
         "reply just sent from the reply box, or the window as it first paints (start)",
     )
+    parser.add_argument(
+        "--theme",
+        choices=("light", "dark"),
+        help="colour scheme of the window for this run (default: File → Preferences, "
+        "which follows the system unless set)",
+    )
     parser.add_argument("--compose", action="store_true", help="open the composer for a new post")
     parser.add_argument(
         "--open",

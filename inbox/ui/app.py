@@ -7,6 +7,7 @@ import functools
 import gc
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 import threading
@@ -507,6 +508,9 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setApplicationDisplayName("Social Inbox")
     app.setDesktopFileName(assets.APP_ID)  # Wayland finds the icon through the desktop entry
     app.setWindowIcon(desktop.app_icon())
+    chosen = getattr(args, "theme", None)
+    if chosen in ("light", "dark"):
+        os.environ[theme.THEME_ENV] = chosen  # wins over the profile's ui.theme, this run
     follower = theme.ThemeFollower(app)
     screenshot: str | None = getattr(args, "screenshot", None)
     shot_of = str(getattr(args, "shot_of", "deck") or "deck")

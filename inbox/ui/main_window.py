@@ -363,7 +363,10 @@ class MainWindow(QMainWindow):
     def _run_search(self) -> None:
         text, ignored = search_words(self.search_field.text(), self.store.accounts())
         view = self.deck.show_search(text)
-        self.pane.set_highlight([w.strip('"*') for w in text.split() if w.upper() != "OR"])
+        words = [w.strip('"*') for w in text.split() if w.upper() != "OR" and not w.startswith("-")]
+        self.pane.set_highlight(words)
+        if view is not None:
+            view.set_highlight(words)
         if view is not None and ignored:
             view.set_name(f"Search: {text}  (not {', '.join(ignored)}: in every mention)")
 

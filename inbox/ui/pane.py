@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QRect, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QPainter, QPaintEvent
+from PySide6.QtGui import QAction, QDesktopServices, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -281,6 +281,9 @@ class ConversationPane(QFrame):
         self.thread_split.addWidget(self._actions_scroll)
         self.thread_split.setStretchFactor(0, 3)
         self.thread_split.setStretchFactor(1, 2)
+        # The split follows what is shown (fit_split) until the reader drags it.
+        self.split_dragged = False
+        self.thread_split.splitterMoved.connect(self._dragged)
 
         shown = QWidget()
         sl = QVBoxLayout(shown)
@@ -323,6 +326,33 @@ class ConversationPane(QFrame):
         if self._actions_scroll.isHidden():
             self._actions_scroll.show()
             self.thread_split.setSizes([550, 450])  # proportions: the splitter scales them
+        self.fit_split()
+
+    def fit_split(self) -> None:
+        """Share the height between the thread and the actions below it by what each holds:
+        a short thread leaves the reply box and the note box in sight on a short window, a
+        long one takes up to 55 % and scrolls. Once the reader drags the split, theirs stays."""
+        if self.split_dragged or self._actions_scroll.isHidden():
+            return
+        total = sum(self.thread_split.sizes())
+        if total <= 0:
+            return
+        doc = self.browser.document()
+        doc.setTextWidth(max(1, self.browser.viewport().width()))
+        thread = int(doc.size().height()) + 2 * self.browser.frameWidth() + 8
+        actions = self.actions_area.sizeHint().height()
+        if thread + actions <= total:
+            thread = total - actions  # room for both: the thread takes what is spare
+        else:
+            thread = max(min(120, total * 3 // 10), min(thread, total * 55 // 100))
+        self.thread_split.setSizes([thread, total - thread])
+
+    def _dragged(self, _pos: int, _index: int) -> None:
+        self.split_dragged = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_split()
 
     def set_highlight(self, words: Sequence[str]) -> None:
         """Mark these words (the open search's) in the thread; () marks nothing."""
@@ -419,6 +449,8 @@ class ConversationPane(QFrame):
             )
         )
         scroll.setValue(keep)
+        if not keep_scroll:
+            self.fit_split()
 
     def _internal_link(self, url: QUrl) -> None:
         """retry:<outbox id> under a failed reply (SafeBrowser ignores the scheme)."""
