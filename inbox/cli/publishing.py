@@ -56,13 +56,15 @@ def register(sub: Any) -> None:
     p.add_argument("--member", type=int, help="act as this member id (roles, approval)")
     p.add_argument("--queue", action="store_true", help="take the account's next free slot")
     p.add_argument(
-        "--image", action="append", type=Path, default=[], metavar="FILE",
-        help="attach an image (repeatable); its metadata (EXIF, GPS) is removed before upload",
-    )  # fmt: skip
+        "--media", action="append", default=[], metavar="FILE", help="an image; repeatable"
+    )
     p.add_argument(
-        "--alt", action="append", default=[], metavar="TEXT",
-        help="alt text of each --image, in the same order (repeatable)",
-    )  # fmt: skip
+        "--alt",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="alt text of the image given at the same place (first --alt for first --media)",
+    )
     p.add_argument(
         "--network-scheduler",
         action="store_true",
@@ -265,19 +267,14 @@ def cmd_post(args: argparse.Namespace) -> int:
     text = sys.stdin.read().rstrip("\n")
 
     zone = _zone(args) if args.at or args.zone else system_zone()
-    media = _media(args.image, args.alt)
 
     def run(e: Engine) -> Post:
         ids = tuple(_account_ids(e, args.account))
         when = parse_local(args.at, zone) if args.at else None
         post = Post(
-            text,
-            ids,
-            scheduled_at=when,
-            zone=zone,
-            use_network_scheduler=args.network_scheduler,
-            media=media,
-        )
+            text, ids, scheduled_at=when, zone=zone, use_network_scheduler=args.network_scheduler,
+            media=_media(args.media, args.alt),
+        )  # fmt: skip
         # The composer's own operations, as the current member unless --member says.
         saved: Post = ops.run(
             e,
@@ -294,16 +291,16 @@ def cmd_post(args: argparse.Namespace) -> int:
     return 0
 
 
-def _media(images: list[Path], alts: list[str]) -> tuple[PostMedia, ...]:
-    """The --image files with their --alt texts (by position), as the composer attaches them."""
-    if len(alts) > len(images):
-        raise ConfigError(f"{len(alts)} --alt texts for {len(images)} --image files.")
+def _media(files: list[str], alts: list[str]) -> tuple[PostMedia, ...]:
+    """--media FILE … with the --alt TEXT given at the same place."""
+    if len(alts) > len(files):
+        raise ConfigError("More --alt than --media: each --alt describes the image at its place.")
     media = []
-    for index, path in enumerate(images):
+    for index, name in enumerate(files):
+        path = Path(name).expanduser()
         if not path.is_file():
-            raise ConfigError(f"No image at {path}.")
-        alt = alts[index] if index < len(alts) else ""
-        media.append(PostMedia(str(path.resolve()), alt))
+            raise ConfigError(f"--media {name}: no such file")
+        media.append(PostMedia(str(path.resolve()), alts[index] if index < len(alts) else ""))
     return tuple(media)
 
 

@@ -276,7 +276,7 @@ def test_five_images_are_refused_in_words_and_nothing_is_uploaded(
     for n in range(5):
         path = tmp_path / f"pic{n}.png"
         path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
-        images += ["--image", str(path), "--alt", f"picture {n}"]
+        images += ["--media", str(path), "--alt", f"picture {n}"]
     assert run(signed_in, "post", "--account", "@teashop.test", "--text-stdin", *images,
                stdin="Five new mugs") == 0  # fmt: skip
     capsys.readouterr()
@@ -295,9 +295,9 @@ def test_an_alt_text_without_its_image_is_refused_before_anything_is_saved(
 ) -> None:
     code = run(signed_in, "post", "--account", "@teashop.test", "--text-stdin",
                "--alt", "a mug", stdin="Hello")  # fmt: skip
-    assert code == 2 and "1 --alt texts for 0 --image files" in capsys.readouterr().err
+    assert code == 2 and "More --alt than --media" in capsys.readouterr().err
     code = run(signed_in, "post", "--account", "@teashop.test", "--text-stdin",
-               "--image", "/nonexistent/mug.png", stdin="Hello")  # fmt: skip
-    assert code == 2 and "No image at /nonexistent/mug.png" in capsys.readouterr().err
+               "--media", "/nonexistent/mug.png", stdin="Hello")  # fmt: skip
+    assert code == 2 and "--media /nonexistent/mug.png: no such file" in capsys.readouterr().err
     assert run(signed_in, "schedule", "list", "--json") == 0
     assert json.loads(capsys.readouterr().out) == []

@@ -242,7 +242,7 @@ def test_an_image_post_with_alt_text_from_the_command_line(
     mug = tmp_path / "mug.png"
     mug.write_bytes(png(8, 4))
     code = run(profile, "post", "--account", f"@{shop.handle}", "--text-stdin",
-               "--image", str(mug), "--alt", "A blue mug on a shelf",
+               "--media", str(mug), "--alt", "A blue mug on a shelf",
                stdin="The blue mug is back ☕ https://example.com/mugs #tea")  # fmt: skip
     assert code == 0, capsys.readouterr().err
     assert capsys.readouterr().out.startswith("post 1: ")
@@ -269,7 +269,7 @@ def test_an_image_post_with_alt_text_from_the_command_line(
     big.write_bytes(png(900, 800, noise=True))
     assert big.stat().st_size > 2_000_000
     code = run(profile, "post", "--account", f"@{shop.handle}", "--text-stdin",
-               "--image", str(big), "--alt", "noise", stdin="Too big")  # fmt: skip
+               "--media", str(big), "--alt", "noise", stdin="Too big")  # fmt: skip
     assert code == 0
     capsys.readouterr()
     sync(profile, capsys)
