@@ -288,16 +288,3 @@ def test_five_images_are_refused_in_words_and_nothing_is_uploaded(
     assert "Bluesky takes at most 4 images per post" in json.dumps(post)
     assert pds.count("com.atproto.repo.uploadBlob") == 0
     assert pds.count("com.atproto.repo.createRecord") == 0
-
-
-def test_an_alt_text_without_its_image_is_refused_before_anything_is_saved(
-    signed_in: Path, capsys
-) -> None:
-    code = run(signed_in, "post", "--account", "@teashop.test", "--text-stdin",
-               "--alt", "a mug", stdin="Hello")  # fmt: skip
-    assert code == 2 and "More --alt than --media" in capsys.readouterr().err
-    code = run(signed_in, "post", "--account", "@teashop.test", "--text-stdin",
-               "--media", "/nonexistent/mug.png", stdin="Hello")  # fmt: skip
-    assert code == 2 and "--media /nonexistent/mug.png: no such file" in capsys.readouterr().err
-    assert run(signed_in, "schedule", "list", "--json") == 0
-    assert json.loads(capsys.readouterr().out) == []
