@@ -310,7 +310,7 @@ DESKS = {  # kind: (--set values given the server's URL, the secret on stdin)
             "request_type_id=2",
         ],
         "api-token-1",
-    ),  # fmt: skip
+    ),
     "rt": (lambda url: [f"url={url}", "queue=General"], "token=1-2-3"),
     "webhook": (lambda url: [f"url={url}/hook"], "whsec_c2VjcmV0"),
     "mediawiki": (lambda url: [f"api_url={url}/w/api.php", "username=bot"], "pw-1"),
@@ -323,7 +323,7 @@ DESKS = {  # kind: (--set values given the server's URL, the secret on stdin)
             "permission_group_id=2",
         ],
         "api-token-1",
-    ),  # fmt: skip
+    ),
 }
 
 
