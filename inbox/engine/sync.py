@@ -12,7 +12,7 @@ from inbox.core.errors import (
     RateLimited,
     StoreError,
 )
-from inbox.core.events import AccountStatus, Changed, Progress
+from inbox.core.events import AccountStatus, Changed, ErrorEvent, Progress
 from inbox.core.models import Message
 from inbox.core.rules import Decide
 from inbox.engine import team
@@ -58,9 +58,7 @@ def write_page(
     return changed
 
 
-async def store_batch(
-    engine: Engine, account_id: int, stream: str, page: Page[Message]
-) -> Changed:
+async def store_batch(engine: Engine, account_id: int, stream: str, page: Page[Message]) -> Changed:
     """store_page, in the ingest worker process when the engine has one and the batch
     suits it (engine/ingest_worker.py), so the window's interpreter stays free."""
     worker = engine.ingest_worker
@@ -122,6 +120,7 @@ async def sync_account(
     total = Changed()
     fetched = 0
     limit = batch_items or BATCH_ITEMS
+    unreadable: list[str] = []  # why items were set aside (quarantined), to report them
     engine.publish(AccountStatus(account_id, "syncing"))
     try:
         for stream in streams:
@@ -136,11 +135,16 @@ async def sync_account(
                             break
                         raise
                     pending.append(page)
+                    unreadable += [reason for reason, _ in page.rejected]
                     cursor = page.next_cursor if page.next_cursor is not None else cursor
                     fetched += len(page.items)
                     engine.publish(
                         Progress(f"sync:{account_id}", fetched, 0, f"{stream}: {fetched}")
                     )
+                    if page.more:  # paging on (a first sync's back-fill): say how far
+                        engine.publish(
+                            AccountStatus(account_id, "syncing", f"{fetched} items fetched")
+                        )
                     if not page.more or sum(len(p.items) for p in pending) >= limit:
                         # Taken off pending first: a batch that failed to store (disk
                         # full) is not stored a second time by the finally below.
@@ -154,6 +158,8 @@ async def sync_account(
                 if pending:  # an error mid-batch: keep what arrived before it
                     batch, pending = pending, []
                     total |= await store_batch(engine, account_id, stream, merge_pages(batch))
+        if unreadable:  # stored in quarantine with the raw item; the user hears of it once
+            _report_unreadable(engine, account_id, unreadable)
     except AuthExpired as exc:
         _status(engine, account_id, "needs_signin", str(exc))
         raise
@@ -177,6 +183,18 @@ async def sync_account(
     status_text = getattr(adapter, "status_text", None)
     _status(engine, account_id, "ok", status_text() if callable(status_text) else "")
     return total
+
+
+def _report_unreadable(engine: Engine, account_id: int, reasons: list[str]) -> None:
+    handle = engine.store.account(account_id).handle
+    first = reasons[0][:200]
+    engine.publish(
+        ErrorEvent(
+            f"@{handle}: {len(reasons)} item(s) could not be read and were set aside "
+            f"(the rest were stored): {first}",
+            account_id,
+        )
+    )
 
 
 def _status(engine: Engine, account_id: int, status: str, detail: str) -> None:

@@ -420,11 +420,14 @@ class MainWindow(QMainWindow):
         date shows its network only (the rest is in the tooltip), so a problem keeps room."""
         dot = {"ok": "#37b24d", "syncing": "#1c7ed6"}.get(status, "#e8590c")
         words = STATUS_TEXT.get(status, status)
+        if status == "syncing" and detail:  # a back-fill's progress: "syncing… 120 items"
+            words = f"{words} {detail}"
         shown = f"{handle}: {words}"
         if self.width() < WIDE_WINDOW and status in ("ok", "syncing"):
             shown = handle.split(" @")[0] + ("" if status == "ok" else f": {words}")
         label.setText(f"<span style='color:{dot}'>●</span> {shown}")
-        label.setToolTip(f"{handle}: {words}" + (f"\n{detail}" if detail else ""))
+        more = f"\n{detail}" if detail and status != "syncing" else ""
+        label.setToolTip(f"{handle}: {words}{more}")
         label.setProperty("status", status)
         label.setProperty("detail", detail)
 
