@@ -290,13 +290,15 @@ def test_every_stream_and_the_search_take_any_items_without_crashing(item: Any, 
     }
     body["thread"] = item
     body["convo"] = other
+    raw = json.dumps(body).encode()  # Infinity too: a server may send what Python reads
+    JSON = {"Content-Type": "application/json"}
 
     async def no_sleep(_: float) -> None:
         return None
 
     async def go() -> None:
         http = httpx.AsyncClient(
-            transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body))
+            transport=httpx.MockTransport(lambda r: httpx.Response(200, content=raw, headers=JSON))
         )
         session = Session("did:plc:shop", "teashop.test", "http://127.0.0.1:9", "a", "r").dumps()
         info = AccountInfo("bluesky", "http://127.0.0.1:9", "did:plc:shop", "teashop.test")
