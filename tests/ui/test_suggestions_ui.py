@@ -131,3 +131,36 @@ def test_repeated_answers_offer_an_article_through_the_article_path(
     assert "Charged twice? How refunds work" in "".join(p.read_text() for p in kb.glob("*.md"))
     # An article now covers them: the offer goes.
     qtbot.waitUntil(lambda: not offer.isVisible(), timeout=WAIT)
+
+
+def test_a_short_window_keeps_the_reply_box_in_sight(
+    tmp_path: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    """Under ~900 px the cards shrink to one row each, so the reply box is not pushed below
+    the pane's fold; a tall window shows each card's three rows (the earlier question too)."""
+    from PySide6.QtWidgets import QScrollArea
+
+    window = open_profile(tmp_path / "demo", demo=True).window
+    pane = window.suggestions
+    scroll = window.findChild(QScrollArea, "paneActionsScroll")
+    cid, first, _ = charged_twice(window)
+
+    def inside(widget) -> bool:  # wholly within the actions area as it is scrolled now
+        top = widget.mapTo(scroll.viewport(), widget.rect().topLeft()).y()
+        return top >= 0 and top + widget.height() <= scroll.viewport().height()
+
+    for height, lines in ((800, 1), (1400, 3)):
+        window.resize(1280, height)
+        window.open_conversation(0)
+        window.open_conversation(cid)
+        qtbot.waitUntil(lambda: len(pane.found.items) == 3, timeout=WAIT)
+        qtbot.waitUntil(lambda: inside(pane.box.send_button), timeout=WAIT)
+        assert inside(pane.box.editor)
+        assert all(inside(card) and card.lines == lines for card in pane.cards)
+        assert pane.cards[0].question.isVisible() == (lines == 3)
+        if lines == 1:  # who answered and the answer, in one row; all of it in the tooltip
+            assert pane.cards[0].answer.text().startswith("Alt+1 · Sam Okafor · ")
+            assert "Hi " + first in pane.cards[0].answer.text()
+            assert pane.cards[0].toolTip().startswith("Answered by Sam Okafor")
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    assert pane.box.editor.toPlainText().startswith(f"Hi {first}, so sorry")
