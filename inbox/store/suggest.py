@@ -36,6 +36,7 @@ WINDOW = 500  # newest FTS matches scored by bm25
 CANDIDATES = 12  # solved cases handed to the re-ranking
 COMMON = 1000  # a term in this many solved questions is not distinctive
 ARTICLES = 200  # newest published articles considered
+CJK_WINDOW = 2000  # newest solved CJK questions scored by shared character pairs
 QUESTION_CHARS = 2000
 
 
@@ -94,16 +95,16 @@ def distinctive(store: Store, found: Sequence[str]) -> list[str]:
     for every term by reading its whole posting list; counting stops at COMMON, so
     this costs little even for the commonest words.
     """
-    keep = []
-    for term in found:
-        n = store.query(
-            "SELECT count(*) FROM (SELECT 1 FROM answered_fts WHERE answered_fts MATCH ? LIMIT ?)"
-            " AS hits",
-            (core.fts_query([term]), COMMON),
-        )[0][0]
-        if 0 < n < COMMON:
-            keep.append(term)
-    return keep
+    if not found:
+        return []
+    # One statement (one round trip on a team server), one count per term.
+    sql = " UNION ALL ".join(
+        f"SELECT {n} AS term, count(*) AS n FROM (SELECT 1 FROM answered_fts"
+        f" WHERE answered_fts MATCH ? LIMIT {COMMON}) AS hits{n}"
+        for n in range(len(found))
+    )
+    counts = {int(r[0]): int(r[1]) for r in store.query(sql, [core.fts_query([t]) for t in found])}
+    return [t for n, t in enumerate(found) if 0 < counts.get(n, 0) < COMMON]
 
 
 def solved(store: Store, query: core.Query) -> list[core.Candidate]:
@@ -111,8 +112,10 @@ def solved(store: Store, query: core.Query) -> list[core.Candidate]:
     (the newest WINDOW matches scored, the best CANDIDATES kept), or, when every term is
     common, the newest CANDIDATES matches (the re-ranking sorts them)."""
     found = core.terms(query.text)
+    grams = core.cjk_terms(query.text)
+    scores = _cjk_matches(store, grams, query.conversation_id) if grams else {}
     if not found:
-        return []
+        return cases(store, scores)
     try:
         keep = distinctive(store, found)
         if keep:
@@ -133,9 +136,27 @@ def solved(store: Store, query: core.Query) -> list[core.Candidate]:
                 (core.fts_query(found), query.conversation_id, CANDIDATES),
             )
     except sqlite3.OperationalError:  # a term FTS5 cannot parse: no candidates, no crash
-        return []
-    scores = {int(h[0]): float(h[1]) for h in hits}
+        return cases(store, scores)
+    for h in hits:
+        scores.setdefault(int(h[0]), float(h[1]))
     return cases(store, scores)
+
+
+def _cjk_matches(store: Store, grams: Sequence[str], conversation_id: int) -> dict[int, float]:
+    """Solved CJK questions (migration 0025's `cjk`) sharing the most character pairs with the
+    question: the newest CJK_WINDOW scored by how many of grams each contains, the best
+    CANDIDATES kept; the score is negative like bm25's (more shared pairs: lower)."""
+    shared = " + ".join("CASE WHEN question LIKE ? THEN 1 ELSE 0 END" for _ in grams)
+    rows = store.query(
+        f"""SELECT id, shared FROM (
+               SELECT conversation_id AS id, {shared} AS shared FROM (
+                   SELECT conversation_id, question FROM answered
+                   WHERE cjk = 1 AND conversation_id <> ?
+                   ORDER BY conversation_id DESC LIMIT {CJK_WINDOW}) AS newest) AS scored
+            WHERE shared > 0 ORDER BY shared DESC, id DESC LIMIT {CANDIDATES}""",
+        (*(f"%{g}%" for g in grams), conversation_id),
+    )
+    return {int(r[0]): -float(r[1]) for r in rows}
 
 
 def cases(store: Store, scores: dict[int, float]) -> list[core.Candidate]:
