@@ -138,8 +138,10 @@ def test_repeated_answers_offer_an_article_through_the_article_path(
 def test_a_short_window_keeps_the_reply_box_in_sight(
     tmp_path: Path, open_profile: Opener, qtbot: QtBot
 ) -> None:
-    """Under ~900 px the cards shrink to one row each, so the reply box is not pushed below
-    the pane's fold; a tall window shows each card's three rows (the earlier question too)."""
+    """Under ~900 px the reply box used to sit below the cards. Now the cards give up rows
+    (the earlier question, then one row each) until the reply box is in sight: in a tall
+    window each card has its three rows, at 800 px and with the split dragged down to a
+    small actions area the reply box and all three cards are in sight, unscrolled."""
     from PySide6.QtWidgets import QScrollArea
 
     window = open_profile(tmp_path / "demo", demo=True).window
@@ -151,18 +153,28 @@ def test_a_short_window_keeps_the_reply_box_in_sight(
         top = widget.mapTo(scroll.viewport(), widget.rect().topLeft()).y()
         return top >= 0 and top + widget.height() <= scroll.viewport().height()
 
-    for height, lines in ((800, 1), (1400, 3)):
-        window.resize(1280, height)
-        window.open_conversation(0)
-        window.open_conversation(cid)
-        qtbot.waitUntil(lambda: len(pane.found.items) == 3, timeout=WAIT)
-        qtbot.waitUntil(lambda: inside(pane.box.send_button), timeout=WAIT)
-        assert inside(pane.box.editor)
-        assert all(inside(card) and card.lines == lines for card in pane.cards)
-        assert pane.cards[0].question.isVisible() == (lines == 3)
-        if lines == 1:  # who answered and the answer, in one row; all of it in the tooltip
-            assert pane.cards[0].answer.text().startswith("Alt+1 · Sam Okafor · ")
-            assert "Hi " + first in pane.cards[0].answer.text()
-            assert pane.cards[0].toolTip().startswith("Answered by Sam Okafor")
+    def all_in_sight() -> bool:
+        shown = [pane.box.editor, pane.box.send_button, *pane.cards]
+        return len(pane.found.items) == 3 and all(inside(w) for w in shown)
+
+    window.resize(1280, 1400)
+    window.open_conversation(cid)
+    qtbot.waitUntil(all_in_sight, timeout=WAIT)
+    assert all(card.lines == 3 for card in pane.cards)
+    assert pane.cards[0].question.isVisible()
+
+    window.resize(1280, 800)
+    window.open_conversation(0)
+    window.open_conversation(cid)
+    qtbot.waitUntil(all_in_sight, timeout=WAIT)
+
+    # The reader drags the split down: a small actions area gets one-row cards.
+    split = window.pane.thread_split
+    split.setSizes([sum(split.sizes()) - 260, 260])
+    qtbot.waitUntil(lambda: all_in_sight() and pane.cards[0].lines == 1, timeout=WAIT)
+    assert not pane.cards[0].question.isVisible() and not pane.title.isVisible()
+    row = pane.cards[0].answer.text()  # who answered and the answer; all of it in the tooltip
+    assert row.startswith("Alt+1 · Sam Okafor · ") and f"Hi {first}" in row
+    assert pane.cards[0].toolTip().startswith("Answered by Sam Okafor")
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
     assert pane.box.editor.toPlainText().startswith(f"Hi {first}, so sorry")
