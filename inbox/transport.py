@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -144,7 +145,48 @@ def loads(content: bytes | str) -> Any:
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
     if _too_deep(value):
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+    raw = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+    if _SURROGATE_ESCAPE.search(raw):
+        value = _whole_characters(value)
     return value
+
+
+# "\ud83d\ude00" is how some servers escape an emoji; json joins such a pair into one
+# character, but a lone half ("\ud800") stays a lone surrogate in the str, which no UTF-8
+# codec accepts: the sanitizer, SQLite and the window would raise UnicodeEncodeError on
+# it. The search is one C scan of the raw bytes; only a body with such an escape is walked.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE = re.compile("[\ud800-\udfff]")
+
+
+def _whole_characters(value: Any) -> Any:
+    """value with every lone surrogate (in strings and keys) replaced by U+FFFD, the
+    replacement character: the item is kept and readable, nothing raises later."""
+
+    def fix(text: str) -> str:
+        return _LONE.sub("\ufffd", text)
+
+    root: list[Any] = [value]
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            pairs = list(node.items())
+            node.clear()
+            for key, child in pairs:
+                node[fix(key)] = _fixed(child, fix, stack)
+        else:
+            for n, child in enumerate(node):
+                node[n] = _fixed(child, fix, stack)
+    return root[0]
+
+
+def _fixed(child: Any, fix: Callable[[str], str], stack: list[Any]) -> Any:
+    if type(child) is str:
+        return fix(child)
+    if type(child) in _CONTAINERS:
+        stack.append(child)
+    return child
 
 
 def _too_deep(value: Any) -> bool:

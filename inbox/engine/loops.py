@@ -120,6 +120,13 @@ async def account_loop(
             log.warning("sync of account %s failed: %s", account_id, exc)
             failures += 1
             delay = min(base * 2 ** (failures - 1), cfg.error_backoff_max)
+        except Exception as exc:  # a bug must not end this account's syncing for good
+            log.exception("sync of account %s failed unexpectedly", account_id)
+            engine.publish(
+                ErrorEvent(f"Account {account_id}: unexpected error: {exc!r}", account_id)
+            )
+            failures += 1
+            delay = min(base * 2 ** (failures - 1), cfg.error_backoff_max)
         polls_since_stream += 1
         await sleep(delay)
 

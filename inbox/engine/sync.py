@@ -160,6 +160,9 @@ async def sync_account(
     except InboxError as exc:  # e.g. an answer too large or nested too deeply to read
         _status(engine, account_id, "error", str(exc))
         raise
+    except Exception as exc:  # a bug (an adapter's, a payload nobody foresaw): say so, re-raise
+        _status(engine, account_id, "error", f"unexpected error: {type(exc).__name__}: {exc}")
+        raise
     # An adapter may say more than "ok": feeds its plan lacks, the call budget left (X).
     status_text = getattr(adapter, "status_text", None)
     _status(engine, account_id, "ok", status_text() if callable(status_text) else "")

@@ -2,9 +2,11 @@
 
 One call is one page: a few set-wise statements (which remote ids are known, which
 conversations exist) instead of several round trips per message, the conversation
-rows worked out in Python, then written with executemany. The triage rules run
-after the rows are written (store.rules.refresh), on the conversations the page
-touched, inside the same transaction.
+rows worked out in Python, then written with executemany. The triage rules decide
+each touched conversation from its facts worked out in Python too (the stored
+columns, the page's newest inbound message, the contact), before anything is written,
+so every conversation row is written once per page with both what the page and what
+the rules changed, and a message the rules scored is inserted with its score.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from inbox.core.clock import to_iso
@@ -30,19 +32,44 @@ _CONTACT_CACHE = 50_000
 
 _INSERT_MESSAGE = """INSERT INTO messages (id, account_id, conversation_id, remote_id, kind,
     direction, author_id, author_handle, author_name, text, html, url, in_reply_to, visibility,
-    spoiler_text, language, media_json, mentions_json, created_at, raw_json)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    spoiler_text, language, media_json, mentions_json, created_at, raw_json, sentiment_score)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
-_INSERT_CONVERSATION = """INSERT INTO conversations (id, account_id, key, kind, contact_id,
-    snippet, status, unread, message_count, first_message_at, last_message_at, last_inbound_at,
-    first_response_at, last_inbound_id, waiting_since)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+# What the rules decide (core.rulepass.Pass.evaluate's columns), as a new row starts.
+_RULED = {
+    "priority": 0,
+    "priority_explain": "[]",
+    "template": None,
+    "tags": "[]",
+    "team_id": None,
+    "assignee_id": None,
+    "hidden": 0,
+    "rule_state": "{}",
+    "status": Status.NEW.value,
+    "sla_due_at": "9999",
+}
+_RULED_COLUMNS = tuple(_RULED)
 
-_UPDATE_CONVERSATION = """UPDATE conversations SET snippet = ?, unread = ?, message_count = ?,
+_INSERT_CONVERSATION = f"""INSERT INTO conversations (id, account_id, key, kind, contact_id,
+    snippet, unread, message_count, first_message_at, last_message_at, last_inbound_at,
+    first_response_at, last_inbound_id, waiting_since, {", ".join(_RULED_COLUMNS)})
+    VALUES ({", ".join("?" * (14 + len(_RULED_COLUMNS)))})"""
+
+# The page's columns of a stored conversation; the rules' changed ones are appended.
+_UPDATE_SET = """snippet = ?, unread = ?, message_count = ?,
     first_message_at = ?, last_message_at = ?, last_inbound_at = ?, first_response_at = ?,
     last_inbound_id = ?, waiting_since = ?, sla_breaches = ?, sla_breached_at = ?,
-    contact_id = coalesce(contact_id, ?)
-    WHERE id = ?"""
+    contact_id = coalesce(contact_id, ?)"""
+
+# A stored conversation as the page and the rules need it (store.rules.FACTS_SELECT's
+# columns of the conversation and its newest inbound message).
+_LOAD = """SELECT c.id, c.key, c.kind, c.contact_id, c.snippet, c.unread, c.message_count,
+    c.first_message_at, c.last_message_at, c.last_inbound_at, c.first_response_at,
+    c.last_inbound_id, c.waiting_since, c.sla_breaches, c.sla_breached_at, c.priority_override,
+    c.priority, c.priority_explain, c.template, c.tags, c.team_id, c.assignee_id, c.hidden,
+    c.rule_state, c.status, c.sla_due_at,
+    m.id AS m_id, m.text AS m_text, m.language AS m_language, m.sentiment_score AS m_score
+    FROM conversations c LEFT JOIN messages m ON m.id = c.last_inbound_id"""
 
 
 @dataclass(slots=True)
@@ -68,6 +95,13 @@ class _Conversation:
     sla_breached_at: str | None = None
     added: int = 0  # messages this page adds
     answered: bool = False  # this page's newest word in it is ours
+    stored_contact_id: int | None = None  # contact_id as stored (contact_id: the page's)
+    inbound: Message | None = None  # the page's message that became last_inbound_id
+    # What a stored row holds that the rules read: the ruled columns (_RULED), the
+    # override, and its newest inbound message's (id, text, language, score).
+    ruled: dict[str, Any] = field(default_factory=lambda: dict(_RULED))
+    priority_override: int | None = None
+    stored_inbound: tuple[int | None, str, str, float | None] = (None, "", "", None)
 
 
 class Ingest:
@@ -164,29 +198,115 @@ class Ingest:
             _add_message(conv, message, when, message_id)
             rows.append(_message_row(message_id, account_id, conv.id, contact_id, message, when))
         touched = [c for c in conversations.values() if c.added]
+        for conv in touched:
+            if conv.id in promote and conv.kind == _MONITORING:
+                conv.kind = promote[conv.id]  # the UPDATE below writes it
+        ruled, scores = self._decide(conn, account_id, touched, reopen, decide)
+        for conv in touched:
+            # Our answer is the last word: the conversation waits on the customer now.
+            if conv.answered and ruled[conv.id].get("status", conv.ruled["status"]) in _WAITING:
+                ruled[conv.id]["status"] = Status.PENDING.value
+        # A new conversation is inserted with what the rules decided, except a status they
+        # resolve it to: that is an UPDATE after its messages, which the answered index's
+        # triggers (migration 0015) read.
+        resolved = [
+            (Status.RESOLVED.value, c.id)
+            for c in touched
+            if c.new and ruled[c.id].get("status") == Status.RESOLVED.value
+        ]
+        for _, cid in resolved:
+            del ruled[cid]["status"]
         conn.executemany(
-            _INSERT_CONVERSATION, [_insert_row(account_id, c) for c in touched if c.new]
+            _INSERT_CONVERSATION,
+            [
+                (*_insert_row(account_id, c), *{**_RULED, **ruled[c.id]}.values())
+                for c in touched
+                if c.new
+            ],
         )
-        conn.executemany(_UPDATE_CONVERSATION, [_update_row(c) for c in touched if not c.new])
-        conn.executemany(_INSERT_MESSAGE, rows)
+        # A message the rules scored (the newest inbound of its conversation) keeps it.
+        conn.executemany(_INSERT_MESSAGE, [(*r, scores.pop(r[0], None)) for r in rows])
+        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for conv in touched:
+            if not conv.new:
+                changed = ruled[conv.id]
+                groups.setdefault(tuple(changed), []).append(
+                    (*_update_row(conv), *changed.values(), conv.id)
+                )
+        for columns, params in groups.items():
+            # Only what differs is written: every indexed column set costs an index update.
+            sets = "".join(f", {c} = ?" for c in columns)
+            conn.executemany(f"UPDATE conversations SET {_UPDATE_SET}{sets} WHERE id = ?", params)
+        if resolved:
+            conn.executemany("UPDATE conversations SET status = ? WHERE id = ?", resolved)
+        if scores:  # their newest inbound message was stored before this page, unscored
+            conn.executemany(
+                "UPDATE messages SET sentiment_score = ? WHERE id = ?",
+                [(score, mid) for mid, score in scores.items()],
+            )
         if promote:
             conn.executemany(
                 f"UPDATE conversations SET kind = ? WHERE id = ? AND kind = '{_MONITORING}'",
                 [(kind, cid) for cid, kind in promote.items()],
             )
-        ids = {c.id for c in touched} | promoted
-        self._store.rules.refresh(ids, decide, reopened=reopen)  # one pass, one read
-        answered = [c.id for c in touched if c.answered]
-        for start in range(0, len(answered), _CHUNK):
-            # Our answer is the last word: the conversation waits on the customer now.
-            chunk = answered[start : start + _CHUNK]
-            conn.execute(
-                f"UPDATE conversations SET status = '{Status.PENDING.value}'"
-                f" WHERE status IN ('{Status.NEW.value}', '{Status.OPEN.value}')"
-                f" AND id IN ({','.join('?' * len(chunk))})",
+        ids = {c.id for c in touched}
+        if promoted - ids:
+            self._store.rules.refresh(promoted - ids, decide)
+        return Changed(conversations=frozenset(ids | promoted))
+
+    def _decide(
+        self,
+        conn: sqlite3.Connection,
+        account_id: int,
+        touched: list[_Conversation],
+        reopen: set[int],
+        decide: Decide | None,
+    ) -> tuple[dict[int, dict[str, Any]], dict[int, float]]:
+        """The columns the rules change in each touched conversation, and the sentiment
+        scores they worked out (by message id): one rules pass over facts rows made here,
+        equal to what store.rules.FACTS_SELECT reads once the page's rows are written."""
+        network = str(
+            conn.execute("SELECT network FROM accounts WHERE id = ?", (account_id,)).fetchone()[0]
+        )
+        contact_ids = list({cid for c in touched if (cid := _final_contact(c)) is not None})
+        people: dict[int, tuple[int, int | None]] = {}
+        for start in range(0, len(contact_ids), _CHUNK):
+            chunk = contact_ids[start : start + _CHUNK]
+            for r in conn.execute(
+                "SELECT id, is_vip, followers_count FROM contacts"
+                f" WHERE id IN ({','.join('?' * len(chunk))})",
                 chunk,
-            )
-        return Changed(conversations=frozenset(ids))
+            ):
+                people[int(r[0])] = (int(r[1]), r[2])
+        run = self._store.rules.new_pass(decide)
+        ruled: dict[int, dict[str, Any]] = {}
+        for conv in touched:
+            if conv.inbound is not None:
+                message_id: int | None = conv.last_inbound_id
+                text, language, score = conv.inbound.text, conv.inbound.language, None
+            else:
+                message_id, text, language, score = conv.stored_inbound
+            contact_id = _final_contact(conv)
+            vip, followers = people.get(contact_id, (0, None)) if contact_id else (0, None)
+            row = {
+                "id": conv.id,
+                "account_id": account_id,
+                "kind": conv.kind,
+                **conv.ruled,
+                "priority_override": conv.priority_override,
+                "waiting_since": conv.waiting_since,
+                "first_response_at": conv.first_response_at,
+                "network": network,
+                "text": text,
+                "language": language,
+                "message_id": message_id,
+                "sentiment": 0.0 if message_id is None else score,
+                "vip": vip,
+                "followers_count": followers,
+            }
+            update = run.evaluate(row, conv.id in reopen)
+            ruled[conv.id] = {} if update is None else update[1]
+        return ruled, {mid: score for score, mid in run.take_scores()}
 
     def _load_conversations(
         self, conn: sqlite3.Connection, account_id: int, keys: list[str]
@@ -196,15 +316,14 @@ class Ingest:
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
             for r in conn.execute(
-                "SELECT id, key, snippet, unread, message_count, first_message_at,"
-                " last_message_at, last_inbound_at, first_response_at, last_inbound_id,"
-                " waiting_since, sla_due_at, sla_breaches, sla_breached_at FROM conversations"
-                f" WHERE account_id = ? AND key IN ({','.join('?' * len(chunk))})",
+                f"{_LOAD} WHERE c.account_id = ? AND c.key IN ({','.join('?' * len(chunk))})",
                 [account_id, *chunk],
             ):
                 found[r["key"]] = _Conversation(
                     id=r["id"],
                     new=False,
+                    key=r["key"],
+                    kind=r["kind"],
                     snippet=r["snippet"],
                     unread=bool(r["unread"]),
                     message_count=r["message_count"],
@@ -217,6 +336,15 @@ class Ingest:
                     sla_due_at=r["sla_due_at"],
                     sla_breaches=r["sla_breaches"],
                     sla_breached_at=r["sla_breached_at"],
+                    stored_contact_id=r["contact_id"],
+                    ruled={k: r[k] for k in _RULED_COLUMNS},
+                    priority_override=r["priority_override"],
+                    stored_inbound=(
+                        r["m_id"],
+                        "" if r["m_text"] is None else r["m_text"],
+                        "" if r["m_language"] is None else r["m_language"],
+                        r["m_score"],
+                    ),
                 )
         return found
 
@@ -320,6 +448,7 @@ def _add_message(conv: _Conversation, message: Message, when: str, message_id: i
             conv.snippet = message.text[:SNIPPET_CHARS]
             conv.last_inbound_at = when
             conv.last_inbound_id = message_id
+            conv.inbound = message
         if conv.waiting_since is None:
             conv.waiting_since = when
     else:
@@ -337,6 +466,14 @@ def _add_message(conv: _Conversation, message: Message, when: str, message_id: i
     conv.first_message_at = min(conv.first_message_at, when)
 
 
+_WAITING = (Status.NEW.value, Status.OPEN.value)  # statuses our answer makes pending
+
+
+def _final_contact(c: _Conversation) -> int | None:
+    """contact_id once the page is written (the UPDATE keeps a stored one)."""
+    return c.stored_contact_id if c.stored_contact_id is not None else c.contact_id
+
+
 def _insert_row(account_id: int, c: _Conversation) -> tuple[Any, ...]:
     return (
         c.id,
@@ -345,7 +482,6 @@ def _insert_row(account_id: int, c: _Conversation) -> tuple[Any, ...]:
         c.kind,
         c.contact_id,
         c.snippet,
-        Status.NEW.value,
         int(c.unread),
         c.message_count,
         c.first_message_at,
@@ -371,7 +507,6 @@ def _update_row(c: _Conversation) -> tuple[Any, ...]:
         c.sla_breaches,
         c.sla_breached_at,
         c.contact_id,
-        c.id,
     )
 
 
@@ -412,7 +547,7 @@ def _message_row(
         _json_list(message.mentions),
         when,
         message.raw,
-    )  # sentiment_score stays NULL: the rules compute it if one needs it
+    )  # sentiment_score: the rules' (Ingest._decide), if one needed it
 
 
 def _promote(conn: sqlite3.Connection, account_id: int, repeats: list[Message]) -> set[int]:

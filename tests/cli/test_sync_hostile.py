@@ -229,3 +229,40 @@ def test_offline_sync_ends_at_once_says_why_and_due_posts_wait(profile, capsys):
         assert [tuple(r) for r in rows] == [("queued", 0)] * 3  # not even tried
     finally:
         store.close()
+
+
+def test_lone_surrogate_escapes_are_kept_as_replacement_characters(profile, capsys):
+    """A "\\ud800" escape without its other half parses to a str no UTF-8 codec takes: the
+    sanitizer raised UnicodeEncodeError, the page was lost and a traceback printed."""
+    fake = FakeMastodon()
+    [mention] = [n for n in fake.notifications if n["id"] == "2007"]
+    mention["status"]["content"] = "<p>Refund \ud800 please</p>"
+    mention["status"]["account"]["display_name"] = "Alice \udfff"
+    plain = fake.handle
+
+    def escaped(request: httpx.Request) -> httpx.Response:
+        if request.url.path != NOTIFICATIONS:
+            return plain(request)
+        fake.requests.append(request)
+        page = [] if "min_id" in request.url.params else [mention]
+        body = json.dumps(page).encode()  # ensure_ascii: the halves go out as \\uXXXX escapes
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+
+    assert b"\\ud800" in json.dumps(mention).encode()
+    with serve(escaped) as url:
+        add(profile, url)
+        capsys.readouterr()
+        assert run(profile, "sync", "--once") == 0
+    captured = capsys.readouterr()
+    assert "Synced 1 of 1 accounts" in captured.out
+    assert "Traceback" not in captured.err and "UnicodeEncodeError" not in captured.err
+    store = Store(profile / "inbox.db")
+    try:
+        [(text, name)] = store.query(
+            "SELECT m.text, c.display_name FROM messages m JOIN contacts c ON c.id = m.author_id"
+            " WHERE m.remote_id = ?", (mention["status"]["id"],),
+        )  # fmt: skip
+    finally:
+        store.close()
+    assert "Refund \ufffd please" in text and name == "Alice \ufffd"
+    assert statuses(profile) == [("ok", "")]

@@ -15,6 +15,7 @@ import httpx
 import websockets
 from websockets.asyncio.client import connect
 
+from inbox import transport
 from inbox.core.errors import NetworkError
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def streaming_url(streaming_base: str) -> str:
 def event_name(frame: str | bytes) -> str:
     """The event of one frame, or "" for frames we do not understand."""
     try:
-        message = json.loads(frame)
+        message = transport.loads(frame)  # depth-limited: a hostile frame is not a crash
     except ValueError:
         return ""
     if not isinstance(message, dict):

@@ -125,3 +125,25 @@ def test_the_account_loop_syncs_on_a_stream_event_then_polls_when_it_drops(
     assert min_ids[-1] == "2010"  # the sync after the drop asked only for what is newer
     engine.call(lambda e: task.cancel())
     engine.call(lambda e: server.stop())
+
+
+def test_a_hostile_frame_is_skipped_and_the_stream_goes_on(adapter, fake) -> None:
+    """A frame of 100,000 "[" (under the socket's 1 MiB frame limit) raised RecursionError
+    out of the stream, which no handler caught."""
+
+    async def run() -> list[str]:
+        server = StreamServer()
+        fake.instance["configuration"]["urls"]["streaming"] = await server.start()
+        events = adapter.live()
+        got = [await anext(events)]
+        await server.subscribed.wait()
+        for ws in server.sockets:
+            await ws.send("[" * 100_000)
+            await ws.send("\ud800".encode("utf-8", "surrogatepass"))  # not even UTF-8 text
+        await server.push("notification", load("notifications_new.json")[0])
+        got.append(await anext(events))
+        await server.drop()
+        await server.stop()
+        return got
+
+    assert asyncio.run(run()) == ["open", "notification"]

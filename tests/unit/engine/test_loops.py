@@ -125,3 +125,22 @@ def test_the_outbox_loop_delivers_due_rows(engine) -> None:
         engine.call(go)
     assert engine.call(lambda e: e.store.outbox.pending()) == []
     assert rounds == [5.0]
+
+
+def test_an_unexpected_error_backs_off_and_the_loop_keeps_syncing(engine, make_message) -> None:
+    """A bug in an adapter (here a KeyError) used to end the account's task for good: the
+    account never synced again until a restart, and its status still said "ok"."""
+    seen: list = []
+    engine.subscribe(seen.append)
+    news = Page((make_message(key="n"),), "1")
+    waits = run_loop(engine, make_message, [KeyError("id"), news], rounds=2)
+    assert waits == [60.0, 60.0]  # backed off once, then synced the news
+    assert any("unexpected error: KeyError" in getattr(e, "message", "") for e in seen)
+    assert engine.call(lambda e: e.store.query("SELECT count(*) FROM messages")[0][0]) == 1
+    assert engine.call(lambda e: e.store.accounts()[0].status) == "ok"
+
+
+def test_an_unexpected_error_is_the_accounts_status(engine, make_message) -> None:
+    run_loop(engine, make_message, [KeyError("id")], rounds=1)
+    account = engine.call(lambda e: e.store.accounts()[0])
+    assert account.status == "error" and "unexpected error: KeyError" in account.status_detail

@@ -150,3 +150,79 @@ def test_a_renamed_contact_is_updated_on_the_next_message(store, account_info, m
     )
     store.ingest.messages(account.id, [renamed])
     assert store.query("SELECT display_name FROM contacts")[0][0] == "Alice Liddell"
+
+
+def test_what_ingest_decides_is_what_a_rules_pass_over_the_stored_rows_decides(
+    store, account_info, make_message
+) -> None:
+    """Ingest decides from facts it works out itself, before the rows are written (each row
+    written once); a rules pass reading the written rows (FACTS_SELECT) changes nothing."""
+    store.rules.seed_defaults()
+    account = store.add_account(account_info)
+    our = {"author": "shop", "direction": Direction.OUT}
+    store.ingest.messages(
+        account.id,
+        [
+            make_message(key="a", text="Is the site down? Worst service ever", minutes_ago=90),
+            make_message(key="b", text="Loving the new blend, thank you!", minutes_ago=80),
+            make_message(key="c", text="We restocked the matcha", minutes_ago=70, **our),
+            make_message(key="d", text="Charged twice, refund please", kind=Kind.DM),
+            make_message(key="e", text="Free followers, click my bio", author="spam"),
+        ],
+    )
+    ids = {r[0] for r in store.query("SELECT id FROM conversations")}
+    vip = store.query("SELECT id FROM conversations WHERE key = 'b'")[0][0]
+    store.triage.set_vip([vip], None)
+    resolved = store.query("SELECT id FROM conversations WHERE key = 'a'")[0][0]
+    store.triage.edit([resolved], None, "status", lambda row: {"status": Status.RESOLVED.value})
+    store.ingest.messages(
+        account.id,
+        [
+            make_message(key="a", text="Still broken, I can't check out", minutes_ago=30),
+            make_message(key="b", text="When do you restock?", minutes_ago=20),
+            make_message(key="b", text="Next week!", minutes_ago=10, **our),
+            make_message(key="c", text="Great, thanks", author="carol", minutes_ago=5),
+            make_message(key="f", text="Where is my parcel?", author="bob"),
+        ],
+    )
+    ids |= {r[0] for r in store.query("SELECT id FROM conversations")}
+    assert store.rules.refresh(ids) == set()
+    rows = {
+        r["key"]: r
+        for r in store.query(
+            "SELECT c.key, c.status, c.priority, c.tags, c.hidden, m.sentiment_score,"
+            " c.last_inbound_score FROM conversations c"
+            " JOIN messages m ON m.id = c.last_inbound_id"
+        )
+    }
+    assert rows["a"]["status"] == Status.OPEN.value  # the customer wrote again
+    assert rows["b"]["status"] == Status.PENDING.value  # our answer is the last word
+    assert rows["e"]["hidden"] == 1
+    assert "billing" in rows["d"]["tags"]
+    for key, row in rows.items():  # scored by the rules, and carried to the conversation
+        assert (row["sentiment_score"] is None) == (key == "e")  # spam stops the rules
+        assert row["last_inbound_score"] == row["sentiment_score"]
+
+
+def test_a_rule_resolving_a_new_answered_conversation_indexes_its_question(
+    store, account_info, make_message
+) -> None:
+    """A new row is inserted with the rules' decision, but a status they resolve it to is
+    written after its messages: the answered index (migration 0015) reads them then."""
+    from inbox.core.rules import Action, Condition, Do, Rule, When
+
+    store.rules.save(
+        Rule("Done", (Condition(When.KEYWORDS, ("solved",)),), (Action(Do.STATUS, "resolved"),))
+    )
+    account = store.add_account(account_info)
+    store.ingest.messages(
+        account.id,
+        [
+            make_message(key="q", text="My order is solved now", minutes_ago=10),
+            make_message(key="q", text="Glad to hear!", author="shop", direction=Direction.OUT),
+        ],
+    )
+    row = store.query("SELECT id, status FROM conversations WHERE key = 'q'")[0]
+    assert row["status"] == Status.RESOLVED.value
+    answered = store.query("SELECT question FROM answered WHERE conversation_id = ?", (row[0],))
+    assert [r[0] for r in answered] == ["My order is solved now"]
