@@ -5,10 +5,13 @@ reader thread, the CLI on a read-only store):
 
 - solved cases: the `answered` table (migration 0015: one row per resolved
   conversation with an answer, kept by triggers) through its FTS5 index. The
-  question's distinctive terms (core.suggest.terms) are OR-ed; the newest WINDOW
-  matches are scored by bm25 (on a team server: ts_rank_cd over the stored, stemmed
-  tsvector, store.dialect.fts_rank) and the best CANDIDATES kept, so the cost is bounded
-  however many messages the profile holds;
+  question's distinctive terms (core.suggest.terms, each in fewer than COMMON solved
+  questions) are OR-ed; every match is scored by bm25 (on a team server: ts_rank_cd
+  over the stored, stemmed tsvector, store.dialect.fts_rank), however old, and the best
+  CANDIDATES kept: at most MAX_TERMS x COMMON rows are scored, however many messages the
+  profile holds;
+- solved questions in Chinese, Japanese or Korean (migration 0025's `cjk`): scored by
+  the character pairs they share with the question;
 - the saved replies (all of them: a team keeps tens);
 - published articles: the outbox rows that delivered them hold their text.
 
@@ -32,9 +35,12 @@ from inbox.core.errors import ConfigError
 if TYPE_CHECKING:
     from inbox.store.store import Store
 
-WINDOW = 500  # newest FTS matches scored by bm25
-CANDIDATES = 12  # solved cases handed to the re-ranking
 COMMON = 1000  # a term in this many solved questions is not distinctive
+# Every match of the distinctive terms is scored (it was the newest 500, which let a
+# better, older case go unseen); each term has fewer than COMMON matches, so this cap,
+# newest first, never cuts: it only states the bound.
+WINDOW = core.MAX_TERMS * COMMON
+CANDIDATES = 12  # solved cases handed to the re-ranking
 ARTICLES = 200  # newest published articles considered
 CJK_WINDOW = 2000  # newest solved CJK questions scored by shared character pairs
 QUESTION_CHARS = 2000
@@ -109,8 +115,9 @@ def distinctive(store: Store, found: Sequence[str]) -> list[str]:
 
 def solved(store: Store, query: core.Query) -> list[core.Candidate]:
     """The solved cases nearest the question, bounded: bm25 over the distinctive terms
-    (the newest WINDOW matches scored, the best CANDIDATES kept), or, when every term is
-    common, the newest CANDIDATES matches (the re-ranking sorts them)."""
+    (every match scored, the best CANDIDATES kept), or, when every term is common, the
+    newest CANDIDATES matches (the re-ranking sorts them); plus _cjk_matches for the
+    question's CJK character pairs."""
     found = core.terms(query.text)
     grams = core.cjk_terms(query.text)
     scores = _cjk_matches(store, grams, query.conversation_id) if grams else {}
