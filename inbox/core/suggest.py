@@ -227,8 +227,13 @@ def words(text: str) -> list[str]:
     its overlapping character pairs ("抹茶の再入荷" -> 抹茶 茶の の再 再入 入荷)."""
     text = _NOT_WORDS.sub(" ", text[:MAX_QUESTION_CHARS])
     out: list[str] = []
+    known = _STEMS.get
     for token in _WORD.findall(fold(text)):
-        out.extend(_stems(token))
+        found = known(token)
+        if found is None:
+            found = _stems(token)
+        if found:
+            out += found
     return out
 
 
