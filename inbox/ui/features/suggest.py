@@ -222,7 +222,11 @@ class SuggestionPane(QWidget):
                 for card in self.cards:
                     card.set_lines(lines)
                 self.title.setVisible(lines > 1)
-                QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+                # Lay out now, inside out (posted layout requests would land a turn later).
+                for widget in (*self.cards, self, area):
+                    layout = widget.layout()
+                    if layout is not None:
+                        layout.activate()
                 bottom = self.box.mapTo(area, QPoint(0, self.box.height())).y()
                 if bottom <= room:
                     break
