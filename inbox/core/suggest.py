@@ -176,8 +176,14 @@ def _cjk_char(ch: str) -> bool:
     )
 
 
+_CJK_ANY = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af"
+    "\U00020000-\U0002fa1f]"
+)
+
+
 def _cjk(word: str) -> bool:
-    return any(_cjk_char(ch) for ch in word)
+    return _CJK_ANY.search(word) is not None
 
 
 def cjk_grams(token: str) -> list[str]:
@@ -253,6 +259,9 @@ def cjk_terms(text: str, limit: int = MAX_TERMS) -> list[str]:
     """The character pairs of text's Chinese/Japanese/Korean runs to look for in earlier
     questions, each once, in order; pairs of kana only ("ます", "いつ": grammar, mostly)
     are left out when the text has others."""
+    text = text[:MAX_QUESTION_CHARS]
+    if not _CJK_ANY.search(text):  # most questions: one scan in C, not a loop per character
+        return []
     found: dict[str, None] = {}
     # Not folded: the pairs are looked for in the stored text as it is (folding would take
     # the voicing marks off: で -> て).
