@@ -47,6 +47,13 @@ def register(sub: Any) -> None:
         action="store_true",
         help="X: a confidential client's secret on standard input (kept in the keyring)",
     )
+    add.add_argument(
+        "--callback-port",
+        type=int,
+        metavar="PORT",
+        help="X: the port of the callback registered for your app, "
+        "http://127.0.0.1:PORT/callback (default 8723)",
+    )
     how = add.add_mutually_exclusive_group()
     how.add_argument(
         "--token-stdin", action="store_true", help="read an access token from standard input"
@@ -86,6 +93,13 @@ async def _sign_in(engine: Engine, args: argparse.Namespace) -> Account:
     if args.client_id.strip():  # an app the user registered themselves (X)
         secret = sys.stdin.readline().strip() if args.client_secret_stdin else ""
         app = (args.client_id, secret)
+    sign_in_options = {}
+    if args.callback_port is not None:
+        if not registry.capabilities(args.network).own_app_help:
+            raise ConfigError("--callback-port is for networks where you register your own app")
+        if not 0 <= args.callback_port <= 65535:
+            raise ConfigError(f"--callback-port {args.callback_port} is not a port (0-65535)")
+        sign_in_options["port"] = args.callback_port
     token = None
     if args.token_stdin:
         token = sys.stdin.readline().strip()
@@ -100,6 +114,7 @@ async def _sign_in(engine: Engine, args: argparse.Namespace) -> Account:
             ask_code=_ask_code,
             token=token,
             app=app,
+            sign_in_options=sign_in_options,
             http=http,
         )
 
@@ -140,7 +155,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         with contextlib.closing(Store(path, readonly=True)) as store:
             rows = store.accounts()
     if args.json:
-        fields = ("id", "network", "instance", "handle", "display_name", "avatar_url", "status")
+        fields = (
+            "id", "network", "instance", "handle", "display_name", "avatar_url", "status",
+            "status_detail",
+        )  # fmt: skip
         print(
             json.dumps(
                 [{f: getattr(a, f) for f in fields} | {"remote_id": a.remote_id} for a in rows],
@@ -154,6 +172,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for a in rows:
         status = "" if a.status == "ok" else f"  [{a.status}]"
         print(f"{a.id:>3}  {a.network:<9} @{a.handle}  {a.display_name}{status}")
+        if a.status_detail:  # e.g. a feed the plan lacks, the calls left (X)
+            print(f"     {a.status_detail}")
     return 0
 
 

@@ -65,6 +65,12 @@ def build_parser(with_verbs: bool = True) -> argparse.ArgumentParser:
         help="what --screenshot shows: the deck (default), the publishing calendar, a "
         "reply just sent from the reply box, or the window as it first paints (start)",
     )
+    parser.add_argument(
+        "--theme",
+        choices=("light", "dark"),
+        help="colour scheme of the window for this run (default: File → Preferences, "
+        "which follows the system unless set)",
+    )
     parser.add_argument("--compose", action="store_true", help="open the composer for a new post")
     parser.add_argument(
         "--open",
@@ -124,8 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.disable()
             try:
                 # Qt-free modules before Qt: once PySide6 is loaded it reads the source of
-                # every module imported after it (its __feature__ check), ~0.6 s at start.
-                import inbox.engine
+                # every module imported after it (its __feature__ check). The engine is
+                # not among them: the window starts it after its first paint.
                 import inbox.store  # noqa: F401
                 from inbox.ui.app import run_gui  # Qt is imported only for the window
 

@@ -20,7 +20,14 @@ from inbox.core import bulk
 from inbox.core import templates as core_templates
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError
-from inbox.core.posts import ApprovalPolicy, Post, PostState, TeamPolicy, post_to_data
+from inbox.core.posts import (
+    ApprovalPolicy,
+    Post,
+    PostMedia,
+    PostState,
+    TeamPolicy,
+    post_to_data,
+)
 from inbox.core.schedule import (
     MissedPolicy,
     parse_local,
@@ -48,6 +55,16 @@ def register(sub: Any) -> None:
     p.add_argument("--zone", help="IANA time zone (default: this computer's)")
     p.add_argument("--member", type=int, help="act as this member id (roles, approval)")
     p.add_argument("--queue", action="store_true", help="take the account's next free slot")
+    p.add_argument(
+        "--media", action="append", default=[], metavar="FILE", help="an image; repeatable"
+    )
+    p.add_argument(
+        "--alt",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="alt text of the image given at the same place (first --alt for first --media)",
+    )
     p.add_argument(
         "--network-scheduler",
         action="store_true",
@@ -255,8 +272,9 @@ def cmd_post(args: argparse.Namespace) -> int:
         ids = tuple(_account_ids(e, args.account))
         when = parse_local(args.at, zone) if args.at else None
         post = Post(
-            text, ids, scheduled_at=when, zone=zone, use_network_scheduler=args.network_scheduler
-        )
+            text, ids, scheduled_at=when, zone=zone, use_network_scheduler=args.network_scheduler,
+            media=_media(args.media, args.alt),
+        )  # fmt: skip
         # The composer's own operations, as the current member unless --member says.
         saved: Post = ops.run(
             e,
@@ -271,6 +289,19 @@ def cmd_post(args: argparse.Namespace) -> int:
     post = _call(args, run)
     print(f"post {post.id}: {post.state}{_at(post) or ' now'}")
     return 0
+
+
+def _media(files: list[str], alts: list[str]) -> tuple[PostMedia, ...]:
+    """--media FILE … with the --alt TEXT given at the same place."""
+    if len(alts) > len(files):
+        raise ConfigError("More --alt than --media: each --alt describes the image at its place.")
+    media = []
+    for index, name in enumerate(files):
+        path = Path(name).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"--media {name}: no such file")
+        media.append(PostMedia(str(path.resolve()), alts[index] if index < len(alts) else ""))
+    return tuple(media)
 
 
 def _rows(store: Store) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from inbox.core.errors import ConfigError
 from inbox.core.posts import Counter, Post, PostMedia, Target, problems
@@ -225,6 +226,20 @@ def neutralise(cell: str) -> str:
     """OWASP's advice: a cell that would start a formula gets a leading single quote
     (shown by spreadsheets as text, not run). `preview` takes it off again on import."""
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def safe_cell(value: Any) -> Any:
+    """A report cell for CSV: None as empty, numbers (and text that is a plain number,
+    such as "-3.5") as they are, any other text neutralised."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return neutralise(value)
+    return value
 
 
 def _restore(cell: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from inbox.core import sla
+from inbox.core.bulk import safe_cell
 from inbox.core.errors import ConfigError
 
 MAX_DAYS = 3660  # a report over more than ten years is a typo
@@ -673,7 +674,8 @@ def csv_rows(current: PeriodReport, previous: PeriodReport) -> list[list[Any]]:
     for name, report in (("current", current), ("previous", previous)):
         first, last = report.period.first.isoformat(), report.period.last.isoformat()
         for metric, key, value in rows(report):
-            out.append([name, first, last, metric, key, "" if value is None else value])
+            # keys are team, member and account names: a spreadsheet must not run them
+            out.append([name, first, last, metric, safe_cell(key), safe_cell(value)])
     first, last = current.period.first.isoformat(), current.period.last.isoformat()
     for metric, figures in compare(current, previous).items():
         for name in ("change", "percent"):

@@ -14,17 +14,23 @@ from typing import Any
 
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.models import Kind, Status
-from inbox.core.rules import Decide, Facts, merge_rule_state, with_override
+from inbox.core.rules import Decide, Facts, Merged, merge_rule_state, with_override
 from inbox.core.sla import NO_DUE, SlaPolicy, due_for
 
 Update = tuple[int, dict[str, Any]]
+_MERGED_KEPT = 4096
 # A facts row as a dict: sqlite3.Row finds a column by name with a case-insensitive
 # scan of ~20 names, and evaluate() looks up ~30 per row.
 FactsRow = dict[str, Any]
 
 
-def facts_of(row: FactsRow, now: datetime, due: datetime | None) -> Facts:
+def facts_of(
+    row: FactsRow, now: datetime, due: datetime | None, since: datetime | None = None
+) -> Facts:
+    """since: row["waiting_since"] parsed, when the caller has it already."""
     waiting = row["waiting_since"]
+    if waiting and since is None:
+        since = from_iso(waiting)
     return Facts(
         text=row["text"],
         kind=Kind(row["kind"]),
@@ -34,7 +40,7 @@ def facts_of(row: FactsRow, now: datetime, due: datetime | None) -> Facts:
         sentiment=row["sentiment"],
         vip=bool(row["vip"]),
         followers=row["followers_count"],
-        waiting_minutes=(now - from_iso(waiting)).total_seconds() / 60 if waiting else 0.0,
+        waiting_minutes=(now - since).total_seconds() / 60 if since is not None else 0.0,
         sla_breached=due is not None and due <= now,
     )
 
@@ -56,6 +62,8 @@ class Pass:
     scores: list[tuple[float, int]] = field(default_factory=list)
     # priority_explain as stored, per explanation: few distinct ones in a pass
     _explain_json: dict[tuple[tuple[str, int], ...], str] = field(default_factory=dict)
+    # merge_rule_state's answers by its inputs: a pass meets few combinations
+    _merged: dict[tuple[Any, ...], Merged] = field(default_factory=dict)
 
     def take_scores(self) -> list[tuple[float, int]]:
         scores, self.scores = self.scores, []
@@ -67,30 +75,47 @@ class Pass:
         if reopen and status in (Status.PENDING.value, Status.RESOLVED.value):
             status = Status.OPEN.value  # the customer wrote again
         team_id = row["team_id"]
-        due = self._due(row, team_id, status)
-        decision = self.decide(facts_of(row, self.now, due))
+        waiting = row["waiting_since"]
+        since = from_iso(waiting) if waiting else None
+        due = self._due(row, team_id, status, since)
+        decision = self.decide(facts_of(row, self.now, due, since))
         if decision.sentiment is not None and row["message_id"] is not None:
             self.scores.append((decision.sentiment, row["message_id"]))
         decision = with_override(decision, row["priority_override"])
         # What the rules decided before is in rule_state; a person's choice never is, so it
         # stays, and what no rule says any more goes (core.rules.merge_rule_state).
         state_json = row["rule_state"]
-        merged = merge_rule_state(
-            json.loads(state_json) if state_json != "{}" else {},
-            decision,
-            tags=row["tags"],
-            team_id=team_id,
-            assignee_id=row["assignee_id"],
-            hidden=bool(row["hidden"]),
-            teams=self.teams,
-            members=self.members,
+        key = (
+            state_json,
+            decision.tags,
+            decision.team_id,
+            decision.assignee_id,
+            decision.hidden,
+            row["tags"],
+            team_id,
+            row["assignee_id"],
+            row["hidden"],
         )
+        merged = self._merged.get(key)
+        if merged is None:
+            if len(self._merged) >= _MERGED_KEPT:
+                self._merged.clear()
+            merged = self._merged[key] = merge_rule_state(
+                json.loads(state_json) if state_json != "{}" else {},
+                decision,
+                tags=row["tags"],
+                team_id=team_id,
+                assignee_id=row["assignee_id"],
+                hidden=bool(row["hidden"]),
+                teams=self.teams,
+                members=self.members,
+            )
         if merged.team_id != team_id:
             team_id = merged.team_id
-            due = self._due(row, team_id, status)
+            due = self._due(row, team_id, status, since)
         if status == Status.NEW.value and decision.status is not None:
             status = decision.status.value
-            due = self._due(row, team_id, status)
+            due = self._due(row, team_id, status, since)
         values = {
             "priority": decision.priority,
             "priority_explain": self._explain(decision.explain),
@@ -113,11 +138,12 @@ class Pass:
             text = self._explain_json[explain] = json.dumps(explain)
         return text
 
-    def _due(self, row: FactsRow, team_id: int | None, status: str) -> datetime | None:
-        waiting = row["waiting_since"]
-        if status == Status.RESOLVED.value or not waiting:
+    def _due(
+        self, row: FactsRow, team_id: int | None, status: str, since: datetime | None
+    ) -> datetime | None:
+        if status == Status.RESOLVED.value or since is None:
             return None
         if row["kind"] == Kind.MONITORING.value:
             return None  # found by a search: nobody asked us, no reply is due
         policy = self.policies.get(team_id) or self.policies[None]
-        return due_for(from_iso(waiting), row["first_response_at"] is not None, policy)
+        return due_for(since, row["first_response_at"] is not None, policy)

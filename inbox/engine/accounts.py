@@ -285,6 +285,21 @@ async def remember_limits(store: Store, account: Account, adapter: NetworkAdapte
 # -- adapters for the engine -----------------------------------------------------------
 
 
+class KeyringSlot:
+    """save_token for networks whose refresh token rotates: calling it saves the whole
+    bundle; load() reads what the keyring holds now (another process, e.g. the window
+    and `social-inbox sync` on one account, may have rotated it meanwhile)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __call__(self, bundle: str) -> None:
+        secrets.set_secret(self.key, bundle)
+
+    def load(self) -> str | None:
+        return secrets.get_secret(self.key)
+
+
 def connect(
     engine: Engine, account: Account, mark_missing: bool = True, **options: Any
 ) -> NetworkAdapter | None:
@@ -308,9 +323,11 @@ def connect(
         items = engine.store.setting("sync.backfill_items") or backfill["window_items"]
         options.setdefault("window_items", int(items))
     caps = registry.find(account.network)
+    if caps is not None and caps.link_cards:
+        options.setdefault("link_cards", bool(engine.store.setting("publishing.link_cards")))
     if caps is not None and caps.rotates_tokens:  # each refresh's new pair goes to the keyring
         key = token_key(engine.store, account)
-        options.setdefault("save_token", lambda bundle: secrets.set_secret(key, bundle))
+        options.setdefault("save_token", KeyringSlot(key))
         app = StoreApps(engine.store, account.network).load(account.instance)
         if app is not None and app.client_secret:
             options.setdefault("client_secret", app.client_secret)

@@ -57,6 +57,10 @@ class ApprovalQueue(QDialog):
         self.member_id = member_id
         layout = QVBoxLayout(self)
         self.list = QListWidget()
+        self.list.setObjectName("approvalList")
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setSpacing(2)
         self.list.currentRowChanged.connect(self._selected)
         self.editor = QPlainTextEdit()
         self.info = QLabel()
@@ -91,11 +95,15 @@ class ApprovalQueue(QDialog):
         for post in self.store.posts.find([PostState.AWAITING_APPROVAL, PostState.MISSED]):
             when = "now"
             if post.scheduled_at is not None:
-                when = utc_to_local(post.scheduled_at, post.zone).strftime("%Y-%m-%d %H:%M %Z")
-            label = "missed" if post.state is PostState.MISSED else "awaiting approval"
+                local = utc_to_local(post.scheduled_at, post.zone)
+                when = local.strftime("%a %d %b %Y, %H:%M %Z")
+            label = "Missed its time" if post.state is PostState.MISSED else "Needs approval"
             first = post.text.splitlines()[0] if post.text else ""
-            to = " ".join(t.handle for t in self.store.posts.targets(post.id))
-            item = QListWidgetItem(f"[{label}] {when} · {self._author(post)} → {to}  {first[:60]}")
+            to = ", ".join(f"@{t.handle}" for t in self.store.posts.targets(post.id))
+            item = QListWidgetItem(
+                f"{label} · {when} · by {self._author(post)}\nto {to}: {first[:80]}"
+            )
+            item.setToolTip(post.text)
             item.setData(POST_ID, post.id)
             self.list.addItem(item)
             if current is not None and current.id == post.id:
@@ -103,7 +111,8 @@ class ApprovalQueue(QDialog):
         for held in self.store.held_replies.waiting():
             first = held.text.splitlines()[0] if held.text else ""
             who = self._conversation(held.conversation_id)
-            item = QListWidgetItem(f"[reply held] {held.author} → {who}  {first[:60]}")
+            item = QListWidgetItem(f"Reply held · by {held.author} · to {who}\n{first[:80]}")
+            item.setToolTip(held.text)
             item.setData(HELD_ID, held.id)
             self.list.addItem(item)
             if held_now is not None and held_now.id == held.id:

@@ -375,6 +375,8 @@ class CalendarView(QWidget):
                 flags &= ~Qt.ItemFlag.ItemIsDragEnabled
             item.setFlags(flags)
             target.addItem(item)
+        if self.mode == "week":
+            self._fit_hours()
         span = "week" if self.mode == "week" else "month"
         self.empty.setText(EMPTY_TEXT.format(span=span))
         self.empty.setVisible(not self._posts)
@@ -388,10 +390,28 @@ class CalendarView(QWidget):
         elif self.mode == "week":
             self._scroll_to_hour(8)
 
+    def _fit_hours(self) -> None:
+        """An hour with several posts grows so each shows whole, not behind a scroll bar."""
+        for hour in range(24):
+            cells = [c for (_, h), c in self.hours.items() if h == hour]
+            need = HOUR_HEIGHT
+            for cell in cells:
+                if cell.count() > 1:
+                    rows = sum(cell.sizeHintForRow(r) for r in range(cell.count()))
+                    need = max(need, rows + 2 * cell.frameWidth() + 4)
+            self.grid.setRowMinimumHeight(hour + 1, need)
+            for cell in cells:
+                cell.setMinimumHeight(need)
+
     def _scroll_to_hour(self, hour: int) -> None:
         """Bring the first busy hour (or the morning) into sight once the grid is laid out."""
-        value = max(0, (hour - 1) * (HOUR_HEIGHT + 2))
-        QTimer.singleShot(0, lambda: self.scroller.verticalScrollBar().setValue(value))
+
+        def scroll() -> None:
+            cell = next((c for (_, h), c in self.hours.items() if h == max(0, hour - 1)), None)
+            value = cell.y() if cell is not None else max(0, (hour - 1) * (HOUR_HEIGHT + 2))
+            self.scroller.verticalScrollBar().setValue(value)
+
+        QTimer.singleShot(0, scroll)
 
     def on_changed(self, changed: Changed) -> None:
         if changed.posts or changed.outbox:

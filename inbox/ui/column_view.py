@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
@@ -244,6 +244,13 @@ class ColumnView(QFrame):
     def set_name(self, name: str) -> None:
         self.title.setText(name)
         self.list.setAccessibleName(name)
+
+    def set_highlight(self, words: Sequence[str]) -> None:
+        """Mark a search's words in this column's snippets."""
+        delegate = self.list.itemDelegate()
+        if isinstance(delegate, ConversationDelegate):
+            delegate.set_highlight(words)
+            self.list.viewport().update()
 
     def apply(self, column: Column) -> None:
         """Take a stored column's name and filter (after an edit or a restart)."""

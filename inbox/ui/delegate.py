@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QRectF, QSize, Qt
@@ -19,8 +20,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from inbox.core import rules, sla, spoof
-from inbox.core.models import ConversationSummary
+from inbox.core import sla, spoof
+from inbox.core.models import ConversationSummary, band
 from inbox.ui import fmt, theme
 from inbox.ui.column_model import SUMMARY_ROLE
 
@@ -33,6 +34,7 @@ ASSIGNEE = 18  # the assignee's initials circle
 
 BLIT_ROWS = 90  # Qt copies up to 95 rows of pixels on the calling thread
 AnyIndex = QModelIndex | QPersistentModelIndex
+MARK_BG, MARK_FG = "#ffe066", "#1f2328"  # a searched word: the pane's marker, both themes
 SLA_BADGE = sla.SlaPolicy()  # its amber window: the badge turns amber 15 minutes before due
 
 
@@ -42,12 +44,12 @@ def band_colour(priority: int, c: theme.Colours) -> str | None:
         "urgent": c.band_urgent,
         "high": c.band_high,
         "normal": c.band_normal,
-    }.get(rules.band(priority))
+    }.get(band(priority))
 
 
 def priority_text(priority: int) -> str:
     """ "Urgent 205": the band in words (colour is not the only cue), then the score."""
-    return f"{rules.band(priority).capitalize()} {priority}"
+    return f"{band(priority).capitalize()} {priority}"
 
 
 def sla_badge(due: datetime | None, now: datetime, c: theme.Colours) -> tuple[str, str, bool]:
@@ -111,6 +113,14 @@ class ConversationDelegate(QStyledItemDelegate):
         self._now = now
         self._wrapped: dict[tuple[int, str, int], list[str]] = {}
         self._cards: OrderedDict[tuple[object, ...], QPixmap] = OrderedDict()
+        self.highlight: tuple[str, ...] = ()  # the open search's words, marked in snippets
+        self._marks: re.Pattern[str] | None = None
+
+    def set_highlight(self, words: Sequence[str]) -> None:
+        """Mark these words (any case, as a word start) in the snippets; () marks none."""
+        self.highlight = tuple(w for w in words if w.strip())
+        terms = [re.escape(w) for w in self.highlight]
+        self._marks = re.compile(r"(?<!\w)(" + "|".join(terms) + ")", re.I) if terms else None
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
         return QSize(320, ROW_HEIGHT)
@@ -173,6 +183,7 @@ class ConversationDelegate(QStyledItemDelegate):
                 hovered,
                 look,
                 self.presence.get(row.id, ""),  # "Sam is viewing" is part of the card
+                self.highlight,
             )
             card = self._cards.get(key)
             if card is None:
@@ -301,13 +312,12 @@ class ConversationDelegate(QStyledItemDelegate):
         snippet_top = facts_top + facts_h + 3
         lines = SNIPPET_LINES - 1 if tags_below else SNIPPET_LINES
         for n, line in enumerate(self._wrap(row, right - left, base, lines)):
-            painter.drawText(
-                QRect(
-                    left, snippet_top + n * fm_base.lineSpacing(), right - left, fm_base.height()
-                ),
-                Qt.AlignmentFlag.AlignVCenter,
-                line,
+            line_rect = QRect(
+                left, snippet_top + n * fm_base.lineSpacing(), right - left, fm_base.height()
             )
+            painter.drawText(line_rect, Qt.AlignmentFlag.AlignVCenter, line)
+            if self._marks is not None:
+                self._mark(painter, line, line_rect, fm_base)
 
         # Bottom line: priority band, SLA (and the tags when they fit).
         x = self._badges(painter, row, bottom, small, muted, selected, c)
@@ -320,6 +330,19 @@ class ConversationDelegate(QStyledItemDelegate):
         if here:
             self._presence(painter, here, bottom, small, c)
         painter.restore()
+
+    def _mark(self, painter: QPainter, line: str, area: QRect, fm: QFontMetrics) -> None:
+        """Draw the searched words of one snippet line again over the marker's yellow."""
+        assert self._marks is not None
+        pen = painter.pen()
+        for found in self._marks.finditer(line):
+            x = area.left() + fm.horizontalAdvance(line[: found.start()])
+            word = found.group(1)
+            box = QRect(x, area.top(), fm.horizontalAdvance(word), area.height())
+            painter.fillRect(box.adjusted(-1, 0, 1, 0), QColor(MARK_BG))
+            painter.setPen(QColor(MARK_FG))
+            painter.drawText(box, Qt.AlignmentFlag.AlignVCenter, word)
+        painter.setPen(pen)
 
     def _presence(
         self, painter: QPainter, text: str, area: QRect, font: QFont, c: theme.Colours

@@ -316,6 +316,8 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._place_pane()
+        if getattr(self, "_labels_narrow", None) != (self.width() < WIDE_WINDOW):
+            self._relabel_accounts()
 
     def _repaint_times(self) -> None:
         for view in self.deck.columns():
@@ -363,7 +365,10 @@ class MainWindow(QMainWindow):
     def _run_search(self) -> None:
         text, ignored = search_words(self.search_field.text(), self.store.accounts())
         view = self.deck.show_search(text)
-        self.pane.set_highlight([w.strip('"*') for w in text.split() if w.upper() != "OR"])
+        words = [w.strip('"*') for w in text.split() if w.upper() != "OR" and not w.startswith("-")]
+        self.pane.set_highlight(words)
+        if view is not None:
+            view.set_highlight(words)
         if view is not None and ignored:
             view.set_name(f"Search: {text}  (not {', '.join(ignored)}: in every mention)")
 
@@ -410,14 +415,31 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
             self._account_labels[0] = label  # replaced once an account is added
 
-    @staticmethod
-    def _set_account_label(label: QLabel, handle: str, status: str, detail: str) -> None:
+    def _set_account_label(self, label: QLabel, handle: str, status: str, detail: str) -> None:
+        """ "● Mastodon @teashop@…: up to date"; in a narrow window an account that is up to
+        date shows its network only (the rest is in the tooltip), so a problem keeps room."""
         dot = {"ok": "#37b24d", "syncing": "#1c7ed6"}.get(status, "#e8590c")
-        label.setText(
-            f"<span style='color:{dot}'>●</span> {handle}: {STATUS_TEXT.get(status, status)}"
-        )
-        label.setToolTip(detail or STATUS_TEXT.get(status, status))
+        words = STATUS_TEXT.get(status, status)
+        if status == "syncing" and detail:  # a back-fill's progress: "syncing… 120 items"
+            words = f"{words} {detail}"
+        shown = f"{handle}: {words}"
+        if self.width() < WIDE_WINDOW and status in ("ok", "syncing"):
+            shown = handle.split(" @")[0] + ("" if status == "ok" else f": {words}")
+        label.setText(f"<span style='color:{dot}'>●</span> {shown}")
+        more = f"\n{detail}" if detail and status != "syncing" else ""
+        label.setToolTip(f"{handle}: {words}{more}")
         label.setProperty("status", status)
+        label.setProperty("detail", detail)
+
+    def _relabel_accounts(self) -> None:
+        self._labels_narrow = self.width() < WIDE_WINDOW
+        for label in self._account_labels.values():
+            handle = label.property("handle")
+            if handle:
+                self._set_account_label(
+                    label, str(handle), str(label.property("status")),
+                    str(label.property("detail") or ""),
+                )  # fmt: skip
 
     def show_keys(self) -> QDialog:
         """Every action and key, generated from the declarations."""

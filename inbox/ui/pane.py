@@ -6,9 +6,10 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRect, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QPainter, QPaintEvent
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -27,11 +28,13 @@ from inbox.core.events import Changed
 from inbox.core.html import sanitize
 from inbox.core.models import ConversationSummary, Kind, Note
 from inbox.store import Store
-from inbox.store.outbox import OutboxItem
 from inbox.store.queries import MessageRow
 from inbox.ui import fmt, theme
 from inbox.ui.delegate import paint_avatar
 from inbox.ui.safe_browser import SafeBrowser
+
+if TYPE_CHECKING:
+    from inbox.store.outbox import OutboxItem  # the outbox and leases load with the engine
 
 NO_CONVERSATION = 0
 
@@ -281,6 +284,11 @@ class ConversationPane(QFrame):
         self.thread_split.addWidget(self._actions_scroll)
         self.thread_split.setStretchFactor(0, 3)
         self.thread_split.setStretchFactor(1, 2)
+        # The split follows what is shown (fit_split) until the reader drags it.
+        self.split_dragged = False
+        self.thread_split.splitterMoved.connect(self._dragged)
+        # Suggestions arriving, a notice showing: the actions' height changed, fit again.
+        self.actions_area.installEventFilter(self)
 
         shown = QWidget()
         sl = QVBoxLayout(shown)
@@ -323,6 +331,39 @@ class ConversationPane(QFrame):
         if self._actions_scroll.isHidden():
             self._actions_scroll.show()
             self.thread_split.setSizes([550, 450])  # proportions: the splitter scales them
+        self.fit_split()
+
+    def fit_split(self) -> None:
+        """Share the height between the thread and the actions below it by what each holds:
+        a short thread leaves the reply box and the note box in sight on a short window, a
+        long one takes up to 55 % and scrolls. Once the reader drags the split, theirs stays."""
+        if self.split_dragged or self._actions_scroll.isHidden():
+            return
+        total = sum(self.thread_split.sizes())
+        if total <= 0:
+            return
+        doc = self.browser.document()
+        doc.setTextWidth(max(1, self.browser.viewport().width()))
+        thread = int(doc.size().height()) + 2 * self.browser.frameWidth() + 8
+        actions = self.actions_area.sizeHint().height()
+        if thread + actions <= total:
+            thread = total - actions  # room for both: the thread takes what is spare
+        else:
+            thread = max(min(120, total * 3 // 10), min(thread, total * 55 // 100))
+        if self.thread_split.sizes() != [thread, total - thread]:
+            self.thread_split.setSizes([thread, total - thread])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.actions_area and event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self.fit_split)
+        return super().eventFilter(watched, event)
+
+    def _dragged(self, _pos: int, _index: int) -> None:
+        self.split_dragged = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_split()
 
     def set_highlight(self, words: Sequence[str]) -> None:
         """Mark these words (the open search's) in the thread; () marks nothing."""
@@ -419,6 +460,8 @@ class ConversationPane(QFrame):
             )
         )
         scroll.setValue(keep)
+        if not keep_scroll:
+            self.fit_split()
 
     def _internal_link(self, url: QUrl) -> None:
         """retry:<outbox id> under a failed reply (SafeBrowser ignores the scheme)."""

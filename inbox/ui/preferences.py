@@ -43,6 +43,35 @@ TOGGLES = {
 ZONE_HINT = "zone"  # a str setting whose name ends so is a time zone
 # Shown elsewhere: who is at the keyboard is the toolbar's "I am" box.
 ELSEWHERE = frozenset({"current_member"})
+# The dialog's sections, in order: a setting goes to the first whose prefix its name
+# starts with; one no prefix names (a setting added later) goes to "Other".
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Appearance", ("ui.",)),
+    ("Start-up and tray", ("desktop.",)),
+    ("Time zone", ("publishing.display_zone",)),
+    ("Notifications", ()),  # the member's own form, through a button
+    ("Publishing", ("publishing.",)),
+    ("Fetching", ("sync.", "monitoring.")),
+    ("Suggested answers", ("suggest.",)),
+)
+OTHER = "Other"
+# Rows whose description names another setting: what a person reads instead.
+LABELS = {
+    "suggest.article_after": "Offer a knowledge-base article after this many alike answers",
+    "suggest.article_days": "Count alike answers over this many days",
+    "publishing.display_zone": "Calendar and schedule times are shown in",
+    "ui.theme": "Colour scheme",
+    "sync.poll_interval_s": "Seconds between checks where a network does not stream",
+    "sync.backfill_days": "Days the first sync of an account reaches back",
+    "sync.backfill_items": "Items the first sync of an account fetches at most",
+}
+
+
+def section_of(name: str) -> str:
+    for title, prefixes in SECTIONS:
+        if any(name == p or (p.endswith(".") and name.startswith(p)) for p in prefixes):
+            return title
+    return OTHER
 
 
 def shown_settings() -> list[declared.Setting]:
@@ -78,6 +107,8 @@ def _editor_kind(s: declared.Setting) -> str:
 
 def label_of(s: declared.Setting) -> str:
     """The row's text: the description's first sentence, without its parenthesis."""
+    if s.name in LABELS:
+        return LABELS[s.name]
     first = s.description.split(". ")[0].rstrip(".")
     return first.split(" (")[0]
 
@@ -170,22 +201,44 @@ class PreferencesDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("preferencesDialog")
         self.setWindowTitle("Preferences")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(660)
         self.editors: list[Editor] = []
         self._initial: dict[str, Any] = {}
-        form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)  # never cut a row
+        grouped: dict[str, list[declared.Setting]] = {}
         for setting in shown_settings():
-            value = values(setting.name)
-            editor = Editor(setting, value)
-            self.editors.append(editor)
-            self._initial[setting.name] = value
-            if editor.kind == "bool":
-                form.addRow(editor.widget)  # a tick box carries its own words: the whole row
-            else:
-                label = QLabel(label_of(setting))
-                label.setToolTip(setting.description)
-                form.addRow(label, editor.widget)
+            grouped.setdefault(section_of(setting.name), []).append(setting)
+        for title in [t for t, _ in SECTIONS] + [OTHER]:
+            rows = grouped.get(title, [])
+            if not rows and not (title == "Notifications" and open_notifications is not None):
+                continue
+            heading = QLabel(f"<b>{title}</b>")
+            heading.setObjectName("preferencesSection")
+            layout.addSpacing(6 if self.editors else 0)
+            layout.addWidget(heading)
+            form = QFormLayout()
+            form.setContentsMargins(14, 0, 0, 0)
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            for setting in rows:
+                value = values(setting.name)
+                editor = Editor(setting, value)
+                self.editors.append(editor)
+                self._initial[setting.name] = value
+                if editor.kind == "bool":
+                    form.addRow(editor.widget)  # a tick box carries its own words
+                else:
+                    label = QLabel(label_of(setting))
+                    label.setMinimumWidth(320)
+                    label.setToolTip(setting.description)
+                    form.addRow(label, editor.widget)
+            if title == "Notifications" and open_notifications is not None:
+                notify = QPushButton("Notifications and quiet hours…")
+                notify.setObjectName("notificationPrefs")
+                notify.clicked.connect(open_notifications)
+                form.addRow(QLabel("Kept for each team member:"), notify)
+            layout.addLayout(form)
         self.problem = QLabel()
         self.problem.setObjectName("preferencesProblem")
         self.problem.setWordWrap(True)
@@ -195,16 +248,6 @@ class PreferencesDialog(QDialog):
         )
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)  # never cut a row
-        layout.addLayout(form)
-        if open_notifications is not None:
-            notify = QPushButton("Notifications and quiet hours…")
-            notify.setObjectName("notificationPrefs")
-            notify.clicked.connect(open_notifications)
-            row = QLabel("Notifications and quiet hours are kept per team member:")
-            layout.addWidget(row)
-            layout.addWidget(notify, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
         self._changes: dict[str, Any] = {}

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from inbox.core import reports
+from inbox.core.bulk import safe_cell
 from inbox.core.errors import ConfigError, InboxError, user_words
 from inbox.store import Store
 from inbox.store import reports as report_store
@@ -206,7 +207,7 @@ class ChartCard(QFrame):
         with path.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(self.headers)
-            writer.writerows(("" if v is None else v for v in row) for row in self.rows)
+            writer.writerows([safe_cell(v) for v in row] for row in self.rows)
 
     def write_png(self, path: Path) -> None:
         """The card as it is on screen, buttons left out."""

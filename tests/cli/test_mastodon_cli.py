@@ -112,6 +112,77 @@ def test_sync_once_then_reply_then_sync_sends_it(fake, profile, monkeypatch, cap
     assert post["form"]["status"][0].endswith("Refund is on its way.")
 
 
+def test_what_we_send_and_what_we_answer_in_the_web_app_show_in_the_conversation(
+    fake, profile, monkeypatch, capsys
+) -> None:
+    """`reply` + `sync --once`: the reply is stored with its link and the conversation waits
+    on the customer; a reply typed in the instance's own web app comes back the same way."""
+    add(profile, monkeypatch, fake.url)
+    assert run(profile, "sync", "--once") == 0
+    with closing(Store(profile / "inbox.db", readonly=True)) as store:
+        [(dm,)] = store.query("SELECT id FROM conversations WHERE key = 'dm:1090'")
+        [(thread,)] = store.query("SELECT id FROM conversations WHERE key = 'thread:1100'")
+    assert run(profile, "reply", str(dm), "--text-stdin", stdin="Refund is on its way.",
+               monkeypatch=monkeypatch) == 0  # fmt: skip
+    fake.reply_elsewhere("1100", "Answered from my phone", "2099-01-01T10:00:00.000Z")
+    capsys.readouterr()
+    assert run(profile, "sync", "--once") == 0
+    [post] = fake.posts
+    capsys.readouterr()
+    assert run(profile, "conversations", "show", str(dm)) == 0
+    out = capsys.readouterr().out
+    assert "Refund is on its way." in out and post["body"]["url"] in out
+    assert "pending" in out
+    assert "You replied" in out.split("History:")[1]
+    assert run(profile, "conversations", "show", str(thread)) == 0
+    out = capsys.readouterr().out
+    assert "Answered from my phone" in out and "(us)" in out and "pending" in out
+    with closing(Store(profile / "inbox.db", readonly=True)) as store:
+        row = store.query(
+            "SELECT first_response_at, sla_due_at FROM conversations WHERE id = ?", (thread,)
+        )[0]
+    assert row[0] is not None and row[1] == "9999"  # answered: the SLA clock stopped
+
+
+def test_a_reply_to_a_ticketed_conversation_reaches_the_ticket_once(
+    fake, profile, monkeypatch, capsys
+) -> None:
+    """push → reply → sync --once: the desk (a loopback webhook receiver) gets our reply as
+    a follow-up of the same ticket, once, after the network took it."""
+    import httpx
+
+    got: list[dict] = []
+
+    def desk(request: httpx.Request) -> httpx.Response:
+        got.append(json.loads(request.content))
+        return httpx.Response(200, json={"id": "T-7", "url": "https://desk.test/T-7"})
+
+    add(profile, monkeypatch, fake.url)
+    assert run(profile, "sync", "--once") == 0
+    with closing(Store(profile / "inbox.db", readonly=True)) as store:
+        [(dm,)] = store.query("SELECT id FROM conversations WHERE key = 'dm:1090'")
+    with serve(desk) as url:
+        assert run(profile, "connectors", "add", "webhook", "--name", "desk", "--set",
+                   f"url={url}/hook", "--secret-stdin", stdin="whsec_c2VjcmV0\n",
+                   monkeypatch=monkeypatch) == 0  # fmt: skip
+        assert run(profile, "push", str(dm), "--connector", "desk") == 0
+        assert got  # the ticket reached the desk
+        pushed = len(got)
+        assert run(profile, "reply", str(dm), "--text-stdin", stdin="Refund is on its way.",
+                   monkeypatch=monkeypatch) == 0  # fmt: skip
+        capsys.readouterr()
+        assert run(profile, "sync", "--once") == 0
+        assert run(profile, "sync", "--once") == 0  # nothing goes twice
+    [post] = fake.posts
+    follow = [g for g in got[pushed:] if "Refund is on its way." in json.dumps(g)]
+    assert len(follow) == 1, got[pushed:]
+    assert "T-7" in json.dumps(follow[0])  # on the same ticket
+    capsys.readouterr()
+    assert run(profile, "conversations", "show", str(dm)) == 0
+    out = capsys.readouterr().out
+    assert "https://desk.test/T-7" in out and post["body"]["url"] in out
+
+
 def test_sync_once_reports_an_account_that_needs_sign_in(fake, profile, monkeypatch, capsys):
     add(profile, monkeypatch, fake.url)
     fake.token = "rotated"  # the user revoked our token on the instance
@@ -247,3 +318,22 @@ def test_a_token_saved_before_profiles_kept_their_own_is_taken_over(
     assert secrets.get_secret(key) == TOKEN
     assert run(profile, "accounts", "remove", "@teashop") == 0
     assert secrets.get_secret(key) is None and secrets.get_secret(legacy) == TOKEN
+
+
+def test_a_keyring_gone_after_sign_in_says_the_sign_in_cannot_be_read(
+    fake, profile, monkeypatch, capsys
+) -> None:
+    """The keyring was locked or uninstalled since `accounts add`: sync said "Not saved: …",
+    as if it had tried to store something; nothing is lost and the words say what failed."""
+    import keyring
+    import keyring.core
+
+    add(profile, monkeypatch, fake.url)
+    capsys.readouterr()
+    keyring.set_keyring(keyring.core.load_keyring("keyring.backends.fail.Keyring"))
+    assert run(profile, "sync", "--once") == 2
+    err = capsys.readouterr().err
+    assert "The saved sign-in cannot be read: no usable system keyring" in err
+    assert "Not saved" not in err and "Traceback" not in err
+    with closing(Store(profile / "inbox.db", readonly=True)) as store:
+        assert len(store.accounts()) == 1  # the account stays

@@ -413,3 +413,26 @@ def test_resolving_from_the_cli_counts_its_resolution_time(profile, capsys) -> N
     finally:
         store.close()
     assert at is not None and at > "2026-04"
+
+
+def test_csv_names_that_a_spreadsheet_would_run_are_neutralised(profile, capsys) -> None:
+    """A member or team name is typed by people (a colleague, an imported team list): in
+    the CSV export "=HYPERLINK(…)" must stay text when the file opens in a spreadsheet."""
+    folder, _ = profile
+    store = Store(Profile.resolve(folder).db_path)
+    try:
+        store.conn.execute("UPDATE members SET name = '=HYPERLINK(\"http://x.test\",\"Alex\")'"
+                           " WHERE name = 'Alex'")  # fmt: skip
+        store.conn.execute("UPDATE teams SET name = '@SUM(1+1)' WHERE name = 'Berlin'")
+        store.conn.commit()
+    finally:
+        store.close()
+    code, out, _ = _run(capsys, folder, *WEEK, "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    keys = {r["key"] for r in rows}
+    assert '\'=HYPERLINK("http://x.test","Alex")' in keys and "'@SUM(1+1)" in keys
+    assert not any(k.startswith(("=", "+", "-", "@")) for k in keys)
+    cell = {(r["period"], r["metric"], r["key"]): r["value"] for r in rows}
+    assert cell[("change", "received", "")] == "5"  # numbers stay numbers
+    assert any(r["value"].startswith("-") for r in rows)  # a negative change too

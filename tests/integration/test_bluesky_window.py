@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from inbox.ui.features import password_account
 from inbox.ui.features.reply import ReplyBox
-from tests.integration.bsky import new_person, pds_url
+from tests.integration.bsky import new_person, pds_url, png
 from tests.ui.conftest import Opener, open_profile  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.integration
@@ -26,7 +26,8 @@ def test_mention_in_the_deck_and_reply_from_the_reply_box(
     qtbot: QtBot,
 ) -> None:
     shop, customer = new_person(bsky_network, "desk"), new_person(bsky_network, "buyer")
-    mention = customer.mention(shop, "Hi ", " my genmaicha never arrived, order 5521?")
+    photo = customer.image(png(4, 2), "The torn parcel on my doorstep")
+    mention = customer.mention(shop, "Hi ", " my genmaicha never arrived, order 5521?", photo)
     customer.indexed(mention["uri"])
 
     session = open_profile(tmp_path / "profile")
@@ -72,10 +73,23 @@ def test_mention_in_the_deck_and_reply_from_the_reply_box(
     with qtbot.waitSignal(window.pane.conversation_changed, timeout=10_000):
         window.deck.open_current()
     assert "never arrived" in window.pane.browser.toPlainText()
+    # The picture is listed with its alt text, as a link: never loaded by the pane.
+    assert "📎 The torn parcel on my doorstep" in window.pane.browser.toPlainText()
+    assert window.pane.browser.refused == []  # nothing fetched by the view
 
     box = window.pane.findChild(ReplyBox)
     assert box is not None
     qtbot.waitUntil(box.isEnabled)
+    # The live counter counts graphemes the way Bluesky does (300), and its 3,000 bytes.
+    qtbot.keyClicks(box.editor, "Hello")  # typed: the counter follows each key
+    assert box.counter.text() == "295" and box.send_button.isEnabled()
+    box.editor.setPlainText("Héllo 👋🏽 👨‍👩‍👧")  # a skin tone and a family: one grapheme each
+    assert box.counter.text() == str(300 - 9)
+    box.editor.setPlainText("é" * 301)
+    assert box.counter.text() == "-1" and not box.send_button.isEnabled()
+    box.editor.setPlainText("👨‍👩‍👧" * 200)  # 200 graphemes but 3,600 bytes: too long too
+    assert box.counter.text() == "100" and not box.send_button.isEnabled()
+    box.editor.clear()
     text = f"Sorry, @{customer.handle}! A new genmaicha left today, order 5521 ✨"
     box.editor.setPlainText(text)
     qtbot.keyClick(box.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)

@@ -57,6 +57,27 @@ def test_week_is_an_hour_grid_with_network_account_and_state(
     assert view.empty.isVisibleTo(view) and "Double-click an hour" in view.empty.text()
 
 
+def test_an_hour_with_two_posts_grows_to_show_both_whole(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    session = open_profile(workspace)
+    first = _post(session, "Kettles are back in stock")
+    _post(session, "Tasting on Saturday")
+    day = utc_to_local(first.scheduled_at, "UTC").date()
+    view = CalendarView(session.store, session.window.bridge, day, "UTC")
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    other = next(d for d in view.visible_days() if d != day)
+    busy, quiet = view.hours[(day, 10)], view.hours[(other, 10)]
+    assert busy.count() == 2
+    qtbot.waitUntil(lambda: busy.height() >= busy.sizeHintForRow(0) * 2)
+    assert busy.verticalScrollBar().maximum() == 0  # both entries whole, nothing to scroll
+    assert quiet.height() == busy.height()  # the row grows across the week
+    assert view.hours[(day, 12)].height() < busy.height()  # other hours keep their size
+
+
 def test_double_click_in_the_window_calendar_opens_the_composer_at_that_hour(
     workspace: Path, open_profile: Opener, qtbot: QtBot
 ) -> None:

@@ -36,6 +36,29 @@ def test_screenshot_writes_a_1600_by_1000_png_of_the_demo(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     assert png_size(out) == (1600, 1000)
     assert out.stat().st_size > 20_000  # a populated deck, not a blank window
+    assert lightness(out) > 180
+    # The same deck in the dark theme at 1024x768, chosen on the command line.
+    dark = tmp_path / "dark.png"
+    done = run(
+        "--profile", str(tmp_path / "demo"), "--screenshot", str(dark),
+        "--size", "1024x768", "--theme", "dark",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert png_size(dark) == (1024, 768)
+    assert lightness(dark) < 90
+
+
+def lightness(path: Path) -> float:
+    """The mean lightness (0-255) of a PNG, sampled on a grid."""
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(str(path))
+    samples = [
+        QColor(image.pixel(x, y)).lightness()
+        for x in range(0, image.width(), 16)
+        for y in range(0, image.height(), 16)
+    ]
+    return sum(samples) / len(samples)
 
 
 def test_a_file_from_a_newer_app_gives_a_clear_message(tmp_path: Path) -> None:

@@ -105,3 +105,38 @@ def test_few_columns_fill_a_wide_window(
     qtbot.waitUntil(lambda: all(v.width() > WIDTHS["medium"] for v in cols))
     right = cols[-1].mapTo(window.deck, QPoint(cols[-1].width(), 0)).x()
     assert window.deck.width() - right < 60  # no wide empty band after the columns
+
+
+def _in_sight(pane, widget) -> bool:  # type: ignore[no-untyped-def]
+    """Wholly inside the pane's visible part (not scrolled away below the actions area)."""
+    viewport = pane._actions_scroll.viewport()
+    top = widget.mapTo(viewport, QPoint(0, 0)).y()
+    return widget.isVisible() and top >= 0 and top + widget.height() <= viewport.height()
+
+
+def test_a_short_thread_leaves_the_reply_and_note_boxes_in_sight_on_a_1024x640_window(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from inbox.ui.features.reply import ReplyBox
+
+    window = open_profile(workspace).window
+    window.resize(1024, 640)  # a small laptop's screen, less the panel
+    column = window.deck.columns()[0]
+    window.deck.focus_column(0)
+    qtbot.keyClick(column.list, Qt.Key.Key_Return)
+    qtbot.waitUntil(window.pane.isVisible)
+    box = window.pane.findChild(ReplyBox)
+    note = window.triage.panel.note_box
+    # No key, no scrolling: opening a one-message conversation shows where to answer.
+    qtbot.waitUntil(lambda: _in_sight(window.pane, box.editor) and _in_sight(window.pane, note))
+    assert window.pane._actions_scroll.verticalScrollBar().value() == 0
+    assert window.pane.browser.height() >= 100  # the customer's message keeps its room
+    assert "Where is my parcel" in window.pane.browser.toPlainText()
+    # A split the reader drags stays theirs when another conversation opens.
+    window.pane.thread_split.splitterMoved.emit(300, 1)
+    window.pane.thread_split.setSizes([300, 100])
+    dragged = window.pane.thread_split.sizes()
+    qtbot.keyClick(column.list, Qt.Key.Key_J)
+    qtbot.keyClick(column.list, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Where is my parcel" not in window.pane.browser.toPlainText())
+    assert window.pane.thread_split.sizes() == dragged

@@ -186,7 +186,7 @@ def test_the_reply_box_warns_as_you_type_and_holds_the_reply(
 
     queue = ApprovalQueue(session.store, session.bridge, None, window)
     qtbot.addWidget(queue)
-    assert queue.list.item(0).text().startswith("[reply held]")
+    assert queue.list.item(0).text().startswith("Reply held")
     queue.list.setCurrentRow(0)
     assert "No promises" in queue.info.text()
     qtbot.mouseClick(queue.approve_button, Qt.MouseButton.LeftButton)

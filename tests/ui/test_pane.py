@@ -70,8 +70,8 @@ def test_features_add_pane_actions_that_follow_the_open_conversation(
     window.deck.open_current()
     assert label.isVisibleTo(pane) and pane.toolbar.isVisibleTo(pane)
     assert seen == [column.model.summary(0).id] == [window.current_conversation_id()]
-    # The thread keeps most of the height; the actions scroll below it.
+    # The thread keeps room for its messages; the actions get the rest, below it.
     thread, actions = pane.thread_split.sizes()
-    assert thread > actions > 0
+    assert thread >= 100 and actions > 0
     pane.clear()
     assert seen[-1] == 0

@@ -49,6 +49,13 @@ def test_preferences_are_generated_from_the_declarations_and_saved(
         editor = dialog.editor(name)
         assert editor.widget.isVisible()
         assert editor.widget.toolTip() == declared.SETTINGS[name].description
+    # Grouped in sections a person looks for, the look first; no setting's internal name.
+    sections = [label.text() for label in dialog.findChildren(QLabel, "preferencesSection")]
+    assert sections[:4] == [
+        f"<b>{t}</b>" for t in ("Appearance", "Start-up and tray", "Time zone", "Notifications")
+    ]
+    words = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert not any(n in words for n in names), "a row names a setting's internal name"
     theme_box = dialog.editor("ui.theme").widget
     assert isinstance(theme_box, QComboBox)
     theme_box.setCurrentIndex(theme_box.findData("dark"))

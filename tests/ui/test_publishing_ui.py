@@ -216,6 +216,9 @@ def test_approval_queue_approve_and_reject(
     queue = ApprovalQueue(session.store, session.window.bridge, member_id=1)
     qtbot.addWidget(queue)
     assert queue.list.count() == 2
+    shown = queue.list.item(0).text()  # in words: state, when, who, where, what
+    assert shown.startswith("Needs approval · ") and "\nto @" in shown
+    assert shown.endswith("Needs a look") and "[" not in shown
     queue.list.setCurrentRow(0)
     queue.editor.setPlainText("Needs a look (edited)")
     queue.approve()

@@ -56,6 +56,15 @@ def profile(tmp_path: Path, server: LoopbackMastodon) -> Path:
     return folder
 
 
+def badge(summary) -> str:  # type: ignore[no-untyped-def]
+    """The words of the card's SLA badge for this conversation, now."""
+    from inbox.core.clock import SystemClock
+    from inbox.ui import theme
+    from inbox.ui.delegate import sla_badge
+
+    return sla_badge(summary.sla_due_at, SystemClock().now(), theme.colours())[0]
+
+
 def thread_text(window) -> str:
     return str(window.pane.browser.toPlainText())
 
@@ -65,15 +74,21 @@ def test_a_reply_shows_sending_then_sent_and_answers_the_conversation(
 ) -> None:
     session = open_profile(profile)
     window = session.window
-    window.deck.columns()[0].focus_list()
+    column = window.deck.columns()[0]
+    column.focus_list()
+    # A conversation whose response time runs (the customer spoke last).
+    running = next(n for n, r in enumerate(column.model.rows()) if r.sla_due_at is not None)
+    column.list.setCurrentIndex(column.model.index(running, 0))
     with qtbot.waitSignal(window.pane.conversation_changed) as opened:
-        qtbot.keyClick(window.deck.columns()[0].list, Qt.Key.Key_Return)
+        qtbot.keyClick(column.list, Qt.Key.Key_Return)
     cid = int(opened.args[0])
     target = session.store.conversations.reply_target(cid)
     assert target is not None
     box = window.pane.findChild(ReplyBox)
     qtbot.waitUntil(box.isEnabled)
-    assert session.store.conversations.get(cid).status.value != "pending"
+    before = session.store.conversations.get(cid)
+    assert before.status.value != "pending"
+    assert "overdue" in badge(before)  # the card's SLA badge runs before the reply
 
     server.posting.clear()  # hold the server's answer: the thread must show the reply now
     box.editor.setFocus()
@@ -93,6 +108,7 @@ def test_a_reply_shows_sending_then_sent_and_answers_the_conversation(
     qtbot.waitUntil(lambda: "pending" in window.pane.meta_label.text(), timeout=WAIT)
     summary = session.store.conversations.get(cid)
     assert summary.status.value == "pending"
+    assert badge(summary) == ""  # answered: the clock stopped, the card shows no SLA badge
     out = [m for m in session.store.conversations.messages(cid) if m.direction == "out"]
     assert out[-1].url == post["body"]["url"]
     panel = window.findChild(TriagePanel)

@@ -51,3 +51,41 @@ def test_a_search_with_no_match_says_so(
     assert view.is_empty
     assert view.empty.isVisibleTo(view)
     assert "No conversation matches" in view.empty.text()
+
+
+def _marked_pixels(view) -> int:  # type: ignore[no-untyped-def]
+    """Pixels of the search marker's yellow in what the column shows."""
+    from PySide6.QtGui import QColor
+
+    from inbox.ui.delegate import MARK_BG
+
+    image = view.list.viewport().grab().toImage()
+    yellow = QColor(MARK_BG).rgb()
+    return sum(
+        image.pixel(x, y) == yellow for y in range(image.height()) for x in range(image.width())
+    )
+
+
+def test_the_searched_word_is_marked_in_the_result_cards_and_the_thread(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    window = open_profile(workspace).window
+    deck = window.deck
+    qtbot.keyClick(window, Qt.Key.Key_Slash)
+    qtbot.keyClicks(window.search_field, "jasmine")
+    qtbot.keyClick(window.search_field, Qt.Key.Key_Return)
+    view = deck.search_view
+    assert view is not None
+    qtbot.waitUntil(lambda: view.model.loaded and view.model.rowCount() == 1)
+    qtbot.waitUntil(lambda: _marked_pixels(view) > 100)  # the word "jasmine" on yellow
+    assert _marked_pixels(deck.columns()[1]) == 0  # a stored column marks nothing
+    qtbot.keyClick(view.list, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "jasmine" in window.pane.browser.toHtml())
+    assert "#ffe066" in window.pane.browser.toHtml()
+    # A new search marks its own words, not the old ones.
+    window.search_field.setFocus()
+    window.search_field.clear()
+    qtbot.keyClicks(window.search_field, "zanzibar")
+    qtbot.keyClick(window.search_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.model.loaded and view.model.rowCount() == 0)
+    assert view.list.itemDelegate().highlight == ("zanzibar",)

@@ -115,7 +115,7 @@ def test_repeated_answers_offer_an_article_through_the_article_path(
     offer = window.repeated_offer
     # The demo's three refund answers by Sam (suggest.article_after is 3 by default).
     qtbot.waitUntil(offer.isVisible, timeout=WAIT)
-    assert offer.text() == "💡 3 conversations answered alike: Write article from these"
+    assert offer.text() == "3 conversations answered alike: Write article from these"
     group = offer.groups[0]
     qtbot.mouseClick(offer, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.findChild(ArticleEditor) is not None, timeout=WAIT)

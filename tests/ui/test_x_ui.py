@@ -3,20 +3,27 @@ PKCE consent, the loopback redirect, and the account in the deck — against the
 
 from __future__ import annotations
 
+import io
+import json
 import threading
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 
 from inbox import secrets
+from inbox.cli.main import main
 from inbox.engine.accounts import token_key
+from inbox.ui.composer import Composer
 from inbox.ui.features import accounts as accounts_feature
-from tests.networks.x.fake import CLIENT_ID, HOST, FakeX
+from inbox.ui.features.reply import ReplyBox
+from tests.cli.test_x_loopback import THREAD
+from tests.networks.x.fake import CLIENT_ID, HOST, FakeX, bundle
 from tests.ui.conftest import Opener
 
 
@@ -76,3 +83,81 @@ def test_the_client_id_typed_in_the_dialog_signs_in_through_the_browser(
     qtbot.addWidget(again)
     qtbot.waitUntil(lambda: again.client_id.text() == CLIENT_ID)
     assert again.client_secret.text() == ""  # a public client has none
+
+
+# -- the window against X on a real socket: what the reply box and composer count ----------
+
+URL_THEN_CJK = "https://example.com/" + "日本語です" * 40  # 23 + 200 × 2 = 423 for X
+BAD_HOST = "https://" + "a" * 64 + ".com"  # a label over 63 characters: no URL, counted in full
+
+
+@pytest.fixture
+def x_profile(tmp_path: Path, monkeypatch) -> Iterator[tuple[FakeX, Path]]:
+    """A profile with the X account signed in and synced through the CLI, X still serving."""
+    fake = FakeX()
+    fake.remaining = 900
+    folder = tmp_path / "x"
+    with fake.serving() as url:
+        monkeypatch.setattr("sys.stdin", io.StringIO(bundle() + "\n"))
+        args = ["--profile", str(folder), "accounts", "add", "x", "--instance", url]
+        assert main([*args, "--token-stdin"]) == 0
+        assert main(["--profile", str(folder), "sync", "--once"]) == 0
+        yield fake, folder
+
+
+def test_the_reply_box_counts_as_x_does_and_the_reply_reaches_x(
+    x_profile, open_profile: Opener, qtbot: QtBot
+) -> None:
+    fake, folder = x_profile
+    session = open_profile(folder)
+    [(thread,)] = session.store.query("SELECT id FROM conversations WHERE key = ?", [THREAD])
+    session.window.open_conversation(int(thread))
+    box = session.window.pane.findChild(ReplyBox)
+    assert box is not None
+    qtbot.waitUntil(box.isEnabled)
+    box.editor.setFocus()
+
+    qtbot.keyClicks(box.editor, "https://example.com/")
+    assert box.counter.text() == str(280 - 23)
+    box.editor.insertPlainText(URL_THEN_CJK.removeprefix("https://example.com/"))  # an IME
+    assert box.counter.text() == str(280 - 423)  # not 257: the CJK is not part of the URL
+    assert not box.send_button.isEnabled()
+
+    box.editor.clear()
+    qtbot.keyClicks(box.editor, BAD_HOST)
+    assert box.counter.text() == str(280 - len(BAD_HOST))  # not 23: X would not link it
+
+    box.editor.clear()
+    qtbot.keyClicks(box.editor, "Sorry Sam! Tracking: https://example.com/track/5521")
+    assert box.counter.text() == str(280 - len("Sorry Sam! Tracking: ") - 23)
+    qtbot.keyClick(box.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(fake.posts) == 1, timeout=20000)
+    [post] = fake.to("/2/tweets")
+    assert json.loads(post.content) == {
+        "text": "Sorry Sam! Tracking: https://example.com/track/5521",
+        "reply": {"in_reply_to_tweet_id": "1860000000000000105"},
+    }
+
+
+def test_the_composer_counts_as_x_does(x_profile, open_profile: Opener, qtbot: QtBot) -> None:
+    _fake, folder = x_profile
+    session = open_profile(folder)
+    new_post = next(
+        a for a in session.window.menu("Publishing").actions() if a.text() == "New post…"
+    )
+    new_post.trigger()
+    [composer] = [w for w in QApplication.topLevelWidgets() if isinstance(w, Composer)]
+    qtbot.addWidget(composer)
+    [account] = session.store.accounts()
+    composer.set_accounts((account.id,))
+    qtbot.keyClicks(composer.main_editor, "https://example.com/")
+    composer.main_editor.insertPlainText(URL_THEN_CJK.removeprefix("https://example.com/"))
+    qtbot.waitUntil(lambda: "-143" in composer.counters.text())
+    assert "LeafKettleTea" in composer.counters.text()
+    assert not composer.submit_button.isEnabled()
+    composer.main_editor.clear()
+    qtbot.keyClicks(composer.main_editor, "New sencha ")
+    composer.main_editor.insertPlainText("🍵")  # from the emoji picker
+    qtbot.keyClicks(composer.main_editor, " https://example.com/sencha")
+    qtbot.waitUntil(lambda: f">{280 - 11 - 2 - 1 - 23}<" in composer.counters.text())
+    assert composer.submit_button.isEnabled()

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from inbox import transport
 from inbox.core.errors import AuthExpired, ConfigError, NetworkError, RemoteRejected
 from inbox.core.models import AccountInfo
 from inbox.networks.bluesky.xrpc import Session, Xrpc, XrpcFailed
@@ -22,6 +23,10 @@ from inbox.networks.bluesky.xrpc import Session, Xrpc, XrpcFailed
 ENTRYWAY = "https://bsky.social"  # createSession for accounts hosted by Bluesky
 RESOLVER = "https://public.api.bsky.app"
 PLC_DIRECTORY = "https://plc.directory"
+# Whoever runs the handle's web server answers these: a DID is under 2 KB and a DID
+# document a few KB, so an endless or dripping answer stops early (transport.send).
+DID_BYTES = 64 * 1024
+DOCUMENT_BYTES = 1024 * 1024
 _HANDLE = re.compile(
     r"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$"
 )
@@ -94,12 +99,15 @@ async def resolve_did(
     if did:
         return did
     try:
-        response = await http.get(f"https://{handle}/.well-known/atproto-did", timeout=10.0)
+        response = await transport.send(
+            http, "GET", f"https://{handle}/.well-known/atproto-did",
+            max_bytes=DID_BYTES, deadline=10.0,
+        )  # fmt: skip
         did = response.text.strip() if response.status_code == 200 else ""
         if _DID.match(did):
             return did
-    except httpx.HTTPError:
-        pass  # no web record either: ask the resolver
+    except (httpx.HTTPError, transport.TooLarge, transport.TooSlow):
+        pass  # no usable web record: ask the resolver
     try:
         body = await Xrpc(http, resolver).get(
             "com.atproto.identity.resolveHandle", {"handle": handle}, auth=False
@@ -134,15 +142,17 @@ async def did_document(http: httpx.AsyncClient, did: str, plc: str = PLC_DIRECTO
     else:
         raise ConfigError(f"Unsupported DID method in {did!r}")
     try:
-        response = await http.get(url, timeout=15.0)
+        response = await transport.send(http, "GET", url, max_bytes=DOCUMENT_BYTES, deadline=15.0)
     except httpx.HTTPError as exc:
         raise NetworkError(f"Cannot read the DID document of {did}: {type(exc).__name__}") from exc
+    except (transport.TooLarge, transport.TooSlow) as exc:
+        raise NetworkError(f"Cannot read the DID document of {did}: {exc}") from None
     if response.status_code != 200:
         raise ConfigError(f"No DID document for {did} (HTTP {response.status_code})")
     try:
-        return response.json()
-    except ValueError:
-        raise ConfigError(f"The DID document of {did} is not JSON") from None
+        return transport.loads(response.content)  # depth-limited: never a RecursionError
+    except ValueError as exc:
+        raise ConfigError(f"The DID document of {did} cannot be read: {exc}") from None
 
 
 async def find_pds(

@@ -22,7 +22,7 @@ import httpx
 
 from inbox import transport
 from inbox.core.clock import Clock, SystemClock
-from inbox.core.errors import AuthExpired, RateLimited, RemoteRejected
+from inbox.core.errors import AuthExpired, ConfigError, RateLimited, RemoteRejected
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,10 @@ API_HOST = "api.x.com"
 REFRESH_MARGIN = timedelta(minutes=5)  # refresh this long before the access token expires
 RESERVE = 1  # calls kept back per endpoint for the user's own actions
 _LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+_KEYRING_REFUSED = (
+    "The system keyring does not accept X's sign-in now, so it was not renewed (X's "
+    "refresh token works only once): unlock the keyring; syncing resumes then"
+)
 
 
 def base_url(instance: str) -> str:
@@ -182,7 +186,12 @@ class XApi:
 
         spent: the tokens the caller saw fail; when another call has refreshed
         meanwhile, its result is used instead of spending the (single-use)
-        refresh token a second time.
+        refresh token a second time. The same holds across processes: when the
+        keyring holds a newer pair than ours (the window and `social-inbox sync`
+        on one account), that pair is adopted, never refreshed over. And the
+        refresh token is spent only when the keyring takes a write just before:
+        a keyring that refuses would otherwise leave the new pair only in memory,
+        lost when the process ends, with the old one already spent at X.
         """
         async with self._refresh_lock:
             current = self.tokens
@@ -190,8 +199,19 @@ class XApi:
                 raise AuthExpired("Not signed in to X")
             if spent is not None and current.access_token != spent.access_token:
                 return current
+            if not self.flush_tokens():  # a rotated pair not kept yet: spend nothing more
+                raise ConfigError(_KEYRING_REFUSED)
+            stored = self._stored()
+            if stored is not None and stored.refresh_token not in ("", current.refresh_token):
+                self.tokens = current = stored  # rotated by another process meanwhile
+                if not self._expiring(stored) and (
+                    spent is None or stored.access_token != spent.access_token
+                ):
+                    return stored
             if not current.refresh_token:
                 raise AuthExpired("X sign-in expired; sign in again")
+            if not self._keyring_takes(current):
+                raise ConfigError(_KEYRING_REFUSED)
             body = await self.token(
                 {
                     "grant_type": "refresh_token",
@@ -203,12 +223,43 @@ class XApi:
             if not fresh.refresh_token:  # X sends a new one each time; keep the old otherwise
                 fresh = replace(fresh, refresh_token=current.refresh_token)
             # The old refresh token is spent now: the new pair must reach the keyring
-            # before anything else happens. If it cannot, keep it in memory, keep
-            # using it, and try to save it again on every call and on close.
+            # before anything else happens. If it cannot (it took a write a moment
+            # ago), keep it in memory, keep using it, and try to save it again on
+            # every call and on close.
             self.tokens = fresh
             self._unsaved = fresh
             self.flush_tokens()
             return fresh
+
+    def _stored(self) -> Tokens | None:
+        """The pair the keyring holds now (None: no reader, nothing stored, unreadable)."""
+        load = getattr(self.save_tokens, "load", None)
+        if load is None:
+            return None
+        try:
+            raw = load()
+            return Tokens.loads(raw, self.tokens.client_id if self.tokens else "") if raw else None
+        except Exception as exc:  # a locked keyring, a damaged value: use what we hold
+            log.warning("could not read the stored X sign-in: %s", type(exc).__name__)
+            return None
+
+    def _keyring_takes(self, tokens: Tokens) -> bool:
+        """Write the pair we hold (unchanged) to see that the keyring accepts writes."""
+        if self.save_tokens is None:
+            return True
+        try:
+            self.save_tokens(tokens.dumps())
+        except Exception as exc:
+            log.warning("the keyring refused the X sign-in: %s", type(exc).__name__)
+            return False
+        return True
+
+    def _expiring(self, tokens: Tokens) -> bool:
+        return (
+            tokens.expires_at is not None
+            and bool(tokens.refresh_token)
+            and tokens.expires_at - REFRESH_MARGIN <= self.clock.now()
+        )
 
     def flush_tokens(self) -> bool:
         """Save rotated tokens the keyring has not taken yet; True when nothing is pending."""
@@ -232,11 +283,7 @@ class XApi:
         if tokens is None:
             raise AuthExpired("Not signed in to X")
         self.flush_tokens()
-        if (
-            tokens.expires_at is not None
-            and tokens.refresh_token
-            and tokens.expires_at - REFRESH_MARGIN <= self.clock.now()
-        ):
+        if self._expiring(tokens):
             return await self.refresh(tokens)
         return tokens
 

@@ -142,6 +142,9 @@ async def sign_in_account(
             port=port,
             instance=instance,
         )
-    bundle = tokens.dumps()
-    probe = XAdapter(AccountInfo("x", instance, "", ""), bundle, http=http)
-    return await probe.verify(), bundle
+    probe = XAdapter(AccountInfo("x", instance, "", ""), tokens.dumps(), http=http)
+    who = await probe.verify()
+    # verify() may have renewed a bundle close to expiry, spending its refresh token:
+    # what is kept is the pair in use now, never the one X no longer accepts.
+    current = probe.api.tokens or tokens
+    return who, current.dumps()

@@ -62,12 +62,17 @@ class DeskActions:
         self.status.setOpenExternalLinks(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.status.linkActivated.connect(self._link)
+        self.status.hide()  # an empty label would leave a gap above the pane's actions
         window.pane.add_action_widget(self.status)
         window.pane.conversation_changed.connect(lambda _cid: self.refresh())
         window.pane.conversation_changed.connect(lambda _cid: self._article_allowed())
         self.bridge.changed.connect(self._on_changed)
         self.dialog: QDialog | None = None
         self.refresh()
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
 
     # -- settings -------------------------------------------------------------------
 
@@ -99,7 +104,7 @@ class DeskActions:
         """Links to tickets and articles, and any push still pending or failed, with its error."""
         cid = self.window.pane.conversation_id
         if cid <= 0:
-            self.status.setText("")
+            self._say("")
             return
         lines = []
         for ref in self.store.connectors.refs(cid):
@@ -112,7 +117,7 @@ class DeskActions:
             if item.kind not in _ops().KINDS or item.status in {"done", "cancelled"}:
                 continue
             lines.append(_pending_line(item))
-        self.status.setText("<br>".join(lines))
+        self._say("<br>".join(lines))
 
     def _link(self, link: str) -> None:
         if link.startswith("retry:"):
@@ -135,7 +140,7 @@ class DeskActions:
 
     def _choose(self, names: list[str], what: str) -> str:
         if not names:
-            self.status.setText(f"No {what} yet: add one in File → Connectors….")
+            self._say(f"No {what} yet: add one in File → Connectors….")
             return ""
         if len(names) == 1:
             return names[0]
@@ -152,7 +157,7 @@ class DeskActions:
             engine_ops.run(engine, "connectors.push", conversation_id=cid, connector=name)
             await _ops().deliver_now(engine)
 
-        self.status.setText(f"Pushing to {html.escape(name)}…")
+        self._say(f"Pushing to {html.escape(name)}…")
         self.bridge.run(run, on_done=lambda _r: self.refresh())
 
     # -- article --------------------------------------------------------------------
@@ -185,7 +190,7 @@ class DeskActions:
             engine_ops.run(engine, "connectors.article", article=args, connector=name)
             await ops.deliver_now(engine)
 
-        self.status.setText(f"Publishing to {html.escape(name)}…")
+        self._say(f"Publishing to {html.escape(name)}…")
         self.bridge.run(run, on_done=lambda _r: self.refresh())
 
 

@@ -361,7 +361,7 @@ class RepeatedOffer(QPushButton):
             self.hide()
             return
         n = len(groups[0].conversation_ids)
-        self.setText(f"💡 {n} conversations answered alike: Write article from these")
+        self.setText(f"{n} conversations answered alike: Write article from these")
         self.setToolTip(
             f"Asked {n} times: “{_cut(groups[0].question, 100)}”. No article covers it yet."
         )

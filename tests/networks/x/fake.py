@@ -8,10 +8,12 @@ after a lost answer finds them), rate-limit headers, and scripted failures.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import itertools
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,22 @@ class FakeX:
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=self.transport())
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[str]:
+        """This fake on a real socket (127.0.0.1, a random port): yields http://127.0.0.1:PORT,
+        the "instance" to give `accounts add x --instance`. Requests are served one at a time
+        (the state is not thread-safe; X's own answers do not interleave either)."""
+        from tests.servers.loopback import serve
+
+        lock = threading.Lock()
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            with lock:
+                return self.handle(request)
+
+        with serve(handle) as url:
+            yield url
 
     def fail(
         self,
@@ -274,9 +292,7 @@ class FakeX:
         if path == "/2/media/metadata":
             body = json.loads(request.content)
             self.media.setdefault(body["id"], {})["alt_text"] = body["metadata"]["alt_text"]["text"]
-            return httpx.Response(
-                200, json={"data": {"id": body["id"], "associated_metadata": True}}
-            )
+            return httpx.Response(200, json=_metadata_answer(body))
         return httpx.Response(
             404,
             json={
@@ -285,3 +301,8 @@ class FakeX:
                 "detail": f"No route {path}",
             },
         )
+
+
+def _metadata_answer(body: dict[str, Any]) -> dict[str, Any]:
+    """POST /2/media/metadata's documented answer: the metadata X associated with the media."""
+    return {"data": {"associated_metadata": body["metadata"]}}

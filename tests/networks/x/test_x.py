@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from inbox.core.errors import AuthExpired, NetworkError, RateLimited
+from inbox.core.errors import AuthExpired, ConfigError, NetworkError, RateLimited
 from inbox.core.models import AccountInfo, Direction, Kind, Media
 from inbox.networks.base import DMS, MENTIONS, Outgoing
 from inbox.networks.x import oauth
@@ -38,9 +38,12 @@ class Saved:
     def __init__(self) -> None:
         self.values: list[str] = []
         self.fail_next = 0
+        self.pass_first = 0  # saves let through before fail_next starts refusing
 
     def __call__(self, value: str) -> None:
-        if self.fail_next:
+        if self.pass_first:
+            self.pass_first -= 1
+        elif self.fail_next:
             self.fail_next -= 1
             raise RuntimeError("keyring is locked")
         json.loads(value)  # always one whole bundle
@@ -147,7 +150,8 @@ async def test_expiring_access_token_is_refreshed_first_and_saved_before_use(
     soon = int((clock.now() + timedelta(minutes=2)).timestamp())
     adapter = make(bundle(expires_at=soon))
     await adapter.verify()
-    [stored] = saved.values
+    probe, stored = saved.values  # the keyring took a write before the token was spent
+    assert Tokens.loads(probe).refresh_token == REFRESH
     new = Tokens.loads(stored)
     assert new.access_token != ACCESS and new.refresh_token != REFRESH
     assert REFRESH not in fake.refresh_tokens  # spent: rotated
@@ -160,7 +164,8 @@ async def test_401_refreshes_once_and_retries(make, fake, saved):
     adapter = make()
     info = await adapter.verify()
     assert info.handle == "LeafKettleTea"
-    assert len(fake.to("/2/oauth2/token")) == 1 and len(saved.values) == 1
+    assert len(fake.to("/2/oauth2/token")) == 1
+    assert Tokens.loads(saved.values[-1]).refresh_token in fake.refresh_tokens
 
 
 async def test_concurrent_401s_spend_the_refresh_token_once(make, fake, saved):
@@ -177,13 +182,14 @@ async def test_crash_between_refresh_and_save_does_not_lock_the_user_out(
     the pair stays in memory and in use, is saved on the next call or on close, and
     the keyring never holds half a bundle or a spent refresh token next to a new one."""
     fake.access_tokens.clear()
+    saved.pass_first = 1  # the keyring takes the write just before the refresh, then locks:
     saved.fail_next = 2  # the save after the refresh, and the retry before the next request
     adapter = make()
     await adapter.verify()  # refreshed; both saves failed
-    assert saved.values == []
+    assert [Tokens.loads(v).refresh_token for v in saved.values] == [REFRESH]
     assert len(fake.refresh_tokens) == 1
     await adapter.verify()  # uses the new pair, and saves it now
-    [stored] = saved.values
+    stored = saved.values[-1]
     assert Tokens.loads(stored).refresh_token in fake.refresh_tokens
     assert len(fake.to("/2/oauth2/token")) == 1
     # A restart from what the keyring holds works without a new sign-in.
@@ -193,12 +199,23 @@ async def test_crash_between_refresh_and_save_does_not_lock_the_user_out(
 
 async def test_save_retried_on_close(make, fake, saved):
     fake.access_tokens.clear()
+    saved.pass_first = 1
     saved.fail_next = 2
     adapter = make()
     await adapter.verify()
-    assert saved.values == []
-    await adapter.aclose()
     assert len(saved.values) == 1
+    await adapter.aclose()
+    assert len(saved.values) == 2
+    assert Tokens.loads(saved.values[-1]).refresh_token in fake.refresh_tokens
+
+
+async def test_a_keyring_that_refuses_writes_keeps_the_refresh_token_unspent(make, fake, saved):
+    fake.access_tokens.clear()
+    saved.fail_next = 99  # locked for good
+    adapter = make()
+    with pytest.raises(ConfigError, match="unlock the keyring"):
+        await adapter.verify()
+    assert fake.to("/2/oauth2/token") == [] and REFRESH in fake.refresh_tokens
 
 
 async def test_a_spent_refresh_token_means_sign_in_again(make, fake):

@@ -257,3 +257,89 @@ def test_sentiment_is_worked_out_only_when_a_rule_reaches_it(monkeypatch) -> Non
     # a known score is used as given
     decision = rules(facts("I love this", Kind.DM, sentiment=-0.9))
     assert len(calls) == 1 and decision.sentiment is None and decision.priority == 0
+
+
+def _holds(c: Condition, f: Facts) -> bool:
+    """What each condition means, written out plainly: the reference for the compiled rules."""
+    from inbox.core.textfacts import fold, is_question, sentiment_label, word_pattern
+
+    values = c.value if isinstance(c.value, tuple) else (() if c.value is None else (c.value,))
+    lowered = {str(v).lower() for v in values}
+    lang = f.language.lower()
+    score = sentiment(f.text) if f.sentiment is None else f.sentiment
+    pattern = word_pattern([str(v) for v in values])
+    number = float(c.value) if isinstance(c.value, int | str) else 0.0
+    tests = {
+        When.KIND: lambda: f.kind.value in lowered,
+        When.ACCOUNT: lambda: str(f.account_id) in lowered,
+        When.NETWORK: lambda: f.network.lower() in lowered,
+        When.KEYWORDS: lambda: pattern is not None and pattern.search(fold(f.text)) is not None,
+        When.QUESTION: lambda: is_question(f.text),
+        When.SENTIMENT: lambda: sentiment_label(score) in lowered,
+        When.VIP: lambda: f.vip,
+        When.FOLLOWERS: lambda: (f.followers or 0) > number,
+        When.WAITING: lambda: f.waiting_minutes > number,
+        When.LANGUAGE: lambda: bool(lang) and (lang in lowered or lang.split("-")[0] in lowered),
+    }
+    result = bool(tests[c.when]())
+    return result != c.negate
+
+
+def test_the_compiled_rules_fire_exactly_as_each_condition_reads() -> None:
+    """Ruleset compiles every rule into one function; on random rules and facts it fires
+    the rules the plain reading of their conditions fires, in order, up to a stop."""
+    import random
+
+    rng = random.Random(13)
+    texts = ["Is the site down?", "Love it, thanks!", "refund please", "Où est ma commande", ""]
+    choices = {
+        When.KIND: lambda: tuple(rng.sample(["mention", "dm", "reply", "Quote"], 2)),
+        When.ACCOUNT: lambda: (str(rng.randint(1, 3)),),
+        When.NETWORK: lambda: (rng.choice(["Mastodon", "bluesky"]),),
+        When.KEYWORDS: lambda: tuple(rng.sample(["down", "refund", "commande", "love it"], 2)),
+        When.QUESTION: lambda: None,
+        When.SENTIMENT: lambda: (rng.choice(["negative", "neutral", "Positive"]),),
+        When.VIP: lambda: None,
+        When.FOLLOWERS: lambda: rng.choice([0, 500, "1000"]),
+        When.WAITING: lambda: rng.choice([0, 30, 90]),
+        When.LANGUAGE: lambda: (rng.choice(["en", "fr", "pt"]),),
+    }
+    for _ in range(40):
+        rules = [
+            Rule(
+                f"r{i}",
+                tuple(
+                    Condition(w, choices[w](), negate=rng.random() < 0.3)
+                    for w in rng.sample(list(When), rng.randint(0, 3))
+                ),
+                (Action(Do.PRIORITY, i),),
+                match=rng.choice(["all", "any"]),
+                stop=rng.random() < 0.1,
+                enabled=rng.random() < 0.9,
+            )
+            for i in range(12)
+        ]
+        ruleset = Ruleset(rules)
+        for _ in range(25):
+            f = facts(
+                rng.choice(texts),
+                rng.choice(list(Kind)),
+                account_id=rng.randint(1, 3),
+                network=rng.choice(["mastodon", "Bluesky", "x"]),
+                language=rng.choice(["", "en", "EN-gb", "fr", "pt-BR"]),
+                sentiment=rng.choice([None, -0.5, 0.0, 0.6]),
+                vip=rng.random() < 0.5,
+                followers=rng.choice([None, 10, 800, 5000]),
+                waiting_minutes=rng.choice([0.0, 45.0, 120.0]),
+            )
+            expected = []
+            for rule in rules:
+                if not rule.enabled or not rule.conditions:
+                    continue
+                held = [_holds(c, f) for c in rule.conditions]
+                if any(held) if rule.match == "any" else all(held):
+                    expected.append(rule)
+                    if rule.stop:
+                        break
+            assert ruleset.fired(f) == expected
+            assert [name for name, _ in ruleset(f).explain] == [r.name for r in expected]
