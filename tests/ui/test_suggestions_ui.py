@@ -168,9 +168,11 @@ def test_a_short_window_keeps_the_reply_box_in_sight(
     window.open_conversation(cid)
     qtbot.waitUntil(all_in_sight, timeout=WAIT)
 
-    # The reader drags the split down: a small actions area gets one-row cards.
+    # The reader drags the split down (the pane keeps a dragged split): a small actions
+    # area gets one-row cards.
     split = window.pane.thread_split
-    split.setSizes([sum(split.sizes()) - 260, 260])
+    split.moveSplitter(sum(split.sizes()) + split.handleWidth() - 260, 1)
+    assert window.pane.split_dragged
     qtbot.waitUntil(lambda: all_in_sight() and pane.cards[0].lines == 1, timeout=WAIT)
     assert not pane.cards[0].question.isVisible() and not pane.title.isVisible()
     row = pane.cards[0].answer.text()  # who answered and the answer; all of it in the tooltip

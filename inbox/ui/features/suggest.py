@@ -208,8 +208,8 @@ class SuggestionPane(QWidget):
 
     def fit(self) -> None:
         """Keep the whole reply box in sight: the cards drop the earlier question (then go to
-        one row each) until the reply box fits in the pane's actions area unscrolled (a
-        window under ~900 px high: one-row cards); the tooltip keeps everything."""
+        one row each) until the reply box fits in the pane's actions area unscrolled (a short
+        window, or a split dragged down); the tooltip keeps everything."""
         scroll = self._scroll
         area = scroll.widget() if scroll is not None else None
         shown = [c for c in self.cards if not c.isHidden()]
