@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 from inbox.core import guidelines as core_guidelines
 from inbox.core import moderation
 from inbox.core import templates as core_templates
-from inbox.core import text as core_text
 from inbox.core.errors import AnsweredMeanwhile
 from inbox.core.events import Changed
 from inbox.core.models import ConversationSummary
@@ -401,7 +400,7 @@ class ReplyBox(QWidget):
 
 
 def install(window: MainWindow, engine: Engine) -> None:
-    core_text.warm_up()  # X's and Mastodon's URL rules compile off the GUI thread
+    registry.warm_up()  # X's and Mastodon's URL rules compile off the GUI thread
     box = ReplyBox(window, engine)
     window.pane.add_action_widget(box)
     window.bind("reply", box.focus_reply)
