@@ -130,8 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.disable()
             try:
                 # Qt-free modules before Qt: once PySide6 is loaded it reads the source of
-                # every module imported after it (its __feature__ check), ~0.6 s at start.
-                import inbox.engine
+                # every module imported after it (its __feature__ check). The engine is
+                # not among them: the window starts it after its first paint.
                 import inbox.store  # noqa: F401
                 from inbox.ui.app import run_gui  # Qt is imported only for the window
 

@@ -35,6 +35,17 @@ class Status(StrEnum):
     RESOLVED = "resolved"
 
 
+# Priority bands, highest first: (lowest score, name). Below the last one: "low".
+# Here rather than in rules.py: every card shows its band, and the deck paints before
+# the rules (and VADER with them) are loaded.
+BANDS: tuple[tuple[int, str], ...] = ((50, "urgent"), (30, "high"), (10, "normal"))
+
+
+def band(priority: int) -> str:
+    """ "urgent", "high", "normal" or "low": what the priority badge says."""
+    return next((name for floor, name in BANDS if priority >= floor), "low")
+
+
 @dataclass(frozen=True, slots=True)
 class Contact:
     """A person on a network, keyed by (network, remote_id)."""

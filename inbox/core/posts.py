@@ -342,9 +342,14 @@ def problems(
         who = target.handle or f"account {target.account_id}"
         if c.length == 0 and not post.media:
             found.append(f"{who}: the post is empty.")
-        elif c.over:
+        elif c.length > c.limit:
             found.append(
                 f"{who}: {c.length - c.limit} over the {c.limit} limit of {target.network}."
+            )
+        elif c.bytes_over:
+            found.append(
+                f"{who}: {c.byte_length - c.byte_limit} bytes over the {c.byte_limit}-byte "
+                f"limit of {target.network}."
             )
         if c.invalid_chars:
             found.append(f"{who}: contains characters {target.network} refuses.")

@@ -15,18 +15,12 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from inbox.core.models import Kind, Status
+# The priority bands live in models (every card paints its band before rules load).
+from inbox.core.models import BANDS, Kind, Status, band  # noqa: F401
 from inbox.core.textfacts import fold, is_question, sentiment, sentiment_label, word_pattern
 
 BREACH_RULE = "SLA overdue: first in its priority band"
-# Priority bands, highest first: (lowest score, name). Below the last one: "low".
-BANDS: tuple[tuple[int, str], ...] = ((50, "urgent"), (30, "high"), (10, "normal"))
 URGENT_BREACH_LIFT = 20  # the top band has no ceiling: a breach lifts it this much
-
-
-def band(priority: int) -> str:
-    """ "urgent", "high", "normal" or "low": what the priority badge says."""
-    return next((name for floor, name in BANDS if priority >= floor), "low")
 
 
 def breach_lift(priority: int) -> int:

@@ -11,15 +11,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-import regex
+
+class LazyPattern:
+    """A `regex` pattern compiled on first use: importing `regex` and compiling the
+    length rules' patterns costs CPU that the window's first paint (network labels,
+    which import each network's package) does not need."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern: str, ignorecase: bool = False) -> None:
+        self._args = (pattern, ignorecase)
+        self._compiled: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            import regex
+
+            pattern, ignorecase = self._args
+            self._compiled = regex.compile(pattern, regex.IGNORECASE if ignorecase else 0)
+        return getattr(self._compiled, name)
+
 
 # A URL with an http(s) scheme up to white space, trailing punctuation left out.
-SCHEME_URL = regex.compile(
-    r"(?<![\w@.])https?://[^\s<>\"]+?(?=[.,:;!?)\]'\"]*(?:\s|$))", regex.IGNORECASE
+SCHEME_URL = LazyPattern(
+    r"(?<![\w@.])https?://[^\s<>\"]+?(?=[.,:;!?)\]'\"]*(?:\s|$))", ignorecase=True
 )
-_HASHTAG = regex.compile(r"(?<![\w&#/])[#＃](\w*[\p{L}_]\w*)")
-_GRAPHEME = regex.compile(r"\X")
+_HASHTAG = LazyPattern(r"(?<![\w&#/])[#＃](\w*[\p{L}_]\w*)")
+_GRAPHEME = LazyPattern(r"\X")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +63,13 @@ class Count:
     network: str
     length: int
     limit: int
-    bytes_over: bool = False  # over a byte limit as well as a character one (Bluesky)
     invalid_chars: bool = False  # contains characters the network refuses (X: U+FFFE…)
+    byte_length: int = 0  # UTF-8 bytes, where the network also limits those (Bluesky)
+    byte_limit: int = 0  # 0: no byte limit
+
+    @property
+    def bytes_over(self) -> bool:
+        return bool(self.byte_limit) and self.byte_length > self.byte_limit
 
     @property
     def remaining(self) -> int:
@@ -100,6 +125,8 @@ def replace_spans(text: str, found: list[Span], repl: Callable[[Span], str]) -> 
 
 def mention_at(text: str, cursor: int) -> tuple[int, str] | None:
     """The partial "@handle" ending at cursor, for completion: (start index, prefix)."""
+    import regex
+
     m = regex.search(r"(?<![\w@])@([\w.@-]*)$", text[:cursor])
     if m is None:
         return None

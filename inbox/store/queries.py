@@ -9,7 +9,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -189,6 +189,9 @@ class _Matches:
     top: int
     version: tuple[int, int]
     built: float
+    # Whether a conversation has a matching message, for those a column walk looked at;
+    # grown in place too: a later matching message (the incremental step) makes it True.
+    verdicts: dict[int, bool] = field(default_factory=dict)
 
 
 def _fetch_all(cursor: sqlite3.Cursor) -> Iterator[sqlite3.Row]:
@@ -452,27 +455,32 @@ class ConversationQueries:
             walk = (
                 heapq.merge(*walks, key=lambda r: _row_key(r, sort)) if len(walks) > 1 else walks[0]
             )
-            matched = self._matched(query)
+            entry = self._matched_entry(query)
+            matched, verdicts = entry.ids, entry.verdicts
             while len(found) < wanted:
                 ids = [int(r[0]) for r in itertools.islice(walk, _WALK_BATCH)]
                 if not ids:
                     break
                 # The walked conversations' message ids come from messages_conversation
-                # alone (a covering index); each is tested against the match set.
-                hits = {
-                    int(r[0])
-                    for r in conn.execute(
-                        "SELECT conversation_id, id FROM messages"
-                        f" WHERE conversation_id IN ({','.join('?' * len(ids))})",
-                        ids,
-                    )
-                    if r[1] in matched
-                }
-                found.extend(i for i in ids if i in hits)
+                # alone (a covering index); each is tested against the match set. What a
+                # walk found is kept: the next page after a write asks only the rest.
+                unknown = [i for i in ids if i not in verdicts]
+                if unknown:
+                    hits = {
+                        int(r[0])
+                        for r in conn.execute(
+                            "SELECT conversation_id, id FROM messages"
+                            f" WHERE conversation_id IN ({','.join('?' * len(unknown))})",
+                            unknown,
+                        )
+                        if r[1] in matched
+                    }
+                    verdicts.update((i, i in hits) for i in unknown)
+                found.extend(i for i in ids if verdicts[i])
         return found[:wanted]
 
-    def _matched(self, query: str) -> set[int]:
-        """Ids of the messages matching query; the last few sets are kept and brought up to date.
+    def _matched_entry(self, query: str) -> _Matches:
+        """The messages matching query; the last few sets are kept and brought up to date.
 
         After a write only the messages stored since (rowid above the set's newest) are
         matched and added: messages are appended, so a sync costs a match over its own
@@ -486,7 +494,7 @@ class ConversationQueries:
         entry = self._match_cache.get(query)
         now = time.monotonic()
         if entry is not None and entry.version == version:
-            return entry.ids
+            return entry
         # The newest message first: a commit landing meanwhile is picked up next time.
         top = int(conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0])
         # On a team server laptops commit out of id order: a set is always rebuilt there.
@@ -497,20 +505,31 @@ class ConversationQueries:
                 " WHERE messages_fts MATCH ? AND rowid > ? AND rowid <= ?",
                 (query, entry.top, top),
             ).fetchall()
-            ids = entry.ids
+            ids, verdicts = entry.ids, entry.verdicts
             ids.update(r[0] for r in rows)  # in place: a copy per write costs O(matches)
             built = entry.built
+            new = [r[0] for r in rows]
+            for start in range(0, len(new), 500):  # their conversations match now
+                chunk = new[start : start + 500]
+                verdicts.update(
+                    (int(r[0]), True)
+                    for r in conn.execute(
+                        "SELECT conversation_id FROM messages"
+                        f" WHERE id IN ({','.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                )
         else:
             rows = conn.execute(
                 "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid <= ?",
                 (query, top),
             ).fetchall()
-            ids, built = {r[0] for r in rows}, now
+            ids, built, verdicts = {r[0] for r in rows}, now, {}
         self._match_cache.pop(query, None)
         while len(self._match_cache) >= _MATCH_CACHE:
             del self._match_cache[next(iter(self._match_cache))]
-        self._match_cache[query] = _Matches(ids, top, version, built)
-        return ids
+        entry = self._match_cache[query] = _Matches(ids, top, version, built, verdicts)
+        return entry
 
     def count(self, flt: ColumnFilter, unread_only: bool = False) -> int:
         where, params = where_clause(flt, self._store.now(), self._store.dialect)

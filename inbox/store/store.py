@@ -17,27 +17,28 @@ from inbox.core.clock import Clock, SystemClock, to_iso
 from inbox.core.errors import InboxError, NotFound, ServerUnreachable
 from inbox.core.models import Account, AccountInfo
 from inbox.store import journal, team
-from inbox.store.changes import ChangeRepo
-from inbox.store.columns import ColumnRepo
-from inbox.store.connectors import ConnectorRepo
 from inbox.store.db import open_connection, translated
 from inbox.store.dialect import POSTGRES, SQLITE, Dialect
-from inbox.store.guidelines import GuidelineRepo, HeldReplyRepo
-from inbox.store.ingest import Ingest
-from inbox.store.leases import LeaseRepo
-from inbox.store.moderation import ModerationStateRepo
-from inbox.store.monitoring import SearchRepo
-from inbox.store.outbox import OutboxRepo
-from inbox.store.posts import PostRepo
-from inbox.store.presence import PresenceRepo
-from inbox.store.queries import ConversationQueries
-from inbox.store.rules import RuleRepo
-from inbox.store.teams import TeamRepo
 
 if TYPE_CHECKING:
     import sqlite_utils
-from inbox.store.templates import TemplateRepo
-from inbox.store.triage import TriageRepo
+
+    from inbox.store.changes import ChangeRepo
+    from inbox.store.columns import ColumnRepo
+    from inbox.store.connectors import ConnectorRepo
+    from inbox.store.guidelines import GuidelineRepo, HeldReplyRepo
+    from inbox.store.ingest import Ingest
+    from inbox.store.leases import LeaseRepo
+    from inbox.store.moderation import ModerationStateRepo
+    from inbox.store.monitoring import SearchRepo
+    from inbox.store.outbox import OutboxRepo
+    from inbox.store.posts import PostRepo
+    from inbox.store.presence import PresenceRepo
+    from inbox.store.queries import ConversationQueries
+    from inbox.store.rules import RuleRepo
+    from inbox.store.teams import TeamRepo
+    from inbox.store.templates import TemplateRepo
+    from inbox.store.triage import TriageRepo
 
 log = logging.getLogger(__name__)
 
@@ -79,23 +80,6 @@ class Store:
         # server and the offline replica (the window's and the reader's stores).
         self._follows = readonly and dsn is None and replica_of is None and self.team
         self._rollback_hooks: list[Callable[[], None]] = []
-        self.columns = ColumnRepo(self)
-        self.conversations = ConversationQueries(self)
-        self.ingest = Ingest(self)
-        self.outbox = OutboxRepo(self)
-        self.teams = TeamRepo(self)
-        self.posts = PostRepo(self)
-        self.templates = TemplateRepo(self)
-        self.rules = RuleRepo(self)
-        self.triage = TriageRepo(self)
-        self.connectors = ConnectorRepo(self)
-        self.guidelines = GuidelineRepo(self)
-        self.held_replies = HeldReplyRepo(self)
-        self.moderation = ModerationStateRepo(self)
-        self.searches = SearchRepo(self)
-        self.leases = LeaseRepo(self)
-        self.presence = PresenceRepo(self)
-        self.changes = ChangeRepo(self)
         if not readonly:
             self.rules.seed_defaults()
 
@@ -151,6 +135,112 @@ class Store:
             raise
         with contextlib.suppress(Exception):
             old.close()
+
+    # -- repositories, each made (and its module imported) on first use: the window's
+    # first paint reads columns, conversations, accounts and settings only, and the
+    # other repositories import most of core (posts, bulk, rules, text) with them.
+
+    @functools.cached_property
+    def columns(self) -> ColumnRepo:
+        from inbox.store.columns import ColumnRepo
+
+        return ColumnRepo(self)
+
+    @functools.cached_property
+    def conversations(self) -> ConversationQueries:
+        from inbox.store.queries import ConversationQueries
+
+        return ConversationQueries(self)
+
+    @functools.cached_property
+    def ingest(self) -> Ingest:
+        from inbox.store.ingest import Ingest
+
+        return Ingest(self)
+
+    @functools.cached_property
+    def outbox(self) -> OutboxRepo:
+        from inbox.store.outbox import OutboxRepo
+
+        return OutboxRepo(self)
+
+    @functools.cached_property
+    def teams(self) -> TeamRepo:
+        from inbox.store.teams import TeamRepo
+
+        return TeamRepo(self)
+
+    @functools.cached_property
+    def posts(self) -> PostRepo:
+        from inbox.store.posts import PostRepo
+
+        return PostRepo(self)
+
+    @functools.cached_property
+    def templates(self) -> TemplateRepo:
+        from inbox.store.templates import TemplateRepo
+
+        return TemplateRepo(self)
+
+    @functools.cached_property
+    def rules(self) -> RuleRepo:
+        from inbox.store.rules import RuleRepo
+
+        return RuleRepo(self)
+
+    @functools.cached_property
+    def triage(self) -> TriageRepo:
+        from inbox.store.triage import TriageRepo
+
+        return TriageRepo(self)
+
+    @functools.cached_property
+    def connectors(self) -> ConnectorRepo:
+        from inbox.store.connectors import ConnectorRepo
+
+        return ConnectorRepo(self)
+
+    @functools.cached_property
+    def guidelines(self) -> GuidelineRepo:
+        from inbox.store.guidelines import GuidelineRepo
+
+        return GuidelineRepo(self)
+
+    @functools.cached_property
+    def held_replies(self) -> HeldReplyRepo:
+        from inbox.store.guidelines import HeldReplyRepo
+
+        return HeldReplyRepo(self)
+
+    @functools.cached_property
+    def moderation(self) -> ModerationStateRepo:
+        from inbox.store.moderation import ModerationStateRepo
+
+        return ModerationStateRepo(self)
+
+    @functools.cached_property
+    def searches(self) -> SearchRepo:
+        from inbox.store.monitoring import SearchRepo
+
+        return SearchRepo(self)
+
+    @functools.cached_property
+    def leases(self) -> LeaseRepo:
+        from inbox.store.leases import LeaseRepo
+
+        return LeaseRepo(self)
+
+    @functools.cached_property
+    def presence(self) -> PresenceRepo:
+        from inbox.store.presence import PresenceRepo
+
+        return PresenceRepo(self)
+
+    @functools.cached_property
+    def changes(self) -> ChangeRepo:
+        from inbox.store.changes import ChangeRepo
+
+        return ChangeRepo(self)
 
     @functools.cached_property
     def db(self) -> sqlite_utils.Database:

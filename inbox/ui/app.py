@@ -18,26 +18,30 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 import inbox.ui.features
 from inbox import assets
+from inbox.core.clock import Clock, SystemClock
 from inbox.core.errors import InboxError
 from inbox.core.events import ErrorEvent, Progress
-from inbox.engine import Engine
 from inbox.profile import Profile
 from inbox.store import Store
-from inbox.ui import theme
+from inbox.store.db import SCHEMA_VERSION, check_version
+from inbox.ui import icon, theme
 from inbox.ui.bridge import EngineBridge
 from inbox.ui.main_window import MainWindow
 
 if TYPE_CHECKING:
+    from inbox.engine import Engine
     from inbox.ui import single
 
 # The window's first paint needs Qt, the store and the deck only (docs/architecture.md,
 # "Performance"): the features, the desktop integration (tray, notifications), the
 # first-run dialog and the single-instance server are imported when they are used,
-# the features and the desktop once every column has painted its first page.
+# the features and the desktop once every column has painted its first page. So is
+# the engine (sync loops, outbox, operations: it writes, the deck only reads), unless
+# the profile needs it first: a migration, a demo to seed, a team server.
 
 log = logging.getLogger(__name__)
 SCREENSHOT_SIZE = QSize(1600, 1000)
@@ -55,15 +59,16 @@ FIRST_PAINT_WAIT_MS = 3000
 class Session:
     """One open profile: its engine, the GUI's read-only store, the bridge and the window.
 
-    `finished` turns true once the features and the desktop integration are installed
-    (`finish()`, or one step per turn of the event loop with `finish_later()`).
+    `finished` turns true once the engine, the features and the desktop integration are
+    in (`finish()`, or one step per turn of the event loop with `finish_later()`).
     """
 
     profile: Profile
-    engine: Engine
     store: Store
     bridge: EngineBridge
     window: MainWindow
+    clock: Clock
+    _engine: Engine | None = None
     finished: bool = False
     _finishing: bool = field(default=False, repr=False)
     successor: Session | None = None  # the session reopen() replaced this one with
@@ -88,6 +93,18 @@ class Session:
         self.successor = new
         self.close()
         return new
+
+    @property
+    def engine(self) -> Engine:
+        """The engine; started now if it was left for after the first paint."""
+        if self._engine is None:
+            self._engine = start_engine(self.profile, self.clock)
+            self.bridge.attach(self._engine)
+        return self._engine
+
+    @property
+    def engine_started(self) -> bool:
+        return self._engine is not None
 
     def latest(self) -> Session:
         """This session, or the one that reopened it last."""
@@ -122,6 +139,7 @@ class Session:
         if self.finished or self._finishing:
             return
         self._finishing = True
+        yield lambda: self.engine  # starts it: the features are given the engine
         for name in feature_names():
             yield functools.partial(install_feature, self.window, self.engine, name)
 
@@ -129,6 +147,9 @@ class Session:
             from inbox.ui import desktop  # the tray, notifications, the window icon's menu
 
             desktop.install(self.window, self.profile)  # after the features: their notifiers
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                app.setWindowIcon(icon.app_icon())  # the large sizes too (task switchers)
             # What start-up built (modules, widgets, wrappers) lives as long as the window:
             # out of the collector's sight, a full collection during a sync scans only newer
             # objects (it took 300-500 ms with the interpreter lock held, a frozen window).
@@ -146,7 +167,8 @@ class Session:
         # still open (the sync loops publish account statuses at any time).
         QCoreApplication.sendPostedEvents()
         self.store.close()
-        self.engine.stop()
+        if self._engine is not None:
+            self._engine.stop()
         self.window.deleteLater()
 
 
@@ -175,6 +197,8 @@ def seed_with_progress(engine: Engine, bridge: EngineBridge, parent: QWidget | N
         except BaseException as exc:  # handed to the GUI thread below
             errors.append(exc)
         done.finished.emit()
+
+    from PySide6.QtWidgets import QProgressDialog  # each Qt class imported makes its enums
 
     dialog = QProgressDialog("Preparing the demo workspace…", "", 0, 0, parent)
     dialog.setWindowTitle("Social Inbox")
@@ -210,8 +234,10 @@ def open_session(profile: Profile) -> Session:
 
 
 def open_window(profile: Profile) -> Session:
-    """Start the engine on a profile (seeding a fresh demo) and build the window with its
-    deck, without the features and the desktop integration (`Session.finish`).
+    """Build the window with its deck on a profile, without the features and the desktop
+    integration (`Session.finish`). The engine starts first when the profile needs it
+    (a migration, a fresh demo to seed, a team server); otherwise on `Session.engine`,
+    which `finish` calls first: the deck reads the database by itself.
 
     Raises:
         InboxError: the store cannot be opened (newer file, locked, damaged, ...).
@@ -221,31 +247,58 @@ def open_window(profile: Profile) -> Session:
     # interval (5 ms by default), a hundred of them per repaint. 0.5 ms keeps a sync
     # from freezing the window (docs/architecture.md, "Performance").
     sys.setswitchinterval(GIL_SWITCH_S)
-    # Sync batches are stored by a worker process (engine/ingest_worker.py): ingest and
-    # the rules never take the interpreter lock from the window.
-    engine = Engine(profile.db_path, ingest_process=True)
-    engine.start()
+    clock: Clock = SystemClock()
+    engine = None if _engine_can_wait(profile) else start_engine(profile, clock)
     try:
-        bridge = EngineBridge(engine)
+        bridge = EngineBridge(engine, db_path=profile.db_path, clock=clock)
         if profile.demo and not _has_accounts(profile.db_path):
+            if engine is None:
+                engine = start_engine(profile, clock)
+                bridge.attach(engine)
             seed_with_progress(engine, bridge, None)
-        store = Store(profile.db_path, clock=engine.clock, readonly=True)
+        store = Store(profile.db_path, clock=clock, readonly=True)
     except BaseException:
-        engine.stop()
+        if engine is not None:
+            engine.stop()
         raise
     apply_theme_setting(store)
-    window = MainWindow(store, bridge, engine.clock.now)
+    window = MainWindow(store, bridge, clock.now)
+    session = Session(profile, store, bridge, window, clock, engine)
 
     def add_account() -> None:
         from inbox.ui import first_run
 
-        first_run.add_account(window, engine)
+        first_run.add_account(window, session.engine)
 
     window.bind("add_account", add_account)
-    session = Session(profile, engine, store, bridge, window)
     # After the form's slot has returned: the form is a child of the window that goes.
     window.reopen_requested.connect(lambda: QTimer.singleShot(0, _reopen(session)))
     return session
+
+
+def start_engine(profile: Profile, clock: Clock) -> Engine:
+    """The profile's engine, started (its writer store opened and migrated).
+
+    Raises:
+        InboxError: the store cannot be opened (newer file, locked, damaged, ...).
+    """
+    from inbox.engine import Engine
+
+    # Sync batches are stored by a worker process (engine/ingest_worker.py): ingest and
+    # the rules never take the interpreter lock from the window.
+    engine = Engine(profile.db_path, clock=clock, ingest_process=True)
+    engine.start()
+    return engine
+
+
+def _engine_can_wait(profile: Profile) -> bool:
+    """Whether the window may open before the engine: the database is there at this
+    app's schema (nothing to migrate) and is not a team server's (the engine decides
+    between the server and the offline replica)."""
+    from inbox.store import team
+
+    path = profile.db_path
+    return path.exists() and team.dsn_of(path) is None and check_version(path) == SCHEMA_VERSION
 
 
 def _reopen(session: Session) -> Callable[[], None]:
@@ -465,6 +518,8 @@ def _show_error(message: str, screenshot: bool) -> None:
     if screenshot:  # no one is there to click a dialog away
         print(f"social-inbox: {message}", file=sys.stderr)
     else:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.critical(None, "Social Inbox", message)
 
 
@@ -500,14 +555,12 @@ def run_gui(args: argparse.Namespace) -> int:
     reply box, triage, ...) and the desktop integration install after the deck's first
     paint, one per turn of the event loop (`Session.finish_later`).
     """
-    from inbox.ui import desktop
-
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Social Inbox")
     app.setApplicationDisplayName("Social Inbox")
     app.setDesktopFileName(assets.APP_ID)  # Wayland finds the icon through the desktop entry
-    app.setWindowIcon(desktop.app_icon())
+    app.setWindowIcon(icon.app_icon(icon.FIRST_SIZES))  # every size once it has painted
     chosen = getattr(args, "theme", None)
     if chosen in ("light", "dark"):
         os.environ[theme.THEME_ENV] = chosen  # wins over the profile's ui.theme, this run
@@ -559,6 +612,8 @@ def run_gui(args: argparse.Namespace) -> int:
         if waiting is not None:
             waiting.append(asked)
         else:  # to the window of the latest reopening
+            from inbox.ui import desktop
+
             desktop.of(session.latest().window).handle(asked, raise_window=True)
 
     if instance is not None:
@@ -567,6 +622,8 @@ def run_gui(args: argparse.Namespace) -> int:
     def started() -> None:
         """The features and the desktop are in: what the launches asked for."""
         nonlocal waiting
+        from inbox.ui import desktop
+
         desktop.of(window).handle(request, raise_window=False)
         early, waiting = waiting or [], None
         for asked in early:
@@ -574,11 +631,14 @@ def run_gui(args: argparse.Namespace) -> int:
         if shot is not None:
             shot.maybe()
 
-    if screenshot or not session.store.setting(desktop.START_MINIMISED):
+    # desktop.START_MINIMISED: the desktop integration loads after the first paint.
+    if screenshot or not session.store.setting("desktop.start_minimised"):
         window.show()
         if shot_of != "start" or not screenshot:  # "start" shows the first paint, then quits
             after_first_paint(window, lambda: session.finish_later(started))
     else:  # only the tray (or minimised): nothing to paint first
+        from inbox.ui import desktop
+
         session.finish()
         desktop.of(window).show_initial()
         started()

@@ -5,13 +5,14 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from inbox.core.clock import Clock
 from inbox.core.errors import InboxError, user_words
 from inbox.core.events import AccountStatus, Changed, ErrorEvent, Event, Progress, SearchStatus
-from inbox.engine.runtime import EngineStopped
 from inbox.ui.reader import Done, Failed, ReaderThread, ReadFn, Ticket
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ class EngineBridge(QObject):
     """Re-emits engine events as Qt signals; GUI receivers get queued calls.
 
     It also owns the reader thread (read()), so every thread crossing passes here.
+    A bridge made before its engine (`engine=None`, with the profile's db_path and
+    clock: the window paints first, docs/architecture.md "Performance") reads at once
+    and keeps the commands it is given until `attach(engine)`.
 
     Signals:
         changed: a core.events.Changed (conversations, columns, accounts, ...).
@@ -45,15 +49,37 @@ class EngineBridge(QObject):
     _finished = Signal(object, object)
     _event = Signal(object)
 
-    def __init__(self, engine: Engine, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine | None,
+        parent: QObject | None = None,
+        *,
+        db_path: Path | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.engine = engine
+        self.engine: Engine | None = None
         self.detached = False
         self._finished.connect(self._deliver)
         self._event.connect(self._dispatch)
+        self._unsubscribe: Callable[[], None] = lambda: None
+        self._waiting: list[Callable[[], None]] = []  # commands given before attach()
+        db_path = engine.db_path if engine is not None else db_path
+        clock = engine.clock if engine is not None else clock
+        if db_path is None or clock is None:
+            raise ValueError("a bridge without an engine needs the db_path and clock")
+        self.reader = ReaderThread(db_path, clock, self._finished.emit, self._report)
+        if engine is not None:
+            self.attach(engine)
+
+    def attach(self, engine: Engine) -> None:
+        """Listen to engine and run the commands given before it started, in order."""
+        self.engine = engine
         # Emitted on the engine thread: Qt queues the call to this GUI-thread object.
         self._unsubscribe = engine.subscribe(self._on_event)
-        self.reader = ReaderThread(engine.db_path, engine.clock, self._finished.emit, self._report)
+        waiting, self._waiting = self._waiting, []
+        for submit in waiting:
+            submit()
 
     def read(self, fn: ReadFn, on_done: Done, on_error: Failed | None = None) -> Ticket:
         """Run fn(read-only store) on the reader thread; on_done(result) runs on the GUI thread."""
@@ -63,6 +89,7 @@ class EngineBridge(QObject):
         """Stop listening to the engine (before it stops or the window closes)."""
         self._unsubscribe()
         self._unsubscribe = lambda: None
+        self._waiting.clear()
         self.reader.close()
         self.detached = True
 
@@ -95,8 +122,13 @@ class EngineBridge(QObject):
     ) -> concurrent.futures.Future[Any]:
         """Run fn(engine) on the engine thread; on_done/on_error are called on the GUI thread.
 
-        Without on_error, an InboxError is shown through the error signal.
+        Without on_error, an InboxError is shown through the error signal. Before the
+        engine is attached the command waits for it (the returned future follows).
         """
+        if self.engine is None:
+            return self._later(fn, on_done, on_error)
+        from inbox.engine.runtime import EngineStopped  # loaded with the engine
+
         try:
             future = self.engine.submit(fn)
         except EngineStopped:
@@ -116,6 +148,19 @@ class EngineBridge(QObject):
 
         future.add_done_callback(finished)
         return future
+
+    def _later(
+        self, fn: Callable[[Engine], Any], on_done: Done | None, on_error: Failed | None
+    ) -> concurrent.futures.Future[Any]:
+        outer: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+        def submit() -> None:
+            if not outer.set_running_or_notify_cancel():
+                return  # cancelled while it waited
+            self.run(fn, on_done, on_error).add_done_callback(lambda inner: _follow(inner, outer))
+
+        self._waiting.append(submit)
+        return outer
 
     def op(
         self,
@@ -145,3 +190,13 @@ class EngineBridge(QObject):
     def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:
         if not self.detached:  # the window that asked is closing: its answer is moot
             callback(value)
+
+
+def _follow(inner: concurrent.futures.Future[Any], outer: concurrent.futures.Future[Any]) -> None:
+    """outer (running) ends as inner ended."""
+    if inner.cancelled():
+        outer.set_exception(concurrent.futures.CancelledError())
+    elif (exc := inner.exception()) is not None:
+        outer.set_exception(exc)
+    else:
+        outer.set_result(inner.result())

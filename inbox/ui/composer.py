@@ -402,7 +402,12 @@ class Composer(QDialog):
             if c is None:
                 continue
             colour = "#c62828" if c.over else "#2e7d32"
-            parts.append(f"{target.handle}: <b style='color:{colour}'>{c.remaining}</b>")
+            shown = (
+                f"{c.byte_limit - c.byte_length} bytes"  # over a byte limit only (Bluesky)
+                if c.bytes_over and c.remaining >= 0
+                else str(c.remaining)
+            )
+            parts.append(f"{target.handle}: <b style='color:{colour}'>{shown}</b>")
         self.counters.setText("  ·  ".join(parts) or "Choose accounts to see what is left.")
         found = problems(
             post,

@@ -20,8 +20,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from inbox.core import rules, sla, spoof
-from inbox.core.models import ConversationSummary
+from inbox.core import sla, spoof
+from inbox.core.models import ConversationSummary, band
 from inbox.ui import fmt, theme
 from inbox.ui.column_model import SUMMARY_ROLE
 
@@ -44,12 +44,12 @@ def band_colour(priority: int, c: theme.Colours) -> str | None:
         "urgent": c.band_urgent,
         "high": c.band_high,
         "normal": c.band_normal,
-    }.get(rules.band(priority))
+    }.get(band(priority))
 
 
 def priority_text(priority: int) -> str:
     """ "Urgent 205": the band in words (colour is not the only cue), then the score."""
-    return f"{rules.band(priority).capitalize()} {priority}"
+    return f"{band(priority).capitalize()} {priority}"
 
 
 def sla_badge(due: datetime | None, now: datetime, c: theme.Colours) -> tuple[str, str, bool]:

@@ -34,6 +34,7 @@ from inbox import assets, desktop_entry
 from inbox.core.notify import Notification
 from inbox.profile import Profile
 from inbox.store import reading
+from inbox.ui.icon import app_icon
 from inbox.ui.main_window import MainWindow
 from inbox.ui.notifier import Notifier
 
@@ -49,16 +50,6 @@ UNREAD_COLOUR = "#4a5563"
 
 
 @cache
-def app_icon() -> QIcon:
-    """The app icon with every shipped PNG size (no SVG plugin needed)."""
-    icon = QIcon()
-    for size in assets.ICON_SIZES:
-        pixmap = QPixmap()
-        pixmap.loadFromData(assets.read_bytes(assets.app_icon_png(size)), "PNG")
-        icon.addPixmap(pixmap)
-    return icon
-
-
 def badge_text(count: int) -> str:
     return "99+" if count > 99 else str(count)
 

@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QPainter, QPaintEvent, QResizeEvent
@@ -27,11 +28,13 @@ from inbox.core.events import Changed
 from inbox.core.html import sanitize
 from inbox.core.models import ConversationSummary, Kind, Note
 from inbox.store import Store
-from inbox.store.outbox import OutboxItem
 from inbox.store.queries import MessageRow
 from inbox.ui import fmt, theme
 from inbox.ui.delegate import paint_avatar
 from inbox.ui.safe_browser import SafeBrowser
+
+if TYPE_CHECKING:
+    from inbox.store.outbox import OutboxItem  # the outbox and leases load with the engine
 
 NO_CONVERSATION = 0
 

@@ -43,3 +43,30 @@ def test_emitting_many_signals_leaves_the_interpreter_intact(qtbot: QtBot, tmp_p
     for _ in range(2000):
         bridge.changed.emit(Changed())
     assert sys.getrefcount(True) > before - 100
+
+
+def test_commands_given_before_the_engine_run_once_it_is_attached(
+    tmp_path, qtbot: QtBot
+) -> None:
+    # The window paints before its engine starts (ui/app.open_window): what the user
+    # asks in that moment waits, in order, and its answer still reaches the window.
+    engine = Engine(tmp_path / "inbox.db")
+    bridge = EngineBridge(None, db_path=engine.db_path, clock=engine.clock)
+    try:
+        answers: list[object] = []
+        first = bridge.run(lambda e: "first", answers.append)
+        second = bridge.run(lambda e: e.store.setting("ui.theme"), answers.append)
+        dropped = bridge.run(lambda e: answers.append("never"))
+        dropped.cancel()  # given up while it waited: it never runs
+        assert not first.done() and answers == []
+        engine.start()
+        bridge.attach(engine)
+        qtbot.waitUntil(lambda: len(answers) == 2, timeout=10_000)
+        assert answers == ["first", "system"]
+        assert first.result(5) == "first" and second.result(5) == "system"
+        assert dropped.cancelled()
+        with qtbot.waitSignal(bridge.changed):  # and it now listens to the engine
+            engine.submit(lambda e: e.publish(Changed(conversations=frozenset({3}))))
+    finally:
+        bridge.detach()
+        engine.stop()

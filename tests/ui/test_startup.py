@@ -7,6 +7,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from inbox.profile import Profile
+from inbox.store.db import SCHEMA_VERSION, check_version
 from inbox.ui import app, desktop
 from inbox.ui.features.reply import ReplyBox
 from tests.ui.test_cli import png_size, run
@@ -22,6 +23,7 @@ def test_the_deck_paints_before_the_features_install_then_they_all_do(
         menus = [a.text() for a in window.menuBar().actions()]
         assert "&Conversation" in menus
         assert "calendar" not in window.bound() and window.pane.findChild(ReplyBox) is None
+        assert not session.engine_started  # the deck reads by itself; the engine writes
         painted: list[bool] = []
         started: list[bool] = []
         window.show()
@@ -34,6 +36,7 @@ def test_the_deck_paints_before_the_features_install_then_they_all_do(
         )
         qtbot.waitUntil(lambda: bool(started), timeout=20_000)
         assert painted == [True]  # after every column showed its first page
+        assert session.engine_started and session.engine.running
         assert [a.text() for a in window.menuBar().actions()] == menus  # no menu jumps in
         assert session.finished
         assert "calendar" in window.bound()  # the publishing feature's menu entry
@@ -63,3 +66,18 @@ def test_screenshot_of_the_start_is_the_deck_as_it_first_paints(
     assert done.returncode == 0, done.stderr
     assert png_size(out) == (1600, 1000)
     assert out.stat().st_size > 20_000  # the cards are painted, not an empty window
+
+
+def test_a_profile_without_its_database_starts_the_engine_before_the_window(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    # The engine creates and migrates the file the deck then reads (a profile an older
+    # app left behind is migrated the same way, before the window opens).
+    folder = tmp_path / "new"
+    session = app.open_window(Profile.resolve(folder))
+    try:
+        assert session.engine_started
+        assert check_version(folder / "inbox.db") == SCHEMA_VERSION
+        assert session.window.deck.columns() == []  # no column yet: the empty deck's offer
+    finally:
+        session.close()

@@ -4,22 +4,22 @@ is a facet over the text, not a shortened stand-in)."""
 
 from __future__ import annotations
 
-import regex
-
-from inbox.core.text import SCHEME_URL, Count, Span, graphemes, merge_spans
+from inbox.core.text import SCHEME_URL, Count, LazyPattern, Span, graphemes, merge_spans
 
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
-_MENTION = regex.compile(
+_MENTION = LazyPattern(
     r"(?<![\w@])@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]*[a-z0-9])?)",
-    regex.IGNORECASE,
+    ignorecase=True,
 )
 
 
 def count(text: str, limit: int | None = None) -> Count:
-    """Graphemes against the limit; over the byte limit is over too (bytes_over)."""
-    too_big = len(text.encode("utf-8")) > MAX_BYTES
-    return Count("bluesky", graphemes(text), limit or MAX_GRAPHEMES, bytes_over=too_big)
+    """Graphemes against the limit; over the byte limit is over too (Count.bytes_over)."""
+    size = len(text.encode("utf-8"))
+    return Count(
+        "bluesky", graphemes(text), limit or MAX_GRAPHEMES, byte_length=size, byte_limit=MAX_BYTES
+    )
 
 
 def spans(text: str) -> list[Span]:

@@ -16,10 +16,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import regex
-
 from inbox.core.text import (
     Count,
+    LazyPattern,
     Span,
     graphemes,
     merge_spans,
@@ -34,9 +33,9 @@ MAX_URL_LENGTH = 4096  # twitter-text: a longer URL (host as punycode) is no URL
 MAX_HOST_LENGTH = 253  # DNS: a longer @user@domain is no mention Mastodon could resolve
 MAX_LABEL_LENGTH = 63
 # Mastodon's Account::MENTION_RE: a local or remote handle not preceded by a word char, = or /.
-_MASTODON_MENTION = regex.compile(
+_MASTODON_MENTION = LazyPattern(
     r"(?<![=/\w])@(([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(?:@(\w+(?:[.-]+\w+)*))?)",
-    regex.IGNORECASE,
+    ignorecase=True,
 )
 
 _MASTODON_SCHEMES = "(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://"
@@ -78,6 +77,8 @@ def _url_rule() -> Any:
         rf"(/{path}*)?"
         rf"(\?{query}*{query_end})?)"
     )
+    import regex
+
     return regex.compile(pattern, regex.IGNORECASE | regex.V0)
 
 
@@ -116,7 +117,7 @@ def _url_fits(url: str, domain: str) -> bool:
     )
 
 
-_END_MENTION = regex.compile(
+_END_MENTION = LazyPattern(
     r"[@＠\xc0-\xd6\xd8-\xf6\xf8-\xff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259"
     r"\u025b\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff]|://"
 )

@@ -61,6 +61,9 @@ CAPABILITIES = registry.Capabilities(
     rotates_tokens=True,
     # Polling only: every 15 min keeps a Basic-tier account inside its monthly read cap.
     poll_interval=POLL_INTERVAL,
+    # The adapter also refuses to call X more often than this (the loop backs off, a
+    # "sync now" asks again): the user's sync.poll_interval_s reaches it through here.
+    backfill={"poll_interval": POLL_INTERVAL},
     demo=_demo,
     # Muting and hiding replies are in every paid tier (scopes mute.write and
     # tweet.moderate.write); blocking is Enterprise-only, reports are not in the API.

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import regex
-
-from inbox.core.text import Count, Span, merge_spans
+from inbox.core.text import Count, LazyPattern, Span, merge_spans
 from inbox.networks.twittertext import library
 
 MAX_CHARS = 280
 URL_WEIGHT = 23
-_MENTION = regex.compile(r"(?<![\w@!#$%&*])[@＠]([A-Za-z0-9_]{1,15})(?![\w@])")
+_MENTION = LazyPattern(r"(?<![\w@!#$%&*])[@＠]([A-Za-z0-9_]{1,15})(?![\w@])")
 
 
 def options(version: int = 3) -> dict[str, Any]:

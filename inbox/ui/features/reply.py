@@ -239,7 +239,14 @@ class ReplyBox(QWidget):
             self.counter.setText("")
             over = False
         else:
-            self.counter.setText(str(count.remaining))
+            # Over a byte limit with characters to spare (Bluesky: 3000 bytes): say so.
+            left = str(count.remaining)
+            if count.bytes_over and count.remaining >= 0:
+                left = f"{count.byte_limit - count.byte_length} bytes"
+            self.counter.setText(left)
+            self.counter.setToolTip(
+                f"{count.byte_length} of {count.byte_limit} bytes" if count.byte_limit else ""
+            )
             self.counter.setProperty("over", count.over)
             self.counter.setStyleSheet("color: #e03131;" if count.over else "")
             over = count.over

@@ -69,6 +69,7 @@ class FakeX:
     new_search_hits: bool = False
     lose_next_answers: int = 0  # the next N POST answers are lost after the server acted
     remaining: int = 9
+    url: str = ""  # http://127.0.0.1:PORT while serving() runs
     muted: set[str] = field(default_factory=set)
     hidden: set[str] = field(default_factory=set)
     _ids: Any = field(default_factory=lambda: itertools.count(1860000000000000900))
@@ -94,7 +95,11 @@ class FakeX:
                 return self.handle(request)
 
         with serve(handle) as url:
-            yield url
+            self.url = url
+            try:
+                yield url
+            finally:
+                self.url = ""
 
     def fail(
         self,

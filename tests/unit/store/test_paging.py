@@ -123,3 +123,25 @@ def test_a_common_word_column_sees_messages_stored_after_its_match_set(
     after = [r.id for r in column_store.conversations.page(flt, 500)]
     assert after == _reference(column_store, flt)
     assert len(after) == len(before) + 1
+
+
+def test_a_walked_conversation_without_the_word_joins_the_column_when_a_message_brings_it(
+    column_store: Store, make_message, monkeypatch
+) -> None:
+    """A column walk keeps which conversations it found without a match; a later message
+    with the word (stored after the match set) makes that one match."""
+    from inbox.store import queries
+
+    monkeypatch.setattr(queries, "COMMON_MATCHES", 5)  # "refund" is common: the walk runs
+    flt = ColumnFilter(query="refund", statuses=(), include_hidden=True, sort="newest")
+    before = [r.id for r in column_store.conversations.page(flt, 500)]
+    assert before == _reference(column_store, flt)
+    key, cid = column_store.query(
+        "SELECT key, id FROM conversations WHERE snippet = 'hello' ORDER BY id LIMIT 1"
+    )[0]
+    assert cid not in before
+    account = column_store.accounts()[0].id
+    column_store.ingest.messages(account, [make_message(key=key, text="refund?", minutes_ago=-5)])
+    after = [r.id for r in column_store.conversations.page(flt, 500)]
+    assert after == _reference(column_store, flt)
+    assert after[0] == cid
