@@ -39,7 +39,7 @@ SAM_DMS = "1580000000000000001-2200000000000000002"  # dm_conversation_id with S
 @pytest.fixture
 def x() -> Iterator[tuple[FakeX, str]]:
     fake = FakeX()
-    fake.remaining = 900  # x-rate-limit-remaining of a Pro-tier endpoint: no local refusals
+    fake.limit = fake.remaining = 900  # a Pro-tier endpoint's budget: no local refusals
     with fake.serving() as url:
         yield fake, url
 

@@ -32,7 +32,7 @@ from tests.ui.conftest import Opener
 def fake(monkeypatch) -> Iterator[FakeX]:
     """X on a real socket (its address in .url); the callback on any free port."""
     server = FakeX()
-    server.remaining = 900
+    server.limit = server.remaining = 900
     monkeypatch.setattr(accounts_feature, "SIGN_IN_OPTIONS", {"port": 0})  # a free port
     with server.serving():
         yield server
@@ -98,7 +98,7 @@ BAD_HOST = "https://" + "a" * 64 + ".com"  # a label over 63 characters: no URL,
 def x_profile(tmp_path: Path, monkeypatch) -> Iterator[tuple[FakeX, Path]]:
     """A profile with the X account signed in and synced through the CLI, X still serving."""
     fake = FakeX()
-    fake.remaining = 900
+    fake.limit = fake.remaining = 900
     folder = tmp_path / "x"
     with fake.serving() as url:
         monkeypatch.setattr("sys.stdin", io.StringIO(bundle() + "\n"))
@@ -113,6 +113,10 @@ def test_the_reply_box_counts_as_x_does_and_the_reply_reaches_x(
 ) -> None:
     fake, folder = x_profile
     session = open_profile(folder)
+    # The status bar names the calls X said are left (x-rate-limit-*), on hover.
+    label = session.window._account_labels[1]
+    qtbot.waitUntil(lambda: "calls left" in label.toolTip())
+    assert "of 900 calls left" in label.toolTip() and "@LeafKettleTea" in label.text()
     [(thread,)] = session.store.query("SELECT id FROM conversations WHERE key = ?", [THREAD])
     session.window.open_conversation(int(thread))
     box = session.window.pane.findChild(ReplyBox)
