@@ -312,13 +312,18 @@ class MainWindow(QMainWindow):
 
     def _whole_columns(self, total: int, width: int) -> int:
         """The pane's width, narrowed (down to PANE_MIN) when that shows one more column
-        whole instead of cutting it at the pane's edge (3 columns at 1600 px)."""
+        whole instead of cutting it at the pane's edge (3 columns at 1600 px), widened over
+        a sliver of a column that cannot show whole."""
         shown = [n for n in range(1, len(self.deck.columns()) + 1)]
         fits = [n for n in shown if self.deck.room_for(n) <= total - PANE_MIN]
         if not fits:
             return width
         need = self.deck.room_for(max(fits)) + self.splitter.handleWidth()
-        return min(width, total - need) if need > total - width else width
+        if need > total - width:
+            return total - need
+        if max(fits) < len(self.deck.columns()) and total - width - need < 48:
+            return total - need  # a few pixels of the next column: the pane takes them
+        return width
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.central and event.type() == QEvent.Type.Resize:
