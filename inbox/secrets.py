@@ -109,10 +109,12 @@ def set_secret(key: str, value: str) -> None:
         keyring.set_password(SERVICE, key, value)
         kept = keyring.get_password(SERVICE, key)
     except keyring.errors.KeyringError as exc:
-        raise ConfigError(_no_keyring(exc)) from exc
+        raise ConfigError(_no_keyring(exc, "Not saved")) from exc
     if kept != value:
         name = type(keyring.get_keyring()).__module__
-        raise ConfigError(_no_keyring(f"the keyring backend {name} did not keep the secret"))
+        raise ConfigError(
+            _no_keyring(f"the keyring backend {name} did not keep the secret", "Not saved")
+        )
 
 
 def get_secret(key: str) -> str | None:
@@ -120,7 +122,7 @@ def get_secret(key: str) -> str | None:
     try:
         return keyring.get_password(SERVICE, key)
     except keyring.errors.KeyringError as exc:
-        raise ConfigError(_no_keyring(exc)) from exc
+        raise ConfigError(_no_keyring(exc, "The saved sign-in cannot be read")) from exc
 
 
 def delete_secret(key: str) -> None:
@@ -131,12 +133,12 @@ def delete_secret(key: str) -> None:
     except keyring.errors.PasswordDeleteError:
         return
     except keyring.errors.KeyringError as exc:
-        raise ConfigError(_no_keyring(exc)) from exc
+        raise ConfigError(_no_keyring(exc, "Not removed from the keyring")) from exc
 
 
-def _no_keyring(exc: object) -> str:
+def _no_keyring(exc: object, outcome: str) -> str:
     return (
-        "Not saved: no usable system keyring. Social Inbox keeps tokens and passwords only "
+        f"{outcome}: no usable system keyring. Social Inbox keeps tokens and passwords only "
         "in the OS keyring (GNOME Keyring, KWallet, macOS Keychain, Windows Credential "
         "Locker). On Linux install and unlock one (e.g. `apt install gnome-keyring`, or "
         "`pip install keyrings.alt` for a file-based one), or set PYTHON_KEYRING_BACKEND. "

@@ -95,6 +95,16 @@ def _sentences(
             + ")"
         ),
         "reply.approved": lambda d: "approved a held reply",
+        # Operations audited by ops.run under their own name, with the conversation as subject.
+        "connectors.push": lambda d: f"pushed it to {d.get('connector') or 'the desk'}",
+        "connectors.article": lambda d: (
+            f"wrote the article “{(d.get('article') or {}).get('title', '')}”"
+            f" for {d.get('connector') or 'the knowledge base'}"
+        ),
+        "suggestions.use": lambda d: "answered with a suggested answer",
+        "outbox.cancel": lambda d: "cancelled a reply before it was sent",
+        "outbox.send_now": lambda d: "sent a waiting reply at once",
+        "sla.breached": lambda d: f"Missed its response time (due {_when(d.get('due_at', ''))})",
         "reply.rejected": lambda d: f"sent a held reply back: {d.get('comment', '')}",
         **{f"moderation.{a}": _moderated(a) for a in moderation.ACTIONS},
         **{f"moderation.{a}.done": _moderation_done(a) for a in moderation.ACTIONS},
@@ -130,6 +140,9 @@ def describe(
     """One history line without its time, e.g. "Alex replied" or "You resolved it"."""
     words = _sentences(members or {}, teams or {}).get(action)
     what = words(detail) if words else action.replace("_", " ").replace(".", " ")
+    if actor.startswith("member:"):  # ops.actor: the member's id, named here
+        number = actor.removeprefix("member:")
+        actor = (members or {}).get(int(number), "A team member") if number.isdigit() else ""
     if actor in PROGRAM or action in ("ticket.created", "article.published"):
         return what[:1].upper() + what[1:]
     return f"{'You' if actor in YOU else actor} {what}"

@@ -80,6 +80,13 @@ _DECLARED = (
         "publishing.require_alt_text", bool, True, "Refuse to publish images without alt text."
     ),
     Setting(
+        "publishing.link_cards",
+        bool,
+        True,
+        "Show a preview card (the page's title, description and picture) for the first link "
+        "of a post without images, on networks where the app makes the card.",
+    ),
+    Setting(
         "publishing.default_policy",
         dict,
         {},

@@ -327,6 +327,8 @@ def connect(
         items = engine.store.setting("sync.backfill_items") or backfill["window_items"]
         options.setdefault("window_items", int(items))
     caps = registry.find(account.network)
+    if caps is not None and caps.link_cards:
+        options.setdefault("link_cards", bool(engine.store.setting("publishing.link_cards")))
     if caps is not None and caps.rotates_tokens:  # each refresh's new pair goes to the keyring
         key = token_key(engine.store, account)
         options.setdefault("save_token", KeyringSlot(key))

@@ -71,6 +71,9 @@ class Capabilities:
     backfill: dict[str, float] = field(default_factory=dict)
     # The server can hold a post and publish it at scheduled_at itself.
     server_scheduling: bool = False
+    # The posting app builds a link's preview card (the network does not): the engine
+    # passes the adapter link_cards=<setting publishing.link_cards>.
+    link_cards: bool = False
     # Seconds between polls when nothing streams; settings sync.poll_interval_s overrides.
     poll_interval: float = 60.0
     # How to sign in from the accounts dialog and `accounts add`; None: not from the app.

@@ -393,10 +393,14 @@ class Store:
         """
         declared = core_settings.declared(key)
         if declared.scope == "laptop" and self.team:
-            return team.laptop_settings(self.path).get(key, copy.deepcopy(declared.default))
+            laptop = team.laptop_settings(self.path)
+            if key not in laptop:
+                return copy.deepcopy(declared.default)
+            return _checked(key, lambda: laptop[key], declared.default)
         rows = self.query("SELECT value_json FROM settings WHERE key = ?", (key,))
-        return json.loads(rows[0][0]) if rows else copy.deepcopy(declared.default)
-
+        if not rows:
+            return copy.deepcopy(declared.default)
+        return _checked(key, lambda: json.loads(rows[0][0]), declared.default)
 
     def set_setting(self, key: str, value: Any) -> None:
         """Store a declared setting.
@@ -459,3 +463,15 @@ def _account(row: sqlite3.Row) -> Account:
         status=row["status"],
         status_detail=row["status_detail"],
     )
+
+
+def _checked(key: str, read: Callable[[], Any], default: Any) -> Any:
+    """A stored setting's value, or its default when what is stored cannot be read or
+    has the wrong type (a hand edit, an older or newer version, a damaged laptop.json):
+    every reader would otherwise crash on it. The stored text is left as it is; the
+    next `set_setting` replaces it."""
+    try:
+        return core_settings.check(key, read())
+    except (ValueError, RecursionError, InboxError) as exc:
+        log.warning("setting %s cannot be used (%s); using its default", key, exc)
+        return copy.deepcopy(default)

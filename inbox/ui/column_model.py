@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -70,6 +71,9 @@ class ColumnModel(QAbstractListModel):
         self._changing = False  # a change query is out
         self._waiting: set[int] = set()  # ids changed meanwhile: one query when it returns
         self.unread = 0
+        # time.monotonic() when a change last landed: the view spreads the drawing of
+        # new cards over several turns of the event loop for a while (ColumnList).
+        self.changed_at = -1e9
         self.reload()
 
     # -- Qt model API -------------------------------------------------------------
@@ -280,6 +284,8 @@ class ColumnModel(QAbstractListModel):
         if filter_gen != self._filter_gen:
             return  # a newer filter: its first page is fresher
         self._changing = False
+        if found or not ids.isdisjoint(self._key_of):
+            self.changed_at = time.monotonic()
         sort = self._filter.sort
         shown = {r.id: (order_key(r, sort), r) for r in found}
         gone = [cid for cid in ids if cid in self._key_of and cid not in shown]

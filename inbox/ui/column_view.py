@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QCursor, QFocusEvent, QPainter, QPaintEvent
+from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCursor, QFocusEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -32,6 +33,38 @@ COLUMN_WIDTH = WIDTHS["medium"]
 GROW = 2.0
 
 
+# While changes land, the deck's repaint (every column, one turn of the event loop) spends
+# at most this long drawing cards that are not cached yet; the others keep their previous
+# card (or the background) for a turn or two and are drawn on the next turns. On a busy
+# machine each millisecond the window's thread works costs several of lateness.
+CARD_BUDGET_S = 0.004
+LIVE_S = 2.0  # a column's repaints within this long after a change landed are budgeted
+
+
+class _Turn:
+    """The card-drawing budget of one turn of the event loop, shared by every column."""
+
+    deadline: float | None = None
+    drawn = 0
+
+    @classmethod
+    def may_draw(cls) -> bool:
+        """True (and counted) when one more card may be drawn in this turn: at least one
+        per turn, so the deck always catches up."""
+        now = time.perf_counter()
+        if cls.deadline is None:
+            cls.deadline = now + CARD_BUDGET_S
+            QTimer.singleShot(0, cls._next_turn)
+        if cls.drawn and now >= cls.deadline:
+            return False
+        cls.drawn += 1
+        return True
+
+    @classmethod
+    def _next_turn(cls) -> None:
+        cls.deadline, cls.drawn = None, 0
+
+
 class ColumnList(QListView):
     """The list of a column; tells the deck when it takes focus.
 
@@ -40,6 +73,7 @@ class ColumnList(QListView):
     """
 
     focused = Signal()
+    behind = False  # the last repaint left cards to draw on a later turn
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
@@ -52,7 +86,8 @@ class ColumnList(QListView):
         from Qt into Python waits for the interpreter lock; while a sync keeps the engine
         thread busy, a repaint of 8 columns so waited ~70 times. Here a column's repaint is
         one wait. Rows, selection and hover are the view's own; the cards are the
-        delegate's cached pixmaps.
+        delegate's cached pixmaps. While changes land, cards not drawn yet are drawn
+        within the turn's budget (_Turn), the rest on the next turns.
         """
         delegate = self.itemDelegate()
         model = self.model()
@@ -81,9 +116,21 @@ class ColumnList(QListView):
                 cards.append((rect, summary, selection.isSelected(index), index == hover))
             row += 1
             rect = rect.translated(0, rect.height())
+        # A grab (screenshots) is drawn whole; so is a column no change landed in lately
+        # (its first page, scrolling): only live updates are spread over turns.
+        live = time.monotonic() - model.changed_at < LIVE_S
+        grab = isinstance(viewport.redirected(QPoint()), QPixmap)
         painter = QPainter(viewport)
-        delegate.paint_cards(painter, pal, font, cards)
+        later = delegate.paint_cards(
+            painter, pal, font, cards, _Turn.may_draw if live and not grab else None
+        )
         painter.end()
+        self.behind = bool(later)
+        if later:  # drawn on the next turn (each of those is a turn of its own again)
+            area = QRect(later[0])
+            for rect in later[1:]:
+                area = area.united(rect)
+            QTimer.singleShot(0, viewport, lambda: viewport.update(area))
 
 
 class ColumnView(QFrame):

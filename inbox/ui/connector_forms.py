@@ -133,6 +133,10 @@ class ConnectorEditor(QDialog):
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
         self.error.hide()
+        self.warning = QLabel()
+        self.warning.setObjectName("warning")
+        self.warning.setWordWrap(True)
+        self.warning.hide()
         head = QFormLayout()
         head.addRow(form_label("System"), self.kind)
         head.addRow(form_label("Name", True), self.name)
@@ -147,6 +151,7 @@ class ConnectorEditor(QDialog):
         layout.addLayout(head)
         layout.addLayout(self.form_box)
         layout.addWidget(self.error)
+        layout.addWidget(self.warning)
         layout.addWidget(buttons)
         self.form: SchemaForm | None = None
         self._build_form()
@@ -176,6 +181,14 @@ class ConnectorEditor(QDialog):
             self.form.values(),
         )
         editing = self.row is not None
+        # Plain http:// to another machine: said once, next to the button; the second press
+        # ("Save anyway") saves, as `connectors add` saves with a warning.
+        warned = base.warnings(kind, values)
+        if warned and self.warning.text() != "\n".join(warned):
+            self.warning.setText("\n".join(warned))
+            self.warning.show()
+            self.save_button.setText("Save anyway")
+            return
         self.bridge.op(
             "connectors.save",
             on_done=lambda _r: self.accept(),

@@ -32,7 +32,6 @@ SNIPPET_LINES = 2
 MARK = 14  # the network's lettered square
 ASSIGNEE = 18  # the assignee's initials circle
 
-BLIT_ROWS = 90  # Qt copies up to 95 rows of pixels on the calling thread
 AnyIndex = QModelIndex | QPersistentModelIndex
 MARK_BG, MARK_FG = "#ffe066", "#1f2328"  # a searched word: the pane's marker, both themes
 SLA_BADGE = sla.SlaPolicy()  # its amber window: the badge turns amber 15 minutes before due
@@ -113,6 +112,7 @@ class ConversationDelegate(QStyledItemDelegate):
         self._now = now
         self._wrapped: dict[tuple[int, str, int], list[str]] = {}
         self._cards: OrderedDict[tuple[object, ...], QPixmap] = OrderedDict()
+        self._latest: dict[int, tuple[object, ...]] = {}  # conversation id -> its newest card
         self.highlight: tuple[str, ...] = ()  # the open search's words, marked in snippets
         self._marks: re.Pattern[str] | None = None
 
@@ -163,14 +163,21 @@ class ConversationDelegate(QStyledItemDelegate):
         pal: QPalette,
         font: QFont,
         cards: list[tuple[QRect, ConversationSummary, bool, bool]],
-    ) -> None:
+        may_draw: Callable[[], bool] | None = None,
+    ) -> list[QRect]:
         """paint_card for each (rect, row, selected, hovered): what does not change between
-        the cards of one repaint (clock, theme, palette, font, pixel ratio) is asked once."""
+        the cards of one repaint (clock, theme, palette, font, pixel ratio) is asked once.
+
+        may_draw, when given, is asked before each card that must be drawn (not cached):
+        when it says no, the conversation's last card drawn stands in for it (or nothing,
+        the view's background) and its rect is returned, for the caller to repaint on a
+        later turn of the event loop (ColumnList: a time budget per repaint).
+        """
         c = theme.colours()
         now = self._now()
         ratio = painter.device().devicePixelRatioF()
         look = (pal.cacheKey(), font.key(), c.dark, ratio)
-        band = max(1, int(BLIT_ROWS / ratio))
+        later: list[QRect] = []
         for rect, row, selected, hovered in cards:
             width, height = rect.width(), rect.height()
             key = (
@@ -186,7 +193,13 @@ class ConversationDelegate(QStyledItemDelegate):
                 self.highlight,
             )
             card = self._cards.get(key)
-            if card is None:
+            if card is None and may_draw is not None and not may_draw():
+                later.append(rect)
+                last = self._latest.get(row.id)
+                card = None if last is None else self._cards.get(last)
+                if card is None or card.size() != rect.size() * ratio:
+                    continue  # nothing like it yet: the background until it is drawn
+            elif card is None:
                 card = QPixmap(rect.size() * ratio)
                 card.setDevicePixelRatio(ratio)
                 card.fill(Qt.GlobalColor.transparent)
@@ -195,21 +208,17 @@ class ConversationDelegate(QStyledItemDelegate):
                           selected=selected, hovered=hovered)  # fmt: skip
                 drawing.end()
                 self._cards[key] = card
+                self._latest[row.id] = key
                 if len(self._cards) > self.CACHED:
                     self._cards.popitem(last=False)
-            else:
+                    if len(self._latest) > 4 * self.CACHED:  # keep the ids still cached
+                        self._latest = {i: k for i, k in self._latest.items() if k in self._cards}
+            elif key in self._cards:
                 self._cards.move_to_end(key)
-            # In bands of at most BLIT_ROWS device pixels: Qt's raster engine splits a
-            # taller copy across its thread pool and waits for those threads, which on a
-            # busy machine stalls the GUI thread (while it holds the interpreter lock).
-            left, top = rect.left(), rect.top()
-            for y in range(0, height, band):
-                h = min(band, height - y)
-                painter.drawPixmap(
-                    QRect(left, top + y, width, h),
-                    card,
-                    QRect(0, round(y * ratio), card.width(), round(h * ratio)),
-                )
+            # One copy: Qt's raster thread pool is off (inbox/ui/__init__.py), so a tall
+            # copy no longer waits for pool threads (it was copied in bands before).
+            painter.drawPixmap(rect, card)
+        return later
 
     def draw(
         self,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import zlib
-from datetime import datetime
+from datetime import date, datetime
 
 from inbox.networks import registry
 
@@ -39,8 +40,15 @@ def relative_time(when: datetime, now: datetime) -> str:
     if days < 7:
         return f"{days}d"
     if when.year == now.year:
-        return f"{when.day} {when.strftime('%b')}"
-    return f"{when.day} {when.strftime('%b')} {when.year}"
+        return f"{when.day} {_month(when.month)}"
+    return f"{when.day} {_month(when.month)} {when.year}"
+
+
+@functools.cache
+def _month(month: int) -> str:
+    """The locale's short month name (strftime's %b): asked once per month, not per card
+    painted (each strftime call imports `time` through PySide6's import hook)."""
+    return date(2000, month, 1).strftime("%b")
 
 
 def initials(name: str, handle: str) -> str:

@@ -292,6 +292,8 @@ class MainWindow(QMainWindow):
             if showing:
                 total = sum(self.splitter.sizes()) or self.splitter.width()
                 width = max(PANE_MIN, min(self._pane_width, total - MIN_DECK_WIDTH))
+                if self._pane_width == PANE_WIDTH:  # not dragged: cut no column in two
+                    width = self._whole_columns(total, width)
                 self.splitter.setSizes([total - width, width])
             return
         if self.pane.parent() is not self.central:
@@ -308,6 +310,21 @@ class MainWindow(QMainWindow):
         if showing:
             self.pane.raise_()
 
+    def _whole_columns(self, total: int, width: int) -> int:
+        """The pane's width, narrowed (down to PANE_MIN) when that shows one more column
+        whole instead of cutting it at the pane's edge (3 columns at 1600 px), widened over
+        a sliver of a column that cannot show whole."""
+        shown = [n for n in range(1, len(self.deck.columns()) + 1)]
+        fits = [n for n in shown if self.deck.room_for(n) <= total - PANE_MIN]
+        if not fits:
+            return width
+        need = self.deck.room_for(max(fits)) + self.splitter.handleWidth()
+        if need > total - width:
+            return total - need
+        if max(fits) < len(self.deck.columns()) and total - width - need < 48:
+            return total - need  # a few pixels of the next column: the pane takes them
+        return width
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.central and event.type() == QEvent.Type.Resize:
             self._place_pane()
@@ -316,6 +333,8 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._place_pane()
+        if getattr(self, "_labels_narrow", None) != (self.width() < WIDE_WINDOW):
+            self._relabel_accounts()
 
     def _repaint_times(self) -> None:
         for view in self.deck.columns():
@@ -413,14 +432,31 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
             self._account_labels[0] = label  # replaced once an account is added
 
-    @staticmethod
-    def _set_account_label(label: QLabel, handle: str, status: str, detail: str) -> None:
+    def _set_account_label(self, label: QLabel, handle: str, status: str, detail: str) -> None:
+        """ "● Mastodon @teashop@…: up to date"; in a narrow window an account that is up to
+        date shows its network only (the rest is in the tooltip), so a problem keeps room."""
         dot = {"ok": "#37b24d", "syncing": "#1c7ed6"}.get(status, "#e8590c")
-        label.setText(
-            f"<span style='color:{dot}'>●</span> {handle}: {STATUS_TEXT.get(status, status)}"
-        )
-        label.setToolTip(detail or STATUS_TEXT.get(status, status))
+        words = STATUS_TEXT.get(status, status)
+        if status == "syncing" and detail:  # a back-fill's progress: "syncing… 120 items"
+            words = f"{words} {detail}"
+        shown = f"{handle}: {words}"
+        if self.width() < WIDE_WINDOW and status in ("ok", "syncing"):
+            shown = handle.split(" @")[0] + ("" if status == "ok" else f": {words}")
+        label.setText(f"<span style='color:{dot}'>●</span> {shown}")
+        more = f"\n{detail}" if detail and status != "syncing" else ""
+        label.setToolTip(f"{handle}: {words}{more}")
         label.setProperty("status", status)
+        label.setProperty("detail", detail)
+
+    def _relabel_accounts(self) -> None:
+        self._labels_narrow = self.width() < WIDE_WINDOW
+        for label in self._account_labels.values():
+            handle = label.property("handle")
+            if handle:
+                self._set_account_label(
+                    label, str(handle), str(label.property("status")),
+                    str(label.property("detail") or ""),
+                )  # fmt: skip
 
     def show_keys(self) -> QDialog:
         """Every action and key, generated from the declarations."""

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -287,6 +287,8 @@ class ConversationPane(QFrame):
         # The split follows what is shown (fit_split) until the reader drags it.
         self.split_dragged = False
         self.thread_split.splitterMoved.connect(self._dragged)
+        # Suggestions arriving, a notice showing: the actions' height changed, fit again.
+        self.actions_area.installEventFilter(self)
 
         shown = QWidget()
         sl = QVBoxLayout(shown)
@@ -348,7 +350,13 @@ class ConversationPane(QFrame):
             thread = total - actions  # room for both: the thread takes what is spare
         else:
             thread = max(min(120, total * 3 // 10), min(thread, total * 55 // 100))
-        self.thread_split.setSizes([thread, total - thread])
+        if self.thread_split.sizes() != [thread, total - thread]:
+            self.thread_split.setSizes([thread, total - thread])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.actions_area and event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self.fit_split)
+        return super().eventFilter(watched, event)
 
     def _dragged(self, _pos: int, _index: int) -> None:
         self.split_dragged = True

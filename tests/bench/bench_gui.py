@@ -55,6 +55,10 @@ def run() -> Iterator[dict[str, Any]]:
         worst_ms=round(max(b for b, _ in pairs), 1),
         p99_ms=round(got["busy_p99_ms"], 1),
         idle_p99_ms=round(got["idle_p99_ms"], 1),
+        # The window thread's longest stretch of CPU between two probe ticks (median over
+        # the pairs): the part of the freeze that is the window's own work, not the machine.
+        gui_cpu_max_ms=round(statistics.median(got["busy_cpu_max_ms"]), 1),
+        idle_gui_cpu_max_ms=round(statistics.median(got["idle_cpu_max_ms"]), 1),
         sync_s=[round(s, 2) for s in got["sync_s"]],
     )
     yield result(

@@ -13,7 +13,18 @@ i.e. how long the window was frozen. Pairs, interleaved (A B A B ...):
      ones, newest first in every column) through `sync_account` (adapter pages ->
      rules -> store -> Changed -> deck -> columns), probed until the sync is done and
      the columns have applied its last change.
-Prints one JSON object: the per-pair max lateness of both sides, p99s, and RSS figures.
+Prints one JSON object: the per-pair max lateness of both sides, p99s, the GUI thread's
+longest stretch of CPU between two ticks (its own work; on a busy machine the lateness is
+several times that, waiting for a core), and RSS figures.
+
+Finding where a freeze comes from:
+  STALL_TRACE=1: for each tick later than 40 ms, print (stderr) the GUI thread's CPU, its
+     wait for a core and its sleep (the interpreter lock) over it (Linux schedstat), and
+     which of its entry points ran (bridge deliveries, column paints); and sample every
+     thread's Python stack while the probe is late.
+  STALL_DUMP=PREFIX (with STALL_TRACE): py-spy dumps of native stacks; each dump stops
+     the process for a while, so the figures of such a run are not the window's.
+  STALL_PROFILE=FILE: cProfile of the GUI thread over the syncs, by thread CPU.
 STALL_IN_PROCESS=1 stores the batches on the engine thread instead of the ingest worker
 process (engine/ingest_worker.py), as the window did before it: the figure to compare.
 """
@@ -128,8 +139,80 @@ class Tracer:
 
 
 TRACER: Tracer | None = None
+# STALL_PROFILE=FILE: the GUI thread's CPU during the syncs, by Python function (cProfile
+# with the thread's CPU clock; Qt's own work outside a Python call counts in the loop's exec).
+PROFILE = None
+if os.environ.get("STALL_PROFILE"):
+    import cProfile
+
+    PROFILE = cProfile.Profile(time.thread_time)
 # Where a thread waits for work (its samples say nothing about a stall).
 _IDLE = frozenset({"select", "wait", "_worker", "get", "_wait_for_tstate_lock", "recv_bytes"})
+
+
+def _schedstat() -> tuple[int, int]:
+    """The calling thread's ns on a core and ns waiting for one (Linux schedstat)."""
+    import threading
+
+    with open(f"/proc/self/task/{threading.get_native_id()}/schedstat") as f:
+        ran, queued, _ = f.read().split()
+    return int(ran), int(queued)
+
+
+TURN: list[tuple[str, float]] = []  # (what, GUI thread CPU ms) since the last probe tick
+
+
+def _instrument() -> None:
+    """STALL_TRACE: time the GUI thread's entry points, to say what a late tick ran."""
+    from inbox.ui import bridge, column_view, deck
+
+    def timed(cls: type, name: str, label: Callable[..., str] | None = None) -> None:
+        inner = getattr(cls, name)
+
+        def wrapper(*args: object) -> object:
+            start = time.thread_time()
+            try:
+                return inner(*args)
+            finally:
+                what = label(*args) if label else f"{cls.__name__}.{name}"
+                TURN.append((what, (time.thread_time() - start) * 1000))
+
+        setattr(cls, name, wrapper)
+
+    def names(fn: object, depth: int = 0) -> list[str]:
+        """The qualified names of fn and of the callables its closure wraps."""
+        found = [getattr(fn, "__qualname__", type(fn).__name__).replace(".<locals>", "")]
+        for cell in getattr(fn, "__closure__", None) or ():
+            inner = cell.cell_contents
+            if depth < 3 and callable(inner) and not isinstance(inner, type):
+                found += names(inner, depth + 1)
+        return found
+
+    def callback(_self: object, fn: object, _value: object = None) -> str:
+        return "deliver " + " / ".join(n for n in names(fn) if "<lambda>" not in n)[:90]
+
+    def event(_self: object, ev: object) -> str:
+        return "dispatch " + type(ev).__name__
+
+    import gc
+    import threading
+
+    started: list[float] = []
+
+    def collecting(phase: str, info: dict[str, int]) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if phase == "start":
+            started[:] = [time.thread_time()]
+        elif started:
+            what = f"gc generation {info['generation']}"
+            TURN.append((what, (time.thread_time() - started[0]) * 1000))
+
+    gc.callbacks.append(collecting)
+    timed(bridge.EngineBridge, "_deliver", callback)
+    timed(bridge.EngineBridge, "_dispatch", event)
+    timed(column_view.ColumnList, "paintEvent")
+    timed(deck.Deck, "_flush_changes")
 
 
 class Probe:
@@ -142,22 +225,52 @@ class Probe:
         self.timer.setInterval(PROBE_MS)
         self.timer.timeout.connect(self._tick)
         self.late: list[float] = []
+        # The GUI thread's CPU between two ticks: what the window itself worked in one
+        # stretch (lateness is that times how long a busy machine makes it wait for a core).
+        self.cpu: list[float] = []
         self._last = 0
+        self._thread_cpu = 0.0
+        self._cpu = self._queued = 0
 
     def start(self) -> None:
         if TRACER is not None:
             TRACER.last, TRACER.active = time.perf_counter(), True
-        self.late = []
+        self.late, self.cpu = [], []
         self.clock.start()
         self._last = 0
+        self._thread_cpu = time.thread_time()
+        if TRACER is not None and TRACER.on:
+            self._cpu, self._queued = _schedstat()
         self.timer.start()
 
     def _tick(self) -> None:
         now = self.clock.nsecsElapsed()
         if TRACER is not None:
             TRACER.last = time.perf_counter()
-        self.late.append(max(0.0, (now - self._last) / 1e6 - PROBE_MS))
+        late = max(0.0, (now - self._last) / 1e6 - PROBE_MS)
+        self.late.append(late)
         self._last = now
+        thread_cpu = time.thread_time()
+        self.cpu.append((thread_cpu - self._thread_cpu) * 1000)
+        self._thread_cpu = thread_cpu
+        if TRACER is not None and TRACER.on:
+            # Over a late tick, the GUI thread's CPU (it worked), its wait for a core (the
+            # machine), and the rest: it slept (for the interpreter lock, or nothing to do).
+            cpu, queued = _schedstat()
+            turn, TURN[:] = list(TURN), []
+            if late > 40 or self.cpu[-1] > 20:
+                ran, waited = (cpu - self._cpu) / 1e6, (queued - self._queued) / 1e6
+                print(
+                    f"LATE {late:.0f} ms: GUI ran {ran:.0f} ms, waited for a core"
+                    f" {waited:.0f} ms, slept {late + PROBE_MS - ran - waited:.0f} ms",
+                    file=sys.stderr,
+                )
+                summed: dict[str, list[float]] = {}
+                for what, ms in turn:
+                    summed.setdefault(what, []).append(ms)
+                for what, mss in sorted(summed.items(), key=lambda kv: -sum(kv[1]))[:6]:
+                    print(f"    {sum(mss):6.1f} ms {len(mss):3d}x {what}", file=sys.stderr)
+            self._cpu, self._queued = cpu, queued
 
     def stop(self) -> list[float]:
         if TRACER is not None:
@@ -234,6 +347,8 @@ def p99(values: list[float]) -> float:
 
 def main(folder: Path) -> dict[str, object]:
     app = QApplication.instance() or QApplication([])
+    if os.environ.get("STALL_TRACE"):
+        _instrument()  # before the window connects its slots
     session = open_session(Profile.resolve(folder))
     window = session.window
     window.resize(1600, 1000)
@@ -255,17 +370,21 @@ def main(folder: Path) -> dict[str, object]:
     TRACER = Tracer()
     probe = Probe()
     idle, busy, idle_all, busy_all, sync_s = [], [], [], [], []
+    idle_cpu, busy_cpu = [], []
     for round_no in range(PAIRS):
         probe.start()
         spin(IDLE_S)
         late = probe.stop()
         idle.append(max(late))
+        idle_cpu.append(max(probe.cpu))
         idle_all += late
 
         stream = Tail(round_no * ITEMS, items(round_no, existing))
         adapter = ReplayAdapter(info, {MENTIONS: stream, DMS: []}, page_size=100)
         engine.call(lambda e, a=adapter: e.adapters.__setitem__(1, a))
         probe.start()
+        if PROFILE is not None:
+            PROFILE.enable()
         started = time.perf_counter()
         future = engine.submit(lambda e: sync_account(e, 1))
         spin(600, future.done)
@@ -273,7 +392,10 @@ def main(folder: Path) -> dict[str, object]:
         future.result()
         spin(SETTLE_S)
         late = probe.stop()
+        if PROFILE is not None:
+            PROFILE.disable()
         busy.append(max(late))
+        busy_cpu.append(max(probe.cpu))
         busy_all += late
     # Scroll every column deep and back: rows far away are let go.
     for view in window.deck.columns():
@@ -289,6 +411,8 @@ def main(folder: Path) -> dict[str, object]:
     spin(0.5)
     result = {
         "busy_max_ms": busy,
+        "busy_cpu_max_ms": busy_cpu,
+        "idle_cpu_max_ms": idle_cpu,
         "idle_max_ms": idle,
         "busy_p99_ms": p99(busy_all),
         "idle_p99_ms": p99(idle_all),
@@ -302,6 +426,8 @@ def main(folder: Path) -> dict[str, object]:
     }
     session.close()
     app.processEvents()
+    if PROFILE is not None:
+        PROFILE.dump_stats(os.environ["STALL_PROFILE"])
     return result
 
 

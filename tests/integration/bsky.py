@@ -6,8 +6,15 @@ share one running network never see each other's posts.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import os
 import secrets
+import struct
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -43,7 +50,9 @@ class Person:
         for item in self.call("GET", "com.atproto.server.listAppPasswords")["passwords"]:
             self.call("POST", "com.atproto.server.revokeAppPassword", json={"name": item["name"]})
 
-    def post(self, text: str, facets: list[Any] | None = None, reply: Any = None) -> dict[str, str]:
+    def post(
+        self, text: str, facets: list[Any] | None = None, reply: Any = None, embed: Any = None
+    ) -> dict[str, str]:
         record: dict[str, Any] = {
             "$type": "app.bsky.feed.post",
             "text": text,
@@ -53,11 +62,17 @@ class Person:
             record["facets"] = facets
         if reply:
             record["reply"] = reply
+        if embed:
+            record["embed"] = embed
         body = {"repo": self.did, "collection": "app.bsky.feed.post", "record": record}
         return dict(self.call("POST", "com.atproto.repo.createRecord", json=body))
 
     def mention(
-        self, other: Person, text_before: str = "Hey ", text_after: str = " help?"
+        self,
+        other: Person,
+        text_before: str = "Hey ",
+        text_after: str = " help?",
+        embed: Any = None,
     ) -> dict[str, str]:
         """A post that mentions other with a real mention facet."""
         text = f"{text_before}@{other.handle}{text_after}"
@@ -67,7 +82,19 @@ class Person:
             "index": {"byteStart": start, "byteEnd": end},
             "features": [{"$type": "app.bsky.richtext.facet#mention", "did": other.did}],
         }
-        return self.post(text, [facet])
+        return self.post(text, [facet], embed=embed)
+
+    def image(self, data: bytes, alt: str, mime: str = "image/png") -> dict[str, Any]:
+        """An app.bsky.embed.images embed of one uploaded image (uploadBlob)."""
+        response = httpx.post(
+            f"{self.pds}/xrpc/com.atproto.repo.uploadBlob",
+            content=data,
+            headers={"Authorization": f"Bearer {self.access}", "Content-Type": mime},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        blob = response.json()["blob"]
+        return {"$type": "app.bsky.embed.images", "images": [{"image": blob, "alt": alt}]}
 
     def indexed(self, uri: str) -> None:
         """Wait until the AppView has indexed uri. A reply indexed before its parent
@@ -143,3 +170,40 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 90.0) ->
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.3)
+
+
+def expired(access_jwt: str) -> str:
+    """The same access JWT, expired a minute ago, signed with dev-env's PDS secret."""
+
+    def decode(part: str) -> dict[str, object]:
+        return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
+
+    def encode(value: dict[str, object]) -> str:
+        raw = json.dumps(value, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    header, payload, _ = access_jwt.split(".")
+    claims = decode(payload)
+    now = int(time.time())
+    claims.update(iat=now - 7200, exp=now - 60)
+    signing = f"{encode(decode(header))}.{encode(claims)}"
+    sig = hmac.new(b"jwt-secret", signing.encode(), hashlib.sha256).digest()  # dev-env's
+    return signing + "." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode()
+
+
+def png(width: int, height: int, noise: bool = False) -> bytes:
+    """A real PNG with a tEXt chunk holding a GPS position (metadata that must not leave)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    row = (lambda: os.urandom(3 * width)) if noise else (lambda: b"\x80\x20\x10" * width)
+    raw = b"".join(b"\x00" + row() for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"tEXt", b"GPS\x0052.5,13.4")
+        + chunk(b"IDAT", zlib.compress(raw, 0 if noise else 6))
+        + chunk(b"IEND", b"")
+    )

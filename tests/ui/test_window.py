@@ -23,11 +23,22 @@ def test_status_bar_shows_sync_states_and_errors(
 ) -> None:
     session = open_profile(workspace)
     window = session.window
+    window.resize(1500, 800)
     label = window._account_labels[1]
-    assert "@teashop: up to date" in label.text()
+    qtbot.waitUntil(lambda: "@teashop: up to date" in label.text())
     with qtbot.waitSignal(session.bridge.account_status):
         session.engine.submit(lambda e: e.publish(AccountStatus(1, "offline", "no route")))
-    assert "@teashop: offline" in label.text() and label.toolTip() == "no route"
+    assert "@teashop: offline" in label.text() and "no route" in label.toolTip()
+    # A narrow window: a problem keeps its words, a healthy account shows its network only.
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() < 1100)
+    assert "@teashop: offline" in label.text()
+    with qtbot.waitSignal(session.bridge.account_status):
+        session.engine.submit(lambda e: e.publish(AccountStatus(1, "ok", "")))
+    assert "Mastodon" in label.text() and "@teashop" not in label.text()
+    assert label.toolTip() == "Mastodon @teashop: up to date"
+    window.resize(1500, 800)
+    qtbot.waitUntil(lambda: "@teashop: up to date" in label.text())
     with qtbot.waitSignal(session.bridge.error):
         session.engine.submit(lambda e: e.publish(ErrorEvent("Mastodon refused the reply")))
     assert "Mastodon refused the reply" in window.error_label.text()

@@ -73,6 +73,7 @@ CAPABILITIES = registry.Capabilities(
     idempotency_window=None,
     backfill={"window_days": 7.0, "window_items": 800.0},
     server_scheduling=False,
+    link_cards=True,  # the client builds app.bsky.embed.external (linkcard.py)
     poll_interval=30.0,  # notifications have no stream; listNotifications is cheap
     password_sign_in=_sign_in,
     sign_in_help=SIGN_IN_HELP,

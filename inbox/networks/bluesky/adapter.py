@@ -30,7 +30,7 @@ from inbox.core.errors import AuthExpired, BadPayload, NetworkError, NotSupporte
 from inbox.core.models import AccountInfo, Contact, Kind, Message, reply_key
 from inbox.networks.base import DMS, MENTIONS, OWN, Limits, Moderation, Outgoing, Page, Sent
 from inbox.networks.base import cursor_state as _state
-from inbox.networks.bluesky import mapping, records, richtext
+from inbox.networks.bluesky import linkcard, mapping, records, richtext
 from inbox.networks.bluesky import search as monitor
 from inbox.networks.bluesky.mapping import Me
 from inbox.networks.bluesky.xrpc import CHAT_PROXY, Session, Sleep, Xrpc, XrpcFailed
@@ -75,6 +75,7 @@ class BlueskyAdapter:
         window_items: int = 800,
         page_size: int = PAGE_SIZE,
         chat_proxy: str = CHAT_PROXY,
+        link_cards: bool = True,
     ) -> None:
         self.info = info
         session = Session.loads(token)
@@ -96,7 +97,10 @@ class BlueskyAdapter:
         self.window_items = window_items
         self.page_size = page_size
         self.chat_proxy = chat_proxy
+        self.link_cards = link_cards  # a new post's first link gets a card (linkcard.py)
         self._chat_people: dict[str, dict[str, Contact]] = {}
+        self.dm_notice = ""  # why direct messages are not being read, for status_text
+        self._unreadable: set[str] = set()  # bad notifications already quarantined
 
     # -- protocol ----------------------------------------------------------------------
 
@@ -130,9 +134,13 @@ class BlueskyAdapter:
             alt_text_max=2000,
         )
 
-    def status_detail(self) -> str:
-        """What the account status line shows after a good sync (the rate budget)."""
-        return self.xrpc.budget.describe()
+    def status_text(self) -> str:
+        """What the account's status line says after a good sync: why DMs are not read
+        (said there, as a state, not as an error on every sync) and the rate budget left
+        from the last `RateLimit-*` headers."""
+        parts = [self.dm_notice] if self.dm_notice else []
+        budget = self.xrpc.budget.describe()
+        return "; ".join([*parts, budget] if budget else parts)
 
     async def aclose(self) -> None:
         if self._own_http:
@@ -170,28 +178,41 @@ class BlueskyAdapter:
         notes: list[mapping.Notification] = []
         rejected: list[tuple[str, str]] = []
         newest: datetime | None = None
-        for n in raw:
+        hw = _when(state.get("hw"))
+        mode = "back" if state.get("back") or "hw" not in state else "fwd"
+        cutoff = self.clock.now() - self.window
+
+        def old(at: datetime | None) -> bool:
+            """Forward: stored by an earlier sync; back: older than the back-fill window."""
+            if at is None:
+                return False
+            return (mode == "fwd" and hw is not None and at <= hw) or (
+                mode == "back" and at < cutoff
+            )
+
+        keep: list[mapping.Notification] = []
+        reached = False  # forward: met what the last sync stored; back: the window is full
+        for n in raw:  # newest first
             try:
                 note = mapping.notification(n)
             except BadPayload as exc:
-                if isinstance(n, dict) and n.get("reason") not in mapping.KINDS and "reason" in n:
+                reason = n.get("reason") if isinstance(n, dict) else None
+                if isinstance(reason, str) and reason not in mapping.KINDS:
                     continue  # a like or follow slipped through the filter: not an error
-                rejected.append((str(exc), mapping.dump(n)))
+                raw_item = mapping.dump(n)
+                at = _when(n.get("indexedAt")) if isinstance(n, dict) else None
+                # Quarantined and reported once: not when it is below what an earlier sync
+                # read (a later page re-reads it), nor again in this session's next pass.
+                if reached or old(at) or raw_item in self._unreadable:
+                    continue
+                if len(self._unreadable) < 1000:
+                    self._unreadable.add(raw_item)
+                rejected.append((str(exc), raw_item))
                 continue
             notes.append(note)
             at = from_iso(note.indexed_at)
             newest = at if newest is None or at > newest else newest
-        hw = _when(state.get("hw"))
-        mode = "back" if state.get("back") or "hw" not in state else "fwd"
-        cutoff = self.clock.now() - self.window
-        keep: list[mapping.Notification] = []
-        reached = False  # forward: met what the last sync stored; back: the window is full
-        for note in notes:
-            at = from_iso(note.indexed_at)
-            if mode == "fwd" and hw is not None and at <= hw:
-                reached = True
-                continue
-            if mode == "back" and at < cutoff:
+            if old(at):
                 reached = True
                 continue
             keep.append(note)
@@ -294,11 +315,15 @@ class BlueskyAdapter:
         state = _state(cursor)
         until = _when(state.get("until"))
         if until is not None and self.clock.now() < until:
+            self.dm_notice = str(state.get("notice") or "")
             return Page((), cursor)
         try:
             if state.get("log"):
-                return await self._dm_log(state)
-            return await self._dm_first(state)
+                page = await self._dm_log(state)
+            else:
+                page = await self._dm_first(state)
+            self.dm_notice = ""
+            return page
         except XrpcFailed as exc:
             if exc.error == "InvalidToken" or "method" in str(exc).lower():
                 return self._dm_pause(state, NO_DMS, DENIED_PAUSE)
@@ -314,11 +339,11 @@ class BlueskyAdapter:
             return self._dm_pause(state, f"Direct messages could not be read: {exc}", CHAT_PAUSE)
 
     def _dm_pause(self, state: dict[str, Any], notice: str, pause: timedelta) -> Page[Message]:
-        """Wait before asking chat again; report the problem once, not on every sync."""
-        repeat = state.get("notice") == notice
+        """Wait before asking chat again. The problem is the account's state (status_text),
+        not a bad item and not an error on every sync; chat is asked again after pause."""
+        self.dm_notice = notice
         new = {**state, "until": to_iso(self.clock.now() + pause), "notice": notice}
-        rejected = () if repeat else ((notice, ""),)
-        return Page((), json.dumps(new), more=False, rejected=rejected)
+        return Page((), json.dumps(new), more=False)
 
     async def _chat(self, nsid: str, params: Any = None, body: Any = None) -> Any:
         if body is not None:
@@ -437,6 +462,8 @@ class BlueskyAdapter:
         if target is not None:
             record["reply"] = await self.reply_refs(target)
         embed = await self._images(outgoing)
+        if embed is None and target is None and self.link_cards:
+            embed = await self._link_card(found)
         if embed is not None:
             record["embed"] = embed
         rkey = outgoing.extra.get("rkey") or records.rkey_for(
@@ -683,19 +710,56 @@ class BlueskyAdapter:
             images.append(image)
         return {"$type": "app.bsky.embed.images", "images": images}
 
+    async def _link_card(self, facets: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """An app.bsky.embed.external for the first link of the post, or None (the post
+        goes out without a card when the page cannot be read)."""
+        uri = next(
+            (
+                str(f["features"][0]["uri"])
+                for f in facets
+                if str(f["features"][0].get("$type", "")).endswith("#link")
+            ),
+            "",
+        )
+        card = await linkcard.fetch(self.http, uri) if uri else None
+        if card is None:
+            return None
+        external: dict[str, Any] = {
+            "uri": card.uri,
+            "title": card.title,
+            "description": card.description,
+        }
+        data = await linkcard.thumbnail(self.http, card.image)
+        if data is not None:
+            try:
+                blob, _ = await self.upload_bytes(data, "the card's image", linkcard.MAX_THUMB)
+                external["thumb"] = blob
+            except AuthExpired:
+                raise
+            except (RemoteRejected, NetworkError):
+                pass  # a card without its picture
+        return {"$type": "app.bsky.embed.external", "external": external}
+
     async def upload(self, path: Path) -> tuple[dict[str, Any], tuple[int, int] | None]:
         """uploadBlob one image without its metadata; (blob, (width, height))."""
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise RemoteRejected(f"Cannot read {path.name}: {exc.strerror}") from exc
-        mime = records.image_mime(data) or mimetypes.guess_type(path.name)[0] or ""
+        return await self.upload_bytes(data, path.name, records.MAX_IMAGE_BYTES)
+
+    async def upload_bytes(
+        self, data: bytes, name: str, limit: int
+    ) -> tuple[dict[str, Any], tuple[int, int] | None]:
+        """uploadBlob image bytes without their metadata; (blob, (width, height))."""
+        mime = records.image_mime(data) or mimetypes.guess_type(name)[0] or ""
         if not mime.startswith("image/"):
-            raise RemoteRejected(f"{path.name} is not an image Bluesky accepts")
+            raise RemoteRejected(f"{name} is not an image Bluesky accepts")
         data = records.strip_metadata(data)
-        if len(data) > records.MAX_IMAGE_BYTES:
+        if len(data) > limit:
             raise RemoteRejected(
-                f"{path.name} is {len(data) / 1e6:.1f} MB; Bluesky takes images up to 2 MB"
+                f"{name} is {len(data) / 1e6:.1f} MB; Bluesky takes images up to "
+                f"{limit / 1e6:.0f} MB"
             )
         body = await self.xrpc.post(
             "com.atproto.repo.uploadBlob", content=data, content_type=mime, repeatable=True

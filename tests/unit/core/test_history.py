@@ -25,6 +25,25 @@ def test_each_action_reads_as_a_sentence() -> None:
     assert "." not in describe("Alex", "post.scheduled", {})  # an unknown action: still words
 
 
+def test_operations_on_a_conversation_read_as_sentences_with_the_members_name() -> None:
+    """ops.run audits an operation that does not audit itself under its own name, acting
+    as "member:<id>": the history names the member and says what happened in words."""
+    members = {1: "Alex Rivera"}
+    said = describe("member:1", "connectors.push", {"connector": "Help desk"}, members)
+    assert said == "Alex Rivera pushed it to Help desk"
+    article = {"article": {"title": "Caffeine-free teas"}, "connector": "Knowledge base"}
+    assert describe("member:1", "connectors.article", article, members) == (
+        "Alex Rivera wrote the article “Caffeine-free teas” for Knowledge base"
+    )
+    assert describe("member:7", "suggestions.use", {}, members).startswith("A team member ")
+    missed = describe("engine", "sla.breached", {"due_at": "2026-03-01T10:00:00Z"})
+    assert missed.startswith("Missed its response time (due ")
+    for name in ("connectors.push", "connectors.article", "suggestions.use", "outbox.cancel",
+                 "outbox.send_now", "outbox.retry", "sla.breached"):  # fmt: skip
+        text = describe("member:1", name, {}, members)
+        assert name.replace(".", " ") not in text and "member:" not in text, text
+
+
 def test_a_queued_reply_that_was_sent_reads_once() -> None:
     at = datetime(2026, 3, 1, tzinfo=UTC)
     entries = [

@@ -144,3 +144,17 @@ def test_an_unexpected_error_is_the_accounts_status(engine, make_message) -> Non
     run_loop(engine, make_message, [KeyError("id")], rounds=1)
     account = engine.call(lambda e: e.store.accounts()[0])
     assert account.status == "error" and "unexpected error: KeyError" in account.status_detail
+
+
+def test_loop_settings_survive_a_stored_value_of_the_wrong_type(engine) -> None:
+    """The window's loops did float("soon") at start-up: the engine thread died."""
+
+    def go(e):
+        e.store.conn.execute(
+            "INSERT OR REPLACE INTO settings (key, value_json) VALUES ('sync.poll_interval_s', ?)",
+            ('"soon"',),
+        )
+        e.store.conn.commit()
+        return loops.LoopSettings.from_store(e)
+
+    assert engine.call(go).poll_interval is None  # each network's own pace

@@ -98,3 +98,27 @@ def test_a_page_that_fails_to_store_leaves_no_items_and_no_cursor(
         engine.call(attach)
     assert count(engine) == 0
     assert engine.call(lambda e: e.store.cursor(account.id, MENTIONS)) is None
+
+
+def test_a_long_sync_commits_its_first_batch_early_then_larger_ones(
+    engine, account_info, make_message, monkeypatch
+) -> None:
+    """The first batch is BATCH_ITEMS (the deck shows something soon); each later one
+    doubles up to MAX_BATCH_ITEMS (the rules decide a conversation once per batch)."""
+    from inbox.engine import sync
+
+    monkeypatch.setattr(sync, "BATCH_ITEMS", 10)
+    monkeypatch.setattr(sync, "MAX_BATCH_ITEMS", 40)
+    events: list = []
+    engine.subscribe(events.append)
+    account = engine.call(lambda e: e.store.add_account(account_info))
+    messages = [make_message(key=f"k{i}") for i in range(150)]
+
+    def attach(e):
+        e.adapters[account.id] = ReplayAdapter(account_info, {MENTIONS: messages}, page_size=10)
+        return sync_account(e, account.id)
+
+    engine.call(attach)
+    changes = [ev for ev in events if isinstance(ev, Changed)]
+    assert [len(c.conversations) for c in changes] == [10, 20, 40, 40, 40]
+    assert count(engine) == 150
