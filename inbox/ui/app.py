@@ -122,9 +122,17 @@ class Session:
         for step in self._steps():
             step()
 
-    def finish_later(self, then: Callable[[], None] = lambda: None) -> None:
+    def finish_later(
+        self,
+        then: Callable[[], None] = lambda: None,
+        failed: Callable[[InboxError], None] | None = None,
+    ) -> None:
         """The same, one feature per turn of the event loop, then `then()`: the window
-        stays responsive while the rest of start-up happens after its first paint."""
+        stays responsive while the rest of start-up happens after its first paint.
+
+        The engine starts first; if it cannot open the profile to write (locked, a
+        read-only folder, a full disk) `failed(error)` is called and nothing else
+        installs (without `failed` the error is raised)."""
         steps = self._steps()
 
         def next_step() -> None:
@@ -134,7 +142,13 @@ class Session:
             if step is None:
                 then()
                 return
-            step()
+            try:
+                step()
+            except InboxError as exc:
+                if failed is None or self._engine is not None:
+                    raise
+                failed(exc)
+                return
             QTimer.singleShot(0, next_step)
 
         QTimer.singleShot(0, next_step)
@@ -460,8 +474,13 @@ class Screenshot(QObject):
         if self.of == "reply" and first is not None and first.model.rowCount():
             QTimer.singleShot(300, self._reply)
             return
-        # One more turn of the loop: pending layout requests settle before the grab.
-        QTimer.singleShot(0, self._grab)
+        # The reader answers in order: a read asked now comes back after what opening the
+        # conversation asked (suggested answers); two more turns of the loop let the
+        # pane's layout settle before the grab.
+        def settled(_: object) -> None:
+            QTimer.singleShot(0, lambda: QTimer.singleShot(0, self._grab))
+
+        self.window.bridge.read(lambda _store: None, settled, lambda _exc: settled(None))
 
     def _reply(self) -> None:
         """Answer the open conversation the way a user does (reply box, Send), then shoot
@@ -636,10 +655,16 @@ def run_gui(args: argparse.Namespace) -> int:
             shot.maybe()
 
     # desktop.START_MINIMISED: the desktop integration loads after the first paint.
+    def no_engine(exc: InboxError) -> None:
+        """The engine could not open the profile to write after the deck painted: said
+        as when it fails before the window (the inbox cannot work read-only)."""
+        _show_error(str(exc), bool(screenshot))
+        app.exit(2)
+
     if screenshot or not session.store.setting("desktop.start_minimised"):
         window.show()
         if shot_of != "start" or not screenshot:  # "start" shows the first paint, then quits
-            after_first_paint(window, lambda: session.finish_later(started))
+            after_first_paint(window, lambda: session.finish_later(started, no_engine))
     else:  # only the tray (or minimised): nothing to paint first
         from inbox.ui import desktop
 

@@ -245,6 +245,18 @@ class Deck(QScrollArea):
     def _set_current(self, view: ColumnView) -> None:
         self._current = view
 
+    def room_for(self, count: int) -> int:
+        """The deck's width that shows its first `count` columns whole at their least width."""
+        views = self.columns()[:count]
+        margins = self._layout.contentsMargins()
+        return (
+            margins.left()
+            + margins.right()
+            + sum(v.minimumWidth() for v in views)
+            + self._layout.spacing() * max(0, len(views) - 1)
+            + 2 * self.frameWidth()
+        )
+
     def _relayout(self) -> None:
         while self._layout.count():
             self._layout.takeAt(0)

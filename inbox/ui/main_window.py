@@ -292,6 +292,8 @@ class MainWindow(QMainWindow):
             if showing:
                 total = sum(self.splitter.sizes()) or self.splitter.width()
                 width = max(PANE_MIN, min(self._pane_width, total - MIN_DECK_WIDTH))
+                if self._pane_width == PANE_WIDTH:  # not dragged: cut no column in two
+                    width = self._whole_columns(total, width)
                 self.splitter.setSizes([total - width, width])
             return
         if self.pane.parent() is not self.central:
@@ -307,6 +309,21 @@ class MainWindow(QMainWindow):
         self.pane.setVisible(showing)
         if showing:
             self.pane.raise_()
+
+    def _whole_columns(self, total: int, width: int) -> int:
+        """The pane's width, narrowed (down to PANE_MIN) when that shows one more column
+        whole instead of cutting it at the pane's edge (3 columns at 1600 px), widened over
+        a sliver of a column that cannot show whole."""
+        shown = [n for n in range(1, len(self.deck.columns()) + 1)]
+        fits = [n for n in shown if self.deck.room_for(n) <= total - PANE_MIN]
+        if not fits:
+            return width
+        need = self.deck.room_for(max(fits)) + self.splitter.handleWidth()
+        if need > total - width:
+            return total - need
+        if max(fits) < len(self.deck.columns()) and total - width - need < 48:
+            return total - need  # a few pixels of the next column: the pane takes them
+        return width
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.central and event.type() == QEvent.Type.Resize:

@@ -298,3 +298,71 @@ def test_outbox_list_only_reads_and_never_creates_a_profile(capsys, tmp_path) ->
     assert not (folder / "inbox.db").exists()
     code, _, err = run(capsys, "--profile", str(folder), "outbox", "cancel", "7")
     assert code == 2 and "Outbox row 7 cannot be cancelled" in err
+
+
+DESKS = {  # kind: (--set values given the server's URL, the secret on stdin)
+    "freshdesk": (lambda url: [f"domain={url}"], "api-key-1"),
+    "jira": (
+        lambda url: [
+            f"url={url}",
+            "email=a@example.test",
+            "service_desk_id=1",
+            "request_type_id=2",
+        ],
+        "api-token-1",
+    ),
+    "rt": (lambda url: [f"url={url}", "queue=General"], "token=1-2-3"),
+    "webhook": (lambda url: [f"url={url}/hook"], "whsec_c2VjcmV0"),
+    "mediawiki": (lambda url: [f"api_url={url}/w/api.php", "username=bot"], "pw-1"),
+    "confluence": (lambda url: [f"url={url}", "email=a@example.test", "space_key=KB"], "tok-1"),
+    "zendesk_guide": (
+        lambda url: [
+            f"subdomain={url}",
+            "email=a@example.test",
+            "section_id=1",
+            "permission_group_id=2",
+        ],
+        "api-token-1",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DESKS))
+def test_every_http_desk_reads_a_hostile_answer_under_the_bounds(
+    capsys, monkeypatch, profile, kind
+):
+    """The Zendesk test above, for every other desk and knowledge base that speaks HTTP: an
+    endless answer to `connectors test` is cut at the cap with one clear line."""
+    import httpx
+
+    from inbox import transport
+    from tests.servers.loopback import serve
+
+    monkeypatch.setattr(transport, "MAX_BYTES", 1024 * 1024)
+    asked: list[str] = []
+
+    def endless(wfile) -> None:
+        wfile.write(b'{"a": "' + b"x" * 65536)
+        while True:
+            wfile.write(b"x" * 65536)
+
+    def desk(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return httpx.Response(
+            200,
+            headers={"Content-Type": "application/json"},
+            extensions={"loopback.write": endless},
+        )
+
+    sets, secret = DESKS[kind]
+    with serve(desk) as url:
+        monkeypatch.setattr("sys.stdin", io.StringIO(secret + "\n"))
+        args = [a for value in sets(url) for a in ("--set", value)]
+        code, _, err = run(capsys, "--profile", profile, "connectors", "add", kind, "--name",
+                           "desk", *args, "--secret-stdin")  # fmt: skip
+        assert code == 0, err
+        code, out, err = run(capsys, "--profile", profile, "connectors", "test", "desk")
+    assert code == 2, out
+    assert "sent an answer of more than 1 MB; stopped reading" in err
+    assert "Traceback" not in err
+    assert len(asked) == 1  # never asked again for the same endless answer

@@ -337,3 +337,19 @@ def test_a_keyring_gone_after_sign_in_says_the_sign_in_cannot_be_read(
     assert "Not saved" not in err and "Traceback" not in err
     with closing(Store(profile / "inbox.db", readonly=True)) as store:
         assert len(store.accounts()) == 1  # the account stays
+
+
+def test_accounts_add_with_no_keyring_saves_nothing_and_says_how_to_get_one(
+    fake, profile, monkeypatch, capsys
+) -> None:
+    import keyring
+    import keyring.core
+
+    keyring.set_keyring(keyring.core.load_keyring("keyring.backends.fail.Keyring"))
+    code = run(profile, "accounts", "add", "mastodon", "--instance", fake.url, "--token-stdin",
+               stdin=TOKEN + "\n", monkeypatch=monkeypatch)  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 2 and "Added" not in captured.out
+    assert "Not saved: no usable system keyring" in captured.err and "keyrings.alt" in captured.err
+    with closing(Store(profile / "inbox.db", readonly=True)) as store:
+        assert store.accounts() == []  # no account row without its token

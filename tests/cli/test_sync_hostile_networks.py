@@ -220,3 +220,53 @@ def test_the_bluesky_sign_in_and_the_fakes_are_what_the_tests_think(profile, dec
     requests, _good = deck("bluesky", nested)
     created = [r for r in requests if r.url.path.endswith("createSession")]
     assert created and json.loads(created[0].content)["identifier"] == "shop.test"
+
+
+class RepeatingPds(HostilePds):
+    """A PDS whose listNotifications answers every cursor with the same recorded page and
+    the same cursor."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda _w: None)
+        data = Path(__file__).parents[1] / "data" / "bluesky" / "listNotifications.json"
+        self.page = {**json.loads(data.read_text()), "cursor": "same-cursor"}
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("app.bsky.notification.listNotifications"):
+            self.requests.append(request)
+            return httpx.Response(200, json=self.page)
+        if request.url.path.endswith("app.bsky.feed.getPostThread"):
+            return httpx.Response(400, json={"error": "NotFound", "message": "Post not found"})
+        return super().handle(request)
+
+
+@pytest.mark.parametrize("network", ["bluesky", "x"])
+def test_a_server_repeating_a_page_ends_the_run_at_once(profile, network, capsys) -> None:
+    """Bluesky's cursor and X's pagination_token answered with themselves: `sync --once`
+    ran until its deadline; now the repeat ends the paging and the run succeeds."""
+    from tests.networks.x.fake import load
+
+    if network == "bluesky":
+        pds = RepeatingPds()
+        handle, requests = pds.handle, pds.requests
+    else:
+        fake = FakeX()
+        page = load("mentions_page1.json")
+        token = page["meta"]["next_token"]
+        fake.fail(lambda r: r.url.params.get("pagination_token") == token, 200, page, times=1000)
+        handle, requests = fake.handle, fake.requests
+    with serve(handle) as url:
+        if network == "bluesky":
+            code = run(profile, "accounts", "add", "bluesky", "--handle", "shop.test",
+                       "--service", url, "--password-stdin",
+                       stdin="abcd-efgh-ijkl-mnop\n")  # fmt: skip
+        else:
+            code = run(profile, "accounts", "add", "x", "--instance", url, "--token-stdin",
+                       stdin=bundle() + "\n")  # fmt: skip
+        assert code == 0
+        capsys.readouterr()
+        assert run(profile, "sync", "--once", "--deadline", "120") == 0
+    captured = capsys.readouterr()
+    assert "Synced 1 of 1 accounts" in captured.out and "deadline" not in captured.err
+    assert mentions_asked(requests, network) <= 3  # the page, its one repeat (X: + since)
+    assert statuses(profile)[network][0] == "ok"

@@ -31,6 +31,8 @@ class PdsProxy:
         self.pds = pds.rstrip("/")
         self.calls: list[tuple[str, str]] = []  # (method, nsid) in the order received
         self.lose_answer: dict[str, int] = {}  # nsid -> how many answers to lose
+        self.fail: dict[str, int] = {}  # nsid -> how many calls answer 502 (not forwarded)
+        self.bodies: list[tuple[str, bytes]] = []  # (nsid, request body) of every POST
         self._lock = threading.Lock()
         self._http = httpx.Client(timeout=60)
 
@@ -47,6 +49,15 @@ class PdsProxy:
         nsid = request.url.path.removeprefix("/xrpc/")
         with self._lock:
             self.calls.append((request.method, nsid))
+            if request.method == "POST":
+                self.bodies.append((nsid, request.content))
+            failing = self.fail.get(nsid, 0)
+            if failing:
+                self.fail[nsid] = failing - 1
+        if failing:  # the PDS's upstream is down: nothing reaches it
+            return httpx.Response(
+                502, json={"error": "UpstreamFailure", "message": "Upstream Failure"}
+            )
         headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() not in HOP]
         answer = self._http.request(
             request.method,

@@ -339,3 +339,34 @@ def test_a_post_with_a_link_gets_a_card_from_the_page_unless_switched_off(
         assert sync(profile, capsys)[0] == 0
         plain = next(r["value"] for r in shop.posts() if r["value"]["text"].startswith("Plain"))
         assert "embed" not in plain and fetched == []
+
+
+def test_an_unknown_outcome_is_retried_by_a_later_run_with_the_same_record_key(
+    bsky_network, proxy, profile: Path, capsys
+) -> None:
+    """The answer is lost and the PDS cannot be asked about it: the row waits. A later
+    process (`outbox retry`, `sync --once`) writes with the same rkey: one record."""
+    calls, url = proxy
+    shop, customer = new_person(bsky_network, "unk"), new_person(bsky_network, "unkc")
+    add(profile, shop, url, capsys)
+    customer.mention(shop, "Hi ", " is order 91 on its way?")
+    row = arrives(profile, capsys, "order 91")
+    assert run(profile, "reply", str(row["id"]), "--text-stdin",
+               stdin="Yes, it left on Monday") == 0  # fmt: skip
+    capsys.readouterr()
+    calls.lose_answer["com.atproto.repo.createRecord"] = 1  # written; the answer is lost
+    calls.fail["com.atproto.repo.getRecord"] = 4  # and the look-up fails, retries included
+    sync(profile, capsys)
+    assert run(profile, "outbox", "list", "--json") == 0
+    [waiting] = json.loads(capsys.readouterr().out)
+    assert waiting["status"] != "done" and waiting["attempts"] >= 1
+    assert run(profile, "outbox", "retry", str(waiting["id"])) == 0
+    capsys.readouterr()
+    code, _out, err = sync(profile, capsys)  # a new run: nothing of the first in memory
+    assert code == 0, err
+    writes = [json.loads(b) for n, b in calls.bodies if n == "com.atproto.repo.createRecord"]
+    assert len(writes) == 2  # the PDS refuses the second: that key is taken, getRecord finds it
+    assert writes[0]["rkey"] == writes[1]["rkey"]  # the same record key in both runs
+    assert [r["value"]["text"] for r in shop.posts()].count("Yes, it left on Monday") == 1
+    assert run(profile, "outbox", "list", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == []  # delivered

@@ -4,16 +4,24 @@ typed in the reply box is on the PDS in thread, with the customer's mention as a
 
 from __future__ import annotations
 
+import io
+import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
+from inbox import secrets
+from inbox.cli.main import main
+from inbox.engine.accounts import token_key
+from inbox.networks.bluesky.xrpc import Session
+from inbox.store import Store
 from inbox.ui.features import password_account
 from inbox.ui.features.reply import ReplyBox
-from tests.integration.bsky import new_person, pds_url, png
+from tests.integration.bsky import expired, new_person, pds_url, png
 from tests.ui.conftest import Opener, open_profile  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.integration
@@ -111,3 +119,70 @@ def test_mention_in_the_deck_and_reply_from_the_reply_box(
     start = text.encode().index(f"@{customer.handle}".encode())
     assert facet["index"] == {"byteStart": start, "byteEnd": start + len(customer.handle) + 1}
     assert facet["features"][0]["did"] == customer.did
+
+
+def test_a_revoked_app_password_asks_to_sign_in_again_and_a_new_one_works(
+    bsky_network,
+    tmp_path: Path,
+    open_profile: Opener,  # noqa: F811 (the fixture imported above)
+    qtbot: QtBot,
+) -> None:
+    shop, customer = new_person(bsky_network, "again"), new_person(bsky_network, "againc")
+    folder = tmp_path / "profile"
+    folder.mkdir()
+    before, sys.stdin = sys.stdin, io.StringIO(shop.app_password() + "\n")
+    try:
+        add = ["accounts", "add", "bluesky", "--handle", shop.handle,
+               "--service", pds_url(bsky_network), "--password-stdin"]  # fmt: skip
+        assert main(["--profile", str(folder), *add]) == 0
+    finally:
+        sys.stdin = before
+    mention = customer.mention(shop, "Hi ", " are you back?")
+    customer.indexed(mention["uri"])
+    # Revoked in Bluesky's settings; the access JWT of the day has run out too.
+    shop.revoke_app_passwords()
+    with closing(Store(folder / "inbox.db", readonly=True)) as store:
+        key = token_key(store, store.accounts()[0])
+    old = Session.loads(secrets.get_secret(key) or "")
+    stale = Session(old.did, old.handle, old.service, expired(old.access_jwt), old.refresh_jwt)
+    secrets.set_secret(key, stale.dumps())
+
+    session = open_profile(folder)
+    window = session.window
+
+    def again_button() -> QPushButton | None:
+        found = [b for b in window.statusBar().findChildren(QPushButton) if b.isVisible()]
+        return next((b for b in found if b.text() == f"Sign in again: @{shop.handle}"), None)
+
+    qtbot.waitUntil(lambda: again_button() is not None, timeout=60_000)
+    label = next(iter(window._account_labels.values()))
+    assert "sign in again" in label.text() and "no longer accepts" in label.toolTip()
+
+    new_password = shop.app_password()
+    seen: dict[str, str] = {}
+
+    def answer_the_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, password_account.PasswordAccountDialog)
+        seen.update(handle=dialog.handle.text(), service=dialog.service.text())
+        qtbot.keyClicks(dialog.password, new_password)
+        qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, answer_the_dialog)
+    button = again_button()
+    assert button is not None
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # returns when the dialog is done
+    assert seen == {"handle": shop.handle, "service": pds_url(bsky_network)}  # filled in
+    qtbot.waitUntil(lambda: again_button() is None, timeout=30_000)
+    new = Session.loads(secrets.get_secret(key) or "")
+    assert new.refresh_jwt != old.refresh_jwt
+
+    # Working again: the mention that waited meanwhile arrives, and the label says so.
+    def arrived() -> bool:
+        with closing(Store(folder / "inbox.db", readonly=True)) as store:
+            rows = store.query("SELECT count(*) FROM messages WHERE text LIKE '%are you back?%'")
+        return bool(rows[0][0])
+
+    qtbot.waitUntil(arrived, timeout=90_000)
+    label = next(iter(window._account_labels.values()))
+    qtbot.waitUntil(lambda: label.property("status") == "ok", timeout=30_000)

@@ -140,3 +140,28 @@ def test_a_short_thread_leaves_the_reply_and_note_boxes_in_sight_on_a_1024x640_w
     qtbot.keyClick(column.list, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "Where is my parcel" not in window.pane.browser.toPlainText())
     assert window.pane.thread_split.sizes() == dragged
+
+
+def test_the_pane_beside_three_columns_at_1600_px_cuts_none_in_two(
+    workspace: Path, open_profile: Opener, qtbot: QtBot
+) -> None:
+    from inbox.core.models import ColumnFilter
+    from inbox.ui.main_window import PANE_MIN
+
+    window = open_profile(workspace).window
+    window.resize(1600, 900)
+    window.deck.add_column("Newest", ColumnFilter(sort="newest"))
+    qtbot.waitUntil(lambda: len(window.deck.columns()) == 3)
+    column = window.deck.columns()[0]
+    window.deck.focus_column(0)
+    qtbot.keyClick(column.list, Qt.Key.Key_Return)
+    qtbot.waitUntil(window.pane.isVisible)
+    assert window.pane_mode == "beside"
+    viewport = window.deck.viewport()
+
+    def whole(view) -> bool:  # type: ignore[no-untyped-def]
+        left = view.mapTo(viewport, QPoint(0, 0)).x()
+        return left >= 0 and left + view.width() <= viewport.width()
+
+    qtbot.waitUntil(lambda: all(whole(v) for v in window.deck.columns()))
+    assert PANE_MIN <= window.pane.width() < 520  # narrowed for the third column, readable

@@ -141,3 +141,35 @@ def test_a_refused_reply_shows_the_servers_words_and_retry_sends_it(
     qtbot.waitUntil(lambda: "sent ↗" in thread_text(window), timeout=WAIT)
     qtbot.waitUntil(lambda: "failed" not in thread_text(window), timeout=WAIT)
     assert [p["form"]["status"][0].endswith("See our shop") for p in server.fake.posts] == [True]
+
+
+def test_the_accounts_window_shows_the_calls_the_server_says_are_left(
+    profile: Path, server: LoopbackMastodon, open_profile: Opener, qtbot: QtBot
+) -> None:
+    """File → Accounts…: status, last sync and the rate-limit headroom the instance's
+    X-RateLimit-* headers reported to the window's own engine."""
+    from inbox.ui.accounts_window import AccountsWindow
+
+    server.fake.rate_headers = {
+        "X-RateLimit-Limit": "300",
+        "X-RateLimit-Remaining": "287",
+        "X-RateLimit-Reset": "2099-01-01T10:30:00.000Z",
+    }
+    session = open_profile(profile)
+    window = session.window
+    qtbot.waitUntil(lambda: session.engine.call(lambda e: bool(e.adapters)), timeout=WAIT)
+    window.bound()["accounts"].trigger()
+    qtbot.waitUntil(lambda: window.findChild(AccountsWindow) is not None)
+    accounts = window.findChild(AccountsWindow)
+
+    def cell(column: int) -> str:
+        return str(accounts.table.item(0, column).text())
+
+    # The engine's account loop asks the server; the window shows what it answered.
+    def shown() -> bool:
+        accounts.ask_headroom()
+        return "287 of 300 calls left" in cell(3)
+
+    qtbot.waitUntil(shown, timeout=WAIT)
+    assert "resets 10:30 UTC" in cell(3)
+    assert "@teashop" in cell(0) and cell(1) == "Up to date" and cell(2) != "never"

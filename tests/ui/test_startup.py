@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -81,3 +82,23 @@ def test_a_profile_without_its_database_starts_the_engine_before_the_window(
         assert session.window.deck.columns() == []  # no column yet: the empty deck's offer
     finally:
         session.close()
+
+
+def test_an_engine_that_cannot_write_after_the_first_paint_is_said_not_crashed(
+    workspace: Path, tmp_path: Path
+) -> None:
+    # The deck reads while another program holds the database's write lock; the engine,
+    # started after the first paint, cannot open it to write: the same words and exit
+    # code as when that happened before the window opened.
+    holder = sqlite3.connect(workspace / "inbox.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        out = tmp_path / "deck.png"
+        done = run("--profile", str(workspace), "--screenshot", str(out))
+    finally:
+        holder.rollback()
+        holder.close()
+    assert done.returncode == 2, done.stderr
+    assert "busy in another program" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()  # the deck shot waits for the features, which never came

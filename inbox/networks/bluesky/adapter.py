@@ -196,7 +196,8 @@ class BlueskyAdapter:
             try:
                 note = mapping.notification(n)
             except BadPayload as exc:
-                if isinstance(n, dict) and n.get("reason") not in mapping.KINDS and "reason" in n:
+                reason = n.get("reason") if isinstance(n, dict) else None
+                if isinstance(reason, str) and reason not in mapping.KINDS:
                     continue  # a like or follow slipped through the filter: not an error
                 raw_item = mapping.dump(n)
                 at = _when(n.get("indexedAt")) if isinstance(n, dict) else None

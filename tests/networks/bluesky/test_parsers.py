@@ -267,3 +267,51 @@ def test_link_card_parsing_never_crashes(html: str, uri: str) -> None:
     if card is not None:
         assert card.uri == uri and len(card.title) <= 300 and len(card.description) <= 1000
         assert card.image == "" or card.image.startswith(("http://", "https://"))
+
+
+@FUZZ
+@given(json_values, json_values)
+def test_every_stream_and_the_search_take_any_items_without_crashing(item: Any, other: Any) -> None:
+    """Whatever the PDS puts in its lists, a fetch returns a page (bad items set aside) or
+    raises one of the app's own errors: never anything else."""
+    import asyncio
+
+    import httpx
+
+    from inbox.core.errors import InboxError
+    from inbox.core.models import AccountInfo
+    from inbox.core.monitoring import SearchSpec
+    from inbox.networks.base import DMS, MENTIONS, OWN
+    from inbox.networks.bluesky.adapter import BlueskyAdapter
+
+    body = {
+        key: [item, other]
+        for key in ("notifications", "records", "posts", "convos", "messages", "logs")
+    }
+    body["thread"] = item
+    body["convo"] = other
+    raw = json.dumps(body).encode()  # Infinity too: a server may send what Python reads
+    JSON = {"Content-Type": "application/json"}
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    async def go() -> None:
+        http = httpx.AsyncClient(
+            transport=httpx.MockTransport(lambda r: httpx.Response(200, content=raw, headers=JSON))
+        )
+        session = Session("did:plc:shop", "teashop.test", "http://127.0.0.1:9", "a", "r").dumps()
+        info = AccountInfo("bluesky", "http://127.0.0.1:9", "did:plc:shop", "teashop.test")
+        adapter = BlueskyAdapter(info, session, http=http, sleep=no_sleep, window_days=36500)
+        for stream in (MENTIONS, DMS, OWN):
+            try:
+                page = await adapter.fetch(stream, None)
+            except InboxError:
+                continue
+            for message in page.items:
+                assert message.remote_id and message.conversation_key
+        with contextlib.suppress(InboxError):
+            await adapter.search(SearchSpec(("tea",)), None)
+        await http.aclose()
+
+    asyncio.run(go())
