@@ -474,8 +474,13 @@ class Screenshot(QObject):
         if self.of == "reply" and first is not None and first.model.rowCount():
             QTimer.singleShot(300, self._reply)
             return
-        # One more turn of the loop: pending layout requests settle before the grab.
-        QTimer.singleShot(0, self._grab)
+        # The reader answers in order: a read asked now comes back after what opening the
+        # conversation asked (suggested answers); two more turns of the loop let the
+        # pane's layout settle before the grab.
+        def settled(_: object) -> None:
+            QTimer.singleShot(0, lambda: QTimer.singleShot(0, self._grab))
+
+        self.window.bridge.read(lambda _store: None, settled, lambda _exc: settled(None))
 
     def _reply(self) -> None:
         """Answer the open conversation the way a user does (reply box, Send), then shoot
