@@ -270,3 +270,29 @@ def test_a_server_repeating_a_page_ends_the_run_at_once(profile, network, capsys
     assert "Synced 1 of 1 accounts" in captured.out and "deadline" not in captured.err
     assert mentions_asked(requests, network) <= 3  # the page, its one repeat (X: + since)
     assert statuses(profile)[network][0] == "ok"
+
+
+@pytest.mark.parametrize("network", ["bluesky", "x"])
+def test_an_ipv6_server_on_its_own_port_signs_in_and_syncs(profile, network, capsys) -> None:
+    """`http://[::1]:PORT` as the PDS or API address: every call reaches that port."""
+    if network == "bluesky":
+        pds = RepeatingPds()
+        handle, requests = pds.handle, pds.requests
+    else:
+        fake = FakeX()
+        handle, requests = fake.handle, fake.requests
+    with serve(handle, host="::1") as url:
+        assert url.startswith("http://[::1]:")
+        if network == "bluesky":
+            code = run(profile, "accounts", "add", "bluesky", "--handle", "shop.test",
+                       "--service", url, "--password-stdin",
+                       stdin="abcd-efgh-ijkl-mnop\n")  # fmt: skip
+        else:
+            code = run(profile, "accounts", "add", "x", "--instance", url, "--token-stdin",
+                       stdin=bundle() + "\n")  # fmt: skip
+        captured = capsys.readouterr()
+        assert code == 0 and "Traceback" not in captured.err, captured.err
+        assert run(profile, "sync", "--once") == 0
+    assert "Synced 1 of 1 accounts" in capsys.readouterr().out
+    assert mentions_asked(requests, network) >= 1
+    assert {r.url.port for r in requests} == {int(url.rsplit(":", 1)[1])}
