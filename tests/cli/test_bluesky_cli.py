@@ -288,3 +288,18 @@ def test_five_images_are_refused_in_words_and_nothing_is_uploaded(
     assert "Bluesky takes at most 4 images per post" in json.dumps(post)
     assert pds.count("com.atproto.repo.uploadBlob") == 0
     assert pds.count("com.atproto.repo.createRecord") == 0
+
+
+def test_conversations_show_lists_a_picture_with_its_alt_text(
+    signed_in: Path, pds: RecordedPds, capsys
+) -> None:
+    assert run(signed_in, "sync", "--once") == 0
+    capsys.readouterr()
+    [row] = [r for r in listed(signed_in, capsys) if r["kind"] == "reply"]
+    assert run(signed_in, "conversations", "show", str(row["id"])) == 0
+    shown = capsys.readouterr().out
+    assert "📎 A cracked blue mug  https://" in shown  # listed, as the pane does; not fetched
+    assert run(signed_in, "conversations", "show", str(row["id"]), "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    media = [a for m in data["messages"] for a in m["media"]]
+    assert {"kind": "image", "description": "A cracked blue mug"}.items() <= media[0].items()
