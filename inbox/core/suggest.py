@@ -162,33 +162,115 @@ def _stem(word: str) -> str:
     return word
 
 
+def _cjk_char(ch: str) -> bool:
+    # Hiragana, katakana, CJK ideographs (and their extensions), half-width katakana, Hangul.
+    n = ord(ch)
+    return (
+        0x3040 <= n <= 0x30FF
+        or 0x3400 <= n <= 0x4DBF
+        or 0x4E00 <= n <= 0x9FFF
+        or 0xF900 <= n <= 0xFAFF
+        or 0xFF66 <= n <= 0xFF9F
+        or 0xAC00 <= n <= 0xD7AF
+        or 0x20000 <= n <= 0x2FA1F
+    )
+
+
+_CJK_ANY = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af"
+    "\U00020000-\U0002fa1f]"
+)
+
+
 def _cjk(word: str) -> bool:
-    return any(unicodedata.name(ch, "").startswith(("CJK", "HIRAGANA", "KATAKANA")) for ch in word)
+    return _CJK_ANY.search(word) is not None
+
+
+def cjk_grams(token: str) -> list[str]:
+    """The overlapping character pairs of each run of CJK characters in token (a lone
+    character stands for itself); other letters in the token are left out."""
+    out: list[str] = []
+    run: list[str] = []
+    for ch in [*token, ""]:
+        if ch and _cjk_char(ch):
+            run.append(ch)
+            continue
+        if len(run) == 1:
+            out.append(run[0])
+        out.extend(run[i] + run[i + 1] for i in range(len(run) - 1))
+        run = []
+    return out
+
+
+_NOT_WORDS = re.compile(r"(?<!\w)@[\w.@\-]+|https?://\S+")
+# A folded token -> its stems ("" for a stopword, a number, a short word). Tokens repeat a
+# lot (every candidate is read per suggestion), so each is looked at once per process;
+# bounded so a stream of unique tokens cannot grow it without end.
+_STEMS: dict[str, tuple[str, ...]] = {}
+_STEMS_MAX = 200_000
+
+
+def _stems(token: str) -> tuple[str, ...]:
+    found = _STEMS.get(token)
+    if found is None:
+        if token in STOPWORDS or token.isdigit():
+            found = ()
+        elif _cjk(token):
+            found = tuple(cjk_grams(token))
+        elif len(token) < 3:
+            found = ()
+        else:
+            found = (_stem(token),)
+        if len(_STEMS) >= _STEMS_MAX:
+            _STEMS.clear()
+        _STEMS[token] = found
+    return found
 
 
 def words(text: str) -> list[str]:
-    """The folded, lightly stemmed content words of text (stopwords, numbers, handles out)."""
-    text = re.sub(r"(?<!\w)@[\w.@\-]+|https?://\S+", " ", text[:MAX_QUESTION_CHARS])
-    out = []
+    """The folded, lightly stemmed content words of text (stopwords, numbers, handles out).
+    Chinese and Japanese have no spaces between words: a run of their characters counts as
+    its overlapping character pairs ("抹茶の再入荷" -> 抹茶 茶の の再 再入 入荷)."""
+    text = _NOT_WORDS.sub(" ", text[:MAX_QUESTION_CHARS])
+    out: list[str] = []
+    known = _STEMS.get
     for token in _WORD.findall(fold(text)):
-        if token in STOPWORDS or token.isdigit():
-            continue
-        if len(token) < 3 and not _cjk(token):
-            continue
-        out.append(_stem(token))
+        found = known(token)
+        if found is None:
+            found = _stems(token)
+        if found:
+            out += found
     return out
 
 
 def terms(text: str, limit: int = MAX_TERMS) -> list[str]:
     """The question's distinctive terms for the FTS query: content words, longest first
     (long words are the rare ones), each once; numbers, handles and links left out."""
-    text = re.sub(r"(?<!\w)@[\w.@\-]+|https?://\S+", " ", text[:MAX_QUESTION_CHARS])
+    text = _NOT_WORDS.sub(" ", text[:MAX_QUESTION_CHARS])
     seen: dict[str, None] = {}
     for token in _WORD.findall(fold(text)):
         if token in STOPWORDS or token.isdigit() or (len(token) < 3 and not _cjk(token)):
             continue
         seen.setdefault(token.replace("'", " ").split()[0], None)
     return sorted(seen, key=len, reverse=True)[:limit]
+
+
+def cjk_terms(text: str, limit: int = MAX_TERMS) -> list[str]:
+    """The character pairs of text's Chinese/Japanese/Korean runs to look for in earlier
+    questions, each once, in order; pairs of kana only ("ます", "いつ": grammar, mostly)
+    are left out when the text has others."""
+    text = text[:MAX_QUESTION_CHARS]
+    if not _CJK_ANY.search(text):  # most questions: one scan in C, not a loop per character
+        return []
+    found: dict[str, None] = {}
+    # Not folded: the pairs are looked for in the stored text as it is (folding would take
+    # the voicing marks off: で -> て).
+    for token in _WORD.findall(unicodedata.normalize("NFKC", text[:MAX_QUESTION_CHARS])):
+        if _cjk(token):
+            found.update(dict.fromkeys(cjk_grams(token)))
+    grams = [g for g in found if len(g) == 2]
+    meaning = [g for g in grams if not all(0x3040 <= ord(ch) <= 0x30FF for ch in g)]
+    return (meaning or grams)[:limit]
 
 
 def fts_query(found: Sequence[str]) -> str:
@@ -198,7 +280,7 @@ def fts_query(found: Sequence[str]) -> str:
 
 def problem(text: str) -> str:
     """Why a question cannot be matched ("" when it can): empty or emoji-only."""
-    return "" if terms(text) else NO_WORDS
+    return "" if terms(text) or cjk_terms(text) else NO_WORDS
 
 
 # -- similarity ----------------------------------------------------------------------------
@@ -301,7 +383,7 @@ def rank(
 ) -> Suggestions:
     """The best `limit` candidates for query, near-identical answers merged, or a note."""
     found = terms(query.text)
-    if not found:
+    if not found and not cjk_terms(query.text):
         return Suggestions(note=NO_WORDS)
     if not candidates:
         return Suggestions(note=NO_SOLVED, terms=tuple(found))
@@ -409,15 +491,41 @@ def reusable(
     return text
 
 
+# A letter that continues a Latin (or other spaced-script) word: CJK characters are not,
+# since Japanese and Chinese write a name straight into the sentence ("Yuiさん"). Compiled
+# once: a class like this takes ~30 ms to compile, so the names' own pattern has none.
+_CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af"
+_GOES_ON = re.compile(rf"[^\W{_CJK_RANGES}]")
+
+
+def _replace_names(text: str, names: Sequence[str], placeholder: str, after: str = "") -> str:
+    """Each of names (longest first) as a whole word -> placeholder; a CJK name anywhere
+    (no spaces there). after: characters that must not come just before (e.g. "{.")."""
+    if not names:
+        return text
+    pattern = re.compile("|".join(re.escape(n) for n in names))
+
+    def whole(m: re.Match[str]) -> str:
+        start, end = m.start(), m.end()
+        before = text[start - 1] if start else ""
+        if before and before in after:
+            return m.group(0)
+        if not _cjk(m.group(0)) and (
+            (before and _GOES_ON.match(before)) or (end < len(text) and _GOES_ON.match(text[end]))
+        ):
+            return m.group(0)
+        return placeholder
+
+    return pattern.sub(whole, text)
+
+
 def _names(text: str, names: Iterable[str], who: str) -> str:
     """Full names -> {who.name}, then first names alone -> {who.first_name}."""
     full = sorted({n.strip() for n in names if len(n.strip()) >= 2}, key=len, reverse=True)
-    for name in full:
-        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", "{" + who + ".name}", text)
+    text = _replace_names(text, full, "{" + who + ".name}")
     firsts = {n.split()[0] for n in full if " " in n and len(n.split()[0]) >= 2}
-    for first in sorted(firsts, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w{{.]){re.escape(first)}(?!\w)", "{" + who + ".first_name}", text)
-    return text
+    ordered = sorted(firsts, key=len, reverse=True)
+    return _replace_names(text, ordered, "{" + who + ".first_name}", after="{.")
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:

@@ -147,6 +147,7 @@ async def _solved_cases(
     store = engine.store
     answered: list[int] = []
     for search, count, who, answer in SOLVED:
+        first_id = 0  # the group's first answer: the later ones reused it as a suggestion
         found = [
             s
             for s in store.conversations.search(search, limit=50)
@@ -163,6 +164,16 @@ async def _solved_cases(
                 product=product.group(1) if product else "tea",
             )
             triage.assign(engine, [summary.id], ids[who])  # who took it, for Reports
+            if first_id:  # Reports: suggestion use, first response with vs without one
+                ops.run(
+                    engine,
+                    "suggestions.use",
+                    initiator="engine",
+                    conversation_id=summary.id,
+                    source="conversation",
+                    source_id=first_id,
+                )
+            first_id = first_id or summary.id
             queue_reply(engine, summary.id, text, f"demo-solved-{summary.id}", actor=names[who])
             answered.append(summary.id)
     await deliver_due(engine, kinds=("reply",))

@@ -5,10 +5,13 @@ reader thread, the CLI on a read-only store):
 
 - solved cases: the `answered` table (migration 0015: one row per resolved
   conversation with an answer, kept by triggers) through its FTS5 index. The
-  question's distinctive terms (core.suggest.terms) are OR-ed; the newest WINDOW
-  matches are scored by bm25 (on a team server: ts_rank_cd over the stored, stemmed
-  tsvector, store.dialect.fts_rank) and the best CANDIDATES kept, so the cost is bounded
-  however many messages the profile holds;
+  question's distinctive terms (core.suggest.terms, each in fewer than COMMON solved
+  questions) are OR-ed; every match is scored by bm25 (on a team server: ts_rank_cd
+  over the stored, stemmed tsvector, store.dialect.fts_rank), however old, and the best
+  CANDIDATES kept: at most MAX_TERMS x COMMON rows are scored, however many messages the
+  profile holds;
+- solved questions in Chinese, Japanese or Korean (migration 0025's `cjk`): scored by
+  the character pairs they share with the question;
 - the saved replies (all of them: a team keeps tens);
 - published articles: the outbox rows that delivered them hold their text.
 
@@ -32,10 +35,14 @@ from inbox.core.errors import ConfigError
 if TYPE_CHECKING:
     from inbox.store.store import Store
 
-WINDOW = 500  # newest FTS matches scored by bm25
-CANDIDATES = 12  # solved cases handed to the re-ranking
 COMMON = 1000  # a term in this many solved questions is not distinctive
+# Every match of the distinctive terms is scored (it was the newest 500, which let a
+# better, older case go unseen); each term has fewer than COMMON matches, so this cap,
+# newest first, never cuts: it only states the bound.
+WINDOW = core.MAX_TERMS * COMMON
+CANDIDATES = 12  # solved cases handed to the re-ranking
 ARTICLES = 200  # newest published articles considered
+CJK_WINDOW = 2000  # newest solved CJK questions scored by shared character pairs
 QUESTION_CHARS = 2000
 
 
@@ -94,25 +101,28 @@ def distinctive(store: Store, found: Sequence[str]) -> list[str]:
     for every term by reading its whole posting list; counting stops at COMMON, so
     this costs little even for the commonest words.
     """
-    keep = []
-    for term in found:
-        n = store.query(
-            "SELECT count(*) FROM (SELECT 1 FROM answered_fts WHERE answered_fts MATCH ? LIMIT ?)"
-            " AS hits",
-            (core.fts_query([term]), COMMON),
-        )[0][0]
-        if 0 < n < COMMON:
-            keep.append(term)
-    return keep
+    if not found:
+        return []
+    # One statement (one round trip on a team server), one count per term.
+    sql = " UNION ALL ".join(
+        f"SELECT {n} AS term, count(*) AS n FROM (SELECT 1 FROM answered_fts"
+        f" WHERE answered_fts MATCH ? LIMIT {COMMON}) AS hits{n}"
+        for n in range(len(found))
+    )
+    counts = {int(r[0]): int(r[1]) for r in store.query(sql, [core.fts_query([t]) for t in found])}
+    return [t for n, t in enumerate(found) if 0 < counts.get(n, 0) < COMMON]
 
 
 def solved(store: Store, query: core.Query) -> list[core.Candidate]:
     """The solved cases nearest the question, bounded: bm25 over the distinctive terms
-    (the newest WINDOW matches scored, the best CANDIDATES kept), or, when every term is
-    common, the newest CANDIDATES matches (the re-ranking sorts them)."""
+    (every match scored, the best CANDIDATES kept), or, when every term is common, the
+    newest CANDIDATES matches (the re-ranking sorts them); plus _cjk_matches for the
+    question's CJK character pairs."""
     found = core.terms(query.text)
+    grams = core.cjk_terms(query.text)
+    scores = _cjk_matches(store, grams, query.conversation_id) if grams else {}
     if not found:
-        return []
+        return cases(store, scores)
     try:
         keep = distinctive(store, found)
         if keep:
@@ -133,9 +143,27 @@ def solved(store: Store, query: core.Query) -> list[core.Candidate]:
                 (core.fts_query(found), query.conversation_id, CANDIDATES),
             )
     except sqlite3.OperationalError:  # a term FTS5 cannot parse: no candidates, no crash
-        return []
-    scores = {int(h[0]): float(h[1]) for h in hits}
+        return cases(store, scores)
+    for h in hits:
+        scores.setdefault(int(h[0]), float(h[1]))
     return cases(store, scores)
+
+
+def _cjk_matches(store: Store, grams: Sequence[str], conversation_id: int) -> dict[int, float]:
+    """Solved CJK questions (migration 0025's `cjk`) sharing the most character pairs with the
+    question: the newest CJK_WINDOW scored by how many of grams each contains, the best
+    CANDIDATES kept; the score is negative like bm25's (more shared pairs: lower)."""
+    shared = " + ".join("CASE WHEN question LIKE ? THEN 1 ELSE 0 END" for _ in grams)
+    rows = store.query(
+        f"""SELECT id, shared FROM (
+               SELECT conversation_id AS id, {shared} AS shared FROM (
+                   SELECT conversation_id, question FROM answered
+                   WHERE cjk = 1 AND conversation_id <> ?
+                   ORDER BY conversation_id DESC LIMIT {CJK_WINDOW}) AS newest) AS scored
+            WHERE shared > 0 ORDER BY shared DESC, id DESC LIMIT {CANDIDATES}""",
+        (*(f"%{g}%" for g in grams), conversation_id),
+    )
+    return {int(r[0]): -float(r[1]) for r in rows}
 
 
 def cases(store: Store, scores: dict[int, float]) -> list[core.Candidate]:

@@ -56,7 +56,7 @@ def badge_text(count: int) -> str:
 
 def badge_pixmap(unread: int, urgent: int, size: int = 64) -> QPixmap:
     """The app icon with a round count in its top right corner (red when any is urgent)."""
-    pixmap = app_icon().pixmap(size, size)
+    pixmap = _icon_of_size(size).pixmap(size, size)
     if unread <= 0:
         return pixmap
     text = badge_text(unread)
@@ -78,9 +78,32 @@ def badge_pixmap(unread: int, urgent: int, size: int = 64) -> QPixmap:
 
 
 def badge_icon(unread: int, urgent: int) -> QIcon:
-    icon = QIcon()
-    for size in (16, 22, 24, 32, 48, 64):
-        icon.addPixmap(badge_pixmap(unread, urgent, size))
+    return _badge_icon(badge_text(unread), urgent > 0)
+
+
+@cache
+def _icon_of_size(size: int) -> QIcon:
+    """The app icon's PNGs for that size (up to twice it, for a high-density screen),
+    decoded once: app_icon() decodes all nine, up to 512 px, and the badge asked for it
+    six times per change (60 ms of the window's thread per sync batch)."""
+    near = [s for s in assets.ICON_SIZES if size <= s <= 2 * size]
+    return app_icon(near) if near else app_icon()
+
+
+_badges: dict[tuple[str, bool], QIcon] = {}
+
+
+def _badge_icon(text: str, urgent: bool) -> QIcon:
+    """The badge icon by what it shows; a few are kept (the count moves up and down)."""
+    icon = _badges.get((text, urgent))
+    if icon is None:
+        unread = 100 if text == "99+" else int(text)
+        icon = QIcon()
+        for size in (16, 22, 24, 32, 48, 64):
+            icon.addPixmap(badge_pixmap(unread, int(urgent), size))
+        if len(_badges) >= 16:
+            _badges.pop(next(iter(_badges)))
+        _badges[(text, urgent)] = icon
     return icon
 
 
@@ -279,7 +302,7 @@ class Desktop(QObject):
         self._badge_timer = QTimer(self)
         self._badge_timer.setSingleShot(True)
         self._badge_timer.setInterval(BADGE_DELAY_MS)
-        self._badge_timer.timeout.connect(self.refresh_badge)
+        self._badge_timer.timeout.connect(self._refresh_badge_later)
         window.bridge.changed.connect(lambda _c: self._badge_timer.start())
         self.refresh_badge()
 
@@ -416,7 +439,16 @@ class Desktop(QObject):
     def refresh_badge(self) -> None:
         if self.window.bridge.detached:
             return
-        unread, urgent = reading.unread_counts(self.window.store)
+        self._show_badge(reading.unread_counts(self.window.store))
+
+    def _refresh_badge_later(self) -> None:
+        """After changes: the count (a walk of the unread conversations) is read on the
+        reader thread, not in the window while a sync lands."""
+        if not self.window.bridge.detached:
+            self.window.bridge.read(reading.unread_counts, self._show_badge)
+
+    def _show_badge(self, counts: tuple[int, int]) -> None:
+        unread, urgent = counts
         if (unread, urgent) == self.counts and not self.tray.icon().isNull():
             return
         self.counts = (unread, urgent)

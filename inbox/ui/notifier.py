@@ -55,20 +55,14 @@ class Notifier(QObject):
         self._floor_id = reading.newest_conversation_id(self._store)
         self._since = to_iso(self._now())
 
-    def _fresh(self, alert: Alert) -> bool:
-        if alert.kind is AlertKind.NEW:
-            return alert.conversation_id > self._floor_id
-        # a breach missed after start-up, or on a conversation that arrived since
-        return alert.due >= self._since or alert.conversation_id > self._floor_id
-
-    def prefs(self) -> tuple[NotifyPrefs, int | None]:
-        me = self._store.teams.current()
+    def prefs(self, store: Store | None = None) -> tuple[NotifyPrefs, int | None]:
+        """The member's notification settings (from `store`: the reader thread's)."""
+        store = store or self._store
+        me = store.teams.current()
         if me is None:
             return NotifyPrefs(), None
         try:
-            return NotifyPrefs.from_json(
-                self._store.teams.member_settings(me.id).get("notify")
-            ), me.id
+            return NotifyPrefs.from_json(store.teams.member_settings(me.id).get("notify")), me.id
         except ConfigError:
             return NotifyPrefs(), me.id
 
@@ -77,23 +71,39 @@ class Notifier(QObject):
             return
         ids = changed.conversations
         if self._reads is None:
-            self._alerted(self._store.triage.alerts(ids))
-        else:
-            self._reads.read(lambda s: s.triage.alerts(ids), self._alerted)
+            self._alerted(self._candidates(self._store, ids, self._now()))
+            return
+        # A sync's batch touches up to a thousand conversations: which of them alert, the
+        # settings and the plan are worked out on the reader thread, not in the window.
+        now = self._now()
+        self._reads.read(lambda s: self._candidates(s, ids, now), self._alerted)
 
-    def _alerted(self, alerts: list[Alert]) -> None:
+    def _candidates(
+        self, store: Store, ids: frozenset[int], now: datetime
+    ) -> tuple[list[Alert], list[Notification], datetime]:
+        """(alerts not shown yet, their plan, now), read on the reader thread. `_seen` is
+        only added to on the GUI thread, which checks the few alerts again."""
+        floor, since, seen = self._floor_id, self._since, self._seen
+        fresh = [
+            a for a in store.triage.alerts(ids) if _fresh(a, floor, since) and _key(a) not in seen
+        ]
+        if not fresh:
+            return [], [], now
+        prefs, me = self.prefs(store)
+        return fresh, plan(fresh, prefs, now, me), now
+
+    def _alerted(self, candidates: tuple[list[Alert], list[Notification], datetime]) -> None:
         if not shiboken6.isValid(self):  # the window closed while the query ran
             return
-        fresh = []
-        for alert in alerts:
-            key = (alert.kind.value, alert.conversation_id, alert.due)
-            if self._fresh(alert) and key not in self._seen:
-                self._seen.add(key)
-                fresh.append(alert)
+        alerts, notifications, now = candidates
+        fresh = [a for a in alerts if _key(a) not in self._seen]
         if not fresh:
             return
-        prefs, me = self.prefs()
-        for notification in plan(fresh, prefs, self._now(), me):
+        self._seen.update(_key(a) for a in fresh)
+        if len(fresh) != len(alerts):  # shown meanwhile by an earlier batch's answer
+            prefs, me = self.prefs()
+            notifications = plan(fresh, prefs, now, me)
+        for notification in notifications:
             self.last = notification
             self.notified.emit(notification)
 
@@ -101,3 +111,15 @@ class Notifier(QObject):
         """The user clicked the latest notification: open its (first) conversation."""
         if self.last is not None and self.last.conversation_ids:
             self.open_requested.emit(self.last.conversation_ids[0])
+
+
+def _key(alert: Alert) -> tuple[str, int, str]:
+    return (alert.kind.value, alert.conversation_id, alert.due)
+
+
+def _fresh(alert: Alert, floor_id: int, since: str) -> bool:
+    """Not known at start-up: a newer conversation, or a breach due since."""
+    if alert.kind is AlertKind.NEW:
+        return alert.conversation_id > floor_id
+    # a breach missed after start-up, or on a conversation that arrived since
+    return alert.due >= since or alert.conversation_id > floor_id

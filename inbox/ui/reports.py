@@ -498,6 +498,29 @@ class ReportsWindow(QDialog):
             ),
             ("Posts · replies", "posts", a["posts_published"], b["posts_published"], False),
             ("Found by monitoring", "monitoring", a["monitoring"], b["monitoring"], False),
+            # Suggested answers (issue 19): how often one was put into a reply box, and the
+            # first response of conversations answered with one used before it vs without.
+            (
+                "Suggestions used",
+                "suggestions",
+                a["suggestions_used"],
+                b["suggestions_used"],
+                False,
+            ),
+            (
+                "First response with a suggestion",
+                "frt_suggested",
+                a["first_response_median_with_suggestion_business_minutes"],
+                b["first_response_median_with_suggestion_business_minutes"],
+                True,
+            ),
+            (
+                "First response without one",
+                "frt_unsuggested",
+                a["first_response_median_without_suggestion_business_minutes"],
+                b["first_response_median_without_suggestion_business_minutes"],
+                True,
+            ),
         ]
         grid = QGridLayout()
         grid.setSpacing(6)
@@ -515,6 +538,24 @@ class ReportsWindow(QDialog):
             if key == "monitoring":
                 tile.setToolTip(
                     "Found by search columns: nobody asked us, so not counted as received work"
+                )
+            if key == "suggestions":
+                by_source = a["suggestions_used_by_source"]
+                tile.setToolTip(
+                    "Suggested answers put into a reply box (Alt+1…3, a click, suggest --use): "
+                    + (", ".join(f"{n} {k}" for k, n in by_source.items()) or "none")
+                )
+            if key in ("frt_suggested", "frt_unsuggested"):
+                count = a[
+                    "answered_with_suggestion"
+                    if key == "frt_suggested"
+                    else "answered_without_suggestion"
+                ]
+                tile.setToolTip(
+                    f"Median over {count} conversation{'s' if count != 1 else ''} received in the "
+                    "period and answered "
+                    + ("after" if key == "frt_suggested" else "without")
+                    + " a suggested answer was used; counted in business hours"
                 )
             grid.addWidget(tile, n // 6, n % 6)
         return grid

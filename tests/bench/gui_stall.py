@@ -179,12 +179,36 @@ def _instrument() -> None:
 
         setattr(cls, name, wrapper)
 
+    def names(fn: object, depth: int = 0) -> list[str]:
+        """The qualified names of fn and of the callables its closure wraps."""
+        found = [getattr(fn, "__qualname__", type(fn).__name__).replace(".<locals>", "")]
+        for cell in getattr(fn, "__closure__", None) or ():
+            inner = cell.cell_contents
+            if depth < 3 and callable(inner) and not isinstance(inner, type):
+                found += names(inner, depth + 1)
+        return found
+
     def callback(_self: object, fn: object, _value: object = None) -> str:
-        return "deliver " + getattr(fn, "__qualname__", str(fn))[:60]
+        return "deliver " + " / ".join(n for n in names(fn) if "<lambda>" not in n)[:90]
 
     def event(_self: object, ev: object) -> str:
         return "dispatch " + type(ev).__name__
 
+    import gc
+    import threading
+
+    started: list[float] = []
+
+    def collecting(phase: str, info: dict[str, int]) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if phase == "start":
+            started[:] = [time.thread_time()]
+        elif started:
+            what = f"gc generation {info['generation']}"
+            TURN.append((what, (time.thread_time() - started[0]) * 1000))
+
+    gc.callbacks.append(collecting)
     timed(bridge.EngineBridge, "_deliver", callback)
     timed(bridge.EngineBridge, "_dispatch", event)
     timed(column_view.ColumnList, "paintEvent")
@@ -234,7 +258,7 @@ class Probe:
             # machine), and the rest: it slept (for the interpreter lock, or nothing to do).
             cpu, queued = _schedstat()
             turn, TURN[:] = list(TURN), []
-            if late > 40:
+            if late > 40 or self.cpu[-1] > 20:
                 ran, waited = (cpu - self._cpu) / 1e6, (queued - self._queued) / 1e6
                 print(
                     f"LATE {late:.0f} ms: GUI ran {ran:.0f} ms, waited for a core"

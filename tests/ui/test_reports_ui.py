@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel
 from pytestqt.qtbot import QtBot
 
 from inbox.cli.main import main
+from inbox.core import reports
 from inbox.ui import fmt
 from inbox.ui.reports import ChartCard, ReportsWindow, Tile, span_words
 
@@ -76,6 +77,19 @@ def test_reports_window_switches_periods_and_exports(
         fmt.network_label(k): v for k, v in cli["period"]["monitoring_by_network"].items()
     }
     assert card.legend.text().startswith(f"{cli['period']['monitoring']} found")
+    # Suggested answers: how often one was used, and first responses with one vs without
+    # (the demo's colleagues reused the first answer of each solved family).
+    used = window.findChild(Tile, "tile-suggestions")
+    assert cli["period"]["suggestions_used"] >= 4
+    assert used.value.text() == str(cli["period"]["suggestions_used"])
+    assert "conversation" in used.toolTip()
+    for key, figure in (
+        ("frt_suggested", "with_suggestion"),
+        ("frt_unsuggested", "without_suggestion"),
+    ):
+        minutes = cli["period"][f"first_response_median_{figure}_business_minutes"]
+        assert window.findChild(Tile, f"tile-{key}").value.text() == reports.duration(minutes)
+    assert cli["period"]["answered_with_suggestion"] >= 1
     # The demo's day: work routed to its three teams, posts that went out and got replies.
     posts = window.findChild(Tile, "tile-posts")
     assert cli["period"]["posts_published"] >= 2 and cli["period"]["post_replies"] >= 6

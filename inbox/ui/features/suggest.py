@@ -2,7 +2,8 @@
 
 When a conversation opens, store.suggest.suggest runs on the reader thread (the pane
 never waits for it; a newer conversation cancels an older answer) and up to three
-cards appear under the reply box: the earlier question, our answer (or the article's
+cards appear above the reply box (fewer rows each when the window is short, so the
+reply box stays in sight): the earlier question, our answer (or the article's
 summary and link), when, by whom, how often it was reused. Alt+1..3 or a click puts
 the answer into the reply box with the placeholders filled for THIS customer
 (core.suggest.fill: nothing of the earlier customer is left) and records the use with
@@ -20,9 +21,17 @@ import html
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QResizeEvent
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from inbox.core import suggest as core
 from inbox.core.clock import to_iso
@@ -62,6 +71,8 @@ class SuggestionCard(QFrame):
         self.answer = QLabel()
         self.answer.setObjectName("suggestionAnswer")
         self._texts = ("", "")
+        self._short = ""
+        self.lines = 3
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(1)
@@ -69,11 +80,20 @@ class SuggestionCard(QFrame):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             layout.addWidget(label)
 
-    def set_rows(self, head: str, question: str, answer: str, tip: str) -> None:
+    def set_rows(self, head: str, question: str, answer: str, tip: str, short: str = "") -> None:
+        """short: the head in plain words ("Alt+1 · Sam · 3 d ago"), for the one-row form."""
         self.head.setText(head)
         self._texts = (" ".join(question.split()), " ".join(answer.split()))
-        self.question.setVisible(bool(question))
+        self._short = short
         self.setToolTip(tip)
+        self.set_lines(self.lines)
+
+    def set_lines(self, lines: int) -> None:
+        """3: where from, the earlier question, the answer; 2: without the question (it stays
+        in the tooltip); 1: one row, "Alt+1 · Sam · 3 d ago — the answer" (a short pane)."""
+        self.lines = lines
+        self.head.setVisible(lines >= 2)
+        self.question.setVisible(lines >= 3 and bool(self._texts[0]))
         self._elide()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -82,7 +102,10 @@ class SuggestionCard(QFrame):
 
     def _elide(self) -> None:
         width = max(self.width() - 20, 40)
-        for label, text in zip((self.question, self.answer), self._texts, strict=True):
+        question, answer = self._texts
+        if self.lines == 1 and self._short:
+            answer = f"{self._short} — {answer}"
+        for label, text in zip((self.question, self.answer), (question, answer), strict=True):
             label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, width))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -92,7 +115,7 @@ class SuggestionCard(QFrame):
 
 
 class SuggestionPane(QWidget):
-    """Up to three suggested answers for the open conversation, under the reply box."""
+    """Up to three suggested answers for the open conversation, above the reply box."""
 
     used = Signal(int)  # the index used (0-based), after the reply box was filled
 
@@ -122,6 +145,13 @@ class SuggestionPane(QWidget):
             card.hide()
             layout.addWidget(card)
         window.pane.conversation_changed.connect(self.open)
+        # The pane's actions area (reply box, suggestions, triage) scrolls: fit() keeps the
+        # reply box in it when the window is short.
+        self._fitting = False
+        self._scroll = window.pane.findChild(QScrollArea, "paneActionsScroll")
+        self._viewport = self._scroll.viewport() if self._scroll is not None else None
+        if self._viewport is not None:
+            self._viewport.installEventFilter(self)
         self.open(window.pane.conversation_id)
 
     @property
@@ -162,6 +192,7 @@ class SuggestionPane(QWidget):
         self._ticket = None
         self.found = found
         self.question = question
+        self.title.setVisible(True)
         self.note.setText(found.note)
         self.note.setVisible(bool(found.note))
         now = self.now()
@@ -173,9 +204,44 @@ class SuggestionPane(QWidget):
             card.show()
         # Settle the cards' heights now (the pane's scrolled part too), not on a later turn.
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self.fit()
 
-    def card_rows(self, n: int, s: core.Suggestion, now: datetime) -> tuple[str, str, str, str]:
-        """(head, question, answer, tooltip) of suggestion n."""
+    def fit(self) -> None:
+        """Keep the whole reply box in sight: the cards drop the earlier question (then go to
+        one row each) until the reply box fits in the pane's actions area unscrolled (a short
+        window, or a split dragged down); the tooltip keeps everything."""
+        scroll = self._scroll
+        area = scroll.widget() if scroll is not None else None
+        shown = [c for c in self.cards if not c.isHidden()]
+        if scroll is None or area is None or not shown or self._fitting:
+            return
+        self._fitting = True
+        try:
+            room = scroll.viewport().height()
+            for lines in (3, 2, 1):
+                for card in self.cards:
+                    card.set_lines(lines)
+                self.title.setVisible(lines > 1)
+                # Lay out now, inside out (posted layout requests would land a turn later).
+                for widget in (*self.cards, self, area):
+                    layout = widget.layout()
+                    if layout is not None:
+                        layout.activate()
+                bottom = self.box.mapTo(area, QPoint(0, self.box.height())).y()
+                if bottom <= room:
+                    break
+        finally:
+            self._fitting = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self._viewport:
+            QTimer.singleShot(0, self, self.fit)  # after the area has its new height
+        return False
+
+    def card_rows(
+        self, n: int, s: core.Suggestion, now: datetime
+    ) -> tuple[str, str, str, str, str]:
+        """(head, question, answer, tooltip, the head in short plain words) of suggestion n."""
         c = s.candidate
         if c.source == core.CONVERSATION:
             origin = f"Answered by {c.by}"
@@ -201,8 +267,13 @@ class SuggestionPane(QWidget):
         else:
             question = c.title + (f" — {c.url}" if c.url else "")
         answer = self.filled(s)
-        tip = f"{question}\n\n{answer}\n\nAlt+{n + 1} or click: put this answer into the reply box"
-        return head, question, answer, tip
+        tip = (
+            f"{' · '.join(facts)}\n{question}\n\n{answer}\n\n"
+            f"Alt+{n + 1} or click: put this answer into the reply box"
+        )
+        who = c.by.removeprefix("@") if c.source == core.CONVERSATION else origin
+        short = " · ".join([f"Alt+{n + 1}", who, *facts[1:]])
+        return head, question, answer, tip, short
 
     def values(self) -> dict[str, str]:
         return core.values_for(self.question, self.box.values())

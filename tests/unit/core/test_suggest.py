@@ -151,3 +151,36 @@ def test_repeated_answers_without_an_article_become_one_offer() -> None:
     )
     assert covered == []
     assert suggest.repeated(cases, [], at_least=4) == []
+
+
+def test_a_name_written_into_japanese_leaves_no_trace() -> None:
+    """ "Yuiさん": the earlier customer's first name runs straight into the next character;
+    a word boundary (\\w) does not end there, so it used to be left in."""
+    answer = "Yuiさん、抹茶は来週火曜日に再入荷します。佐藤様のご注文 #41234 — Jordan"
+    text = suggest.reusable(
+        answer, personal=("Yui Sato", "佐藤", "yuisato@tea.social"), agents=("Jordan Lee",)
+    )
+    for trace in ("Yui", "佐藤", "41234", "Jordan"):
+        assert trace not in text, trace
+    assert text.startswith("{author.first_name}さん、抹茶は来週火曜日に再入荷します。")
+    filled = suggest.fill(text, suggest.values_for("", {"author.name": "Aoi Tanaka"}))
+    assert filled.startswith("Aoiさん、")
+    # A Latin name inside a longer Latin word is not a name.
+    assert suggest.reusable("Miami is lovely, Mia", personal=("Mia Green",)) == (
+        "Miami is lovely, {author.first_name}"
+    )
+
+
+def test_japanese_is_read_as_character_pairs() -> None:
+    assert suggest.cjk_grams("抹茶の再入荷") == ["抹茶", "茶の", "の再", "再入", "入荷"]
+    # Pairs of kana only are grammar when others exist; voicing marks kept (です, not てす).
+    assert suggest.cjk_terms("抹茶はいつ入荷しますか？") == ["抹茶", "茶は", "つ入", "入荷", "荷し"]
+    assert suggest.cjk_terms("ですか") == ["です", "すか"]
+    assert suggest.cjk_terms("Where is my parcel?") == []
+    assert suggest.problem("抹茶？") == ""  # a one-word Japanese question can be matched
+    solved = [
+        case(1, "抹茶の再入荷はいつですか？", "来週です。"),
+        case(2, "注文した荷物がまだ届きません。", "配送中です。"),
+    ]
+    found = suggest.rank(Query(9, "抹茶はいつ入荷しますか？"), solved, now=NOW)
+    assert [s.source_id for s in found.items][:1] == [1]

@@ -187,3 +187,34 @@ def test_the_report_compares_first_responses_with_and_without_a_suggestion(
     data = report.to_json()
     assert data["answered_with_suggestion"] == 1
     assert data["first_response_median_with_suggestion_business_minutes"] == 15.0
+
+
+def test_a_japanese_question_finds_the_japanese_case(store, account_info, make_message) -> None:
+    """A run of kana and kanji is one word to the full-text index; the solved CJK questions
+    are scored by the character pairs they share with the question instead (migration 25)."""
+    account = store.add_account(account_info)
+    ann = store.teams.add_member("Ann Lee", Role.ADMIN)
+    store.teams.set_current(ann.id)
+    texts = {
+        "stock": "抹茶の再入荷はいつですか？",
+        "parcel": "注文した荷物がまだ届きません。",
+        "english": "When will the matcha be back in stock?",
+        "ask": "抹茶はいつ入荷しますか？",
+    }
+    for n, (key, text) in enumerate(texts.items()):
+        items = [make_message(key=key, text=text, author=f"c{n}", minutes_ago=50 - n)]
+        if key != "ask":
+            items.append(
+                make_message(
+                    key=key, text=f"Answer {key}", author="shop", direction=Direction.OUT,
+                    minutes_ago=49 - n,
+                )
+            )  # fmt: skip
+        store.ingest.messages(account.id, items)
+    ids = {r[0]: r[1] for r in store.query("SELECT key, id FROM conversations")}
+    set_status(store, [i for k, i in ids.items() if k != "ask"], Status.RESOLVED, ann)
+    cjk = {r[0] for r in store.query("SELECT conversation_id FROM answered WHERE cjk = 1")}
+    assert cjk == {ids["stock"], ids["parcel"]}
+    found = suggest.suggest(store, ids["ask"])
+    assert [s.source_id for s in found.items][:1] == [ids["stock"]], found
+    assert ids["parcel"] not in [s.source_id for s in found.items]
