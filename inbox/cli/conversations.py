@@ -176,6 +176,10 @@ def run_show(args: argparse.Namespace) -> int:
                     "text": m.text,
                     "url": m.url,
                     "created_at": to_iso(m.created_at),
+                    "media": [
+                        {k: str(a.get(k) or "") for k in ("kind", "url", "description")}
+                        for a in m.media
+                    ],
                 }
                 for m in messages
             ],
@@ -208,6 +212,9 @@ def run_show(args: argparse.Namespace) -> int:
         mark = "  (us)" if m.direction == "out" else ""
         link = f"  {m.url}" if m.url else ""
         body = "\n".join("    " + line for line in m.text.splitlines() or [""])
+        for a in m.media:  # listed as the pane lists them: what it is (alt text), where
+            what = a.get("description") or a.get("kind") or "attachment"
+            body += f"\n    📎 {what}" + (f"  {a['url']}" if a.get("url") else "")
         head = f"{_local(m.created_at)}  @{m.author_handle}{mark}{link}"
         entries.append((m.created_at, f"{head}\n{body}"))
     for n in notes:

@@ -70,3 +70,16 @@ def test_a_deadline_that_is_no_number_of_seconds_is_refused_in_words(
     assert "Traceback" not in captured.err and "OverflowError" not in captured.err
     assert code == 2 and "--deadline" in captured.err and "between 1 and 604800" in captured.err
     assert not fake.calls("GET", "/api/v1/notifications")  # refused before any work
+
+
+def test_files_nested_too_deeply_are_refused_in_words(profile, tmp_path, capsys) -> None:
+    """A templates file or a rule of 100,000 "[" raised RecursionError out of the verb."""
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000, encoding="utf-8")
+    assert run(profile, "templates", "import", str(deep)) == 2
+    err = capsys.readouterr().err
+    assert "Not a templates file: it nests too deeply." in err and "Traceback" not in err
+    assert run(profile, "rules", "add", "--json-stdin", stdin="[" * 100_000) == 2
+    err = capsys.readouterr().err
+    assert "Not a rule: it nests too deeply." in err and "Traceback" not in err
+    assert run(profile, "templates", "list") == 0
