@@ -284,6 +284,7 @@ def run_list(args: argparse.Namespace) -> int:
     with reader(args) as store:
         name, flt = pick_column(store, args.column)
         rows = store.conversations.page(flt, limit=args.limit)
+        total = store.conversations.count(flt) if len(rows) == args.limit else len(rows)
     if args.json:
         json.dump([as_json(c) for c in rows], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -291,6 +292,9 @@ def run_list(args: argparse.Namespace) -> int:
         if not rows:
             print(f"{name}: no conversations.")
         else:
-            print(f"{name}: {len(rows)} conversation{'s' if len(rows) != 1 else ''}")
+            many = f"{total} conversation{'s' if total != 1 else ''}"
+            if total > len(rows):  # say that more wait, and how to see them
+                many += f", the first {len(rows)} shown (--limit N for more)"
+            print(f"{name}: {many}")
             print(table(rows))
     return 0

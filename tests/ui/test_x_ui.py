@@ -1,5 +1,6 @@
 """Adding an X account from the window: the team's own app's Client ID, the browser's
-PKCE consent, the loopback redirect, and the account in the deck — against the fake X API."""
+PKCE consent, the loopback redirect, and the account in the deck — against the fake X API
+on a real socket."""
 
 from __future__ import annotations
 
@@ -23,16 +24,18 @@ from inbox.ui.composer import Composer
 from inbox.ui.features import accounts as accounts_feature
 from inbox.ui.features.reply import ReplyBox
 from tests.cli.test_x_loopback import THREAD
-from tests.networks.x.fake import CLIENT_ID, HOST, FakeX, bundle
+from tests.networks.x.fake import CLIENT_ID, FakeX, bundle
 from tests.ui.conftest import Opener
 
 
 @pytest.fixture
-def fake(monkeypatch) -> FakeX:
+def fake(monkeypatch) -> Iterator[FakeX]:
+    """X on a real socket (its address in .url); the callback on any free port."""
     server = FakeX()
-    monkeypatch.setattr(accounts_feature, "ADAPTER_OPTIONS", {"http": server.client()})
+    server.limit = server.remaining = 900
     monkeypatch.setattr(accounts_feature, "SIGN_IN_OPTIONS", {"port": 0})  # a free port
-    return server
+    with server.serving():
+        yield server
 
 
 def test_the_client_id_typed_in_the_dialog_signs_in_through_the_browser(
@@ -58,7 +61,7 @@ def test_the_client_id_typed_in_the_dialog_signs_in_through_the_browser(
     assert "callback" in dialog.app_box.findChildren(type(dialog.status))[0].text()
     assert dialog.instance.text() == "api.x.com"  # nothing to type for the one API host
     assert "JSON bundle" in dialog.token.placeholderText()
-    dialog.instance.setText(HOST)
+    dialog.instance.setText(fake.url)
 
     qtbot.mouseClick(dialog.browser_button, Qt.MouseButton.LeftButton)  # no Client ID yet
     assert dialog.status.text() == "Enter your app's Client ID first (see above)."
@@ -78,7 +81,7 @@ def test_the_client_id_typed_in_the_dialog_signs_in_through_the_browser(
 
     # Signing in again later: the Client ID is filled in from where it was kept.
     again = accounts_feature.AddAccountDialog(
-        session.engine, session.window, instance=HOST, network="x"
+        session.engine, session.window, instance=fake.url, network="x"
     )
     qtbot.addWidget(again)
     qtbot.waitUntil(lambda: again.client_id.text() == CLIENT_ID)
@@ -95,7 +98,7 @@ BAD_HOST = "https://" + "a" * 64 + ".com"  # a label over 63 characters: no URL,
 def x_profile(tmp_path: Path, monkeypatch) -> Iterator[tuple[FakeX, Path]]:
     """A profile with the X account signed in and synced through the CLI, X still serving."""
     fake = FakeX()
-    fake.remaining = 900
+    fake.limit = fake.remaining = 900
     folder = tmp_path / "x"
     with fake.serving() as url:
         monkeypatch.setattr("sys.stdin", io.StringIO(bundle() + "\n"))
@@ -110,6 +113,10 @@ def test_the_reply_box_counts_as_x_does_and_the_reply_reaches_x(
 ) -> None:
     fake, folder = x_profile
     session = open_profile(folder)
+    # The status bar names the calls X said are left (x-rate-limit-*), on hover.
+    label = session.window._account_labels[1]
+    qtbot.waitUntil(lambda: "calls left" in label.toolTip())
+    assert "of 900 calls left" in label.toolTip() and "@LeafKettleTea" in label.text()
     [(thread,)] = session.store.query("SELECT id FROM conversations WHERE key = ?", [THREAD])
     session.window.open_conversation(int(thread))
     box = session.window.pane.findChild(ReplyBox)
