@@ -83,3 +83,26 @@ def test_files_nested_too_deeply_are_refused_in_words(profile, tmp_path, capsys)
     err = capsys.readouterr().err
     assert "Not a rule: it nests too deeply." in err and "Traceback" not in err
     assert run(profile, "templates", "list") == 0
+
+
+@pytest.mark.parametrize(
+    ("sets", "said"),
+    [
+        (["url=http://[::1", "queue=G"], "URL is not a usable address"),  # was ValueError
+        (["url=https://rt.example\u202e/x", "queue=G"], "URL is not a usable address"),
+        (["url=https://rt.example", "queue=G", f"requests_per_minute={HUGE}"], "from 0 to"),
+        (["url=https://rt.example", "queue=G", "requests_per_minute=-5"], "from 0 to"),
+    ],
+)
+def test_a_connector_value_no_call_could_use_is_refused_before_saving(
+    profile, capsys, sets, said
+) -> None:
+    """Saved, these failed later: a traceback at `connectors test` (InvalidURL on a bidi
+    control in the host, OverflowError in the pacer), or at once (ValueError)."""
+    args = [a for value in sets for a in ("--set", value)]
+    code = run(profile, "connectors", "add", "rt", "--name", "desk", *args, "--secret-stdin",
+               stdin="token=1-2-3\n")  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and said in err and "Traceback" not in err, err
+    assert run(profile, "connectors", "list", "--json") == 0
+    assert capsys.readouterr().out.strip() == "[]"
