@@ -176,6 +176,10 @@ def run_show(args: argparse.Namespace) -> int:
                     "text": m.text,
                     "url": m.url,
                     "created_at": to_iso(m.created_at),
+                    "media": [
+                        {k: str(a.get(k) or "") for k in ("kind", "url", "description")}
+                        for a in m.media
+                    ],
                 }
                 for m in messages
             ],
@@ -208,6 +212,9 @@ def run_show(args: argparse.Namespace) -> int:
         mark = "  (us)" if m.direction == "out" else ""
         link = f"  {m.url}" if m.url else ""
         body = "\n".join("    " + line for line in m.text.splitlines() or [""])
+        for a in m.media:  # listed as the pane lists them: what it is (alt text), where
+            what = a.get("description") or a.get("kind") or "attachment"
+            body += f"\n    📎 {what}" + (f"  {a['url']}" if a.get("url") else "")
         head = f"{_local(m.created_at)}  @{m.author_handle}{mark}{link}"
         entries.append((m.created_at, f"{head}\n{body}"))
     for n in notes:
@@ -277,6 +284,7 @@ def run_list(args: argparse.Namespace) -> int:
     with reader(args) as store:
         name, flt = pick_column(store, args.column)
         rows = store.conversations.page(flt, limit=args.limit)
+        total = store.conversations.count(flt) if len(rows) == args.limit else len(rows)
     if args.json:
         json.dump([as_json(c) for c in rows], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -284,6 +292,9 @@ def run_list(args: argparse.Namespace) -> int:
         if not rows:
             print(f"{name}: no conversations.")
         else:
-            print(f"{name}: {len(rows)} conversation{'s' if len(rows) != 1 else ''}")
+            many = f"{total} conversation{'s' if total != 1 else ''}"
+            if total > len(rows):  # say that more wait, and how to see them
+                many += f", the first {len(rows)} shown (--limit N for more)"
+            print(f"{name}: {many}")
             print(table(rows))
     return 0

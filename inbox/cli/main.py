@@ -103,10 +103,25 @@ def hint(args: argparse.Namespace, verb: str) -> str:
     return f"`social-inbox {verb}`"
 
 
+_INT64 = 2**63  # SQLite's INTEGER: a larger id raised OverflowError deep in a verb
+
+
+def _out_of_range(args: argparse.Namespace) -> str:
+    """Words for the first whole-number argument no row id or count can be, else ""."""
+    for name, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, int) and not isinstance(item, bool) and not -_INT64 < item < _INT64:
+                return f"{name.replace('_', ' ')}: {item} is out of range"
+    return ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(with_verbs=wants_verbs(argv))
     args = parser.parse_args(argv)
+    too_large = _out_of_range(args)
+    if too_large:
+        parser.error(too_large)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -113,6 +113,11 @@ def _rule_from_json(text: str) -> Rule:
         raise ConfigError(
             f"Not a rule: {exc}. Give one object like those `rules list --json` prints."
         ) from None
+    except RecursionError:  # "[[[[…": the parser recurses per level
+        raise ConfigError(
+            "Not a rule: it nests too deeply. Give one object like those `rules list --json` "
+            "prints."
+        ) from None
 
 
 def _settled(engine: Engine, change: Any) -> None:

@@ -18,12 +18,26 @@ def register(sub: Any) -> None:
     parser.add_argument("--once", action="store_true", help="sync and deliver once, then exit")
     parser.add_argument(
         "--deadline",
-        type=float,
+        type=_seconds,
         default=300.0,
         metavar="SECONDS",
         help="with --once: stop after this long, keeping what arrived (default 300)",
     )
     parser.set_defaults(func=cmd_sync)
+
+
+MAX_DEADLINE = 7 * 24 * 3600.0  # a week: past that a timer overflows the platform's time_t
+
+
+def _seconds(text: str) -> float:
+    """--deadline: a number of seconds from 1 to a week (inf and nan are floats too)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number of seconds, not {text!r}") from None
+    if not 1.0 <= value <= MAX_DEADLINE:  # False for nan as well
+        raise argparse.ArgumentTypeError(f"{text} is not between 1 and {MAX_DEADLINE:g} seconds")
+    return value
 
 
 def _report(event: Event) -> None:

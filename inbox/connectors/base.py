@@ -227,13 +227,19 @@ def _loopback(host: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
+MAX_INT = 1_000_000  # requests per minute, ports: none is larger
+
+
 def coerce(field: Field, raw: Any) -> Any:
     """One value as its declared type."""
     if field.type == "int":
         try:
-            return int(raw)
+            number = int(raw)
         except (TypeError, ValueError):
             raise ConfigError(f"{field.title} must be a whole number, not {raw!r}.") from None
+        if not 0 <= number <= MAX_INT:  # a pacer or a socket cannot take more (OverflowError)
+            raise ConfigError(f"{field.title} must be a whole number from 0 to {MAX_INT:,}.")
+        return number
     if field.type == "bool":
         if isinstance(raw, bool):
             return raw
@@ -245,9 +251,14 @@ def coerce(field: Field, raw: Any) -> Any:
         raise ConfigError(f"{field.title} must be yes or no, not {raw!r}.")
     if field.type == "url":
         text = str(raw).strip().rstrip("/")
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+            httpx.URL(text)  # what every call will parse: IDNA, brackets, ports
+        except (ValueError, httpx.InvalidURL) as exc:  # "http://[::1", a bidi control in the host
+            raise ConfigError(f"{field.title} is not a usable address ({exc}).") from None
         if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise ConfigError(f"{field.title} must be an http(s) URL, not {raw!r}.")
+            shown = "the address given" if "@" in text else repr(text)  # never echo a password
+            raise ConfigError(f"{field.title} must be an http(s) URL, not {shown}.")
         if "@" in parts.netloc:  # user:password@host would be stored and listed in clear
             raise ConfigError(
                 f"{field.title} must not contain a user name or password "

@@ -40,9 +40,12 @@ class Unreachable(NetworkError):
 class RateLimited(NetworkError):
     """The remote asked us to wait."""
 
+    MAX_WAIT = 24 * 3600.0  # a server's reset "next century" is asked again tomorrow
+
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
-        self.retry_after = max(0.0, retry_after)
+        wait = retry_after if retry_after == retry_after else self.MAX_WAIT  # nan
+        self.retry_after = min(max(0.0, wait), self.MAX_WAIT)
 
 
 class AuthExpired(InboxError):

@@ -9,6 +9,7 @@ Only an approved (scheduled) post is ever published.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -18,7 +19,7 @@ from typing import Any
 from inbox.core.clock import from_iso, to_iso
 from inbox.core.errors import ConfigError, NotAllowed
 from inbox.core.schedule import MissedPolicy
-from inbox.core.text import DEFAULT_LIMITS, Count, count
+from inbox.core.text import Count, graphemes
 
 
 class PostState(StrEnum):
@@ -317,7 +318,9 @@ Counter = Callable[[str, str, "int | None"], "Count | None"]
 
 
 def _text_count(network: str, text: str, limit: int | None) -> Count | None:
-    return count(network, text, limit=limit) if network in DEFAULT_LIMITS else None
+    """Without the networks' counter (core knows no network): graphemes, no limit unless
+    given, so an empty post is still found."""
+    return Count(network, graphemes(text), limit if limit is not None else sys.maxsize)
 
 
 def problems(
@@ -339,9 +342,14 @@ def problems(
         who = target.handle or f"account {target.account_id}"
         if c.length == 0 and not post.media:
             found.append(f"{who}: the post is empty.")
-        elif c.over:
+        elif c.length > c.limit:
             found.append(
                 f"{who}: {c.length - c.limit} over the {c.limit} limit of {target.network}."
+            )
+        elif c.bytes_over:
+            found.append(
+                f"{who}: {c.byte_length - c.byte_limit} bytes over the {c.byte_limit}-byte "
+                f"limit of {target.network}."
             )
         if c.invalid_chars:
             found.append(f"{who}: contains characters {target.network} refuses.")

@@ -52,6 +52,9 @@ class Period:
         return days[0][1], days[-1][2]
 
 
+FIRST_YEAR, LAST_YEAR = 1970, 2999  # leaves room for the period before and the day after
+
+
 def parse_period(first: str, last: str, tz: str = "UTC") -> Period:
     """--from and --to as a Period; a bad date raises ConfigError in the user's words."""
     days = []
@@ -62,6 +65,8 @@ def parse_period(first: str, last: str, tz: str = "UTC") -> Period:
             raise ConfigError(
                 f"{name} {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-03-23"
             ) from None
+        if not FIRST_YEAR <= days[-1].year <= LAST_YEAR:  # the period before, the day after
+            raise ConfigError(f"{name} {text} is out of range: years {FIRST_YEAR} to {LAST_YEAR}")
     if days[1] < days[0]:
         raise ConfigError(f"--to {last} is before --from {first}")
     if (days[1] - days[0]).days >= MAX_DAYS:

@@ -53,7 +53,8 @@ _DECLARED = (
         (int, float, NONE),
         None,
         "Seconds between checks for new messages when a network does not stream (empty: "
-        "each network's own pace, 30 to 60 s).",
+        "each network's own pace: 30 to 60 s, X 15 min to stay inside the Basic plan's "
+        "read cap).",
     ),
     Setting("sync.streaming", bool, True, "Use the network's streaming API where it has one."),
     Setting(

@@ -218,6 +218,8 @@ def loads(text: str) -> list[Template]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"Not a templates file: {exc}") from exc
+    except RecursionError:  # "[[[[…": the parser recurses per level
+        raise ConfigError("Not a templates file: it nests too deeply.") from None
     if not isinstance(data, dict) or data.get("format") != "social-inbox-templates":
         raise ConfigError("Not a templates file: missing format 'social-inbox-templates'.")
     items = data.get("templates")

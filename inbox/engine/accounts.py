@@ -319,6 +319,10 @@ def connect(
     if "window_days" in backfill:
         days = engine.store.setting("sync.backfill_days") or backfill["window_days"]
         options.setdefault("window_days", float(days))
+    if "poll_interval" in backfill:  # a network whose adapter paces its own calls (X)
+        chosen = engine.store.setting("sync.poll_interval_s")
+        pace = chosen if chosen is not None else backfill["poll_interval"]
+        options.setdefault("poll_interval", float(pace))
     if "window_items" in backfill:
         items = engine.store.setting("sync.backfill_items") or backfill["window_items"]
         options.setdefault("window_items", int(items))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -81,6 +82,8 @@ class Capabilities:
     # Rich text saying where users register their own app: non-empty means the sign-in asks
     # for that app's Client ID (and a confidential client's secret, kept in the keyring).
     own_app_help: str = ""
+    # The loopback port of the callback registered with that app (X compares it exactly).
+    callback_port: int = 0
     token_hint: str = "Access token"  # what the "use a token" field takes
     # Sign-in with a handle and an (app) password instead of a browser; None: not offered.
     password_sign_in: PasswordSignIn | None = None
@@ -111,6 +114,9 @@ class Capabilities:
     # Post ids are the same on every server of the network (not per instance), so
     # a post found through one account is the same item under another.
     global_ids: bool = True
+
+    # Compile the length rule ahead of the first key press (a background thread calls it).
+    warm_up: Callable[[], None] | None = None
 
     def count(self, text: str, *, spoiler: str = "", limit: int | None = None) -> Count:
         return self.length(text, spoiler if self.content_warning else "", limit or self.max_chars)
@@ -229,6 +235,26 @@ def counter(name: str, text: str, limit: int | None) -> Count | None:
 def spans(name: str, text: str) -> list[Span]:
     caps = find(name)
     return [] if caps is None else caps.spans(text)
+
+
+_warming: list[threading.Timer] = []
+
+
+def warm_up(delay: float = 3.0) -> None:
+    """Compile every network's length rule on a background thread after delay seconds.
+
+    The first count otherwise pays for it (0.3-2 s of regex compilation for X's and
+    Mastodon's URL rules, more on a busy machine) on whichever thread counts first: the
+    GUI's, at the first key typed in a reply box. Starts once per process; a daemon.
+    """
+    if _warming:
+        return
+    hooks = [c.warm_up for c in known() if c.warm_up is not None]
+    timer = threading.Timer(delay, lambda: [hook() for hook in hooks])
+    timer.daemon = True
+    timer.name = "text-warm-up"
+    _warming.append(timer)
+    timer.start()
 
 
 def searching() -> tuple[Capabilities, ...]:

@@ -8,6 +8,7 @@ here; delete the stub's entry then.
 from __future__ import annotations
 
 from inbox.core import text as core_text
+from inbox.core.text import Count
 from inbox.networks import registry
 
 
@@ -20,8 +21,16 @@ def _stub(
         colour=colour,
         colour_dark=colour_dark,
         max_chars=max_chars,
-        length=lambda text, spoiler, limit: core_text.count(name, text, limit=limit),
-        spans=lambda text: core_text.spans(name, text),
+        # Until its package says how the network counts: grapheme clusters, links in full.
+        length=lambda text, spoiler, limit: Count(name, core_text.graphemes(text), limit),
+        spans=lambda text: core_text.merge_spans(
+            [
+                core_text.Span("link", m.start(), m.end(), m.group())
+                for m in core_text.SCHEME_URL.finditer(text)
+            ],
+            [],
+            text,
+        ),
         stub=True,
     )
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QDateTime, QStringListModel, Qt, QTimer, QTimeZone, Signal
 from PySide6.QtGui import (
     QCloseEvent,
@@ -402,7 +403,12 @@ class Composer(QDialog):
             if c is None:
                 continue
             colour = "#c62828" if c.over else "#2e7d32"
-            parts.append(f"{target.handle}: <b style='color:{colour}'>{c.remaining}</b>")
+            shown = (
+                f"{c.byte_limit - c.byte_length} bytes"  # over a byte limit only (Bluesky)
+                if c.bytes_over and c.remaining >= 0
+                else str(c.remaining)
+            )
+            parts.append(f"{target.handle}: <b style='color:{colour}'>{shown}</b>")
         self.counters.setText("  ·  ".join(parts) or "Choose accounts to see what is left.")
         found = problems(
             post,
@@ -519,6 +525,8 @@ class Composer(QDialog):
         )
 
     def _stored(self, post: Post) -> None:
+        if not shiboken6.isValid(self.status):  # closed meanwhile: the draft is saved anyway
+            return
         if not self.post.id or self.post.id == post.id:
             self.post = replace(self.post, id=post.id, state=post.state)
         self.status.setText(f"Saved {datetime.now(UTC).astimezone().strftime('%H:%M:%S')}")
@@ -526,7 +534,8 @@ class Composer(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self._dirty = True
-        self.status.setText(str(exc))
+        if shiboken6.isValid(self.status):  # the window may have closed meanwhile
+            self.status.setText(str(exc))
 
     def submit(self, queue: bool = False) -> None:
         post = self.current_post()

@@ -64,6 +64,7 @@ LABELS = {
     "sync.poll_interval_s": "Seconds between checks where a network does not stream",
     "sync.backfill_days": "Days the first sync of an account reaches back",
     "sync.backfill_items": "Items the first sync of an account fetches at most",
+    "publishing.link_cards": "Show a preview card for the first link of a post",
 }
 
 

@@ -288,3 +288,81 @@ def test_five_images_are_refused_in_words_and_nothing_is_uploaded(
     assert "Bluesky takes at most 4 images per post" in json.dumps(post)
     assert pds.count("com.atproto.repo.uploadBlob") == 0
     assert pds.count("com.atproto.repo.createRecord") == 0
+
+
+def test_conversations_show_lists_a_picture_with_its_alt_text(
+    signed_in: Path, pds: RecordedPds, capsys
+) -> None:
+    assert run(signed_in, "sync", "--once") == 0
+    capsys.readouterr()
+    [row] = [r for r in listed(signed_in, capsys) if r["kind"] == "reply"]
+    assert run(signed_in, "conversations", "show", str(row["id"])) == 0
+    shown = capsys.readouterr().out
+    assert "📎 A cracked blue mug  https://" in shown  # listed, as the pane does; not fetched
+    assert run(signed_in, "conversations", "show", str(row["id"]), "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    media = [a for m in data["messages"] for a in m["media"]]
+    assert {"kind": "image", "description": "A cracked blue mug"}.items() <= media[0].items()
+
+
+def _mention(n: int, age: timedelta) -> dict[str, Any]:
+    """A listNotifications item (lexicon app.bsky.notification.listNotifications)."""
+    when = (datetime.now(UTC) - age).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return {
+        "uri": f"at://did:plc:cust000000000000000000/app.bsky.feed.post/3lback{n:07d}",
+        "cid": f"bafyreiback{n:07d}",
+        "reason": "mention",
+        "author": {"did": f"did:plc:cust{n:020d}", "handle": f"customer{n}.test"},
+        "record": {"$type": "app.bsky.feed.post", "text": f"@teashop.test question {n}",
+                   "createdAt": when},
+        "indexedAt": when,
+    }  # fmt: skip
+
+
+PAGES = {  # newest first, three per page, then one older than the 7-day window
+    None: ([(n, timedelta(hours=n)) for n in (1, 2, 3)], "p2"),
+    "p2": ([(n, timedelta(hours=n)) for n in (4, 5, 6)], "p3"),
+    "p3": ([(n, timedelta(hours=n)) for n in (7, 8, 9)], "p4"),
+    "p4": ([(10, timedelta(days=8))], None),
+}
+
+
+def back_fill(profile: Path, pds: RecordedPds, capsys, items: int | None) -> list[str | None]:
+    """The first sync against PAGES with sync.backfill_items = items; the cursors asked."""
+    asked: list[str | None] = []
+
+    def notifications(request: httpx.Request) -> httpx.Response:
+        cursor = request.url.params.get("cursor")
+        asked.append(cursor)
+        found, following = PAGES[cursor]
+        body = {"notifications": [_mention(n, age) for n, age in found], "cursor": following}
+        return httpx.Response(200, json=body)
+
+    pds.routes[NOTIFICATIONS] = notifications
+    pds.routes["app.bsky.feed.getPostThread"] = lambda r: httpx.Response(
+        400, json={"error": "NotFound", "message": "Post not found"}
+    )
+    with closing(Store(profile / "inbox.db")) as store:
+        store.set_setting("sync.backfill_days", None)  # the network's own 7 days
+        store.set_setting("sync.backfill_items", items)
+    assert run(profile, "sync", "--once") == 0
+    capsys.readouterr()
+    return asked
+
+
+def test_the_first_sync_back_fill_stops_at_its_item_count(
+    signed_in: Path, pds: RecordedPds, capsys
+) -> None:
+    asked = back_fill(signed_in, pds, capsys, items=5)
+    # Two pages reach 5 items: the third is never asked for, then one pass from the top.
+    assert asked == [None, "p2", None]
+    assert len(listed(signed_in, capsys)) == 6
+
+
+def test_the_first_sync_back_fill_stops_at_its_days(
+    signed_in: Path, pds: RecordedPds, capsys
+) -> None:
+    asked = back_fill(signed_in, pds, capsys, items=None)  # 800: only the 7 days bound it
+    assert asked == [None, "p2", "p3", "p4", None]  # to the page with the 8-day-old one
+    texts = json.dumps(listed(signed_in, capsys))
+    assert "question 9" in texts and "question 10" not in texts

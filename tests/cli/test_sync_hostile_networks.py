@@ -270,3 +270,81 @@ def test_a_server_repeating_a_page_ends_the_run_at_once(profile, network, capsys
     assert "Synced 1 of 1 accounts" in captured.out and "deadline" not in captured.err
     assert mentions_asked(requests, network) <= 3  # the page, its one repeat (X: + since)
     assert statuses(profile)[network][0] == "ok"
+
+
+@pytest.mark.parametrize("network", ["bluesky", "x"])
+def test_an_ipv6_server_on_its_own_port_signs_in_and_syncs(profile, network, capsys) -> None:
+    """`http://[::1]:PORT` as the PDS or API address: every call reaches that port."""
+    if network == "bluesky":
+        pds = RepeatingPds()
+        handle, requests = pds.handle, pds.requests
+    else:
+        fake = FakeX()
+        handle, requests = fake.handle, fake.requests
+    with serve(handle, host="::1") as url:
+        assert url.startswith("http://[::1]:")
+        if network == "bluesky":
+            code = run(profile, "accounts", "add", "bluesky", "--handle", "shop.test",
+                       "--service", url, "--password-stdin",
+                       stdin="abcd-efgh-ijkl-mnop\n")  # fmt: skip
+        else:
+            code = run(profile, "accounts", "add", "x", "--instance", url, "--token-stdin",
+                       stdin=bundle() + "\n")  # fmt: skip
+        captured = capsys.readouterr()
+        assert code == 0 and "Traceback" not in captured.err, captured.err
+        assert run(profile, "sync", "--once") == 0
+    assert "Synced 1 of 1 accounts" in capsys.readouterr().out
+    assert mentions_asked(requests, network) >= 1
+    assert {r.url.port for r in requests} == {int(url.rsplit(":", 1)[1])}
+
+
+ABSURD = "9" * 400  # a reset time no clock reaches
+
+
+@pytest.mark.parametrize("network", ["mastodon", "bluesky", "x"])
+def test_an_absurd_rate_limit_reset_waits_a_day_at_most(profile, network, capsys) -> None:
+    """429 with a reset of 400 digits: int - float raised OverflowError (a traceback in
+    sync), or the account waited forever. The wait is capped at a day, said in words."""
+    headers = {
+        "mastodon": {"Retry-After": ABSURD},
+        "bluesky": {"RateLimit-Reset": ABSURD},
+        "x": {"x-rate-limit-reset": ABSURD},
+    }[network]
+    mentions = {
+        "mastodon": MASTODON_MENTIONS,
+        "bluesky": "/xrpc/app.bsky.notification.listNotifications",
+        "x": f"/2/users/{ME}/mentions",
+    }[network]
+    if network == "bluesky":
+        plain: Any = RepeatingPds().handle
+    elif network == "x":
+        plain = FakeX().handle
+    else:
+        plain = FakeMastodon().handle
+    asked: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == mentions:
+            asked.append(request.url.path)
+            return httpx.Response(429, headers=headers, json={"error": "RateLimitExceeded"})
+        return plain(request)
+
+    with serve(handle) as url:
+        if network == "bluesky":
+            code = run(profile, "accounts", "add", "bluesky", "--handle", "shop.test",
+                       "--service", url, "--password-stdin",
+                       stdin="abcd-efgh-ijkl-mnop\n")  # fmt: skip
+        elif network == "x":
+            code = run(profile, "accounts", "add", "x", "--instance", url, "--token-stdin",
+                       stdin=bundle() + "\n")  # fmt: skip
+        else:
+            code = run(profile, "accounts", "add", "mastodon", "--instance", url,
+                       "--token-stdin", stdin=TOKEN + "\n")  # fmt: skip
+        assert code == 0
+        capsys.readouterr()
+        assert run(profile, "sync", "--once") == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "OverflowError" not in captured.err
+    status, detail = statuses(profile)[network]
+    assert status == "rate_limited" and detail == "waiting 86400 s", (status, detail)
+    assert asked  # the server was asked, and said wait

@@ -39,7 +39,7 @@ SAM_DMS = "1580000000000000001-2200000000000000002"  # dm_conversation_id with S
 @pytest.fixture
 def x() -> Iterator[tuple[FakeX, str]]:
     fake = FakeX()
-    fake.remaining = 900  # x-rate-limit-remaining of a Pro-tier endpoint: no local refusals
+    fake.limit = fake.remaining = 900  # a Pro-tier endpoint's budget: no local refusals
     with fake.serving() as url:
         yield fake, url
 
@@ -458,3 +458,23 @@ def test_a_send_whose_answer_was_lost_is_looked_up_never_sent_twice(
     assert cli(profile, "outbox", "list", "--all", "--json", monkeypatch=monkeypatch) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert row["status"] == "done" and row["attempts"] == 2
+
+
+def test_the_poll_interval_the_user_sets_paces_the_adapter(x, profile, monkeypatch, capsys):
+    """15 minutes by default (the Basic plan's read cap); sync.poll_interval_s wins."""
+    _fake, url = x
+    add_with_bundle(profile, url, monkeypatch)
+    from inbox.engine import Engine, accounts
+
+    def pace(engine: Engine) -> float:
+        adapter = accounts.connect(engine, engine.store.accounts()[0])
+        return float(getattr(adapter, "poll_interval", -1))
+
+    engine = Engine(profile / "inbox.db")
+    engine.start()
+    try:
+        assert engine.call(pace) == 15 * 60
+        engine.call(lambda e: e.store.set_setting("sync.poll_interval_s", 120))
+        assert engine.call(pace) == 120
+    finally:
+        engine.stop()

@@ -20,9 +20,6 @@ ROOT = Path(__file__).resolve().parents[2] / "inbox"
 
 # Content about specific networks, not code that branches on them:
 EXEMPT_NETWORK = {
-    # Each network's length and mention rules as pure functions; networks/<net> picks
-    # its rule through Capabilities.length (the X engineer owns this module).
-    "core/text.py",
     # The demo workspace's recordings and story are about its three accounts.
     "demo/generate.py",
     "demo/features.py",

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from inbox.core import text as core_text
 from inbox.core.clock import Clock
 from inbox.core.models import AccountInfo
 from inbox.networks import registry
+from inbox.networks.bluesky import length
 
 if TYPE_CHECKING:
     from inbox.networks.bluesky.adapter import BlueskyAdapter
@@ -63,8 +63,8 @@ CAPABILITIES = registry.Capabilities(
     colour="#1185fe",
     colour_dark="#5aa9ff",
     max_chars=300,  # graphemes; also at most 3000 UTF-8 bytes (Count.bytes_over)
-    length=lambda text, spoiler, limit: core_text.count(NAME, text, limit=limit),
-    spans=lambda text: core_text.spans(NAME, text),
+    length=lambda text, spoiler, limit: length.count(text, limit),
+    spans=length.spans,
     visibilities=(),  # every post is public
     content_warning=False,  # self-labels exist, but not as a spoiler text
     direct_messages=True,  # chat.bsky.convo through the PDS, with a privileged app password

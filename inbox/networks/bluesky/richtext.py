@@ -1,6 +1,6 @@
 """Rich text: facets on UTF-8 byte offsets, both ways. Pure: no I/O.
 
-Outbound, `facets()` turns the spans core.text finds (mentions, links, tags) into
+Outbound, `facets()` turns the spans length.py finds (mentions, links, tags) into
 `app.bsky.richtext.facet` objects whose `byteStart`/`byteEnd` count bytes of the
 UTF-8 text, end exclusive; a mention needs its handle resolved to a DID first and
 is left as plain text when it cannot be. Inbound, `render()` builds the text and
@@ -14,8 +14,8 @@ import html as htmlmod
 from collections.abc import Mapping
 from typing import Any
 
-from inbox.core import text as textmod
 from inbox.core.html import sanitize
+from inbox.networks.bluesky import length
 
 FACET = "app.bsky.richtext.facet"
 PROFILE_URL = "https://bsky.app/profile/"
@@ -29,13 +29,13 @@ def byte_range(text: str, start: int, end: int) -> tuple[int, int]:
 
 def mention_handles(text: str) -> list[str]:
     """The @handles written in text (without @), for resolving to DIDs."""
-    return [s.value.lower() for s in textmod.spans(textmod.BLUESKY, text) if s.kind == "mention"]
+    return [s.value.lower() for s in length.spans(text) if s.kind == "mention"]
 
 
 def facets(text: str, dids: Mapping[str, str]) -> list[dict[str, Any]]:
     """Facets for text; dids maps a lower-case handle to its DID (unknown ones stay text)."""
     out: list[dict[str, Any]] = []
-    for span in textmod.spans(textmod.BLUESKY, text):
+    for span in length.spans(text):
         start, end = byte_range(text, span.start, span.end)
         if span.kind == "mention":
             did = dids.get(span.value.lower())

@@ -306,8 +306,8 @@ class Xrpc:
         if status == 429:
             retry_after = 60.0
             reset = response.headers.get("RateLimit-Reset", "")
-            if reset.isdigit():
-                retry_after = int(reset) - self.clock.now().timestamp()
+            if reset.isdigit():  # float(): a reset of 400 digits is inf, not OverflowError
+                retry_after = float(reset) - self.clock.now().timestamp()
             elif response.headers.get("Retry-After", "").isdigit():
                 retry_after = float(response.headers["Retry-After"])
             raise RateLimited(f"{self.host}: too many requests", retry_after)

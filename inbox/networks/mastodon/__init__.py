@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from inbox.core import text as core_text
 from inbox.core.clock import Clock
 from inbox.core.models import AccountInfo
 from inbox.networks import registry
+from inbox.networks.mastodon import length
 
 if TYPE_CHECKING:
     from inbox.networks.mastodon.adapter import MastodonAdapter
@@ -52,8 +52,9 @@ CAPABILITIES = registry.Capabilities(
     colour="#6364ff",
     colour_dark="#9a9bff",
     max_chars=500,  # the default; each server reports its own max_characters
-    length=lambda text, spoiler, limit: core_text.count(NAME, text, spoiler=spoiler, limit=limit),
-    spans=lambda text: core_text.spans(NAME, text),
+    length=lambda text, spoiler, limit: length.count(text, spoiler, limit),
+    spans=length.spans,
+    warm_up=length.warm_up,
     limits_per_instance=True,
     visibilities=("public", "unlisted", "private", "direct"),
     content_warning=True,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from inbox.core import text as core_text
 from inbox.core.clock import Clock
 from inbox.core.models import AccountInfo
 from inbox.networks import registry
-from inbox.networks.x.help import OWN_APP_HELP, POLL_INTERVAL
+from inbox.networks.x import length
+from inbox.networks.x.help import DEFAULT_PORT, OWN_APP_HELP, POLL_INTERVAL
 
 if TYPE_CHECKING:
     from inbox.networks.x.adapter import XAdapter
@@ -48,18 +48,23 @@ CAPABILITIES = registry.Capabilities(
     label="X",
     colour="#525252",
     colour_dark="#c4c4c4",
-    max_chars=280,
-    length=lambda text, spoiler, limit: core_text.count(NAME, text, limit=limit),
-    spans=lambda text: core_text.spans(NAME, text),
+    max_chars=length.MAX_CHARS,
+    length=lambda text, spoiler, limit: length.count(text, limit),
+    spans=length.spans,
+    warm_up=length.warm_up,
     direct_messages=True,
     idempotency_window=None,  # no idempotency key: the adapter looks before it re-sends
     sign_in=_sign_in,
     sign_in_example="api.x.com",
     own_app_help=OWN_APP_HELP,
+    callback_port=DEFAULT_PORT,
     token_hint='JSON bundle {"access_token": …, "refresh_token": …}',
     rotates_tokens=True,
     # Polling only: every 15 min keeps a Basic-tier account inside its monthly read cap.
     poll_interval=POLL_INTERVAL,
+    # The adapter also refuses to call X more often than this (the loop backs off, a
+    # "sync now" asks again): the user's sync.poll_interval_s reaches it through here.
+    backfill={"poll_interval": POLL_INTERVAL},
     demo=_demo,
     # Muting and hiding replies are in every paid tier (scopes mute.write and
     # tweet.moderate.write); blocking is Enterprise-only, reports are not in the API.

@@ -30,9 +30,8 @@ from inbox.core import moderation
 from inbox.core.clock import Clock, SystemClock
 from inbox.core.errors import BadPayload, NetworkError, NotSupported, RemoteRejected
 from inbox.core.models import AccountInfo, Kind, Message
-from inbox.core.text import DEFAULT_LIMITS
 from inbox.networks.base import DMS, MENTIONS, Limits, Moderation, Outgoing, Page, Sent
-from inbox.networks.x import mapping
+from inbox.networks.x import length, mapping
 from inbox.networks.x import search as monitor
 from inbox.networks.x.api import API_HOST, SaveTokens, Sleep, TierRequired, Tokens, XApi
 from inbox.networks.x.help import POLL_INTERVAL
@@ -120,7 +119,7 @@ class XAdapter:
 
     async def limits(self) -> Limits:
         return Limits(
-            max_chars=DEFAULT_LIMITS["x"],
+            max_chars=length.MAX_CHARS,
             url_weight=23,
             max_media=4,
             max_media_bytes=5 * 1024 * 1024,

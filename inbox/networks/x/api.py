@@ -410,8 +410,8 @@ def _error(response: httpx.Response, host: str, now: datetime) -> Exception:
     if status == 429:
         wait = 15 * 60.0
         reset = response.headers.get("x-rate-limit-reset", "")
-        if reset.isdigit():
-            wait = max(1.0, int(reset) - now.timestamp())
+        if reset.isdigit():  # float(): a reset of 400 digits is inf, not OverflowError
+            wait = min(max(1.0, float(reset) - now.timestamp()), RateLimited.MAX_WAIT)
         if kind.endswith("/usage-capped"):
             return RateLimited(
                 "X: this app's monthly post read cap is used up; "

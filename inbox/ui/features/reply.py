@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 from inbox.core import guidelines as core_guidelines
 from inbox.core import moderation
 from inbox.core import templates as core_templates
-from inbox.core import text as core_text
 from inbox.core.errors import AnsweredMeanwhile
 from inbox.core.events import Changed
 from inbox.core.models import ConversationSummary
@@ -240,7 +239,14 @@ class ReplyBox(QWidget):
             self.counter.setText("")
             over = False
         else:
-            self.counter.setText(str(count.remaining))
+            # Over a byte limit with characters to spare (Bluesky: 3000 bytes): say so.
+            left = str(count.remaining)
+            if count.bytes_over and count.remaining >= 0:
+                left = f"{count.byte_limit - count.byte_length} bytes"
+            self.counter.setText(left)
+            self.counter.setToolTip(
+                f"{count.byte_length} of {count.byte_limit} bytes" if count.byte_limit else ""
+            )
             self.counter.setProperty("over", count.over)
             self.counter.setStyleSheet("color: #e03131;" if count.over else "")
             over = count.over
@@ -401,7 +407,7 @@ class ReplyBox(QWidget):
 
 
 def install(window: MainWindow, engine: Engine) -> None:
-    core_text.warm_up()  # X's and Mastodon's URL rules compile off the GUI thread
+    registry.warm_up()  # X's and Mastodon's URL rules compile off the GUI thread
     box = ReplyBox(window, engine)
     window.pane.add_action_widget(box)
     window.bind("reply", box.focus_reply)

@@ -69,6 +69,8 @@ class FakeX:
     new_search_hits: bool = False
     lose_next_answers: int = 0  # the next N POST answers are lost after the server acted
     remaining: int = 9
+    limit: int = 10  # x-rate-limit-limit
+    url: str = ""  # http://127.0.0.1:PORT while serving() runs
     muted: set[str] = field(default_factory=set)
     hidden: set[str] = field(default_factory=set)
     _ids: Any = field(default_factory=lambda: itertools.count(1860000000000000900))
@@ -94,7 +96,11 @@ class FakeX:
                 return self.handle(request)
 
         with serve(handle) as url:
-            yield url
+            self.url = url
+            try:
+                yield url
+            finally:
+                self.url = ""
 
     def fail(
         self,
@@ -173,7 +179,7 @@ class FakeX:
         self.remaining = max(0, self.remaining - 1)
         response.headers.update(
             {
-                "x-rate-limit-limit": "10",
+                "x-rate-limit-limit": str(self.limit),
                 "x-rate-limit-remaining": str(self.remaining),
                 "x-rate-limit-reset": str(RESET_AT),
             }

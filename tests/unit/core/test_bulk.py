@@ -10,6 +10,7 @@ import icalendar
 
 from inbox.core import bulk
 from inbox.core.posts import Target
+from inbox.networks import registry
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ACCOUNTS = [Target(1, "mastodon", "@shop"), Target(2, "bluesky", "shop.bsky.social")]
@@ -18,8 +19,9 @@ BERLIN = "Europe/Berlin"
 
 def _preview(data: str, default: tuple[int, ...] = (1,)) -> list[bulk.Row]:
     return bulk.preview(
-        data, accounts=ACCOUNTS, default_accounts=default, zone_name=BERLIN, now=NOW
-    )
+        data, accounts=ACCOUNTS, default_accounts=default, zone_name=BERLIN, now=NOW,
+        counter=registry.counter,
+    )  # fmt: skip
 
 
 def test_headerless_bulk_composer_layout() -> None:

@@ -57,3 +57,15 @@ def test_article_draft_is_redacted_by_default_and_says_what_went(store, conversa
     kept = draft_article(transcript, redact_personal=False)
     assert "@bob@fosstodon.org Sorry Bob!" in kept.answer and kept.removed == ()
     assert kept.source == "https://social.example/@x/101"
+
+
+def test_names_written_into_japanese_are_removed() -> None:
+    """Japanese writes a name straight into the sentence: "Yuiさん" has no word boundary
+    after "Yui" (さ is a letter), so the name stayed in the article."""
+    cleaned = redact(
+        "Yuiさん、ありがとう。Yui Satoより。佐藤様 — Miami is not Mia",
+        names=["Yui Sato", "佐藤", "Mia Green"],
+    )
+    assert "Yui" not in cleaned.text and "Sato" not in cleaned.text and "佐藤" not in cleaned.text
+    assert cleaned.text.startswith("[name]さん、ありがとう。[name]より。[name]様")
+    assert "Miami" in cleaned.text  # inside a longer Latin word it is not the name

@@ -1,4 +1,4 @@
-"""twitter-text's published conformance suite, run against core/text.py's X rules.
+"""twitter-text's published conformance suite, run against networks/x/length.py.
 
 The YAML files are copied unmodified (plus a license header) from
 twitter/twitter-text conformance/ into tests/data/twitter-text/. Every weighted-tweet
@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from inbox.core import text
-from inbox.core.text import X, count
+from inbox.networks.x import length
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "twitter-text"
 VALIDATE = yaml.safe_load((DATA / "validate.yml").read_text(encoding="utf-8"))["tests"]
@@ -44,7 +43,7 @@ def _cases(suite: dict[str, list[dict[str, Any]]], sections: Any) -> list[Any]:
 
 @pytest.mark.parametrize(("section", "case"), _cases(VALIDATE, WEIGHTED))
 def test_weighted_length(section: str, case: dict[str, Any]) -> None:
-    parsed = text.x_parse(case["text"], WEIGHTED[section])
+    parsed = length.parse(case["text"], WEIGHTED[section])
     assert {k: getattr(parsed, k) for k in case["expected"]} == case["expected"]
 
 
@@ -54,14 +53,14 @@ def test_weighted_length(section: str, case: dict[str, Any]) -> None:
 )
 def test_count_agrees_with_the_suite(case: dict[str, Any]) -> None:
     """What the composer shows (length, OK) is exactly the suite's weight and validity."""
-    c = count(X, case["text"])
+    c = length.count(case["text"])
     assert c.length == case["expected"]["weightedLength"]
     assert c.ok == case["expected"]["valid"]
 
 
 @pytest.mark.parametrize(("section", "case"), _cases(EXTRACT, URL_SECTIONS))
 def test_url_extraction(section: str, case: dict[str, Any]) -> None:
-    found = text.x_links(case["text"])
+    found = length.links(case["text"])
     if section == "urls" or section == "tco_urls_with_params":
         assert [s.value for s in found] == case["expected"]
     else:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 
 from inbox.core import text
-from inbox.core.text import MASTODON, count
+from inbox.networks.mastodon import length
 
 
 def _over(value: str, spoiler: str = "") -> bool:
-    return count(MASTODON, value, spoiler=spoiler, limit=500).over
+    return length.count(value, spoiler=spoiler, limit=500).over
 
 
 # -- status_length_validator_spec.rb ----------------------------------------------------
@@ -37,7 +37,7 @@ def test_text_and_content_warning_together_over_the_limit() -> None:
 
 def test_auto_linkable_space_separated_url_counts_23() -> None:
     assert not _over(f"{STARTING} {EXAMPLE_LINK}")
-    assert count(MASTODON, f"{STARTING} {EXAMPLE_LINK}").length == 476 + 1 + 23
+    assert length.count(f"{STARTING} {EXAMPLE_LINK}").length == 476 + 1 + 23
 
 
 def test_non_autolinkable_url_counts_in_full() -> None:
@@ -114,8 +114,8 @@ LINKED = [
 
 @pytest.mark.parametrize(("value", "url"), LINKED)
 def test_formatter_links_exactly_this_url(value: str, url: str) -> None:
-    assert [s.value for s in text.mastodon_links(value)] == [url]
-    assert count(MASTODON, value).length == text.graphemes(value.replace(url, "x" * 23, 1))
+    assert [s.value for s in length.links(value)] == [url]
+    assert length.count(value).length == text.graphemes(value.replace(url, "x" * 23, 1))
 
 
 @pytest.mark.parametrize(
@@ -128,30 +128,30 @@ def test_formatter_links_exactly_this_url(value: str, url: str) -> None:
     ],
 )
 def test_no_counted_url(value: str) -> None:
-    assert text.mastodon_links(value) == []
-    assert count(MASTODON, value).length >= text.graphemes(value) - len("@instance.com")
+    assert length.links(value) == []
+    assert length.count(value).length >= text.graphemes(value) - len("@instance.com")
 
 
 def test_other_schemes_mastodon_accepts() -> None:
     for scheme in ("gemini", "gopher", "ipfs", "dat"):
         value = f"see {scheme}://example.com/some/long/path/here/to/shorten ok"
-        assert count(MASTODON, value).length == len("see ") + 23 + len(" ok")
+        assert length.count(value).length == len("see ") + 23 + len(" ok")
     # ftp is not among them: the host after "ftp://" is a scheme-less URL, not counted.
-    assert count(MASTODON, "ftp://example.com/a/b").length == len("ftp://example.com/a/b")
+    assert length.count("ftp://example.com/a/b").length == len("ftp://example.com/a/b")
 
 
 def test_url_then_cjk_does_not_swallow_the_rest() -> None:
     value = "https://example.com/日本語のテキスト"
     # Mastodon's path characters include CJK: the whole thing is one URL here.
-    assert count(MASTODON, value).length == 23
+    assert length.count(value).length == 23
     # ...but a full-width space ends it.
-    assert count(MASTODON, "https://example.com/　日本語").length == 23 + 1 + 3
+    assert length.count("https://example.com/　日本語").length == 23 + 1 + 3
 
 
 def test_mention_and_url_overlap_keeps_the_first() -> None:
     value = "https://example.com/@alice@example.org"
-    assert count(MASTODON, value).length == 23
+    assert length.count(value).length == 23
 
 
 def test_blank_text_counts_only_spoiler() -> None:
-    assert count(MASTODON, "   ", spoiler="cw").length == 2
+    assert length.count("   ", spoiler="cw").length == 2

@@ -1,11 +1,28 @@
-"""Per-network length counting and highlight spans."""
+"""Per-network length counting and highlight spans, as the window and CLI reach them:
+through networks.registry (each rule lives in networks/<net>/length.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from inbox.core import text
-from inbox.core.text import BLUESKY, MASTODON, X, count, spans
+from inbox.core.text import Count, Span
+from inbox.networks import registry, twittertext
+from inbox.networks.mastodon import length as mastodon_length
+from inbox.networks.x import length as x_length
+
+MASTODON, BLUESKY, X = "mastodon", "bluesky", "x"
+
+
+def count(network: str, value: str, **options: object) -> Count:
+    found = registry.count(network, value, **options)  # type: ignore[arg-type]
+    assert found is not None
+    return found
+
+
+def spans(network: str, value: str) -> list[Span]:
+    return registry.spans(network, value)
+
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one grapheme, five code points
 THUMBS_TONE = "\U0001f44d\U0001f3fd"
@@ -52,7 +69,7 @@ def test_mastodon_limit_is_instance_configurable() -> None:
 
 
 def test_mastodon_url_length_follows_instance() -> None:
-    assert count(MASTODON, "https://example.com/abc", url_length=30).length == 30
+    assert mastodon_length.length("https://example.com/abc", url_length=30) == 30
 
 
 # --- Bluesky --------------------------------------------------------------------
@@ -108,7 +125,7 @@ def test_bluesky_byte_limit() -> None:
     ],
 )
 def test_x_weighted_length(value: str, weight: int) -> None:
-    assert text.x_length(value) == weight
+    assert x_length.weighted_length(value) == weight
 
 
 def test_x_limit_280() -> None:
@@ -123,9 +140,8 @@ def test_x_invalid_characters() -> None:
     assert not count(X, "hi\ufeff").ok
 
 
-def test_unknown_network_is_an_error() -> None:
-    with pytest.raises(ValueError):
-        count("myspace", "hi")
+def test_a_network_without_a_rule_counts_nothing() -> None:
+    assert registry.count("myspace", "hi") is None
 
 
 # --- spans ----------------------------------------------------------------------
@@ -185,12 +201,12 @@ def test_mention_at_cursor_for_completion() -> None:
 
 
 def test_warm_up_compiles_the_rules_off_the_calling_thread() -> None:
-    text.warm_up(delay=0)
-    text.warm_up(delay=0)  # once per process
-    [timer] = text._warming
+    registry.warm_up(delay=0)
+    registry.warm_up(delay=0)  # once per process
+    [timer] = registry._warming
     timer.join(timeout=60)
-    assert text._tt.cache_info().currsize == 1
-    assert text._mastodon_url.cache_info().currsize == 1
+    assert twittertext.library.cache_info().currsize == 1
+    assert mastodon_length._url_rule.cache_info().currsize == 1
 
 
 @pytest.mark.parametrize(
@@ -207,4 +223,4 @@ def test_warm_up_compiles_the_rules_off_the_calling_thread() -> None:
     ],
 )
 def test_x_regressions_of_the_hand_written_counter(value: str, weight: int) -> None:
-    assert text.x_length(value) == weight
+    assert x_length.weighted_length(value) == weight
