@@ -82,6 +82,8 @@ class Capabilities:
     # Rich text saying where users register their own app: non-empty means the sign-in asks
     # for that app's Client ID (and a confidential client's secret, kept in the keyring).
     own_app_help: str = ""
+    # The loopback port of the callback registered with that app (X compares it exactly).
+    callback_port: int = 0
     token_hint: str = "Access token"  # what the "use a token" field takes
     # Sign-in with a handle and an (app) password instead of a browser; None: not offered.
     password_sign_in: PasswordSignIn | None = None

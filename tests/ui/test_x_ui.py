@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -168,3 +169,41 @@ def test_the_composer_counts_as_x_does(x_profile, open_profile: Opener, qtbot: Q
     qtbot.keyClicks(composer.main_editor, " https://example.com/sencha")
     qtbot.waitUntil(lambda: f">{280 - 11 - 2 - 1 - 23}<" in composer.counters.text())
     assert composer.submit_button.isEnabled()
+
+
+def test_the_callback_port_registered_with_the_app_is_the_one_listened_on(
+    tmp_path: Path, open_profile: Opener, qtbot: QtBot, monkeypatch
+) -> None:
+    """X compares the callback exactly: the port typed in the dialog is where the code
+    arrives (8723 unless the team registered another)."""
+    fake = FakeX()
+    fake.limit = fake.remaining = 900
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    opened: list[str] = []
+
+    def browser(url: str) -> bool:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        opened.append(query["redirect_uri"])
+        code = fake.approve(query["code_challenge"], query["redirect_uri"])
+        target = f"{query['redirect_uri']}?state={query['state']}&code={code}"
+        threading.Thread(target=lambda: urllib.request.urlopen(target).read(), daemon=True).start()
+        return True
+
+    monkeypatch.setattr(accounts_feature, "OPEN_BROWSER", browser)
+    session = open_profile(tmp_path / "empty")
+    with fake.serving() as url:
+        dialog = accounts_feature.AddAccountDialog(session.engine, session.window, network="x")
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert dialog.callback_port.value() == 8723 and dialog.callback_port.isVisible()
+        dialog.instance.setText(url)
+        qtbot.keyClicks(dialog.client_id, CLIENT_ID)
+        dialog.callback_port.selectAll()
+        qtbot.keyClicks(dialog.callback_port, str(port))
+        qtbot.mouseClick(dialog.browser_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=20000)
+    assert opened == [f"http://127.0.0.1:{port}/callback"]
+    [exchange] = fake.to("/2/oauth2/token")
+    assert parse_qs(exchange.content.decode())["redirect_uri"] == [opened[0]]

@@ -8,7 +8,7 @@ from inbox.core.clock import Clock
 from inbox.core.models import AccountInfo
 from inbox.networks import registry
 from inbox.networks.x import length
-from inbox.networks.x.help import OWN_APP_HELP, POLL_INTERVAL
+from inbox.networks.x.help import DEFAULT_PORT, OWN_APP_HELP, POLL_INTERVAL
 
 if TYPE_CHECKING:
     from inbox.networks.x.adapter import XAdapter
@@ -57,6 +57,7 @@ CAPABILITIES = registry.Capabilities(
     sign_in=_sign_in,
     sign_in_example="api.x.com",
     own_app_help=OWN_APP_HELP,
+    callback_port=DEFAULT_PORT,
     token_hint='JSON bundle {"access_token": …, "refresh_token": …}',
     rotates_tokens=True,
     # Polling only: every 15 min keeps a Basic-tier account inside its monthly read cap.

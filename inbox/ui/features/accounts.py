@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -93,6 +94,11 @@ class AddAccountDialog(QDialog):
         self.client_secret = QLineEdit()
         self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.client_secret.setPlaceholderText("only for a confidential client")
+        self.callback_port = QSpinBox()
+        self.callback_port.setRange(1024, 65535)
+        self._asks_port = bool(own_app_help and caps is not None and caps.callback_port)
+        self.callback_port.setValue(caps.callback_port if caps and caps.callback_port else 1024)
+        self.callback_port.setToolTip("The port of the callback http://127.0.0.1:PORT/callback")
         self.app_box: QGroupBox | None = None
         self.token_button = QPushButton("Add with this token")
         self.token_button.clicked.connect(lambda: self._start(self.token.text().strip()))
@@ -113,6 +119,8 @@ class AddAccountDialog(QDialog):
             app_layout.addRow(help_label)
             app_layout.addRow("Client ID", self.client_id)
             app_layout.addRow("Client secret", self.client_secret)
+            if self._asks_port:
+                app_layout.addRow("Callback port", self.callback_port)
             self._fill_saved_app(instance)
             self.client_id.setFocus()
         token_box = QGroupBox("Or use an access token")
@@ -152,6 +160,8 @@ class AddAccountDialog(QDialog):
         )
         options = dict(ADAPTER_OPTIONS)
         extra = dict(SIGN_IN_OPTIONS)
+        if app is not None and self._asks_port:
+            extra.setdefault("port", self.callback_port.value())
         self._future = self.engine.submit(
             lambda e: engine_accounts.add_account(
                 e,
@@ -185,7 +195,7 @@ class AddAccountDialog(QDialog):
 
     def _busy(self, busy: bool) -> None:
         widgets = (self.instance, self.browser_button, self.token, self.token_button)
-        for widget in (*widgets, self.client_id, self.client_secret):
+        for widget in (*widgets, self.client_id, self.client_secret, self.callback_port):
             widget.setEnabled(not busy)
 
     def _finish(self, future: concurrent.futures.Future[Any]) -> None:
