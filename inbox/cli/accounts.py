@@ -91,7 +91,7 @@ async def _sign_in(engine: Engine, args: argparse.Namespace) -> Account:
         raise ConfigError("--instance is empty")
     app = None
     if args.client_id.strip():  # an app the user registered themselves (X)
-        secret = sys.stdin.readline().strip() if args.client_secret_stdin else ""
+        secret = stdin.read(line=True).strip() if args.client_secret_stdin else ""
         app = (args.client_id, secret)
     sign_in_options = {}
     if args.callback_port is not None:
