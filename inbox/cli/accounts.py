@@ -10,7 +10,7 @@ import sys
 import webbrowser
 from typing import Any
 
-from inbox.cli import session
+from inbox.cli import session, stdin
 from inbox.cli.http import client as http_client
 from inbox.cli.main import hint
 from inbox.core.errors import ConfigError
@@ -91,7 +91,7 @@ async def _sign_in(engine: Engine, args: argparse.Namespace) -> Account:
         raise ConfigError("--instance is empty")
     app = None
     if args.client_id.strip():  # an app the user registered themselves (X)
-        secret = sys.stdin.readline().strip() if args.client_secret_stdin else ""
+        secret = stdin.read(line=True).strip() if args.client_secret_stdin else ""
         app = (args.client_id, secret)
     sign_in_options = {}
     if args.callback_port is not None:
@@ -102,7 +102,7 @@ async def _sign_in(engine: Engine, args: argparse.Namespace) -> Account:
         sign_in_options["port"] = args.callback_port
     token = None
     if args.token_stdin:
-        token = sys.stdin.readline().strip()
+        token = stdin.read(line=True).strip()
         if not token:
             raise ConfigError("No token on standard input")
     async with http_client() as http:
@@ -124,7 +124,7 @@ async def _password_sign_in(engine: Engine, args: argparse.Namespace, label: str
     if not handle:
         raise ConfigError(f"--handle is required for {label} (your handle or e-mail)")
     if args.password_stdin:
-        password = sys.stdin.readline().strip()
+        password = stdin.read(line=True).strip()
     else:
         from getpass import getpass
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from inbox.cli import session
+from inbox.cli import session, stdin
 from inbox.cli.main import hint
 from inbox.connectors import base
 from inbox.core.article import draft_article
@@ -121,7 +121,7 @@ def _add(args: argparse.Namespace) -> int:
             "(shell history and process lists would keep it)."
         )
     if args.secret_stdin:
-        lines = [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
+        lines = [line for line in stdin.lines() if line.strip()]
         if secret_fields and len(lines) == 1 and "=" not in lines[0]:
             # A bare value is the kind's first secret field (RT: token, SMTP: password).
             values[secret_fields[0]] = lines[0]

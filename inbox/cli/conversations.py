@@ -9,7 +9,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from inbox.cli import session
+from inbox.cli import session, stdin
 from inbox.cli.demo import add_profile_options, reader
 from inbox.core import history as words
 from inbox.core.clock import to_iso
@@ -262,7 +262,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_note(args: argparse.Namespace) -> int:
-    text = sys.stdin.read() if args.text_stdin else args.text
+    text = stdin.read() if args.text_stdin else args.text
     if not text.strip():
         raise ConfigError("The note is empty.")
 

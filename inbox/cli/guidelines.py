@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
-from inbox.cli import session
+from inbox.cli import session, stdin
 from inbox.cli.main import hint
 from inbox.core import guidelines as core
 from inbox.core.errors import ConfigError
@@ -146,7 +145,7 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    text = sys.stdin.read()
+    text = stdin.read()
 
     def check(engine: Any) -> list[core.Breach]:
         team = _team(engine, args.team)

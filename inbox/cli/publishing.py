@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from inbox.cli import stdin
 from inbox.cli.http import client
 from inbox.cli.main import hint
 from inbox.core import bulk
@@ -264,7 +265,7 @@ def _at(post: Post) -> str:
 
 
 def cmd_post(args: argparse.Namespace) -> int:
-    text = sys.stdin.read().rstrip("\n")
+    text = stdin.read().rstrip("\n")
 
     zone = _zone(args) if args.at or args.zone else system_zone()
 

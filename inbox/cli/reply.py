@@ -7,7 +7,7 @@ import sys
 import uuid
 from typing import Any
 
-from inbox.cli import session
+from inbox.cli import session, stdin
 from inbox.cli.main import hint
 from inbox.core.errors import AnsweredMeanwhile
 from inbox.engine.replies import crowd_note, queue_reply
@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
-    text = sys.stdin.read()
+    text = stdin.read()
     key = str(uuid.uuid4())
     # The same operation as the reply box: it refuses an empty reply and unfilled
     # placeholders in the same words, audits and wakes the delivery loop.

@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 from typing import Any
 
+from inbox.cli import stdin
 from inbox.cli.demo import add_profile_options, reader
 from inbox.core.errors import ConfigError
 from inbox.core.events import Event, Progress
@@ -134,7 +135,7 @@ def _settled(engine: Engine, change: Any) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    rule = _rule_from_json(sys.stdin.read())
+    rule = _rule_from_json(stdin.read())
     if not rule.name:
         raise ConfigError("A rule needs a name.")
     engine = Engine(Profile.resolve(args.profile).db_path)

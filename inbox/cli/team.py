@@ -18,6 +18,7 @@ import getpass
 import sys
 from typing import Any
 
+from inbox.cli import stdin
 from inbox.core.errors import ConfigError, ServerUnreachable
 from inbox.profile import Profile
 
@@ -69,7 +70,7 @@ def _server_args(parser: argparse.ArgumentParser, *, required: bool) -> None:
 
 def _password(args: argparse.Namespace, inline: str | None) -> str | None:
     if args.password_stdin:
-        line = sys.stdin.readline().rstrip("\r\n")
+        line = stdin.read(line=True).rstrip("\r\n")
         if not line:
             raise ConfigError("--password-stdin: standard input held no password.")
         return line

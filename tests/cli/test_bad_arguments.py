@@ -106,3 +106,35 @@ def test_a_connector_value_no_call_could_use_is_refused_before_saving(
     assert code == 2 and said in err and "Traceback" not in err, err
     assert run(profile, "connectors", "list", "--json") == 0
     assert capsys.readouterr().out.strip() == "[]"
+
+
+@pytest.mark.parametrize("env", [{"LC_ALL": "C.UTF-8"}, {"LC_ALL": "C", "PYTHONUTF8": "0"}])
+def test_text_on_standard_input_that_is_not_utf8_is_refused_in_words(profile, env) -> None:
+    """A Latin-1 file piped into `post --text-stdin` (a real pipe, a real process): the
+    locale's decoder raised UnicodeDecodeError, or let the bytes through as surrogates
+    that raised UnicodeEncodeError in the store; a traceback either way."""
+    import os
+    import subprocess
+
+    from inbox.core.models import AccountInfo
+
+    store = Store(profile / "inbox.db")
+    store.add_account(AccountInfo("mastodon", "social.test", "1", "shop"))
+    store.close()
+    command = [sys.executable, "-m", "inbox.cli.main", "--profile", str(profile), "post",
+               "--account", "1", "--text-stdin"]  # fmt: skip
+    environment = {**os.environ, **env}
+    bad = subprocess.run(command, input="Café crème".encode("latin-1"), capture_output=True,
+                         env=environment, timeout=120)  # fmt: skip
+    err = bad.stderr.decode("utf-8", "replace")
+    assert bad.returncode == 2, err
+    assert "Standard input is not UTF-8 text (byte 3 cannot be read)" in err, err
+    assert "Traceback" not in err
+    good = subprocess.run(command, input="Café crème".encode(), capture_output=True,
+                          env=environment, timeout=120)  # fmt: skip
+    assert good.returncode == 0, good.stderr.decode("utf-8", "replace")
+    store = Store(profile / "inbox.db", readonly=True)
+    try:
+        assert [p.text for p in store.posts.find()] == ["Café crème"]
+    finally:
+        store.close()
