@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,15 @@ DATA = Path(__file__).parent / "data"
 def memory_keyring() -> secrets.MemoryKeyring:
     """Every test gets the real keyring API over an in-memory backend."""
     return secrets.use_memory_backend()
+
+
+@pytest.fixture(autouse=True)
+def collector_thresholds() -> Iterator[None]:
+    """A window turns CPython's automatic full collections off (inbox.ui.collector) until
+    its session closes; a test that leaves its window open must not leave that behind."""
+    was = gc.get_threshold()
+    yield
+    gc.set_threshold(*was)
 
 
 @pytest.fixture

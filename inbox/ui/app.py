@@ -30,6 +30,7 @@ from inbox.store import Store
 from inbox.store.db import SCHEMA_VERSION, check_version
 from inbox.ui import icon, theme
 from inbox.ui.bridge import EngineBridge
+from inbox.ui.collector import QuietCollector
 from inbox.ui.main_window import MainWindow
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class Session:
     finished: bool = False
     _finishing: bool = field(default=False, repr=False)
     successor: Session | None = None  # the session reopen() replaced this one with
+    collector: QuietCollector | None = None  # full garbage collections at idle moments
 
     def reopen(self) -> Session:
         """The same profile in a new window, after the Team server form moved where its
@@ -174,11 +176,15 @@ class Session:
             gc.collect()
             gc.freeze()
             gc.enable()  # the command line turned it off for the first paint
+            # From now on a full collection waits until no change lands (inbox.ui.collector).
+            self.collector = QuietCollector(self.bridge, self.window)
             self.finished = True
 
         yield last
 
     def close(self) -> None:
+        if self.collector is not None:
+            self.collector.stop()
         self.window.close()
         self.bridge.detach()
         # Deliver the engine events already queued for the window while its store is

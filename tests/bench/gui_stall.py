@@ -27,6 +27,8 @@ Finding where a freeze comes from:
   STALL_PROFILE=FILE: cProfile of the GUI thread over the syncs, by thread CPU.
 STALL_IN_PROCESS=1 stores the batches on the engine thread instead of the ingest worker
 process (engine/ingest_worker.py), as the window did before it: the figure to compare.
+STALL_CPYTHON_GC=1 leaves full garbage collections to CPython (they start whenever enough
+objects age, mid-sync) instead of the window's idle-time collector (ui/collector.py).
 """
 
 from __future__ import annotations
@@ -359,6 +361,8 @@ def main(folder: Path) -> dict[str, object]:
     engine = session.engine
     if os.environ.get("STALL_IN_PROCESS"):  # the window before the ingest worker: compare
         engine.ingest_worker = None
+    if os.environ.get("STALL_CPYTHON_GC") and session.collector is not None:
+        session.collector.stop()  # the window before its idle-time collector: compare
     info = AccountInfo("mastodon", "mastodon.bench", "0", "shop0")
     existing = [
         r[0]
