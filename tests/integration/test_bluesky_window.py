@@ -96,7 +96,7 @@ def test_mention_in_the_deck_and_reply_from_the_reply_box(
     box.editor.setPlainText("é" * 301)
     assert box.counter.text() == "-1" and not box.send_button.isEnabled()
     box.editor.setPlainText("👨‍👩‍👧" * 200)  # 200 graphemes but 3,600 bytes: too long too
-    assert box.counter.text() == "100" and not box.send_button.isEnabled()
+    assert box.counter.text() == "-600 bytes" and not box.send_button.isEnabled()
     box.editor.clear()
     text = f"Sorry, @{customer.handle}! A new genmaicha left today, order 5521 ✨"
     box.editor.setPlainText(text)
