@@ -11,9 +11,7 @@ what the server received.
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -24,8 +22,8 @@ from typing import Any
 import httpx
 import pytest
 
-from inbox.cli.main import main
 from inbox.store import Store
+from tests.cli_run import run
 from tests.servers.loopback import serve
 
 DATA = Path(__file__).parents[1] / "data" / "bluesky"
@@ -82,15 +80,6 @@ class RecordedPds:
     def count(self, nsid: str) -> int:
         with self.lock:
             return self.calls.count(nsid)
-
-
-def run(profile: Path, *args: str, stdin: str = "") -> int:
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        return main(["--profile", str(profile), *args])
-    finally:
-        sys.stdin = old
 
 
 @pytest.fixture

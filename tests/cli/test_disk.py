@@ -4,20 +4,18 @@ in CI's container): disk full, read-only media, and who may read the files."""
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from inbox.cli.main import main
 from inbox.engine import Engine, accounts
 from inbox.engine.sync import sync_account
 from inbox.store import Store
+from tests.cli_run import run
 from tests.networks.mastodon.fake import TOKEN, FakeMastodon
 from tests.servers.loopback import serve
 
@@ -51,15 +49,6 @@ def fill(point: Path, leave: int = 8192) -> Path:
     with open(filler, "wb") as f:
         f.write(b"\0" * max(0, free - leave))
     return filler
-
-
-def run(profile: Path, *args: str, stdin: str = "") -> int:
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        return main(["--profile", str(profile), *args])
-    finally:
-        sys.stdin = old
 
 
 def _prepare(profile: Path, url: str) -> None:

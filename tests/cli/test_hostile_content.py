@@ -5,25 +5,15 @@ from __future__ import annotations
 import copy
 import io
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from inbox.cli.main import main
 from inbox.store import Store
+from tests.cli_run import run
 from tests.networks.mastodon.fake import TOKEN, FakeMastodon
 from tests.servers.loopback import serve
-
-
-def run(profile: Path, *args: str, stdin: str = "") -> int:
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        return main(["--profile", str(profile), *args])
-    finally:
-        sys.stdin = old
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ what was stored, and that the other account still synced.
 
 from __future__ import annotations
 
-import io
 import json
 import socket
 import time
@@ -20,9 +19,9 @@ import httpx
 import pytest
 
 from inbox import secrets, transport
-from inbox.cli.main import main
 from inbox.engine.accounts import token_key
 from inbox.store import Store
+from tests.cli_run import run
 from tests.networks.mastodon.fake import TOKEN, FakeMastodon
 from tests.servers.loopback import serve
 
@@ -37,17 +36,6 @@ def profile(tmp_path: Path) -> Path:
     store.set_setting("sync.backfill_days", 36500)  # the recordings are from March 2026
     store.close()
     return folder
-
-
-def run(profile: Path, *args: str, stdin: str = "") -> int:
-    import sys
-
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        return main(["--profile", str(profile), *args])
-    finally:
-        sys.stdin = old
 
 
 def add(profile: Path, url: str) -> None:

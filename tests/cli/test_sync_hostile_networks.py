@@ -10,9 +10,7 @@ account, no traceback, and the Mastodon account synced.
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -23,8 +21,8 @@ import httpx
 import pytest
 
 from inbox import transport
-from inbox.cli.main import main
 from inbox.store import Store
+from tests.cli_run import run
 from tests.networks.mastodon.fake import TOKEN, FakeMastodon
 from tests.networks.x.fake import ME, FakeX, bundle
 from tests.servers.loopback import serve
@@ -32,15 +30,6 @@ from tests.servers.loopback import serve
 Write = Callable[[Any], None]
 DID = "did:plc:shop000000000000000000"
 MASTODON_MENTIONS = "/api/v1/notifications"
-
-
-def run(profile: Path, *args: str, stdin: str = "") -> int:
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        return main(["--profile", str(profile), *args])
-    finally:
-        sys.stdin = old
 
 
 def endless(wfile: Any) -> None:

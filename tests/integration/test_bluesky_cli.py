@@ -7,9 +7,7 @@ server received: which XRPC methods, how often, and the records on the PDS.
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -19,10 +17,10 @@ import httpx
 import pytest
 
 from inbox import secrets
-from inbox.cli.main import main
 from inbox.engine.accounts import token_key
 from inbox.networks.bluesky.xrpc import Session
 from inbox.store import Store
+from tests.cli_run import run
 from tests.integration.bsky import Person, expired, new_person, pds_url, png, wait_for
 from tests.integration.pds_proxy import PdsProxy, pds_proxy
 from tests.servers.loopback import serve
@@ -31,15 +29,6 @@ pytestmark = pytest.mark.integration
 
 CREATE = "com.atproto.server.createSession"
 REFRESH = "com.atproto.server.refreshSession"
-
-
-def run(profile: Path, *args: str, stdin: str = "") -> int:
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        return main(["--profile", str(profile), *args])
-    finally:
-        sys.stdin = old
 
 
 @pytest.fixture

@@ -5,15 +5,13 @@ and drops the disguised ones; the stored text stays whole."""
 
 from __future__ import annotations
 
-import io
-import sys
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from inbox.cli.main import main
 from inbox.store import Store
 from inbox.ui.column_model import SUMMARY_ROLE
+from tests.cli_run import run
 from tests.networks.mastodon.fake import TOKEN, FakeMastodon
 from tests.servers.loopback import serve
 from tests.ui.conftest import Opener
@@ -21,15 +19,6 @@ from tests.ui.test_cards import paint
 
 SPOOF = "leaf\u200bandkettle"  # renders exactly like "leafandkettle"
 LONG_NAME = "Leaf & Kettle Official Support " * 40
-
-
-def run(profile: Path, *args: str, stdin: str = "") -> int:
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        return main(["--profile", str(profile), *args])
-    finally:
-        sys.stdin = old
 
 
 def test_a_spoofed_handle_from_the_server_is_flagged_and_its_disguised_links_dropped(
