@@ -132,7 +132,7 @@ class AccountsWindow(QDialog):
         now = self.now()
         for row, account in enumerate(accounts):
             synced = self.store.last_synced(account.id)
-            when = f"{fmt.relative_time(from_iso(synced), now)} ago" if synced else "never"
+            when = fmt.time_ago(from_iso(synced), now) if synced else "never"
             status = STATUS_WORDS.get(account.status, account.status)
             if account.status_detail:
                 status = f"{status}: {account.status_detail}"

@@ -20,7 +20,7 @@ from inbox.ui.bridge import EngineBridge
 from inbox.ui.column_model import ColumnModel
 from inbox.ui.column_view import WIDTHS, ColumnView
 from inbox.ui.deck_empty import USUAL_COLUMNS, EmptyDeck
-from inbox.ui.fmt import network_label, relative_time
+from inbox.ui.fmt import network_label, time_ago
 
 COLUMNS_CHANGED = Changed(columns=True)
 WIDTHS_SETTING = "deck.column_widths"
@@ -190,8 +190,7 @@ class Deck(QScrollArea):
         source = f"Search: {spec.describe()} · {where}"
         words = {"new": "not fetched yet", "fetching": "fetching…"}.get(state.state, "")
         if state.state in ("ok", "error") and state.fetched_at:
-            ago = relative_time(from_iso(state.fetched_at), self._now())
-            words = "fetched just now" if ago == "now" else f"fetched {ago} ago"
+            words = f"fetched {time_ago(from_iso(state.fetched_at), self._now())}"
         if state.detail and state.state != "fetching":
             words = f"{words} · {state.detail}" if state.state == "ok" else state.detail
         view.set_source(source, words, error=state.state == "error" or bool(state.detail))

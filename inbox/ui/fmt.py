@@ -44,6 +44,16 @@ def relative_time(when: datetime, now: datetime) -> str:
     return f"{when.day} {_month(when.month)} {when.year}"
 
 
+def time_ago(when: datetime, now: datetime) -> str:
+    """The same in a sentence: 'just now', '5m ago', '3d ago', 'on 10 Feb'."""
+    short = relative_time(when, now)
+    if short == "now":
+        return "just now"
+    if short[:-1].isdigit():
+        return f"{short} ago"
+    return f"on {short}"
+
+
 @functools.cache
 def _month(month: int) -> str:
     """The locale's short month name (strftime's %b): asked once per month, not per card

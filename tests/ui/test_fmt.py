@@ -13,6 +13,16 @@ def test_relative_times_stay_short() -> None:
     ago = [timedelta(seconds=20), timedelta(minutes=5), timedelta(hours=2), timedelta(days=3)]
     assert [fmt.relative_time(NOW - d, NOW) for d in ago] == ["now", "5m", "2h", "3d"]
     assert fmt.relative_time(NOW - timedelta(days=20), NOW) == "10 Feb"
+
+
+def test_time_ago_reads_as_words() -> None:
+    ago = [timedelta(seconds=5), timedelta(minutes=5), timedelta(days=3), timedelta(days=20)]
+    assert [fmt.time_ago(NOW - d, NOW) for d in ago] == [
+        "just now",
+        "5m ago",
+        "3d ago",
+        "on 10 Feb",
+    ]
     assert fmt.relative_time(datetime(2025, 12, 24, tzinfo=UTC), NOW) == "24 Dec 2025"
 
 

@@ -41,6 +41,7 @@ def test_alt_1_fills_the_refund_answer_for_this_customer(
     card = pane.cards[0]
     assert card.isVisible()
     assert "Answered by Sam Okafor" in card.head.text()
+    assert re.search(r" · (just now|\d+[mhd] ago|on \d+ \w+)( ·|$)", card.head.text())
     assert card.question.text().startswith("“I was charged twice for order #")
     earlier_name = re.search(r"Hi (\w+)", top.candidate.answer).group(1)
     earlier_order = re.search(r"#(\d+)", top.candidate.answer).group(1)

@@ -251,9 +251,8 @@ class SuggestionPane(QWidget):
             origin = c.by
         facts = [origin]
         if c.at is not None:
-            facts.append(
-                fmt.relative_time(c.at, now) + ("" if c.source == core.TEMPLATE else " ago")
-            )
+            template = c.source == core.TEMPLATE
+            facts.append((fmt.relative_time if template else fmt.time_ago)(c.at, now))
         if c.uses:
             facts.append(f"reused {c.uses} time{'s' if c.uses != 1 else ''}")
         if s.alike > 1:
