@@ -205,6 +205,7 @@ def test_a_deleted_parent_shows_as_a_placeholder_in_the_conversation(
         "features": [{"$type": "app.bsky.richtext.facet#mention", "did": shop.did}],
     }
     answer = customer.post(text, [facet], reply={"root": ref, "parent": ref})
+    customer.indexed(answer["uri"])  # getPostThread answers NotFound until then
     rkey = original["uri"].rsplit("/", 1)[-1]
     gone = {"repo": first.did, "collection": "app.bsky.feed.post", "rkey": rkey}
     first.call("POST", "com.atproto.repo.deleteRecord", json=gone)
