@@ -118,15 +118,12 @@ def deck(profile: Path) -> Iterator[Callable[[str, Write], tuple[list[httpx.Requ
             if network == "bluesky":
                 pds = HostilePds(write)
                 url = stack.enter_context(serve(pds.handle))
-                code = run(profile, "accounts", "add", "bluesky", "--handle", "shop.test",
-                           "--service", url, "--password-stdin",
-                           stdin="abcd-efgh-ijkl-mnop\n")  # fmt: skip
+                code = add_account(profile, network, url)
                 requests = pds.requests
             else:
                 fake, handle = hostile_x(write)
                 url = stack.enter_context(serve(handle))
-                code = run(profile, "accounts", "add", "x", "--instance", url, "--token-stdin",
-                           stdin=bundle() + "\n")  # fmt: skip
+                code = add_account(profile, network, url)
                 requests = fake.requests
             assert code == 0
             good = FakeMastodon()
@@ -136,6 +133,18 @@ def deck(profile: Path) -> Iterator[Callable[[str, Write], tuple[list[httpx.Requ
             return requests, good
 
         yield start
+
+
+def add_account(profile: Path, network: str, url: str) -> int:
+    """`accounts add` of a `network` account whose server (PDS, API, instance) is at url."""
+    if network == "bluesky":
+        return run(profile, "accounts", "add", "bluesky", "--handle", "shop.test",
+                   "--service", url, "--password-stdin", stdin="abcd-efgh-ijkl-mnop\n")  # fmt: skip
+    if network == "x":
+        return run(profile, "accounts", "add", "x", "--instance", url, "--token-stdin",
+                   stdin=bundle() + "\n")  # fmt: skip
+    return run(profile, "accounts", "add", "mastodon", "--instance", url, "--token-stdin",
+               stdin=TOKEN + "\n")  # fmt: skip
 
 
 def statuses(profile: Path) -> dict[str, tuple[str, str]]:
@@ -245,13 +254,7 @@ def test_a_server_repeating_a_page_ends_the_run_at_once(profile, network, capsys
         fake.fail(lambda r: r.url.params.get("pagination_token") == token, 200, page, times=1000)
         handle, requests = fake.handle, fake.requests
     with serve(handle) as url:
-        if network == "bluesky":
-            code = run(profile, "accounts", "add", "bluesky", "--handle", "shop.test",
-                       "--service", url, "--password-stdin",
-                       stdin="abcd-efgh-ijkl-mnop\n")  # fmt: skip
-        else:
-            code = run(profile, "accounts", "add", "x", "--instance", url, "--token-stdin",
-                       stdin=bundle() + "\n")  # fmt: skip
+        code = add_account(profile, network, url)
         assert code == 0
         capsys.readouterr()
         assert run(profile, "sync", "--once", "--deadline", "120") == 0
@@ -272,13 +275,7 @@ def test_an_ipv6_server_on_its_own_port_signs_in_and_syncs(profile, network, cap
         handle, requests = fake.handle, fake.requests
     with serve(handle, host="::1") as url:
         assert url.startswith("http://[::1]:")
-        if network == "bluesky":
-            code = run(profile, "accounts", "add", "bluesky", "--handle", "shop.test",
-                       "--service", url, "--password-stdin",
-                       stdin="abcd-efgh-ijkl-mnop\n")  # fmt: skip
-        else:
-            code = run(profile, "accounts", "add", "x", "--instance", url, "--token-stdin",
-                       stdin=bundle() + "\n")  # fmt: skip
+        code = add_account(profile, network, url)
         captured = capsys.readouterr()
         assert code == 0 and "Traceback" not in captured.err, captured.err
         assert run(profile, "sync", "--once") == 0
@@ -319,16 +316,7 @@ def test_an_absurd_rate_limit_reset_waits_a_day_at_most(profile, network, capsys
         return plain(request)
 
     with serve(handle) as url:
-        if network == "bluesky":
-            code = run(profile, "accounts", "add", "bluesky", "--handle", "shop.test",
-                       "--service", url, "--password-stdin",
-                       stdin="abcd-efgh-ijkl-mnop\n")  # fmt: skip
-        elif network == "x":
-            code = run(profile, "accounts", "add", "x", "--instance", url, "--token-stdin",
-                       stdin=bundle() + "\n")  # fmt: skip
-        else:
-            code = run(profile, "accounts", "add", "mastodon", "--instance", url,
-                       "--token-stdin", stdin=TOKEN + "\n")  # fmt: skip
+        code = add_account(profile, network, url)
         assert code == 0
         capsys.readouterr()
         assert run(profile, "sync", "--once") == 1
